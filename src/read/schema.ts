@@ -1,0 +1,75 @@
+/** The `deadscope.read/1` JSON: what the CLI prints, the explorer exports and every later tool consumes. */
+import type { ReadSettings } from './settings.ts';
+
+export type DirectionClass = 'live' | 'singular' | 'gauge' | 'inactive' | 'flat' | 'pre-asymptotic';
+
+export interface Scan { t: number[]; F: number[]; slope: number[] }
+
+export interface DirectionResult {
+  id: string;
+  detector: string;
+  layer: string;
+  unit: number | null;
+  tensors: string[];
+  predictedK: number | null;
+  class: DirectionClass;
+  /** how the class was decided: along the straight line, or along the detector's symmetry orbit */
+  path: 'line' | 'orbit';
+  k: number | null;
+  kRounded: number | null;
+  lambda: number | null;
+  /** F/F_live: at t_min of the straight line; for gauge directions the largest along the symmetry path */
+  ratio: number;
+  window: [number, number] | null;
+  /** straight-line scan θ̂ + t·v; slope[i] is the local slope between t[i] and t[i+1] */
+  scan: Scan;
+  /** the scan along the exact symmetry path, for gauge detectors whose path is curved */
+  orbitScan?: { t: number[]; F: number[] };
+  /** F_live of the direction's block */
+  fLive: number;
+  /** short human-readable reason for the class */
+  reason: string;
+}
+
+export interface LayerResult {
+  layer: string;
+  width: number;
+  inactiveUnits: number | null;
+  /** METHOD §5; null where the layer has no activation-side subspace */
+  axisAlignment: { r: number; d: number; value: number; baseline: number } | null;
+}
+
+export interface AssemblyGroup {
+  rule: 'separable' | 'transversal' | 'determinantal';
+  lambda: number;
+  m: number;
+  why: string;
+  directions: string[];
+}
+
+export interface ReadResult {
+  schema: 'deadscope.read/1';
+  checkpoint: {
+    path: string;
+    bytes: number;
+    sha256: string;
+    params: number;
+    tensors: number;
+    architecture: unknown;
+  };
+  settings: ReadSettings & {
+    head: 'regression' | 'classification';
+    activation: string;
+    inputs: string;
+    inputScale: number;
+    detectors: string[];
+    backend: string;
+    adapter?: string;
+  };
+  backend: 'cpu' | 'webgpu';
+  directions: DirectionResult[];
+  layers: LayerResult[];
+  assembly?: AssemblyGroup[];
+  warnings: string[];
+  timing: { totalMs: number; prepareMs: number; scanMs: number; queries: number };
+}
