@@ -1,0 +1,51 @@
+/** What the explorer shows of a loaded file before any read: tensor table and inferred architecture. */
+import type { SafetensorsFile } from '../format/safetensors.ts';
+import type { ModelGraph } from './graph.ts';
+
+export interface TensorRow {
+  name: string;
+  dtype: string;
+  shape: number[];
+  params: number;
+  supported: boolean;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  nan: number;
+  inf: number;
+}
+
+export interface CheckpointSummary {
+  fileName: string;
+  bytes: number;
+  metadata: Record<string, string> | null;
+  tensors: TensorRow[];
+  params: number;
+  architecture: ModelGraph | null;
+  /** why the architecture could not be inferred (names the tensors it could not place) */
+  architectureError: string | null;
+  warnings: string[];
+}
+
+/** Tensor statistics, one tensor at a time (never the whole file in memory). */
+export async function tensorTable(file: SafetensorsFile): Promise<TensorRow[]> {
+  const rows: TensorRow[] = [];
+  for (const info of file.tensors) {
+    const row: TensorRow = {
+      name: info.name, dtype: info.dtype, shape: info.shape, params: info.elements,
+      supported: info.supported, min: null, max: null, mean: null, nan: 0, inf: 0,
+    };
+    if (info.supported) {
+      const data = await file.readFloat64(info.name);
+      let min = Infinity, max = -Infinity, sum = 0, finite = 0;
+      for (const v of data) {
+        if (Number.isNaN(v)) row.nan++;
+        else if (!Number.isFinite(v)) row.inf++;
+        else { min = Math.min(min, v); max = Math.max(max, v); sum += v; finite++; }
+      }
+      if (finite) { row.min = min; row.max = max; row.mean = sum / finite; }
+    }
+    rows.push(row);
+  }
+  return rows;
+}

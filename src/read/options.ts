@@ -1,0 +1,24 @@
+/** Everything a read can be told: the METHOD settings plus the model/probe choices. */
+import type { Activation } from '../model/graph.ts';
+import { DEFAULT_SETTINGS, type ReadSettings } from './settings.ts';
+
+export interface ReadOptions extends ReadSettings {
+  /** output head; auto = `__metadata__.head`, else regression for width 1, else classification */
+  head: 'auto' | 'regression' | 'classification';
+  /** hidden activation override (else `__metadata__.activation`, else ReLU with a warning) */
+  activation: Activation | null;
+  /** U8 probe inputs are multiplied by this (default 1/255) */
+  inputScale: number;
+  /** detector ids to run; null = every detector that applies */
+  detectors: string[] | null;
+  backend: 'auto' | 'cpu' | 'webgpu';
+}
+
+export const DEFAULT_OPTIONS: ReadOptions = {
+  ...DEFAULT_SETTINGS,
+  head: 'auto',
+  activation: null,
+  inputScale: 1 / 255,
+  detectors: null,
+  backend: 'auto',
+};
