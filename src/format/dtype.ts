@@ -10,7 +10,10 @@
  * Pure module: no DOM, no Node.
  */
 
-/** Every dtype name the reference crate accepts in a header, in its enum order. */
+/**
+ * Every dtype name the reference crate accepts in a header, in its enum order (as of
+ * safetensors 0.8: the FNUZ fp8 variants, C64 and the packed F4/F6 types are recent additions).
+ */
 export const DTYPE_NAMES = [
   'BOOL',
   'F4',
@@ -21,6 +24,8 @@ export const DTYPE_NAMES = [
   'F8_E5M2',
   'F8_E4M3',
   'F8_E8M0',
+  'F8_E4M3FNUZ',
+  'F8_E5M2FNUZ',
   'I16',
   'U16',
   'F16',
@@ -62,6 +67,8 @@ const KIND_AND_BITS: Record<DType, [DTypeKind, number]> = {
   F8_E5M2: ['float', 8],
   F8_E4M3: ['float', 8],
   F8_E8M0: ['float', 8],
+  F8_E4M3FNUZ: ['float', 8],
+  F8_E5M2FNUZ: ['float', 8],
   I16: ['int', 16],
   U16: ['uint', 16],
   F16: ['float', 16],
