@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assembleGlobal,
+  chainProduct,
+  reducedRankLambda,
+  separableSum,
+  transversalCrossing,
+  type AssemblyDirection,
+} from '../../src/read/assembly.ts';
+
+describe('separable sum and transversal crossing', () => {
+  it('separable: λ = Σ 1/(2k_i) + n_regular/2, m = 1', () => {
+    expect(separableSum([2, 3], 4)).toEqual({ lambda: 1 / 4 + 1 / 6 + 2, m: 1 });
+    expect(separableSum([], 3)).toEqual({ lambda: 1.5, m: 1 });
+    expect(separableSum([1, 1]).lambda).toBe(separableSum([], 2).lambda);
+    expect(() => separableSum([0])).toThrow();
+    expect(() => separableSum([2], -1)).toThrow();
+  });
+
+  it('transversal: λ = min 1/(2k_i), m = ties at the minimum', () => {
+    expect(transversalCrossing([2, 3, 3])).toEqual({ lambda: 1 / 6, m: 2 });
+    expect(transversalCrossing([1])).toEqual({ lambda: 0.5, m: 1 });
+    expect(transversalCrossing([4, 2, 1])).toEqual({ lambda: 1 / 8, m: 1 });
+    expect(() => transversalCrossing([])).toThrow();
+  });
+
+  it('width-one chain (Π w_i)²: λ = 1/2, m = L (METHOD §8)', () => {
+    for (const L of [1, 2, 3, 5, 10]) expect(chainProduct(L)).toEqual({ lambda: 0.5, m: L });
+    expect(() => chainProduct(0)).toThrow();
+  });
+});
+
+describe('reduced rank: Aoyagi–Watanabe (METHOD §6)', () => {
+  it('the nine check values, N = 5, M = 3', () => {
+    const cases: [number, number, number, number][] = [
+      // H, r, λ, m
+      [1, 0, 3 / 2, 1],
+      [1, 1, 7 / 2, 1],
+      [2, 0, 3, 1],
+      [2, 1, 9 / 2, 1],
+      [2, 2, 6, 1],
+      [3, 0, 9 / 2, 2], // M+N+H+r = 11 odd: bracket 35 + 1 = 36, m = 2
+      [3, 1, 11 / 2, 1],
+      [3, 2, 13 / 2, 1],
+      [3, 3, 15 / 2, 1],
+    ];
+    for (const [H, r, lambda, m] of cases) {
+      const got = reducedRankLambda(3, 5, H, r);
+      expect(got.lambda, `H=${H} r=${r}`).toBeCloseTo(lambda, 14);
+      expect(got.m, `H=${H} r=${r}`).toBe(m);
+    }
+  });
+
+  it('full rank r = H = min(M, N) gives the regular count r(M+N−r)/2', () => {
+    for (const [M, N] of [[3, 5], [4, 4], [6, 2]]) {
+      const r = Math.min(M, N);
+      expect(reducedRankLambda(M, N, r, r).lambda).toBeCloseTo((r * (M + N - r)) / 2, 14);
+    }
+  });
+
+  it('each branch, including λ = MN/2 when H + r > M + N, is reachable and symmetric in M ↔ N', () => {
+    expect(reducedRankLambda(2, 2, 10, 2)).toEqual({ lambda: 2, m: 1 }); // H+r > M+N
+    for (const [M, N, H, r] of [[3, 5, 2, 1], [7, 2, 3, 1], [4, 4, 3, 0], [5, 5, 2, 2]]) {
+      expect(reducedRankLambda(M, N, H, r)).toEqual(reducedRankLambda(N, M, H, r));
+    }
+  });
+
+  it('rejects impossible ranks and non-integers', () => {
+    expect(() => reducedRankLambda(3, 5, 2, 3)).toThrow();
+    expect(() => reducedRankLambda(3, 5, 1.5, 0)).toThrow();
+  });
+});
+
+describe('assembleGlobal', () => {
+  const d = (id: string, layer: string, unit: number | null, cls: AssemblyDirection['class'], kRounded: number | null): AssemblyDirection => ({
+    id,
+    layer,
+    unit,
+    class: cls,
+    kRounded,
+  });
+
+  it('groups distinct-unit singular/live directions of one layer into a separable sum', () => {
+    const groups = assembleGlobal({
+      directions: [
+        d('fc1/u0', 'fc1', 0, 'singular', 2),
+        d('fc1/u1', 'fc1', 1, 'singular', 3),
+        d('fc1/u2', 'fc1', 2, 'live', 1),
+        d('fc1/gauge', 'fc1', null, 'gauge', 1),
+        d('fc1/u3', 'fc1', 3, 'inactive', null),
+        d('fc1/u4', 'fc1', 4, 'pre-asymptotic', null),
+        d('fc2/u0', 'fc2', 0, 'singular', 2),
+      ],
+    });
+    expect(groups.length).toBe(2);
+    expect(groups[0].rule).toBe('separable');
+    expect(groups[0].directions).toEqual(['fc1/u0', 'fc1/u1', 'fc1/u2']);
+    expect(groups[0].lambda).toBeCloseTo(1 / 4 + 1 / 6 + 1 / 2, 14);
+    expect(groups[0].m).toBe(1);
+    expect(groups[0].why).toContain('distinct units of fc1');
+    expect(groups[1].directions).toEqual(['fc2/u0']);
+    expect(groups[1].lambda).toBe(0.25);
+  });
+
+  it('directions not on their own unit are left alone, not summed', () => {
+    const groups = assembleGlobal({
+      directions: [
+        d('a', 'fc', 0, 'singular', 2),
+        d('b', 'fc', 0, 'singular', 2),
+        d('c', 'fc', null, 'singular', 3),
+      ],
+    });
+    expect(groups.map((g) => g.directions)).toEqual([['a'], ['b'], ['c']]);
+    expect(groups[1].why).toContain('second direction on unit 0');
+    expect(groups[2].why).toContain('not one unit');
+    expect(groups[2].lambda).toBeCloseTo(1 / 6, 14);
+  });
+
+  it('an identity-activation chain becomes one determinantal group', () => {
+    const groups = assembleGlobal({
+      directions: [
+        d('l1/u0', 'l1', 0, 'singular', 2),
+        d('l2/u0', 'l2', 0, 'live', 1),
+        d('l3/u0', 'l3', 0, 'singular', 2),
+      ],
+      chains: [{ layers: ['l1', 'l2'], M: 3, H: 3, N: 5, r: 0 }],
+    });
+    expect(groups[0].rule).toBe('determinantal');
+    expect(groups[0].lambda).toBeCloseTo(4.5, 14);
+    expect(groups[0].m).toBe(2);
+    expect(groups[0].directions).toEqual(['l1/u0', 'l2/u0']);
+    expect(groups[0].why).toContain('M=3, H=3, N=5, rank r=0');
+    expect(groups[1].rule).toBe('separable');
+    expect(groups[1].directions).toEqual(['l3/u0']);
+  });
+
+  it('rejects a layer in two chains and a singular direction without an order', () => {
+    expect(() =>
+      assembleGlobal({
+        directions: [],
+        chains: [
+          { layers: ['a', 'b'], M: 1, H: 1, N: 1, r: 0 },
+          { layers: ['b', 'c'], M: 1, H: 1, N: 1, r: 0 },
+        ],
+      }),
+    ).toThrow();
+    expect(() => assembleGlobal({ directions: [d('x', 'l', 0, 'singular', null)] })).toThrow();
+  });
+});
