@@ -1,0 +1,112 @@
+/** Command-line flags → read options. Every METHOD setting has a flag; see `deadscope read --help`. */
+import { ACTIVATIONS, type Activation } from '../model/graph.ts';
+import { parseActivation } from '../model/infer.ts';
+import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
+import { InputError } from '../read/pipeline.ts';
+
+export interface CliArgs {
+  checkpoint: string;
+  config: string | null;
+  arch: string | null;
+  inputs: string | null;
+  out: string | null;
+  options: Partial<ReadOptions>;
+}
+
+const num = (flag: string, v: string): number => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InputError('command line', `${flag} needs a number, got "${v}"`);
+  return x;
+};
+
+export function parseReadArgs(argv: string[]): CliArgs {
+  const options: Partial<ReadOptions> = {};
+  let checkpoint: string | null = null;
+  const files: Record<'config' | 'arch' | 'inputs' | 'out', string | null> = { config: null, arch: null, inputs: null, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      if (checkpoint) throw new InputError('command line', `unexpected argument "${a}"`);
+      checkpoint = a;
+      continue;
+    }
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new InputError('command line', `${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--config': files.config = value(); break;
+      case '--arch': files.arch = value(); break;
+      case '--inputs': files.inputs = value(); break;
+      case '--out': files.out = value(); break;
+      case '--activation': {
+        const v = value();
+        const act = parseActivation(v);
+        if (!act) throw new InputError('command line', `--activation must be one of ${ACTIVATIONS.join(', ')}, got "${v}"`);
+        options.activation = act as Activation;
+        break;
+      }
+      case '--input-scale': options.inputScale = num(flag, value()); break;
+      case '--probe': options.probe = num(flag, value()); break;
+      case '--seed': options.seed = num(flag, value()); break;
+      case '--head': {
+        const v = value();
+        if (v !== 'auto' && v !== 'regression' && v !== 'classification') throw new InputError('command line', `--head must be auto, regression or classification, got "${v}"`);
+        options.head = v;
+        break;
+      }
+      case '--detectors': options.detectors = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--grid': {
+        const parts = value().split(',').map((s) => num(flag, s));
+        if (parts.length !== 3) throw new InputError('command line', '--grid takes TMIN,TMAX,PER_DECADE');
+        [options.tMin, options.tMax, options.perDecade] = parts;
+        break;
+      }
+      case '--slope-tol': options.slopeTol = num(flag, value()); break;
+      case '--min-decades': options.minDecades = num(flag, value()); break;
+      case '--floor-ratio': options.floorRatio = num(flag, value()); break;
+      case '--numerical-floor': options.numericalFloor = num(flag, value()); break;
+      case '--live-probes': options.liveProbes = num(flag, value()); break;
+      case '--bottom-k': options.bottomK = num(flag, value()); break;
+      case '--alignment-rel': options.alignmentRel = num(flag, value()); break;
+      case '--backend': {
+        const v = value();
+        if (v !== 'auto' && v !== 'cpu' && v !== 'webgpu') throw new InputError('command line', `--backend must be auto, cpu or webgpu, got "${v}"`);
+        options.backend = v;
+        break;
+      }
+      default:
+        throw new InputError('command line', `unknown flag ${flag} (see deadscope read --help)`);
+    }
+  }
+  if (!checkpoint) throw new InputError('command line', 'no checkpoint given (deadscope read CKPT …)');
+  return { checkpoint, ...files, options };
+}
+
+export const READ_HELP = `deadscope read CKPT [options]
+
+Reads the dead directions of a .safetensors checkpoint and prints deadscope.read/1 JSON.
+
+  --config F           Hugging Face config.json
+  --arch F             explicit architecture JSON (README: "Architecture JSON")
+  --activation A       ${ACTIVATIONS.join(' | ')} (default: __metadata__.activation, else relu with a warning)
+  --inputs F           probe inputs safetensors (tensor "inputs" or "images", else its only tensor)
+  --input-scale X      U8 inputs are multiplied by X (default ${DEFAULT_OPTIONS.inputScale})
+  --probe N            probe inputs used (default ${DEFAULT_OPTIONS.probe})
+  --seed S             seed of every random choice (default ${DEFAULT_OPTIONS.seed})
+  --head H             auto | regression | classification (default auto)
+  --detectors a,b      node-death, inactive, bottom-subspace, ln-mean, ln-scale, ln-kernel, relu-rescaling (default all)
+  --grid TMIN,TMAX,PD  scan grid (default ${DEFAULT_OPTIONS.tMin},${DEFAULT_OPTIONS.tMax},${DEFAULT_OPTIONS.perDecade})
+  --slope-tol X        flat-run slope tolerance (default ${DEFAULT_OPTIONS.slopeTol})
+  --min-decades X      shortest window in decades (default ${DEFAULT_OPTIONS.minDecades})
+  --floor-ratio X      ρ, the floor ratio to the live reference (default ${DEFAULT_OPTIONS.floorRatio})
+  --numerical-floor X  rounding-noise floor relative to max(F_live, max F) (default ${DEFAULT_OPTIONS.numericalFloor})
+  --live-probes N      random directions per block for F_live (default ${DEFAULT_OPTIONS.liveProbes})
+  --bottom-k N         K-FAC candidates per linear layer (default ${DEFAULT_OPTIONS.bottomK})
+  --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
+  --backend B          auto | cpu | webgpu (default auto: WebGPU when an adapter exists)
+  --out F              write the JSON to F instead of stdout
+
+Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.`;

@@ -1,0 +1,88 @@
+/** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileSource } from '../format/node-source.ts';
+import { SafetensorsError } from '../format/safetensors.ts';
+import { ArchitectureError } from '../model/infer.ts';
+import { InputError, readCheckpoint } from '../read/pipeline.ts';
+import { parseReadArgs, READ_HELP } from './args.ts';
+import type { FisherEngine } from '../engine/types.ts';
+import { CpuEngine } from '../engine/cpu/engine.ts';
+
+async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
+  if (backend === 'cpu') return new CpuEngine();
+  // WebGPU lives in its own module so the CPU path never loads Dawn
+  const select = await import('../engine/select.ts').catch(() => null);
+  if (select && 'createEngine' in select) return (await select.createEngine(backend, 'node')) as FisherEngine;
+  if (backend === 'webgpu') throw new InputError('command line', '--backend webgpu: no WebGPU engine available in this build');
+  return new CpuEngine();
+}
+
+async function readText(path: string | null): Promise<string | null> {
+  if (!path) return null;
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new InputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+async function openSource(path: string) {
+  try {
+    return await fileSource(path);
+  } catch (e) {
+    throw new InputError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`deadscope — read the singular structure of a trained network\n\n${READ_HELP}\n`);
+    return 0;
+  }
+  try {
+    if (command !== 'read') throw new InputError('command line', `unknown command "${command}" (try: deadscope read --help)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${READ_HELP}\n`);
+      return 0;
+    }
+    const args = parseReadArgs(rest);
+    const checkpoint = await openSource(args.checkpoint);
+    const inputs = args.inputs ? await openSource(args.inputs) : null;
+    const engine = await makeEngine(args.options.backend ?? 'auto');
+    let lastStage = '';
+    let lastPct = -1;
+    const result = await readCheckpoint(
+      {
+        checkpoint, checkpointName: args.checkpoint, inputs, inputsName: args.inputs,
+        configText: await readText(args.config), configName: args.config,
+        archText: await readText(args.arch), archName: args.arch,
+      },
+      args.options, engine,
+      {
+        onProgress: (p) => {
+          const pct = Math.floor(p.fraction * 100);
+          if (p.stage === lastStage && pct === lastPct) return;
+          lastStage = p.stage;
+          lastPct = pct;
+          const eta = p.etaSeconds !== null ? `, ETA ${p.etaSeconds.toFixed(0)} s` : '';
+          process.stderr.write(`deadscope: ${p.stage} ${pct}%${eta}\n`);
+        },
+      },
+    );
+    engine.dispose();
+    await checkpoint.close();
+    await inputs?.close();
+    const json = `${JSON.stringify(result, null, 1)}\n`;
+    if (args.out) await writeFile(args.out, json);
+    else process.stdout.write(json);
+    return 0;
+  } catch (e) {
+    if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ArchitectureError || e instanceof RangeError && /unknown detector/.test(e.message)) {
+      process.stderr.write(`deadscope: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`deadscope: internal error: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}

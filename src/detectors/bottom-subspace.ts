@@ -1,0 +1,52 @@
+/**
+ * Bottom subspace (METHOD §4, basis-free): the Fisher block of a linear layer is ≈ A ⊗ G (K-FAC).
+ * Bottom eigenvectors a of A and g of G give rank-one directions ΔW = g aᵀ with Fisher ≈ λ_A·λ_G;
+ * the `bottomK` smallest products are the candidates. Finds dead structure rotated off the axes.
+ */
+import { inputSideCovariance, outputSideCovariance, UnsupportedBackwardError } from '../engine/cpu/backward.ts';
+import { symmetricEigen } from '../math/linalg.ts';
+import type { TensorPatch } from '../engine/types.ts';
+import type { Candidate, Detector } from './types.ts';
+
+export const bottomSubspace: Detector = {
+  id: 'bottom-subspace',
+  summary: 'K-FAC A⊗G: the bottomK smallest eigen-products per linear layer, ΔW = g aᵀ',
+  detect(ctx) {
+    const out: Candidate[] = [];
+    ctx.model.ops.forEach((op, i) => {
+      if (op.kind !== 'linear') return;
+      const withBias = op.bias !== null;
+      let G: Float64Array;
+      try {
+        G = outputSideCovariance(ctx.model, ctx.params, ctx.activations, ctx.probe.count, ctx.head, i);
+      } catch (e) {
+        if (e instanceof UnsupportedBackwardError) return;
+        throw e;
+      }
+      const A = inputSideCovariance(ctx.activations, ctx.probe.count, op.inFeatures, i, withBias);
+      const dA = op.inFeatures + (withBias ? 1 : 0);
+      const eA = symmetricEigen(A, dA);
+      const eG = symmetricEigen(G, op.outFeatures);
+      const pairs: { a: number; g: number; product: number }[] = [];
+      const take = Math.min(ctx.settings.bottomK, dA * op.outFeatures);
+      // the smallest products come from the bottom `take` of each factor
+      for (let a = 0; a < Math.min(take, dA); a++)
+        for (let g = 0; g < Math.min(take, op.outFeatures); g++)
+          pairs.push({ a, g, product: Math.max(eA.values[a], 0) * Math.max(eG.values[g], 0) });
+      pairs.sort((x, y) => x.product - y.product || x.a - y.a || x.g - y.g);
+      pairs.slice(0, take).forEach(({ a, g }, rank) => {
+        const av = eA.vectors[a];
+        const gv = eG.vectors[g];
+        const W = new Float64Array(op.outFeatures * op.inFeatures);
+        for (let o = 0; o < op.outFeatures; o++) for (let c = 0; c < op.inFeatures; c++) W[o * op.inFeatures + c] = gv[o] * av[c];
+        const direction: TensorPatch = new Map([[op.weight, W]]);
+        if (withBias) direction.set(op.bias!, Float64Array.from(gv, (x) => x * av[op.inFeatures]));
+        out.push({
+          id: `bottom-subspace:${op.layer}:${rank}`, detector: 'bottom-subspace', layer: op.layer, unit: null, direction,
+          predictedK: null, gauge: false,
+        });
+      });
+    });
+    return out;
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * Inactive (data-dead) units (METHOD §3–4): ReLU-type units whose pre-activation is ≤ 0 on
+ * every probe input (every position, for a channel). Perturbing their incoming row leaves
+ * F = 0 exactly for small t: locally flat, not a symmetry.
+ */
+import { randomUnitVector } from '../math/random.ts';
+import { shapeTrace, size } from '../model/graph.ts';
+import type { TensorPatch } from '../engine/types.ts';
+import type { Candidate, Detector, DetectorContext } from './types.ts';
+import { unitLayers, type UnitLayer } from './units.ts';
+import { gather, incomingIndices, scatterInto, unitVector } from './unit-weights.ts';
+
+/** Unit indices of L that never fire on the probe; null when L's first activation is not ReLU-type. */
+export function inactiveUnits(ctx: Pick<DetectorContext, 'model' | 'activations' | 'probe'>, L: UnitLayer): number[] | null {
+  if (L.activationAt < 0) return null;
+  const act = ctx.model.ops[L.activationAt];
+  if (act.kind !== 'activation' || (act.fn !== 'relu' && act.fn !== 'relu2')) return null;
+  const pre = ctx.activations[L.activationAt];
+  const shape = shapeTrace(ctx.model)[L.activationAt];
+  const F = size(shape);
+  const units = shape[0];
+  const plane = F / units;
+  const fired = new Uint8Array(units);
+  for (let s = 0; s < ctx.probe.count; s++) {
+    const o = s * F;
+    for (let f = 0; f < F; f++) if (pre[o + f] > 0) fired[Math.floor(f / plane)] = 1;
+  }
+  const dead: number[] = [];
+  fired.forEach((h, u) => { if (!h) dead.push(u); });
+  return dead;
+}
+
+export const inactive: Detector = {
+  id: 'inactive',
+  summary: 'ReLU units / channels that never fire on the probe inputs (incoming row)',
+  detect(ctx) {
+    const out: Candidate[] = [];
+    for (const L of unitLayers(ctx.model)) {
+      for (const u of inactiveUnits(ctx, L) ?? []) {
+        const idx = incomingIndices(ctx.model, ctx.params, L, u);
+        const a = gather(ctx.params, idx);
+        const direction: TensorPatch = new Map();
+        scatterInto(direction, ctx.params, idx, unitVector(a) ?? randomUnitVector(a.length, ctx.rng));
+        out.push({
+          id: `inactive:${L.layer}:${u}`, detector: 'inactive', layer: L.layer, unit: u, direction,
+          predictedK: null, gauge: false,
+        });
+      }
+    }
+    return out;
+  },
+};

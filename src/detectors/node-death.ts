@@ -1,0 +1,36 @@
+/**
+ * Node death (METHOD §4): for unit j, v = (ΔW_in[j,:] = α/√2, ΔW_out[:,j] = β/√2), α the unit's
+ * incoming row (bias appended) and β its outgoing column, each normalised, each a seeded random
+ * unit vector when exactly zero. Δf = t·β·φ(t·α·x) ~ t^{1+p}: predicted k = 1 + p.
+ */
+import { randomUnitVector } from '../math/random.ts';
+import type { TensorPatch } from '../engine/types.ts';
+import type { Candidate, Detector } from './types.ts';
+import { unitLayers } from './units.ts';
+import { gather, incomingIndices, outgoingIndices, scatterInto, unitVector } from './unit-weights.ts';
+
+export const nodeDeath: Detector = {
+  id: 'node-death',
+  summary: 'every hidden unit / conv channel with its consumer: (incoming row, outgoing column)',
+  detect(ctx) {
+    const out: Candidate[] = [];
+    for (const L of unitLayers(ctx.model)) {
+      for (let u = 0; u < L.units; u++) {
+        const inIdx = incomingIndices(ctx.model, ctx.params, L, u);
+        const outIdx = outgoingIndices(ctx.model, ctx.params, L, u);
+        const a = gather(ctx.params, inIdx);
+        const b = gather(ctx.params, outIdx);
+        const alpha = unitVector(a) ?? randomUnitVector(a.length, ctx.rng);
+        const beta = unitVector(b) ?? randomUnitVector(b.length, ctx.rng);
+        const direction: TensorPatch = new Map();
+        scatterInto(direction, ctx.params, inIdx, alpha, Math.SQRT1_2);
+        scatterInto(direction, ctx.params, outIdx, beta, Math.SQRT1_2);
+        out.push({
+          id: `node-death:${L.layer}:${u}`, detector: 'node-death', layer: L.layer, unit: u, direction,
+          predictedK: 1 + L.order, gauge: false,
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,60 @@
+/** The detector plug-in contract (METHOD §4): graph + weights + probe activations → candidate directions. */
+import type { ModelGraph } from '../model/graph.ts';
+import type { FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
+import type { ReadSettings } from '../read/settings.ts';
+import type { Rng } from '../math/random.ts';
+
+export interface DetectorContext {
+  model: ModelGraph;
+  params: ParamSet;
+  probe: ProbeSet;
+  head: Head;
+  /** activations[i] = input of op i over all probes (f64 dense forward); last = logits */
+  activations: Float64Array[];
+  settings: ReadSettings;
+  /** seeded, shared by all detectors in registry order (deterministic for a seed) */
+  rng: Rng;
+}
+
+export interface Candidate {
+  id: string;
+  detector: string;
+  /** tensor-name prefix of the layer whose units index the direction */
+  layer: string;
+  unit: number | null;
+  /** unit-norm direction v on the tensors it touches */
+  direction: TensorPatch;
+  /** the order the architecture predicts (null: none predicted, e.g. a gauge or a basis-free probe) */
+  predictedK: number | null;
+  /** a symmetry detector's direction: classified along its exact path (METHOD §3) */
+  gauge: boolean;
+  /**
+   * The exact one-parameter symmetry path when it is curved: θ(t) − θ̂ and the unit tangent
+   * there. Absent for additive gauges, whose path is the straight line itself.
+   */
+  orbit?: (t: number) => FisherQuery;
+}
+
+export interface Detector {
+  id: string;
+  /** one line for help texts */
+  summary: string;
+  detect(ctx: DetectorContext): Candidate[];
+}
+
+/** Scale a patch so that its total Euclidean norm is 1 (a zero patch is returned unchanged). */
+export function normalizePatch(p: TensorPatch): TensorPatch {
+  let s = 0;
+  for (const a of p.values()) for (const x of a) s += x * x;
+  const k = s > 0 ? 1 / Math.sqrt(s) : 1;
+  const out: TensorPatch = new Map();
+  for (const [n, a] of p) out.set(n, a.map((x) => x * k));
+  return out;
+}
+
+/** t·v for every tensor of the patch. */
+export function scalePatch(p: TensorPatch, t: number): TensorPatch {
+  const out: TensorPatch = new Map();
+  for (const [n, a] of p) out.set(n, a.map((x) => x * t));
+  return out;
+}

@@ -1,0 +1,393 @@
+/**
+ * The f64 CPU engine. `prepare` caches every op's input once; a query then starts at the
+ * first op its patches touch and carries only the *change* from the cached activations on
+ * the features where it can be non-zero (its support). A node-death direction of a hidden
+ * unit thus costs a row and a column of two matrices per sample, not a whole forward pass.
+ * Value changes and tangents share one support; a support of null means every feature.
+ */
+import { isParamOp, opTensors, shapeTrace, size, type ModelGraph, type Op } from '../../model/graph.ts';
+import {
+  CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
+  type TensorPatch,
+} from '../types.ts';
+import { activate, activationDerivative } from './activations.ts';
+import { evaluateDense, denseOp, convShape, param } from './dense.ts';
+import { conv2dForward, convOutSize, fisherPerSample } from './ops.ts';
+
+/** A perturbed activation: value = base + diff on `support`; tangent on the same support. */
+interface Flow {
+  support: Int32Array | null;
+  diff: Float64Array; // N × |support|
+  tan: Float64Array; // N × |support|
+}
+
+/** Rows and columns of a [rows, cols] patch that hold a non-zero entry. */
+interface MatrixSupport { rows: Int32Array; cols: Int32Array }
+
+export class CpuEngine implements FisherEngine {
+  readonly name = 'cpu' as const;
+  readonly description = 'f64 CPU engine (TypeScript)';
+  private model!: ModelGraph;
+  private params!: ParamSet;
+  private head!: Head;
+  private n = 0;
+  private shapes: number[][] = [];
+  /** acts[i] = input of op i for all probes; acts[ops.length] = logits */
+  private acts: Float64Array[] = [];
+  private firstOpOf = new Map<string, number>();
+  /** how often to yield to the event loop so cancellation can land */
+  chunk = 16;
+
+  async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
+    this.model = model;
+    this.params = params;
+    this.head = head;
+    this.n = probe.count;
+    this.shapes = shapeTrace(model);
+    this.acts = evaluateDense(model, params, probe.data, probe.count, { keepActivations: true }).activations!;
+    this.firstOpOf.clear();
+    model.ops.forEach((op, i) => {
+      for (const t of opTensors(op)) if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
+    });
+  }
+
+  /** The cached activations (input of op i); exposed for detectors' statistics. */
+  activations(): Float64Array[] {
+    return this.acts;
+  }
+
+  async directionalFisher(
+    queries: FisherQuery[],
+    options: { signal?: AbortSignal; onProgress?: (p: EngineProgress) => void } = {},
+  ): Promise<Float64Array> {
+    const out = new Float64Array(queries.length);
+    for (let q = 0; q < queries.length; q++) {
+      if (q % this.chunk === 0) {
+        await new Promise((r) => setTimeout(r, 0));
+        if (options.signal?.aborted) throw new CancelledError();
+        options.onProgress?.({ done: q, total: queries.length });
+      }
+      out[q] = this.fisherOf(queries[q]);
+    }
+    options.onProgress?.({ done: queries.length, total: queries.length });
+    return out;
+  }
+
+  dispose(): void {
+    this.acts = [];
+  }
+
+  /** F_v for one query. */
+  fisherOf(query: FisherQuery): number {
+    let start = this.model.ops.length;
+    for (const name of [...query.delta.keys(), ...query.tangent.keys()]) {
+      const i = this.firstOpOf.get(name);
+      if (i === undefined) throw new Error(`query touches tensor ${name}, which no op reads`);
+      start = Math.min(start, i);
+    }
+    const n = this.n;
+    let flow: Flow = { support: new Int32Array(0), diff: new Float64Array(0), tan: new Float64Array(0) };
+    for (let i = start; i < this.model.ops.length; i++) {
+      flow = this.step(i, this.model.ops[i], flow, query);
+    }
+    const outW = size(this.shapes[this.shapes.length - 1]);
+    const base = this.acts[this.acts.length - 1];
+    const z = base.slice();
+    const dz = new Float64Array(n * outW);
+    scatterAdd(z, flow.support, flow.diff, n, outW);
+    scatterAdd(dz, flow.support, flow.tan, n, outW);
+    const f = fisherPerSample(this.head, z, dz, n, outW);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += f[i];
+    return s / n;
+  }
+
+  private step(i: number, op: Op, flow: Flow, q: FisherQuery): Flow {
+    const touched = isParamOp(op) && opTensors(op).some((t) => q.delta.has(t) || q.tangent.has(t));
+    const emptyIn = flow.support !== null && flow.support.length === 0;
+    if (emptyIn && !touched) return flow;
+    switch (op.kind) {
+      case 'linear':
+        return this.linear(i, op, flow, q);
+      case 'activation':
+        return this.activation(i, op.fn, flow);
+      case 'flatten':
+        return flow;
+      case 'conv2d':
+        return this.conv(i, op, flow, q);
+      default:
+        return this.dense(i, op, flow, q);
+    }
+  }
+
+  /** y' − y = W'·d + ΔW·x_base + Δb;  ẏ = W'·ṫ + Ẇ·x' + ḃ  (W' = W + ΔW, x' = x_base + d). */
+  private linear(i: number, op: Extract<Op, { kind: 'linear' }>, flow: Flow, q: FisherQuery): Flow {
+    const n = this.n;
+    const inF = op.inFeatures;
+    const outF = op.outFeatures;
+    const xb = this.acts[i];
+    const W = param(this.params, op.weight)!;
+    const dW = q.delta.get(op.weight) ?? null;
+    const tW = q.tangent.get(op.weight) ?? null;
+    const db = op.bias ? (q.delta.get(op.bias) ?? null) : null;
+    const tb = op.bias ? (q.tangent.get(op.bias) ?? null) : null;
+    const sW = dW ? matrixSupport(dW, outF, inF) : null;
+    const sT = tW ? matrixSupport(tW, outF, inF) : null;
+    const S = flow.support;
+    const inDense = S === null;
+    const inCount = inDense ? inF : S.length;
+    // Output support: every row once the input changes, else only the patched rows.
+    let support: Int32Array | null;
+    if (inCount > 0) support = null;
+    else support = unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], outF);
+    const outIdx = support ?? rangeArr(outF);
+    const m = outIdx.length;
+    const diff = new Float64Array(n * m);
+    const tan = new Float64Array(n * m);
+    const inIdx = inDense ? null : S;
+    // x' on the columns the patches read
+    const pos = positions(S, inF);
+    for (let s = 0; s < n; s++) {
+      const xo = s * inF;
+      const fo = s * inCount;
+      const x = (c: number) => {
+        const p = pos ? pos[c] : c;
+        return p >= 0 ? xb[xo + c] + flow.diff[fo + p] : xb[xo + c];
+      };
+      for (let r = 0; r < m; r++) {
+        const o = outIdx[r];
+        const wo = o * inF;
+        let dv = db ? db[o] : 0;
+        let tv = tb ? tb[o] : 0;
+        if (inCount > 0) {
+          for (let a = 0; a < inCount; a++) {
+            const c = inIdx ? inIdx[a] : a;
+            const w = W[wo + c] + (dW ? dW[wo + c] : 0);
+            dv += w * flow.diff[fo + a];
+            tv += w * flow.tan[fo + a];
+          }
+        }
+        if (dW && sW!.cols.length) for (const c of sW!.cols) dv += dW[wo + c] * xb[xo + c];
+        if (tW && sT!.cols.length) for (const c of sT!.cols) tv += tW[wo + c] * x(c);
+        diff[s * m + r] = dv;
+        tan[s * m + r] = tv;
+      }
+    }
+    return { support, diff, tan };
+  }
+
+  private activation(i: number, fn: Extract<Op, { kind: 'activation' }>['fn'], flow: Flow): Flow {
+    const n = this.n;
+    const F = size(this.shapes[i]);
+    const xb = this.acts[i];
+    const yb = this.acts[i + 1];
+    const S = flow.support;
+    const m = S === null ? F : S.length;
+    const diff = new Float64Array(n * m);
+    const tan = new Float64Array(n * m);
+    for (let s = 0; s < n; s++) {
+      for (let a = 0; a < m; a++) {
+        const c = S === null ? a : S[a];
+        const z = xb[s * F + c] + flow.diff[s * m + a];
+        diff[s * m + a] = activate(fn, z) - yb[s * F + c];
+        tan[s * m + a] = activationDerivative(fn, z) * flow.tan[s * m + a];
+      }
+    }
+    return { support: S, diff, tan };
+  }
+
+  /**
+   * Conv is bilinear in (x, W): y' − y = conv(d, W') + conv(x_base, ΔW) + Δb. The input change
+   * lives on a few channels, the weight patch on a few output channels: only those are computed.
+   */
+  private conv(i: number, op: Extract<Op, { kind: 'conv2d' }>, flow: Flow, q: FisherQuery): Flow {
+    const n = this.n;
+    const inShape = this.shapes[i];
+    const s = convShape(op, inShape, n);
+    const [oh, ow] = convOutSize(s);
+    const plane = s.h * s.w;
+    const oplane = oh * ow;
+    const kk = s.kh * s.kw;
+    const W = param(this.params, op.weight)!;
+    const dW = q.delta.get(op.weight) ?? null;
+    const tW = q.tangent.get(op.weight) ?? null;
+    const db = op.bias ? (q.delta.get(op.bias) ?? null) : null;
+    const tb = op.bias ? (q.tangent.get(op.bias) ?? null) : null;
+    const inCh = flow.support === null ? rangeArr(s.c) : channelsOf(flow.support, plane);
+    const sW = dW ? matrixSupport(dW, s.o, s.c * kk) : null;
+    const sT = tW ? matrixSupport(tW, s.o, s.c * kk) : null;
+    const outCh = inCh.length > 0
+      ? rangeArr(s.o)
+      : unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], s.o);
+    const xb = this.acts[i];
+    const m = outCh.length;
+    const diff = new Float64Array(n * m * oplane);
+    const tan = new Float64Array(n * m * oplane);
+    const addConv = (target: Float64Array, x: Float64Array, xs: Int32Array, weights: Float64Array) =>
+      addTo(target, conv2dForward(x, weights, null, s, xs, outCh));
+    if (inCh.length > 0) {
+      // flow.diff/tan are already compact over whole channel blocks (support is channel-aligned)
+      const Wp = dW ? addArrays(W, dW) : W;
+      addConv(diff, compactChannels(flow, inCh, plane, n, 'diff'), inCh, Wp);
+      addConv(tan, compactChannels(flow, inCh, plane, n, 'tan'), inCh, Wp);
+    }
+    if (dW) {
+      const cs = channelsOfCols(sW!.cols, kk);
+      addConv(diff, gatherChannels(xb, null, cs, s.c, plane, n), cs, dW);
+    }
+    if (tW) {
+      const cs = channelsOfCols(sT!.cols, kk);
+      addConv(tan, gatherChannels(xb, flow, cs, s.c, plane, n), cs, tW);
+    }
+    for (const [b, target] of [[db, diff], [tb, tan]] as const) {
+      if (!b) continue;
+      for (let smp = 0; smp < n; smp++) for (let a = 0; a < m; a++) {
+        const off = (smp * m + a) * oplane;
+        for (let p = 0; p < oplane; p++) target[off + p] += b[outCh[a]];
+      }
+    }
+    const support = m === s.o ? null : expandChannels(outCh, oplane);
+    return { support, diff, tan };
+  }
+
+  /** Ops without a sparse rule (pooling, normalisation): densify, run the dense op, re-express as change. */
+  private dense(i: number, op: Op, flow: Flow, q: FisherQuery): Flow {
+    const n = this.n;
+    const F = size(this.shapes[i]);
+    const x = this.acts[i].slice();
+    const dx = new Float64Array(n * F);
+    scatterAdd(x, flow.support, flow.diff, n, F);
+    scatterAdd(dx, flow.support, flow.tan, n, F);
+    // parameters of this op at θ(t)
+    let params = this.params;
+    const patched = opTensors(op).filter((t) => q.delta.has(t));
+    if (patched.length) {
+      params = new Map(params);
+      for (const t of patched) params.set(t, { shape: this.params.get(t)!.shape, data: addArrays(this.params.get(t)!.data, q.delta.get(t)!) });
+    }
+    const { y, dy } = denseOp(op, this.shapes[i], n, params, x, dx, q.tangent);
+    const yb = this.acts[i + 1];
+    const diff = new Float64Array(y.length);
+    for (let k = 0; k < y.length; k++) diff[k] = y[k] - yb[k];
+    return { support: null, diff, tan: dy ?? new Float64Array(y.length) };
+  }
+}
+
+function matrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
+  const rowHit = new Uint8Array(rows);
+  const colHit = new Uint8Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) if (m[o + c] !== 0) { rowHit[r] = 1; colHit[c] = 1; }
+  }
+  return { rows: indicesOf(rowHit), cols: indicesOf(colHit) };
+}
+
+function indicesOf(hit: Uint8Array): Int32Array {
+  let k = 0;
+  for (const h of hit) k += h;
+  const out = new Int32Array(k);
+  k = 0;
+  for (let i = 0; i < hit.length; i++) if (hit[i]) out[k++] = i;
+  return out;
+}
+
+function nonzero(a: Float64Array | null): Int32Array | undefined {
+  if (!a) return undefined;
+  const hit = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) hit[i] = a[i] !== 0 ? 1 : 0;
+  return indicesOf(hit);
+}
+
+/** Sorted union; returns null (all) when it covers every index. */
+function unionSorted(sets: (Int32Array | undefined)[], n: number): Int32Array | null {
+  const hit = new Uint8Array(n);
+  for (const s of sets) if (s) for (const i of s) hit[i] = 1;
+  const idx = indicesOf(hit);
+  return idx.length === n ? null : idx;
+}
+
+function rangeArr(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/** pos[c] = position of feature c in the support, −1 if absent; null for a dense support. */
+function positions(S: Int32Array | null, F: number): Int32Array | null {
+  if (S === null) return null;
+  const pos = new Int32Array(F).fill(-1);
+  S.forEach((c, a) => (pos[c] = a));
+  return pos;
+}
+
+function scatterAdd(target: Float64Array, S: Int32Array | null, vals: Float64Array, n: number, F: number): void {
+  if (S === null) {
+    for (let k = 0; k < target.length; k++) target[k] += vals[k];
+    return;
+  }
+  const m = S.length;
+  for (let s = 0; s < n; s++) for (let a = 0; a < m; a++) target[s * F + S[a]] += vals[s * m + a];
+}
+
+function addArrays(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
+  return out;
+}
+
+function addTo(a: Float64Array, b: Float64Array): void {
+  for (let i = 0; i < a.length; i++) a[i] += b[i];
+}
+
+function channelsOf(S: Int32Array, plane: number): Int32Array {
+  const out: number[] = [];
+  for (const f of S) {
+    const c = Math.floor(f / plane);
+    if (out[out.length - 1] !== c) out.push(c);
+  }
+  return Int32Array.from(new Set(out));
+}
+
+function channelsOfCols(cols: Int32Array, kk: number): Int32Array {
+  return Int32Array.from(new Set(Array.from(cols, (c) => Math.floor(c / kk))));
+}
+
+function expandChannels(ch: Int32Array, plane: number): Int32Array {
+  const out = new Int32Array(ch.length * plane);
+  ch.forEach((c, a) => {
+    for (let p = 0; p < plane; p++) out[a * plane + p] = c * plane + p;
+  });
+  return out;
+}
+
+/** The flow's diff or tangent as a compact [N][channels][plane] array over `inCh`. */
+function compactChannels(flow: Flow, inCh: Int32Array, plane: number, n: number, which: 'diff' | 'tan'): Float64Array {
+  const src = flow[which];
+  if (flow.support === null) return src; // inCh is every channel, already in order
+  const perSample = flow.support.length;
+  if (perSample === inCh.length * plane) return src; // channel-aligned support, same order
+  throw new Error('internal: conv input support is not channel-aligned');
+}
+
+/** x' = x_base (+ the flow's change when given) on channels `cs`, compact. */
+function gatherChannels(
+  xb: Float64Array, flow: Flow | null, cs: Int32Array, c: number, plane: number, n: number,
+): Float64Array {
+  const out = new Float64Array(n * cs.length * plane);
+  const S = flow?.support;
+  const pos = flow ? positions(S ?? null, c * plane) : null;
+  const m = flow ? (S === null || S === undefined ? c * plane : S.length) : 0;
+  for (let s = 0; s < n; s++) for (let a = 0; a < cs.length; a++) {
+    for (let p = 0; p < plane; p++) {
+      const f = cs[a] * plane + p;
+      let v = xb[s * c * plane + f];
+      if (flow) {
+        const at = pos ? pos[f] : f;
+        if (at >= 0) v += flow.diff[s * m + at];
+      }
+      out[(s * cs.length + a) * plane + p] = v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,307 @@
+/**
+ * A whole read: file → graph → probe → detectors → scans on the engine → classes → JSON.
+ * Runs the same in the CLI (Node) and in the explorer's worker; it takes byte sources and an
+ * engine and never touches the DOM or WebGPU itself.
+ */
+import { openSafetensors, type ByteSource, type SafetensorsFile } from '../format/safetensors.ts';
+import { sha256OfSource } from '../format/sha256.ts';
+import { architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
+import { opTensors, shapeTrace, size, type ModelGraph } from '../model/graph.ts';
+import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
+import { CancelledError } from '../engine/types.ts';
+import { evaluateDense } from '../engine/cpu/dense.ts';
+import { CpuEngine } from '../engine/cpu/engine.ts';
+import { createRng, randomUnitVector } from '../math/random.ts';
+import { detectorsById } from '../detectors/registry.ts';
+import type { Candidate, DetectorContext } from '../detectors/types.ts';
+import { scalePatch } from '../detectors/types.ts';
+import { unitLayers } from '../detectors/units.ts';
+import { inactiveUnits } from '../detectors/inactive.ts';
+import { axisAlignment } from './alignment.ts';
+import { classifyDirection } from './classify.ts';
+import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
+import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
+import { scanGrid, type ReadSettings } from './settings.ts';
+
+/** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
+export class InputError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+export interface ReadSources {
+  checkpoint: ByteSource;
+  checkpointName: string;
+  /** Hugging Face config.json text */
+  configText?: string | null;
+  configName?: string | null;
+  /** architecture JSON text */
+  archText?: string | null;
+  archName?: string | null;
+  inputs?: ByteSource | null;
+  inputsName?: string | null;
+}
+
+export interface ReadProgress { fraction: number; etaSeconds: number | null; stage: string }
+
+export interface ReadHooks {
+  signal?: AbortSignal;
+  onProgress?: (p: ReadProgress) => void;
+  onDirection?: (d: DirectionResult) => void;
+}
+
+export interface LoadedModel {
+  file: SafetensorsFile;
+  graph: ModelGraph;
+  params: ParamSet;
+  head: Head;
+  probe: ProbeSet;
+  probeDescription: string;
+  options: ReadOptions;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Open and check everything a read needs, before any scanning. */
+export async function loadModel(sources: ReadSources, partial: Partial<ReadOptions> = {}): Promise<LoadedModel> {
+  const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
+  checkOptions(options);
+  const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
+  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+
+  // probe inputs first: their width can fix an image model's input size
+  let inputs: { data: Float64Array; count: number; features: number; name: string } | null = null;
+  if (sources.inputs) {
+    const inName = sources.inputsName ?? 'inputs';
+    const inFile = await openSafetensors(sources.inputs, inName);
+    const pick = inFile.tensors.find((t) => t.name === 'inputs') ?? inFile.tensors.find((t) => t.name === 'images')
+      ?? (inFile.tensors.length === 1 ? inFile.tensors[0] : null);
+    if (!pick) throw new InputError(inName, `no tensor named "inputs" or "images" and more than one tensor (${inFile.tensors.map((t) => t.name).join(', ')})`);
+    if (pick.shape.length < 1 || pick.shape[0] < 1) throw new InputError(inName, `tensor "${pick.name}" has no samples (shape [${pick.shape}])`);
+    const raw = await inFile.readFloat64(pick.name);
+    const scale = pick.dtype === 'U8' ? options.inputScale : 1;
+    if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
+    const count = pick.shape[0];
+    inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}` };
+  }
+
+  const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+  const graph = sources.archText
+    ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
+    : inferArchitecture(descs, file.metadata, { activation: options.activation, inputFeatures: inputs?.features ?? null, config });
+
+  const params: ParamSet = new Map();
+  for (const op of graph.ops) {
+    for (const name of opTensors(op)) {
+      const info = file.tensor(name);
+      if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
+      const data = await file.readFloat64(name);
+      if (data.some((x) => !Number.isFinite(x))) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
+      params.set(name, { shape: info.shape, data });
+    }
+  }
+
+  const metaHead = file.metadata?.head;
+  let head: Head;
+  if (options.head !== 'auto') head = options.head;
+  else if (metaHead === 'regression' || metaHead === 'classification') head = metaHead;
+  else head = graph.outputWidth === 1 ? 'regression' : 'classification';
+
+  const features = size(graph.inputShape);
+  let probe: ProbeSet;
+  let probeDescription: string;
+  if (inputs) {
+    if (inputs.features !== features) {
+      throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
+    }
+    const count = Math.min(inputs.count, options.probe);
+    probe = { count, shape: graph.inputShape, data: inputs.data.slice(0, count * features) };
+    probeDescription = `${inputs.name} (first ${count} of ${inputs.count})`;
+  } else {
+    // METHOD §1 default: standard normal features (images too), seeded
+    const rng = createRng(options.seed ^ 0x5eed);
+    const data = new Float64Array(options.probe * features);
+    for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+    probe = { count: options.probe, shape: graph.inputShape, data };
+    probeDescription = `synthetic N(0, 1), ${options.probe} samples, seed ${options.seed}`;
+  }
+  return { file, graph, params, head, probe, probeDescription, options };
+}
+
+function checkOptions(o: ReadOptions): void {
+  const bad = (m: string) => { throw new InputError('settings', m); };
+  if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
+  if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
+  if (!(o.probe >= 1) || !Number.isInteger(o.probe)) bad('probe must be a positive integer');
+  if (!(o.slopeTol > 0)) bad('slopeTol must be > 0');
+  if (!(o.minDecades > 0)) bad('minDecades must be > 0');
+  if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
+  if (!(o.liveProbes >= 1)) bad('liveProbes must be ≥ 1');
+  if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
+}
+
+/** Seeded random unit direction over a set of tensors (the live-reference probes, METHOD §3). */
+function randomPatch(params: ParamSet, tensors: string[], rng: ReturnType<typeof createRng>): TensorPatch {
+  const lengths = tensors.map((t) => params.get(t)!.data.length);
+  const v = randomUnitVector(lengths.reduce((a, b) => a + b, 0), rng);
+  const p: TensorPatch = new Map();
+  let off = 0;
+  tensors.forEach((t, i) => {
+    p.set(t, v.slice(off, off + lengths[i]));
+    off += lengths[i];
+  });
+  return p;
+}
+
+export async function readCheckpoint(
+  sources: ReadSources, partial: Partial<ReadOptions>, engine: FisherEngine, hooks: ReadHooks = {},
+): Promise<ReadResult> {
+  const started = Date.now();
+  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  stage('loading', 0);
+  const m = await loadModel(sources, partial);
+  const { graph, params, head, probe, options } = m;
+  const settings: ReadSettings = pickSettings(options);
+  const sha256 = await sha256OfSource(sources.checkpoint);
+  if (hooks.signal?.aborted) throw new CancelledError();
+
+  stage('forward pass', 0);
+  const t0 = Date.now();
+  await engine.prepare(graph, params, probe, head);
+  const activations = engine instanceof CpuEngine
+    ? engine.activations()
+    : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
+  const prepareMs = Date.now() - t0;
+
+  const rng = createRng(options.seed);
+  const detectors = detectorsById(options.detectors);
+  const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
+  stage('detectors', 0);
+  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx));
+  const layers = layerResults(ctx);
+
+  const grid = scanGrid(settings);
+  const liveRng = createRng(options.seed + 1);
+  const liveCache = new Map<string, number>();
+  const scanStart = Date.now();
+  let queriesDone = 0;
+  const totalQueries = candidates.reduce((s, c) => s + grid.length * (c.orbit ? 2 : 1), 0);
+  const report = () => {
+    const fraction = totalQueries ? queriesDone / totalQueries : 1;
+    const elapsed = (Date.now() - scanStart) / 1000;
+    hooks.onProgress?.({ fraction, etaSeconds: fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null, stage: 'scanning' });
+  };
+
+  const liveReference = async (tensors: string[]): Promise<number> => {
+    const key = [...tensors].sort().join('|');
+    let v = liveCache.get(key);
+    if (v === undefined) {
+      const queries: FisherQuery[] = [];
+      for (let i = 0; i < settings.liveProbes; i++) queries.push({ delta: new Map(), tangent: randomPatch(params, [...tensors].sort(), liveRng) });
+      const F = await engine.directionalFisher(queries, { signal: hooks.signal });
+      v = Math.max(...F);
+      liveCache.set(key, v);
+    }
+    return v;
+  };
+
+  const directions: DirectionResult[] = [];
+  const batch = 16;
+  for (let b = 0; b < candidates.length; b += batch) {
+    if (hooks.signal?.aborted) throw new CancelledError();
+    const group = candidates.slice(b, b + batch);
+    const queries: FisherQuery[] = [];
+    for (const c of group) {
+      for (const t of grid) queries.push({ delta: scalePatch(c.direction, t), tangent: c.direction });
+      if (c.orbit) for (const t of grid) queries.push(c.orbit(t));
+    }
+    const F = await engine.directionalFisher(queries, {
+      signal: hooks.signal,
+      onProgress: (p) => {
+        hooks.onProgress?.({ fraction: totalQueries ? (queriesDone + p.done) / totalQueries : 1, etaSeconds: null, stage: 'scanning' });
+      },
+    });
+    let at = 0;
+    for (const c of group) {
+      const line = Array.from(F.subarray(at, at + grid.length));
+      at += grid.length;
+      let orbitF: number[] | undefined;
+      if (c.orbit) {
+        orbitF = Array.from(F.subarray(at, at + grid.length));
+        at += grid.length;
+      }
+      const fLive = await liveReference([...c.direction.keys()]);
+      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK });
+      const d: DirectionResult = {
+        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: [...c.direction.keys()],
+        predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
+        ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
+        ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
+        fLive, reason: cls.reason,
+      };
+      directions.push(d);
+      hooks.onDirection?.(d);
+    }
+    queriesDone += queries.length;
+    report();
+  }
+  const scanMs = Date.now() - scanStart;
+
+  return {
+    schema: 'deadscope.read/1',
+    checkpoint: {
+      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
+      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
+    },
+    settings: {
+      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
+      detectors: detectors.map((d) => d.id), backend: options.backend, adapter: engine.description,
+    },
+    backend: engine.name,
+    directions,
+    layers,
+    warnings: graph.warnings,
+    timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
+  };
+}
+
+function pickSettings(o: ReadOptions): ReadSettings {
+  const { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel } = o;
+  return { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel };
+}
+
+/** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
+export function layerResults(ctx: DetectorContext): LayerResult[] {
+  const shapes = shapeTrace(ctx.model);
+  return unitLayers(ctx.model).map((L) => {
+    const dead = inactiveUnits(ctx, L);
+    // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels)
+    const h = ctx.activations[L.consumer];
+    const F = size(shapes[L.consumer]);
+    const d = L.units;
+    const plane = F / d;
+    const A = new Float64Array(d * d);
+    for (let s = 0; s < ctx.probe.count; s++) for (let p = 0; p < plane; p++) {
+      for (let i = 0; i < d; i++) {
+        const hi = h[s * F + i * plane + p];
+        if (hi === 0) continue;
+        for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + j * plane + p];
+      }
+    }
+    const count = ctx.probe.count * plane;
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= count;
+    const al = axisAlignment(A, d, ctx.settings.alignmentRel);
+    return {
+      layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
+      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline },
+    };
+  });
+}
