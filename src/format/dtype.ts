@@ -83,7 +83,10 @@ const KIND_AND_BITS: Record<DType, [DTypeKind, number]> = {
 };
 
 /** The dtypes this project reads into typed arrays and computes with. */
-export const SUPPORTED_DTYPES: ReadonlySet<DType> = new Set<DType>([
+export type SupportedDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+/** The dtypes this project reads into typed arrays and computes with. */
+export const SUPPORTED_DTYPES: ReadonlySet<DType> = new Set<SupportedDType>([
   'F64',
   'F32',
   'F16',
@@ -117,6 +120,11 @@ export const DTYPES: Readonly<Record<DType, DTypeInfo>> = Object.freeze(
 /** True when `s` is a dtype name the reference crate accepts (case-sensitive, as in the crate). */
 export function isDType(s: string): s is DType {
   return Object.prototype.hasOwnProperty.call(KIND_AND_BITS, s);
+}
+
+/** Whether this project decodes `dtype` (narrows the type). */
+export function isSupportedDType(dtype: DType): dtype is SupportedDType {
+  return SUPPORTED_DTYPES.has(dtype);
 }
 
 /** Info for a dtype name. */

@@ -12,7 +12,7 @@
  * we say so at the rule. Pure module: no DOM, no Node (see `node-source.ts` for files).
  */
 
-import { DTYPES, SUPPORTED_DTYPES, f16BitsToNumber, isDType, type DType } from './dtype.ts';
+import { DTYPES, f16BitsToNumber, isDType, isSupportedDType, type DType, type SupportedDType } from './dtype.ts';
 import { JsonSyntaxError, parseJson, type JsonNode } from './json.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -159,27 +159,29 @@ export interface TensorInfo {
   supported: boolean;
 }
 
-/** Typed array for each supported dtype; floats narrower than 32 bits widen to Float32Array. */
-export type DecodedData =
-  | Float64Array
-  | Float32Array
-  | BigInt64Array
-  | Int32Array
-  | Int16Array
-  | Int8Array
-  | Uint8Array;
-
-export interface DecodedTensor {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  /**
-   * F64 → Float64Array; F32, F16, BF16 → Float32Array (exact); I64 → BigInt64Array;
-   * I32/I16/I8 → Int32Array/Int16Array/Int8Array; U8 → Uint8Array; BOOL → Uint8Array (bytes as
-   * stored, normally 0 or 1).
-   */
-  data: DecodedData;
+/**
+ * The typed array each supported dtype decodes to: floats narrower than 32 bits widen exactly to
+ * Float32Array; BOOL keeps its bytes as stored (normally 0 or 1).
+ */
+export interface DecodedArrays {
+  F64: Float64Array;
+  F32: Float32Array;
+  F16: Float32Array;
+  BF16: Float32Array;
+  I64: BigInt64Array;
+  I32: Int32Array;
+  I16: Int16Array;
+  I8: Int8Array;
+  U8: Uint8Array;
+  BOOL: Uint8Array;
 }
+
+export type DecodedData = DecodedArrays[SupportedDType];
+
+/** A decoded tensor; narrowing on `dtype` narrows `data` (e.g. `dtype === 'I64'` → BigInt64Array). */
+export type DecodedTensor = {
+  [D in SupportedDType]: { name: string; dtype: D; shape: number[]; data: DecodedArrays[D] };
+}[SupportedDType];
 
 export interface SafetensorsFile {
   readonly fileName: string;
@@ -437,7 +439,7 @@ export async function openSafetensors(source: ByteSource, fileName: string): Pro
       end: entry.end,
       byteLength: span,
       elements,
-      supported: SUPPORTED_DTYPES.has(entry.dtype),
+      supported: isSupportedDType(entry.dtype),
     };
   }
   const dataStart = 8 + headerLength;
@@ -481,7 +483,8 @@ function aligned(raw: Uint8Array, align: number): { buffer: ArrayBuffer; offset:
 }
 
 /** Decode the little-endian bytes of a supported dtype. */
-export function decodeBytes(dtype: DType, raw: Uint8Array, elements: number): DecodedData {
+export function decodeBytes<D extends SupportedDType>(dtype: D, raw: Uint8Array, elements: number): DecodedArrays[D];
+export function decodeBytes(dtype: SupportedDType, raw: Uint8Array, elements: number): DecodedData {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   switch (dtype) {
     case 'U8':
@@ -580,11 +583,12 @@ class SafetensorsFileImpl implements SafetensorsFile {
 
   async read(name: string): Promise<DecodedTensor> {
     const t = this.tensor(name);
-    if (!t.supported) {
-      throw new SafetensorsError('unsupported-dtype', this.fileName, name, `dtype ${t.dtype} is listed but not decoded by this project`);
+    const dtype = t.dtype;
+    if (!isSupportedDType(dtype)) {
+      throw new SafetensorsError('unsupported-dtype', this.fileName, name, `dtype ${dtype} is listed but not decoded by this project`);
     }
     const raw = await this.readRaw(name);
-    return { name, dtype: t.dtype, shape: [...t.shape], data: decodeBytes(t.dtype, raw, t.elements) };
+    return { name, dtype, shape: [...t.shape], data: decodeBytes(dtype, raw, t.elements) } as DecodedTensor;
   }
 
   async readFloat64(name: string): Promise<Float64Array> {
