@@ -1,0 +1,90 @@
+// Linear forward + tangent, tiled matmul over a batch of G queries × M samples:
+//   y  = x·Wᵀ + b
+//   dy = dx·Wᵀ + x·dWᵀ + db          (the tangent is its own quantity, never a difference)
+// x is [G][M][inF] (or shared, gs = 0: the cached probe activations), W is [outF][inF] per
+// query (gs > 0, a patched tensor) or shared (gs = 0). With W = ΔW restricted to some rows
+// and b = Δb the same kernel gives the *change* of the output on those rows (the sparse start
+// of a scan, see engine.ts).
+// Dispatch: (ceil(outF/16), ceil(M/16), G), workgroup 16×16, one output per invocation.
+// @include common/bindings.wgsl
+
+struct U {
+  x: Flow,
+  y: Flow,
+  w: Ref,
+  b: Ref,
+  dw: Ref,
+  db: Ref,
+  M: u32,
+  inF: u32,
+  outF: u32,
+  G: u32,
+}
+@group(0) @binding(0) var<uniform> u: U;
+
+const T: u32 = 16u;
+var<workgroup> xs: array<f32, 256>; // x tile  [row][k]
+var<workgroup> ds: array<f32, 256>; // dx tile [row][k]
+var<workgroup> ws: array<f32, 256>; // W tile  [col][k]
+var<workgroup> vs: array<f32, 256>; // dW tile [col][k]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let g = wid.z;
+  let row0 = wid.y * T;
+  let col0 = wid.x * T;
+  let tangent = u.y.tan != 0u;
+  let hasDx = u.x.tan != 0u;
+  let hasDw = u.dw.on != 0u;
+  let xg = u.x.off + g * u.x.gs;
+  let dxg = u.x.toff + g * u.x.gs;
+  var acc = 0.0;
+  var tacc = 0.0;
+  let lt = lid.y * T + lid.x;
+  for (var k0 = 0u; k0 < u.inF; k0 = k0 + T) {
+    let k = k0 + lid.x;
+    // x tile element (row0 + lid.y, k)
+    let r = row0 + lid.y;
+    var xv = 0.0;
+    var dv = 0.0;
+    if (r < u.M && k < u.inF) {
+      xv = src[xg + r * u.inF + k];
+      if (tangent && hasDx) {
+        dv = src[dxg + r * u.inF + k];
+      }
+    }
+    xs[lt] = xv;
+    ds[lt] = dv;
+    // W tile element (col0 + lid.y, k)
+    let c = col0 + lid.y;
+    var wv = 0.0;
+    var vv = 0.0;
+    if (c < u.outF && k < u.inF) {
+      wv = pload(u.w, g, c * u.inF + k);
+      if (tangent && hasDw) {
+        vv = pload(u.dw, g, c * u.inF + k);
+      }
+    }
+    ws[lt] = wv;
+    vs[lt] = vv;
+    workgroupBarrier();
+    let xr = lid.y * T;
+    let wr = lid.x * T;
+    for (var kk = 0u; kk < T; kk = kk + 1u) {
+      let xk = xs[xr + kk];
+      let wk = ws[wr + kk];
+      acc = acc + xk * wk;
+      tacc = tacc + ds[xr + kk] * wk + xk * vs[wr + kk];
+    }
+    workgroupBarrier();
+  }
+  let row = row0 + lid.y;
+  let col = col0 + lid.x;
+  if (row < u.M && col < u.outF) {
+    let o = g * u.y.gs + row * u.outF + col;
+    dst[u.y.off + o] = acc + pload(u.b, g, col);
+    if (tangent) {
+      dst[u.y.toff + o] = tacc + pload(u.db, g, col);
+    }
+  }
+}

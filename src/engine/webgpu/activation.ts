@@ -1,0 +1,31 @@
+/** Dispatcher of shaders/activation.wgsl: φ and its JVP, dense or on a sparse support. */
+import { ACTIVATIONS, type Activation } from '../../model/graph.ts';
+import { UniformWords, type Bindings, type FlowRef, type Recorder } from './context.ts';
+
+export interface ActivationArgs {
+  x: FlowRef;
+  y: FlowRef;
+  fn: Activation;
+  G: number;
+  M: number;
+  /** features per sample of the op's tensor */
+  F: number;
+  /** sparse mode: the support U (offset in idx, length); the flow then holds changes on U */
+  sparse?: { idxOff: number; nU: number; bInOff: number; bOutOff: number } | null;
+}
+
+export function activationCode(fn: Activation): number {
+  const i = ACTIVATIONS.indexOf(fn);
+  if (i < 0) throw new Error(`unknown activation ${fn}`);
+  return i;
+}
+
+export function encodeActivation(rec: Recorder, bind: Bindings, a: ActivationArgs): void {
+  const s = a.sparse ?? null;
+  const width = s ? s.nU : a.F;
+  const words = new UniformWords()
+    .flow(a.x).flow(a.y)
+    .u32(a.G, a.M, a.F, width, activationCode(a.fn), s ? 1 : 0, s?.idxOff ?? 0, s?.bInOff ?? 0, s?.bOutOff ?? 0)
+    .finish();
+  rec.dispatch1D('activation', words, bind, a.G * a.M * width);
+}

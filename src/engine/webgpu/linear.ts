@@ -1,0 +1,25 @@
+/** Dispatcher of shaders/linear.wgsl: tiled y = x·Wᵀ + b with its tangent. */
+import { UniformWords, type Bindings, type FlowRef, type ParamRef, type Recorder } from './context.ts';
+
+export interface LinearArgs {
+  x: FlowRef;
+  y: FlowRef;
+  w: ParamRef;
+  b: ParamRef;
+  dw: ParamRef;
+  db: ParamRef;
+  /** samples per query */
+  M: number;
+  /** queries */
+  G: number;
+  inF: number;
+  outF: number;
+}
+
+export function encodeLinear(rec: Recorder, bind: Bindings, a: LinearArgs): void {
+  const words = new UniformWords()
+    .flow(a.x).flow(a.y).ref(a.w).ref(a.b).ref(a.dw).ref(a.db)
+    .u32(a.M, a.inF, a.outF, a.G)
+    .finish();
+  rec.dispatch('linear', words, bind, [Math.ceil(a.outF / 16), Math.ceil(a.M / 16), a.G]);
+}
