@@ -1,0 +1,145 @@
+/**
+ * Figure 3 — axis-alignment of each layer's dead subspace (METHOD §5): rows = layers by depth,
+ * columns = loaded checkpoints, colour = alignment in [r/d, 1]. Each cell also prints r, d and
+ * the random baseline r/d, which the legend marks.
+ */
+import { interpolatePuBu } from 'd3';
+import type { LayerResult } from '../../read/schema.ts';
+import { INK, MUTED } from '../theme.ts';
+import type { FigureSize } from './common.ts';
+import { el, esc, heading, svgDocument, text } from './svg.ts';
+
+export interface HeatmapColumn {
+  /** checkpoint label */
+  name: string;
+  layers: LayerResult[];
+}
+
+export interface HeatmapOptions {
+  /** layer of the focused direction (its row is outlined) */
+  focusLayer?: string | null;
+  /** index of the active checkpoint (its header is bold) */
+  activeColumn?: number | null;
+}
+
+export const HEATMAP_AXES = { x: 'checkpoint', y: 'layer (by depth)' } as const;
+
+export function alignmentColour(v: number): string {
+  // PuBu from 0.04 so that 0 is still distinguishable from the white page
+  return interpolatePuBu(0.04 + 0.96 * Math.min(1, Math.max(0, v)));
+}
+
+/** Layer names in order of first appearance over the columns (each column lists layers by depth). */
+export function layerRows(cols: readonly HeatmapColumn[]): string[] {
+  const rows: string[] = [];
+  const seen = new Set<string>();
+  for (const c of cols) for (const l of c.layers) if (!seen.has(l.layer)) { seen.add(l.layer); rows.push(l.layer); }
+  return rows;
+}
+
+function clip(label: string, maxChars: number): string {
+  return label.length <= maxChars ? label : `${label.slice(0, Math.max(1, maxChars - 1))}…`;
+}
+
+export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: FigureSize, opts: HeatmapOptions = {}): string {
+  const { width, height } = size;
+  const rows = layerRows(cols);
+  const labelW = 112;
+  const legendH = 54;
+  const top = 70;
+  const gridW = width - labelW - 20;
+  const colW = cols.length ? Math.min(170, gridW / cols.length) : gridW;
+  const avail = height - top - legendH - 12;
+  const rowH = rows.length ? Math.max(24, Math.min(50, avail / rows.length)) : 40;
+  const x0 = labelW + 6;
+
+  const body: string[] = [heading(14, 'Axis-alignment of the dead subspace',
+    `${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`)];
+
+  body.push(text(x0 - 8, top - 24, HEATMAP_AXES.y, { 'text-anchor': 'end', 'font-size': 11.5, 'data-role': 'axis-label' }));
+  body.push(text(x0 + (colW * cols.length) / 2, top - 24, HEATMAP_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
+
+  // column headers
+  cols.forEach((c, j) => {
+    const cx = x0 + j * colW + colW / 2;
+    const short = c.name.replace(/\.safetensors$/i, '');
+    body.push(el('text', {
+      x: cx, y: top - 8, 'text-anchor': 'middle', 'font-size': 10.5, 'font-weight': opts.activeColumn === j ? 700 : 400,
+      fill: opts.activeColumn === j ? INK : MUTED, 'data-column': j,
+    }, [esc(clip(short, Math.max(4, Math.floor(colW / 6.2)))), el('title', {}, esc(c.name))]));
+  });
+
+  if (!rows.length) {
+    body.push(text(x0, top + 24, cols.length ? 'No layer has an activation-side subspace.' : 'No checkpoint read yet.', { fill: MUTED }));
+  }
+
+  rows.forEach((layer, i) => {
+    const y = top + i * rowH;
+    const width0 = cols.map((c) => c.layers.find((l) => l.layer === layer)?.width).find((w) => w !== undefined);
+    body.push(el('text', { x: x0 - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', 'font-size': 11, 'data-layer': layer }, [
+      esc(clip(layer, 16)),
+      width0 !== undefined ? el('tspan', { fill: MUTED, 'font-size': 9.5 }, esc(` ·${width0}`)) : '',
+      el('title', {}, esc(`layer ${layer}${width0 !== undefined ? `, width ${width0}` : ''}`)),
+    ]));
+    cols.forEach((c, j) => {
+      const x = x0 + j * colW;
+      const l = c.layers.find((q) => q.layer === layer);
+      const a = l?.axisAlignment ?? null;
+      const cellTitle = a
+        ? `${c.name} · layer ${layer}: alignment ${a.value.toFixed(3)} (r = ${a.r}, d = ${a.d}, random baseline r/d = ${a.baseline.toFixed(3)})`
+        : l ? `${c.name} · layer ${layer}: no activation-side subspace` : `${c.name} has no layer ${layer}`;
+      const parts: string[] = [el('title', {}, esc(cellTitle))];
+      if (a) {
+        const fill = alignmentColour(a.value);
+        const dark = a.value > 0.55;
+        parts.push(el('rect', { x: x + 1, y: y + 1, width: colW - 2, height: rowH - 2, rx: 3, fill }));
+        // the baseline and the value on a 0–1 track along the cell bottom
+        const tx0 = x + 8, tx1 = x + colW - 8, ty = y + rowH - 7;
+        if (rowH >= 40) parts.push(el('line', { x1: tx0, x2: tx1, y1: ty, y2: ty, stroke: dark ? '#ffffff' : INK, 'stroke-opacity': 0.35, 'stroke-width': 1 }));
+        if (rowH >= 40) parts.push(el('line', { x1: tx0 + a.baseline * (tx1 - tx0), x2: tx0 + a.baseline * (tx1 - tx0), y1: ty - 3, y2: ty + 3, stroke: dark ? '#ffffff' : INK, 'stroke-width': 1.2, 'data-role': 'baseline' }));
+        if (rowH >= 40) parts.push(el('circle', { cx: tx0 + a.value * (tx1 - tx0), cy: ty, r: 2.2, fill: dark ? '#ffffff' : INK }));
+        const ink = dark ? '#ffffff' : INK;
+        if (rowH >= 40) {
+          parts.push(text(x + 8, y + 19, a.value.toFixed(2), { 'font-size': 14, 'font-weight': 600, fill: ink }));
+          const detail = colW >= 120 ? `r = ${a.r} of ${a.d} · r/d ${a.baseline.toFixed(2)}` : `r ${a.r}/${a.d} · ${a.baseline.toFixed(2)}`;
+          parts.push(text(x + 8, y + 32, detail, { 'font-size': 9.5, fill: dark ? '#ffffff' : MUTED }));
+        } else {
+          parts.push(text(x + colW / 2, y + rowH / 2 + 1, a.value.toFixed(2), { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600, fill: ink }));
+        }
+      } else {
+        parts.push(el('rect', { x: x + 1, y: y + 1, width: colW - 2, height: rowH - 2, rx: 3, fill: '#f4f5f7', stroke: '#e1e4e8', 'stroke-dasharray': '3 3' }));
+        parts.push(text(x + colW / 2, y + rowH / 2 + 4, l ? 'no subspace' : 'no such layer', { 'text-anchor': 'middle', fill: MUTED, 'font-size': 10 }));
+      }
+      body.push(el('g', { 'data-layer': layer, 'data-column': j, 'data-value': a ? a.value.toFixed(4) : null }, parts));
+    });
+    if (opts.focusLayer === layer && cols.length) {
+      body.push(el('rect', { x: x0 - 1, y: y - 0.5, width: colW * cols.length + 2, height: rowH + 1, rx: 4, fill: 'none', stroke: INK, 'stroke-width': 1.6, 'data-role': 'focus-row' }));
+    }
+  });
+
+  // colour legend: 0…1 with the cell's track explained
+  const ly = Math.min(height - legendH + 18, top + rows.length * rowH + 30);
+  const lx = x0, lw = Math.min(260, width - lx - 20);
+  const steps = 40;
+  const sw: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    sw.push(el('rect', { x: lx + (i * lw) / steps, y: ly, width: lw / steps + 0.4, height: 10, fill: alignmentColour((i + 0.5) / steps) }));
+  }
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((v) => [
+    el('line', { x1: lx + v * lw, x2: lx + v * lw, y1: ly + 10, y2: ly + 14, stroke: MUTED }),
+    text(lx + v * lw, ly + 24, String(v), { 'text-anchor': 'middle', 'font-size': 9.5, fill: MUTED }),
+  ].join(''));
+  body.push(el('g', { 'data-role': 'legend' }, [
+    text(lx, ly - 5, 'alignment = (1/r) Σ of the r largest neuron leverages', { 'font-size': 10.5 }),
+    ...sw, ...ticks,
+    el('line', { x1: lx + lw + 18, x2: lx + lw + 18, y1: ly - 1, y2: ly + 9, stroke: INK, 'stroke-width': 1.2 }),
+    text(lx + lw + 24, ly + 8, '= random baseline r/d on the cell track', { 'font-size': 10, fill: MUTED }),
+  ]));
+
+  return svgDocument({
+    width, height, figure: 'alignment-heatmap',
+    title: 'Axis-alignment of the dead subspace',
+    desc: 'For each layer, the bottom-r eigenvectors of the input second moment A; alignment = (1/r)·(sum of the r largest '
+      + 'neuron leverages), in [r/d, 1] (METHOD §5). One column per checkpoint.',
+  }, body);
+}

@@ -1,0 +1,128 @@
+/** Inputs and pieces shared by the per-direction figures (rate plot, slope plot, gauge floor). */
+import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
+import { CLASSES, CLASS_COLOURS, CLASS_LABELS } from '../theme.ts';
+import { esc, num, el, type LegendItem } from './svg.ts';
+
+/** What the per-direction figures draw: one checkpoint's (possibly partial) read. */
+export interface DirectionsInput {
+  /** checkpoint label shown in the subtitle */
+  checkpoint: string;
+  directions: DirectionResult[];
+  /** ρ (METHOD §3) */
+  floorRatio: number;
+}
+
+export interface FigureSize { width: number; height: number }
+
+export interface FigureOptions {
+  /** the direction to highlight (hovered or pinned) */
+  focus?: string | null;
+  /** add transparent wide hit paths for pointer interaction (page only; exports leave it off) */
+  interactive?: boolean;
+}
+
+export function directionsInput(r: Pick<ReadResult, 'checkpoint' | 'directions' | 'settings'>, label?: string): DirectionsInput {
+  return { checkpoint: label ?? r.checkpoint.path, directions: r.directions, floorRatio: r.settings.floorRatio };
+}
+
+export function classesPresent(ds: readonly DirectionResult[]): DirectionClass[] {
+  const seen = new Set(ds.map((d) => d.class));
+  return CLASSES.filter((c) => seen.has(c));
+}
+
+export function classLegendItems(ds: readonly DirectionResult[]): LegendItem[] {
+  return classesPresent(ds).map((c) => ({ label: CLASS_LABELS[c], colour: CLASS_COLOURS[c], key: c }));
+}
+
+/** Polyline path through points; `null` breaks the line (a gap). */
+export function pathD(points: Array<[number, number] | null>): string {
+  let d = '';
+  let pen = false;
+  for (const p of points) {
+    if (!p) { pen = false; continue; }
+    d += `${pen ? 'L' : 'M'}${num(p[0])},${num(p[1])}`;
+    pen = true;
+  }
+  return d;
+}
+
+/** A one-line description for SVG <title> hover text: id, layer, tensors (escaped by the caller's el()). */
+export function directionTitle(d: DirectionResult): string {
+  const k = d.k === null ? 'no order' : `k̂ = ${d.k.toFixed(2)}`;
+  return `${d.id} — ${d.class}, ${k} — ${d.tensors.join(', ')}`;
+}
+
+/** Draw order: the focus last (on top), the rest in input order. */
+export function focusLast(ds: readonly DirectionResult[], focus: string | null | undefined): DirectionResult[] {
+  if (!focus) return ds.slice();
+  const rest = ds.filter((d) => d.id !== focus);
+  const f = ds.find((d) => d.id === focus);
+  return f ? [...rest, f] : rest;
+}
+
+/** A direction's line: a visible path plus (interactive) a wide transparent hit path. */
+export function directionPath(
+  d: DirectionResult,
+  dAttr: string,
+  state: 'normal' | 'dim' | 'focus',
+  interactive: boolean,
+): string {
+  if (!dAttr) return '';
+  const colour = CLASS_COLOURS[d.class];
+  const visible = el('path', {
+    d: dAttr,
+    fill: 'none',
+    stroke: colour,
+    'stroke-width': state === 'focus' ? 2.6 : 1.3,
+    'stroke-opacity': state === 'dim' ? 0.22 : state === 'focus' ? 1 : 0.75,
+    'stroke-linejoin': 'round',
+    'stroke-linecap': 'round',
+    'data-direction-id': d.id,
+    'data-class': d.class,
+  }, el('title', {}, esc(directionTitle(d))));
+  const hit = interactive
+    ? el('path', { d: dAttr, fill: 'none', stroke: '#000', 'stroke-opacity': 0, 'stroke-width': 9, 'data-direction-id': d.id, 'data-hit': 'true' })
+    : '';
+  return visible + hit;
+}
+
+/** Geometric mean of a and b (the midpoint of a log axis). */
+export const gmean = (a: number, b: number): number => Math.sqrt(a * b);
+
+export function logScale(domain: [number, number], range: [number, number]): (v: number) => number {
+  const l0 = Math.log10(domain[0]), l1 = Math.log10(domain[1]);
+  const span = l1 - l0 || 1;
+  return (v: number) => range[0] + ((Math.log10(v) - l0) / span) * (range[1] - range[0]);
+}
+
+export function linearScale(domain: [number, number], range: [number, number]): (v: number) => number {
+  const span = domain[1] - domain[0] || 1;
+  return (v: number) => range[0] + ((v - domain[0]) / span) * (range[1] - range[0]);
+}
+
+/** Extent of positive finite values, or null. */
+export function positiveExtent(values: Iterable<number>): [number, number] | null {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** Snap a positive extent out to whole decades (with at least one decade of span). */
+export function decadeDomain(ext: [number, number] | null, fallback: [number, number]): [number, number] {
+  if (!ext) return fallback;
+  let lo = Math.floor(Math.log10(ext[0]) + 1e-9), hi = Math.ceil(Math.log10(ext[1]) - 1e-9);
+  if (hi <= lo) { lo -= 1; hi += 1; }
+  return [10 ** lo, 10 ** hi];
+}
+
+/** The scan points inside a direction's asymptotic window. */
+export function windowPoints(d: DirectionResult): Array<[number, number]> {
+  if (!d.window) return [];
+  const [a, b] = d.window;
+  const out: Array<[number, number]> = [];
+  d.scan.t.forEach((t, i) => {
+    const F = d.scan.F[i];
+    if (t >= a * (1 - 1e-9) && t <= b * (1 + 1e-9) && F > 0) out.push([t, F]);
+  });
+  return out;
+}

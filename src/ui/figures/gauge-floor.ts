@@ -1,0 +1,108 @@
+/**
+ * Figure 4 — the gauge-floor chart (METHOD §3): per detector (gauge family), each direction's
+ * ratio R = F/F_live on a log axis against the live reference (R = 1) and the floor threshold ρ.
+ * For a gauge direction R is the largest along its symmetry path; where the path is a curved
+ * orbit the whisker spans R along it. Exact zeros sit on a separate "0" strip below the axis.
+ */
+import type { DirectionResult } from '../../read/schema.ts';
+import { CLASS_COLOURS, FLOOR_FILL, GUIDE, INK, MUTED } from '../theme.ts';
+import {
+  classLegendItems, decadeDomain, directionTitle, focusLast, logScale, positiveExtent,
+  type DirectionsInput, type FigureOptions, type FigureSize,
+} from './common.ts';
+import { el, esc, frame, hash01, heading, legend, logAxis, svgDocument, text, type Box } from './svg.ts';
+
+export const GAUGE_FLOOR_AXES = { x: 'detector (gauge family)', y: 'R = F / F_live' } as const;
+
+export function detectorsInOrder(ds: readonly DirectionResult[]): string[] {
+  const out: string[] = [];
+  for (const d of ds) if (!out.includes(d.detector)) out.push(d.detector);
+  return out;
+}
+
+/** R along the orbit (curved symmetry path), when the read supplies one. */
+export function orbitRatios(d: DirectionResult): number[] {
+  if (!d.orbitScan || !(d.fLive > 0)) return [];
+  return d.orbitScan.F.map((F) => F / d.fLive);
+}
+
+export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {
+  const { width, height } = size;
+  const ds = input.directions;
+  const rho = input.floorRatio;
+  const focus = opts.focus ? ds.find((d) => d.id === opts.focus) ?? null : null;
+  const dets = detectorsInOrder(ds);
+
+  const leg = legend([
+    ...classLegendItems(ds),
+    { label: `floor: R < ρ = ${rho.toExponential(0).replace('e-', 'e−')}`, colour: FLOOR_FILL, kind: 'square' },
+    { label: 'live reference R = 1', colour: INK, kind: 'line' },
+    { label: 'R along the orbit', colour: GUIDE, kind: 'line' },
+  ], 66, 52, width - 80);
+
+  const zeroStrip = 22;
+  const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 14, y1: height - 58 - zeroStrip };
+  const positives = ds.flatMap((d) => [d.ratio, ...orbitRatios(d)]);
+  const ext = positiveExtent([...positives, rho, 1]);
+  const yDom = decadeDomain(ext && [ext[0] / 3, ext[1] * 3], [1e-12, 10]);
+  const y = logScale(yDom, [box.y1, box.y0]);
+  const bandW = (box.x1 - box.x0) / Math.max(1, dets.length);
+  const zeroY = box.y1 + zeroStrip / 2 + 4;
+
+  const body: string[] = [heading(14, 'Gauge floor: F / F_live by detector', `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`), leg.svg];
+
+  // floor region, ρ and the live reference
+  body.push(el('rect', { x: box.x0, y: y(rho), width: box.x1 - box.x0, height: box.y1 - y(rho), fill: FLOOR_FILL, 'data-role': 'floor' }));
+  body.push(logAxis('left', y, yDom, box, GAUGE_FLOOR_AXES.y, 6));
+  body.push(el('line', { x1: box.x0, x2: box.x1, y1: y(rho), y2: y(rho), stroke: CLASS_COLOURS.gauge, 'stroke-width': 1.3, 'stroke-dasharray': '6 3', 'data-role': 'rho' }));
+  body.push(text(box.x1 - 4, y(rho) - 4, `ρ = ${rho.toExponential(0).replace('e-', 'e−')}`, { 'text-anchor': 'end', 'font-size': 10, fill: CLASS_COLOURS.gauge, 'font-weight': 600 }));
+  body.push(el('line', { x1: box.x0, x2: box.x1, y1: y(1), y2: y(1), stroke: INK, 'stroke-width': 1.2, 'data-role': 'live-reference' }));
+  body.push(text(box.x1 - 4, y(1) - 4, 'live reference F_live', { 'text-anchor': 'end', 'font-size': 10, fill: INK }));
+
+  // the zero strip
+  body.push(el('rect', { x: box.x0, y: box.y1 + 4, width: box.x1 - box.x0, height: zeroStrip - 4, fill: '#f6f7f9', stroke: '#e1e4e8' }));
+  body.push(text(box.x0 - 7, zeroY + 3, '0', { 'text-anchor': 'end', fill: MUTED, 'data-role': 'zero-label' }));
+
+  // detector bands and labels
+  dets.forEach((det, i) => {
+    const cx = box.x0 + (i + 0.5) * bandW;
+    if (i > 0) body.push(el('line', { x1: box.x0 + i * bandW, x2: box.x0 + i * bandW, y1: box.y0, y2: box.y1 + zeroStrip, stroke: '#e6e8eb' }));
+    const n = ds.filter((d) => d.detector === det).length;
+    const maxChars = Math.max(4, Math.floor(bandW / 6));
+    const label = det.length > maxChars ? `${det.slice(0, maxChars - 1)}…` : det;
+    body.push(el('text', { x: cx, y: box.y1 + zeroStrip + 16, 'text-anchor': 'middle', 'font-size': 10.5, 'data-detector': det }, [esc(label), el('title', {}, esc(det))]));
+    body.push(text(cx, box.y1 + zeroStrip + 28, `n = ${n}`, { 'text-anchor': 'middle', 'font-size': 9.5, fill: MUTED }));
+  });
+  body.push(text((box.x0 + box.x1) / 2, height - 6, GAUGE_FLOOR_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
+
+  const marks: string[] = [];
+  for (const d of focusLast(ds, focus?.id)) {
+    const i = dets.indexOf(d.detector);
+    const cx = box.x0 + (i + 0.5) * bandW + (hash01(d.id) - 0.5) * Math.min(bandW * 0.6, 80);
+    const state = !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim';
+    const colour = CLASS_COLOURS[d.class];
+    const opacity = state === 'dim' ? 0.25 : 1;
+    const parts: string[] = [el('title', {}, esc(`${directionTitle(d)} — R = ${d.ratio.toExponential(2)}`))];
+    const orb = orbitRatios(d).filter((r) => r > 0);
+    if (orb.length) {
+      const lo = Math.min(...orb), hi = Math.max(...orb);
+      parts.push(el('line', { x1: cx, x2: cx, y1: y(lo), y2: y(hi), stroke: GUIDE, 'stroke-width': state === 'focus' ? 2 : 1.2, 'stroke-opacity': opacity }));
+    }
+    const cy = d.ratio > 0 ? y(d.ratio) : zeroY;
+    const r = state === 'focus' ? 5.5 : 3.6;
+    parts.push(d.ratio > 0
+      ? el('circle', { cx, cy, r, fill: colour, 'fill-opacity': opacity * 0.9, stroke: state === 'focus' ? INK : '#ffffff', 'stroke-width': state === 'focus' ? 1.6 : 0.8 })
+      : el('path', { d: `M${(cx - r).toFixed(2)},${(cy - r * 0.8).toFixed(2)}L${(cx + r).toFixed(2)},${(cy - r * 0.8).toFixed(2)}L${cx.toFixed(2)},${(cy + r * 0.9).toFixed(2)}Z`, fill: colour, 'fill-opacity': opacity, stroke: state === 'focus' ? INK : 'none', 'stroke-width': 1.4 }));
+    if (opts.interactive) parts.push(el('circle', { cx, cy, r: 8, fill: '#000', 'fill-opacity': 0, 'data-hit': 'true' }));
+    marks.push(el('g', { 'data-direction-id': d.id, 'data-class': d.class }, parts));
+  }
+  body.push(el('g', { 'data-role': 'marks' }, marks));
+  body.push(frame(box));
+
+  return svgDocument({
+    width, height, figure: 'gauge-floor-chart',
+    title: `Gauge floor: F / F_live by detector — ${input.checkpoint}`,
+    desc: 'Ratio of each direction’s directional Fisher to the live reference of its block, on a log axis, grouped by '
+      + 'the detector that proposed it; below ρ a direction is at the floor (METHOD §3). Zeros are drawn on the strip below the axis.',
+  }, body);
+}

@@ -1,0 +1,129 @@
+/**
+ * Figure 1 — the rate plot: F(t) along the straight line θ̂ + t·v, log–log, one curve per
+ * direction (METHOD §2). The focused direction shows its asymptotic window, the fitted slope
+ * 2(k̂−1) through the window, and a fan of reference slopes 2(k−1), k = 1…4.
+ */
+import type { DirectionResult } from '../../read/schema.ts';
+import { CLASS_COLOURS, GUIDE, INK, MUTED, WINDOW_FILL } from '../theme.ts';
+import {
+  classLegendItems, decadeDomain, directionPath, focusLast, logScale, pathD, positiveExtent, windowPoints,
+  type DirectionsInput, type FigureOptions, type FigureSize,
+} from './common.ts';
+import { clipSegment, el, frame, heading, legend, logAxis, svgDocument, text, type Box } from './svg.ts';
+
+export const RATE_PLOT_AXES = { x: 'step t along the direction', y: 'F(t)  (directional Fisher)' } as const;
+
+/** Slope and anchor of the least-squares-free fit the read reports: slope 2(k̂−1) through the window's centroid. */
+export function fittedLine(d: DirectionResult): { slope: number; logT: number; logF: number; window: [number, number] } | null {
+  if (d.k === null || !d.window) return null;
+  const pts = windowPoints(d);
+  if (!pts.length) return null;
+  const logT = pts.reduce((s, p) => s + Math.log10(p[0]), 0) / pts.length;
+  const logF = pts.reduce((s, p) => s + Math.log10(p[1]), 0) / pts.length;
+  return { slope: 2 * (d.k - 1), logT, logF, window: d.window };
+}
+
+/** F at t on the scan, interpolated in log–log space (null where it is not positive). */
+function fAt(d: DirectionResult, t: number): number | null {
+  const { t: ts, F } = d.scan;
+  for (let i = 0; i + 1 < ts.length; i++) {
+    if (t >= ts[i] && t <= ts[i + 1] && F[i] > 0 && F[i + 1] > 0) {
+      const u = (Math.log10(t) - Math.log10(ts[i])) / (Math.log10(ts[i + 1]) - Math.log10(ts[i]) || 1);
+      return 10 ** (Math.log10(F[i]) + u * (Math.log10(F[i + 1]) - Math.log10(F[i])));
+    }
+  }
+  const j = ts.indexOf(t);
+  return j >= 0 && F[j] > 0 ? F[j] : null;
+}
+
+export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {
+  const { width, height } = size;
+  const ds = input.directions;
+  const focus = opts.focus ? ds.find((d) => d.id === opts.focus) ?? null : null;
+
+  const zeros = ds.filter((d) => d.scan.F.some((F) => !(F > 0))).length;
+  const subtitle = `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`
+    + (zeros ? ` · F = 0 points not drawn (${zeros} direction${zeros === 1 ? '' : 's'})` : '');
+
+  const leg = legend([
+    ...classLegendItems(ds),
+    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band' },
+    { label: 'fitted slope', colour: INK, kind: 'line' },
+    { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash' },
+  ], 66, 52, width - 80);
+
+  const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 14, y1: height - 46 };
+  const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
+  const yDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.F)), [1e-12, 1]);
+  const x = logScale(xDom, [box.x0, box.x1]);
+  const y = logScale(yDom, [box.y1, box.y0]);
+  const inBox = (t: number, F: number): [number, number] | null => (t > 0 && F > 0 ? [x(t), y(F)] : null);
+
+  const body: string[] = [heading(14, 'Rate plot: F(t) along each direction', subtitle), leg.svg];
+  body.push(logAxis('bottom', x, xDom, box, RATE_PLOT_AXES.x));
+  body.push(logAxis('left', y, yDom, box, RATE_PLOT_AXES.y));
+
+  // the focused direction's asymptotic window, behind the data
+  if (focus?.window) {
+    const [a, b] = focus.window;
+    body.push(el('rect', {
+      x: x(a), y: box.y0, width: Math.max(1, x(b) - x(a)), height: box.y1 - box.y0, fill: WINDOW_FILL, 'data-role': 'window',
+    }));
+  }
+
+  // reference fan: slopes 2(k−1), anchored at the focus's window end (else the upper right), spanning 1.5 decades leftwards
+  {
+    let aT = xDom[1], aF = yDom[1] / 10 ** 0.5;
+    if (focus?.window) {
+      const F = fAt(focus, focus.window[1]);
+      if (F) { aT = focus.window[1]; aF = F; }
+    }
+    const span = 1.5;
+    const guides: string[] = [];
+    for (let k = 1; k <= 4; k++) {
+      const s = 2 * (k - 1);
+      const t0 = aT / 10 ** span;
+      const F0 = aF / 10 ** (s * span);
+      const seg = clipSegment(x(t0), y(F0), x(aT), y(aF), box);
+      if (!seg) continue;
+      guides.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' }));
+      guides.push(text(seg[0] - 3, seg[1] + (k === 1 ? -3 : 10), `k=${k}`, { 'text-anchor': 'end', 'font-size': 9.5, fill: MUTED }));
+    }
+    body.push(el('g', { 'data-role': 'guides' }, guides));
+  }
+
+  const curves: string[] = [];
+  for (const d of focusLast(ds, focus?.id)) {
+    const state = !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim';
+    curves.push(directionPath(d, pathD(d.scan.t.map((t, i) => inBox(t, d.scan.F[i]))), state, !!opts.interactive));
+  }
+  body.push(el('g', { 'data-role': 'curves' }, curves));
+
+  if (focus) {
+    const colour = CLASS_COLOURS[focus.class];
+    const pts = focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i])).filter((p): p is [number, number] => p !== null);
+    body.push(el('g', { 'data-role': 'focus-points' }, pts.map((p) => el('circle', { cx: p[0], cy: p[1], r: 2.6, fill: '#fff', stroke: colour, 'stroke-width': 1.4 }))));
+    const fit = fittedLine(focus);
+    if (fit) {
+      const ext = 0.25;
+      const la = Math.log10(fit.window[0]) - ext, lb = Math.log10(fit.window[1]) + ext;
+      const Fa = 10 ** (fit.logF + fit.slope * (la - fit.logT)), Fb = 10 ** (fit.logF + fit.slope * (lb - fit.logT));
+      const seg = clipSegment(x(10 ** la), y(Fa), x(10 ** lb), y(Fb), box);
+      if (seg) {
+        body.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: INK, 'stroke-width': 1.4, 'data-role': 'fit' }));
+      }
+      const lx = Math.min(box.x1 - 4, x(fit.window[1]) + 6);
+      body.push(text(lx, box.y0 + 14, `slope ${fit.slope.toFixed(2)} → k̂ = ${focus.k!.toFixed(2)}`, {
+        'text-anchor': lx > (box.x0 + box.x1) / 2 ? 'end' : 'start', 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label',
+      }));
+    }
+  }
+
+  body.push(frame(box));
+  return svgDocument({
+    width, height, figure: 'rate-plot',
+    title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
+    desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
+      + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
+  }, body);
+}

@@ -1,0 +1,239 @@
+// @vitest-environment jsdom
+/**
+ * The four figure builders, from reads the real CLI produced (test/ui/data): SVG snapshots
+ * (files under __snapshots__, viewable as images), well-formed standalone XML, axis labels,
+ * legends, the linked focus, and XML escaping of tensor names.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ReadResult } from '../../src/read/schema.ts';
+import {
+  buildAlignmentHeatmap, buildGaugeFloor, buildRatePlot, buildSlopePlot, directionsInput,
+  GAUGE_FLOOR_AXES, HEATMAP_AXES, RATE_PLOT_AXES, SLOPE_PLOT_AXES,
+} from '../../src/ui/figures/index.ts';
+import { fittedLine } from '../../src/ui/figures/rate-plot.ts';
+import { clipSegment, decadeTicks, esc, num } from '../../src/ui/figures/svg.ts';
+import { CLASS_COLOURS } from '../../src/ui/theme.ts';
+import { DATASETS, loadRead, parseSvg, textOf, type Dataset } from './helpers.ts';
+
+const SIZE = { width: 640, height: 380 };
+const label = (n: Dataset) => `${n}.safetensors`;
+const input = (n: Dataset) => directionsInput(loadRead(n), label(n));
+
+/** The singular direction with the most window points (a clear order-k reading), from the data. */
+function clearSingular(r: ReadResult) {
+  return r.directions.filter((d) => d.class === 'singular' && d.window && d.k !== null)
+    .sort((a, b) => (b.window![1] / b.window![0]) - (a.window![1] / a.window![0]) || a.id.localeCompare(b.id))[0];
+}
+
+describe('figure snapshots (SVG files, from CLI reads)', () => {
+  for (const n of ['ts_relu2_adamw_s1', 'lnmlp_gelu_s1'] as const) {
+    it(`rate plot — ${n}`, async () => {
+      await expect(buildRatePlot(input(n), SIZE)).toMatchFileSnapshot(`./__snapshots__/rate-plot.${n}.svg`);
+    });
+    it(`slope plot — ${n}`, async () => {
+      await expect(buildSlopePlot(input(n), SIZE)).toMatchFileSnapshot(`./__snapshots__/slope-plot.${n}.svg`);
+    });
+    it(`gauge-floor chart — ${n}`, async () => {
+      await expect(buildGaugeFloor(input(n), SIZE)).toMatchFileSnapshot(`./__snapshots__/gauge-floor-chart.${n}.svg`);
+    });
+  }
+
+  it('rate and slope plots with a focused singular direction', async () => {
+    const r = loadRead('ts_relu2_adamw_s1');
+    const focus = clearSingular(r).id;
+    const inp = directionsInput(r, label('ts_relu2_adamw_s1'));
+    await expect(buildRatePlot(inp, SIZE, { focus })).toMatchFileSnapshot('./__snapshots__/rate-plot.ts_relu2_adamw_s1.focus.svg');
+    await expect(buildSlopePlot(inp, SIZE, { focus })).toMatchFileSnapshot('./__snapshots__/slope-plot.ts_relu2_adamw_s1.focus.svg');
+    await expect(buildGaugeFloor(inp, SIZE, { focus })).toMatchFileSnapshot('./__snapshots__/gauge-floor-chart.ts_relu2_adamw_s1.focus.svg');
+  });
+
+  it('alignment heatmap, one column per checkpoint', async () => {
+    const cols = DATASETS.map((n) => ({ name: label(n), layers: loadRead(n).layers }));
+    await expect(buildAlignmentHeatmap(cols, { width: 720, height: 300 }, { activeColumn: 0 }))
+      .toMatchFileSnapshot('./__snapshots__/alignment-heatmap.all.svg');
+  });
+});
+
+describe('every figure is a standalone, well-formed SVG', () => {
+  const figures = {
+    'rate-plot': { build: (n: Dataset) => buildRatePlot(input(n), SIZE), axes: RATE_PLOT_AXES },
+    'slope-plot': { build: (n: Dataset) => buildSlopePlot(input(n), SIZE), axes: SLOPE_PLOT_AXES },
+    'gauge-floor-chart': { build: (n: Dataset) => buildGaugeFloor(input(n), SIZE), axes: GAUGE_FLOOR_AXES },
+    'alignment-heatmap': { build: (n: Dataset) => buildAlignmentHeatmap([{ name: label(n), layers: loadRead(n).layers }], SIZE), axes: HEATMAP_AXES },
+  };
+  for (const [id, f] of Object.entries(figures)) {
+    for (const n of DATASETS) {
+      it(`${id} — ${n}`, () => {
+        const svg = f.build(n);
+        expect(svg).toBe(f.build(n)); // deterministic
+        const doc = parseSvg(svg);
+        const root = doc.documentElement;
+        expect(root.getAttribute('xmlns')).toBe('http://www.w3.org/2000/svg');
+        expect(root.getAttribute('data-figure')).toBe(id);
+        expect(root.getAttribute('width')).toBe(String(SIZE.width));
+        expect(root.getAttribute('font-family')).toMatch(/Arial.*sans-serif/);
+        expect(doc.querySelector('title')?.textContent).toBeTruthy();
+        const texts = textOf(doc);
+        expect(texts).toContain(f.axes.x);
+        expect(texts).toContain(f.axes.y);
+        expect(doc.querySelector('[data-role="legend"]')).not.toBeNull();
+        // no external references, no CSS classes: styles are inline
+        expect(svg).not.toMatch(/(href|src)="(https?:)?\/\//);
+        expect(svg).not.toMatch(/\sclass="/);
+        expect(svg).not.toContain('NaN');
+      });
+    }
+  }
+});
+
+describe('rate plot', () => {
+  it('draws one curve per direction, coloured by class', () => {
+    const r = loadRead('ts_relu2_adamw_s1');
+    const doc = parseSvg(buildRatePlot(directionsInput(r), SIZE));
+    const paths = Array.from(doc.querySelectorAll('[data-role="curves"] path[data-direction-id]'));
+    expect(paths.map((p) => p.getAttribute('data-direction-id')).sort()).toEqual(r.directions.map((d) => d.id).sort());
+    for (const p of paths) {
+      const d = r.directions.find((x) => x.id === p.getAttribute('data-direction-id'))!;
+      expect(p.getAttribute('stroke')).toBe(CLASS_COLOURS[d.class]);
+    }
+  });
+
+  it('the focused direction shows its window, fitted slope 2(k̂−1) and the reference fan', () => {
+    const r = loadRead('ts_relu2_adamw_s1');
+    const d = clearSingular(r);
+    const doc = parseSvg(buildRatePlot(directionsInput(r), SIZE, { focus: d.id }));
+    expect(doc.querySelector('[data-role="window"]')).not.toBeNull();
+    const fit = doc.querySelector('[data-role="fit"]')!;
+    expect(fit).not.toBeNull();
+    // the drawn line's slope in data space is 2(k̂−1): recover it from the two pixel ends
+    const line = fittedLine(d)!;
+    expect(line.slope).toBeCloseTo(2 * (d.k! - 1), 12);
+    expect(doc.querySelector('[data-role="fit-label"]')!.textContent).toContain(`k̂ = ${d.k!.toFixed(2)}`);
+    const guides = textOf(doc).filter((t) => /^k=\d$/.test(t));
+    expect(guides).toEqual(['k=1', 'k=2', 'k=3', 'k=4']);
+    // focus drawn last (on top) with the thick stroke; the rest dimmed
+    const curves = Array.from(doc.querySelectorAll('[data-role="curves"] path'));
+    expect(curves[curves.length - 1].getAttribute('data-direction-id')).toBe(d.id);
+    expect(curves[curves.length - 1].getAttribute('stroke-width')).toBe('2.6');
+    expect(curves[0].getAttribute('stroke-opacity')).toBe('0.22');
+  });
+
+  it('a pre-asymptotic direction has no window and no fit', () => {
+    const r = loadRead('ts_relu2_adamw_s1');
+    const d = r.directions.find((x) => x.window === null);
+    if (!d) return; // the read may classify every direction; nothing to check then
+    const doc = parseSvg(buildRatePlot(directionsInput(r), SIZE, { focus: d.id }));
+    expect(doc.querySelector('[data-role="window"]')).toBeNull();
+    expect(doc.querySelector('[data-role="fit"]')).toBeNull();
+  });
+
+  it('interactive mode adds hit paths; the export does not', () => {
+    const inp = input('ts_relu2_adamw_s1');
+    expect(buildRatePlot(inp, SIZE, { interactive: true })).toContain('data-hit="true"');
+    expect(buildRatePlot(inp, SIZE)).not.toContain('data-hit');
+  });
+});
+
+describe('slope plot', () => {
+  it('guides at 2(k−1) for k = 1…4 and the window level of the focus', () => {
+    const r = loadRead('ts_relu2_adamw_s1');
+    const d = clearSingular(r);
+    const doc = parseSvg(buildSlopePlot(directionsInput(r), SIZE, { focus: d.id }));
+    const guideYs = Array.from(doc.querySelectorAll('[data-role="guides"] line')).map((l) => Number(l.getAttribute('y1')));
+    expect(guideYs).toHaveLength(4);
+    // equally spaced (a linear axis), decreasing upwards
+    const gaps = guideYs.slice(1).map((y, i) => guideYs[i] - y);
+    for (const g of gaps) expect(g).toBeCloseTo(gaps[0], 1);
+    expect(doc.querySelector('[data-role="fit-label"]')!.textContent).toContain(`α = ${(2 * (d.k! - 1)).toFixed(2)}`);
+  });
+});
+
+describe('gauge-floor chart', () => {
+  it('groups by detector and draws ρ and the live reference', () => {
+    const r = loadRead('lnmlp_gelu_s1');
+    const doc = parseSvg(buildGaugeFloor(directionsInput(r), SIZE));
+    const dets = Array.from(doc.querySelectorAll('text[data-detector]')).map((t) => t.getAttribute('data-detector'));
+    expect(dets).toEqual([...new Set(r.directions.map((d) => d.detector))]);
+    expect(doc.querySelector('[data-role="rho"]')).not.toBeNull();
+    expect(doc.querySelector('[data-role="live-reference"]')).not.toBeNull();
+    expect(textOf(doc).some((t) => t.startsWith('ρ = 1e−3'))).toBe(true);
+    expect(doc.querySelectorAll('[data-role="marks"] > g[data-direction-id]')).toHaveLength(r.directions.length);
+  });
+
+  it('gauge directions sit below ρ, live ones above', () => {
+    const r = loadRead('lnmlp_gelu_s1');
+    const doc = parseSvg(buildGaugeFloor(directionsInput(r), SIZE));
+    const rhoY = Number(doc.querySelector('[data-role="rho"]')!.getAttribute('y1'));
+    for (const d of r.directions.filter((x) => x.class === 'gauge' || x.class === 'live')) {
+      const c = doc.querySelector(`g[data-direction-id="${d.id}"] circle`)!;
+      const cy = Number(c.getAttribute('cy'));
+      if (d.class === 'gauge') expect(cy).toBeGreaterThan(rhoY);
+      else if (d.ratio >= r.settings.floorRatio) expect(cy).toBeLessThan(rhoY);
+    }
+  });
+
+  it('an exact zero ratio goes on the zero strip', () => {
+    const r = loadRead('lnmlp_gelu_s1');
+    const g = r.directions.find((d) => d.class === 'gauge')!;
+    const edited = { ...directionsInput(r), directions: r.directions.map((d) => (d.id === g.id ? { ...d, ratio: 0 } : d)) };
+    const doc = parseSvg(buildGaugeFloor(edited, SIZE));
+    const mark = doc.querySelector(`g[data-direction-id="${g.id}"]`)!;
+    expect(mark.querySelector('path')).not.toBeNull(); // the zero marker (a triangle), not a circle
+    expect(textOf(doc)).toContain('0');
+  });
+});
+
+describe('alignment heatmap', () => {
+  it('rows = layers by depth, columns = checkpoints, values and baselines from the reads', () => {
+    const reads = DATASETS.map((n) => loadRead(n));
+    const cols = DATASETS.map((n, i) => ({ name: label(n), layers: reads[i].layers }));
+    const doc = parseSvg(buildAlignmentHeatmap(cols, { width: 720, height: 300 }));
+    cols.forEach((c, j) => {
+      for (const l of c.layers) {
+        const cell = doc.querySelector(`g[data-layer="${l.layer}"][data-column="${j}"]`)!;
+        expect(cell).not.toBeNull();
+        if (l.axisAlignment) {
+          expect(Number(cell.getAttribute('data-value'))).toBeCloseTo(l.axisAlignment.value, 4);
+          expect(cell.querySelector('[data-role="baseline"]')).not.toBeNull();
+          expect(cell.querySelector('title')!.textContent).toContain(`r/d = ${l.axisAlignment.baseline.toFixed(3)}`);
+        }
+      }
+    });
+    expect(textOf(doc).some((t) => t.includes('random baseline'))).toBe(true);
+  });
+
+  it('empty input still renders a valid SVG', () => {
+    parseSvg(buildAlignmentHeatmap([], SIZE));
+  });
+});
+
+describe('escaping and helpers', () => {
+  it('tensor and checkpoint names are XML-escaped', () => {
+    const r = loadRead('ts_relu2_adamw_s1');
+    const nasty = 'blk<0>&"q\'.weight\u0001';
+    const edited = {
+      checkpoint: 'a<b>&"c".safetensors',
+      floorRatio: r.settings.floorRatio,
+      directions: r.directions.map((d) => ({ ...d, tensors: [nasty, ...d.tensors], detector: `${d.detector}<&>`, layer: `L<${d.layer}>` })),
+    };
+    for (const svg of [buildRatePlot(edited, SIZE), buildSlopePlot(edited, SIZE), buildGaugeFloor(edited, SIZE),
+      buildAlignmentHeatmap([{ name: edited.checkpoint, layers: r.layers.map((l) => ({ ...l, layer: `L<${l.layer}>` })) }], SIZE)]) {
+      const doc = parseSvg(svg);
+      const all = doc.documentElement.textContent ?? '';
+      expect(all).toMatch(/a<b>&"c"|L<0>/);
+    }
+    const doc = parseSvg(buildRatePlot(edited, SIZE));
+    expect(doc.querySelector('path[data-direction-id] title')!.textContent).toContain('blk<0>&"q\'.weight');
+  });
+
+  it('esc, num, ticks and clipping', () => {
+    expect(esc(`<a & "b" 'c'>`)).toBe('&lt;a &amp; &quot;b&quot; &apos;c&apos;&gt;');
+    expect(esc('x\u0000y\u001fz')).toBe('xyz');
+    expect(num(-0.001)).toBe('0');
+    expect(num(1.005 + 1e-12)).toBe('1.01');
+    expect(decadeTicks(1e-4, 1)).toEqual([-4, -3, -2, -1, 0]);
+    expect(decadeTicks(1e-33, 10, 7).length).toBeLessThanOrEqual(7);
+    expect(clipSegment(-10, 5, 110, 5, { x0: 0, y0: 0, x1: 100, y1: 10 })).toEqual([0, 5, 100, 5]);
+    expect(clipSegment(-10, 50, 110, 50, { x0: 0, y0: 0, x1: 100, y1: 10 })).toBeNull();
+  });
+});

@@ -1,0 +1,29 @@
+/** Shared by the UI tests: the CLI-produced reads under test/ui/data and an XML check. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect } from 'vitest';
+import type { ReadResult } from '../../src/read/schema.ts';
+
+/** test/ui/data (vitest runs from the repository root; jsdom's import.meta.url is not a file URL) */
+export const DATA_DIR = resolve(process.cwd(), 'test/ui/data');
+
+export const DATASETS = ['ts_relu2_adamw_s1', 'ts_relu2_muon_s1', 'ts_relu_adamw_s1', 'ts_tanh_adamw_s1', 'lnmlp_gelu_s1'] as const;
+export type Dataset = (typeof DATASETS)[number];
+
+/** A read exactly as `npx deadscope read fixtures/<name>.safetensors` printed it. */
+export function loadRead(name: Dataset): ReadResult {
+  return JSON.parse(readFileSync(resolve(DATA_DIR, `${name}.read.json`), 'utf8')) as ReadResult;
+}
+
+/** Parse as XML (the way Inkscape and a browser opening the file do); fail on any parser error. */
+export function parseSvg(svg: string): Document {
+  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+  const err = doc.getElementsByTagName('parsererror');
+  expect(err.length, err[0]?.textContent ?? '').toBe(0);
+  expect(doc.documentElement.namespaceURI).toBe('http://www.w3.org/2000/svg');
+  return doc;
+}
+
+export function textOf(doc: Document): string[] {
+  return Array.from(doc.getElementsByTagName('text')).map((t) => t.textContent ?? '');
+}
