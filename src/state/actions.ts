@@ -1,0 +1,217 @@
+/** What the user can do: open files, read, cancel, compare. All side effects live here. */
+import type { ReadOptions } from '../read/options.ts';
+import type { DirectionResult } from '../read/schema.ts';
+import type { ReadFiles } from '../worker/api.ts';
+import { groupFiles, type FileJob, type PickedFile } from './files.ts';
+import { reader } from './reader.ts';
+import {
+  activeCheckpoint, getState, notify, setActive, setState, updateCheckpoint,
+  type AppError, type LoadedCheckpoint, type ModelOverrides,
+} from './store.ts';
+
+export const EXAMPLE_FILE = 'ts_relu2_adamw_s1.safetensors';
+
+let nextKey = 1;
+
+/** "SafetensorsError: file: tensor "x": … [rule: …]" — the reader's typed error, named. */
+export function describeError(e: unknown): { name: string; message: string } {
+  if (e && typeof e === 'object' && 'message' in e) {
+    const name = 'name' in e && typeof e.name === 'string' && e.name ? e.name : 'Error';
+    return { name, message: String((e as { message: unknown }).message) };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+export function isCancelled(e: unknown): boolean {
+  return describeError(e).name === 'CancelledError';
+}
+
+function showError(err: AppError): void {
+  setState({ error: err });
+}
+
+export function dismissError(): void {
+  setState({ error: null });
+}
+
+export function optionsFor(c: Pick<LoadedCheckpoint, 'overrides'>): Partial<ReadOptions> {
+  const s = getState();
+  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, backend: s.backend };
+}
+
+// ---- opening files --------------------------------------------------------------------------
+
+async function openJob(job: FileJob, example: boolean): Promise<string | null> {
+  const overrides: ModelOverrides = { head: 'auto', activation: null };
+  const name = job.files.checkpointName;
+  setState({ busy: `Opening ${name}…` });
+  try {
+    const summary = await reader().inspect(job.files, optionsFor({ overrides }));
+    const key = `ck${nextKey++}`;
+    const entry: LoadedCheckpoint = {
+      key, name, files: job.files, companions: job.companions, summary, overrides,
+      status: 'inspected', partial: [], result: null, readError: null, example,
+    };
+    setState((s) => {
+      // a file of the same name replaces the loaded one (re-dropped after an edit)
+      const i = s.checkpoints.findIndex((c) => c.name === name && !c.example);
+      const checkpoints = s.checkpoints.slice();
+      if (i >= 0 && !example) checkpoints[i] = entry; else checkpoints.push(entry);
+      return { checkpoints, error: null };
+    });
+    setActive(key);
+    return key;
+  } catch (e) {
+    const { name: errName, message } = describeError(e);
+    showError({ title: `Could not open ${name}`, message: `${errName}: ${message}` });
+    return null;
+  } finally {
+    setState({ busy: null });
+  }
+}
+
+/** Open dropped or picked files: each checkpoint becomes a loaded model and is read. */
+export async function openFiles(picked: PickedFile[], opts: { example?: boolean } = {}): Promise<void> {
+  if (picked.length === 0) return;
+  const g = await groupFiles(picked);
+  for (const n of g.notices) notify(n);
+  if (g.jobs.length === 0) {
+    const active = activeCheckpoint(getState());
+    if ((g.looseInputs || g.looseConfig) && active) {
+      const files: ReadFiles = {
+        ...active.files,
+        ...(g.looseInputs ? { inputs: g.looseInputs, inputsName: g.looseInputs.name } : {}),
+        ...(g.looseConfig ? { config: g.looseConfig } : {}),
+      };
+      const extra = [g.looseInputs?.name, g.looseConfig?.name].filter((x): x is string => !!x);
+      notify(`${extra.join(', ')} attached to ${active.name}; reading again`);
+      await reinspect(active.key, { files, companions: [...new Set([...active.companions, ...extra])] });
+      enqueueRead(active.key);
+    } else if (!g.notices.length) {
+      showError({ title: 'Nothing to read', message: 'Drop a .safetensors checkpoint (optionally with config.json and probe inputs).' });
+    }
+    return;
+  }
+  for (const job of g.jobs) {
+    const key = await openJob(job, !!opts.example);
+    if (key) enqueueRead(key);
+  }
+}
+
+/** The built-in example, fetched from the page's own origin. */
+export async function loadExample(): Promise<void> {
+  try {
+    const res = await fetch(`${import.meta.env.BASE_URL}examples/${EXAMPLE_FILE}`);
+    if (!res.ok) throw new Error(`HTTP ${res.status} fetching the example`);
+    const file = new File([await res.blob()], EXAMPLE_FILE, { type: 'application/octet-stream' });
+    await openFiles([{ file, path: '' }], { example: true });
+  } catch (e) {
+    const { name, message } = describeError(e);
+    showError({ title: 'Could not load the example', message: `${name}: ${message}` });
+  }
+}
+
+/** Inspect again after an override or companion change (the architecture list follows). */
+export async function reinspect(key: string, patch: Partial<Pick<LoadedCheckpoint, 'files' | 'companions' | 'overrides'>>): Promise<boolean> {
+  const c = getState().checkpoints.find((x) => x.key === key);
+  if (!c) return false;
+  const next = { ...c, ...patch };
+  try {
+    const summary = await reader().inspect(next.files, optionsFor(next));
+    updateCheckpoint(key, { ...patch, summary });
+    return true;
+  } catch (e) {
+    const { name, message } = describeError(e);
+    showError({ title: `Could not apply that to ${c.name}`, message: `${name}: ${message}` });
+    return false;
+  }
+}
+
+export async function setOverrides(key: string, overrides: Partial<ModelOverrides>): Promise<void> {
+  const c = getState().checkpoints.find((x) => x.key === key);
+  if (!c) return;
+  await reinspect(key, { overrides: { ...c.overrides, ...overrides } });
+}
+
+export function removeCheckpoint(key: string): void {
+  const s = getState();
+  if (s.progress?.key === key) void cancelRead();
+  const rest = s.checkpoints.filter((c) => c.key !== key);
+  setState({ checkpoints: rest });
+  if (s.activeKey === key) {
+    const last = rest[rest.length - 1];
+    setState({ activeKey: last ? last.key : null, hovered: null, pinned: null });
+  }
+}
+
+// ---- reading --------------------------------------------------------------------------------
+
+let chain: Promise<void> = Promise.resolve();
+let generation = 0;
+
+export function enqueueRead(key: string): void {
+  updateCheckpoint(key, { status: 'queued', readError: null });
+  const gen = generation;
+  chain = chain.then(() => (gen === generation ? runRead(key) : undefined));
+}
+
+/** Run the checkpoint's read now; directions stream into `partial` as they finish. */
+export async function runRead(key: string): Promise<void> {
+  const c = getState().checkpoints.find((x) => x.key === key);
+  if (!c) return;
+  updateCheckpoint(key, { status: 'reading', partial: [], result: null, readError: null });
+  setState({ progress: { key, fraction: 0, etaSeconds: null, stage: 'starting', startedAt: Date.now() } });
+
+  let buffer: DirectionResult[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    timer = null;
+    if (!buffer.length) return;
+    const add = buffer;
+    buffer = [];
+    updateCheckpoint(key, (cur) => ({ partial: [...cur.partial, ...add] }));
+  };
+
+  try {
+    const result = await reader().read(c.files, optionsFor(c), (e) => {
+      if (e.type === 'progress') {
+        setState((s) => ({ progress: s.progress && s.progress.key === key
+          ? { ...s.progress, fraction: e.fraction, etaSeconds: e.etaSeconds, stage: e.stage }
+          : s.progress }));
+      } else if (e.type === 'direction') {
+        buffer.push(e.direction);
+        timer ??= setTimeout(flush, 80);
+      } else if (e.type === 'notice') {
+        notify(`${c.name}: ${e.message}`);
+      }
+    });
+    if (timer) clearTimeout(timer);
+    flush();
+    updateCheckpoint(key, { status: 'done', result, partial: [] });
+  } catch (e) {
+    if (timer) clearTimeout(timer);
+    flush();
+    if (isCancelled(e)) {
+      updateCheckpoint(key, { status: 'cancelled', readError: 'Read cancelled; the directions read so far are shown.' });
+    } else {
+      const { name, message } = describeError(e);
+      updateCheckpoint(key, { status: 'failed', readError: `${name}: ${message}` });
+      showError({ title: `Read of ${c.name} failed`, message: `${name}: ${message}` });
+    }
+  } finally {
+    setState((s) => ({ progress: s.progress?.key === key ? null : s.progress }));
+  }
+}
+
+/** Stop the running read and drop the queued ones. */
+export async function cancelRead(): Promise<void> {
+  generation++;
+  setState((s) => ({
+    checkpoints: s.checkpoints.map((c) => (c.status === 'queued' ? { ...c, status: 'cancelled', readError: 'Not read (cancelled).' } : c)),
+  }));
+  try { await reader().cancel(); } catch { /* the read ends on its own */ }
+}
+
+export async function loadBackendInfo(): Promise<void> {
+  try { setState({ backendInfo: await reader().backend() }); } catch { /* shown as unknown */ }
+}

@@ -1,0 +1,145 @@
+/**
+ * The explorer's one store: loaded checkpoints (each with its files, summary and read), the
+ * read settings, the run in progress, and the shared hovered/pinned direction every figure
+ * and table follows.
+ */
+import { create } from 'zustand';
+import type { Activation } from '../model/graph.ts';
+import type { CheckpointSummary } from '../model/inspect.ts';
+import type { DirectionClass, DirectionResult, ReadResult } from '../read/schema.ts';
+import { DEFAULT_SETTINGS, type ReadSettings } from '../read/settings.ts';
+import type { ReadFiles } from '../worker/api.ts';
+
+export type Head = 'auto' | 'regression' | 'classification';
+export type Backend = 'auto' | 'cpu' | 'webgpu';
+
+export interface ModelOverrides {
+  head: Head;
+  activation: Activation | null;
+}
+
+export type ReadStatus = 'inspected' | 'queued' | 'reading' | 'done' | 'cancelled' | 'failed';
+
+export interface LoadedCheckpoint {
+  key: string;
+  /** display name (file name) */
+  name: string;
+  files: ReadFiles;
+  /** names of the companion files, for display */
+  companions: string[];
+  summary: CheckpointSummary;
+  overrides: ModelOverrides;
+  status: ReadStatus;
+  /** directions streamed in while the read runs */
+  partial: DirectionResult[];
+  result: ReadResult | null;
+  /** why the last read failed or stopped */
+  readError: string | null;
+  example: boolean;
+}
+
+export interface Progress { key: string; fraction: number; etaSeconds: number | null; stage: string; startedAt: number }
+
+export interface AppError { title: string; message: string }
+
+export type SortKey = 'id' | 'layer' | 'detector' | 'class' | 'k' | 'kRounded' | 'lambda' | 'ratio' | 'predictedK';
+
+export interface DirectionFilter {
+  /** classes shown (empty = all) */
+  classes: DirectionClass[];
+  /** detectors shown (empty = all) */
+  detectors: string[];
+  text: string;
+}
+
+export interface State {
+  checkpoints: LoadedCheckpoint[];
+  activeKey: string | null;
+  settings: ReadSettings;
+  backend: Backend;
+  progress: Progress | null;
+  hovered: string | null;
+  /** where the tooltip for the hovered direction goes (viewport px) */
+  anchor: { x: number; y: number } | null;
+  pinned: string | null;
+  error: AppError | null;
+  notices: string[];
+  filter: DirectionFilter;
+  sort: { key: SortKey; dir: 1 | -1 };
+  backendInfo: { name: string; description: string } | null;
+  /** a file read is being inspected (before it joins the list) */
+  busy: string | null;
+}
+
+export const initialState = (): State => ({
+  checkpoints: [],
+  activeKey: null,
+  settings: { ...DEFAULT_SETTINGS },
+  backend: 'auto',
+  progress: null,
+  hovered: null,
+  anchor: null,
+  pinned: null,
+  error: null,
+  notices: [],
+  filter: { classes: [], detectors: [], text: '' },
+  sort: { key: 'id', dir: 1 },
+  backendInfo: null,
+  busy: null,
+});
+
+export const useStore = create<State>()(() => initialState());
+
+export const getState = useStore.getState;
+export const setState = useStore.setState;
+
+// ---- selectors ------------------------------------------------------------------------------
+
+export function activeCheckpoint(s: State): LoadedCheckpoint | null {
+  return s.checkpoints.find((c) => c.key === s.activeKey) ?? null;
+}
+
+/** The directions to draw: the finished read, else what has streamed in so far. */
+export function directionsOf(c: LoadedCheckpoint | null): DirectionResult[] {
+  if (!c) return [];
+  return c.result ? c.result.directions : c.partial;
+}
+
+/** The direction every figure highlights: the hovered one, else the pinned one. */
+export function focusId(s: Pick<State, 'hovered' | 'pinned'>): string | null {
+  return s.hovered ?? s.pinned;
+}
+
+// ---- small mutations used by components ------------------------------------------------------
+
+export function updateCheckpoint(key: string, patch: Partial<LoadedCheckpoint> | ((c: LoadedCheckpoint) => Partial<LoadedCheckpoint>)): void {
+  setState((s) => ({
+    checkpoints: s.checkpoints.map((c) => (c.key === key ? { ...c, ...(typeof patch === 'function' ? patch(c) : patch) } : c)),
+  }));
+}
+
+export function setHovered(id: string | null, anchor: { x: number; y: number } | null = null): void {
+  const s = getState();
+  if (s.hovered === id && (!anchor || (s.anchor && Math.abs(s.anchor.x - anchor.x) + Math.abs(s.anchor.y - anchor.y) < 2))) return;
+  setState({ hovered: id, anchor: id ? anchor : null });
+}
+
+export function togglePinned(id: string): void {
+  setState((s) => ({ pinned: s.pinned === id ? null : id }));
+}
+
+export function unpin(): void {
+  setState({ pinned: null, hovered: null });
+}
+
+export function setActive(key: string): void {
+  setState({ activeKey: key, hovered: null, pinned: null });
+}
+
+export function notify(message: string): void {
+  setState((s) => ({ notices: [...s.notices.slice(-4), message] }));
+}
+
+export function dismissNotice(i: number): void {
+  setState((s) => ({ notices: s.notices.filter((_, j) => j !== i) }));
+}

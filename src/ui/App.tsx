@@ -1,0 +1,95 @@
+/** The explorer: drop zone over the whole window, header, settings column, figures, tables. */
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { loadBackendInfo, loadExample, openFiles } from '../state/actions.ts';
+import { filesFromDataTransfer } from '../state/files.ts';
+import { activeCheckpoint, unpin, useStore } from '../state/store.ts';
+import { Banners } from './components/Banners.tsx';
+import { DirectionTable } from './components/DirectionTable.tsx';
+import { Figures } from './components/Figures.tsx';
+import { Header } from './components/Header.tsx';
+import { Sidebar } from './components/Sidebar.tsx';
+import { Summary } from './components/Summary.tsx';
+import { TensorTable } from './components/TensorTable.tsx';
+import { Tooltip } from './components/Tooltip.tsx';
+import { download, fileStem, resultCsv, resultJson } from './export.ts';
+
+let started = false;
+
+function ExportBar() {
+  const c = useStore(activeCheckpoint);
+  const r = c?.result ?? null;
+  const stem = c ? fileStem(c.name) : 'deadscope';
+  return (
+    <div className="export-bar">
+      <span className="muted small">Results</span>
+      <button type="button" className="btn small" data-testid="export-json" disabled={!r}
+        onClick={() => r && download(resultJson(r), `${stem}.read.json`, 'application/json')}
+        title="The read as JSON, in the same schema as the CLI (deadscope.read/1)">JSON</button>
+      <button type="button" className="btn small" data-testid="export-csv" disabled={!r}
+        onClick={() => r && download(resultCsv(r), `${stem}.directions.csv`, 'text/csv')}
+        title="One row per direction">CSV</button>
+    </div>
+  );
+}
+
+export function App() {
+  const [dragging, setDragging] = useState(false);
+  const depth = useRef(0);
+
+  useEffect(() => {
+    if (started) return;
+    started = true;
+    void loadBackendInfo();
+    void loadExample();
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape') unpin(); };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+  const onDragEnter = (e: DragEvent) => { if (!hasFiles(e)) return; e.preventDefault(); depth.current++; setDragging(true); };
+  const onDragOver = (e: DragEvent) => { if (!hasFiles(e)) return; e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; };
+  const onDragLeave = () => { depth.current = Math.max(0, depth.current - 1); if (depth.current === 0) setDragging(false); };
+  const onDrop = async (e: DragEvent) => {
+    e.preventDefault();
+    depth.current = 0;
+    setDragging(false);
+    const picked = await filesFromDataTransfer(e.dataTransfer);
+    await openFiles(picked);
+  };
+
+  return (
+    <div className="app" data-testid="drop-zone" onDragEnter={onDragEnter} onDragOver={onDragOver} onDragLeave={onDragLeave} onDrop={(e) => void onDrop(e)}>
+      <Header />
+      <div className="layout">
+        <Sidebar />
+        <main className="main">
+          <Banners />
+          <div className="main-head">
+            <Summary />
+            <ExportBar />
+          </div>
+          <Figures />
+          <DirectionTable />
+          <TensorTable />
+          <footer className="footer muted small">
+            Files are read in this tab and never uploaded. Method: directional Fisher scans along each candidate direction;
+            order k̂ = 1 + α/2 on the asymptotic window, λ = 1/(2k). Hover a row or a curve to highlight it everywhere; Enter or click pins, Esc unpins.
+          </footer>
+        </main>
+      </div>
+      <Tooltip />
+      {dragging ? (
+        <div className="drop-overlay" aria-hidden="true">
+          <div className="drop-card">
+            <strong>Drop to read</strong>
+            <span>a .safetensors checkpoint — with config.json and probe inputs, several checkpoints to compare, or a model folder</span>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}

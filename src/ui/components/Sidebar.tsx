@@ -1,0 +1,167 @@
+/** The left column: the loaded file, its inferred architecture with overrides, the read settings, and Run. */
+import { ACTIVATIONS, shapeTrace, type Activation, type ModelGraph, type Op } from '../../model/graph.ts';
+import { DEFAULT_SETTINGS, SETTING_DOCS, type ReadSettings } from '../../read/settings.ts';
+import { cancelRead, enqueueRead, setOverrides } from '../../state/actions.ts';
+import { activeCheckpoint, setState, useStore, type Backend, type Head } from '../../state/store.ts';
+import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
+
+function opLabel(op: Op): { kind: string; detail: string; name: string | null } {
+  switch (op.kind) {
+    case 'linear': return { kind: 'Linear', detail: `${op.inFeatures} → ${op.outFeatures}${op.bias ? '' : ', no bias'}`, name: op.layer };
+    case 'conv2d': return {
+      kind: 'Conv2d',
+      detail: `${op.inChannels} → ${op.outChannels}, ${op.kernel.join('×')}${op.stride[0] !== 1 ? `, stride ${op.stride[0]}` : ''}${op.padding[0] ? `, pad ${op.padding[0]}` : ''}`,
+      name: op.layer,
+    };
+    case 'maxpool': return { kind: 'MaxPool', detail: `${op.kernel}×${op.kernel}, stride ${op.stride}`, name: null };
+    case 'batchnorm': return { kind: 'BatchNorm', detail: `ε ${op.eps}`, name: op.layer };
+    case 'layernorm': return { kind: 'LayerNorm', detail: `ε ${op.eps}`, name: op.layer };
+    case 'activation': return { kind: 'Activation', detail: op.fn, name: null };
+    case 'flatten': return { kind: 'Flatten', detail: '', name: null };
+  }
+}
+
+function Architecture({ graph }: { graph: ModelGraph }) {
+  let shapes: number[][] | null = null;
+  try { shapes = Array.isArray(graph.ops) ? shapeTrace(graph) : null; } catch { shapes = null; }
+  if (!Array.isArray(graph.ops)) return <pre className="mono small">{JSON.stringify(graph, null, 1)}</pre>;
+  return (
+    <ol className="arch" aria-label="inferred layers">
+      <li className="arch-io"><span className="op-kind">input</span><span className="op-shape">{fmtShape(graph.inputShape)}</span></li>
+      {graph.ops.map((op, i) => {
+        const l = opLabel(op);
+        return (
+          <li key={i} className={`op op-${op.kind}`}>
+            <span className="op-kind">{l.kind}</span>
+            <span className="op-detail">{l.detail}{l.name !== null ? <span className="muted mono"> {l.name}</span> : null}</span>
+            {shapes ? <span className="op-shape">{fmtShape(shapes[i + 1])}</span> : null}
+          </li>
+        );
+      })}
+      <li className="arch-io"><span className="op-kind">output</span><span className="op-shape">{graph.outputWidth}</span></li>
+    </ol>
+  );
+}
+
+function ModelPanel() {
+  const c = useStore(activeCheckpoint);
+  if (!c) return <section className="panel"><h2>Model</h2><p className="muted">No checkpoint loaded.</p></section>;
+  const s = c.summary;
+  const g = s.architecture;
+  const reading = c.status === 'reading' || c.status === 'queued';
+  return (
+    <section className="panel" aria-labelledby="model-title">
+      <h2 id="model-title">Model</h2>
+      <div className="file-facts">
+        <div className="file-name mono" title={s.fileName}>{s.fileName}{c.example ? <span className="badge">example</span> : null}</div>
+        <div className="muted small">{fmtBytes(s.bytes)} · {s.tensors.length} tensors · {fmtInt(s.params)} parameters</div>
+        {c.companions.length ? <div className="muted small">with {c.companions.join(', ')}</div> : null}
+        {s.metadata && Object.keys(s.metadata).length ? (
+          <div className="meta small">{Object.entries(s.metadata).map(([k, v]) => <span key={k} className="meta-item"><span className="muted">{k}</span> {v}</span>)}</div>
+        ) : null}
+      </div>
+
+      <div className="overrides">
+        <label>
+          <span>activation</span>
+          <select value={c.overrides.activation ?? ''} disabled={reading}
+            onChange={(e) => void setOverrides(c.key, { activation: (e.target.value || null) as Activation | null })}>
+            <option value="">auto{g ? ` (${g.activation}, from ${g.activationSource})` : ''}</option>
+            {ACTIVATIONS.map((a) => <option key={a} value={a}>{a}</option>)}
+          </select>
+        </label>
+        <label>
+          <span>head</span>
+          <select value={c.overrides.head} disabled={reading}
+            onChange={(e) => void setOverrides(c.key, { head: e.target.value as Head })}>
+            <option value="auto">auto</option>
+            <option value="regression">regression (Gaussian)</option>
+            <option value="classification">classification (softmax)</option>
+          </select>
+        </label>
+      </div>
+
+      {g ? <Architecture graph={g} /> : null}
+      {s.architectureError ? <p className="warn small" role="alert">Architecture: {s.architectureError}</p> : null}
+      {[...(g?.warnings ?? []), ...s.warnings].map((w, i) => <p key={i} className="warn small">{w}</p>)}
+    </section>
+  );
+}
+
+function SettingsPanel() {
+  const settings = useStore((s) => s.settings);
+  const backend = useStore((s) => s.backend);
+  const keys = Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>;
+  const changed = keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]);
+  const set = (k: keyof ReadSettings, raw: string) => {
+    const v = Number(raw);
+    if (raw.trim() !== '' && Number.isFinite(v)) setState((s) => ({ settings: { ...s.settings, [k]: v } }));
+  };
+  return (
+    <section className="panel" aria-labelledby="settings-title">
+      <details open={changed.length > 0 || undefined}>
+        <summary><h2 id="settings-title">Read settings</h2><span className="muted small">{changed.length ? `${changed.length} changed` : 'defaults'}</span></summary>
+        <div className="settings">
+          {keys.map((k) => (
+            <label key={k} className={settings[k] !== DEFAULT_SETTINGS[k] ? 'changed' : ''}>
+              <span className="setting-name mono">{k}</span>
+              <input type="number" step="any" defaultValue={settings[k]} key={`${k}:${settings[k] === DEFAULT_SETTINGS[k]}`}
+                onChange={(e) => set(k, e.target.value)} aria-describedby={`doc-${k}`} />
+              <span className="setting-doc" id={`doc-${k}`}>{SETTING_DOCS[k]} <span className="muted">(default {String(DEFAULT_SETTINGS[k])})</span></span>
+            </label>
+          ))}
+          <label>
+            <span className="setting-name mono">backend</span>
+            <select value={backend} onChange={(e) => setState({ backend: e.target.value as Backend })}>
+              <option value="auto">auto</option><option value="webgpu">webgpu</option><option value="cpu">cpu</option>
+            </select>
+            <span className="setting-doc">engine for the scans: WebGPU when available, else the CPU reference</span>
+          </label>
+          {changed.length ? <button type="button" className="btn small ghost" onClick={() => setState({ settings: { ...DEFAULT_SETTINGS } })}>Reset to defaults</button> : null}
+        </div>
+      </details>
+    </section>
+  );
+}
+
+function RunPanel() {
+  const c = useStore(activeCheckpoint);
+  const progress = useStore((s) => s.progress);
+  const backendInfo = useStore((s) => s.backendInfo);
+  const mine = progress && c && progress.key === c.key ? progress : null;
+  const busy = c?.status === 'reading' || c?.status === 'queued';
+  return (
+    <section className="panel run" aria-labelledby="run-title">
+      <h2 id="run-title" className="sr-only">Run</h2>
+      <div className="run-row">
+        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy}
+          onClick={() => c && enqueueRead(c.key)}>{c?.result ? 'Read again' : 'Read'}</button>
+        {progress ? <button type="button" className="btn" data-testid="cancel-read" onClick={() => void cancelRead()}>Cancel</button> : null}
+      </div>
+      {mine ? (
+        <div className="progress" data-testid="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100}
+          aria-valuenow={Math.round(mine.fraction * 100)} aria-label="read progress">
+          <div className="bar"><div className="fill" style={{ width: `${(mine.fraction * 100).toFixed(1)}%` }} /></div>
+          <div className="small muted progress-text"><span>{mine.stage} · {Math.round(mine.fraction * 100)}%</span><span>{fmtEta(mine.etaSeconds)}</span></div>
+        </div>
+      ) : c?.status === 'queued' ? <p className="small muted">Queued…</p> : null}
+      {c?.readError ? <p className="small warn">{c.readError}</p> : null}
+      {c?.result ? (
+        <p className="small muted" data-volatile="">
+          Read {c.result.directions.length} directions in {(c.result.timing.totalMs / 1000).toFixed(2)} s on {c.result.backend}
+          {c.result.settings.adapter ? ` (${c.result.settings.adapter})` : ''} · {fmtInt(c.result.timing.queries)} Fisher queries
+        </p>
+      ) : backendInfo ? <p className="small muted" data-volatile="">Engine: {backendInfo.description}</p> : null}
+    </section>
+  );
+}
+
+export function Sidebar() {
+  return (
+    <aside className="sidebar">
+      <RunPanel />
+      <ModelPanel />
+      <SettingsPanel />
+    </aside>
+  );
+}

@@ -1,0 +1,90 @@
+/** Figure 6 — counts per class (the colour legend), inactive units per layer, and the checkpoints side by side. */
+import { useShallow } from 'zustand/react/shallow';
+import type { DirectionClass, DirectionResult } from '../../read/schema.ts';
+import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state/store.ts';
+import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS } from '../theme.ts';
+import { fmtFixed } from '../format.ts';
+
+export function classCounts(ds: readonly DirectionResult[]): Record<DirectionClass, number> {
+  const out = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<DirectionClass, number>;
+  for (const d of ds) out[d.class]++;
+  return out;
+}
+
+export function Summary() {
+  const active = useStore(activeCheckpoint);
+  const checkpoints = useStore(useShallow((s) => s.checkpoints));
+  const ds = directionsOf(active);
+  const counts = classCounts(ds);
+  const layers = active?.result?.layers ?? [];
+  const read = checkpoints.filter((c) => c.result || c.partial.length);
+
+  return (
+    <section className="card summary" aria-labelledby="summary-title" data-testid="summary">
+      <header className="card-head"><h3 id="summary-title">6 · Summary{active ? <span className="muted"> — {active.name}</span> : null}</h3></header>
+      <ul className="class-counts" aria-label="directions per class">
+        {CLASSES.map((c) => (
+          <li key={c} title={CLASS_DOCS[c]} className={counts[c] ? '' : 'zero'} data-class={c}>
+            <span className="count" style={{ color: CLASS_COLOURS[c] }}>{counts[c]}</span>
+            <span className="label"><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{CLASS_LABELS[c]}</span>
+            <span className="doc">{CLASS_DOCS[c]}</span>
+          </li>
+        ))}
+      </ul>
+
+      <div className="summary-cols">
+        {layers.length ? (
+          <table className="grid compact" aria-label="per-layer summary">
+            <thead><tr><th>layer</th><th className="num">width</th><th className="num" title="ReLU units that never fire on the probe data">inactive units</th><th className="num" title="METHOD §5">alignment</th><th className="num" title="random baseline r/d">r/d</th></tr></thead>
+            <tbody>
+              {layers.map((l) => (
+                <tr key={l.layer}>
+                  <td className="mono">{l.layer}</td>
+                  <td className="num">{l.width}</td>
+                  <td className="num">{l.inactiveUnits === null ? '—' : <span className={l.inactiveUnits ? 'warn' : ''}>{l.inactiveUnits}</span>}</td>
+                  <td className="num">{l.axisAlignment ? fmtFixed(l.axisAlignment.value, 2) : '—'}</td>
+                  <td className="num">{l.axisAlignment ? `${l.axisAlignment.r}/${l.axisAlignment.d}` : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+
+        {active?.result?.assembly?.length ? (
+          <table className="grid compact" aria-label="global learning coefficient">
+            <thead><tr><th>rule</th><th className="num">λ</th><th className="num">m</th><th>why</th></tr></thead>
+            <tbody>
+              {active.result.assembly.map((g, i) => (
+                <tr key={i}><td>{g.rule}</td><td className="num">{fmtFixed(g.lambda, 3)}</td><td className="num">{g.m}</td><td className="small">{g.why}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+
+      {read.length > 1 ? (
+        <div className="compare">
+          <h4>Side by side</h4>
+          <table className="grid compact" aria-label="checkpoints side by side" data-testid="compare-table">
+            <thead>
+              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}<th className="num">inactive</th></tr>
+            </thead>
+            <tbody>
+              {read.map((c) => {
+                const n = classCounts(directionsOf(c));
+                const inactive = c.result?.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
+                return (
+                  <tr key={c.key} className={c.key === active?.key ? 'current' : ''} onClick={() => setActive(c.key)}>
+                    <td className="mono">{c.name}</td>
+                    {CLASSES.map((k) => <td key={k} className="num">{n[k] || <span className="muted">0</span>}</td>)}
+                    <td className="num">{inactive ?? '—'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,152 @@
+// @vitest-environment jsdom
+/**
+ * The linked views in jsdom, fed a CLI read through the store: the direction table sorts and
+ * filters, hovering or focusing a row shows the k-tooltip with the read's k̂, Enter pins,
+ * Escape unpins, and the figures highlight the same direction.
+ */
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CheckpointSummary } from '../../src/model/inspect.ts';
+import type { ReadResult } from '../../src/read/schema.ts';
+import { initialState, setState, getState, unpin, type LoadedCheckpoint } from '../../src/state/store.ts';
+import { DirectionTable } from '../../src/ui/components/DirectionTable.tsx';
+import { Figures } from '../../src/ui/components/Figures.tsx';
+import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
+import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
+import { loadRead } from './helpers.ts';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var IS_REACT_ACT_ENVIRONMENT: boolean;
+}
+
+beforeAll(() => {
+  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+  // jsdom has no layout: a fixed-width ResizeObserver stand-in
+  globalThis.ResizeObserver ??= class {
+    constructor(private cb: ResizeObserverCallback) {}
+    observe(el: Element) { this.cb([{ contentRect: { width: 640 } as DOMRectReadOnly, target: el } as ResizeObserverEntry], this as unknown as ResizeObserver); }
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+  Element.prototype.getBoundingClientRect = function () { return { left: 0, top: 0, right: 640, bottom: 20, width: 640, height: 20, x: 0, y: 0, toJSON() {} } as DOMRect; };
+});
+
+function loaded(name: string, r: ReadResult): LoadedCheckpoint {
+  return {
+    key: name, name, files: { checkpoint: new Blob(), checkpointName: name }, companions: [],
+    // the tables under test read only the result; the summary is the Model panel's
+    summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: null, architectureError: null, warnings: [] } as CheckpointSummary,
+    overrides: { head: 'auto', activation: null }, status: 'done', partial: [], result: r, readError: null, example: false,
+  };
+}
+
+let host: HTMLDivElement;
+let root: Root;
+const r = loadRead('ts_relu2_adamw_s1');
+
+beforeEach(() => {
+  setState(initialState(), true);
+  setState({ checkpoints: [loaded('a.safetensors', r)], activeKey: 'a.safetensors' });
+  host = document.createElement('div');
+  document.body.appendChild(host);
+  root = createRoot(host);
+});
+afterEach(() => {
+  act(() => root.unmount());
+  host.remove();
+});
+
+const rows = () => Array.from(host.querySelectorAll<HTMLTableRowElement>('[data-testid="direction-row"]'));
+
+describe('direction table', () => {
+  it('one focusable row per direction, keyed by the JSON id', () => {
+    act(() => root.render(<DirectionTable />));
+    expect(rows().map((x) => x.dataset.directionId).sort()).toEqual(r.directions.map((d) => d.id).sort());
+    for (const row of rows()) expect(row.tabIndex).toBe(0);
+  });
+
+  it('hovering a row shows the k-tooltip with that direction’s k̂', () => {
+    act(() => root.render(<><DirectionTable /><Tooltip /></>));
+    const d = r.directions.find((x) => x.k !== null)!;
+    const row = rows().find((x) => x.dataset.directionId === d.id)!;
+    act(() => { row.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); });
+    const tip = host.querySelector<HTMLElement>('[data-testid="k-tooltip"]')!;
+    expect(tip).not.toBeNull();
+    expect(tip.dataset.directionId).toBe(d.id);
+    expect(Number(tip.dataset.k)).toBe(d.k);
+    expect(tip.querySelector('[data-field="k"]')!.textContent).toBe(d.k!.toFixed(3));
+    expect(tip.querySelector('[data-field="class"]')!.textContent).toContain(d.class);
+    expect(row.className).toContain('hl');
+  });
+
+  it('Enter pins, Escape unpins; focus follows the keyboard', () => {
+    act(() => root.render(<DirectionTable />));
+    const [first, second] = rows();
+    act(() => first.focus());
+    expect(getState().hovered).toBe(first.dataset.directionId);
+    act(() => { first.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })); });
+    expect(getState().pinned).toBe(first.dataset.directionId);
+    act(() => { first.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true })); });
+    expect(document.activeElement).toBe(second);
+    act(() => unpin()); // what the window-level Escape handler calls
+    expect(getState().pinned).toBeNull();
+  });
+
+  it('sorts by k̂ (nulls last) and filters by class', () => {
+    act(() => root.render(<DirectionTable />));
+    const kButton = Array.from(host.querySelectorAll('button.sort')).find((b) => b.textContent?.startsWith('k̂'))!;
+    act(() => { kButton.dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    const ks = rows().map((x) => r.directions.find((d) => d.id === x.dataset.directionId)!.k);
+    const nonNull = ks.filter((k): k is number => k !== null);
+    expect(nonNull).toEqual([...nonNull].sort((a, b) => a - b));
+    expect(ks.slice(nonNull.length).every((k) => k === null)).toBe(true);
+
+    const cls = r.directions[0].class;
+    const chip = host.querySelector<HTMLButtonElement>(`button.chip[data-class="${cls}"]`)!;
+    act(() => { chip.dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(rows().length).toBe(r.directions.filter((d) => d.class === cls).length);
+  });
+});
+
+describe('linked figures', () => {
+  it('hovering a row highlights the same direction in the rate, slope and gauge figures', () => {
+    act(() => root.render(<><Figures /><DirectionTable /></>));
+    const d = r.directions.find((x) => x.window)!;
+    act(() => { rows().find((x) => x.dataset.directionId === d.id)!.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); });
+    for (const id of ['rate-plot', 'slope-plot']) {
+      const fig = host.querySelector(`[data-testid="${id}"]`)!;
+      const thick = fig.querySelector(`path[data-direction-id="${d.id}"][stroke-width="2.6"]`);
+      expect(thick, id).not.toBeNull();
+      expect(fig.querySelector('[data-role="window"]')).not.toBeNull();
+    }
+    expect(host.querySelector(`[data-testid="gauge-floor-chart"] g[data-direction-id="${d.id}"] circle[r="5.5"]`)).not.toBeNull();
+  });
+
+  it('hovering a curve sets the shared hovered direction', () => {
+    act(() => root.render(<Figures />));
+    const d = r.directions[3];
+    const path = host.querySelector(`[data-testid="rate-plot"] path[data-direction-id="${d.id}"]`)!;
+    act(() => { path.dispatchEvent(new MouseEvent('mouseover', { bubbles: true, clientX: 10, clientY: 10 })); });
+    expect(getState().hovered).toBe(d.id);
+    // the figure was rebuilt around the focus: click the curve now under the pointer
+    const now = host.querySelector(`[data-testid="rate-plot"] path[data-direction-id="${d.id}"]`)!;
+    act(() => { now.dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(getState().pinned).toBe(d.id);
+  });
+});
+
+describe('summary', () => {
+  it('counts per class match the read, and checkpoints compare side by side', () => {
+    const m = loadRead('ts_relu2_muon_s1');
+    setState((s) => ({ checkpoints: [...s.checkpoints, loaded('b.safetensors', m)] }));
+    act(() => root.render(<Summary />));
+    const counts = classCounts(r.directions);
+    for (const [cls, n] of Object.entries(counts)) {
+      expect(host.querySelector(`.class-counts li[data-class="${cls}"] .count`)!.textContent).toBe(String(n));
+    }
+    const compare = host.querySelector('[data-testid="compare-table"]')!;
+    expect(compare.querySelectorAll('tbody tr')).toHaveLength(2);
+  });
+});
