@@ -37,12 +37,16 @@ export const bottomSubspace: Detector = {
       pairs.slice(0, take).forEach(({ a, g }, rank) => {
         const av = eA.vectors[a];
         const gv = eG.vectors[g];
-        const W = new Float64Array(op.outFeatures * op.inFeatures);
-        for (let o = 0; o < op.outFeatures; o++) for (let c = 0; c < op.inFeatures; c++) W[o * op.inFeatures + c] = gv[o] * av[c];
-        const direction: TensorPatch = new Map([[op.weight, W]]);
-        if (withBias) direction.set(op.bias!, Float64Array.from(gv, (x) => x * av[op.inFeatures]));
+        const direction = (): TensorPatch => {
+          const W = new Float64Array(op.outFeatures * op.inFeatures);
+          for (let o = 0; o < op.outFeatures; o++) for (let c = 0; c < op.inFeatures; c++) W[o * op.inFeatures + c] = gv[o] * av[c];
+          const p: TensorPatch = new Map([[op.weight, W]]);
+          if (withBias) p.set(op.bias!, Float64Array.from(gv, (x) => x * av[op.inFeatures]));
+          return p;
+        };
         out.push({
-          id: `bottom-subspace:${op.layer}:${rank}`, detector: 'bottom-subspace', layer: op.layer, unit: null, direction,
+          id: `bottom-subspace:${op.layer}:${rank}`, detector: 'bottom-subspace', layer: op.layer, unit: null,
+          tensors: withBias ? [op.weight, op.bias!] : [op.weight], direction,
           predictedK: null, gauge: false,
         });
       });

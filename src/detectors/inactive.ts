@@ -39,10 +39,14 @@ export const inactive: Detector = {
       for (const u of inactiveUnits(ctx, L) ?? []) {
         const idx = incomingIndices(ctx.model, ctx.params, L, u);
         const a = gather(ctx.params, idx);
-        const direction: TensorPatch = new Map();
-        scatterInto(direction, ctx.params, idx, unitVector(a) ?? randomUnitVector(a.length, ctx.rng));
+        const alpha = unitVector(a) ?? randomUnitVector(a.length, ctx.rng);
+        const direction = (): TensorPatch => {
+          const p: TensorPatch = new Map();
+          scatterInto(p, ctx.params, idx, alpha);
+          return p;
+        };
         out.push({
-          id: `inactive:${L.layer}:${u}`, detector: 'inactive', layer: L.layer, unit: u, direction,
+          id: `inactive:${L.layer}:${u}`, detector: 'inactive', layer: L.layer, unit: u, tensors: idx.map(([n]) => n), direction,
           predictedK: null, gauge: false,
         });
       }

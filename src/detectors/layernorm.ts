@@ -79,5 +79,8 @@ export const lnKernel: Detector = {
 };
 
 function gaugeCandidate(detector: string, layer: string, direction: TensorPatch): Candidate {
-  return { id: `${detector}:${layer}`, detector, layer, unit: null, direction, predictedK: null, gauge: true };
+  return {
+    id: `${detector}:${layer}`, detector, layer, unit: null, tensors: [...direction.keys()], direction: () => direction,
+    predictedK: null, gauge: true,
+  };
 }

@@ -22,11 +22,15 @@ export const nodeDeath: Detector = {
         const b = gather(ctx.params, outIdx);
         const alpha = unitVector(a) ?? randomUnitVector(a.length, ctx.rng);
         const beta = unitVector(b) ?? randomUnitVector(b.length, ctx.rng);
-        const direction: TensorPatch = new Map();
-        scatterInto(direction, ctx.params, inIdx, alpha, Math.SQRT1_2);
-        scatterInto(direction, ctx.params, outIdx, beta, Math.SQRT1_2);
+        const direction = (): TensorPatch => {
+          const p: TensorPatch = new Map();
+          scatterInto(p, ctx.params, inIdx, alpha, Math.SQRT1_2);
+          scatterInto(p, ctx.params, outIdx, beta, Math.SQRT1_2);
+          return p;
+        };
         out.push({
-          id: `node-death:${L.layer}:${u}`, detector: 'node-death', layer: L.layer, unit: u, direction,
+          id: `node-death:${L.layer}:${u}`, detector: 'node-death', layer: L.layer, unit: u,
+          tensors: [...inIdx, ...outIdx].map(([n]) => n), direction,
           predictedK: 1 + L.order, gauge: false,
         });
       }

@@ -37,7 +37,7 @@ export const reluRescaling: Detector = {
         };
         out.push({
           id: `relu-rescaling:${L.layer}:${u}`, detector: 'relu-rescaling', layer: L.layer, unit: u,
-          direction: tangentAt(0), predictedK: null, gauge: true, orbit,
+          tensors: [...inIdx, ...outIdx].map(([n]) => n), direction: () => tangentAt(0), predictedK: null, gauge: true, orbit,
         });
       }
     }

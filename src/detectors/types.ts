@@ -22,8 +22,10 @@ export interface Candidate {
   /** tensor-name prefix of the layer whose units index the direction */
   layer: string;
   unit: number | null;
-  /** unit-norm direction v on the tensors it touches */
-  direction: TensorPatch;
+  /** the tensors the direction touches */
+  tensors: string[];
+  /** builds the unit-norm direction v (lazily: a read holds only the batch being scanned) */
+  direction: () => TensorPatch;
   /** the order the architecture predicts (null: none predicted, e.g. a gauge or a basis-free probe) */
   predictedK: number | null;
   /** a symmetry detector's direction: classified along its exact path (METHOD §3) */
@@ -52,9 +54,3 @@ export function normalizePatch(p: TensorPatch): TensorPatch {
   return out;
 }
 
-/** t·v for every tensor of the patch. */
-export function scalePatch(p: TensorPatch, t: number): TensorPatch {
-  const out: TensorPatch = new Map();
-  for (const [n, a] of p) out.set(n, a.map((x) => x * t));
-  return out;
-}

@@ -17,7 +17,31 @@ export type TensorPatch = Map<string, Float64Array>;
  * (unit) direction v along which the directional Fisher is taken there. Tensors absent
  * from `delta` keep their checkpoint values; tensors absent from `tangent` have v = 0.
  */
-export interface FisherQuery { delta: TensorPatch; tangent: TensorPatch }
+export interface FisherQuery {
+  delta: TensorPatch;
+  tangent: TensorPatch;
+  /** set on straight-line points, where delta = t·tangent: engines may use it instead of `delta` */
+  t?: number;
+}
+
+/**
+ * The straight-line point θ̂ + t·v. `delta` is built only if an engine reads it, so a scan
+ * of a direction over a large tensor does not allocate t·v at every grid point.
+ */
+export function linePoint(v: TensorPatch, t: number): FisherQuery {
+  let delta: TensorPatch | null = null;
+  return {
+    tangent: v,
+    t,
+    get delta(): TensorPatch {
+      if (!delta) {
+        delta = new Map();
+        for (const [n, a] of v) delta.set(n, a.map((x) => x * t));
+      }
+      return delta;
+    },
+  };
+}
 
 export interface EngineProgress { done: number; total: number }
 

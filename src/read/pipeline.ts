@@ -8,13 +8,12 @@ import { sha256OfSource } from '../format/sha256.ts';
 import { architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
 import { opTensors, shapeTrace, size, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
-import { CancelledError } from '../engine/types.ts';
+import { CancelledError, linePoint } from '../engine/types.ts';
 import { evaluateDense } from '../engine/cpu/dense.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { scalePatch } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { axisAlignment } from './alignment.ts';
@@ -220,7 +219,8 @@ export async function readCheckpoint(
     const group = candidates.slice(b, b + batch);
     const queries: FisherQuery[] = [];
     for (const c of group) {
-      for (const t of grid) queries.push({ delta: scalePatch(c.direction, t), tangent: c.direction });
+      const v = c.direction();
+      for (const t of grid) queries.push(linePoint(v, t));
       if (c.orbit) for (const t of grid) queries.push(c.orbit(t));
     }
     const F = await engine.directionalFisher(queries, {
@@ -238,10 +238,10 @@ export async function readCheckpoint(
         orbitF = Array.from(F.subarray(at, at + grid.length));
         at += grid.length;
       }
-      const fLive = await liveReference([...c.direction.keys()]);
+      const fLive = await liveReference(c.tensors);
       const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK });
       const d: DirectionResult = {
-        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: [...c.direction.keys()],
+        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),

@@ -80,7 +80,8 @@ export class CpuEngine implements FisherEngine {
   /** F_v for one query. */
   fisherOf(query: FisherQuery): number {
     let start = this.model.ops.length;
-    for (const name of [...query.delta.keys(), ...query.tangent.keys()]) {
+    const touched = query.t !== undefined ? [...query.tangent.keys()] : [...query.delta.keys(), ...query.tangent.keys()];
+    for (const name of touched) {
       const i = this.firstOpOf.get(name);
       if (i === undefined) throw new Error(`query touches tensor ${name}, which no op reads`);
       start = Math.min(start, i);
@@ -103,7 +104,7 @@ export class CpuEngine implements FisherEngine {
   }
 
   private step(i: number, op: Op, flow: Flow, q: FisherQuery): Flow {
-    const touched = isParamOp(op) && opTensors(op).some((t) => q.delta.has(t) || q.tangent.has(t));
+    const touched = isParamOp(op) && opTensors(op).some((t) => q.tangent.has(t) || (q.t === undefined && q.delta.has(t)));
     const emptyIn = flow.support !== null && flow.support.length === 0;
     if (emptyIn && !touched) return flow;
     switch (op.kind) {
@@ -127,9 +128,10 @@ export class CpuEngine implements FisherEngine {
     const outF = op.outFeatures;
     const xb = this.acts[i];
     const W = param(this.params, op.weight)!;
-    const dW = q.delta.get(op.weight) ?? null;
+    // on a straight line delta = t·tangent: read the tangent, scaled, instead of allocating t·v
+    const [dW, ds] = deltaOf(q, op.weight);
     const tW = q.tangent.get(op.weight) ?? null;
-    const db = op.bias ? (q.delta.get(op.bias) ?? null) : null;
+    const [db, dbs] = op.bias ? deltaOf(q, op.bias) : [null, 0];
     const tb = op.bias ? (q.tangent.get(op.bias) ?? null) : null;
     const sW = dW ? matrixSupport(dW, outF, inF) : null;
     const sT = tW ? matrixSupport(tW, outF, inF) : null;
@@ -150,25 +152,60 @@ export class CpuEngine implements FisherEngine {
     for (let s = 0; s < n; s++) {
       const xo = s * inF;
       const fo = s * inCount;
-      const x = (c: number) => {
-        const p = pos ? pos[c] : c;
-        return p >= 0 ? xb[xo + c] + flow.diff[fo + p] : xb[xo + c];
-      };
       for (let r = 0; r < m; r++) {
         const o = outIdx[r];
         const wo = o * inF;
-        let dv = db ? db[o] : 0;
+        let dv = db ? dbs * db[o] : 0;
         let tv = tb ? tb[o] : 0;
         if (inCount > 0) {
-          for (let a = 0; a < inCount; a++) {
-            const c = inIdx ? inIdx[a] : a;
-            const w = W[wo + c] + (dW ? dW[wo + c] : 0);
-            dv += w * flow.diff[fo + a];
-            tv += w * flow.tan[fo + a];
+          // W'·d and W'·ṫ, W' = W + ΔW; tight loops for the common shapes
+          const fd = flow.diff;
+          const ft = flow.tan;
+          let accD = 0;
+          let accT = 0;
+          if (inIdx === null) {
+            for (let c = 0; c < inCount; c++) {
+              const w = W[wo + c];
+              accD += w * fd[fo + c];
+              accT += w * ft[fo + c];
+            }
+          } else {
+            for (let a = 0; a < inCount; a++) {
+              const w = W[wo + inIdx[a]];
+              accD += w * fd[fo + a];
+              accT += w * ft[fo + a];
+            }
           }
+          if (dW) {
+            for (let a = 0; a < inCount; a++) {
+              const w = ds * dW[wo + (inIdx === null ? a : inIdx[a])];
+              if (w === 0) continue;
+              accD += w * fd[fo + a];
+              accT += w * ft[fo + a];
+            }
+          }
+          dv += accD;
+          tv += accT;
         }
-        if (dW && sW!.cols.length) for (const c of sW!.cols) dv += dW[wo + c] * xb[xo + c];
-        if (tW && sT!.cols.length) for (const c of sT!.cols) tv += tW[wo + c] * x(c);
+        if (dW) {
+          const cols = sW!.cols;
+          let acc = 0;
+          for (let k = 0; k < cols.length; k++) acc += dW[wo + cols[k]] * xb[xo + cols[k]];
+          dv += ds * acc;
+        }
+        if (tW) {
+          // Ẇ·x' with x' = x_base + d (d lives on the input support only)
+          const cols = sT!.cols;
+          let acc = 0;
+          for (let k = 0; k < cols.length; k++) acc += tW[wo + cols[k]] * xb[xo + cols[k]];
+          if (inCount > 0) {
+            for (let k = 0; k < cols.length; k++) {
+              const p = pos ? pos[cols[k]] : cols[k];
+              if (p >= 0) acc += tW[wo + cols[k]] * flow.diff[fo + p];
+            }
+          }
+          tv += acc;
+        }
         diff[s * m + r] = dv;
         tan[s * m + r] = tv;
       }
@@ -185,12 +222,20 @@ export class CpuEngine implements FisherEngine {
     const m = S === null ? F : S.length;
     const diff = new Float64Array(n * m);
     const tan = new Float64Array(n * m);
+    const fd = flow.diff;
+    const ft = flow.tan;
     for (let s = 0; s < n; s++) {
       for (let a = 0; a < m; a++) {
         const c = S === null ? a : S[a];
-        const z = xb[s * F + c] + flow.diff[s * m + a];
-        diff[s * m + a] = activate(fn, z) - yb[s * F + c];
-        tan[s * m + a] = activationDerivative(fn, z) * flow.tan[s * m + a];
+        const z = xb[s * F + c] + fd[s * m + a];
+        if (fn === 'relu') {
+          // the common case, inlined
+          diff[s * m + a] = (z > 0 ? z : 0) - yb[s * F + c];
+          tan[s * m + a] = z > 0 ? ft[s * m + a] : 0;
+        } else {
+          diff[s * m + a] = activate(fn, z) - yb[s * F + c];
+          tan[s * m + a] = activationDerivative(fn, z) * ft[s * m + a];
+        }
       }
     }
     return { support: S, diff, tan };
@@ -209,9 +254,9 @@ export class CpuEngine implements FisherEngine {
     const oplane = oh * ow;
     const kk = s.kh * s.kw;
     const W = param(this.params, op.weight)!;
-    const dW = q.delta.get(op.weight) ?? null;
+    const dW = deltaTensor(q, op.weight);
     const tW = q.tangent.get(op.weight) ?? null;
-    const db = op.bias ? (q.delta.get(op.bias) ?? null) : null;
+    const db = op.bias ? deltaTensor(q, op.bias) : null;
     const tb = op.bias ? (q.tangent.get(op.bias) ?? null) : null;
     const inCh = flow.support === null ? rangeArr(s.c) : channelsOf(flow.support, plane);
     const sW = dW ? matrixSupport(dW, s.o, s.c * kk) : null;
@@ -260,10 +305,10 @@ export class CpuEngine implements FisherEngine {
     scatterAdd(dx, flow.support, flow.tan, n, F);
     // parameters of this op at θ(t)
     let params = this.params;
-    const patched = opTensors(op).filter((t) => q.delta.has(t));
+    const patched = opTensors(op).map((t) => [t, deltaTensor(q, t)] as const).filter(([, d]) => d !== null);
     if (patched.length) {
       params = new Map(params);
-      for (const t of patched) params.set(t, { shape: this.params.get(t)!.shape, data: addArrays(this.params.get(t)!.data, q.delta.get(t)!) });
+      for (const [t, d] of patched) params.set(t, { shape: this.params.get(t)!.shape, data: addArrays(this.params.get(t)!.data, d!) });
     }
     const { y, dy } = denseOp(op, this.shapes[i], n, params, x, dx, q.tangent);
     const yb = this.acts[i + 1];
@@ -273,7 +318,29 @@ export class CpuEngine implements FisherEngine {
   }
 }
 
+/** The delta of one tensor as (array, scale): on a line point the tangent scaled by t. */
+function deltaOf(q: FisherQuery, name: string): [Float64Array | null, number] {
+  if (q.t !== undefined) return [q.tangent.get(name) ?? null, q.t];
+  return [q.delta.get(name) ?? null, 1];
+}
+
+function deltaTensor(q: FisherQuery, name: string): Float64Array | null {
+  const [a, s] = deltaOf(q, name);
+  return a && s !== 1 ? a.map((x) => x * s) : a;
+}
+
+/** Supports are cached per array: a line scan reuses its tangent's at every grid point. */
+const supportCache = new WeakMap<Float64Array, MatrixSupport>();
+
 function matrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
+  const hit = supportCache.get(m);
+  if (hit) return hit;
+  const s = computeMatrixSupport(m, rows, cols);
+  supportCache.set(m, s);
+  return s;
+}
+
+function computeMatrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
   const rowHit = new Uint8Array(rows);
   const colHit = new Uint8Array(cols);
   for (let r = 0; r < rows; r++) {
