@@ -2,6 +2,7 @@
 import type { ReadOptions } from '../read/options.ts';
 import type { DirectionResult } from '../read/schema.ts';
 import type { ReadFiles } from '../worker/api.ts';
+import { archBlob, EDITED_ARCH_NAME, type ArchJson } from './arch.ts';
 import { groupFiles, type FileJob, type PickedFile } from './files.ts';
 import { reader } from './reader.ts';
 import {
@@ -49,7 +50,7 @@ async function openJob(job: FileJob, example: boolean): Promise<string | null> {
     const summary = await reader().inspect(job.files, optionsFor({ overrides }));
     const key = `ck${nextKey++}`;
     const entry: LoadedCheckpoint = {
-      key, name, files: job.files, companions: job.companions, summary, overrides,
+      key, name, files: job.files, originalFiles: job.files, stale: false, companions: job.companions, summary, overrides,
       status: 'inspected', partial: [], result: null, readError: null, example,
     };
     setState((s) => {
@@ -118,7 +119,7 @@ export async function reinspect(key: string, patch: Partial<Pick<LoadedCheckpoin
   const next = { ...c, ...patch };
   try {
     const summary = await reader().inspect(next.files, optionsFor(next));
-    updateCheckpoint(key, { ...patch, summary });
+    updateCheckpoint(key, (cur) => ({ ...patch, summary, stale: !!cur.result }));
     return true;
   } catch (e) {
     const { name, message } = describeError(e);
@@ -131,6 +132,15 @@ export async function setOverrides(key: string, overrides: Partial<ModelOverride
   const c = getState().checkpoints.find((x) => x.key === key);
   if (!c) return;
   await reinspect(key, { overrides: { ...c.overrides, ...overrides } });
+}
+
+/** Read with an edited architecture JSON (the layer kinds), or back to the file's own (null). */
+export async function setArchitecture(key: string, arch: ArchJson | string | null): Promise<boolean> {
+  const c = getState().checkpoints.find((x) => x.key === key);
+  if (!c) return false;
+  const files: ReadFiles = arch === null ? { ...c.originalFiles } : { ...c.files, arch: archBlob(arch) };
+  const companions = c.companions.filter((n) => n !== EDITED_ARCH_NAME).concat(arch === null ? [] : [EDITED_ARCH_NAME]);
+  return reinspect(key, { files, companions });
 }
 
 export function removeCheckpoint(key: string): void {
@@ -159,7 +169,7 @@ export function enqueueRead(key: string): void {
 export async function runRead(key: string): Promise<void> {
   const c = getState().checkpoints.find((x) => x.key === key);
   if (!c) return;
-  updateCheckpoint(key, { status: 'reading', partial: [], result: null, readError: null });
+  updateCheckpoint(key, { status: 'reading', partial: [], result: null, readError: null, stale: false });
   setState({ progress: { key, fraction: 0, etaSeconds: null, stage: 'starting', startedAt: Date.now() } });
 
   let buffer: DirectionResult[] = [];

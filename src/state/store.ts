@@ -25,6 +25,10 @@ export interface LoadedCheckpoint {
   /** display name (file name) */
   name: string;
   files: ReadFiles;
+  /** the files as opened (before any architecture edit here) */
+  originalFiles: ReadFiles;
+  /** model overrides or the architecture changed since the last read */
+  stale: boolean;
   /** names of the companion files, for display */
   companions: string[];
   summary: CheckpointSummary;
@@ -42,7 +46,8 @@ export interface Progress { key: string; fraction: number; etaSeconds: number | 
 
 export interface AppError { title: string; message: string }
 
-export type SortKey = 'id' | 'layer' | 'detector' | 'class' | 'k' | 'kRounded' | 'lambda' | 'ratio' | 'predictedK';
+/** 'order' = the order the read produced (detector by detector, layer by layer) */
+export type SortKey = 'order' | 'id' | 'layer' | 'detector' | 'class' | 'k' | 'kRounded' | 'lambda' | 'ratio' | 'predictedK';
 
 export interface DirectionFilter {
   /** classes shown (empty = all) */
@@ -83,7 +88,7 @@ export const initialState = (): State => ({
   error: null,
   notices: [],
   filter: { classes: [], detectors: [], text: '' },
-  sort: { key: 'id', dir: 1 },
+  sort: { key: 'order', dir: 1 },
   backendInfo: null,
   busy: null,
 });

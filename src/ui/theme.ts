@@ -33,6 +33,16 @@ export const CLASS_DOCS: Record<DirectionClass, string> = {
   'pre-asymptotic': 'no asymptotic window: no order is read (see the slope plot)',
 };
 
+/** What a direction of the class contributes to λ (METHOD §3 table). */
+export const CLASS_LAMBDA: Record<DirectionClass, string> = {
+  live: 'λ = 1/2 each',
+  singular: 'λ = 1/(2k) each',
+  gauge: 'λ = 0 (symmetry)',
+  inactive: 'λ = 0, flagged',
+  flat: 'λ = 0, unexplained',
+  'pre-asymptotic': 'no order read',
+};
+
 /** Font stack written into every SVG (and used by the page). Liberation Sans is metric-compatible with Arial. */
 export const FONT_STACK = "Inter, 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 export const MONO_STACK = "'JetBrains Mono', 'SFMono-Regular', Menlo, Consolas, 'Liberation Mono', 'DejaVu Sans Mono', monospace";

@@ -34,8 +34,9 @@ beforeAll(() => {
 });
 
 function loaded(name: string, r: ReadResult): LoadedCheckpoint {
+  const files = { checkpoint: new Blob(), checkpointName: name };
   return {
-    key: name, name, files: { checkpoint: new Blob(), checkpointName: name }, companions: [],
+    key: name, name, files, originalFiles: files, stale: false, companions: [],
     // the tables under test read only the result; the summary is the Model panel's
     summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: null, architectureError: null, warnings: [] } as CheckpointSummary,
     overrides: { head: 'auto', activation: null }, status: 'done', partial: [], result: r, readError: null, example: false,

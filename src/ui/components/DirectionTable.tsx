@@ -24,7 +24,7 @@ const COLUMNS: Array<{ key: SortKey | null; label: string; title: string; num?: 
   { key: null, label: 'window t', title: 'the asymptotic window' },
 ];
 
-function sortValue(d: DirectionResult, key: SortKey): string | number | null {
+function sortValue(d: DirectionResult, key: Exclude<SortKey, 'order'>): string | number | null {
   switch (key) {
     case 'id': return d.id;
     case 'layer': return `${d.layer}\u0000${String(d.unit ?? -1).padStart(8, '0')}`;
@@ -34,7 +34,7 @@ function sortValue(d: DirectionResult, key: SortKey): string | number | null {
   }
 }
 
-export function compareDirections(key: SortKey, dir: 1 | -1) {
+export function compareDirections(key: Exclude<SortKey, 'order'>, dir: 1 | -1) {
   return (a: DirectionResult, b: DirectionResult): number => {
     const va = sortValue(a, key), vb = sortValue(b, key);
     if (va === null && vb === null) return 0;
@@ -65,11 +65,12 @@ export function DirectionTable() {
 
   const rows = useMemo(() => {
     const q = filter.text.trim().toLowerCase();
-    return all
+    const kept = all
       .filter((d) => (filter.classes.length === 0 || filter.classes.includes(d.class))
         && (filter.detectors.length === 0 || filter.detectors.includes(d.detector))
-        && (!q || `${d.id} ${d.layer} ${d.detector} ${d.tensors.join(' ')} ${d.reason}`.toLowerCase().includes(q)))
-      .sort(compareDirections(sort.key, sort.dir));
+        && (!q || `${d.id} ${d.layer} ${d.detector} ${d.tensors.join(' ')} ${d.reason}`.toLowerCase().includes(q)));
+    if (sort.key === 'order') return sort.dir === 1 ? kept : kept.reverse();
+    return kept.sort(compareDirections(sort.key, sort.dir));
   }, [all, filter, sort]);
 
   const toggleClass = (c: DirectionClass) => setState((s) => ({
@@ -95,7 +96,7 @@ export function DirectionTable() {
   return (
     <section className="card" aria-labelledby="directions-title">
       <header className="card-head">
-        <h3 id="directions-title">5 · Directions <span className="muted">{rows.length === all.length ? all.length : `${rows.length} of ${all.length}`}</span></h3>
+        <h3 id="directions-title">Directions <span className="muted">{rows.length === all.length ? all.length : `${rows.length} of ${all.length}`}</span></h3>
       </header>
       <div className="table-tools">
         <div className="chips" role="group" aria-label="filter by class">

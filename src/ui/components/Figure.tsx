@@ -61,16 +61,13 @@ export function Figure({ id, build, buildExport, height, fileStem, caption, empt
   };
 
   return (
-    <section className="card figure" aria-labelledby={`${id}-title`}>
-      <header className="card-head">
-        <h3 id={`${id}-title`}>{caption}</h3>
-        <div className="figure-actions">
+    <section className="card figure" aria-label={typeof caption === 'string' ? caption : id}>
+      <div className="figure-actions">
           <button type="button" className="btn small ghost" data-testid={`export-svg-${id}`} onClick={onSvg} disabled={!!empty}
             title="Download this figure as a standalone SVG (opens in browsers and Inkscape)">SVG</button>
           <button type="button" className="btn small ghost" data-testid={`export-png-${id}`} onClick={onPng} disabled={!!empty || busy}
             title="Download this figure as a 2× PNG">PNG</button>
-        </div>
-      </header>
+      </div>
       <div
         ref={host}
         className="figure-host"

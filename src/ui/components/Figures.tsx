@@ -49,11 +49,11 @@ export function Figures() {
 
   return (
     <div className="figures">
-      <Figure id="rate-plot" caption="1 · Rate plot F(t)" build={rate} buildExport={rateX} height={380} fileStem={stem} empty={noDirections} />
-      <Figure id="slope-plot" caption="2 · Local slope α(t)" build={slope} buildExport={slopeX} height={380} fileStem={stem} empty={noDirections} />
-      <Figure id="alignment-heatmap" caption="3 · Axis-alignment, all checkpoints" build={heat} buildExport={heatX} height={heatHeight} fileStem={columns.length > 1 ? 'compare' : stem}
+      <Figure id="rate-plot" caption="Rate plot F(t)" build={rate} buildExport={rateX} height={380} fileStem={stem} empty={noDirections} />
+      <Figure id="slope-plot" caption="Local slope α(t)" build={slope} buildExport={slopeX} height={380} fileStem={stem} empty={noDirections} />
+      <Figure id="alignment-heatmap" caption="Axis-alignment · all checkpoints" build={heat} buildExport={heatX} height={heatHeight} fileStem={columns.length > 1 ? 'compare' : stem}
         empty={columns.length ? null : 'Appears when a read finishes.'} />
-      <Figure id="gauge-floor-chart" caption="4 · Gauge floor F / F_live" build={gauge} buildExport={gaugeX} height={Math.max(heatHeight, 340)} fileStem={stem} empty={noDirections} />
+      <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" build={gauge} buildExport={gaugeX} height={Math.max(heatHeight, 340)} fileStem={stem} empty={noDirections} />
     </div>
   );
 }

@@ -1,8 +1,10 @@
 /** The left column: the loaded file, its inferred architecture with overrides, the read settings, and Run. */
 import { ACTIVATIONS, shapeTrace, type Activation, type ModelGraph, type Op } from '../../model/graph.ts';
 import { DEFAULT_SETTINGS, SETTING_DOCS, type ReadSettings } from '../../read/settings.ts';
-import { cancelRead, enqueueRead, setOverrides } from '../../state/actions.ts';
-import { activeCheckpoint, setState, useStore, type Backend, type Head } from '../../state/store.ts';
+import { useState } from 'react';
+import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
+import { EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation } from '../../state/arch.ts';
+import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint } from '../../state/store.ts';
 import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
 
 function opLabel(op: Op): { kind: string; detail: string; name: string | null } {
@@ -21,7 +23,7 @@ function opLabel(op: Op): { kind: string; detail: string; name: string | null } 
   }
 }
 
-function Architecture({ graph }: { graph: ModelGraph }) {
+function Architecture({ graph, onActivation, disabled }: { graph: ModelGraph; onActivation: (index: number, fn: Activation) => void; disabled: boolean }) {
   let shapes: number[][] | null = null;
   try { shapes = Array.isArray(graph.ops) ? shapeTrace(graph) : null; } catch { shapes = null; }
   if (!Array.isArray(graph.ops)) return <pre className="mono small">{JSON.stringify(graph, null, 1)}</pre>;
@@ -33,13 +35,36 @@ function Architecture({ graph }: { graph: ModelGraph }) {
         return (
           <li key={i} className={`op op-${op.kind}`}>
             <span className="op-kind">{l.kind}</span>
-            <span className="op-detail">{l.detail}{l.name !== null ? <span className="muted mono"> {l.name}</span> : null}</span>
+            {op.kind === 'activation' ? (
+              <span className="op-detail">
+                <select value={op.fn} disabled={disabled} aria-label={`activation of op ${i}`} className="inline-select"
+                  onChange={(e) => onActivation(i, e.target.value as Activation)}>
+                  {ACTIVATIONS.map((a) => <option key={a} value={a}>{a}</option>)}
+                </select>
+              </span>
+            ) : <span className="op-detail">{l.detail}{l.name !== null ? <span className="muted mono"> {l.name}</span> : null}</span>}
             {shapes ? <span className="op-shape">{fmtShape(shapes[i + 1])}</span> : null}
           </li>
         );
       })}
       <li className="arch-io"><span className="op-kind">output</span><span className="op-shape">{graph.outputWidth}</span></li>
     </ol>
+  );
+}
+
+/** Layer kinds: the inferred layers as architecture JSON, editable (the same format as `--arch`). */
+function ArchEditor({ graph, edited, ckKey, disabled }: { graph: ModelGraph; edited: boolean; ckKey: string; disabled: boolean }) {
+  const [text, setText] = useState(() => formatArch(graphToArch(graph)));
+  return (
+    <details className="arch-editor">
+      <summary className="small">Edit layers (architecture JSON){edited ? <span className="badge">edited</span> : null}</summary>
+      <p className="small muted">Change layer kinds, pooling, stride or padding; the reader checks it against the tensors, as <span className="mono">--arch</span> does.</p>
+      <textarea className="mono" spellCheck={false} rows={Math.min(16, text.split('\n').length + 1)} value={text} onChange={(e) => setText(e.target.value)} aria-label="architecture JSON" />
+      <div className="run-row">
+        <button type="button" className="btn small" disabled={disabled} onClick={() => void setArchitecture(ckKey, text)}>Apply</button>
+        {edited ? <button type="button" className="btn small ghost" disabled={disabled} onClick={() => void setArchitecture(ckKey, null)}>Back to the file’s layers</button> : null}
+      </div>
+    </details>
   );
 }
 
@@ -66,7 +91,7 @@ function ModelPanel() {
           <span>activation</span>
           <select value={c.overrides.activation ?? ''} disabled={reading}
             onChange={(e) => void setOverrides(c.key, { activation: (e.target.value || null) as Activation | null })}>
-            <option value="">auto{g ? ` (${g.activation}, from ${g.activationSource})` : ''}</option>
+            <option value="">auto{g ? ` · ${g.activation}` : ''}</option>
             {ACTIVATIONS.map((a) => <option key={a} value={a}>{a}</option>)}
           </select>
         </label>
@@ -81,7 +106,14 @@ function ModelPanel() {
         </label>
       </div>
 
-      {g ? <Architecture graph={g} /> : null}
+      {g ? (
+        <p className="small muted arch-note">
+          activation <strong>{g.activation}</strong> ({g.activationSource === 'setting' ? 'overridden here' : `from ${g.activationSource}`})
+          {c.result ? <> · head <strong>{c.result.settings.head}</strong></> : null}
+        </p>
+      ) : null}
+      {g ? <Architecture graph={g} disabled={reading} onActivation={(i, fn) => void setArchitecture(c.key, withSlotActivation(g, i, fn))} /> : null}
+      {g ? <ArchEditor key={`${c.key}:${c.files.arch ? 'edited' : 'file'}`} graph={g} edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} /> : null}
       {s.architectureError ? <p className="warn small" role="alert">Architecture: {s.architectureError}</p> : null}
       {[...(g?.warnings ?? []), ...s.warnings].map((w, i) => <p key={i} className="warn small">{w}</p>)}
     </section>
@@ -99,7 +131,7 @@ function SettingsPanel() {
   };
   return (
     <section className="panel" aria-labelledby="settings-title">
-      <details open={changed.length > 0 || undefined}>
+      <details open>
         <summary><h2 id="settings-title">Read settings</h2><span className="muted small">{changed.length ? `${changed.length} changed` : 'defaults'}</span></summary>
         <div className="settings">
           {keys.map((k) => (
@@ -124,8 +156,14 @@ function SettingsPanel() {
   );
 }
 
+function settingsChanged(c: LoadedCheckpoint | null, s: ReadSettings): boolean {
+  if (!c?.result) return false;
+  return (Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>).some((k) => c.result!.settings[k] !== s[k]);
+}
+
 function RunPanel() {
   const c = useStore(activeCheckpoint);
+  const settings = useStore((s) => s.settings);
   const progress = useStore((s) => s.progress);
   const backendInfo = useStore((s) => s.backendInfo);
   const mine = progress && c && progress.key === c.key ? progress : null;
@@ -146,6 +184,7 @@ function RunPanel() {
         </div>
       ) : c?.status === 'queued' ? <p className="small muted">Queued…</p> : null}
       {c?.readError ? <p className="small warn">{c.readError}</p> : null}
+      {c && !busy && (c.stale || settingsChanged(c, settings)) ? <p className="small stale">The model or the settings changed since this read — read again to update.</p> : null}
       {c?.result ? (
         <p className="small muted" data-volatile="">
           Read {c.result.directions.length} directions in {(c.result.timing.totalMs / 1000).toFixed(2)} s on {c.result.backend}

@@ -2,7 +2,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { DirectionClass, DirectionResult } from '../../read/schema.ts';
 import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state/store.ts';
-import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS } from '../theme.ts';
+import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS, CLASS_LAMBDA } from '../theme.ts';
 import { fmtFixed } from '../format.ts';
 
 export function classCounts(ds: readonly DirectionResult[]): Record<DirectionClass, number> {
@@ -21,13 +21,13 @@ export function Summary() {
 
   return (
     <section className="card summary" aria-labelledby="summary-title" data-testid="summary">
-      <header className="card-head"><h3 id="summary-title">6 · Summary{active ? <span className="muted"> — {active.name}</span> : null}</h3></header>
+      <header className="card-head"><h3 id="summary-title">Summary{active ? <span className="muted"> — {active.name}</span> : null}</h3></header>
       <ul className="class-counts" aria-label="directions per class">
         {CLASSES.map((c) => (
           <li key={c} title={CLASS_DOCS[c]} className={counts[c] ? '' : 'zero'} data-class={c}>
             <span className="count" style={{ color: CLASS_COLOURS[c] }}>{counts[c]}</span>
             <span className="label"><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{CLASS_LABELS[c]}</span>
-            <span className="doc">{CLASS_DOCS[c]}</span>
+            <span className="doc">{CLASS_LAMBDA[c]}</span>
           </li>
         ))}
       </ul>

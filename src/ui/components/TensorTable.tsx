@@ -8,7 +8,7 @@ export function TensorTable() {
   const rows = c.summary.tensors;
   return (
     <section className="card" aria-labelledby="tensors-title">
-      <details>
+      <details open={rows.length <= 64 || undefined}>
         <summary className="card-head"><h3 id="tensors-title">Tensors <span className="muted">{rows.length} in {c.name}</span></h3></summary>
         <div className="table-scroll">
           <table className="grid tensors" data-testid="tensor-table">

@@ -119,7 +119,7 @@ export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: Figu
 
   // colour legend: 0…1 with the cell's track explained
   const ly = Math.min(height - legendH + 18, top + rows.length * rowH + 30);
-  const lx = x0, lw = Math.min(260, width - lx - 20);
+  const lx = x0, lw = Math.max(120, Math.min(260, width - lx - 150));
   const steps = 40;
   const sw: string[] = [];
   for (let i = 0; i < steps; i++) {
@@ -132,8 +132,10 @@ export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: Figu
   body.push(el('g', { 'data-role': 'legend' }, [
     text(lx, ly - 5, 'alignment = (1/r) Σ of the r largest neuron leverages', { 'font-size': 10.5 }),
     ...sw, ...ticks,
-    el('line', { x1: lx + lw + 18, x2: lx + lw + 18, y1: ly - 1, y2: ly + 9, stroke: INK, 'stroke-width': 1.2 }),
-    text(lx + lw + 24, ly + 8, '= random baseline r/d on the cell track', { 'font-size': 10, fill: MUTED }),
+    el('line', { x1: lx + lw + 16, x2: lx + lw + 16, y1: ly - 1, y2: ly + 9, stroke: INK, 'stroke-width': 1.2 }),
+    text(lx + lw + 22, ly + 8, 'random baseline r/d', { 'font-size': 10, fill: MUTED }),
+    el('circle', { cx: lx + lw + 19, cy: ly + 20, r: 2.2, fill: INK }),
+    text(lx + lw + 25, ly + 23, 'alignment (cell track)', { 'font-size': 10, fill: MUTED }),
   ]));
 
   return svgDocument({

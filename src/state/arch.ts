@@ -1,0 +1,55 @@
+/**
+ * The inferred graph as an architecture JSON (README "Architecture JSON", read by
+ * `architectureFromJson`): the explorer's layer-kind overrides edit this and hand it to the
+ * reader as the `arch` file, exactly as `--arch` does on the command line.
+ */
+import type { Activation, ModelGraph, Op } from '../model/graph.ts';
+
+export interface ArchLayer {
+  op: 'linear' | 'conv2d' | 'maxpool' | 'batchnorm' | 'layernorm' | 'activation' | 'flatten';
+  prefix?: string;
+  fn?: Activation;
+  stride?: number;
+  padding?: number;
+  kernel?: number;
+  eps?: number;
+}
+
+export interface ArchJson { inputShape: number[]; activation: Activation; layers: ArchLayer[] }
+
+function layerOf(op: Op): ArchLayer {
+  switch (op.kind) {
+    case 'linear': return { op: 'linear', prefix: op.layer };
+    case 'conv2d': return { op: 'conv2d', prefix: op.layer, stride: op.stride[0], padding: op.padding[0] };
+    case 'maxpool': return { op: 'maxpool', kernel: op.kernel, stride: op.stride };
+    case 'batchnorm': return { op: 'batchnorm', prefix: op.layer, eps: op.eps };
+    case 'layernorm': return { op: 'layernorm', prefix: op.layer, eps: op.eps };
+    case 'activation': return { op: 'activation', fn: op.fn };
+    case 'flatten': return { op: 'flatten' };
+  }
+}
+
+export function graphToArch(g: Pick<ModelGraph, 'inputShape' | 'ops' | 'activation'>): ArchJson {
+  return { inputShape: g.inputShape.slice(), activation: g.activation, layers: g.ops.map(layerOf) };
+}
+
+/** The same graph with the activation of op `index` replaced. */
+export function withSlotActivation(g: Pick<ModelGraph, 'inputShape' | 'ops' | 'activation'>, index: number, fn: Activation): ArchJson {
+  const a = graphToArch(g);
+  const l = a.layers[index];
+  if (!l || l.op !== 'activation') throw new Error(`op ${index} is not an activation`);
+  a.layers[index] = { op: 'activation', fn };
+  return a;
+}
+
+/** JSON with one layer a line (reads best when edited by hand). */
+export function formatArch(a: ArchJson): string {
+  const layers = a.layers.map((l) => `    ${JSON.stringify(l)}`).join(',\n');
+  return `{\n  "inputShape": ${JSON.stringify(a.inputShape)},\n  "activation": ${JSON.stringify(a.activation)},\n  "layers": [\n${layers}\n  ]\n}\n`;
+}
+
+export function archBlob(a: ArchJson | string): Blob {
+  return new Blob([typeof a === 'string' ? a : formatArch(a)], { type: 'application/json' });
+}
+
+export const EDITED_ARCH_NAME = 'architecture (edited here)';
