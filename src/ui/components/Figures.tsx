@@ -45,7 +45,7 @@ export function Figures() {
   const heatX = useCallback((s: FigureSize) => buildAlignmentHeatmap(columns, s, { focusLayer: pinnedLayer, activeColumn: activeIndex }), [columns, pinnedLayer, activeIndex]);
 
   const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
-  const heatHeight = Math.max(250, 150 + rows * 44);
+  const heatHeight = Math.max(290, 200 + rows * 46);
 
   return (
     <div className="figures">

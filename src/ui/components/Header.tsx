@@ -18,7 +18,7 @@ export function Header() {
   const hasExample = checkpoints.some((c) => c.example);
 
   return (
-    <header className="topbar">
+    <header className={`topbar ${checkpoints.length > 1 ? 'many' : ''}`}>
       <div className="brand">
         <span className="logo" aria-hidden="true">
           <svg width="22" height="22" viewBox="0 0 22 22"><circle cx="11" cy="11" r="9.5" fill="none" stroke="currentColor" strokeWidth="1.6" /><path d="M3 15 Q 8 15 11 11 T 19 4" fill="none" stroke="#D55E00" strokeWidth="1.8" /><circle cx="11" cy="11" r="1.8" fill="currentColor" /></svg>

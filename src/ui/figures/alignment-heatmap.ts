@@ -7,7 +7,7 @@ import { interpolatePuBu } from 'd3';
 import type { LayerResult } from '../../read/schema.ts';
 import { INK, MUTED } from '../theme.ts';
 import type { FigureSize } from './common.ts';
-import { el, esc, heading, svgDocument, text } from './svg.ts';
+import { el, esc, heading, num, svgDocument, text } from './svg.ts';
 
 export interface HeatmapColumn {
   /** checkpoint label */
@@ -46,9 +46,14 @@ export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: Figu
   const rows = layerRows(cols);
   const labelW = 112;
   const legendH = 54;
-  const top = 70;
   const gridW = width - labelW - 20;
   const colW = cols.length ? Math.min(170, gridW / cols.length) : gridW;
+  const shorts = cols.map((c) => c.name.replace(/\.safetensors$/i, ''));
+  // names that do not fit across a column are set at an angle (up to 24 characters)
+  const longest = Math.min(24, Math.max(0, ...shorts.map((s) => s.length)));
+  const slanted = longest * 6 > colW - 6;
+  const ANGLE = 32;
+  const top = 70 + (slanted ? Math.round(longest * 6 * Math.sin((ANGLE * Math.PI) / 180)) - 6 : 0);
   const avail = height - top - legendH - 12;
   const rowH = rows.length ? Math.max(24, Math.min(50, avail / rows.length)) : 40;
   const x0 = labelW + 6;
@@ -56,17 +61,17 @@ export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: Figu
   const body: string[] = [heading(14, 'Axis-alignment of the dead subspace',
     `${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`)];
 
-  body.push(text(x0 - 8, top - 24, HEATMAP_AXES.y, { 'text-anchor': 'end', 'font-size': 11.5, 'data-role': 'axis-label' }));
-  body.push(text(x0 + (colW * cols.length) / 2, top - 24, HEATMAP_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
+  body.push(text(x0 - 8, top - 8, HEATMAP_AXES.y, { 'text-anchor': 'end', 'font-size': 11.5, 'data-role': 'axis-label' }));
+  body.push(text(x0 + (colW * cols.length) / 2, slanted ? 56 : top - 24, HEATMAP_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
 
   // column headers
   cols.forEach((c, j) => {
     const cx = x0 + j * colW + colW / 2;
-    const short = c.name.replace(/\.safetensors$/i, '');
-    body.push(el('text', {
-      x: cx, y: top - 8, 'text-anchor': 'middle', 'font-size': 10.5, 'font-weight': opts.activeColumn === j ? 700 : 400,
-      fill: opts.activeColumn === j ? INK : MUTED, 'data-column': j,
-    }, [esc(clip(short, Math.max(4, Math.floor(colW / 6.2)))), el('title', {}, esc(c.name))]));
+    const style = { 'font-size': 10.5, 'font-weight': opts.activeColumn === j ? 700 : 400, fill: opts.activeColumn === j ? INK : MUTED, 'data-column': j };
+    const label = [esc(clip(shorts[j], slanted ? 24 : Math.max(4, Math.floor(colW / 6.2)))), el('title', {}, esc(c.name))];
+    body.push(slanted
+      ? el('text', { x: cx - 6, y: top - 8, 'text-anchor': 'start', transform: `rotate(${-ANGLE} ${num(cx - 6)} ${num(top - 8)})`, ...style }, label)
+      : el('text', { x: cx, y: top - 8, 'text-anchor': 'middle', ...style }, label));
   });
 
   if (!rows.length) {

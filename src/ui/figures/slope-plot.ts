@@ -85,11 +85,14 @@ export function buildSlopePlot(input: DirectionsInput, size: FigureSize, opts: F
       const a = 2 * (focus.k - 1);
       if (a >= yDom[0] && a <= yDom[1]) {
         body.push(el('line', { x1: x(focus.window[0]), x2: x(focus.window[1]), y1: y(a), y2: y(a), stroke: INK, 'stroke-width': 2, 'data-role': 'fit' }));
-        const lx = x(focus.window[1]) + 6;
-        const right = lx > box.x1 - 90;
-        body.push(text(right ? x(focus.window[0]) - 6 : lx, y(a) - 6, `α = ${a.toFixed(2)} → k̂ = ${focus.k.toFixed(2)}`, {
-          'text-anchor': right ? 'end' : 'start', 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label',
-        }));
+        const label = `α = ${a.toFixed(2)} → k̂ = ${focus.k.toFixed(2)}`;
+        const w = label.length * 6.2;
+        const wx0 = x(focus.window[0]), wx1 = x(focus.window[1]);
+        // beside the window when there is room, else inside the plot above the level
+        const [lx, anchor, ly] = wx1 + 6 + w <= box.x1 ? [wx1 + 6, 'start', y(a) + 4]
+          : wx0 - 6 - w >= box.x0 ? [wx0 - 6, 'end', y(a) + 4]
+            : [box.x1 - 6, 'end', y(a) - 7];
+        body.push(text(lx, ly, label, { 'text-anchor': anchor, 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label' }));
       }
     }
   }
