@@ -61,15 +61,17 @@ export class UniformWords {
   }
 }
 
+const contexts = new WeakMap<GPUDevice, Promise<GpuContext>>();
+
 const SLOT = 256; // minUniformBufferOffsetAlignment is at most 256
 
-interface Pending { kernel: KernelName; words: Uint32Array; bind: Bindings; groups: [number, number, number] }
+interface Pending { kernel: string; words: Uint32Array; bind: Bindings; groups: [number, number, number] }
 
 export class GpuContext {
   readonly device: GPUDevice;
   readonly layout: GPUBindGroupLayout;
   private pipelineLayout: GPUPipelineLayout;
-  private pipelines = new Map<KernelName, GPUComputePipeline>();
+  private pipelines = new Map<string, GPUComputePipeline>();
   private dummy: GPUBuffer;
   private arena: GPUBuffer | null = null;
   private readbacks: GPUBuffer[] = [];
@@ -94,11 +96,19 @@ export class GpuContext {
     this.dummy = device.createBuffer({ label: 'dummy', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
-  /** Compile every kernel (once per device). */
-  static async create(device: GPUDevice): Promise<GpuContext> {
-    const ctx = new GpuContext(device);
-    await Promise.all(KERNELS.map((k) => ctx.compile(k)));
-    return ctx;
+  /** Compile every kernel (once per device: the context is shared by every engine on it). */
+  static create(device: GPUDevice): Promise<GpuContext> {
+    let p = contexts.get(device);
+    if (!p) {
+      p = (async () => {
+        const ctx = new GpuContext(device);
+        await Promise.all(KERNELS.map((k) => ctx.compile(k)));
+        return ctx;
+      })();
+      contexts.set(device, p);
+      p.catch(() => contexts.delete(device));
+    }
+    return p;
   }
 
   private async compile(name: KernelName): Promise<void> {
@@ -109,10 +119,13 @@ export class GpuContext {
     if (errors.length) {
       throw new Error(`WGSL ${name}: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
     }
-    const pipeline = await this.device.createComputePipelineAsync({
-      label: name, layout: this.pipelineLayout, compute: { module, entryPoint: 'main' },
-    });
-    this.pipelines.set(name, pipeline);
+    const entries = ['main', ...[...code.matchAll(/fn\s+(main_\w+)\s*\(/g)].map((m) => m[1])];
+    await Promise.all(entries.map(async (entryPoint) => {
+      const pipeline = await this.device.createComputePipelineAsync({
+        label: `${name}:${entryPoint}`, layout: this.pipelineLayout, compute: { module, entryPoint },
+      });
+      this.pipelines.set(entryPoint === 'main' ? name : `${name}:${entryPoint}`, pipeline);
+    }));
   }
 
   /** A storage buffer of at least `bytes` (STORAGE | COPY_SRC | COPY_DST). */
@@ -195,8 +208,11 @@ export class GpuContext {
     return buf;
   }
 
+  /** Free the context's own buffers (the device's other users keep working; it is rebuilt on demand). */
   destroy(): void {
+    contexts.delete(this.device);
     this.arena?.destroy();
+    this.arena = null;
     this.dummy.destroy();
     for (const r of this.readbacks) r?.destroy();
     this.readbacks = [];
@@ -209,7 +225,8 @@ export class Recorder {
   private copies: { from: GPUBuffer; offset: number; bytes: number; to: GPUBuffer }[] = [];
   constructor(readonly ctx: GpuContext) {}
 
-  dispatch(kernel: KernelName, words: Uint32Array, bind: Bindings, groups: [number, number, number]): void {
+  /** `kernel` is a KernelName (entry point main) or `name:entryPoint`. */
+  dispatch(kernel: KernelName | `${KernelName}:${string}`, words: Uint32Array, bind: Bindings, groups: [number, number, number]): void {
     const lim = this.ctx.device.limits.maxComputeWorkgroupsPerDimension;
     if (groups.some((g) => g > lim)) throw new Error(`${kernel}: dispatch ${groups.join('×')} exceeds ${lim} per dimension`);
     if (groups.some((g) => g === 0)) return;
@@ -217,7 +234,7 @@ export class Recorder {
   }
 
   /** A 1-D job of `total` invocations in workgroups of 256, laid over a 2-D grid. */
-  dispatch1D(kernel: KernelName, words: Uint32Array, bind: Bindings, total: number): void {
+  dispatch1D(kernel: KernelName | `${KernelName}:${string}`, words: Uint32Array, bind: Bindings, total: number): void {
     const wgs = Math.ceil(total / 256);
     if (wgs === 0) return;
     const lim = this.ctx.device.limits.maxComputeWorkgroupsPerDimension;
