@@ -14,7 +14,8 @@ export async function nodeGpu(): Promise<GPU | null> {
   if (gpuInstance) return gpuInstance;
   if (loadError) return null;
   try {
-    const mod = (await import('webgpu')) as { create: (o: string[]) => GPU; globals: object };
+    const pkg = 'webgpu'; // a Node-only package: hidden from the browser bundler
+    const mod = (await import(/* @vite-ignore */ pkg)) as { create: (o: string[]) => GPU; globals: object };
     for (const [k, v] of Object.entries(mod.globals)) {
       if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
     }

@@ -1,0 +1,190 @@
+/**
+ * The read worker: runs inspections and whole reads off the UI thread behind comlink,
+ * implementing `ReaderApi` (src/worker/api.ts) plus two calls the client uses to manage it
+ * (`configure`, `subscribe`). Files arrive as Blobs (passed by reference, never copied) and are
+ * read lazily through `blobSource`; results go back as plain `deadscope.read/1` JSON.
+ *
+ * - progress: every pipeline progress event is forwarded with a fraction and an ETA (computed
+ *   here from the scan's elapsed time when the pipeline has none);
+ * - cancel(): aborts the running read's AbortController; the pipeline and the engine stop at the
+ *   next scan batch and the read rejects with name 'CancelledError';
+ * - device loss: a WebGPU device that is lost is reported to subscribers ({type: 'device-lost'})
+ *   and a read it breaks rejects with name 'DeviceLostError'; the client then moves to a CPU
+ *   worker (client.ts).
+ *
+ * `ReaderService` is exported so it can run in Node too (tests, through a MessageChannel);
+ * `Comlink.expose` runs only inside a dedicated worker.
+ */
+import * as Comlink from 'comlink';
+import type { ReadEvent, ReaderApi, ReadFiles } from './api.ts';
+import type { ReadOptions } from '../read/options.ts';
+import type { ReadResult } from '../read/schema.ts';
+import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
+import { blobSource, openSafetensors } from '../format/safetensors.ts';
+import { architectureFromJson, inferArchitecture } from '../model/infer.ts';
+import { readCheckpoint } from '../read/pipeline.ts';
+import { createEngine, type Backend, type Runtime } from '../engine/select.ts';
+import { CancelledError, type FisherEngine } from '../engine/types.ts';
+import { WebGpuEngine } from '../engine/webgpu/engine.ts';
+
+/** Worker-level events (not tied to a read). */
+export type WorkerNotice = { type: 'device-lost'; message: string };
+
+/** What the worker exposes: the ReaderApi contract plus the client's management calls. */
+export interface WorkerApi extends ReaderApi {
+  /** Force a backend for every later read ('cpu' after a fallback); null = the read options decide. */
+  configure(backend: Backend | null): void;
+  /** Receive worker-level notices (wrap the callback with Comlink.proxy). */
+  subscribe(cb: (n: WorkerNotice) => void): void;
+}
+
+export class DeviceLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceLostError';
+  }
+}
+
+export class ReaderService implements WorkerApi {
+  private forced: Backend | null = null;
+  private engines = new Map<Backend, Promise<FisherEngine>>();
+  private running: AbortController | null = null;
+  private listeners: ((n: WorkerNotice) => void)[] = [];
+  private lost: string | null = null;
+  private last: FisherEngine | null = null;
+
+  constructor(private readonly runtime: Runtime = 'browser') {}
+
+  configure(backend: Backend | null): void {
+    this.forced = backend;
+  }
+
+  subscribe(cb: (n: WorkerNotice) => void): void {
+    this.listeners.push(cb);
+  }
+
+  private engineFor(backend: Backend): Promise<FisherEngine> {
+    let p = this.engines.get(backend);
+    if (!p) {
+      p = createEngine(backend, this.runtime).then((e) => {
+        if (e instanceof WebGpuEngine) {
+          void e.device.lost.then((info) => {
+            if (info.reason === 'destroyed') return;
+            this.lost = `WebGPU device lost (${info.message || info.reason})`;
+            this.engines.clear();
+            for (const l of this.listeners) l({ type: 'device-lost', message: this.lost });
+          });
+        }
+        return e;
+      });
+      p.catch(() => this.engines.delete(backend));
+      this.engines.set(backend, p);
+    }
+    return p;
+  }
+
+  async backend(): Promise<{ name: 'cpu' | 'webgpu'; description: string }> {
+    const e = this.last ?? (await this.engineFor(this.forced ?? 'auto'));
+    return { name: e.name, description: e.description };
+  }
+
+  async inspect(files: ReadFiles, options: Partial<ReadOptions> = {}): Promise<CheckpointSummary> {
+    const file = await openSafetensors(blobSource(files.checkpoint), files.checkpointName);
+    const tensors = await tensorTable(file);
+    const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+    let architecture: CheckpointSummary['architecture'] = null;
+    let architectureError: string | null = null;
+    try {
+      if (files.arch) {
+        architecture = architectureFromJson(JSON.parse(await files.arch.text()), descs, file.metadata, { activation: options.activation ?? null });
+      } else {
+        const config = files.config ? (JSON.parse(await files.config.text()) as Record<string, unknown>) : null;
+        let inputFeatures: number | null = null;
+        if (files.inputs) {
+          const inp = await openSafetensors(blobSource(files.inputs), files.inputsName ?? 'inputs');
+          const t = inp.tensors.find((x) => x.name === 'inputs') ?? inp.tensors.find((x) => x.name === 'images') ?? inp.tensors[0];
+          if (t && t.shape.length >= 1 && t.shape[0] > 0) inputFeatures = t.elements / t.shape[0];
+        }
+        architecture = inferArchitecture(descs, file.metadata, { activation: options.activation ?? null, inputFeatures, config });
+      }
+    } catch (e) {
+      architectureError = (e as Error).message;
+    }
+    return {
+      fileName: files.checkpointName,
+      bytes: file.byteSize,
+      metadata: file.metadata,
+      tensors,
+      params: file.tensors.reduce((s, t) => s + t.elements, 0),
+      architecture,
+      architectureError,
+      warnings: architecture?.warnings ?? [],
+    };
+  }
+
+  async read(files: ReadFiles, options: Partial<ReadOptions>, onEvent: (e: ReadEvent) => void): Promise<ReadResult> {
+    this.running?.abort();
+    const ac = new AbortController();
+    this.running = ac;
+    const backend = this.forced ?? options.backend ?? 'auto';
+    let scanStart: number | null = null;
+    // over comlink each event is a round trip: wait for the last ones before answering, so the
+    // caller has every event when the read resolves
+    const inFlight = new Set<Promise<unknown>>();
+    const emit = (e: ReadEvent) => {
+      const r = onEvent(e) as unknown;
+      if (r instanceof Promise) {
+        const p = r.catch(() => {}).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+    };
+    try {
+      const engine = await this.engineFor(backend);
+      this.last = engine;
+      if (ac.signal.aborted) throw new CancelledError();
+      const result = await readCheckpoint(
+        {
+          checkpoint: blobSource(files.checkpoint),
+          checkpointName: files.checkpointName,
+          configText: files.config ? await files.config.text() : null,
+          configName: files.config ? 'config.json' : null,
+          archText: files.arch ? await files.arch.text() : null,
+          archName: files.arch ? 'arch.json' : null,
+          inputs: files.inputs ? blobSource(files.inputs) : null,
+          inputsName: files.inputsName ?? (files.inputs ? 'inputs.safetensors' : null),
+        },
+        { ...options, backend },
+        engine,
+        {
+          signal: ac.signal,
+          onProgress: (p) => {
+            let eta = p.etaSeconds;
+            if (p.stage === 'scanning') {
+              scanStart ??= Date.now();
+              if (eta === null && p.fraction > 0) eta = (((Date.now() - scanStart) / 1000) * (1 - p.fraction)) / p.fraction;
+            }
+            emit({ type: 'progress', fraction: p.fraction, etaSeconds: eta, stage: p.stage });
+          },
+          onDirection: (direction) => emit({ type: 'direction', direction }),
+        },
+      );
+      await Promise.all([...inFlight]);
+      return result;
+    } catch (e) {
+      if (this.lost && (e as Error).name !== 'CancelledError') throw new DeviceLostError(`${this.lost}: ${(e as Error).message}`);
+      throw e;
+    } finally {
+      if (this.running === ac) this.running = null;
+    }
+  }
+
+  cancel(): void {
+    this.running?.abort();
+  }
+}
+
+// Inside a dedicated worker (not in Node tests): serve the API.
+const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; postMessage?: unknown };
+if (typeof scope.WorkerGlobalScope !== 'undefined' && typeof scope.postMessage === 'function') {
+  Comlink.expose(new ReaderService('browser'));
+}
