@@ -36,7 +36,7 @@ export const DEFAULT_SETTINGS: ReadSettings = {
   floorRatio: 1e-3,
   numericalFloor: 1e-30,
   liveProbes: 8,
-  probe: 1000,
+  probe: 256,
   seed: 0,
   bottomK: 8,
   alignmentRel: 1e-4,

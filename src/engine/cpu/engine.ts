@@ -187,17 +187,11 @@ export class CpuEngine implements FisherEngine {
           dv += accD;
           tv += accT;
         }
-        if (dW) {
-          const cols = sW!.cols;
-          let acc = 0;
-          for (let k = 0; k < cols.length; k++) acc += dW[wo + cols[k]] * xb[xo + cols[k]];
-          dv += ds * acc;
-        }
+        if (dW) dv += ds * sparseDot(dW, wo, xb, xo, sW!.cols, inF);
         if (tW) {
           // Ẇ·x' with x' = x_base + d (d lives on the input support only)
           const cols = sT!.cols;
-          let acc = 0;
-          for (let k = 0; k < cols.length; k++) acc += tW[wo + cols[k]] * xb[xo + cols[k]];
+          let acc = sparseDot(tW, wo, xb, xo, cols, inF);
           if (inCount > 0) {
             for (let k = 0; k < cols.length; k++) {
               const p = pos ? pos[cols[k]] : cols[k];
@@ -238,7 +232,8 @@ export class CpuEngine implements FisherEngine {
         }
       }
     }
-    return { support: S, diff, tan };
+    const shape = this.shapes[i];
+    return pruneSupport({ support: S, diff, tan }, n, F, shape.length === 3 ? shape[1] * shape[2] : 1);
   }
 
   /**
@@ -263,7 +258,7 @@ export class CpuEngine implements FisherEngine {
     const sT = tW ? matrixSupport(tW, s.o, s.c * kk) : null;
     const outCh = inCh.length > 0
       ? rangeArr(s.o)
-      : unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], s.o);
+      : (unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], s.o) ?? rangeArr(s.o));
     const xb = this.acts[i];
     const m = outCh.length;
     const diff = new Float64Array(n * m * oplane);
@@ -318,6 +313,17 @@ export class CpuEngine implements FisherEngine {
   }
 }
 
+/** Σ_k a[ao + cols[k]]·b[bo + cols[k]]; a plain contiguous loop when cols covers all n. */
+function sparseDot(a: Float64Array, ao: number, b: Float64Array, bo: number, cols: Int32Array, n: number): number {
+  let acc = 0;
+  if (cols.length === n) {
+    for (let c = 0; c < n; c++) acc += a[ao + c] * b[bo + c];
+  } else {
+    for (let k = 0; k < cols.length; k++) acc += a[ao + cols[k]] * b[bo + cols[k]];
+  }
+  return acc;
+}
+
 /** The delta of one tensor as (array, scale): on a line point the tangent scaled by t. */
 function deltaOf(q: FisherQuery, name: string): [Float64Array | null, number] {
   if (q.t !== undefined) return [q.tangent.get(name) ?? null, q.t];
@@ -331,6 +337,50 @@ function deltaTensor(q: FisherQuery, name: string): Float64Array | null {
 
 /** Supports are cached per array: a line scan reuses its tangent's at every grid point. */
 const supportCache = new WeakMap<Float64Array, MatrixSupport>();
+
+/**
+ * Drop units (features, or whole channels of `plane` features) whose change and tangent are
+ * exactly zero on every sample — a unit that does not fire stays silent — so everything
+ * downstream of a silent unit is skipped. Supports stay channel-aligned.
+ */
+function pruneSupport(flow: Flow, n: number, F: number, plane: number): Flow {
+  const m = flow.support === null ? F : flow.support.length;
+  if (m === 0) return flow;
+  const keep = new Uint8Array(m);
+  let kept = 0;
+  for (let g = 0; g < m; g += plane) {
+    let live = false;
+    for (let s = 0; s < n && !live; s++) {
+      for (let a = g; a < g + plane; a++) {
+        if (flow.diff[s * m + a] !== 0 || flow.tan[s * m + a] !== 0) {
+          live = true;
+          break;
+        }
+      }
+    }
+    if (live) {
+      keep.fill(1, g, g + plane);
+      kept += plane;
+    }
+  }
+  if (kept === m) return flow;
+  // keep dense flows dense unless most features fell silent
+  if (flow.support === null && kept > m / 2) return flow;
+  const support = new Int32Array(kept);
+  const diff = new Float64Array(n * kept);
+  const tan = new Float64Array(n * kept);
+  let b = 0;
+  for (let a = 0; a < m; a++) {
+    if (!keep[a]) continue;
+    support[b] = flow.support === null ? a : flow.support[a];
+    for (let s = 0; s < n; s++) {
+      diff[s * kept + b] = flow.diff[s * m + a];
+      tan[s * kept + b] = flow.tan[s * m + a];
+    }
+    b++;
+  }
+  return { support, diff, tan };
+}
 
 function matrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
   const hit = supportCache.get(m);
