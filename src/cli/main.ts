@@ -6,15 +6,17 @@ import { ArchitectureError } from '../model/infer.ts';
 import { InputError, readCheckpoint } from '../read/pipeline.ts';
 import { parseReadArgs, READ_HELP } from './args.ts';
 import type { FisherEngine } from '../engine/types.ts';
-import { CpuEngine } from '../engine/cpu/engine.ts';
 
 async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
   if (backend === 'cpu') return new CpuEngine();
-  // WebGPU lives in its own module so the CPU path never loads Dawn
-  const select = await import('../engine/select.ts').catch(() => null);
-  if (select && 'createEngine' in select) return (await select.createEngine(backend, 'node')) as FisherEngine;
-  if (backend === 'webgpu') throw new InputError('command line', '--backend webgpu: no WebGPU engine available in this build');
-  return new CpuEngine();
+  // loaded only when asked for, so the CPU path never loads Dawn
+  const { createEngine, NoAdapterError } = await import('../engine/select.ts');
+  try {
+    return await createEngine(backend, 'node');
+  } catch (e) {
+    if (e instanceof NoAdapterError) throw new InputError('--backend webgpu', e.message);
+    throw e;
+  }
 }
 
 async function readText(path: string | null): Promise<string | null> {
@@ -49,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = parseReadArgs(rest);
     const checkpoint = await openSource(args.checkpoint);
     const inputs = args.inputs ? await openSource(args.inputs) : null;
-    const engine = await makeEngine(args.options.backend ?? 'auto');
+    let engine: FisherEngine | null = null;
     let lastStage = '';
     let lastPct = -1;
     const result = await readCheckpoint(
@@ -58,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
         configText: await readText(args.config), configName: args.config,
         archText: await readText(args.arch), archName: args.arch,
       },
-      args.options, engine,
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto')),
       {
         onProgress: (p) => {
           const pct = Math.floor(p.fraction * 100);
@@ -70,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
         },
       },
     );
-    engine.dispose();
+    (engine as FisherEngine | null)?.dispose();
     await checkpoint.close();
     await inputs?.close();
     const json = `${JSON.stringify(result, null, 1)}\n`;
@@ -78,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     else process.stdout.write(json);
     return 0;
   } catch (e) {
-    if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ArchitectureError || e instanceof RangeError && /unknown detector/.test(e.message)) {
+    if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ArchitectureError) {
       process.stderr.write(`deadscope: ${e.message}\n`);
       return 2;
     }

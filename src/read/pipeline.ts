@@ -145,6 +145,11 @@ function checkOptions(o: ReadOptions): void {
   if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
   if (!(o.liveProbes >= 1)) bad('liveProbes must be ≥ 1');
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
+  try {
+    detectorsById(o.detectors);
+  } catch (e) {
+    bad((e as Error).message);
+  }
 }
 
 /** Seeded random unit direction over a set of tensors (the live-reference probes, METHOD §3). */
@@ -160,13 +165,23 @@ function randomPatch(params: ParamSet, tensors: string[], rng: ReturnType<typeof
   return p;
 }
 
+/** F along the straight line θ̂ + t·v at every grid point (one engine call). */
+export async function scanLine(engine: FisherEngine, v: TensorPatch, grid: number[], signal?: AbortSignal): Promise<number[]> {
+  return Array.from(await engine.directionalFisher(grid.map((t) => linePoint(v, t)), { signal }));
+}
+
+/**
+ * A whole read. `engine` may be a factory: it is then created only after the file and the
+ * settings have been checked, so a bad file fails fast, before any GPU device is opened.
+ */
 export async function readCheckpoint(
-  sources: ReadSources, partial: Partial<ReadOptions>, engine: FisherEngine, hooks: ReadHooks = {},
+  sources: ReadSources, partial: Partial<ReadOptions>, engineOrFactory: FisherEngine | (() => Promise<FisherEngine>),
+  hooks: ReadHooks = {},
 ): Promise<ReadResult> {
   const started = Date.now();
   const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
-  stage('loading', 0);
   const m = await loadModel(sources, partial);
+  const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
   const { graph, params, head, probe, options } = m;
   const settings: ReadSettings = pickSettings(options);
   const sha256 = await sha256OfSource(sources.checkpoint);

@@ -1,0 +1,71 @@
+/** The `deadscope read` contract: exit codes, one-line errors, the JSON schema. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture } from '../helpers/read.ts';
+
+const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+const dir = mkdtempSync(join(tmpdir(), 'deadscope-cli-'));
+
+describe('deadscope read', () => {
+  it('prints deadscope.read/1 JSON and exits 0', () => {
+    const out = join(dir, 'ts.json');
+    const r = run('read', fixture('ts_relu2_adamw_s1.safetensors'), '--backend', 'cpu', '--detectors', 'node-death,inactive', '--grid', '1e-3,1,4', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/scanning/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.schema).toBe('deadscope.read/1');
+    expect(json.backend).toBe('cpu');
+    expect(json.checkpoint.bytes).toBe(704);
+    expect(json.checkpoint.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(json.checkpoint.params).toBe(12 * 8 + 12);
+    expect(json.settings).toMatchObject({ tMin: 1e-3, tMax: 1, perDecade: 4, slopeTol: 0.2, minDecades: 0.75, floorRatio: 1e-3, head: 'regression', activation: 'relu2', detectors: ['node-death', 'inactive'] });
+    expect(json.directions).toHaveLength(12);
+    for (const d of json.directions) {
+      expect(Object.keys(d)).toEqual(expect.arrayContaining(['id', 'detector', 'layer', 'unit', 'tensors', 'predictedK', 'class', 'path', 'k', 'kRounded', 'lambda', 'ratio', 'window', 'scan']));
+      expect(d.scan.t).toHaveLength(13);
+      expect(d.scan.slope).toHaveLength(12);
+      expect(d.layer).toBe('0');
+    }
+    expect(json.layers[0]).toMatchObject({ layer: '0', width: 12, inactiveUnits: 0 });
+  });
+  it('sha256 matches Node crypto', async () => {
+    const { createHash } = await import('node:crypto');
+    const out = join(dir, 'rrr.json');
+    expect(run('read', fixture('rrr_M3H3N5r1_s1.safetensors'), '--detectors', 'node-death', '--backend', 'cpu', '--out', out).status).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.checkpoint.sha256).toBe(createHash('sha256').update(readFileSync(fixture('rrr_M3H3N5r1_s1.safetensors'))).digest('hex'));
+  });
+  it('a malformed file: exit 2, one line naming the file and the violated rule', () => {
+    const bad = join(dir, 'bad.safetensors');
+    const header = Buffer.from('{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}');
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    writeFileSync(bad, Buffer.concat([len, header, Buffer.alloc(4)]));
+    const r = run('read', bad);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('bad.safetensors');
+    expect(lines[0]).toMatch(/byte-length-mismatch/);
+    expect(lines[0]).toContain('"w"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+  it('bad input of other kinds exits 2 with one line', () => {
+    for (const args of [['read', '/nonexistent.safetensors'], ['read', fixture('ts_relu_adamw_s1.safetensors'), '--head', 'sideways'], ['read', fixture('ts_relu_adamw_s1.safetensors'), '--detectors', 'nope'], ['read', fixture('ts_relu_adamw_s1.safetensors'), '--bogus', '1']]) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+  it('a file that is not safetensors at all', () => {
+    const f = join(dir, 'tiny.safetensors');
+    writeFileSync(f, 'abc');
+    const r = run('read', f);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/tiny\.safetensors.*file-too-small/);
+  });
+});
