@@ -6,6 +6,7 @@ import { ArchitectureError } from '../model/infer.ts';
 import { InputError, readCheckpoint } from '../read/pipeline.ts';
 import { parseReadArgs, READ_HELP } from './args.ts';
 import type { FisherEngine } from '../engine/types.ts';
+import { CpuEngine } from '../engine/cpu/engine.ts';
 
 async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
   if (backend === 'cpu') return new CpuEngine();
