@@ -116,6 +116,10 @@ export class CpuEngine implements FisherEngine {
         return flow;
       case 'conv2d':
         return this.conv(i, op, flow, q);
+      case 'batchnorm':
+        return touched ? this.dense(i, op, flow, q) : this.batchnorm(i, op, flow);
+      case 'maxpool':
+        return flow.support === null ? this.dense(i, op, flow, q) : this.maxpool(i, op, flow);
       default:
         return this.dense(i, op, flow, q);
     }
@@ -288,6 +292,64 @@ export class CpuEngine implements FisherEngine {
     }
     const support = m === s.o ? null : expandChannels(outCh, oplane);
     return { support, diff, tan };
+  }
+
+  /** BatchNorm (eval) is a per-channel affine map: the change keeps its support. */
+  private batchnorm(i: number, op: Extract<Op, { kind: 'batchnorm' }>, flow: Flow): Flow {
+    const n = this.n;
+    const shape = this.shapes[i];
+    const plane = size(shape) / shape[0];
+    const g = param(this.params, op.weight);
+    const v = param(this.params, op.runningVar)!;
+    const S = flow.support;
+    const m = S === null ? size(shape) : S.length;
+    const scale = new Float64Array(m);
+    for (let a = 0; a < m; a++) {
+      const ch = Math.floor((S === null ? a : S[a]) / plane);
+      scale[a] = (g ? g[ch] : 1) / Math.sqrt(v[ch] + op.eps);
+    }
+    const diff = new Float64Array(n * m);
+    const tan = new Float64Array(n * m);
+    for (let s = 0; s < n; s++) for (let a = 0; a < m; a++) {
+      diff[s * m + a] = scale[a] * flow.diff[s * m + a];
+      tan[s * m + a] = scale[a] * flow.tan[s * m + a];
+    }
+    return { support: S, diff, tan };
+  }
+
+  /** Max-pooling acts per channel: only the changed channels are pooled again. */
+  private maxpool(i: number, op: Extract<Op, { kind: 'maxpool' }>, flow: Flow): Flow {
+    const n = this.n;
+    const [c, h, w] = this.shapes[i];
+    const [, oh, ow] = this.shapes[i + 1];
+    const plane = h * w;
+    const oplane = oh * ow;
+    const S = flow.support!;
+    const channels = channelsOf(S, plane);
+    const m = S.length; // channel-aligned: channels.length × plane
+    const outM = channels.length * oplane;
+    const xb = this.acts[i];
+    const yb = this.acts[i + 1];
+    const diff = new Float64Array(n * outM);
+    const tan = new Float64Array(n * outM);
+    for (let s = 0; s < n; s++) {
+      for (let a = 0; a < channels.length; a++) {
+        const ch = channels[a];
+        for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let ky = 0; ky < op.kernel; ky++) for (let kx = 0; kx < op.kernel; kx++) {
+            const p = (oy * op.stride + ky) * w + (ox * op.stride + kx);
+            const val = xb[s * c * plane + ch * plane + p] + flow.diff[s * m + a * plane + p];
+            if (val > best || at < 0) { best = val; at = p; }
+          }
+          const o = a * oplane + oy * ow + ox;
+          diff[s * outM + o] = best - yb[s * c * oplane + ch * oplane + oy * ow + ox];
+          tan[s * outM + o] = flow.tan[s * m + a * plane + at];
+        }
+      }
+    }
+    return { support: expandChannels(channels, oplane), diff, tan };
   }
 
   /** Ops without a sparse rule (pooling, normalisation): densify, run the dense op, re-express as change. */
