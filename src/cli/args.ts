@@ -71,6 +71,7 @@ export function parseReadArgs(argv: string[]): CliArgs {
       case '--live-probes': options.liveProbes = num(flag, value()); break;
       case '--bottom-k': options.bottomK = num(flag, value()); break;
       case '--alignment-rel': options.alignmentRel = num(flag, value()); break;
+      case '--rank-rel': options.rankRel = num(flag, value()); break;
       case '--backend': {
         const v = value();
         if (v !== 'auto' && v !== 'cpu' && v !== 'webgpu') throw new InputError('command line', `--backend must be auto, cpu or webgpu, got "${v}"`);
@@ -106,6 +107,7 @@ Reads the dead directions of a .safetensors checkpoint and prints deadscope.read
   --live-probes N      random directions per block for F_live (default ${DEFAULT_OPTIONS.liveProbes})
   --bottom-k N         K-FAC candidates per linear layer (default ${DEFAULT_OPTIONS.bottomK})
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
+  --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU when an adapter exists)
   --out F              write the JSON to F instead of stdout
 

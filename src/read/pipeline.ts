@@ -17,6 +17,8 @@ import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { axisAlignment } from './alignment.ts';
+import { assembleGlobal, type LinearChainInput } from './assembly.ts';
+import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
@@ -283,14 +285,39 @@ export async function readCheckpoint(
     backend: engine.name,
     directions,
     layers,
+    assembly: assembleGlobal({ directions, chains: linearChains(graph, params, settings.rankRel) }),
     warnings: graph.warnings,
     timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
   };
 }
 
 function pickSettings(o: ReadOptions): ReadSettings {
-  const { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel } = o;
-  return { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel };
+  const { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel, rankRel } = o;
+  return { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel, rankRel };
+}
+
+/**
+ * Two linear maps with nothing between them are a reduced-rank chain y = B·A·x (METHOD §6):
+ * M = A's input, H = its output, N = B's output, r = the numerical rank of B·A.
+ */
+export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: number): LinearChainInput[] {
+  const chains: LinearChainInput[] = [];
+  for (let i = 0; i + 1 < graph.ops.length; i++) {
+    const a = graph.ops[i];
+    const b = graph.ops[i + 1];
+    if (a.kind !== 'linear' || b.kind !== 'linear') continue;
+    const A = params.get(a.weight)!.data;
+    const B = params.get(b.weight)!.data;
+    const M = a.inFeatures, H = a.outFeatures, N = b.outFeatures;
+    const P = matMul(B, A, N, H, M); // N × M
+    const gram = matMul(transpose(P, N, M), P, M, N, M);
+    const sv = Array.from(symmetricEigen(gram, M).values, (x) => Math.sqrt(Math.max(x, 0)));
+    const top = Math.max(...sv);
+    const r = Math.min(sv.filter((s) => s > rankRel * top).length, M, N, H);
+    chains.push({ layers: [a.layer, b.layer], M, H, N, r });
+    i++; // a map belongs to one chain
+  }
+  return chains;
 }
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */

@@ -25,6 +25,8 @@ export interface ReadSettings {
   bottomK: number;
   /** dead-subspace rank r: eigenvalues of A below alignmentRel × largest (METHOD §5) */
   alignmentRel: number;
+  /** reduced-rank chains: singular values of B·A below rankRel × the largest count as zero (METHOD §6) */
+  rankRel: number;
 }
 
 export const DEFAULT_SETTINGS: ReadSettings = {
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: ReadSettings = {
   seed: 0,
   bottomK: 8,
   alignmentRel: 1e-4,
+  rankRel: 1e-2,
 };
 
 /** One line of documentation per setting, shown in the CLI help and the explorer. */
@@ -56,6 +59,7 @@ export const SETTING_DOCS: Record<keyof ReadSettings, string> = {
   seed: 'seed of all random choices',
   bottomK: 'K-FAC bottom-subspace candidates per linear layer (METHOD §4)',
   alignmentRel: 'dead-subspace rank: eigenvalues of A below this × the largest (METHOD §5)',
+  rankRel: 'reduced-rank chain y = B·A·x: singular values of B·A below this × the largest count as zero (METHOD §6)',
 };
 
 /** The log grid t_i = tMin·10^(i/perDecade) up to tMax (inclusive, within rounding). */
