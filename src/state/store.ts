@@ -123,10 +123,18 @@ export function updateCheckpoint(key: string, patch: Partial<LoadedCheckpoint> |
   }));
 }
 
+let anchoredAt = 0;
+
 export function setHovered(id: string | null, anchor: { x: number; y: number } | null = null): void {
   const s = getState();
   if (s.hovered === id && (!anchor || (s.anchor && Math.abs(s.anchor.x - anchor.x) + Math.abs(s.anchor.y - anchor.y) < 2))) return;
+  if (anchor) anchoredAt = Date.now();
   setState({ hovered: id, anchor: id ? anchor : null });
+}
+
+/** The page scrolled: a tooltip anchored a while ago no longer points at its row, so hide it (the highlight stays). */
+export function scrolled(): void {
+  if (getState().anchor && Date.now() - anchoredAt > 300) setState({ anchor: null });
 }
 
 export function togglePinned(id: string): void {

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { loadBackendInfo, loadExample, openFiles } from '../state/actions.ts';
 import { filesFromDataTransfer } from '../state/files.ts';
-import { activeCheckpoint, unpin, useStore } from '../state/store.ts';
+import { activeCheckpoint, scrolled, unpin, useStore } from '../state/store.ts';
 import { Banners } from './components/Banners.tsx';
 import { DirectionTable } from './components/DirectionTable.tsx';
 import { Figures } from './components/Figures.tsx';
@@ -45,8 +45,11 @@ export function App() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape') unpin(); };
+    // a scrolled page leaves the tooltip's anchor behind: hide it (the highlight stays)
+    const onScroll = () => scrolled();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('scroll', onScroll, { passive: true });
+    return () => { window.removeEventListener('keydown', onKey); window.removeEventListener('scroll', onScroll); };
   }, []);
 
   const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');

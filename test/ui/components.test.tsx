@@ -118,11 +118,29 @@ describe('linked figures', () => {
     act(() => { rows().find((x) => x.dataset.directionId === d.id)!.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); });
     for (const id of ['rate-plot', 'slope-plot']) {
       const fig = host.querySelector(`[data-testid="${id}"]`)!;
-      const thick = fig.querySelector(`path[data-direction-id="${d.id}"][stroke-width="2.6"]`);
-      expect(thick, id).not.toBeNull();
-      expect(fig.querySelector('[data-role="window"]')).not.toBeNull();
+      const svg = fig.querySelector('svg')!;
+      expect(svg.hasAttribute('data-has-focus'), id).toBe(true);
+      const marked = Array.from(fig.querySelectorAll('path[data-focused]'));
+      expect(marked.length, id).toBeGreaterThan(0);
+      expect(marked.every((p) => p.getAttribute('data-direction-id') === d.id)).toBe(true);
+      // raised above the other curves
+      const curves = Array.from(fig.querySelectorAll('[data-role="curves"] > path'));
+      expect(curves[curves.length - 1].getAttribute('data-direction-id')).toBe(d.id);
+      // the window band and the fit are in the focus layers
+      expect(fig.querySelector('g[data-layer="under"] [data-role="window"]')).not.toBeNull();
+      expect(fig.querySelector('g[data-layer="over"] [data-role="focus-points"]')).not.toBeNull();
     }
-    expect(host.querySelector(`[data-testid="gauge-floor-chart"] g[data-direction-id="${d.id}"] circle[r="5.5"]`)).not.toBeNull();
+    expect(host.querySelector(`[data-testid="gauge-floor-chart"] g[data-direction-id="${d.id}"][data-focused]`)).not.toBeNull();
+    // the heatmap outlines the focused direction's layer
+    expect(host.querySelector(`[data-testid="alignment-heatmap"] [data-role="focus-row"]`)).not.toBeNull();
+
+    // leaving the table clears every figure's focus
+    act(() => { host.querySelector('tbody tr')!.dispatchEvent(new MouseEvent('mouseout', { bubbles: true, relatedTarget: document.body })); });
+    expect(getState().hovered).toBeNull();
+    for (const id of ['rate-plot', 'slope-plot', 'gauge-floor-chart']) {
+      expect(host.querySelector(`[data-testid="${id}"] svg`)!.hasAttribute('data-has-focus'), id).toBe(false);
+    }
+    expect(host.querySelector('[data-testid="rate-plot"] g[data-layer="under"] [data-role="window"]')).toBeNull();
   });
 
   it('hovering a curve sets the shared hovered direction', () => {

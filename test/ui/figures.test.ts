@@ -237,3 +237,28 @@ describe('escaping and helpers', () => {
     expect(clipSegment(-10, 50, 110, 50, { x0: 0, y0: 0, x1: 100, y1: 10 })).toBeNull();
   });
 });
+
+describe('figure models (the page swaps focus layers instead of rebuilding)', () => {
+  it('layers(focus) are exactly the focus layers of svg({ focus })', async () => {
+    const { ratePlotModel, slopePlotModel, alignmentHeatmapModel } = await import('../../src/ui/figures/index.ts');
+    const r = loadRead('ts_relu2_adamw_s1');
+    const inp = directionsInput(r);
+    const models = [ratePlotModel(inp, SIZE), slopePlotModel(inp, SIZE)];
+    for (const m of models) {
+      for (const id of [null, clearSingular(r).id, r.directions[0].id]) {
+        const doc = parseSvg(m.svg({ focus: id }));
+        const l = m.layers(id);
+        const ser = (sel: string) => {
+          const g = doc.querySelector(sel)!;
+          return Array.from(g.childNodes).map((n) => new XMLSerializer().serializeToString(n)).join('');
+        };
+        const norm = (s: string) => s.replace(/ xmlns="[^"]*"/g, '');
+        expect(norm(ser('g[data-layer="under"]'))).toBe(norm(parseSvg(`<svg xmlns="http://www.w3.org/2000/svg">${l.under}</svg>`).documentElement.innerHTML));
+        expect(norm(ser('g[data-layer="over"]'))).toBe(norm(parseSvg(`<svg xmlns="http://www.w3.org/2000/svg">${l.over}</svg>`).documentElement.innerHTML));
+      }
+    }
+    const heat = alignmentHeatmapModel([{ name: 'a', layers: r.layers }], SIZE);
+    expect(heat.layers(r.layers[0].layer).over).toContain('focus-row');
+    expect(heat.layers(null).over).toBe('');
+  });
+});

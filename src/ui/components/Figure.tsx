@@ -1,21 +1,27 @@
 /**
- * A figure card: the SVG from a pure builder, pointer events delegated to `data-direction-id`
- * marks (hover highlights everywhere, click pins), and its SVG / PNG export buttons.
+ * A figure card: the SVG of a figure model, rendered once per data change; hover swaps only its
+ * focus layers and marks the focused direction (`data-focused`, styled in CSS), so linking stays
+ * fast with hundreds of curves. Pointer events are delegated to `data-direction-id` marks
+ * (hover highlights everywhere, click pins). SVG / PNG export buttons build the standalone file.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { setHovered, togglePinned, setState } from '../../state/store.ts';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { setHovered, setState, togglePinned } from '../../state/store.ts';
 import { download, standaloneSvg, svgToPng } from '../export.ts';
-import type { FigureId, FigureSize } from '../figures/index.ts';
+import type { FigureId, FigureModel, FigureSize } from '../figures/index.ts';
 
 export interface FigureProps {
   id: FigureId;
-  /** the figure for the page (focus = hovered or pinned; interactive hit areas) */
-  build: (size: FigureSize) => string;
-  /** the figure as exported (focus = pinned only; no hit areas) */
-  buildExport: (size: FigureSize) => string;
+  caption: string;
+  /** the figure model for a size (memoise it on the data) */
+  model: (size: FigureSize) => FigureModel;
+  /** the model's focus key (a direction id; for the heatmap, the focused direction's layer) */
+  focus: string | null;
+  /** the direction to mark in this figure's marks */
+  focusDirection: string | null;
+  /** the focus key the export uses (the pinned direction, not the hovered one) */
+  exportFocus: string | null;
   height: number;
   fileStem: string;
-  caption?: ReactNode;
   empty?: string | null;
 }
 
@@ -39,20 +45,49 @@ function directionAt(target: EventTarget | null): string | null {
   return el ? el.getAttribute('data-direction-id') : null;
 }
 
-export function Figure({ id, build, buildExport, height, fileStem, caption, empty }: FigureProps) {
+/** Apply a focus to a rendered figure: swap its focus layers, mark (and raise) the focused marks. */
+export function applyFocus(svg: SVGSVGElement, layers: { under: string; over: string }, direction: string | null): void {
+  const under = svg.querySelector('g[data-layer="under"]');
+  const over = svg.querySelector('g[data-layer="over"]');
+  if (under) under.innerHTML = layers.under;
+  if (over) over.innerHTML = layers.over;
+  for (const el of Array.from(svg.querySelectorAll('[data-focused]'))) el.removeAttribute('data-focused');
+  let found = false;
+  if (direction !== null) {
+    for (const el of Array.from(svg.querySelectorAll('[data-direction-id]'))) {
+      if (el.getAttribute('data-direction-id') !== direction) continue;
+      el.setAttribute('data-focused', '');
+      el.parentNode?.appendChild(el); // on top of the others
+      found = true;
+    }
+  }
+  if (found) svg.setAttribute('data-has-focus', ''); else svg.removeAttribute('data-has-focus');
+}
+
+export function Figure({ id, caption, model, focus, focusDirection, exportFocus, height, fileStem, empty }: FigureProps) {
   const host = useRef<HTMLDivElement>(null);
+  const svgHost = useRef<HTMLDivElement>(null);
   const width = useWidth(host);
-  const svg = useMemo(() => (width > 0 && !empty ? build({ width, height }) : ''), [build, width, height, empty]);
+  const fm = useMemo(() => (width > 0 && !empty ? model({ width, height }) : null), [model, width, height, empty]);
+  const base = useMemo(() => (fm ? fm.svg({ interactive: true }) : ''), [fm]);
   const [busy, setBusy] = useState(false);
+
+  useLayoutEffect(() => {
+    const svg = svgHost.current?.querySelector('svg');
+    if (svg && fm) applyFocus(svg, fm.layers(focus), focusDirection);
+  }, [fm, base, focus, focusDirection]);
 
   useEffect(() => () => setHovered(null), []);
 
-  const exportSize = (): FigureSize => ({ width: Math.max(560, width || 720), height });
-  const onSvg = () => download(standaloneSvg(buildExport(exportSize())), `${fileStem}-${id}.svg`, 'image/svg+xml');
+  const exportSvg = () => {
+    const size = { width: Math.max(560, width || 720), height };
+    return (size.width === width && fm ? fm : model(size)).svg({ focus: exportFocus });
+  };
+  const onSvg = () => download(standaloneSvg(exportSvg()), `${fileStem}-${id}.svg`, 'image/svg+xml');
   const onPng = async () => {
     setBusy(true);
     try {
-      download(await svgToPng(buildExport(exportSize()), 2), `${fileStem}-${id}.png`, 'image/png');
+      download(await svgToPng(exportSvg(), 2), `${fileStem}-${id}.png`, 'image/png');
     } catch (e) {
       setState({ error: { title: 'PNG export failed', message: String(e) } });
     } finally {
@@ -61,25 +96,25 @@ export function Figure({ id, build, buildExport, height, fileStem, caption, empt
   };
 
   return (
-    <section className="card figure" aria-label={typeof caption === 'string' ? caption : id}>
+    <section className="card figure" aria-label={caption}>
       <div className="figure-actions">
-          <button type="button" className="btn small ghost" data-testid={`export-svg-${id}`} onClick={onSvg} disabled={!!empty}
-            title="Download this figure as a standalone SVG (opens in browsers and Inkscape)">SVG</button>
-          <button type="button" className="btn small ghost" data-testid={`export-png-${id}`} onClick={onPng} disabled={!!empty || busy}
-            title="Download this figure as a 2× PNG">PNG</button>
+        <button type="button" className="btn small ghost" data-testid={`export-svg-${id}`} onClick={onSvg} disabled={!!empty}
+          title="Download this figure as a standalone SVG (opens in browsers and Inkscape)">SVG</button>
+        <button type="button" className="btn small ghost" data-testid={`export-png-${id}`} onClick={onPng} disabled={!!empty || busy}
+          title="Download this figure as a 2× PNG">PNG</button>
       </div>
       <div
         ref={host}
         className="figure-host"
         style={{ minHeight: height }}
         data-testid={id}
-        onMouseOver={(e) => { const d = directionAt(e.target); if (d) { setHovered(d, { x: e.clientX, y: e.clientY }); } }}
+        onMouseOver={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
         onMouseMove={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
         onMouseOut={(e) => { if (directionAt(e.target) && !directionAt(e.relatedTarget)) setHovered(null); }}
         onClick={(e) => { const d = directionAt(e.target); if (d) togglePinned(d); }}
       >
         {empty ? <div className="figure-empty" style={{ height }}>{empty}</div>
-          : <div className="figure-svg" dangerouslySetInnerHTML={{ __html: svg }} />}
+          : <div ref={svgHost} className="figure-svg" dangerouslySetInnerHTML={{ __html: base }} />}
       </div>
     </section>
   );

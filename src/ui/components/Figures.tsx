@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { activeCheckpoint, directionsOf, focusId, useStore } from '../../state/store.ts';
 import { fileStem } from '../export.ts';
 import {
-  buildAlignmentHeatmap, buildGaugeFloor, buildRatePlot, buildSlopePlot,
+  alignmentHeatmapModel, gaugeFloorModel, ratePlotModel, slopePlotModel,
   type DirectionsInput, type FigureSize, type HeatmapColumn,
 } from '../figures/index.ts';
 import { Figure } from './Figure.tsx';
@@ -35,25 +35,23 @@ export function Figures() {
   const noDirections = !active ? 'Load a checkpoint to begin.'
     : directions.length === 0 ? (active.status === 'reading' || active.status === 'queued' ? 'Reading… directions appear here as they finish.' : 'No directions read.') : null;
 
-  const rate = useCallback((s: FigureSize) => buildRatePlot(input, s, { focus, interactive: true }), [input, focus]);
-  const rateX = useCallback((s: FigureSize) => buildRatePlot(input, s, { focus: pinned }), [input, pinned]);
-  const slope = useCallback((s: FigureSize) => buildSlopePlot(input, s, { focus, interactive: true }), [input, focus]);
-  const slopeX = useCallback((s: FigureSize) => buildSlopePlot(input, s, { focus: pinned }), [input, pinned]);
-  const gauge = useCallback((s: FigureSize) => buildGaugeFloor(input, s, { focus, interactive: true }), [input, focus]);
-  const gaugeX = useCallback((s: FigureSize) => buildGaugeFloor(input, s, { focus: pinned }), [input, pinned]);
-  const heat = useCallback((s: FigureSize) => buildAlignmentHeatmap(columns, s, { focusLayer, activeColumn: activeIndex }), [columns, focusLayer, activeIndex]);
-  const heatX = useCallback((s: FigureSize) => buildAlignmentHeatmap(columns, s, { focusLayer: pinnedLayer, activeColumn: activeIndex }), [columns, pinnedLayer, activeIndex]);
+  const rate = useCallback((s: FigureSize) => ratePlotModel(input, s), [input]);
+  const slope = useCallback((s: FigureSize) => slopePlotModel(input, s), [input]);
+  const gauge = useCallback((s: FigureSize) => gaugeFloorModel(input, s), [input]);
+  const heat = useCallback((s: FigureSize) => alignmentHeatmapModel(columns, s, { activeColumn: activeIndex }), [columns, activeIndex]);
+  const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections };
 
   const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
   const heatHeight = Math.max(290, 200 + rows * 46);
 
   return (
     <div className="figures">
-      <Figure id="rate-plot" caption="Rate plot F(t)" build={rate} buildExport={rateX} height={380} fileStem={stem} empty={noDirections} />
-      <Figure id="slope-plot" caption="Local slope α(t)" build={slope} buildExport={slopeX} height={380} fileStem={stem} empty={noDirections} />
-      <Figure id="alignment-heatmap" caption="Axis-alignment · all checkpoints" build={heat} buildExport={heatX} height={heatHeight} fileStem={columns.length > 1 ? 'compare' : stem}
+      <Figure id="rate-plot" caption="Rate plot F(t)" model={rate} height={380} {...linked} />
+      <Figure id="slope-plot" caption="Local slope α(t)" model={slope} height={380} {...linked} />
+      <Figure id="alignment-heatmap" caption="Axis-alignment, all checkpoints" model={heat} height={heatHeight}
+        focus={focusLayer} focusDirection={null} exportFocus={pinnedLayer} fileStem={columns.length > 1 ? 'compare' : stem}
         empty={columns.length ? null : 'Appears when a read finishes.'} />
-      <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" build={gauge} buildExport={gaugeX} height={Math.max(heatHeight, 340)} fileStem={stem} empty={noDirections} />
+      <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" model={gauge} height={Math.max(heatHeight, 340)} {...linked} />
     </div>
   );
 }

@@ -51,6 +51,8 @@ export function Summary() {
         ) : null}
 
         {active?.result?.assembly?.length ? (
+          <details className="assembly">
+          <summary className="small">How the per-direction orders assemble into λ ({active.result.assembly.length} group{active.result.assembly.length === 1 ? '' : 's'}, METHOD §6)</summary>
           <table className="grid compact" aria-label="global learning coefficient">
             <thead><tr><th>rule</th><th className="num">λ</th><th className="num">m</th><th>why</th></tr></thead>
             <tbody>
@@ -59,6 +61,7 @@ export function Summary() {
               ))}
             </tbody>
           </table>
+          </details>
         ) : null}
       </div>
 

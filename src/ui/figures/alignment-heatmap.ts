@@ -6,7 +6,7 @@
 import { interpolatePuBu } from 'd3';
 import type { LayerResult } from '../../read/schema.ts';
 import { INK, MUTED } from '../theme.ts';
-import type { FigureSize } from './common.ts';
+import type { FigureModel, FigureOptions, FigureSize } from './common.ts';
 import { el, esc, heading, num, svgDocument, text } from './svg.ts';
 
 export interface HeatmapColumn {
@@ -41,7 +41,8 @@ function clip(label: string, maxChars: number): string {
   return label.length <= maxChars ? label : `${label.slice(0, Math.max(1, maxChars - 1))}…`;
 }
 
-export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: FigureSize, opts: HeatmapOptions = {}): string {
+/** The heatmap as a figure model: its focus key is a layer name (the focused direction's layer). */
+export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: FigureSize, opts: Pick<HeatmapOptions, 'activeColumn'> = {}): FigureModel {
   const { width, height } = size;
   const rows = layerRows(cols);
   const labelW = 112;
@@ -117,10 +118,12 @@ export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: Figu
       }
       body.push(el('g', { 'data-layer': layer, 'data-column': j, 'data-value': a ? a.value.toFixed(4) : null }, parts));
     });
-    if (opts.focusLayer === layer && cols.length) {
-      body.push(el('rect', { x: x0 - 1, y: y - 0.5, width: colW * cols.length + 2, height: rowH + 1, rx: 4, fill: 'none', stroke: INK, 'stroke-width': 1.6, 'data-role': 'focus-row' }));
-    }
   });
+  const over = (focusLayer: string | null): string => {
+    const i = focusLayer === null ? -1 : rows.indexOf(focusLayer);
+    if (i < 0 || !cols.length) return '';
+    return el('rect', { x: x0 - 1, y: top + i * rowH - 0.5, width: colW * cols.length + 2, height: rowH + 1, rx: 4, fill: 'none', stroke: INK, 'stroke-width': 1.6, 'data-role': 'focus-row' });
+  };
 
   // colour legend: 0…1 with the cell's track explained
   const ly = Math.min(height - legendH + 18, top + rows.length * rowH + 30);
@@ -143,10 +146,15 @@ export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: Figu
     text(lx + lw + 25, ly + 23, 'alignment (cell track)', { 'font-size': 10, fill: MUTED }),
   ]));
 
-  return svgDocument({
+  const svg = (opts: FigureOptions = {}): string => svgDocument({
     width, height, figure: 'alignment-heatmap',
     title: 'Axis-alignment of the dead subspace',
     desc: 'For each layer, the bottom-r eigenvectors of the input second moment A; alignment = (1/r)·(sum of the r largest '
       + 'neuron leverages), in [r/d, 1] (METHOD §5). One column per checkpoint.',
-  }, body);
+  }, [...body, el('g', { 'data-layer': 'over' }, over(opts.focus ?? null))]);
+  return { svg, layers: (focusLayer) => ({ under: '', over: over(focusLayer) }) };
+}
+
+export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: FigureSize, opts: HeatmapOptions = {}): string {
+  return alignmentHeatmapModel(cols, size, opts).svg({ focus: opts.focusLayer ?? null });
 }

@@ -21,6 +21,17 @@ export interface FigureOptions {
   interactive?: boolean;
 }
 
+/**
+ * A built figure. `svg` is the whole standalone document (focus styling written as attributes:
+ * what the export and the snapshots use). The page renders `svg({ interactive: true })` once per
+ * data change and, on hover, swaps only the focus layers (`<g data-layer="under|over">`) and
+ * marks the focused marks with a `data-focused` attribute (styled by the page's CSS).
+ */
+export interface FigureModel {
+  svg(opts?: FigureOptions): string;
+  layers(focus: string | null): { under: string; over: string };
+}
+
 export function directionsInput(r: Pick<ReadResult, 'checkpoint' | 'directions' | 'settings'>, label?: string): DirectionsInput {
   return { checkpoint: label ?? r.checkpoint.path, directions: r.directions, floorRatio: r.settings.floorRatio };
 }

@@ -8,9 +8,9 @@ import type { DirectionResult } from '../../read/schema.ts';
 import { CLASS_COLOURS, FLOOR_FILL, GUIDE, INK, MUTED } from '../theme.ts';
 import {
   classLegendItems, decadeDomain, directionTitle, focusLast, logScale, positiveExtent,
-  type DirectionsInput, type FigureOptions, type FigureSize,
+  type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
-import { el, esc, frame, hash01, heading, legend, logAxis, svgDocument, text, type Box } from './svg.ts';
+import { el, esc, frame, hash01, heading, legend, logAxis, shortNumber, svgDocument, text, type Box } from './svg.ts';
 
 export const GAUGE_FLOOR_AXES = { x: 'detector (gauge family)', y: 'R = F / F_live' } as const;
 
@@ -26,6 +26,11 @@ export function orbitRatios(d: DirectionResult): number[] {
   return d.orbitScan.F.map((F) => F / d.fLive);
 }
 
+/** The chart has no focus layers: the page marks the focused mark with `data-focused` (CSS). */
+export function gaugeFloorModel(input: DirectionsInput, size: FigureSize): FigureModel {
+  return { svg: (opts) => buildGaugeFloor(input, size, opts), layers: () => ({ under: '', over: '' }) };
+}
+
 export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {
   const { width, height } = size;
   const ds = input.directions;
@@ -35,7 +40,7 @@ export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: 
 
   const leg = legend([
     ...classLegendItems(ds),
-    { label: `floor: R < ρ = ${rho.toExponential(0).replace('e-', 'e−')}`, colour: FLOOR_FILL, kind: 'square' },
+    { label: `floor: R < ρ = ${shortNumber(rho)}`, colour: FLOOR_FILL, kind: 'square' },
     { label: 'live reference R = 1', colour: INK, kind: 'line' },
     { label: 'R along the orbit', colour: GUIDE, kind: 'line' },
   ], 66, 52, width - 80);
@@ -55,7 +60,7 @@ export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: 
   body.push(el('rect', { x: box.x0, y: y(rho), width: box.x1 - box.x0, height: box.y1 - y(rho), fill: FLOOR_FILL, 'data-role': 'floor' }));
   body.push(logAxis('left', y, yDom, box, GAUGE_FLOOR_AXES.y, 6));
   body.push(el('line', { x1: box.x0, x2: box.x1, y1: y(rho), y2: y(rho), stroke: CLASS_COLOURS.gauge, 'stroke-width': 1.3, 'stroke-dasharray': '6 3', 'data-role': 'rho' }));
-  body.push(text(box.x1 - 4, y(rho) - 4, `ρ = ${rho.toExponential(0).replace('e-', 'e−')}`, { 'text-anchor': 'end', 'font-size': 10, fill: CLASS_COLOURS.gauge, 'font-weight': 600 }));
+  body.push(text(box.x1 - 4, y(rho) - 4, `ρ = ${shortNumber(rho)}`, { 'text-anchor': 'end', 'font-size': 10, fill: CLASS_COLOURS.gauge, 'font-weight': 600 }));
   body.push(el('line', { x1: box.x0, x2: box.x1, y1: y(1), y2: y(1), stroke: INK, 'stroke-width': 1.2, 'data-role': 'live-reference' }));
   body.push(text(box.x1 - 4, y(1) - 4, 'live reference F_live', { 'text-anchor': 'end', 'font-size': 10, fill: INK }));
 

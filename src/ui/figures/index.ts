@@ -1,9 +1,9 @@
 /** The four exportable figures: id (also the data-testid), title and builder. */
-export { buildRatePlot, RATE_PLOT_AXES } from './rate-plot.ts';
-export { buildSlopePlot, SLOPE_PLOT_AXES } from './slope-plot.ts';
-export { buildAlignmentHeatmap, HEATMAP_AXES, type HeatmapColumn } from './alignment-heatmap.ts';
-export { buildGaugeFloor, GAUGE_FLOOR_AXES } from './gauge-floor.ts';
-export { directionsInput, type DirectionsInput, type FigureOptions, type FigureSize } from './common.ts';
+export { buildRatePlot, ratePlotModel, RATE_PLOT_AXES } from './rate-plot.ts';
+export { buildSlopePlot, slopePlotModel, SLOPE_PLOT_AXES } from './slope-plot.ts';
+export { alignmentHeatmapModel, buildAlignmentHeatmap, HEATMAP_AXES, type HeatmapColumn } from './alignment-heatmap.ts';
+export { buildGaugeFloor, gaugeFloorModel, GAUGE_FLOOR_AXES } from './gauge-floor.ts';
+export { directionsInput, type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize } from './common.ts';
 
 export type FigureId = 'rate-plot' | 'slope-plot' | 'alignment-heatmap' | 'gauge-floor-chart';
 export const FIGURE_IDS: readonly FigureId[] = ['rate-plot', 'slope-plot', 'alignment-heatmap', 'gauge-floor-chart'];

@@ -7,7 +7,7 @@ import type { DirectionResult } from '../../read/schema.ts';
 import { CLASS_COLOURS, GUIDE, INK, MUTED, WINDOW_FILL } from '../theme.ts';
 import {
   classLegendItems, decadeDomain, directionPath, focusLast, logScale, pathD, positiveExtent, windowPoints,
-  type DirectionsInput, type FigureOptions, type FigureSize,
+  type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
 import { clipSegment, el, frame, heading, legend, logAxis, svgDocument, text, type Box } from './svg.ts';
 
@@ -36,10 +36,10 @@ function fAt(d: DirectionResult, t: number): number | null {
   return j >= 0 && F[j] > 0 ? F[j] : null;
 }
 
-export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {
+export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureModel {
   const { width, height } = size;
   const ds = input.directions;
-  const focus = opts.focus ? ds.find((d) => d.id === opts.focus) ?? null : null;
+  const byId = new Map(ds.map((d) => [d.id, d]));
 
   const zeros = ds.filter((d) => d.scan.F.some((F) => !(F > 0))).length;
   const subtitle = `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`
@@ -58,21 +58,22 @@ export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: Fi
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = logScale(yDom, [box.y1, box.y0]);
   const inBox = (t: number, F: number): [number, number] | null => (t > 0 && F > 0 ? [x(t), y(F)] : null);
+  const paths = new Map(ds.map((d) => [d.id, pathD(d.scan.t.map((t, i) => inBox(t, d.scan.F[i])))]));
 
-  const body: string[] = [heading(14, 'Rate plot: F(t) along each direction', subtitle), leg.svg];
-  body.push(logAxis('bottom', x, xDom, box, RATE_PLOT_AXES.x));
-  body.push(logAxis('left', y, yDom, box, RATE_PLOT_AXES.y));
+  const head = [
+    heading(14, 'Rate plot: F(t) along each direction', subtitle), leg.svg,
+    logAxis('bottom', x, xDom, box, RATE_PLOT_AXES.x),
+    logAxis('left', y, yDom, box, RATE_PLOT_AXES.y),
+  ].join('');
 
-  // the focused direction's asymptotic window, behind the data
-  if (focus?.window) {
-    const [a, b] = focus.window;
-    body.push(el('rect', {
-      x: x(a), y: box.y0, width: Math.max(1, x(b) - x(a)), height: box.y1 - box.y0, fill: WINDOW_FILL, 'data-role': 'window',
-    }));
-  }
-
-  // reference fan: slopes 2(k−1), anchored at the focus's window end (else the upper right), spanning 1.5 decades leftwards
-  {
+  /** Behind the curves: the focus's asymptotic window and the reference fan of slopes 2(k−1). */
+  const under = (focus: DirectionResult | null): string => {
+    const out: string[] = [];
+    if (focus?.window) {
+      const [a, b] = focus.window;
+      out.push(el('rect', { x: x(a), y: box.y0, width: Math.max(1, x(b) - x(a)), height: box.y1 - box.y0, fill: WINDOW_FILL, 'data-role': 'window' }));
+    }
+    // anchored at the focus's window end (else the upper right), spanning 1.5 decades leftwards
     let aT = xDom[1], aF = yDom[1] / 10 ** 0.5;
     if (focus?.window) {
       const F = fAt(focus, focus.window[1]);
@@ -82,48 +83,64 @@ export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: Fi
     const guides: string[] = [];
     for (let k = 1; k <= 4; k++) {
       const s = 2 * (k - 1);
-      const t0 = aT / 10 ** span;
-      const F0 = aF / 10 ** (s * span);
-      const seg = clipSegment(x(t0), y(F0), x(aT), y(aF), box);
+      const seg = clipSegment(x(aT / 10 ** span), y(aF / 10 ** (s * span)), x(aT), y(aF), box);
       if (!seg) continue;
       guides.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' }));
       guides.push(text(seg[0] - 3, seg[1] + (k === 1 ? -3 : 10), `k=${k}`, { 'text-anchor': 'end', 'font-size': 9.5, fill: MUTED }));
     }
-    body.push(el('g', { 'data-role': 'guides' }, guides));
-  }
+    out.push(el('g', { 'data-role': 'guides' }, guides));
+    return out.join('');
+  };
 
-  const curves: string[] = [];
-  for (const d of focusLast(ds, focus?.id)) {
-    const state = !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim';
-    curves.push(directionPath(d, pathD(d.scan.t.map((t, i) => inBox(t, d.scan.F[i]))), state, !!opts.interactive));
-  }
-  body.push(el('g', { 'data-role': 'curves' }, curves));
-
-  if (focus) {
+  /** Over the curves: the focus's scan points, its fitted slope and the reading. */
+  const over = (focus: DirectionResult | null): string => {
+    if (!focus) return '';
+    const out: string[] = [];
     const colour = CLASS_COLOURS[focus.class];
     const pts = focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i])).filter((p): p is [number, number] => p !== null);
-    body.push(el('g', { 'data-role': 'focus-points' }, pts.map((p) => el('circle', { cx: p[0], cy: p[1], r: 2.6, fill: '#fff', stroke: colour, 'stroke-width': 1.4 }))));
+    out.push(el('g', { 'data-role': 'focus-points' }, pts.map((p) => el('circle', { cx: p[0], cy: p[1], r: 2.6, fill: '#fff', stroke: colour, 'stroke-width': 1.4 }))));
     const fit = fittedLine(focus);
     if (fit) {
       const ext = 0.25;
       const la = Math.log10(fit.window[0]) - ext, lb = Math.log10(fit.window[1]) + ext;
       const Fa = 10 ** (fit.logF + fit.slope * (la - fit.logT)), Fb = 10 ** (fit.logF + fit.slope * (lb - fit.logT));
       const seg = clipSegment(x(10 ** la), y(Fa), x(10 ** lb), y(Fb), box);
-      if (seg) {
-        body.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: INK, 'stroke-width': 1.4, 'data-role': 'fit' }));
-      }
+      if (seg) out.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: INK, 'stroke-width': 1.4, 'data-role': 'fit' }));
       const lx = Math.min(box.x1 - 4, x(fit.window[1]) + 6);
-      body.push(text(lx, box.y0 + 14, `slope ${fit.slope.toFixed(2)} → k̂ = ${focus.k!.toFixed(2)}`, {
+      out.push(text(lx, box.y0 + 14, `slope ${fit.slope.toFixed(2)} → k̂ = ${focus.k!.toFixed(2)}`, {
         'text-anchor': lx > (box.x0 + box.x1) / 2 ? 'end' : 'start', 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label',
       }));
     }
-  }
+    return out.join('');
+  };
 
-  body.push(frame(box));
-  return svgDocument({
-    width, height, figure: 'rate-plot',
-    title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
-    desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
-      + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
-  }, body);
+  const svg = (opts: FigureOptions = {}): string => {
+    const focus = opts.focus ? byId.get(opts.focus) ?? null : null;
+    const curves = focusLast(ds, focus?.id).map((d) =>
+      directionPath(d, paths.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive));
+    return svgDocument({
+      width, height, figure: 'rate-plot',
+      title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
+      desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
+        + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
+    }, [
+      head,
+      el('g', { 'data-layer': 'under' }, under(focus)),
+      el('g', { 'data-role': 'curves' }, curves),
+      el('g', { 'data-layer': 'over' }, over(focus)),
+      frame(box),
+    ]);
+  };
+
+  return {
+    svg,
+    layers: (id) => {
+      const f = id ? byId.get(id) ?? null : null;
+      return { under: under(f), over: over(f) };
+    },
+  };
+}
+
+export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {
+  return ratePlotModel(input, size).svg(opts);
 }
