@@ -70,3 +70,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     dst[u.outOff + g * u.nBlocks + wid.x] = part[0];
   }
 }
+
+// Without workgroup memory or barriers (for CPU implementations, see linear.wgsl): one
+// invocation per (query, block) sums the block's samples in order. Dispatch: 1-D over G·nBlocks.
+@compute @workgroup_size(256)
+fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_id) lid: vec3<u32>) {
+  let i = flatIndex(wid, nwg, lid);
+  if (i >= u.G * u.nBlocks) {
+    return;
+  }
+  let g = i / u.nBlocks;
+  let b = i - g * u.nBlocks;
+  let end = min(u.M, (b + 1u) * 256u);
+  var acc = 0.0;
+  for (var m = b * 256u; m < end; m = m + 1u) {
+    let e = g * u.x.gs + m * u.width;
+    acc = acc + perSample(u.x.off + e, u.x.toff + e);
+  }
+  dst[u.outOff + i] = acc;
+}

@@ -88,3 +88,68 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
   }
 }
+
+// The same job without workgroup memory or barriers: one invocation per output. On CPU
+// implementations of WebGPU (SwiftShader) every invocation of a workgroup that uses a barrier
+// becomes a coroutine, which costs more than the whole product for narrow layers; the engine
+// picks this entry point there (GpuContext.cpuLike). Dispatch: 1-D over G·M·outF.
+@compute @workgroup_size(256)
+fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_id) lid: vec3<u32>) {
+  let i = flatIndex(wid, nwg, lid);
+  let perG = u.M * u.outF;
+  if (i >= u.G * perG) {
+    return;
+  }
+  let g = i / perG;
+  let r = i - g * perG;
+  let row = r / u.outF;
+  let col = r - row * u.outF;
+  let tangent = u.y.tan != 0u;
+  let xo = u.x.off + g * u.x.gs + row * u.inF;
+  let wo = u.w.off + g * u.w.gs + col * u.inF;
+  var acc = 0.0;
+  if (u.w.on != 0u) {
+    if (u.w.src == 0u) {
+      for (var k = 0u; k < u.inF; k = k + 1u) {
+        acc = acc + src[xo + k] * params[wo + k];
+      }
+    } else {
+      for (var k = 0u; k < u.inF; k = k + 1u) {
+        acc = acc + src[xo + k] * patches[wo + k];
+      }
+    }
+  }
+  var tacc = 0.0;
+  if (tangent) {
+    if (u.x.tan != 0u && u.w.on != 0u) {
+      let dxo = u.x.toff + g * u.x.gs + row * u.inF;
+      if (u.w.src == 0u) {
+        for (var k = 0u; k < u.inF; k = k + 1u) {
+          tacc = tacc + src[dxo + k] * params[wo + k];
+        }
+      } else {
+        for (var k = 0u; k < u.inF; k = k + 1u) {
+          tacc = tacc + src[dxo + k] * patches[wo + k];
+        }
+      }
+    }
+    if (u.dw.on != 0u) {
+      let vo = u.dw.off + g * u.dw.gs + col * u.inF;
+      if (u.dw.src == 0u) {
+        for (var k = 0u; k < u.inF; k = k + 1u) {
+          tacc = tacc + src[xo + k] * params[vo + k];
+        }
+      } else {
+        for (var k = 0u; k < u.inF; k = k + 1u) {
+          tacc = tacc + src[xo + k] * patches[vo + k];
+        }
+      }
+    }
+  }
+  let o = g * u.y.gs + row * u.outF + col;
+  dst[u.y.off + o] = acc + pload(u.b, g, col);
+  if (tangent) {
+    dst[u.y.toff + o] = tacc + pload(u.db, g, col);
+  }
+}

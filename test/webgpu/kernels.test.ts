@@ -39,11 +39,13 @@ function packPatch(tensors: Record<string, { data: Float64Array; G: number }>) {
 
 describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
   afterAll(() => {
+    gpu!.ctx.cpuLike = false;
     console.log(`adapter: ${gpu!.dev.description}`);
     console.log('max relative errors per kernel:', JSON.stringify(measured, (_, v) => (typeof v === 'number' ? Number(v.toExponential(2)) : v)));
   });
 
-  it('linear: per-query inputs, weights, biases and tangents (37×53 → 29, G = 3)', async () => {
+  for (const cpuLike of [false, true]) it(`linear (${cpuLike ? 'barrier-free' : 'tiled'}): per-query inputs, weights, biases and tangents (37×53 → 29, G = 3)`, async () => {
+    gpu!.ctx.cpuLike = cpuLike;
     const G = 3, M = 37, inF = 53, outF = 29;
     const x = f32(randomArray(G * M * inF, 1));
     const dx = f32(randomArray(G * M * inF, 2));
@@ -64,12 +66,13 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
       const xg = group(x, g, M * inF), Wg = group(W, g, outF * inF);
       const y = ops.linearForward(xg, Wg, group(b, g, outF), M, inF, outF);
       const dy = ops.linearTangent(xg, group(dx, g, M * inF), Wg, group(dW, g, outF * inF), group(db, g, outF), M, inF, outF);
-      expect(record('linear value', relErr(group(got.y, g, M * outF), y))).toBeLessThan(TOL);
-      expect(record('linear tangent', relErr(group(got.dy, g, M * outF), dy))).toBeLessThan(TOL);
+      expect(record(`linear${cpuLike ? ' (barrier-free)' : ''} value`, relErr(group(got.y, g, M * outF), y))).toBeLessThan(TOL);
+      expect(record(`linear${cpuLike ? ' (barrier-free)' : ''} tangent`, relErr(group(got.dy, g, M * outF), dy))).toBeLessThan(TOL);
     }
   });
 
-  it('linear: shared cached input, shared weights from params, no tangent (prepare)', async () => {
+  for (const cpuLike of [false, true]) it(`linear (${cpuLike ? 'barrier-free' : 'tiled'}): shared cached input, shared weights from params, no tangent (prepare)`, async () => {
+    gpu!.ctx.cpuLike = cpuLike;
     const M = 45, inF = 17, outF = 70, off = 3 * inF; // batch starts at sample 3 of the cache
     const x = f32(randomArray((M + 5) * inF, 11));
     const W = f32(randomArray(outF * inF, 12));
@@ -86,7 +89,7 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     await rec.submit();
     const got = await readFlow(gpu!, dst.buffer, 1, M * outF);
     const y = ops.linearForward(x.subarray(off, off + M * inF), W, b, M, inF, outF);
-    expect(record('linear value', relErr(got.y, y))).toBeLessThan(TOL);
+    expect(record(`linear${cpuLike ? ' (barrier-free)' : ''} value`, relErr(got.y, y))).toBeLessThan(TOL);
   });
 
   it('linear-sparse: change on a few input features, patched columns (19 × 41 → 23, G = 2)', async () => {
@@ -362,7 +365,8 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     expect(record('densify tangent', relErr(got.dy, wt))).toBe(0);
   });
 
-  it('fisher: ‖ż‖² and centred softmax variance, summed on the GPU in blocks (M = 300, G = 3)', async () => {
+  for (const cpuLike of [false, true]) it(`fisher (${cpuLike ? 'barrier-free' : 'workgroup tree'}): ‖ż‖² and centred softmax variance, summed on the GPU in blocks (M = 300, G = 3)`, async () => {
+    gpu!.ctx.cpuLike = cpuLike;
     const G = 3, M = 300, width = 10;
     const per = M * width;
     const z = f32(randomArray(G * per, 101, 3)), dz = f32(randomArray(G * per, 102));
@@ -378,7 +382,7 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
         let sum = 0;
         for (let b = 0; b < nb; b++) sum += part[g * nb + b];
         const ref = ops.fisherPerSample(head, group(z, g, per), group(dz, g, per), M, width).reduce((a, v) => a + v, 0);
-        expect(record(`fisher ${head}`, Math.abs(sum - ref) / ref)).toBeLessThan(TOL);
+        expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head}`, Math.abs(sum - ref) / ref)).toBeLessThan(TOL);
       }
     }
   });

@@ -72,6 +72,12 @@ export class GpuContext {
   readonly layout: GPUBindGroupLayout;
   private pipelineLayout: GPUPipelineLayout;
   private pipelines = new Map<string, GPUComputePipeline>();
+  /**
+   * A CPU implementation of WebGPU (SwiftShader): there every invocation of a workgroup that uses
+   * a barrier runs as a coroutine, so kernels pick their barrier-free entry points (`main_simple`).
+   * Set by the engine from the adapter description; tests set it to cover both paths.
+   */
+  cpuLike = false;
   private dummy: GPUBuffer;
   private arena: GPUBuffer | null = null;
   private readbacks: GPUBuffer[] = [];

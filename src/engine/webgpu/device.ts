@@ -20,6 +20,14 @@ export function describeAdapter(adapter: GPUAdapter): string {
   return `${uniq.join(' · ') || 'unknown adapter'}${fallback ? ' (fallback adapter)' : ''}`;
 }
 
+/**
+ * Whether an adapter runs WebGPU on the CPU (SwiftShader, lavapipe/llvmpipe, WARP): kernels then
+ * avoid workgroup barriers (see GpuContext.cpuLike).
+ */
+export function isCpuAdapter(description: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe|\bwarp\b|basic render|fallback adapter/i.test(description);
+}
+
 export async function requestEngineDevice(gpu: GPU, options: GPURequestAdapterOptions = {}): Promise<EngineDevice | null> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', ...options });
   if (!adapter) return null;

@@ -26,7 +26,7 @@ import {
   type TensorPatch,
 } from '../types.ts';
 import { GpuContext, type FlowRef, type ParamRef, type Recorder } from './context.ts';
-import { requestEngineDevice } from './device.ts';
+import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { encodeLinear } from './linear.ts';
 import { encodeLinearSparse } from './linear-sparse.ts';
 import { encodeActivation } from './activation.ts';
@@ -47,6 +47,8 @@ export interface WebGpuEngineOptions {
   maxSamplesPerBatch?: number;
   /** work cap: G × M × widest activation per batch (default 2^24 elements) */
   maxBatchElements?: number;
+  /** 'simple' = barrier-free kernels, 'tiled' = workgroup-tiled; 'auto' = simple on CPU adapters */
+  kernels?: 'auto' | 'simple' | 'tiled';
 }
 
 /** What the last directionalFisher call did (benchmarks, tests). */
@@ -97,6 +99,7 @@ export class WebGpuEngine implements FisherEngine {
       maxQueriesPerBatch: options.maxQueriesPerBatch ?? 64,
       maxSamplesPerBatch: options.maxSamplesPerBatch ?? Infinity,
       maxBatchElements: options.maxBatchElements ?? 2 ** 24,
+      kernels: options.kernels ?? 'auto',
     };
   }
 
@@ -109,6 +112,7 @@ export class WebGpuEngine implements FisherEngine {
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
     this.ctx ??= await GpuContext.create(this.device);
     const ctx = this.ctx;
+    ctx.cpuLike = this.opts.kernels === 'auto' ? isCpuAdapter(this.description) : this.opts.kernels === 'simple';
     this.releaseData();
     this.model = model;
     this.params = params;

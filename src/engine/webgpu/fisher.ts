@@ -20,5 +20,6 @@ export function encodeFisher(rec: Recorder, bind: Bindings, a: FisherArgs): void
     .flow(a.x)
     .u32(a.G, a.M, a.width, a.head === 'regression' ? 0 : 1, nBlocks, a.outOff)
     .finish();
-  rec.dispatch('fisher', words, bind, [nBlocks, a.G, 1]);
+  if (rec.ctx.cpuLike) rec.dispatch1D('fisher:main_simple', words, bind, a.G * nBlocks);
+  else rec.dispatch('fisher', words, bind, [nBlocks, a.G, 1]);
 }

@@ -21,5 +21,6 @@ export function encodeLinear(rec: Recorder, bind: Bindings, a: LinearArgs): void
     .flow(a.x).flow(a.y).ref(a.w).ref(a.b).ref(a.dw).ref(a.db)
     .u32(a.M, a.inF, a.outF, a.G)
     .finish();
-  rec.dispatch('linear', words, bind, [Math.ceil(a.outF / 16), Math.ceil(a.M / 16), a.G]);
+  if (rec.ctx.cpuLike) rec.dispatch1D('linear:main_simple', words, bind, a.G * a.M * a.outF);
+  else rec.dispatch('linear', words, bind, [Math.ceil(a.outF / 16), Math.ceil(a.M / 16), a.G]);
 }
