@@ -1,12 +1,13 @@
 /**
- * The one place the explorer touches the read worker. Everything else calls `reader()`; a
- * change in the worker client's shape is absorbed here.
+ * The one place the explorer touches the read worker (through src/worker/client.ts). Everything
+ * else calls `reader()`; a change in the worker client's shape is absorbed here.
  */
-import * as Comlink from 'comlink';
 import type { CheckpointSummary } from '../model/inspect.ts';
 import type { ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
-import type { ReadEvent, ReadFiles, ReaderApi } from '../worker/api.ts';
+import type { ReadEvent, ReadFiles } from '../worker/api.ts';
+import { createReader } from '../worker/client.ts';
+import { notify } from './store.ts';
 
 export interface Reader {
   inspect(files: ReadFiles, options: Partial<ReadOptions>): Promise<CheckpointSummary>;
@@ -18,13 +19,14 @@ export interface Reader {
 let instance: Reader | null = null;
 
 function connect(): Reader {
-  const worker = new Worker(new URL('../worker/read.worker.ts', import.meta.url), { type: 'module', name: 'deadscope-read' });
-  const api = Comlink.wrap<ReaderApi>(worker);
+  const handle = createReader();
+  // worker-level notices (e.g. a lost WebGPU device, continuing on the CPU engine)
+  handle.onNotice((message) => notify(message));
   return {
-    inspect: (files, options) => api.inspect(files, options),
-    read: (files, options, onEvent) => api.read(files, options, Comlink.proxy(onEvent)),
-    cancel: async () => { await api.cancel(); },
-    backend: () => api.backend(),
+    inspect: (files, options) => handle.inspect(files, options),
+    read: (files, options, onEvent) => handle.read(files, options, onEvent),
+    cancel: async () => handle.cancel(),
+    backend: () => handle.backend(),
   };
 }
 

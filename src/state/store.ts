@@ -150,7 +150,8 @@ export function setActive(key: string): void {
 }
 
 export function notify(message: string): void {
-  setState((s) => ({ notices: [...s.notices.slice(-4), message] }));
+  // the same notice can arrive twice (worker-level and inside the running read)
+  setState((s) => (s.notices.includes(message) ? {} : { notices: [...s.notices.slice(-4), message] }));
 }
 
 export function dismissNotice(i: number): void {

@@ -1,0 +1,227 @@
+/**
+ * The explorer end to end, in Chromium, against the real read worker: the example on first
+ * visit, drop and file-input reads, the k-tooltip against the JSON export, SVG/PNG/JSON/CSV
+ * exports, a malformed file, cancel, keyboard pinning, same-origin only, and a screenshot baseline.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test, type Download, type Page } from '@playwright/test';
+
+const FIXTURES = resolve(process.cwd(), 'fixtures');
+const EXAMPLE = 'ts_relu2_adamw_s1.safetensors';
+
+/** Axis labels each exported figure must carry (the builders' constants, spelled out here on purpose). */
+const AXES: Record<string, string[]> = {
+  'rate-plot': ['step t along the direction', 'F(t)  (directional Fisher)'],
+  'slope-plot': ['step t along the direction', 'local slope α(t) = d log F / d log t'],
+  'alignment-heatmap': ['checkpoint', 'layer (by depth)'],
+  'gauge-floor-chart': ['detector (gauge family)', 'R = F / F_live'],
+};
+
+let foreign: string[] = [];
+
+test.beforeEach(async ({ page, baseURL }) => {
+  foreign = [];
+  const origin = new URL(baseURL!).origin;
+  page.on('request', (req) => {
+    const url = req.url();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    if (new URL(url).origin !== origin) foreign.push(url);
+  });
+});
+
+test.afterEach(() => {
+  // nothing is uploaded or fetched from anywhere else, in any scenario
+  expect(foreign, 'requests outside the page origin').toEqual([]);
+});
+
+/** Wait until the active checkpoint's read has finished (the JSON export is enabled then). */
+async function readDone(page: Page, name: string): Promise<void> {
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(name.replace(/\.safetensors$/, ''), { timeout: 60_000 });
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await expect(page.getByTestId('direction-row').first()).toBeVisible();
+}
+
+async function downloadText(page: Page, testId: string): Promise<{ name: string; text: string; download: Download }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8'), download };
+}
+
+async function exportedJson(page: Page) {
+  const { text } = await downloadText(page, 'export-json');
+  return JSON.parse(text) as { schema: string; checkpoint: { path: string }; directions: Array<{ id: string; k: number | null; class: string }> };
+}
+
+test('the example loads, is read and renders on first visit', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const json = await exportedJson(page);
+  expect(json.schema).toBe('deadscope.read/1');
+  expect(json.checkpoint.path).toBe(EXAMPLE);
+  await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
+  for (const id of Object.keys(AXES)) {
+    await expect(page.getByTestId(id).locator('svg')).toBeVisible();
+  }
+  // one curve per direction in the rate plot, one heatmap column
+  await expect(page.getByTestId('rate-plot').locator('[data-role="curves"] path[data-direction-id]:not([data-hit])')).toHaveCount(json.directions.length);
+  await expect(page.getByTestId('alignment-heatmap').locator('text[data-column]')).toHaveCount(1);
+  await expect(page.getByTestId('tensor-table').locator('tbody tr')).toHaveCount(2);
+});
+
+test('the file input reads a fixture and adds a column to the comparison', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  await page.getByTestId('file-input').setInputFiles(resolve(FIXTURES, 'ts_relu2_muon_s1.safetensors'));
+  await readDone(page, 'ts_relu2_muon_s1.safetensors');
+  const json = await exportedJson(page);
+  expect(json.checkpoint.path).toBe('ts_relu2_muon_s1.safetensors');
+  await expect(page.getByTestId('checkpoint-tab')).toHaveCount(2);
+  await expect(page.getByTestId('alignment-heatmap').locator('text[data-column]')).toHaveCount(2);
+  await expect(page.getByTestId('compare-table').locator('tbody tr')).toHaveCount(2);
+});
+
+test('a synthetic drop of a fixture reads it', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const bytes = [...readFileSync(resolve(FIXTURES, 'ts_tanh_adamw_s1.safetensors'))];
+  const dataTransfer = await page.evaluateHandle((b) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], 'ts_tanh_adamw_s1.safetensors', { type: 'application/octet-stream' }));
+    return dt;
+  }, bytes);
+  await page.getByTestId('drop-zone').dispatchEvent('dragenter', { dataTransfer });
+  await page.getByTestId('drop-zone').dispatchEvent('dragover', { dataTransfer });
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  await readDone(page, 'ts_tanh_adamw_s1.safetensors');
+  const json = await exportedJson(page);
+  expect(json.checkpoint.path).toBe('ts_tanh_adamw_s1.safetensors');
+  await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
+});
+
+test('hovering a direction row shows a k-tooltip whose k equals the exported JSON', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const json = await exportedJson(page);
+  const withK = json.directions.filter((d) => d.k !== null);
+  expect(withK.length).toBeGreaterThan(0);
+  for (const d of [withK[0], withK[withK.length - 1]]) {
+    await page.locator(`[data-testid="direction-row"][data-direction-id="${d.id}"]`).hover();
+    const tip = page.getByTestId('k-tooltip');
+    await expect(tip).toBeVisible();
+    await expect(tip).toHaveAttribute('data-direction-id', d.id);
+    expect(Number(await tip.getAttribute('data-k'))).toBe(d.k);
+    await expect(tip.locator('[data-field="k"]')).toHaveText(d.k!.toFixed(3));
+    await expect(tip.locator('[data-field="class"]')).toContainText(d.class);
+    // the same direction is highlighted in the rate plot
+    await expect(page.getByTestId('rate-plot').locator(`path[data-direction-id="${d.id}"][data-focused]:not([data-hit])`)).toHaveCount(1);
+    await expect(page.getByTestId('rate-plot').locator('path[data-focused]:not([data-hit])')).toHaveCount(1);
+  }
+  // hovering a mark in a figure shows the same tooltip
+  const d = withK[0];
+  await page.getByTestId('gauge-floor-chart').locator(`g[data-direction-id="${d.id}"] circle[data-hit]`).hover();
+  await expect(page.getByTestId('k-tooltip')).toHaveAttribute('data-direction-id', d.id);
+  expect(Number(await page.getByTestId('k-tooltip').getAttribute('data-k'))).toBe(d.k);
+  await page.mouse.move(5, 5);
+  await expect(page.getByTestId('k-tooltip')).toHaveCount(0);
+});
+
+test('keyboard: rows are focusable, Enter pins, Escape unpins', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const row = page.getByTestId('direction-row').first();
+  const id = await row.getAttribute('data-direction-id');
+  await row.focus();
+  await expect(page.getByTestId('k-tooltip')).toHaveAttribute('data-direction-id', id!);
+  await page.keyboard.press('Enter');
+  await expect(row).toHaveClass(/pinned/);
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('direction-row').nth(1)).toBeFocused();
+  await expect(page.getByTestId('slope-plot').locator(`path[data-direction-id="${id}"]`).first()).toBeAttached();
+  await page.keyboard.press('Escape');
+  await expect(row).not.toHaveClass(/pinned/);
+});
+
+test('each SVG export downloads a file an XML parser accepts, with its axis labels', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  for (const [id, labels] of Object.entries(AXES)) {
+    const { name, text } = await downloadText(page, `export-svg-${id}`);
+    expect(name).toMatch(new RegExp(`${id}\\.svg$`));
+    expect(text.startsWith('<?xml')).toBe(true);
+    const parsed = await page.evaluate((src) => {
+      const doc = new DOMParser().parseFromString(src, 'application/xml');
+      const err = doc.getElementsByTagName('parsererror')[0];
+      return {
+        error: err ? err.textContent : null,
+        ns: doc.documentElement.namespaceURI,
+        texts: Array.from(doc.getElementsByTagName('text')).map((t) => t.textContent),
+        title: doc.getElementsByTagName('title')[0]?.textContent ?? null,
+      };
+    }, text);
+    expect(parsed.error, `${id} parses as XML`).toBeNull();
+    expect(parsed.ns).toBe('http://www.w3.org/2000/svg');
+    expect(parsed.title).toBeTruthy();
+    for (const l of labels) expect(parsed.texts, `${id} has axis label "${l}"`).toContain(l);
+  }
+});
+
+test('PNG, JSON and CSV exports', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png-rate-plot').click()]);
+  const bytes = readFileSync(await png.path());
+  expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const json = await exportedJson(page);
+  const { text: csv } = await downloadText(page, 'export-csv');
+  const lines = csv.trim().split(/\r\n/);
+  expect(lines[0].split(',').slice(0, 3)).toEqual(['id', 'detector', 'layer']);
+  expect(lines).toHaveLength(json.directions.length + 1);
+});
+
+test('a malformed file shows the named error and the previous model stays loaded', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const before = await page.getByTestId('direction-row').count();
+  const good = readFileSync(resolve(FIXTURES, EXAMPLE));
+  await page.getByTestId('file-input').setInputFiles({ name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: good.subarray(0, 600) });
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText('broken.safetensors');
+  await expect(page.getByTestId('error-message')).toContainText('SafetensorsError');
+  await expect(page.getByTestId('error-message')).toContainText('[rule: ');
+  await expect(page.getByTestId('error-message')).toContainText('2.weight');
+  // the example is still the loaded, active model with its read
+  await expect(page.getByTestId('checkpoint-tab')).toHaveCount(1);
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('ts_relu2_adamw_s1');
+  await expect(page.getByTestId('direction-row')).toHaveCount(before);
+  await expect(page.getByTestId('export-json')).toBeEnabled();
+});
+
+test('a long read shows progress with an ETA and can be cancelled', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  await page.getByTestId('file-input').setInputFiles([
+    resolve(FIXTURES, 'mnist-mlp-dfdx.safetensors'), resolve(FIXTURES, 'mnist-test-1000.safetensors'),
+  ]);
+  const progress = page.getByTestId('progress');
+  await expect(progress).toBeVisible({ timeout: 60_000 });
+  await expect(progress).toContainText('%');
+  await page.getByTestId('cancel-read').click();
+  await expect(progress).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByText(/cancelled/i).first()).toBeVisible();
+  // the checkpoint stays loaded and can be read again
+  await expect(page.getByTestId('run-read')).toBeEnabled();
+});
+
+test('screenshot of the main view', async ({ page }) => {
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => document.fonts.ready);
+  await expect(page).toHaveScreenshot('main-view.png', {
+    fullPage: false,
+    mask: [page.locator('[data-volatile]')],
+    maskColor: '#eef0f3',
+  });
+});
