@@ -3,8 +3,9 @@
  * visit, drop and file-input reads, the k-tooltip against the JSON export, SVG/PNG/JSON/CSV
  * exports, a malformed file, cancel, keyboard pinning, same-origin only, and a screenshot baseline.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, test, type Download, type Page } from '@playwright/test';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
@@ -97,6 +98,37 @@ test('a synthetic drop of a fixture reads it', async ({ page }) => {
   const json = await exportedJson(page);
   expect(json.checkpoint.path).toBe('ts_tanh_adamw_s1.safetensors');
   await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
+});
+
+test('a model folder (Hugging Face layout) reads its model.safetensors and skips the rest', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'deadscope-folder-'));
+  copyFileSync(resolve(FIXTURES, 'ts_relu_adamw_s1.safetensors'), join(dir, 'model.safetensors'));
+  writeFileSync(join(dir, 'README.md'), '# a model card\n');
+  writeFileSync(join(dir, 'tokenizer.json'), '{}');
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await readDone(page, 'model.safetensors');
+  const json = await exportedJson(page);
+  expect(json.checkpoint.path).toBe('model.safetensors');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+test('the page makes no request outside its own origin', async ({ page, baseURL }) => {
+  const seen: string[] = [];
+  page.on('request', (r) => seen.push(r.url()));
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  await page.getByTestId('direction-row').first().hover();
+  await downloadText(page, 'export-json');
+  await downloadText(page, 'export-svg-rate-plot');
+  const origin = new URL(baseURL!).origin;
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin)).toEqual([]);
+  // and a Content-Security-Policy that would block any other origin
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("connect-src 'self'");
 });
 
 test('hovering a direction row shows a k-tooltip whose k equals the exported JSON', async ({ page }) => {

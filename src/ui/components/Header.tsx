@@ -45,7 +45,7 @@ export function Header() {
           title="Checkpoint .safetensors, optionally with config.json and probe inputs (.safetensors); several checkpoints to compare">Open files…</button>
         <input ref={fileInput} type="file" multiple accept=".safetensors,.json,application/json" data-testid="file-input" className="visually-hidden"
           aria-label="open checkpoint files" onChange={(e) => { const f = e.target.files; if (f?.length) void openFiles(filesFromList(f)); e.target.value = ''; }} />
-        <input ref={folderInput} type="file" multiple className="visually-hidden" aria-label="open a checkpoint folder"
+        <input ref={folderInput} type="file" multiple className="visually-hidden" aria-label="open a checkpoint folder" data-testid="folder-input"
           {...{ webkitdirectory: '', directory: '' }}
           onChange={(e) => { const f = e.target.files; if (f?.length) void openFiles(filesFromList(f)); e.target.value = ''; }} />
       </div>
