@@ -86,7 +86,11 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
       const seg = clipSegment(x(aT / 10 ** span), y(aF / 10 ** (s * span)), x(aT), y(aF), box);
       if (!seg) continue;
       guides.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' }));
-      guides.push(text(seg[0] - 3, seg[1] + (k === 1 ? -3 : 10), `k=${k}`, { 'text-anchor': 'end', 'font-size': 9.5, fill: MUTED }));
+      // label at the guide's far end, kept inside the plot (clear of the axis tick labels)
+      const atBottom = seg[1] > box.y1 - 12;
+      const lx = atBottom ? seg[0] + 3 : seg[0] - 3;
+      const ly = Math.min(box.y1 - 4, Math.max(box.y0 + 10, seg[1] + (k === 1 ? -3 : atBottom ? -4 : 10)));
+      guides.push(text(lx, ly, `k=${k}`, { 'text-anchor': atBottom ? 'start' : 'end', 'font-size': 9.5, fill: MUTED }));
     }
     out.push(el('g', { 'data-role': 'guides' }, guides));
     return out.join('');
