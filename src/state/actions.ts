@@ -95,7 +95,17 @@ export async function openFiles(picked: PickedFile[], opts: { example?: boolean 
   }
   for (const job of g.jobs) {
     const key = await openJob(job, !!opts.example);
-    if (key) enqueueRead(key);
+    if (!key) continue;
+    const c = getState().checkpoints.find((x) => x.key === key);
+    if (c && !c.summary.architecture) {
+      // nothing to read until the layers are known: say why, keep the tensors on show
+      showError({
+        title: `${c.name}: the layers could not be inferred`,
+        message: `ArchitectureError: ${c.summary.architectureError ?? 'unknown layout'} — edit the layers (architecture JSON) in the Model panel, or drop an architecture JSON with the checkpoint.`,
+      });
+      continue;
+    }
+    enqueueRead(key);
   }
 }
 

@@ -42,6 +42,32 @@ export function withSlotActivation(g: Pick<ModelGraph, 'inputShape' | 'ops' | 'a
   return a;
 }
 
+/**
+ * A starting point when no architecture could be inferred: one layer per weight prefix, in file
+ * order (linear for 2-D weights, conv2d for 4-D, batchnorm / layernorm for 1-D), an activation
+ * after every linear or conv but the last. The reader checks it; the user edits it.
+ */
+export function archTemplate(tensors: Array<{ name: string; shape: number[] }>): ArchJson {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const layers: ArchLayer[] = [];
+  let inputShape: number[] = [1];
+  for (const t of tensors) {
+    if (!t.name.endsWith('.weight') && t.name !== 'weight') continue;
+    const prefix = t.name === 'weight' ? '' : t.name.slice(0, -'.weight'.length);
+    if (t.shape.length === 2) {
+      if (!layers.length) inputShape = [t.shape[1]];
+      layers.push({ op: 'linear', prefix }, { op: 'activation' });
+    } else if (t.shape.length === 4) {
+      if (!layers.length) inputShape = [t.shape[1], 28, 28];
+      layers.push({ op: 'conv2d', prefix, stride: 1, padding: 0 }, { op: 'activation' });
+    } else if (t.shape.length === 1) {
+      layers.push(byName.has(`${prefix}.running_mean`) ? { op: 'batchnorm', prefix, eps: 1e-5 } : { op: 'layernorm', prefix, eps: 1e-5 });
+    }
+  }
+  while (layers.length && layers[layers.length - 1].op === 'activation') layers.pop();
+  return { inputShape, activation: 'relu', layers };
+}
+
 /** JSON with one layer a line (reads best when edited by hand). */
 export function formatArch(a: ArchJson): string {
   const layers = a.layers.map((l) => `    ${JSON.stringify(l)}`).join(',\n');

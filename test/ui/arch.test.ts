@@ -38,3 +38,15 @@ describe('architecture JSON from the inferred graph', () => {
     expect(() => withSlotActivation(g, 0, 'tanh')).toThrow();
   });
 });
+
+describe('architecture template (when nothing could be inferred)', () => {
+  it('is a valid chain for a plain MLP checkpoint', async () => {
+    const { archTemplate } = await import('../../src/state/arch.ts');
+    const tensors = tensorsOf('ts_relu2_adamw_s1.safetensors');
+    const a = archTemplate(tensors);
+    expect(a.layers.map((l) => l.op)).toEqual(['linear', 'activation', 'linear']);
+    const g = architectureFromJson(a, tensors, null, { activation: 'relu2' });
+    expect(g.outputWidth).toBe(1);
+    expect(g.inputShape).toEqual([8]);
+  });
+});

@@ -33,7 +33,11 @@ export function Figures() {
 
   const stem = active ? fileStem(active.name) : 'deadscope';
   const noDirections = !active ? 'Load a checkpoint to begin.'
-    : directions.length === 0 ? (active.status === 'reading' || active.status === 'queued' ? 'Reading… directions appear here as they finish.' : 'No directions read.') : null;
+    : directions.length === 0
+      ? (active.status === 'reading' || active.status === 'queued' ? 'Reading… directions appear here as they finish.'
+        : !active.summary.architecture ? 'Not read: the layers are unknown — see the Model panel.'
+          : active.status === 'failed' ? 'The read failed — see the message above.' : 'No directions read.')
+      : null;
 
   const rate = useCallback((s: FigureSize) => ratePlotModel(input, s), [input]);
   const slope = useCallback((s: FigureSize) => slopePlotModel(input, s), [input]);

@@ -3,7 +3,7 @@ import { ACTIVATIONS, shapeTrace, type Activation, type ModelGraph, type Op } fr
 import { DEFAULT_SETTINGS, SETTING_DOCS, type ReadSettings } from '../../read/settings.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
-import { EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation } from '../../state/arch.ts';
+import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
 import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint } from '../../state/store.ts';
 import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
 
@@ -53,13 +53,13 @@ function Architecture({ graph, onActivation, disabled }: { graph: ModelGraph; on
 }
 
 /** Layer kinds: the inferred layers as architecture JSON, editable (the same format as `--arch`). */
-function ArchEditor({ graph, edited, ckKey, disabled }: { graph: ModelGraph; edited: boolean; ckKey: string; disabled: boolean }) {
-  const [text, setText] = useState(() => formatArch(graphToArch(graph)));
+function ArchEditor({ start, edited, ckKey, disabled, open }: { start: ArchJson; edited: boolean; ckKey: string; disabled: boolean; open?: boolean }) {
+  const [text, setText] = useState(() => formatArch(start));
   return (
-    <details className="arch-editor">
+    <details className="arch-editor" open={open || undefined}>
       <summary className="small">Edit layers (architecture JSON){edited ? <span className="badge">edited</span> : null}</summary>
       <p className="small muted">Change layer kinds, pooling, stride or padding; the reader checks it against the tensors, as <span className="mono">--arch</span> does.</p>
-      <textarea className="mono" spellCheck={false} rows={Math.min(16, text.split('\n').length + 1)} value={text} onChange={(e) => setText(e.target.value)} aria-label="architecture JSON" />
+      <textarea className="mono" spellCheck={false} wrap="off" rows={Math.min(16, text.split('\n').length + 1)} value={text} onChange={(e) => setText(e.target.value)} aria-label="architecture JSON" />
       <div className="run-row">
         <button type="button" className="btn small" disabled={disabled} onClick={() => void setArchitecture(ckKey, text)}>Apply</button>
         {edited ? <button type="button" className="btn small ghost" disabled={disabled} onClick={() => void setArchitecture(ckKey, null)}>Back to the file’s layers</button> : null}
@@ -113,8 +113,9 @@ function ModelPanel() {
         </p>
       ) : null}
       {g ? <Architecture graph={g} disabled={reading} onActivation={(i, fn) => void setArchitecture(c.key, withSlotActivation(g, i, fn))} /> : null}
-      {g ? <ArchEditor key={`${c.key}:${c.files.arch ? 'edited' : 'file'}`} graph={g} edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} /> : null}
-      {s.architectureError ? <p className="warn small" role="alert">Architecture: {s.architectureError}</p> : null}
+      <ArchEditor key={`${c.key}:${c.files.arch ? 'edited' : 'file'}:${g ? 'graph' : 'none'}`} start={g ? graphToArch(g) : archTemplate(s.tensors)}
+        edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
+      {s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
       {[...(g?.warnings ?? []), ...s.warnings].map((w, i) => <p key={i} className="warn small">{w}</p>)}
     </section>
   );
@@ -172,7 +173,7 @@ function RunPanel() {
     <section className="panel run" aria-labelledby="run-title">
       <h2 id="run-title" className="sr-only">Run</h2>
       <div className="run-row">
-        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy}
+        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || !c.summary.architecture}
           onClick={() => c && enqueueRead(c.key)}>{c?.result ? 'Read again' : 'Read'}</button>
         {progress ? <button type="button" className="btn" data-testid="cancel-read" onClick={() => void cancelRead()}>Cancel</button> : null}
       </div>
