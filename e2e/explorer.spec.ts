@@ -238,6 +238,9 @@ test('a long read shows progress with an ETA and can be cancelled', async ({ pag
   ]);
   const progress = page.getByTestId('progress');
   await expect(progress).toBeVisible({ timeout: 60_000 });
+  // the probe inputs were taken as the checkpoint's companion, not as a second model
+  await expect(page.getByTestId('checkpoint-tab')).toHaveCount(2);
+  await expect(page.getByText('with mnist-test-1000.safetensors')).toBeVisible();
   await expect(progress).toContainText('%');
   await page.getByTestId('cancel-read').click();
   await expect(progress).toHaveCount(0, { timeout: 60_000 });
