@@ -16,7 +16,7 @@ import { encodeMaxpool } from '../../src/engine/webgpu/maxpool.ts';
 import { encodeBatchnorm } from '../../src/engine/webgpu/batchnorm.ts';
 import { encodeLayernorm } from '../../src/engine/webgpu/layernorm.ts';
 import { encodeDensify, positionMap } from '../../src/engine/webgpu/densify.ts';
-import { encodeFisher, fisherBlocks } from '../../src/engine/webgpu/fisher.ts';
+import { blockSum, encodeFisher, fisherBlocks } from '../../src/engine/webgpu/fisher.ts';
 import { f32, flowBuffer, group, measured, randomArray, readFlow, record, relErr, skipNote, testGpu } from './gpu.ts';
 
 const gpu = await testGpu();
@@ -341,6 +341,38 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     }
   });
 
+  for (const cpuLike of [false, true]) it(`fisher (${cpuLike ? 'barrier-free' : 'workgroup tree'}): f64 range — a saturated softmax, tiny tangents, exact zeros`, async () => {
+    gpu!.ctx.cpuLike = cpuLike;
+    const G = 4, M = 3, width = 10;
+    const per = M * width;
+    // g0: logit gaps of 150–250 (p ≈ e^-200, far below f32); g1: ż = 0 exactly;
+    // g2: regression-size tangents of 1e-30 (F ≈ 1e-60); g3: ordinary values
+    const z = new Float64Array(G * per), dz = new Float64Array(G * per);
+    const r = randomArray(G * per, 111);
+    for (let i = 0; i < G * per; i++) {
+      const g = Math.floor(i / per), c = i % width;
+      z[i] = g === 0 ? (c === 3 ? 40 : -110 - 10 * (c % 7)) : 3 * r[i];
+      dz[i] = g === 1 ? 0 : g === 2 ? 1e-30 * r[(i * 7) % (G * per)] : r[(i * 7) % (G * per)];
+    }
+    const zt = f32(z), dzt = f32(dz);
+    for (const head of ['regression', 'classification'] as const) {
+      const src = flowBuffer(gpu!, G, per, zt, dzt, 'z');
+      const nb = fisherBlocks(M);
+      const out = gpu!.ctx.storage(4 * 2 * G * nb, 'partials');
+      const rec = gpu!.ctx.recorder();
+      encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff: 0 });
+      await rec.submit();
+      const part = await readFloats(gpu!.ctx, out, 0, 2 * G * nb);
+      for (let g = 0; g < G; g++) {
+        const sum = blockSum(part, g, nb);
+        const ref = ops.fisherPerSample(head, group(zt, g, per), group(dzt, g, per), M, width).reduce((a, v) => a + v, 0);
+        if (ref === 0) expect(sum, `${head} g${g}`).toBe(0);
+        else expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head} (f64 range)`, Math.abs(sum - ref) / ref), `${head} g${g}: ${sum} vs ${ref}`).toBeLessThan(TOL);
+      }
+      if (head === 'classification') expect(blockSum(part, 0, nb)).toBeLessThan(1e-60);
+    }
+  });
+
   it('densify: scatter a sparse change and tangent onto the cached activation', async () => {
     const G = 3, M = 7, F = 29;
     const U = [1, 2, 14, 28];
@@ -373,14 +405,13 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     for (const head of ['regression', 'classification'] as const) {
       const src = flowBuffer(gpu!, G, per, z, dz, 'z');
       const nb = fisherBlocks(M);
-      const out = gpu!.ctx.storage(4 * (G * nb + 5), 'partials');
+      const out = gpu!.ctx.storage(4 * (2 * G * nb + 5), 'partials');
       const rec = gpu!.ctx.recorder();
       encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff: 5 });
       await rec.submit();
-      const part = await readFloats(gpu!.ctx, out, 5, G * nb);
+      const part = await readFloats(gpu!.ctx, out, 5, 2 * G * nb);
       for (let g = 0; g < G; g++) {
-        let sum = 0;
-        for (let b = 0; b < nb; b++) sum += part[g * nb + b];
+        const sum = blockSum(part, g, nb);
         const ref = ops.fisherPerSample(head, group(z, g, per), group(dz, g, per), M, width).reduce((a, v) => a + v, 0);
         expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head}`, Math.abs(sum - ref) / ref)).toBeLessThan(TOL);
       }

@@ -35,7 +35,7 @@ import { encodeMaxpool } from './maxpool.ts';
 import { encodeBatchnorm } from './batchnorm.ts';
 import { encodeLayernorm } from './layernorm.ts';
 import { encodeDensify, positionMap } from './densify.ts';
-import { encodeFisher, fisherBlocks } from './fisher.ts';
+import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
 
 export interface WebGpuEngineOptions {
   /** largest single buffer the engine allocates for flows or patches (default: the device's
@@ -526,21 +526,21 @@ export class WebGpuEngine implements FisherEngine {
       idx: this.ensure('idx', idxData.byteLength),
       pool: [this.ensure(0, poolBytes), this.ensure(1, poolBytes)] as [GPUBuffer, GPUBuffer],
     };
-    this.ensure('partial', 4 * G * nb);
+    this.ensure('partial', 4 * 2 * G * nb);
     ctx.write(bufs.patch, 0, patchData);
     ctx.write(bufs.idx, 0, idxData);
     const rec = ctx.recorder();
     for (const st of steps) st(rec, bufs);
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
-    const part = (await rec.submit({ buffer: this.partialBuf!, offset: 0, count: G * nb }))!;
+    const part = (await rec.submit({ buffer: this.partialBuf!, offset: 0, count: 2 * G * nb }))!;
     const verr = await this.device.popErrorScope();
     const merr = await this.device.popErrorScope();
     if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
     this.lastStats.batches++;
     this.lastStats.shapes.push({ first, G, M, mode });
     const sums = new Float64Array(G);
-    for (let g = 0; g < G; g++) for (let b = 0; b < nb; b++) sums[g] += part[g * nb + b];
+    for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
     void width;
     return sums;
   }

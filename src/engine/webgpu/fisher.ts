@@ -1,4 +1,9 @@
-/** Dispatcher of shaders/fisher.wgsl: per-sample Fisher form summed per query in blocks of 256. */
+/**
+ * Dispatcher of shaders/fisher.wgsl: the per-sample Fisher form summed per query in blocks of
+ * 256 samples, in log space. Each block writes (max log F_s, Σ exp(log F_s − max)); `blockSum`
+ * turns those pairs back into F in f64, with f64's range (a confident classifier's F can be far
+ * below f32's smallest number).
+ */
 import { UniformWords, type Bindings, type FlowRef, type Recorder } from './context.ts';
 
 export interface FisherArgs {
@@ -8,11 +13,25 @@ export interface FisherArgs {
   M: number;
   width: number;
   head: 'regression' | 'classification';
-  /** where in dst the G × blocks(M) partial sums go */
+  /** where in dst the G × blocks(M) × 2 partials go */
   outOff: number;
 }
 
 export const fisherBlocks = (M: number): number => Math.ceil(M / 256);
+
+/** log 0 in the kernel's output */
+export const NEG_BIG = -1e30;
+
+/** Σ over blocks of exp(max)·sum, in f64: the partial sums of query g. */
+export function blockSum(part: ArrayLike<number>, g: number, nBlocks: number): number {
+  let s = 0;
+  for (let b = 0; b < nBlocks; b++) {
+    const k = 2 * (g * nBlocks + b);
+    if (part[k] <= NEG_BIG) continue;
+    s += Math.exp(part[k]) * part[k + 1];
+  }
+  return s;
+}
 
 export function encodeFisher(rec: Recorder, bind: Bindings, a: FisherArgs): void {
   const nBlocks = fisherBlocks(a.M);
