@@ -35,7 +35,8 @@ async function rawFile(rel: string): Promise<string> {
   }
   const fsName = 'node:fs/promises';
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
-  return fs.readFile(new URL(`../../../shaders/${rel}`, import.meta.url), 'utf8');
+  const here = import.meta.url; // a variable, so Vite does not treat this URL as an asset to emit
+  return fs.readFile(new URL(`../../../shaders/${rel}`, here), 'utf8');
 }
 
 const INCLUDE = /^\s*\/\/\s*@include\s+(\S+)\s*$/gm;
