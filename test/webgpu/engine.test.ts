@@ -181,6 +181,32 @@ describe.skipIf(!gpu)(`WebGpuEngine vs the f64 engines on the fixtures${skipNote
     await compare('mnist-convnet-tinygrad', m, qs, false, 'dense');
   });
 
+  it('batch shapes do not change F: samples cut into chunks of 7, one query per batch, tiled or barrier-free kernels', async () => {
+    const m = await load('lnmlp_gelu_s1.safetensors', 45);
+    const qs: FisherQuery[] = [];
+    qs.push(...points(nodeDeath(m, '0.weight', '0.bias', '3.weight', 3), [1e-3, 0.1]));
+    qs.push(...points(direction([['1.weight', randomOf(m, '1.weight', 5)]]), [0.05]));
+    qs.push(...points(direction([['3.weight', randomOf(m, '3.weight', 6)], ['0.bias', randomOf(m, '0.bias', 7)]]), [0.05]));
+    const run = async (o: ConstructorParameters<typeof WebGpuEngine>[2]) => {
+      const eng = new WebGpuEngine(gpu!.dev.device, gpu!.dev.description, o);
+      await eng.prepare(m.graph, m.params, m.probe, m.head);
+      const F = await eng.directionalFisher(qs);
+      const stats = eng.lastStats;
+      eng.dispose();
+      return { F, stats };
+    };
+    const base = await run({});
+    const chunked = await run({ maxSamplesPerBatch: 7 });
+    expect(chunked.stats.shapes.every((s) => s.M <= 7)).toBe(true);
+    const single = await run({ maxQueriesPerBatch: 1 });
+    expect(single.stats.batches).toBe(qs.length);
+    const tiled = await run({ kernels: 'tiled' });
+    const simple = await run({ kernels: 'simple' });
+    for (const other of [chunked, single, tiled, simple]) {
+      other.F.forEach((f, q) => expect(Math.abs(f - base.F[q]) / base.F[q], `query ${q}`).toBeLessThan(1e-5));
+    }
+  });
+
   it('cancellation: an aborted signal stops within one batch with CancelledError', async () => {
     const m = await load('ts_relu_adamw_s1.safetensors', 64);
     const eng = new WebGpuEngine(gpu!.dev.device, gpu!.dev.description, { maxQueriesPerBatch: 4 });
