@@ -173,6 +173,12 @@ describe.skipIf(!gpu)(`WebGpuEngine vs the f64 engines on the fixtures${skipNote
       return direction([[w, a], [b, bb]]);
     };
     qs.push(...points(chan('layers.0.weight', 'layers.0.bias', 3), [0.3]));
+    // channel death across two convs: out-channel 5 of layers.0 and in-channel 5 of layers.2
+    const W2 = m.params.get('layers.2.weight')!;
+    const across = chan('layers.0.weight', 'layers.0.bias', 5);
+    const c2 = new Float64Array(W2.data.length);
+    for (let o = 0; o < 32; o++) for (let k = 0; k < 25; k++) c2[(o * 32 + 5) * 25 + k] = W2.data[(o * 32 + 5) * 25 + k];
+    qs.push(...points(direction([...across, ['layers.2.weight', unit(c2)]]), [1e-2]));
     qs.push(...points(chan('layers.8.weight', 'layers.8.bias', 10), [1e-3]));
     qs.push(...points(direction([['layers.4.weight', randomOf(m, 'layers.4.weight', 8)], ['layers.4.bias', randomOf(m, 'layers.4.bias', 9)]]), [1e-2]));
     qs.push(...points(direction([['layers.13.weight', randomOf(m, 'layers.13.weight', 10)]]), [1e-2]));

@@ -12,6 +12,7 @@ import { encodeLinear } from '../../src/engine/webgpu/linear.ts';
 import { encodeLinearSparse } from '../../src/engine/webgpu/linear-sparse.ts';
 import { encodeActivation } from '../../src/engine/webgpu/activation.ts';
 import { encodeConv2d, convOut } from '../../src/engine/webgpu/conv2d.ts';
+import { encodeConv2dSparse } from '../../src/engine/webgpu/conv2d-sparse.ts';
 import { encodeMaxpool } from '../../src/engine/webgpu/maxpool.ts';
 import { encodeBatchnorm } from '../../src/engine/webgpu/batchnorm.ts';
 import { encodeLayernorm } from '../../src/engine/webgpu/layernorm.ts';
@@ -264,6 +265,55 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
       const dy = ops.conv2dTangent(xg, group(dx, g, inPer), Wg, group(dW, g, wPer), group(db, g, O), s);
       expect(record('conv2d value', relErr(group(got.y, g, outPer), y))).toBeLessThan(TOL);
       expect(record('conv2d tangent', relErr(group(got.dy, g, outPer), dy))).toBeLessThan(TOL);
+    }
+  });
+
+  it('conv2d-sparse: change on a few input channels, patched on those channels (5×9×8 → 4, k 3, s 1, p 1; G = 2)', async () => {
+    const G = 2, M = 3, C = 5, H = 9, Wd = 8, O = 4, K = 3;
+    const s = { n: M, c: C, h: H, w: Wd, o: O, kh: K, kw: K, sh: 1, sw: 1, ph: 1, pw: 0 };
+    const [oh, ow] = ops.convOutSize(s);
+    const Cin = [1, 4], nC = Cin.length, plane = H * Wd, kk = K * K;
+    const xb = f32(randomArray(M * C * plane, 131));
+    const W = f32(randomArray(O * C * kk, 132, 0.3));
+    const b = f32(randomArray(O, 133));
+    const yb = f32(ops.conv2dForward(xb, W, b, s));
+    const d = f32(randomArray(G * M * nC * plane, 134, 0.2)), t = f32(randomArray(G * M * nC * plane, 135));
+    const dWC = f32(randomArray(G * O * nC * kk, 136, 0.02)), tWC = f32(randomArray(G * O * nC * kk, 137));
+    const bd = f32(randomArray(G * O, 138, 0.01)), bt = f32(randomArray(G * O, 139));
+    const params = gpu!.ctx.upload(Float32Array.from(W), 'params');
+    const src = flowBuffer(gpu!, G, M * nC * plane, d, t, 'flow');
+    const outPer = M * O * oh * ow;
+    const dst = flowBuffer(gpu!, G, outPer, null, null, 'y');
+    const p = packPatch({ dwd: { data: dWC, G }, dwt: { data: tWC, G }, bd: { data: bd, G }, bt: { data: bt, G } });
+    const rec = gpu!.ctx.recorder();
+    encodeConv2dSparse(rec, {
+      src: src.buffer, dst: dst.buffer, params, patch: p.buffer, idx: gpu!.ctx.upload(Uint32Array.from(Cin), 'Cin'),
+      baseIn: gpu!.ctx.upload(Float32Array.from(xb), 'xb'), baseOut: gpu!.ctx.upload(Float32Array.from(yb), 'yb'),
+    }, {
+      x: src.ref, y: { ...dst.ref, tan: true }, w: { src: 'params', off: 0, gs: 0 }, dwd: p.refs.dwd, dwt: p.refs.dwt, bd: p.refs.bd, bt: p.refs.bt,
+      G, M, C, H, W: Wd, O, KH: K, KW: K, SH: 1, SW: 1, PH: 1, PW: 0, nC, idxOff: 0, bInOff: 0, bOutOff: 0,
+    });
+    await rec.submit();
+    const got = await readFlow(gpu!, dst.buffer, G, outPer);
+    for (let g = 0; g < G; g++) {
+      const xp = xb.slice(), dx = new Float64Array(M * C * plane), Wp = W.slice(), tW = new Float64Array(O * C * kk);
+      for (let m = 0; m < M; m++) Cin.forEach((c, a) => {
+        for (let q = 0; q < plane; q++) {
+          const k = ((g * M + m) * nC + a) * plane + q;
+          xp[(m * C + c) * plane + q] += d[k];
+          dx[(m * C + c) * plane + q] = t[k];
+        }
+      });
+      for (let o = 0; o < O; o++) Cin.forEach((c, a) => {
+        for (let q = 0; q < kk; q++) {
+          Wp[(o * C + c) * kk + q] += dWC[((g * O + o) * nC + a) * kk + q];
+          tW[(o * C + c) * kk + q] = tWC[((g * O + o) * nC + a) * kk + q];
+        }
+      });
+      const y = ops.conv2dForward(xp, Wp, b.map((v, o) => v + bd[g * O + o]), s);
+      const dy = ops.conv2dTangent(xp, dx, Wp, tW, group(bt, g, O), s);
+      expect(record('conv2d-sparse value', relErr(group(got.y, g, outPer), y))).toBeLessThan(TOL);
+      expect(record('conv2d-sparse tangent', relErr(group(got.dy, g, outPer), dy))).toBeLessThan(TOL);
     }
   });
 

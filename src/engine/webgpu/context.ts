@@ -7,7 +7,7 @@
 import { shaderSource } from './shaderSource.ts';
 
 export const KERNELS = [
-  'linear', 'linear-sparse', 'activation', 'conv2d', 'maxpool', 'batchnorm', 'layernorm', 'densify', 'fisher',
+  'linear', 'linear-sparse', 'activation', 'conv2d', 'conv2d-sparse', 'maxpool', 'batchnorm', 'layernorm', 'densify', 'fisher',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 

@@ -31,6 +31,7 @@ import { encodeLinear } from './linear.ts';
 import { encodeLinearSparse } from './linear-sparse.ts';
 import { encodeActivation } from './activation.ts';
 import { encodeConv2d } from './conv2d.ts';
+import { encodeConv2dSparse } from './conv2d-sparse.ts';
 import { encodeMaxpool } from './maxpool.ts';
 import { encodeBatchnorm } from './batchnorm.ts';
 import { encodeLayernorm } from './layernorm.ts';
@@ -313,6 +314,19 @@ export class WebGpuEngine implements FisherEngine {
     return indices(hit);
   }
 
+  /** Input channels of a conv weight that any query's patches touch. */
+  private inChannelSupport(op: Extract<Op, { kind: 'conv2d' }>, qs: FisherQuery[]): Int32Array {
+    const C = op.inChannels;
+    const kk = op.kernel[0] * op.kernel[1];
+    const hit = new Uint8Array(C);
+    for (const q of qs) for (const p of patchesOf(q)) {
+      const w = p.get(op.weight);
+      if (!w) continue;
+      for (let k = 0; k < w.length; k++) if (w[k] !== 0) hit[Math.floor(k / kk) % C] = 1;
+    }
+    return indices(hit);
+  }
+
   /** The first linear/conv after op i reached through activations and flattens only. */
   private nextMixing(i: number): number {
     const ops = this.model.ops;
@@ -382,7 +396,11 @@ export class WebGpuEngine implements FisherEngine {
           const Uu = union(R, C, rows);
           if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
         } else {
-          U = R;
+          const g = this.nextMixing(first);
+          const gop = ops[g];
+          const C = gop && gop.kind === 'conv2d' ? this.inChannelSupport(gop, qs) : new Int32Array(0);
+          const Uu = union(R, C, rows);
+          if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
         }
       }
       if (U) {
@@ -481,6 +499,33 @@ export class WebGpuEngine implements FisherEngine {
           sparseU = null;
           width = W[i + 1];
           continue;
+        }
+        if (op?.kind === 'conv2d') {
+          const [C, H, Wd] = this.shapes[i];
+          const plane = H * Wd;
+          const Cin = channelsOf(U, plane);
+          if (Cin && isSubset(this.inChannelSupport(op, qs), Cin)) {
+            const o = next(), s = cur as 0 | 1, nU = U.length, idxOff = idx.add(Cin), ii = i;
+            const kk = op.kernel[0] * op.kernel[1];
+            const refs = {
+              dwd: patch.convChannels(op.weight, op.outChannels, C, kk, Cin, 'delta'),
+              dwt: patch.convChannels(op.weight, op.outChannels, C, kk, Cin, 'tangent'),
+              bd: op.bias && patch.has(op.bias, 'delta') ? patch.full(op.bias, 'delta') : null,
+              bt: denseTangent(op.bias),
+            };
+            steps.push((rec, bufs) => encodeConv2dSparse(rec, {
+              src: bufs.pool[s], dst: bufs.pool[o], params: this.paramBuf!, patch: bufs.patch, idx: bufs.idx,
+              baseIn: this.cache[ii], baseOut: this.cache[ii + 1],
+            }, {
+              x: flowRef(nU, true), y: flowRef(W[ii + 1], true), w: this.base(op.weight), ...refs,
+              G, M, C, H, W: Wd, O: op.outChannels, KH: op.kernel[0], KW: op.kernel[1], SH: op.stride[0], SW: op.stride[1],
+              PH: op.padding[0], PW: op.padding[1], nC: Cin.length, idxOff, bInOff: s0 * W[ii], bOutOff: s0 * W[ii + 1],
+            }));
+            cur = o;
+            sparseU = null;
+            width = W[i + 1];
+            continue;
+          }
         }
         // anything else (or the end): x' = x̂ + scatter(d), ẋ = scatter(ṫ)
         const o = next(), s = cur as 0 | 1, nU = U.length, F = W[i], posOff = idx.add(positionMap(U, F)), ii = i;
@@ -676,6 +721,20 @@ class PatchBuilder {
     }));
   }
 
+  /** Input channels Cin of a [O][C][kk] conv δ or tangent, as [O][|Cin|][kk]; null when no query has it. */
+  convChannels(name: string, O: number, C: number, kk: number, Cin: Int32Array, which: 'delta' | 'tangent'): ParamRef {
+    if (!this.has(name, which)) return null;
+    return this.memoised(`conv:${which}:${name}:${Cin.join(',')}`, () => this.region(O * Cin.length * kk, (g, out) => {
+      const p = this.patchOf(g, name, which);
+      if (!p) return;
+      const n = Cin.length;
+      for (let o = 0; o < O; o++) for (let a = 0; a < n; a++) {
+        const from = (o * C + Cin[a]) * kk, to = (o * n + a) * kk;
+        for (let k = 0; k < kk; k++) out[to + k] = p.k * p.a[from + k];
+      }
+    }));
+  }
+
   finish(): Float32Array {
     const out = new Float32Array(Math.max(this.total, 4));
     let off = 0;
@@ -744,6 +803,20 @@ function isSubset(a: Int32Array, U: Int32Array): boolean {
   const s = new Set(U);
   for (const i of a) if (!s.has(i)) return false;
   return true;
+}
+
+/** The channels of a channel-aligned support (whole planes, in order), or null if it is not one. */
+function channelsOf(U: Int32Array, plane: number): Int32Array | null {
+  if (U.length % plane !== 0) return null;
+  const n = U.length / plane;
+  const ch = new Int32Array(n);
+  for (let a = 0; a < n; a++) {
+    const c = U[a * plane] / plane;
+    if (!Number.isInteger(c)) return null;
+    for (let p = 0; p < plane; p++) if (U[a * plane + p] !== c * plane + p) return null;
+    ch[a] = c;
+  }
+  return ch;
 }
 
 function expandChannels(ch: Int32Array, plane: number): Int32Array {
