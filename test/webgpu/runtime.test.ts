@@ -56,7 +56,8 @@ describe('WGSL loading', () => {
 
 describe('engine selection', () => {
   it('cpu is always the CPU engine; without a Vulkan driver auto falls back to it and webgpu says why', () => {
-    const r = probe(bare());
+    // an ICD list naming no file: no Vulkan driver, even on a machine with a real GPU
+    const r = probe({ ...bare(), VK_ICD_FILENAMES: '/nonexistent/deadscope-no-driver.json' });
     expect(r.engines.cpu).toBe('cpu');
     expect(r.engines.auto).toBe('cpu');
     expect(r.engines.webgpu).toMatch(/^NoAdapterError: no WebGPU adapter/);
