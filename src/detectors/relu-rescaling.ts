@@ -1,12 +1,15 @@
 /**
  * ReLU rescaling gauge (METHOD §4): (w_in,j → e^t w_in,j, w_out,j → e^{−t} w_out,j) leaves f
  * unchanged for a positively homogeneous φ. The path is curved, so the detector supplies it.
+ * Along it every tensor's delta and tangent are multiples of the unit's current weights, so the
+ * orbit is handed to the engine as scaled points of one fixed basis (nothing allocated per t).
  */
-import type { TensorPatch } from '../engine/types.ts';
+import { scaledPoint, type TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector } from './types.ts';
-import { normalizePatch } from './types.ts';
 import { unitLayers } from './units.ts';
 import { gather, incomingIndices, outgoingIndices, scatterInto } from './unit-weights.ts';
+
+const sumSquares = (v: Float64Array) => v.reduce((s, x) => s + x * x, 0);
 
 export const reluRescaling: Detector = {
   id: 'relu-rescaling',
@@ -23,21 +26,29 @@ export const reluRescaling: Detector = {
         const a = gather(ctx.params, inIdx);
         const b = gather(ctx.params, outIdx);
         if (!a.some((x) => x !== 0) || !b.some((x) => x !== 0)) continue; // no orbit through zero
-        const tangentAt = (t: number): TensorPatch => {
-          const p: TensorPatch = new Map();
-          scatterInto(p, ctx.params, inIdx, a, Math.exp(t));
-          scatterInto(p, ctx.params, outIdx, b, -Math.exp(-t));
-          return normalizePatch(p);
+        const inNames = inIdx.map(([n]) => n);
+        const outNames = outIdx.map(([n]) => n);
+        const aa = sumSquares(a);
+        const bb = sumSquares(b);
+        let basis: TensorPatch | null = null;
+        const weights = (): TensorPatch => {
+          if (!basis) {
+            basis = new Map();
+            scatterInto(basis, ctx.params, inIdx, a);
+            scatterInto(basis, ctx.params, outIdx, b);
+          }
+          return basis;
         };
+        const scales = (fIn: number, fOut: number) =>
+          new Map([...inNames.map((n) => [n, fIn] as const), ...outNames.map((n) => [n, fOut] as const)]);
+        // θ(t) − θ̂ = ((e^t − 1) w_in, (e^−t − 1) w_out); unit tangent ∝ (e^t w_in, −e^−t w_out)
         const orbit = (t: number) => {
-          const delta: TensorPatch = new Map();
-          scatterInto(delta, ctx.params, inIdx, a, Math.expm1(t));
-          scatterInto(delta, ctx.params, outIdx, b, Math.exp(-t) - 1);
-          return { delta, tangent: tangentAt(t) };
+          const norm = Math.sqrt(Math.exp(2 * t) * aa + Math.exp(-2 * t) * bb);
+          return scaledPoint(weights(), scales(Math.expm1(t), Math.expm1(-t)), scales(Math.exp(t) / norm, -Math.exp(-t) / norm));
         };
         out.push({
           id: `relu-rescaling:${L.layer}:${u}`, detector: 'relu-rescaling', layer: L.layer, unit: u,
-          tensors: [...inIdx, ...outIdx].map(([n]) => n), direction: () => tangentAt(0), predictedK: null, gauge: true, orbit,
+          tensors: [...inNames, ...outNames], direction: () => orbit(0).tangent, predictedK: null, gauge: true, orbit,
         });
       }
     }

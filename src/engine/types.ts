@@ -22,25 +22,45 @@ export interface FisherQuery {
   tangent: TensorPatch;
   /** set on straight-line points, where delta = t·tangent: engines may use it instead of `delta` */
   t?: number;
+  /**
+   * Set when every tensor's delta and tangent are multiples of one fixed array:
+   * delta[n] = deltaScale(n)·basis[n], tangent[n] = tangentScale(n)·basis[n]. A scan then
+   * shares its arrays across points (engines may read this instead of building delta/tangent).
+   */
+  scaled?: { basis: TensorPatch; delta: Map<string, number>; tangent: Map<string, number> };
 }
 
 /**
- * The straight-line point θ̂ + t·v. `delta` is built only if an engine reads it, so a scan
- * of a direction over a large tensor does not allocate t·v at every grid point.
+ * A point given by per-tensor multiples of fixed arrays. `delta` and `tangent` are built only
+ * if an engine reads them, so a scan over large tensors does not allocate them at every point.
  */
-export function linePoint(v: TensorPatch, t: number): FisherQuery {
+export function scaledPoint(basis: TensorPatch, deltaScale: Map<string, number>, tangentScale: Map<string, number>): FisherQuery {
+  const build = (scale: Map<string, number>): TensorPatch => {
+    const out: TensorPatch = new Map();
+    for (const [n, a] of basis) {
+      const k = scale.get(n) ?? 0;
+      out.set(n, k === 1 ? a : a.map((x) => x * k));
+    }
+    return out;
+  };
   let delta: TensorPatch | null = null;
+  let tangent: TensorPatch | null = null;
   return {
-    tangent: v,
-    t,
+    scaled: { basis, delta: deltaScale, tangent: tangentScale },
     get delta(): TensorPatch {
-      if (!delta) {
-        delta = new Map();
-        for (const [n, a] of v) delta.set(n, a.map((x) => x * t));
-      }
-      return delta;
+      return (delta ??= build(deltaScale));
+    },
+    get tangent(): TensorPatch {
+      return (tangent ??= build(tangentScale));
     },
   };
+}
+
+/** The straight-line point θ̂ + t·v (the tangent is v itself at every t). */
+export function linePoint(v: TensorPatch, t: number): FisherQuery {
+  const names = [...v.keys()];
+  const q = scaledPoint(v, new Map(names.map((n) => [n, t])), new Map(names.map((n) => [n, 1])));
+  return Object.assign(q, { t });
 }
 
 export interface EngineProgress { done: number; total: number }

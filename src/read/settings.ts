@@ -36,7 +36,7 @@ export const DEFAULT_SETTINGS: ReadSettings = {
   slopeTol: 0.2,
   minDecades: 0.75,
   floorRatio: 1e-3,
-  numericalFloor: 1e-30,
+  numericalFloor: 1e-12,
   liveProbes: 8,
   probe: 256,
   seed: 0,

@@ -9,6 +9,7 @@ import type { ModelGraph } from '../../src/model/graph.ts';
 import { createRng, graph, randomParams, randomProbe } from '../helpers/models.ts';
 import { nodeDeath } from '../../src/detectors/node-death.ts';
 import { bottomSubspace } from '../../src/detectors/bottom-subspace.ts';
+import { reluRescaling } from '../../src/detectors/relu-rescaling.ts';
 import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { linePoint } from '../../src/engine/types.ts';
 
@@ -39,7 +40,7 @@ describe('sparse CPU engine = dense evaluation', () => {
       const engine = new CpuEngine();
       await engine.prepare(g, params, probe, head);
       const ctx = { model: g, params, probe, head, activations: engine.activations(), settings: DEFAULT_SETTINGS, rng };
-      const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx)];
+      const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
       expect(cands.length).toBeGreaterThan(3);
       const queries: FisherQuery[] = [];
       for (const c of cands) {
@@ -47,6 +48,8 @@ describe('sparse CPU engine = dense evaluation', () => {
         for (const t of [0, 1e-3, 0.3]) queries.push(linePoint(v, t));
         // the same points with an explicit delta (the path every orbit takes)
         queries.push({ delta: linePoint(v, 0.05).delta, tangent: v });
+        // orbit points hand scaled arrays; the dense reference reads the materialized ones
+        if (c.orbit) for (const t of [1e-3, 0.4]) queries.push(c.orbit(t));
       }
       const F = await engine.directionalFisher(queries);
       queries.forEach((q, i) => {

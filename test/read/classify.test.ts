@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classifyDirection, safeRatio, type ClassifyInput } from '../../src/read/classify.ts';
 import { DEFAULT_SETTINGS, scanGrid } from '../../src/read/settings.ts';
 
-const settings = DEFAULT_SETTINGS;
+// the exact-window tests use a floor far below f64 rounding of these closed forms
+const settings = { ...DEFAULT_SETTINGS, numericalFloor: 1e-30 };
 const t = scanGrid(settings);
 function classify(F: number[], extra: Partial<ClassifyInput> = {}) {
   return classifyDirection({ t, F, fLive: 1, settings, isGauge: false, predictedK: null, ...extra });
@@ -27,6 +28,18 @@ describe('classifyDirection: Gaussian anchor μ(t) = t^k (METHOD §8)', () => {
       expect(c.slopes.length).toBe(t.length - 1);
       expect(c.reason).toContain('window 1e-4…1');
       if (k >= 2) expect(c.reason).toContain(`as predicted, k = ${k}`);
+    }
+  });
+
+  it('the default numerical floor (1e-12, set for f32 engines) shortens the window, not the order', () => {
+    for (const k of [2, 3, 4]) {
+      const F = t.map((x) => k * k * x ** (2 * (k - 1)));
+      const c = classifyDirection({ t, F, fLive: 1, settings: DEFAULT_SETTINGS, isGauge: false, predictedK: k });
+      expect(c.kRounded).toBe(k);
+      expect(c.k).toBeCloseTo(k, 10);
+      // the window starts where F ≥ 1e-12 × max F
+      const first = t.findIndex((_, i) => F[i] > 1e-12 * F[F.length - 1]);
+      expect(c.window![0]).toBeCloseTo(t[first], 12);
     }
   });
 

@@ -80,7 +80,7 @@ export class CpuEngine implements FisherEngine {
   /** F_v for one query. */
   fisherOf(query: FisherQuery): number {
     let start = this.model.ops.length;
-    const touched = query.t !== undefined ? [...query.tangent.keys()] : [...query.delta.keys(), ...query.tangent.keys()];
+    const touched = query.scaled ? [...query.scaled.basis.keys()] : [...query.delta.keys(), ...query.tangent.keys()];
     for (const name of touched) {
       const i = this.firstOpOf.get(name);
       if (i === undefined) throw new Error(`query touches tensor ${name}, which no op reads`);
@@ -104,7 +104,7 @@ export class CpuEngine implements FisherEngine {
   }
 
   private step(i: number, op: Op, flow: Flow, q: FisherQuery): Flow {
-    const touched = isParamOp(op) && opTensors(op).some((t) => q.tangent.has(t) || (q.t === undefined && q.delta.has(t)));
+    const touched = isParamOp(op) && opTensors(op).some((t) => (q.scaled ? q.scaled.basis.has(t) : q.tangent.has(t) || q.delta.has(t)));
     const emptyIn = flow.support !== null && flow.support.length === 0;
     if (emptyIn && !touched) return flow;
     switch (op.kind) {
@@ -132,11 +132,11 @@ export class CpuEngine implements FisherEngine {
     const outF = op.outFeatures;
     const xb = this.acts[i];
     const W = param(this.params, op.weight)!;
-    // on a straight line delta = t·tangent: read the tangent, scaled, instead of allocating t·v
+    // a scaled query (a line, an orbit) hands fixed arrays and multipliers: nothing is allocated
     const [dW, ds] = deltaOf(q, op.weight);
-    const tW = q.tangent.get(op.weight) ?? null;
+    const [tW, ts] = tangentOf(q, op.weight);
     const [db, dbs] = op.bias ? deltaOf(q, op.bias) : [null, 0];
-    const tb = op.bias ? (q.tangent.get(op.bias) ?? null) : null;
+    const [tb, tbs] = op.bias ? tangentOf(q, op.bias) : [null, 0];
     const sW = dW ? matrixSupport(dW, outF, inF) : null;
     const sT = tW ? matrixSupport(tW, outF, inF) : null;
     const S = flow.support;
@@ -160,7 +160,7 @@ export class CpuEngine implements FisherEngine {
         const o = outIdx[r];
         const wo = o * inF;
         let dv = db ? dbs * db[o] : 0;
-        let tv = tb ? tb[o] : 0;
+        let tv = tb ? tbs * tb[o] : 0;
         if (inCount > 0) {
           // W'·d and W'·ṫ, W' = W + ΔW; tight loops for the common shapes
           const fd = flow.diff;
@@ -202,7 +202,7 @@ export class CpuEngine implements FisherEngine {
               if (p >= 0) acc += tW[wo + cols[k]] * flow.diff[fo + p];
             }
           }
-          tv += acc;
+          tv += ts * acc;
         }
         diff[s * m + r] = dv;
         tan[s * m + r] = tv;
@@ -254,9 +254,9 @@ export class CpuEngine implements FisherEngine {
     const kk = s.kh * s.kw;
     const W = param(this.params, op.weight)!;
     const dW = deltaTensor(q, op.weight);
-    const tW = q.tangent.get(op.weight) ?? null;
+    const tW = tangentTensor(q, op.weight);
     const db = op.bias ? deltaTensor(q, op.bias) : null;
-    const tb = op.bias ? (q.tangent.get(op.bias) ?? null) : null;
+    const tb = op.bias ? tangentTensor(q, op.bias) : null;
     const inCh = flow.support === null ? rangeArr(s.c) : channelsOf(flow.support, plane);
     const sW = dW ? matrixSupport(dW, s.o, s.c * kk) : null;
     const sT = tW ? matrixSupport(tW, s.o, s.c * kk) : null;
@@ -367,7 +367,12 @@ export class CpuEngine implements FisherEngine {
       params = new Map(params);
       for (const [t, d] of patched) params.set(t, { shape: this.params.get(t)!.shape, data: addArrays(this.params.get(t)!.data, d!) });
     }
-    const { y, dy } = denseOp(op, this.shapes[i], n, params, x, dx, q.tangent);
+    const tangent: TensorPatch = new Map();
+    for (const t of opTensors(op)) {
+      const a = tangentTensor(q, t);
+      if (a) tangent.set(t, a);
+    }
+    const { y, dy } = denseOp(op, this.shapes[i], n, params, x, dx, tangent);
     const yb = this.acts[i + 1];
     const diff = new Float64Array(y.length);
     for (let k = 0; k < y.length; k++) diff[k] = y[k] - yb[k];
@@ -386,16 +391,24 @@ function sparseDot(a: Float64Array, ao: number, b: Float64Array, bo: number, col
   return acc;
 }
 
-/** The delta of one tensor as (array, scale): on a line point the tangent scaled by t. */
+/** The delta of one tensor as (array, scale): for a scaled query its basis array and multiplier. */
 function deltaOf(q: FisherQuery, name: string): [Float64Array | null, number] {
-  if (q.t !== undefined) return [q.tangent.get(name) ?? null, q.t];
+  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.delta.get(name) ?? 0];
   return [q.delta.get(name) ?? null, 1];
 }
 
-function deltaTensor(q: FisherQuery, name: string): Float64Array | null {
-  const [a, s] = deltaOf(q, name);
+/** The tangent of one tensor as (array, scale). */
+function tangentOf(q: FisherQuery, name: string): [Float64Array | null, number] {
+  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.tangent.get(name) ?? 0];
+  return [q.tangent.get(name) ?? null, 1];
+}
+
+function materialize([a, s]: [Float64Array | null, number]): Float64Array | null {
   return a && s !== 1 ? a.map((x) => x * s) : a;
 }
+
+const deltaTensor = (q: FisherQuery, name: string) => materialize(deltaOf(q, name));
+const tangentTensor = (q: FisherQuery, name: string) => materialize(tangentOf(q, name));
 
 /** Supports are cached per array: a line scan reuses its tangent's at every grid point. */
 const supportCache = new WeakMap<Float64Array, MatrixSupport>();
