@@ -43,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`deadscope — read the singular structure of a trained network\n\n${READ_HELP}\n`);
     return 0;
   }
+  const open: { close(): Promise<void> }[] = [];
+  let checkpointPath = 'command line';
   try {
     if (command !== 'read') throw new InputError('command line', `unknown command "${command}" (try: deadscope read --help)`);
     if (rest.includes('--help') || rest.includes('-h')) {
@@ -50,8 +52,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const args = parseReadArgs(rest);
+    checkpointPath = args.checkpoint;
     const checkpoint = await openSource(args.checkpoint);
+    open.push(checkpoint);
     const inputs = args.inputs ? await openSource(args.inputs) : null;
+    if (inputs) open.push(inputs);
     let engine: FisherEngine | null = null;
     let lastStage = '';
     let lastPct = -1;
@@ -74,18 +79,22 @@ export async function main(argv: string[]): Promise<number> {
       },
     );
     (engine as FisherEngine | null)?.dispose();
-    await checkpoint.close();
-    await inputs?.close();
     const json = `${JSON.stringify(result, null, 1)}\n`;
     if (args.out) await writeFile(args.out, json);
     else process.stdout.write(json);
     return 0;
   } catch (e) {
-    if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ArchitectureError) {
+    if (e instanceof InputError || e instanceof SafetensorsError) {
       process.stderr.write(`deadscope: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof ArchitectureError) {
+      process.stderr.write(`deadscope: ${checkpointPath}: ${e.message}\n`);
       return 2;
     }
     process.stderr.write(`deadscope: internal error: ${(e as Error).stack ?? e}\n`);
     return 1;
+  } finally {
+    for (const f of open) await f.close().catch(() => undefined);
   }
 }

@@ -61,6 +61,12 @@ describe('deadscope read', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+  it('an architecture it cannot read: exit 2, one line naming the checkpoint', () => {
+    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/gpt2_modadd23_s1\.safetensors: config\.json declares model_type "gpt2"/);
+  });
   it('a file that is not safetensors at all', () => {
     const f = join(dir, 'tiny.safetensors');
     writeFileSync(f, 'abc');
