@@ -89,6 +89,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }
 
+// acc + Σ_k src[xo + k]·R[ro + k] over k < inF, added in order, R the buffer of r (params or
+// patches; the branch is taken once, outside the loop).
+fn dotRow(acc: f32, xo: u32, r: Ref, ro: u32) -> f32 {
+  var s = acc;
+  if (r.src == 0u) {
+    for (var k = 0u; k < u.inF; k = k + 1u) {
+      s = s + src[xo + k] * params[ro + k];
+    }
+  } else {
+    for (var k = 0u; k < u.inF; k = k + 1u) {
+      s = s + src[xo + k] * patches[ro + k];
+    }
+  }
+  return s;
+}
+
 // The same job without workgroup memory or barriers: one invocation per output. On CPU
 // implementations of WebGPU (SwiftShader) every invocation of a workgroup that uses a barrier
 // becomes a coroutine, which costs more than the whole product for narrow layers; the engine
@@ -110,41 +126,17 @@ fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let wo = u.w.off + g * u.w.gs + col * u.inF;
   var acc = 0.0;
   if (u.w.on != 0u) {
-    if (u.w.src == 0u) {
-      for (var k = 0u; k < u.inF; k = k + 1u) {
-        acc = acc + src[xo + k] * params[wo + k];
-      }
-    } else {
-      for (var k = 0u; k < u.inF; k = k + 1u) {
-        acc = acc + src[xo + k] * patches[wo + k];
-      }
-    }
+    acc = dotRow(acc, xo, u.w, wo);
   }
   var tacc = 0.0;
   if (tangent) {
     if (u.x.tan != 0u && u.w.on != 0u) {
       let dxo = u.x.toff + g * u.x.gs + row * u.inF;
-      if (u.w.src == 0u) {
-        for (var k = 0u; k < u.inF; k = k + 1u) {
-          tacc = tacc + src[dxo + k] * params[wo + k];
-        }
-      } else {
-        for (var k = 0u; k < u.inF; k = k + 1u) {
-          tacc = tacc + src[dxo + k] * patches[wo + k];
-        }
-      }
+      tacc = dotRow(tacc, dxo, u.w, wo);
     }
     if (u.dw.on != 0u) {
       let vo = u.dw.off + g * u.dw.gs + col * u.inF;
-      if (u.dw.src == 0u) {
-        for (var k = 0u; k < u.inF; k = k + 1u) {
-          tacc = tacc + src[xo + k] * params[vo + k];
-        }
-      } else {
-        for (var k = 0u; k < u.inF; k = k + 1u) {
-          tacc = tacc + src[xo + k] * patches[vo + k];
-        }
-      }
+      tacc = dotRow(tacc, xo, u.dw, vo);
     }
   }
   let o = g * u.y.gs + row * u.outF + col;
