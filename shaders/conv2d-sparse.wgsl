@@ -7,6 +7,8 @@
 // channels Cin ([G][O][nC][KH][KW]). The output is dense: [G][M][O][OH][OW].
 // One invocation per output element, 1-D over a 2-D grid.
 // @include common/bindings.wgsl
+// @include common/conv.wgsl
+// @include common/sparse-input.wgsl
 
 struct U {
   x: Flow,     // sparse flow [G][M][nC][H][W]; x.tan = 0: no input change
@@ -42,59 +44,37 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let i = flatIndex(wid, nwg, lid);
   let plane = u.OH * u.OW;
-  let perM = u.O * plane;
-  let perG = u.M * perM;
+  let perG = u.M * u.O * plane;
   if (i >= u.G * perG) {
     return;
   }
   let g = i / perG;
-  var r = i - g * perG;
-  let m = r / perM;
-  r = r - m * perM;
-  let o = r / plane;
-  let p = r - o * plane;
-  let oy = p / u.OW;
-  let ox = p - oy * u.OW;
-  let hasFlow = u.x.tan != 0u;
+  let q = convAt(i - g * perG);
   let inPlane = u.H * u.W;
   let kk = u.KH * u.KW;
-  var dv = 0.0;
-  var tv = 0.0;
+  var acc = vec2<f32>(0.0, 0.0);
   for (var a = 0u; a < u.nC; a = a + 1u) {
     let c = idx[u.idxOff + a];
-    let xb = u.bInOff + (m * u.C + c) * inPlane;
-    let fo = g * u.x.gs + (m * u.nC + a) * inPlane;
-    let wc = (o * u.C + c) * kk;
-    let pc = (o * u.nC + a) * kk;
+    let xb = u.bInOff + (q.m * u.C + c) * inPlane;
+    let fo = g * u.x.gs + (q.m * u.nC + a) * inPlane;
+    let wc = (q.o * u.C + c) * kk;
+    let pc = (q.o * u.nC + a) * kk;
     for (var ki = 0u; ki < u.KH; ki = ki + 1u) {
-      let yy = i32(oy * u.SH + ki) - i32(u.PH);
-      if (yy < 0 || yy >= i32(u.H)) {
+      let yy = convRow(q.oy, ki);
+      if (yy < 0) {
         continue;
       }
       for (var kj = 0u; kj < u.KW; kj = kj + 1u) {
-        let xx = i32(ox * u.SW + kj) - i32(u.PW);
-        if (xx < 0 || xx >= i32(u.W)) {
+        let xx = convCol(q.ox, kj);
+        if (xx < 0) {
           continue;
         }
         let at = u32(yy) * u.W + u32(xx);
-        var xv = baseIn[xb + at];
-        var d = 0.0;
-        var t = 0.0;
-        if (hasFlow) {
-          d = src[u.x.off + fo + at];
-          t = src[u.x.toff + fo + at];
-          xv = xv + d;
-        }
-        let w = pload(u.w, g, wc + ki * u.KW + kj);
-        let dW = pload(u.dwd, g, pc + ki * u.KW + kj);
-        dv = dv + w * d + dW * xv;
-        tv = tv + (w + dW) * t + pload(u.dwt, g, pc + ki * u.KW + kj) * xv;
+        let tap = ki * u.KW + kj;
+        acc = sparseAcc(acc, u.x, xb + at, fo + at, pload(u.w, g, wc + tap), pload(u.dwd, g, pc + tap), pload(u.dwt, g, pc + tap));
       }
     }
   }
-  let out = g * u.y.gs + (m * u.O + o) * plane + p;
-  dst[u.y.off + out] = baseOut[u.bOutOff + (m * u.O + o) * plane + p] + dv + pload(u.bd, g, o);
-  if (u.y.tan != 0u) {
-    dst[u.y.toff + out] = tv + pload(u.bt, g, o);
-  }
+  let mo = (q.m * u.O + q.o) * plane + q.p;
+  sparseStore(u.y, g * u.y.gs + mo, baseOut[u.bOutOff + mo], acc, pload(u.bd, g, q.o), pload(u.bt, g, q.o));
 }

@@ -6,6 +6,7 @@
 // W = ΔW, b = Δb gives the change of those channels (the sparse start of a scan).
 // One invocation per output element, 1-D job over a 2-D grid.
 // @include common/bindings.wgsl
+// @include common/conv.wgsl
 
 struct U {
   x: Flow,
@@ -36,38 +37,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let i = flatIndex(wid, nwg, lid);
   let plane = u.OH * u.OW;
-  let perM = u.O * plane;
-  let perG = u.M * perM;
+  let perG = u.M * u.O * plane;
   if (i >= u.G * perG) {
     return;
   }
   let g = i / perG;
-  var r = i - g * perG;
-  let m = r / perM;
-  r = r - m * perM;
-  let o = r / plane;
-  let p = r - o * plane;
-  let oy = p / u.OW;
-  let ox = p - oy * u.OW;
+  let q = convAt(i - g * perG);
   let tangent = u.y.tan != 0u;
   let hasDx = u.x.tan != 0u;
   let hasDw = u.dw.on != 0u;
   let inPlane = u.H * u.W;
-  let xg = g * u.x.gs + m * u.C * inPlane;
+  let xg = g * u.x.gs + q.m * u.C * inPlane;
   let kk = u.KH * u.KW;
   var acc = 0.0;
   var tacc = 0.0;
   for (var c = 0u; c < u.C; c = c + 1u) {
     let xc = xg + c * inPlane;
-    let wc = (o * u.C + c) * kk;
+    let wc = (q.o * u.C + c) * kk;
     for (var ki = 0u; ki < u.KH; ki = ki + 1u) {
-      let yy = i32(oy * u.SH + ki) - i32(u.PH);
-      if (yy < 0 || yy >= i32(u.H)) {
+      let yy = convRow(q.oy, ki);
+      if (yy < 0) {
         continue;
       }
       for (var kj = 0u; kj < u.KW; kj = kj + 1u) {
-        let xx = i32(ox * u.SW + kj) - i32(u.PW);
-        if (xx < 0 || xx >= i32(u.W)) {
+        let xx = convCol(q.ox, kj);
+        if (xx < 0) {
           continue;
         }
         let at = xc + u32(yy) * u.W + u32(xx);
@@ -85,9 +79,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  let out = g * u.y.gs + (m * u.O + o) * plane + p;
-  dst[u.y.off + out] = acc + pload(u.b, g, o);
+  let out = g * u.y.gs + (q.m * u.O + q.o) * plane + q.p;
+  dst[u.y.off + out] = acc + pload(u.b, g, q.o);
   if (tangent) {
-    dst[u.y.toff + out] = tacc + pload(u.db, g, o);
+    dst[u.y.toff + out] = tacc + pload(u.db, g, q.o);
   }
 }

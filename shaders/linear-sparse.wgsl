@@ -7,6 +7,7 @@
 // The output is dense: full values y' and tangents ẏ, [G][M][outF].
 // One invocation per (g, m, o), 1-D job over a 2-D grid.
 // @include common/bindings.wgsl
+// @include common/sparse-input.wgsl
 
 struct U {
   x: Flow,    // the sparse flow [G][M][nU] (x.tan = 0: no input change at all, d = ṫ = 0)
@@ -39,29 +40,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let r = i - g * perG;
   let m = r / u.outF;
   let o = r - m * u.outF;
-  let hasFlow = u.x.tan != 0u;
   let fo = g * u.x.gs + m * u.nU;
-  var dv = 0.0;
-  var tv = 0.0;
+  var acc = vec2<f32>(0.0, 0.0);
   for (var a = 0u; a < u.nU; a = a + 1u) {
     let c = idx[u.idxOff + a];
-    var xa = baseIn[u.bInOff + m * u.inF + c];
-    var d = 0.0;
-    var t = 0.0;
-    if (hasFlow) {
-      d = src[u.x.off + fo + a];
-      t = src[u.x.toff + fo + a];
-      xa = xa + d;
-    }
-    let w = pload(u.w, g, o * u.inF + c);
     let pw = o * u.nU + a;
-    let dW = pload(u.dwd, g, pw);
-    dv = dv + w * d + dW * xa;
-    tv = tv + (w + dW) * t + pload(u.dwt, g, pw) * xa;
+    acc = sparseAcc(acc, u.x, u.bInOff + m * u.inF + c, fo + a,
+                    pload(u.w, g, o * u.inF + c), pload(u.dwd, g, pw), pload(u.dwt, g, pw));
   }
   let out = g * u.y.gs + m * u.outF + o;
-  dst[u.y.off + out] = baseOut[u.bOutOff + m * u.outF + o] + dv + pload(u.bd, g, o);
-  if (u.y.tan != 0u) {
-    dst[u.y.toff + out] = tv + pload(u.bt, g, o);
-  }
+  sparseStore(u.y, out, baseOut[u.bOutOff + m * u.outF + o], acc, pload(u.bd, g, o), pload(u.bt, g, o));
 }
