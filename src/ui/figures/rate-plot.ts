@@ -4,12 +4,15 @@
  * 2(k̂−1) through the window, and a fan of reference slopes 2(k−1), k = 1…4.
  */
 import type { DirectionResult } from '../../read/schema.ts';
-import { CLASS_COLOURS, GUIDE, INK, MUTED, WINDOW_FILL } from '../theme.ts';
+import { INK } from '../theme.ts';
 import {
-  classLegendItems, decadeDomain, directionPath, focusLast, logScale, pathD, positiveExtent, windowPoints,
+  decadeDomain, logScale, pathD, positiveExtent, windowPoints,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
-import { clipSegment, el, frame, heading, legend, logAxis, svgDocument, text, type Box } from './svg.ts';
+import {
+  directionLegend, directionPlotModel, directionsSubtitle, focusPoints, guideLabel, guideLine, windowBand,
+} from './direction-plot.ts';
+import { clipSegment, el, heading, logAxis, text, type Box } from './svg.ts';
 
 export const RATE_PLOT_AXES = { x: 'step t along the direction', y: 'F(t)  (directional Fisher)' } as const;
 
@@ -39,18 +42,11 @@ function fAt(d: DirectionResult, t: number): number | null {
 export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureModel {
   const { width, height } = size;
   const ds = input.directions;
-  const byId = new Map(ds.map((d) => [d.id, d]));
 
   const zeros = ds.filter((d) => d.scan.F.some((F) => !(F > 0))).length;
-  const subtitle = `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`
-    + (zeros ? ` · F = 0 points not drawn (${zeros} direction${zeros === 1 ? '' : 's'})` : '');
+  const subtitle = directionsSubtitle(input, zeros ? ` · F = 0 points not drawn (${zeros} direction${zeros === 1 ? '' : 's'})` : '');
 
-  const leg = legend([
-    ...classLegendItems(ds),
-    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band' },
-    { label: 'fitted slope', colour: INK, kind: 'line' },
-    { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash' },
-  ], 66, 52, width - 80);
+  const leg = directionLegend(ds, 'fitted slope', width);
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 14, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
@@ -69,10 +65,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
   /** Behind the curves: the focus's asymptotic window and the reference fan of slopes 2(k−1). */
   const under = (focus: DirectionResult | null): string => {
     const out: string[] = [];
-    if (focus?.window) {
-      const [a, b] = focus.window;
-      out.push(el('rect', { x: x(a), y: box.y0, width: Math.max(1, x(b) - x(a)), height: box.y1 - box.y0, fill: WINDOW_FILL, 'data-role': 'window' }));
-    }
+    if (focus?.window) out.push(windowBand(focus.window, x, box));
     // anchored at the focus's window end (else the upper right), spanning 1.5 decades leftwards
     let aT = xDom[1], aF = yDom[1] / 10 ** 0.5;
     if (focus?.window) {
@@ -85,12 +78,12 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
       const s = 2 * (k - 1);
       const seg = clipSegment(x(aT / 10 ** span), y(aF / 10 ** (s * span)), x(aT), y(aF), box);
       if (!seg) continue;
-      guides.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' }));
+      guides.push(guideLine({ x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3] }));
       // label at the guide's far end, kept inside the plot (clear of the axis tick labels)
       const atBottom = seg[1] > box.y1 - 12;
       const lx = atBottom ? seg[0] + 3 : seg[0] - 3;
       const ly = Math.min(box.y1 - 4, Math.max(box.y0 + 10, seg[1] + (k === 1 ? -3 : atBottom ? -4 : 10)));
-      guides.push(text(lx, ly, `k=${k}`, { 'text-anchor': atBottom ? 'start' : 'end', 'font-size': 9.5, fill: MUTED }));
+      guides.push(guideLabel(lx, ly, k, atBottom ? 'start' : 'end'));
     }
     out.push(el('g', { 'data-role': 'guides' }, guides));
     return out.join('');
@@ -100,9 +93,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
   const over = (focus: DirectionResult | null): string => {
     if (!focus) return '';
     const out: string[] = [];
-    const colour = CLASS_COLOURS[focus.class];
-    const pts = focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i])).filter((p): p is [number, number] => p !== null);
-    out.push(el('g', { 'data-role': 'focus-points' }, pts.map((p) => el('circle', { cx: p[0], cy: p[1], r: 2.6, fill: '#fff', stroke: colour, 'stroke-width': 1.4 }))));
+    out.push(focusPoints(focus, focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i]))));
     const fit = fittedLine(focus);
     if (fit) {
       const ext = 0.25;
@@ -118,31 +109,13 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
     return out.join('');
   };
 
-  const svg = (opts: FigureOptions = {}): string => {
-    const focus = opts.focus ? byId.get(opts.focus) ?? null : null;
-    const curves = focusLast(ds, focus?.id).map((d) =>
-      directionPath(d, paths.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive));
-    return svgDocument({
-      width, height, figure: 'rate-plot',
-      title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
-      desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
-        + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
-    }, [
-      head,
-      el('g', { 'data-layer': 'under' }, under(focus)),
-      el('g', { 'data-role': 'curves' }, curves),
-      el('g', { 'data-layer': 'over' }, over(focus)),
-      frame(box),
-    ]);
-  };
-
-  return {
-    svg,
-    layers: (id) => {
-      const f = id ? byId.get(id) ?? null : null;
-      return { under: under(f), over: over(f) };
-    },
-  };
+  return directionPlotModel(input, size, {
+    figure: 'rate-plot',
+    title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
+    desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
+      + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
+    head, box, paths, under, over,
+  });
 }
 
 export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {

@@ -3,13 +3,16 @@
  * (METHOD §2), with horizontal guides at 2(k−1), k = 1…4. The order is read on the flat
  * run with the largest median slope (the asymptotic window), shaded for the focused direction.
  */
-import { CLASS_COLOURS, GUIDE, INK, MUTED, WINDOW_FILL } from '../theme.ts';
+import { INK } from '../theme.ts';
 import {
-  classLegendItems, decadeDomain, directionPath, focusLast, gmean, linearScale, logScale, pathD, positiveExtent,
+  decadeDomain, gmean, linearScale, logScale, pathD, positiveExtent,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
 import type { DirectionResult } from '../../read/schema.ts';
-import { el, frame, heading, legend, linearYAxis, logAxis, svgDocument, text, type Box } from './svg.ts';
+import {
+  directionLegend, directionPlotModel, directionsSubtitle, focusPoints, guideLabel, guideLine, windowBand,
+} from './direction-plot.ts';
+import { el, heading, linearYAxis, logAxis, text, type Box } from './svg.ts';
 
 export const SLOPE_PLOT_AXES = { x: 'step t along the direction', y: 'local slope α(t) = d log F / d log t' } as const;
 
@@ -19,7 +22,6 @@ const Y_CLAMP: [number, number] = [-4, 14];
 export function slopePlotModel(input: DirectionsInput, size: FigureSize): FigureModel {
   const { width, height } = size;
   const ds = input.directions;
-  const byId = new Map(ds.map((d) => [d.id, d]));
 
   let lo = -0.5, hi = 6.5, dropped = 0;
   for (const d of ds) {
@@ -32,14 +34,8 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   }
   const yDom: [number, number] = [Math.floor(lo), Math.ceil(hi)];
 
-  const subtitle = `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`
-    + (dropped ? ` · ${dropped} slope${dropped === 1 ? '' : 's'} outside ${Y_CLAMP[0]}…${Y_CLAMP[1]} not drawn` : '');
-  const leg = legend([
-    ...classLegendItems(ds),
-    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band' },
-    { label: '2(k̂−1) on the window', colour: INK, kind: 'line' },
-    { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash' },
-  ], 66, 52, width - 80);
+  const subtitle = directionsSubtitle(input, dropped ? ` · ${dropped} slope${dropped === 1 ? '' : 's'} outside ${Y_CLAMP[0]}…${Y_CLAMP[1]} not drawn` : '');
+  const leg = directionLegend(ds, '2(k̂−1) on the window', width);
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 40, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
@@ -60,8 +56,8 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   for (let k = 1; k <= 4; k++) {
     const v = 2 * (k - 1);
     if (v < yDom[0] || v > yDom[1]) continue;
-    guides.push(el('line', { x1: box.x0, x2: box.x1, y1: y(v), y2: y(v), stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' }));
-    guides.push(text(box.x1 + 5, y(v) + 3.5, `k=${k}`, { 'font-size': 9.5, fill: MUTED }));
+    guides.push(guideLine({ x1: box.x0, x2: box.x1, y1: y(v), y2: y(v) }));
+    guides.push(guideLabel(box.x1 + 5, y(v) + 3.5, k));
   }
   const head = [
     heading(14, 'Local slope α(t)', subtitle), leg.svg,
@@ -69,19 +65,12 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
     linearYAxis(y, ticks, box, SLOPE_PLOT_AXES.y),
   ].join('');
 
-  const under = (focus: DirectionResult | null): string => {
-    if (!focus?.window) return '';
-    const [a, b] = focus.window;
-    return el('rect', { x: x(a), y: box.y0, width: Math.max(1, x(b) - x(a)), height: box.y1 - box.y0, fill: WINDOW_FILL, 'data-role': 'window' });
-  };
+  const under = (focus: DirectionResult | null): string => (focus?.window ? windowBand(focus.window, x, box) : '');
 
   const over = (focus: DirectionResult | null): string => {
     if (!focus) return '';
     const out: string[] = [];
-    const colour = CLASS_COLOURS[focus.class];
-    const pts = points(focus).filter((p): p is [number, number] => p !== null)
-      .map((p) => el('circle', { cx: p[0], cy: p[1], r: 2.6, fill: '#fff', stroke: colour, 'stroke-width': 1.4 }));
-    out.push(el('g', { 'data-role': 'focus-points' }, pts));
+    out.push(focusPoints(focus, points(focus)));
     if (focus.k !== null && focus.window) {
       const a = 2 * (focus.k - 1);
       if (a >= yDom[0] && a <= yDom[1]) {
@@ -99,32 +88,14 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
     return out.join('');
   };
 
-  const svg = (opts: FigureOptions = {}): string => {
-    const focus = opts.focus ? byId.get(opts.focus) ?? null : null;
-    const curves = focusLast(ds, focus?.id).map((d) =>
-      directionPath(d, paths.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive));
-    return svgDocument({
-      width, height, figure: 'slope-plot',
-      title: `Local slope α(t) — ${input.checkpoint}`,
-      desc: 'Local slope of log F against log t between neighbouring scan points. Order k̂ = 1 + α/2 on the asymptotic window '
-        + '(the flat run with the largest median slope above the numerical floor; METHOD §2).',
-    }, [
-      head,
-      el('g', { 'data-layer': 'under' }, under(focus)),
-      el('g', { 'data-role': 'guides' }, guides),
-      el('g', { 'data-role': 'curves' }, curves),
-      el('g', { 'data-layer': 'over' }, over(focus)),
-      frame(box),
-    ]);
-  };
-
-  return {
-    svg,
-    layers: (id) => {
-      const f = id ? byId.get(id) ?? null : null;
-      return { under: under(f), over: over(f) };
-    },
-  };
+  return directionPlotModel(input, size, {
+    figure: 'slope-plot',
+    title: `Local slope α(t) — ${input.checkpoint}`,
+    desc: 'Local slope of log F against log t between neighbouring scan points. Order k̂ = 1 + α/2 on the asymptotic window '
+      + '(the flat run with the largest median slope above the numerical floor; METHOD §2).',
+    head, box, paths, under, over,
+    behind: el('g', { 'data-role': 'guides' }, guides),
+  });
 }
 
 export function buildSlopePlot(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {
