@@ -1,28 +1,17 @@
 /** Dispatcher of shaders/conv2d-sparse.wgsl: a conv2d fed by a sparse flow on whole input channels. */
-import { UniformWords, type Bindings, type FlowRef, type ParamRef, type Recorder } from './context.ts';
-import { convGeometryWords, type ConvGeometry } from './conv-geometry.ts';
+import type { Bindings, Recorder } from './context.ts';
+import { convGeometryWords, sparseInputWords, type ConvGeometry, type SparseInputArgs } from './op-args.ts';
 
-export interface Conv2dSparseArgs extends ConvGeometry {
-  /** sparse input flow [G][M][nC][H][W]; `tan: false` = no input change */
-  x: FlowRef;
-  /** dense output [G][M][O][OH][OW] */
-  y: FlowRef;
-  /** checkpoint weight [O][C][KH][KW] */
-  w: ParamRef;
-  /** ΔW and Ẇ on the input channels Cin: [G][O][nC][KH][KW] */
-  dwd: ParamRef;
-  dwt: ParamRef;
-  bd: ParamRef;
-  bt: ParamRef;
+/**
+ * x: [G][M][nC][H][W] on the input channels Cin; y: [G][M][O][OH][OW]; w: [O][C][KH][KW];
+ * ΔW and Ẇ on Cin: [G][O][nC][KH][KW]; idxOff: Cin in idx.
+ */
+export interface Conv2dSparseArgs extends ConvGeometry, SparseInputArgs {
   nC: number;
-  /** offset of Cin (sorted channel indices) in idx */
-  idxOff: number;
-  bInOff: number;
-  bOutOff: number;
 }
 
 export function encodeConv2dSparse(rec: Recorder, bind: Bindings, a: Conv2dSparseArgs): void {
-  const words = new UniformWords().flow(a.x).flow(a.y).ref(a.w).ref(a.dwd).ref(a.dwt).ref(a.bd).ref(a.bt);
+  const words = sparseInputWords(a);
   const total = convGeometryWords(words, a);
   words.u32(a.nC, a.idxOff, a.bInOff, a.bOutOff);
   rec.dispatch1D('conv2d-sparse', words.finish(), bind, total);

@@ -1,8 +1,8 @@
 /** Dispatcher of shaders/conv2d.wgsl: direct conv2d with its tangent. */
 import { UniformWords, type Bindings, type FlowRef, type ParamRef, type Recorder } from './context.ts';
-import { convGeometryWords, type ConvGeometry } from './conv-geometry.ts';
+import { convGeometryWords, type ConvGeometry } from './op-args.ts';
 
-export { convOut } from './conv-geometry.ts';
+export { convOut } from './op-args.ts';
 
 export interface Conv2dArgs extends ConvGeometry {
   x: FlowRef;

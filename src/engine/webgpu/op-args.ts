@@ -1,0 +1,63 @@
+/**
+ * Arguments and uniform words that several dispatchers share, as their kernels share
+ * shaders/common/conv.wgsl (conv2d.ts, conv2d-sparse.ts) and shaders/common/sparse-input.wgsl
+ * (linear-sparse.ts, conv2d-sparse.ts).
+ */
+import { UniformWords, type FlowRef, type ParamRef } from './context.ts';
+
+/** The conv2d geometry: the fields both conv kernels' uniforms carry after their flows and tensors. */
+
+export interface ConvGeometry {
+  G: number;
+  M: number;
+  /** input channels */
+  C: number;
+  H: number;
+  W: number;
+  /** output channels computed (conv2d: may be a compact subset, the weights then hold only those) */
+  O: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  PH: number;
+  PW: number;
+}
+
+export const convOut = (a: Pick<ConvGeometry, 'H' | 'W' | 'KH' | 'KW' | 'SH' | 'SW' | 'PH' | 'PW'>): [number, number] => [
+  Math.floor((a.H + 2 * a.PH - a.KH) / a.SH) + 1,
+  Math.floor((a.W + 2 * a.PW - a.KW) / a.SW) + 1,
+];
+
+/** Append G, M, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW; returns the job size G·M·O·OH·OW. */
+export function convGeometryWords(words: UniformWords, a: ConvGeometry): number {
+  const [OH, OW] = convOut(a);
+  words.u32(a.G, a.M, a.C, a.H, a.W, a.O, a.KH, a.KW, a.SH, a.SW, a.PH, a.PW, OH, OW);
+  return a.G * a.M * a.O * OH * OW;
+}
+
+/** An op fed by a sparse flow: its input changed only on a support (features or whole channels). */
+export interface SparseInputArgs {
+  /** sparse input flow (change and tangent on the support); `tan: false` = no input change at all */
+  x: FlowRef;
+  /** dense output: full values and tangents */
+  y: FlowRef;
+  /** checkpoint weight */
+  w: ParamRef;
+  /** ΔW and Ẇ restricted to the support */
+  dwd: ParamRef;
+  dwt: ParamRef;
+  /** Δb, ḃ: [G][outputs] */
+  bd: ParamRef;
+  bt: ParamRef;
+  /** offset of the support (sorted indices) in the idx buffer */
+  idxOff: number;
+  /** element offsets of the batch's first sample in the cached input / output */
+  bInOff: number;
+  bOutOff: number;
+}
+
+/** The uniform words of a sparse-input kernel up to its sizes: flows x, y, then W, ΔW, Ẇ, Δb, ḃ. */
+export function sparseInputWords(a: SparseInputArgs): UniformWords {
+  return new UniformWords().flow(a.x).flow(a.y).ref(a.w).ref(a.dwd).ref(a.dwt).ref(a.bd).ref(a.bt);
+}
