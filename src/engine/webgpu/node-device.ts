@@ -33,7 +33,25 @@ export function nodeGpuError(): Error | null {
   return loadError;
 }
 
+/**
+ * Dawn reaches GPUs through Vulkan on Linux. Without a Vulkan loader it can only fail, after
+ * printing a warning on stderr; checking first keeps `--backend auto` quiet on such machines.
+ * An explicit ICD list (VK_ICD_FILENAMES / VK_DRIVER_FILES) is always handed to Dawn as it is.
+ */
+async function vulkanLoaderMissing(): Promise<boolean> {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return false;
+  const { existsSync } = await import('node:fs');
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/lib',
+  ];
+  return !dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+}
+
 export async function createNodeDevice(): Promise<EngineDevice | null> {
+  if (!gpuInstance && !loadError && (await vulkanLoaderMissing())) {
+    loadError = new Error('no Vulkan loader (libvulkan.so.1) on this machine; for a software adapter run under scripts/with-swiftshader.mjs');
+  }
   const gpu = await nodeGpu();
   if (!gpu) return null;
   return requestEngineDevice(gpu);
