@@ -22,7 +22,7 @@ import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
-import { scanGrid, type ReadSettings } from './settings.ts';
+import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
 export class InputError extends Error {
@@ -291,9 +291,9 @@ export async function readCheckpoint(
   };
 }
 
+/** The METHOD settings out of the read options (the keys of the one settings table). */
 function pickSettings(o: ReadOptions): ReadSettings {
-  const { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel, rankRel } = o;
-  return { tMin, tMax, perDecade, slopeTol, minDecades, floorRatio, numericalFloor, liveProbes, probe, seed, bottomK, alignmentRel, rankRel };
+  return Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, o[k as keyof ReadSettings]])) as unknown as ReadSettings;
 }
 
 /**

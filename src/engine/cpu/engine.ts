@@ -272,15 +272,15 @@ export class CpuEngine implements FisherEngine {
     if (inCh.length > 0) {
       // flow.diff/tan are already compact over whole channel blocks (support is channel-aligned)
       const Wp = dW ? addArrays(W, dW) : W;
-      addConv(diff, compactChannels(flow, inCh, plane, n, 'diff'), inCh, Wp);
-      addConv(tan, compactChannels(flow, inCh, plane, n, 'tan'), inCh, Wp);
+      addConv(diff, compactChannels(flow, inCh, plane, 'diff'), inCh, Wp);
+      addConv(tan, compactChannels(flow, inCh, plane, 'tan'), inCh, Wp);
     }
     if (dW) {
-      const cs = channelsOfCols(sW!.cols, kk);
+      const cs = channelsOf(sW!.cols, kk);
       addConv(diff, gatherChannels(xb, null, cs, s.c, plane, n), cs, dW);
     }
     if (tW) {
-      const cs = channelsOfCols(sT!.cols, kk);
+      const cs = channelsOf(sT!.cols, kk);
       addConv(tan, gatherChannels(xb, flow, cs, s.c, plane, n), cs, tW);
     }
     for (const [b, target] of [[db, diff], [tb, tan]] as const) {
@@ -532,17 +532,14 @@ function addTo(a: Float64Array, b: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
 }
 
-function channelsOf(S: Int32Array, plane: number): Int32Array {
+/** The distinct ⌊i / plane⌋ of ascending indices: the channels a support or a column set covers. */
+function channelsOf(sorted: Int32Array, plane: number): Int32Array {
   const out: number[] = [];
-  for (const f of S) {
+  for (const f of sorted) {
     const c = Math.floor(f / plane);
     if (out[out.length - 1] !== c) out.push(c);
   }
-  return Int32Array.from(new Set(out));
-}
-
-function channelsOfCols(cols: Int32Array, kk: number): Int32Array {
-  return Int32Array.from(new Set(Array.from(cols, (c) => Math.floor(c / kk))));
+  return Int32Array.from(out);
 }
 
 function expandChannels(ch: Int32Array, plane: number): Int32Array {
@@ -553,8 +550,8 @@ function expandChannels(ch: Int32Array, plane: number): Int32Array {
   return out;
 }
 
-/** The flow's diff or tangent as a compact [N][channels][plane] array over `inCh`. */
-function compactChannels(flow: Flow, inCh: Int32Array, plane: number, n: number, which: 'diff' | 'tan'): Float64Array {
+/** The flow's diff or tangent, already a compact [N][channels][plane] array over `inCh`. */
+function compactChannels(flow: Flow, inCh: Int32Array, plane: number, which: 'diff' | 'tan'): Float64Array {
   const src = flow[which];
   if (flow.support === null) return src; // inCh is every channel, already in order
   const perSample = flow.support.length;
