@@ -95,17 +95,15 @@ export function Summary() {
           <h4>Side by side</h4>
           <table className="grid compact" aria-label="checkpoints side by side" data-testid="compare-table">
             <thead>
-              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}<th className="num" title="ReLU units that never fire on the probe (per layer, each unit once)">inactive units</th></tr>
+              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}</tr>
             </thead>
             <tbody>
               {read.map((c) => {
                 const n = classCounts(directionsOf(c));
-                const inactive = c.result?.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
                 return (
                   <tr key={c.key} className={c.key === active?.key ? 'current' : ''} onClick={() => setActive(c.key)}>
                     <td className="mono">{c.name}</td>
                     {CLASSES.map((k) => <td key={k} className="num">{n[k] || <span className="muted">0</span>}</td>)}
-                    <td className="num">{inactive ?? '—'}</td>
                   </tr>
                 );
               })}
