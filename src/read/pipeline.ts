@@ -21,6 +21,7 @@ import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { saturationWarning, softmaxSaturation } from './saturation.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
 import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
@@ -200,6 +201,8 @@ export async function readCheckpoint(
     ? engine.activations()
     : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
   const prepareMs = Date.now() - t0;
+  const saturation = head === 'classification'
+    ? softmaxSaturation(activations[activations.length - 1], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
@@ -294,7 +297,8 @@ export async function readCheckpoint(
     directions,
     layers,
     assembly: assembleGlobal({ directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: [...graph.warnings, ...readWarnings],
+    ...(saturation ? { saturation } : {}),
+    warnings: [...graph.warnings, ...readWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])],
     timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
   };
 }

@@ -72,6 +72,8 @@ export interface ReadResult {
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** classification head only: probe inputs on which the softmax is saturated (read/saturation.ts) */
+  saturation?: { saturated: number; of: number; share: number; threshold: number; medianComplement: number };
   warnings: string[];
   timing: { totalMs: number; prepareMs: number; scanMs: number; queries: number };
 }
