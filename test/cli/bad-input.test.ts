@@ -37,6 +37,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--min-decades longer than the grid', [ts, '--grid', '1e-2,1,4', '--min-decades', '3'], /--min-decades must not exceed the grid's span \(2 decades\)/],
   ['--probe 10^7', [ts, '--probe', '10000000'], /--probe must be ≤ 100000/],
   ['a probe whose working set will not fit', [fixture('mnist-convnet-tinygrad.safetensors'), '--probe', '100000'], /needs about \d+\.\d GiB of memory \(100000 probe inputs.* more than the 4\.0 GiB a read may use/],
+  ['negative --input-cap', [ts, '--input-cap', '-1'], /--input-cap must be ≥ 0/],
   ['fractional --probe', [ts, '--probe', '2.5'], /--probe must be a whole number/],
   ['--live-probes 0', [ts, '--live-probes', '0'], /--live-probes must be ≥ 1/],
   ['--live-probes 10^6', [ts, '--live-probes', '1000000'], /--live-probes must be ≤ 1024/],
