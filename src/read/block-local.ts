@@ -188,6 +188,7 @@ export async function readBlockLocal(
   const layers: LayerResult[] = [];
   let prepareMs = 0, scanMs = 0, queries = 0;
   let detectorIds: string[] = [];
+  const readWarnings: string[] = [];
   const n = plan.chains.length;
   for (const [i, chain] of plan.chains.entries()) {
     if (hooks.signal?.aborted) throw new CancelledError();
@@ -199,6 +200,7 @@ export async function readBlockLocal(
       onDirection: (d) => hooks.onDirection?.({ ...d, ...tag }),
     }, (c) => !chain.excluded.includes(c.detector));
     directions.push(...read.directions.map((d) => ({ ...d, ...tag })));
+    readWarnings.push(...read.warnings.map((w) => `${chain.name}: ${w}`));
     layers.push(...read.layers.map((l) => ({ ...l, ...tag })));
     prepareMs += read.prepareMs;
     scanMs += read.scanMs;
@@ -213,6 +215,7 @@ export async function readBlockLocal(
     ...(rec.unplaced.length ? [`tensors no role fits: ${rec.unplaced.join(', ')}`] : []),
     ...rec.notes,
     ...plan.warnings,
+    ...readWarnings,
   ];
   const hyper = Object.fromEntries(Object.entries(rec.hyper).filter(([, v]) => v !== null));
   return {
@@ -225,6 +228,7 @@ export async function readBlockLocal(
       ...pickSettings(options), head: 'regression', activation: plan.chains[0].graph.activation,
       inputs: `synthetic N(0, 1) of each block's input width, ${options.probe} samples, seed ${options.seed}`,
       inputScale: options.inputScale, detectors: detectorIds, backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
     },
     backend: engine.name,
     directions,

@@ -16,6 +16,7 @@ import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
+import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
@@ -124,9 +125,11 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     if (inputs.features !== features) {
       throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
     }
-    const count = Math.min(inputs.count, options.probe);
-    probe = { count, shape: graph.inputShape, data: inputs.data.slice(0, count * features) };
-    probeDescription = `${inputs.name} (first ${count} of ${inputs.count})`;
+    const count = options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count;
+    probe = { count, shape: graph.inputShape, data: count === inputs.count ? inputs.data : inputs.data.slice(0, count * features) };
+    probeDescription = count === inputs.count
+      ? `${inputs.name} (all ${count})`
+      : `${inputs.name} (first ${count} of ${inputs.count}: inputCap ${options.inputCap})`;
   } else {
     // METHOD §1 default: standard normal features (images too), seeded
     const rng = createRng(options.seed ^ 0x5eed);
@@ -143,6 +146,7 @@ export function checkOptions(o: ReadOptions): void {
   if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
   if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
   if (!(o.probe >= 1) || !Number.isInteger(o.probe)) bad('probe must be a positive integer');
+  if (!(o.inputCap >= 0) || !Number.isInteger(o.inputCap)) bad('inputCap must be 0 (all given inputs) or a positive integer');
   if (!(o.slopeTol > 0)) bad('slopeTol must be > 0');
   if (!(o.minDecades > 0)) bad('minDecades must be > 0');
   if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
@@ -202,12 +206,13 @@ export async function readCheckpoint(
     settings: {
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
     },
     backend: engine.name,
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: graph.warnings,
+    warnings: [...graph.warnings, ...read.warnings],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };
 }
@@ -220,6 +225,8 @@ export interface GraphRead {
   prepareMs: number;
   scanMs: number;
   queries: number;
+  /** what the read itself found worth saying (e.g. units read along a random row) */
+  warnings: string[];
 }
 
 /**
@@ -247,6 +254,8 @@ export async function scanGraph(
   stage('detectors', 0);
   const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const layers = layerResults(ctx);
+  const neverFiring = neverFiringUnits(ctx);
+  const readWarnings = zeroWeightWarnings(ctx);
 
   const grid = scanGrid(settings);
   const liveRng = createRng(options.seed + 1);
@@ -300,13 +309,14 @@ export async function scanGraph(
         at += grid.length;
       }
       const fLive = await liveReference(c.tensors);
-      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK });
+      const neverFires = c.unit !== null && (neverFiring.get(c.layer)?.has(c.unit) ?? false);
+      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK, neverFires });
       const d: DirectionResult = {
         id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
-        fLive, reason: cls.reason,
+        fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
       };
       directions.push(d);
       hooks.onDirection?.(d);
@@ -316,7 +326,7 @@ export async function scanGraph(
   }
   return {
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
-    queries: totalQueries + liveCache.size * settings.liveProbes,
+    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
   };
 }
 
@@ -347,6 +357,40 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     i++; // a map belongs to one chain
   }
   return chains;
+}
+
+/** layer → the units that never fire on the probe (ReLU family only; METHOD §3 'inactive') */
+function neverFiringUnits(ctx: DetectorContext): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const L of unitLayers(ctx.model)) {
+    const dead = inactiveUnits(ctx, L);
+    if (dead) out.set(L.layer, new Set(dead));
+  }
+  return out;
+}
+
+/**
+ * Units whose incoming or outgoing weights are exactly zero: their node-death direction is a
+ * seeded random one, so its order is that of the bare cell. Said once per layer, never silently.
+ */
+function zeroWeightWarnings(ctx: DetectorContext): string[] {
+  const out: string[] = [];
+  for (const L of unitLayers(ctx.model)) {
+    const zeroIn: number[] = [];
+    const zeroOut: number[] = [];
+    for (let u = 0; u < L.units; u++) {
+      if (!gather(ctx.params, incomingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroIn.push(u);
+      if (!gather(ctx.params, outgoingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroOut.push(u);
+    }
+    const both = zeroIn.filter((u) => zeroOut.includes(u));
+    const list = (us: number[]) => (us.length > 12 ? `${us.slice(0, 12).join(', ')} … (${us.length})` : us.join(', '));
+    if (both.length) out.push(`layer ${L.layer}: unit${both.length > 1 ? 's' : ''} ${list(both)} ha${both.length > 1 ? 've' : 's'} all-zero incoming and outgoing weights; node-death reads ${both.length > 1 ? 'them' : 'it'} along seeded random directions (the bare cell's order, not a trained direction)`);
+    const inOnly = zeroIn.filter((u) => !both.includes(u));
+    const outOnly = zeroOut.filter((u) => !both.includes(u));
+    if (inOnly.length) out.push(`layer ${L.layer}: unit${inOnly.length > 1 ? 's' : ''} ${list(inOnly)} ha${inOnly.length > 1 ? 've' : 's'} all-zero incoming weights (read along a seeded random row)`);
+    if (outOnly.length) out.push(`layer ${L.layer}: unit${outOnly.length > 1 ? 's' : ''} ${list(outOnly)} ha${outOnly.length > 1 ? 've' : 's'} all-zero outgoing weights (read along a seeded random column)`);
+  }
+  return out;
 }
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
