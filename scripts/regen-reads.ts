@@ -20,5 +20,5 @@ for (const c of READ_CASES) {
   const t0 = Date.now();
   const read = stableRead(await readCase(c));
   writeFileSync(storedReadPath(c.name), `${JSON.stringify(read, null, 1)}\n`);
-  process.stderr.write(`${c.name}: ${read.directions?.length ?? 0} directions, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`${c.name}: ${(read.directions as unknown[]).length} directions, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
