@@ -50,6 +50,7 @@ export function parseReadArgs(argv: string[]): CliArgs {
       }
       case '--input-scale': options.inputScale = num(flag, value()); break;
       case '--probe': options.probe = num(flag, value()); break;
+      case '--input-cap': options.inputCap = num(flag, value()); break;
       case '--seed': options.seed = num(flag, value()); break;
       case '--head': {
         const v = value();
@@ -95,7 +96,8 @@ Reads the dead directions of a .safetensors checkpoint and prints deadscope.read
   --activation A       ${ACTIVATIONS.join(' | ')} (default: __metadata__.activation, else relu with a warning)
   --inputs F           probe inputs safetensors (tensor "inputs" or "images", else its only tensor)
   --input-scale X      U8 inputs are multiplied by X (default ${DEFAULT_OPTIONS.inputScale})
-  --probe N            probe inputs used (default ${DEFAULT_OPTIONS.probe})
+  --probe N            synthetic probe inputs when no --inputs are given (default ${DEFAULT_OPTIONS.probe})
+  --input-cap N        use at most N of the given --inputs (default: all of them)
   --seed S             seed of every random choice (default ${DEFAULT_OPTIONS.seed})
   --head H             auto | regression | classification (default auto)
   --detectors a,b      node-death, inactive, bottom-subspace, ln-mean, ln-scale, ln-kernel, relu-rescaling (default all)
@@ -108,7 +110,7 @@ Reads the dead directions of a .safetensors checkpoint and prints deadscope.read
   --bottom-k N         K-FAC candidates per linear layer (default ${DEFAULT_OPTIONS.bottomK})
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
-  --backend B          auto | cpu | webgpu (default auto: WebGPU when an adapter exists)
+  --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)
   --out F              write the JSON to F instead of stdout
 
 Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.`;

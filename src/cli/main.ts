@@ -9,7 +9,7 @@ import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
 async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
-  if (backend === 'cpu') return new CpuEngine();
+  if (backend === 'cpu') return Object.assign(new CpuEngine(), { choice: 'cpu requested' });
   // loaded only when asked for, so the CPU path never loads Dawn
   const { createEngine, NoAdapterError } = await import('../engine/select.ts');
   try {

@@ -3,7 +3,9 @@
  *
  *   createEngine('cpu', env)    → the f64 CPU engine
  *   createEngine('webgpu', env) → the WebGPU engine; throws NoAdapterError when there is no adapter
- *   createEngine('auto', env)   → WebGPU when an adapter exists, else the CPU engine
+ *   createEngine('auto', env)   → WebGPU on a hardware adapter; the CPU engine when there is none
+ *                                 or when the only one is a fallback (software) adapter such as
+ *                                 SwiftShader, which runs the same work 8–14× slower (BENCHMARKS.md)
  *
  * env 'browser' (page or worker) asks navigator.gpu; env 'node' asks Dawn (the `webgpu`
  * package; on a machine without a GPU driver start the process under
@@ -13,7 +15,7 @@
 import type { FisherEngine } from './types.ts';
 import { CpuEngine } from './cpu/engine.ts';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.ts';
-import { requestEngineDevice, type EngineDevice } from './webgpu/device.ts';
+import { isCpuAdapter, requestEngineDevice, type EngineDevice } from './webgpu/device.ts';
 
 export type Backend = 'auto' | 'cpu' | 'webgpu';
 export type Runtime = 'node' | 'browser';
@@ -45,10 +47,41 @@ export async function findDevice(env: Runtime): Promise<EngineDevice | { reason:
   }
 }
 
+/** What an adapter search found: an adapter (described, and whether it is a software one) or why none. */
+export type AdapterFound = { description: string; fallback: boolean } | { reason: string };
+
+/** Which engine a backend setting runs on, given what the adapter search found, and why. */
+export function chooseEngine(backend: Backend, found: AdapterFound | null): { engine: 'cpu' | 'webgpu'; why: string } {
+  if (backend === 'cpu') return { engine: 'cpu', why: 'cpu requested' };
+  if (found === null || 'reason' in found) {
+    const reason = found?.reason ?? 'not searched';
+    if (backend === 'webgpu') throw new NoAdapterError(reason);
+    return { engine: 'cpu', why: `auto: no WebGPU adapter (${reason})` };
+  }
+  if (backend === 'webgpu') return { engine: 'webgpu', why: `webgpu requested (${found.description})` };
+  if (found.fallback) {
+    return { engine: 'cpu', why: `auto: the WebGPU adapter is a fallback (software) adapter, slower than the CPU engine (${found.description})` };
+  }
+  return { engine: 'webgpu', why: `auto: hardware WebGPU adapter (${found.description})` };
+}
+
+/** Whether an adapter is a software one: it says so (isFallbackAdapter) or its name is a known CPU rasteriser. */
+export function isFallbackDevice(dev: EngineDevice): boolean {
+  const info = dev.adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const legacy = (dev.adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return Boolean(info?.isFallbackAdapter || legacy) || isCpuAdapter(dev.description);
+}
+
 export async function createEngine(backend: Backend, env: Runtime, options: WebGpuEngineOptions = {}): Promise<FisherEngine> {
-  if (backend === 'cpu') return new CpuEngine();
-  const dev = await findDevice(env);
-  if ('device' in dev) return new WebGpuEngine(dev.device, dev.description, options);
-  if (backend === 'webgpu') throw new NoAdapterError(dev.reason);
-  return new CpuEngine();
+  const dev = backend === 'cpu' ? null : await findDevice(env);
+  const found: AdapterFound | null = dev === null ? null : 'device' in dev ? { description: dev.description, fallback: isFallbackDevice(dev) } : dev;
+  const choice = chooseEngine(backend, found);
+  let engine: FisherEngine;
+  if (choice.engine === 'webgpu' && dev && 'device' in dev) engine = new WebGpuEngine(dev.device, dev.description, options);
+  else {
+    if (dev && 'device' in dev) dev.device.destroy(); // a software adapter left unused
+    engine = new CpuEngine();
+  }
+  engine.choice = choice.why;
+  return engine;
 }

@@ -75,6 +75,8 @@ export interface FisherEngine {
   readonly name: 'cpu' | 'webgpu';
   /** adapter / implementation description, recorded in settings */
   readonly description: string;
+  /** why this engine runs the read (set by createEngine; written to the JSON settings) */
+  choice?: string;
   prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void>;
   /** F_v(θ) for each query (METHOD.md §1), in query order. */
   directionalFisher(

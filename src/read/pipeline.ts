@@ -123,9 +123,11 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     if (inputs.features !== features) {
       throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
     }
-    const count = Math.min(inputs.count, options.probe);
-    probe = { count, shape: graph.inputShape, data: inputs.data.slice(0, count * features) };
-    probeDescription = `${inputs.name} (first ${count} of ${inputs.count})`;
+    const count = options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count;
+    probe = { count, shape: graph.inputShape, data: count === inputs.count ? inputs.data : inputs.data.slice(0, count * features) };
+    probeDescription = count === inputs.count
+      ? `${inputs.name} (all ${count})`
+      : `${inputs.name} (first ${count} of ${inputs.count}: inputCap ${options.inputCap})`;
   } else {
     // METHOD §1 default: standard normal features (images too), seeded
     const rng = createRng(options.seed ^ 0x5eed);
@@ -142,6 +144,7 @@ function checkOptions(o: ReadOptions): void {
   if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
   if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
   if (!(o.probe >= 1) || !Number.isInteger(o.probe)) bad('probe must be a positive integer');
+  if (!(o.inputCap >= 0) || !Number.isInteger(o.inputCap)) bad('inputCap must be 0 (all given inputs) or a positive integer');
   if (!(o.slopeTol > 0)) bad('slopeTol must be > 0');
   if (!(o.minDecades > 0)) bad('minDecades must be > 0');
   if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
@@ -281,6 +284,7 @@ export async function readCheckpoint(
     settings: {
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
       detectors: detectors.map((d) => d.id), backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
     },
     backend: engine.name,
     directions,

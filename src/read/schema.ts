@@ -65,6 +65,8 @@ export interface ReadResult {
     detectors: string[];
     backend: string;
     adapter?: string;
+    /** which engine ran the read and why (e.g. auto passing over a software WebGPU adapter) */
+    engineChoice?: string;
   };
   backend: 'cpu' | 'webgpu';
   directions: DirectionResult[];

@@ -17,8 +17,10 @@ export interface ReadSettings {
   numericalFloor: number;
   /** live reference: the largest F among this many seeded random unit directions of the block (METHOD §3) */
   liveProbes: number;
-  /** number of probe inputs used (synthetic set size, or cap on the given inputs) */
+  /** number of synthetic probe inputs (used when no inputs are given) */
   probe: number;
+  /** given probe inputs: use at most this many, 0 = all of them (METHOD §1 reads the data as given) */
+  inputCap: number;
   /** seed of every random choice (synthetic inputs, random fallbacks, live probes) */
   seed: number;
   /** K-FAC bottom-subspace candidates per linear layer (METHOD §4) */
@@ -39,6 +41,7 @@ export const DEFAULT_SETTINGS: ReadSettings = {
   numericalFloor: 1e-12,
   liveProbes: 8,
   probe: 256,
+  inputCap: 0,
   seed: 0,
   bottomK: 8,
   alignmentRel: 1e-4,
@@ -55,7 +58,8 @@ export const SETTING_DOCS: Record<keyof ReadSettings, string> = {
   floorRatio: 'ρ: F/F_live below this is at the floor (gauge, flat) (METHOD §3)',
   numericalFloor: 'F below this × max(F_live, max F) is rounding noise, excluded from windows',
   liveProbes: 'seeded random directions per block; the largest F is the live reference F_live (METHOD §3)',
-  probe: 'number of probe inputs (synthetic set size, or cap on the given inputs)',
+  probe: 'number of synthetic probe inputs (when no inputs are given)',
+  inputCap: 'given probe inputs: use at most this many (0 = all of them)',
   seed: 'seed of all random choices',
   bottomK: 'K-FAC bottom-subspace candidates per linear layer (METHOD §4)',
   alignmentRel: 'dead-subspace rank: eigenvalues of A below this × the largest (METHOD §5)',

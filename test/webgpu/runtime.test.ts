@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { shaderSource, shaderSourceMode } from '../../src/engine/webgpu/shaderSource.ts';
 import { KERNELS } from '../../src/engine/webgpu/context.ts';
 import { swiftShaderEnv, SWIFTSHADER_ICD } from '../../src/engine/webgpu/node-env.ts';
-import { createEngine } from '../../src/engine/select.ts';
+import { createEngine, isFallbackDevice } from '../../src/engine/select.ts';
 import { isCpuAdapter } from '../../src/engine/webgpu/device.ts';
 import { skipNote, testGpu } from './gpu.ts';
 import { existsSync } from 'node:fs';
@@ -63,14 +63,15 @@ describe('engine selection', () => {
     expect(r.engines.webgpu).toMatch(/^NoAdapterError: no WebGPU adapter/);
   });
 
-  it.skipIf(!existsSync(SWIFTSHADER_ICD))('under the SwiftShader environment auto and webgpu give the WebGPU engine', () => {
+  it.skipIf(!existsSync(SWIFTSHADER_ICD))('under SwiftShader (a fallback adapter) auto gives the CPU engine, webgpu the WebGPU engine', () => {
     const r = probe({ ...bare(), ...swiftShaderEnv(bare()) });
-    expect(r.engines).toEqual({ cpu: 'cpu', auto: 'webgpu', webgpu: 'webgpu' });
+    expect(r.engines).toEqual({ cpu: 'cpu', auto: 'cpu', webgpu: 'webgpu' });
   });
 
-  it.skipIf(!gpu)(`in this process${skipNote(gpu)}`, async () => {
+  it.skipIf(!gpu)(`in this process: auto takes WebGPU on a hardware adapter only${skipNote(gpu)}`, async () => {
     const e = await createEngine('auto', 'node');
-    expect(e.name).toBe('webgpu');
+    expect(e.name).toBe(isFallbackDevice(gpu!.dev) ? 'cpu' : 'webgpu');
+    expect(e.choice).toMatch(/^auto: /);
     expect(e.description).toMatch(/\S/);
     e.dispose();
   });

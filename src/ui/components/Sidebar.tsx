@@ -190,6 +190,7 @@ function RunPanel() {
         <p className="small muted" data-volatile="">
           Read {c.result.directions.length} directions in {(c.result.timing.totalMs / 1000).toFixed(2)} s on {c.result.backend}
           {c.result.settings.adapter ? ` (${c.result.settings.adapter})` : ''} · {fmtInt(c.result.timing.queries)} Fisher queries
+          {c.result.settings.engineChoice ? <> · engine: {c.result.settings.engineChoice}</> : null}
         </p>
       ) : backendInfo ? <p className="small muted" data-volatile="">Engine: {backendInfo.description}</p> : null}
     </section>
