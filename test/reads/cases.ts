@@ -20,7 +20,7 @@ export interface ReadCase {
 // gpt2_modadd23_s1 is not here: its architecture cannot be read yet (attention); add it when it can.
 
 /** Reduced settings for the real MNIST nets: a small probe, a coarse grid, few live probes. */
-const MNIST_REDUCED: Partial<ReadOptions> = { probe: 8, tMin: 1e-2, perDecade: 1, liveProbes: 2 };
+const MNIST_REDUCED: Partial<ReadOptions> = { inputCap: 8, tMin: 1e-2, perDecade: 1, liveProbes: 2 };
 
 export const READ_CASES: readonly ReadCase[] = [
   { name: 'ts_relu_adamw_s1', options: {} },
@@ -30,7 +30,7 @@ export const READ_CASES: readonly ReadCase[] = [
   { name: 'lnmlp_gelu_s1', options: {} },
   { name: 'rrr_M3H3N5r1_s1', options: {} },
   { name: 'mnist-mlp-dfdx', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, detectors: ['inactive', 'node-death'] } },
-  { name: 'mnist-convnet-tinygrad', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, probe: 1, inputScale: 1, detectors: ['node-death'] } },
+  { name: 'mnist-convnet-tinygrad', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, inputCap: 1, inputScale: 1, detectors: ['node-death'] } },
 ];
 
 const fixturePath = (stem: string) => fileURLToPath(new URL(`../../fixtures/${stem}.safetensors`, import.meta.url));
