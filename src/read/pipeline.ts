@@ -16,6 +16,7 @@ import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
+import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
@@ -206,6 +207,8 @@ export async function readCheckpoint(
   stage('detectors', 0);
   const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx));
   const layers = layerResults(ctx);
+  const neverFiring = neverFiringUnits(ctx);
+  const readWarnings = zeroWeightWarnings(ctx);
 
   const grid = scanGrid(settings);
   const liveRng = createRng(options.seed + 1);
@@ -259,13 +262,14 @@ export async function readCheckpoint(
         at += grid.length;
       }
       const fLive = await liveReference(c.tensors);
-      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK });
+      const neverFires = c.unit !== null && (neverFiring.get(c.layer)?.has(c.unit) ?? false);
+      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK, neverFires });
       const d: DirectionResult = {
         id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
-        fLive, reason: cls.reason,
+        fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
       };
       directions.push(d);
       hooks.onDirection?.(d);
@@ -290,7 +294,7 @@ export async function readCheckpoint(
     directions,
     layers,
     assembly: assembleGlobal({ directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: graph.warnings,
+    warnings: [...graph.warnings, ...readWarnings],
     timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
   };
 }
@@ -322,6 +326,40 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     i++; // a map belongs to one chain
   }
   return chains;
+}
+
+/** layer → the units that never fire on the probe (ReLU family only; METHOD §3 'inactive') */
+function neverFiringUnits(ctx: DetectorContext): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const L of unitLayers(ctx.model)) {
+    const dead = inactiveUnits(ctx, L);
+    if (dead) out.set(L.layer, new Set(dead));
+  }
+  return out;
+}
+
+/**
+ * Units whose incoming or outgoing weights are exactly zero: their node-death direction is a
+ * seeded random one, so its order is that of the bare cell. Said once per layer, never silently.
+ */
+function zeroWeightWarnings(ctx: DetectorContext): string[] {
+  const out: string[] = [];
+  for (const L of unitLayers(ctx.model)) {
+    const zeroIn: number[] = [];
+    const zeroOut: number[] = [];
+    for (let u = 0; u < L.units; u++) {
+      if (!gather(ctx.params, incomingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroIn.push(u);
+      if (!gather(ctx.params, outgoingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroOut.push(u);
+    }
+    const both = zeroIn.filter((u) => zeroOut.includes(u));
+    const list = (us: number[]) => (us.length > 12 ? `${us.slice(0, 12).join(', ')} … (${us.length})` : us.join(', '));
+    if (both.length) out.push(`layer ${L.layer}: unit${both.length > 1 ? 's' : ''} ${list(both)} ha${both.length > 1 ? 've' : 's'} all-zero incoming and outgoing weights; node-death reads ${both.length > 1 ? 'them' : 'it'} along seeded random directions (the bare cell's order, not a trained direction)`);
+    const inOnly = zeroIn.filter((u) => !both.includes(u));
+    const outOnly = zeroOut.filter((u) => !both.includes(u));
+    if (inOnly.length) out.push(`layer ${L.layer}: unit${inOnly.length > 1 ? 's' : ''} ${list(inOnly)} ha${inOnly.length > 1 ? 've' : 's'} all-zero incoming weights (read along a seeded random row)`);
+    if (outOnly.length) out.push(`layer ${L.layer}: unit${outOnly.length > 1 ? 's' : ''} ${list(outOnly)} ha${outOnly.length > 1 ? 've' : 's'} all-zero outgoing weights (read along a seeded random column)`);
+  }
+  return out;
 }
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
