@@ -23,6 +23,7 @@ import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
+import { readBlockLocal } from './block-local.ts';
 import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
@@ -140,7 +141,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, options };
 }
 
-function checkOptions(o: ReadOptions): void {
+export function checkOptions(o: ReadOptions): void {
   const bad = (m: string) => { throw new InputError('settings', m); };
   if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
   if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
@@ -185,14 +186,60 @@ export async function readCheckpoint(
   hooks: ReadHooks = {},
 ): Promise<ReadResult> {
   const started = Date.now();
-  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  if (!sources.archText) {
+    const blockLocal = await readBlockLocal(sources, partial, engineOrFactory, hooks);
+    if (blockLocal) return blockLocal;
+  }
   const m = await loadModel(sources, partial);
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
-  const { graph, params, head, probe, options } = m;
+  const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
   const sha256 = await sha256OfSource(sources.checkpoint);
   if (hooks.signal?.aborted) throw new CancelledError();
+  const read = await scanGraph(engine, m, options, hooks);
+  return {
+    schema: 'deadscope.read/1',
+    checkpoint: {
+      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
+      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
+    },
+    settings: {
+      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
+      detectors: read.detectors, backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+    },
+    backend: engine.name,
+    directions: read.directions,
+    layers: read.layers,
+    assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
+    warnings: [...graph.warnings, ...read.warnings],
+    timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
+  };
+}
 
+/** What one graph's read produced (a whole read has one; a block-local read one per block). */
+export interface GraphRead {
+  directions: DirectionResult[];
+  layers: LayerResult[];
+  detectors: string[];
+  prepareMs: number;
+  scanMs: number;
+  queries: number;
+  /** what the read itself found worth saying (e.g. units read along a random row) */
+  warnings: string[];
+}
+
+/**
+ * Forward pass, detectors and every scan on one graph: the core of a read. `keep` drops
+ * candidates a caller knows are not exact for the wider network (block-local reads).
+ */
+export async function scanGraph(
+  engine: FisherEngine, m: Pick<LoadedModel, 'graph' | 'params' | 'probe' | 'head'>, options: ReadOptions, hooks: ReadHooks = {},
+  keep: (c: Candidate) => boolean = () => true,
+): Promise<GraphRead> {
+  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  const { graph, params, head, probe } = m;
+  const settings: ReadSettings = pickSettings(options);
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
@@ -205,7 +252,7 @@ export async function readCheckpoint(
   const detectors = detectorsById(options.detectors);
   const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
   stage('detectors', 0);
-  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx));
+  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const layers = layerResults(ctx);
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
@@ -277,30 +324,14 @@ export async function readCheckpoint(
     queriesDone += queries.length;
     report();
   }
-  const scanMs = Date.now() - scanStart;
-
   return {
-    schema: 'deadscope.read/1',
-    checkpoint: {
-      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
-      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
-    },
-    settings: {
-      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
-      detectors: detectors.map((d) => d.id), backend: options.backend, adapter: engine.description,
-      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
-    },
-    backend: engine.name,
-    directions,
-    layers,
-    assembly: assembleGlobal({ directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: [...graph.warnings, ...readWarnings],
-    timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
+    directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
+    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
   };
 }
 
 /** The METHOD settings out of the read options (the keys of the one settings table). */
-function pickSettings(o: ReadOptions): ReadSettings {
+export function pickSettings(o: ReadOptions): ReadSettings {
   return Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, o[k as keyof ReadSettings]])) as unknown as ReadSettings;
 }
 
