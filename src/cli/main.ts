@@ -1,6 +1,6 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { openSafetensors, SafetensorsError } from '../format/safetensors.ts';
 import { seriesCsv, seriesRow, sortSeries, type SeriesRow } from '../series/series.ts';
@@ -24,8 +24,33 @@ async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEng
   }
 }
 
+/**
+ * Every file given is a regular file before it is opened: a directory fails late with EISDIR,
+ * and opening a FIFO blocks forever.
+ */
+async function checkRegularFile(path: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new InputError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (st.isDirectory()) throw new InputError(path, 'is a directory, not a file [rule: not-a-regular-file]');
+  if (!st.isFile()) throw new InputError(path, 'is not a regular file (a FIFO, socket or device) [rule: not-a-regular-file]');
+}
+
+/** --out is checked before the read, so a finished read is never lost to an unwritable path. */
+async function checkOutPath(path: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) throw new InputError(path, 'is a directory; --out needs a file path [rule: not-a-regular-file]');
+  if (st && !st.isFile()) throw new InputError(path, 'is not a regular file; --out needs a file path [rule: not-a-regular-file]');
+  const parent = await stat(dirname(path)).catch(() => null);
+  if (!parent?.isDirectory()) throw new InputError(path, `its folder ${dirname(path)} does not exist [rule: out-folder-missing]`);
+}
+
 async function readText(path: string | null): Promise<string | null> {
   if (!path) return null;
+  await checkRegularFile(path);
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -34,6 +59,7 @@ async function readText(path: string | null): Promise<string | null> {
 }
 
 async function openSource(path: string) {
+  await checkRegularFile(path);
   try {
     return await fileSource(path);
   } catch (e) {
@@ -94,6 +120,8 @@ async function readOne(args: CliArgs, t: Target, open: { close(): Promise<void> 
       args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto')),
       { onProgress: (p) => progress.update(p) },
     );
+    progress.stop();
+    for (const w of result.warnings) process.stderr.write(`deadscope: warning: ${w}\n`);
     const metadata = (await openSafetensors(checkpoint, t.path)).metadata ?? null;
     return { result, metadata };
   } finally {
@@ -120,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     checkpointPath = args.checkpoint;
     const targets = await expandCheckpoints(args.checkpoints);
     if (targets.length === 1) {
+      if (args.out) await checkOutPath(args.out);
       const { result } = await readOne(args, targets[0], open);
       const json = `${JSON.stringify(result, null, 1)}\n`;
       if (args.out) await writeFile(args.out, json);
