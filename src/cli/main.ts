@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { openSafetensors, SafetensorsError } from '../format/safetensors.ts';
-import { seriesCsv, seriesRow, sortSeries, type SeriesRow } from '../series/series.ts';
+import { seriesCsv, seriesRow, sortSeries, stepFromName, type SeriesRow } from '../series/series.ts';
 import { cliProgress } from './progress.ts';
 import { ArchitectureError } from '../model/infer.ts';
 import { InputError, readCheckpoint } from '../read/pipeline.ts';
@@ -90,7 +90,11 @@ async function expandCheckpoints(paths: string[]): Promise<Target[]> {
     const subdirs: string[] = [];
     for (const n of names) if (!files.includes(n)) { try { if ((await stat(join(p, n))).isDirectory()) subdirs.push(join(p, n)); } catch { /* skip */ } }
     if (!files.length && subdirs.length) { out.push(...await expandCheckpoints(subdirs)); continue; }
-    if (!files.length) throw new InputError(p, 'a folder without .safetensors files');
+    // a folder is a checkpoint folder (one file) or a training run (every file names its step)
+    if (!(files.length === 1 || (files.length > 1 && files.every((f) => stepFromName(f) !== null)))) {
+      throw new InputError(p, 'is a directory, not a file [rule: not-a-regular-file] (a folder is read as one checkpoint when it holds one .safetensors, '
+        + 'as a training run when every .safetensors name carries its step, e.g. step_1000.safetensors)');
+    }
     for (const f of files) out.push({ path: join(p, f), stem: files.length === 1 ? stemOf(join(p, f)) : f.replace(/\.safetensors$/i, ''), config });
   }
   const seen = new Set<string>();

@@ -51,8 +51,7 @@ export function Summary() {
         <p className={`small ${active.result.saturation.share >= 0.5 ? 'warn' : 'muted'}`} data-testid="saturation">
           Softmax saturated on {active.result.saturation.saturated} of {active.result.saturation.of} probe inputs
           (max p &gt; 1 − {active.result.saturation.threshold}; median 1 − max p = {active.result.saturation.medianComplement.toExponential(1)}).
-          There the Fisher of every direction is at most 2(1 − max p)·‖J v‖², so F sits decades under the live reference and directions read flat;
-          the head menu’s “logits” reads the centred logits instead (a Gaussian head, which does not saturate).
+          There the Fisher of every direction is at most 2(1 − max p)·‖J v‖², so F sits decades under the live reference and directions read flat.
         </p>
       ) : null}
       <ul className="class-counts" aria-label="directions per class">
