@@ -79,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     );
     (engine as FisherEngine | null)?.dispose();
+    for (const w of result.warnings) process.stderr.write(`deadscope: warning: ${w}\n`);
     const json = `${JSON.stringify(result, null, 1)}\n`;
     if (args.out) await writeFile(args.out, json);
     else process.stdout.write(json);

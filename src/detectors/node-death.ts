@@ -20,8 +20,11 @@ export const nodeDeath: Detector = {
         const outIdx = outgoingIndices(ctx.model, ctx.params, L, u);
         const a = gather(ctx.params, inIdx);
         const b = gather(ctx.params, outIdx);
-        const alpha = unitVector(a) ?? randomUnitVector(a.length, ctx.rng);
-        const beta = unitVector(b) ?? randomUnitVector(b.length, ctx.rng);
+        const alphaOwn = unitVector(a);
+        const betaOwn = unitVector(b);
+        const alpha = alphaOwn ?? randomUnitVector(a.length, ctx.rng);
+        const beta = betaOwn ?? randomUnitVector(b.length, ctx.rng);
+        const zero = [alphaOwn ? null : 'incoming', betaOwn ? null : 'outgoing'].filter((x) => x !== null);
         const direction = (): TensorPatch => {
           const p: TensorPatch = new Map();
           scatterInto(p, ctx.params, inIdx, alpha, Math.SQRT1_2);
@@ -32,6 +35,7 @@ export const nodeDeath: Detector = {
           id: `node-death:${L.layer}:${u}`, detector: 'node-death', layer: L.layer, unit: u,
           tensors: [...inIdx, ...outIdx].map(([n]) => n), direction,
           predictedK: 1 + L.order, gauge: false,
+          ...(zero.length ? { note: `${zero.join(' and ')} weights all zero: read along a seeded random ${zero.length > 1 ? 'row and column' : zero[0] === 'incoming' ? 'row' : 'column'} (the bare cell's order, not a trained direction)` } : {}),
         });
       }
     }

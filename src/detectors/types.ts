@@ -35,6 +35,8 @@ export interface Candidate {
    * there. Absent for additive gauges, whose path is the straight line itself.
    */
   orbit?: (t: number) => FisherQuery;
+  /** a caveat the read appends to the direction's reason (e.g. a random fallback for zero weights) */
+  note?: string;
 }
 
 export interface Detector {

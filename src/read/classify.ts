@@ -8,16 +8,22 @@
  *    still read from the straight-line window when there is one (informational: a curved
  *    orbit's line reads slope 2). A gauge claim whose orbit is NOT below ρ falls through to
  *    the line rules, and the reason says so.
- * 2. inactive — F[0] === 0 exactly (at t_min): data-dead, flat at small t, not a symmetry.
+ * 2. inactive — the units the direction touches never fire on the probe (`neverFires`, ReLU
+ *    family) AND F[0] === 0 exactly (at t_min): data-dead, flat at small t, not a symmetry.
  *    λ = 0, k null. (Also taken when F stays 0 on the whole scan: the reason says which.)
+ *    F[0] === 0 on units that do fire is not data-dead: it goes on to the rules below.
  * 3. The straight-line window, with floor = settings.numericalFloor × max(fLive, max F).
- *    singular — window with kRounded = round(k̂) ≥ 2. λ = 1/(2·kRounded): the contribution of
+ *    The window reads an order only when it sits AT one: kRounded = round(k̂) and
+ *    |k̂ − kRounded| ≤ slopeTol, i.e. its median slope is within 2·slopeTol of 2(kRounded − 1)
+ *    (docs/METHOD.md notes: why in k̂ units). A window between orders is a bump of α(t), not
+ *    a rate: such a direction is pre-asymptotic (rule 6), whatever it rounds to.
+ *    singular — window at order kRounded ≥ 2. λ = 1/(2·kRounded): the contribution of
  *    the rounded order (METHOD: λ = 1/(2k), k the order the window rounds to); the raw k̂ is
  *    kept in `k` for display and comparison with predictedK.
- * 4. live — window with kRounded = 1 and R(t_min) ≥ ρ. λ = 1/2.
- * 5. flat — max_t R < ρ (and no window with kRounded ≥ 2): unexplained, flagged. λ = 0.
- * 6. pre-asymptotic — anything else (no window, or a window rounding to 1 below the floor
- *    but not flat everywhere, or rounding to ≤ 0): k, kRounded, λ all null.
+ * 4. live — window at order 1 and R(t_min) ≥ ρ. λ = 1/2.
+ * 5. flat — max_t R < ρ (and no window at an order ≥ 2): unexplained, flagged. λ = 0.
+ * 6. pre-asymptotic — anything else (no window, a window between orders, a window at order 1
+ *    below the floor but not flat everywhere, or rounding to ≤ 0): k, kRounded, λ all null.
  *
  * k, kRounded and window are null for inactive and pre-asymptotic (windowDetail keeps the
  * straight-line read, if any, for the plot).
@@ -43,6 +49,8 @@ export interface ClassifyInput {
   orbitF?: number[];
   /** the order the architecture predicts, if any (only reported in the reason) */
   predictedK: number | null;
+  /** every unit the direction touches never fires on the probe (ReLU family; default false) */
+  neverFires?: boolean;
 }
 
 export interface Classification {
@@ -124,6 +132,8 @@ export function classifyDirection(input: ClassifyInput): Classification {
   });
   const k = w ? w.k : null;
   const kRounded = w ? Math.round(w.k) : null;
+  // the window sits at an order (rule 3): off by more than slopeTol in k̂ is a bump between orders
+  const atOrder = w !== null && kRounded !== null && Math.abs(w.k - kRounded) <= settings.slopeTol;
   const window: [number, number] | null = w ? [w.t0, w.t1] : null;
   const base = { k, kRounded, window, windowDetail: w, slopes };
   const ratio0 = safeRatio(F[0], fLive);
@@ -151,8 +161,10 @@ export function classifyDirection(input: ClassifyInput): Classification {
     gaugeNote = `; symmetry detector's path reaches F/F_live ${fmt(orbitMax)} ≥ ρ, not a gauge`;
   }
 
-  // 2. inactive: exactly zero at t_min
-  if (F[0] === 0) {
+  // 2. inactive: units that never fire, and exactly zero at t_min
+  let zeroNote = '';
+  if (F[0] === 0 && !input.neverFires) zeroNote = '; F = 0 exactly at t_min, but the units fire on the probe: not data-dead';
+  if (F[0] === 0 && input.neverFires) {
     const first = F.findIndex((x) => x !== 0);
     const where = first < 0 ? 'stays 0 on the whole scan' : `rises past t ≈ ${fmt(t[first])}`;
     return {
@@ -164,31 +176,31 @@ export function classifyDirection(input: ClassifyInput): Classification {
       path: 'line',
       lambda: 0,
       ratio: ratio0,
-      reason: `F = 0 exactly at t_min ${fmt(t[0])}, ${where}: data-dead (inactive), not a symmetry${gaugeNote}`,
+      reason: `units never fire on the probe and F = 0 exactly at t_min ${fmt(t[0])}, ${where}: data-dead (inactive), not a symmetry${gaugeNote}`,
     };
   }
 
   // 3. singular
-  if (w && kRounded !== null && kRounded >= 2) {
+  if (w && atOrder && kRounded !== null && kRounded >= 2) {
     return {
       ...base,
       class: 'singular',
       path: 'line',
       lambda: 1 / (2 * kRounded),
       ratio: ratio0,
-      reason: `${windowText(w)} → order ${kRounded}${predictedText(kRounded, predictedK)}${gaugeNote}`,
+      reason: `${windowText(w)} → order ${kRounded}${predictedText(kRounded, predictedK)}${gaugeNote}${zeroNote}`,
     };
   }
 
   // 4. live
-  if (w && kRounded === 1 && ratio0 >= rho) {
+  if (w && atOrder && kRounded === 1 && ratio0 >= rho) {
     return {
       ...base,
       class: 'live',
       path: 'line',
       lambda: 0.5,
       ratio: ratio0,
-      reason: `${windowText(w)} and F/F_live ${fmt(ratio0)} ≥ ρ at t_min: live${gaugeNote}`,
+      reason: `${windowText(w)} and F/F_live ${fmt(ratio0)} ≥ ρ at t_min: live${gaugeNote}${zeroNote}`,
     };
   }
 
@@ -201,7 +213,7 @@ export function classifyDirection(input: ClassifyInput): Classification {
       path: 'line',
       lambda: 0,
       ratio: ratio0,
-      reason: `F/F_live ≤ ${fmt(lineMax)} < ρ ${fmt(rho)} along the whole line, no window with k ≥ 2, no symmetry claims it: unexplained${gaugeNote}`,
+      reason: `F/F_live ≤ ${fmt(lineMax)} < ρ ${fmt(rho)} along the whole line, no window at an order k ≥ 2, no symmetry claims it: unexplained${gaugeNote}${zeroNote}`,
     };
   }
 
@@ -209,7 +221,10 @@ export function classifyDirection(input: ClassifyInput): Classification {
   const why = w
     ? kRounded !== null && kRounded < 1
       ? `${windowText(w)} rounds to ${kRounded} < 1: F falls with t, not a dead-direction rate`
-      : `${windowText(w)} rounds to 1 but F/F_live at t_min is ${fmt(ratio0)} < ρ`
+      : !atOrder
+        ? `${windowText(w)} lies between orders: |k̂ − ${kRounded}| = ${Math.abs(w.k - (kRounded as number)).toFixed(2)} > slope-tol ${settings.slopeTol} ` +
+          `(slope ${w.medianSlope.toFixed(2)}, order ${kRounded} needs ${2 * ((kRounded as number) - 1)} ± ${fmt(2 * settings.slopeTol)}): a bump of α(t), not a rate`
+        : `${windowText(w)} rounds to 1 but F/F_live at t_min is ${fmt(ratio0)} < ρ`
     : `no flat run of slopes within ${settings.slopeTol} spanning ${settings.minDecades} decade above the floor`;
   return {
     ...base,
@@ -220,6 +235,6 @@ export function classifyDirection(input: ClassifyInput): Classification {
     path: 'line',
     lambda: null,
     ratio: ratio0,
-    reason: `pre-asymptotic: ${why}${gaugeNote}`,
+    reason: `pre-asymptotic: ${why}${gaugeNote}${zeroNote}`,
   };
 }

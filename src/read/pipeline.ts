@@ -16,12 +16,14 @@ import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
+import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
+import { readBlockLocal } from './block-local.ts';
 import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
@@ -139,7 +141,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, options };
 }
 
-function checkOptions(o: ReadOptions): void {
+export function checkOptions(o: ReadOptions): void {
   const bad = (m: string) => { throw new InputError('settings', m); };
   if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
   if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
@@ -184,14 +186,61 @@ export async function readCheckpoint(
   hooks: ReadHooks = {},
 ): Promise<ReadResult> {
   const started = Date.now();
-  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  if (!sources.archText) {
+    const blockLocal = await readBlockLocal(sources, partial, engineOrFactory, hooks);
+    if (blockLocal) return blockLocal;
+  }
   const m = await loadModel(sources, partial);
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
-  const { graph, params, head, probe, options } = m;
+  const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
   const sha256 = await sha256OfSource(sources.checkpoint);
   if (hooks.signal?.aborted) throw new CancelledError();
+  const read = await scanGraph(engine, m, options, hooks);
+  return {
+    schema: 'deadscope.read/1',
+    checkpoint: {
+      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
+      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
+    },
+    settings: {
+      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
+      detectors: read.detectors, backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+      precision: engine instanceof CpuEngine ? engine.precision : 'f32',
+    },
+    backend: engine.name,
+    directions: read.directions,
+    layers: read.layers,
+    assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
+    warnings: [...graph.warnings, ...read.warnings],
+    timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
+  };
+}
 
+/** What one graph's read produced (a whole read has one; a block-local read one per block). */
+export interface GraphRead {
+  directions: DirectionResult[];
+  layers: LayerResult[];
+  detectors: string[];
+  prepareMs: number;
+  scanMs: number;
+  queries: number;
+  /** what the read itself found worth saying (e.g. units read along a random row) */
+  warnings: string[];
+}
+
+/**
+ * Forward pass, detectors and every scan on one graph: the core of a read. `keep` drops
+ * candidates a caller knows are not exact for the wider network (block-local reads).
+ */
+export async function scanGraph(
+  engine: FisherEngine, m: Pick<LoadedModel, 'graph' | 'params' | 'probe' | 'head'>, options: ReadOptions, hooks: ReadHooks = {},
+  keep: (c: Candidate) => boolean = () => true,
+): Promise<GraphRead> {
+  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  const { graph, params, head, probe } = m;
+  const settings: ReadSettings = pickSettings(options);
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
@@ -204,8 +253,10 @@ export async function readCheckpoint(
   const detectors = detectorsById(options.detectors);
   const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
   stage('detectors', 0);
-  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx));
+  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const layers = layerResults(ctx);
+  const neverFiring = neverFiringUnits(ctx);
+  const readWarnings = zeroWeightWarnings(ctx);
 
   const grid = scanGrid(settings);
   const liveRng = createRng(options.seed + 1);
@@ -259,13 +310,14 @@ export async function readCheckpoint(
         at += grid.length;
       }
       const fLive = await liveReference(c.tensors);
-      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK });
+      const neverFires = c.unit !== null && (neverFiring.get(c.layer)?.has(c.unit) ?? false);
+      const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK, neverFires });
       const d: DirectionResult = {
         id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
-        fLive, reason: cls.reason,
+        fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
       };
       directions.push(d);
       hooks.onDirection?.(d);
@@ -273,31 +325,14 @@ export async function readCheckpoint(
     queriesDone += queries.length;
     report();
   }
-  const scanMs = Date.now() - scanStart;
-
   return {
-    schema: 'deadscope.read/1',
-    checkpoint: {
-      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
-      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
-    },
-    settings: {
-      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
-      detectors: detectors.map((d) => d.id), backend: options.backend, adapter: engine.description,
-      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
-      precision: engine instanceof CpuEngine ? engine.precision : 'f32',
-    },
-    backend: engine.name,
-    directions,
-    layers,
-    assembly: assembleGlobal({ directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: graph.warnings,
-    timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
+    directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
+    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
   };
 }
 
 /** The METHOD settings out of the read options (the keys of the one settings table). */
-function pickSettings(o: ReadOptions): ReadSettings {
+export function pickSettings(o: ReadOptions): ReadSettings {
   return Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, o[k as keyof ReadSettings]])) as unknown as ReadSettings;
 }
 
@@ -323,6 +358,40 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     i++; // a map belongs to one chain
   }
   return chains;
+}
+
+/** layer → the units that never fire on the probe (ReLU family only; METHOD §3 'inactive') */
+function neverFiringUnits(ctx: DetectorContext): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const L of unitLayers(ctx.model)) {
+    const dead = inactiveUnits(ctx, L);
+    if (dead) out.set(L.layer, new Set(dead));
+  }
+  return out;
+}
+
+/**
+ * Units whose incoming or outgoing weights are exactly zero: their node-death direction is a
+ * seeded random one, so its order is that of the bare cell. Said once per layer, never silently.
+ */
+function zeroWeightWarnings(ctx: DetectorContext): string[] {
+  const out: string[] = [];
+  for (const L of unitLayers(ctx.model)) {
+    const zeroIn: number[] = [];
+    const zeroOut: number[] = [];
+    for (let u = 0; u < L.units; u++) {
+      if (!gather(ctx.params, incomingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroIn.push(u);
+      if (!gather(ctx.params, outgoingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroOut.push(u);
+    }
+    const both = zeroIn.filter((u) => zeroOut.includes(u));
+    const list = (us: number[]) => (us.length > 12 ? `${us.slice(0, 12).join(', ')} … (${us.length})` : us.join(', '));
+    if (both.length) out.push(`layer ${L.layer}: unit${both.length > 1 ? 's' : ''} ${list(both)} ha${both.length > 1 ? 've' : 's'} all-zero incoming and outgoing weights; node-death reads ${both.length > 1 ? 'them' : 'it'} along seeded random directions (the bare cell's order, not a trained direction)`);
+    const inOnly = zeroIn.filter((u) => !both.includes(u));
+    const outOnly = zeroOut.filter((u) => !both.includes(u));
+    if (inOnly.length) out.push(`layer ${L.layer}: unit${inOnly.length > 1 ? 's' : ''} ${list(inOnly)} ha${inOnly.length > 1 ? 've' : 's'} all-zero incoming weights (read along a seeded random row)`);
+    if (outOnly.length) out.push(`layer ${L.layer}: unit${outOnly.length > 1 ? 's' : ''} ${list(outOnly)} ha${outOnly.length > 1 ? 've' : 's'} all-zero outgoing weights (read along a seeded random column)`);
+  }
+  return out;
 }
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */

@@ -97,7 +97,8 @@ export async function openFiles(picked: PickedFile[], opts: { example?: boolean 
     const key = await openJob(job, !!opts.example);
     if (!key) continue;
     const c = getState().checkpoints.find((x) => x.key === key);
-    if (c && !c.summary.architecture) {
+    // a recognised transformer is read block by block even though no chain fits
+    if (c && !c.summary.architecture && !c.summary.transformer) {
       // nothing to read until the layers are known: say why, keep the tensors on show
       showError({
         title: `${c.name}: the layers could not be inferred`,

@@ -67,17 +67,27 @@ describe('classifyDirection: the classes of METHOD §3', () => {
     expect(c.lambda).toBeCloseTo(1 / 6, 15);
   });
 
-  it('exact zero at t_min → inactive (data-dead), rising past a threshold', () => {
-    const c = classify(t.map((x) => Math.max(0, x - 1e-2) ** 2));
+  it('units that never fire and exact zero at t_min → inactive (data-dead), rising past a threshold', () => {
+    const c = classify(t.map((x) => Math.max(0, x - 1e-2) ** 2), { neverFires: true });
     expect(c.class).toBe('inactive');
     expect(c.lambda).toBe(0);
     expect(c.k).toBeNull();
     expect(c.kRounded).toBeNull();
     expect(c.ratio).toBe(0);
     expect(c.reason).toContain('rises past t ≈');
-    const z = classify(t.map(() => 0));
+    const z = classify(t.map(() => 0), { neverFires: true });
     expect(z.class).toBe('inactive');
     expect(z.reason).toContain('stays 0');
+  });
+
+  it('F(t_min) = 0 on units that fire is not inactive: the line rules decide, and the reason says so', () => {
+    const zero = classify(t.map(() => 0));
+    expect(zero.class).toBe('flat');
+    expect(zero.reason).toContain('units fire on the probe');
+    // zero at t_min, then a clean t⁴ rate: singular of order 3, not data-dead
+    const rise = classify(t.map((x, i) => (i === 0 ? 0 : x ** 4)));
+    expect(rise.class).toBe('singular');
+    expect(rise.kRounded).toBe(3);
   });
 
   it('gauge along a curved orbit (GPT-2 query–key numbers): gauge, while the line reads k̂ = 2', () => {
@@ -132,6 +142,37 @@ describe('classifyDirection: the classes of METHOD §3', () => {
     expect(s.class).toBe('flat');
   });
 
+  it('a bump of α(t) is not an order: the window at its top (slope ≈ 1) reads pre-asymptotic', () => {
+    // F = c·exp(γ (ln t − ln t*)² …): α(t) = d ln F/d ln t rises as a Gaussian bump of height 1.15
+    // centred at t* = 0.1 (what ts_tanh_adamw_s1 units 0 and 8 show); k̂ = 1.52 rounds to 2 but
+    // the slope is 0.95 away from the order-2 rate 2, and F/F_live stays ≈ 0.2, nearly live
+    const h = 1.15, w = 0.8, lnStar = Math.log(0.1);
+    // ln F = ∫ α d ln t with α = h·exp(−(ln t − ln t*)² / (2 (w ln 10)²)), w in decades
+    const lnT = t.map((x) => Math.log(x));
+    const alpha = (u: number) => h * Math.exp(-((u - lnStar) ** 2) / (2 * (w * Math.LN10) ** 2));
+    const lnF: number[] = [Math.log(0.2)];
+    for (let i = 1; i < t.length; i++) {
+      // Simpson on each interval: α is smooth, so ln F is accurate to ~1e-8
+      const a = lnT[i - 1], b = lnT[i];
+      lnF.push(lnF[i - 1] + ((b - a) / 6) * (alpha(a) + 4 * alpha((a + b) / 2) + alpha(b)));
+    }
+    const F = lnF.map(Math.exp);
+    const c = classify(F, { predictedK: 2 });
+    expect(c.windowDetail).not.toBeNull();
+    expect(Math.round(c.windowDetail!.k)).toBe(2); // what "round(k̂) ≥ 2" used to call singular
+    expect(Math.abs(c.windowDetail!.medianSlope - 2)).toBeGreaterThan(2 * settings.slopeTol);
+    expect(c.class).toBe('pre-asymptotic');
+    expect(c.kRounded).toBeNull();
+    expect(c.lambda).toBeNull();
+    expect(c.reason).toContain('between orders');
+    // the same window moved onto the order-2 rate (slope 2 ± 0.4) is read singular
+    const onRate = classify(t.map((x) => x ** 1.7));
+    expect(onRate.class).toBe('singular');
+    expect(onRate.kRounded).toBe(2);
+    const offRate = classify(t.map((x) => x ** 1.5)); // k̂ 1.75: 0.25 from 2
+    expect(offRate.class).toBe('pre-asymptotic');
+  });
+
   it('no window → pre-asymptotic, with no order', () => {
     const F = t.map((x) => 10 ** ((Math.log10(x) + 4) ** 2 / 2)); // α rises by 1 a decade
     const c = classify(F);
@@ -184,7 +225,8 @@ describe('classifyDirection: F_live = 0 never produces NaN', () => {
     expect(c.class).toBe('live');
     const z = classify(t.map(() => 0), { fLive: 0 });
     expect(z.ratio).toBe(0);
-    expect(z.class).toBe('inactive');
+    expect(z.class).toBe('flat');
+    expect(classify(t.map(() => 0), { fLive: 0, neverFires: true }).class).toBe('inactive');
     const g = classify(t.map(() => 0), { fLive: 0, isGauge: true });
     expect(g.class).toBe('gauge');
     expect(g.ratio).toBe(0);

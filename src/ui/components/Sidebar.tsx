@@ -23,6 +23,11 @@ function opLabel(op: Op): { kind: string; detail: string; name: string | null } 
   }
 }
 
+/** A reader warning as a browser user acts on it (the CLI's flags are the Model panel's menus here). */
+export function browserWording(w: string): string {
+  return w.replace(/\(set --activation to change\)/, '(choose it in the activation menu above)').replace(/--activation/g, 'the activation menu');
+}
+
 function Architecture({ graph, onActivation, disabled }: { graph: ModelGraph; onActivation: (index: number, fn: Activation) => void; disabled: boolean }) {
   let shapes: number[][] | null = null;
   try { shapes = Array.isArray(graph.ops) ? shapeTrace(graph) : null; } catch { shapes = null; }
@@ -116,7 +121,7 @@ function ModelPanel() {
       <ArchEditor key={`${c.key}:${c.files.arch ? 'edited' : 'file'}:${g ? 'graph' : 'none'}`} start={g ? graphToArch(g) : archTemplate(s.tensors)}
         edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
       {s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
-      {[...(g?.warnings ?? []), ...s.warnings].map((w, i) => <p key={i} className="warn small">{w}</p>)}
+      {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
     </section>
   );
 }
@@ -167,6 +172,7 @@ function RunPanel() {
   const settings = useStore((s) => s.settings);
   const progress = useStore((s) => s.progress);
   const backendInfo = useStore((s) => s.backendInfo);
+  const backend = useStore((s) => s.backend);
   const mine = progress && c && progress.key === c.key ? progress : null;
   const busy = c?.status === 'reading' || c?.status === 'queued';
   return (
@@ -192,7 +198,8 @@ function RunPanel() {
           {c.result.settings.adapter ? ` (${c.result.settings.adapter})` : ''} · {fmtInt(c.result.timing.queries)} Fisher queries
           {c.result.settings.engineChoice ? <> · engine: {c.result.settings.engineChoice}</> : null}
         </p>
-      ) : backendInfo ? <p className="small muted" data-volatile="">Engine: {backendInfo.description}</p> : null}
+      ) : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: the f64 CPU engine (chosen in the settings)</p>
+        : backendInfo ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: {backendInfo.description}</p> : null}
     </section>
   );
 }
