@@ -44,7 +44,7 @@ export class CpuEngine implements FisherEngine {
 
   constructor(options: { precision?: Precision } = {}) {
     this.precision = options.precision ?? 'f32';
-    this.description = `CPU engine (TypeScript; unit directions in ${this.precision}, other directions in f64)`;
+    this.description = this.precision === 'f64' ? 'CPU engine (TypeScript, f64)' : 'CPU engine (TypeScript; fast scans in f32, the rest in f64)';
   }
 
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
