@@ -68,6 +68,8 @@ export const lnKernel: Detector = {
       for (let i = 0; i < f; i++) g[i] /= gn;
       let gb = 0;
       for (let i = 0; i < f; i++) gb += g[i] * beta[i];
+      // without a bias to absorb it, the shift u·(gᵀβ) is a real change: no kernel unless gᵀβ = 0
+      if (!next.bias && gb !== 0) return [];
       const u = randomUnitVector(next.outFeatures, ctx.rng);
       const W = new Float64Array(next.outFeatures * f);
       for (let o = 0; o < next.outFeatures; o++) for (let i = 0; i < f; i++) W[o * f + i] = u[o] * g[i];

@@ -12,6 +12,7 @@
  *     square size the shape arithmetic accepts (stated in a warning). Convs: stride 1, no padding
  *     unless `__metadata__` or the architecture JSON says otherwise.
  */
+import { recognizeTransformer } from './families.ts';
 import { ACTIVATIONS, shapeTrace, size, type Activation, type ModelGraph, type Op } from './graph.ts';
 
 export interface TensorDesc { name: string; shape: number[] }
@@ -53,9 +54,16 @@ type Slot = { kind: 'layer'; op: Op } | { kind: 'free'; after: Op['kind'] | 'sta
 export function inferArchitecture(
   tensors: TensorDesc[], metadata: Record<string, string> | null, options: InferOptions = {},
 ): ModelGraph {
+  const transformer = recognizeTransformer(tensors, options.config ?? null);
+  if (transformer) {
+    throw new ArchitectureError(
+      `recognised ${transformer.label}, ${transformer.blocks.length} blocks: the whole network cannot be assembled as a chain; a read reads each block block-locally (scope "block-local")`,
+      [],
+    );
+  }
   if (options.config && typeof options.config.model_type === 'string') {
     throw new ArchitectureError(
-      `config.json declares model_type "${options.config.model_type}"; transformer architectures are not supported by this version — pass --arch for a chain model`,
+      `config.json declares model_type "${options.config.model_type}", but no attention projections were recognised in the tensor names — pass --arch for a chain model`,
       tensors.map((t) => t.name),
     );
   }

@@ -24,6 +24,8 @@ export interface CheckpointSummary {
   architecture: ModelGraph | null;
   /** why the architecture could not be inferred (names the tensors it could not place) */
   architectureError: string | null;
+  /** a recognised transformer: read block by block (src/read/block-local.ts) when no chain fits */
+  transformer?: { family: string; label: string; blocks: { name: string; kind: string }[]; notes: string[] } | null;
   warnings: string[];
 }
 

@@ -24,7 +24,9 @@ import { classifyDirection } from './classify.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
-import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
+import { readBlockLocal } from './block-local.ts';
+import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
+import { formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
 export class InputError extends Error {
@@ -123,12 +125,15 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const graph = sources.archText
     ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
     : inferArchitecture(descs, file.metadata, { activation: options.activation, inputFeatures: inputs?.features ?? null, config });
+  checkWorkingSet(graph, file.tensors.reduce((s, t) => s + t.elements, 0),
+    inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe);
 
   const params: ParamSet = new Map();
   for (const op of graph.ops) {
     for (const name of opTensors(op)) {
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
+      if (info.elements === 0) throw new InputError(sources.checkpointName, `tensor "${name}" has shape [${info.shape}]: a layer of width 0 has nothing to read [rule: zero-width-layer]`);
       const data = await file.readFloat64(name);
       if (data.some((x) => !Number.isFinite(x))) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
       params.set(name, { shape: info.shape, data });
@@ -173,16 +178,19 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
 }
 
-function checkOptions(o: ReadOptions): void {
+/** A read whose working set will not fit stops here, before it is allocated, with the number. */
+function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
+  const bytes = workingSetBytes(graph, params, probe);
+  if (bytes > WORKING_SET_LIMIT_BYTES) {
+    throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.ops.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
+  }
+}
+
+export function checkOptions(o: ReadOptions): void {
   const bad = (m: string) => { throw new InputError('settings', m); };
-  if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
-  if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
-  if (!(o.probe >= 1) || !Number.isInteger(o.probe)) bad('probe must be a positive integer');
-  if (!(o.inputCap >= 0) || !Number.isInteger(o.inputCap)) bad('inputCap must be 0 (all given inputs) or a positive integer');
-  if (!(o.slopeTol > 0)) bad('slopeTol must be > 0');
-  if (!(o.minDecades > 0)) bad('minDecades must be > 0');
-  if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
-  if (!(o.liveProbes >= 1)) bad('liveProbes must be ≥ 1');
+  const problem = settingProblems(pickSettings(o))[0];
+  if (problem) bad(`${problem.key} ${problem.message} (got ${o[problem.key]})`);
+  if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
   try {
     detectorsById(o.detectors);
@@ -218,14 +226,65 @@ export async function readCheckpoint(
   hooks: ReadHooks = {},
 ): Promise<ReadResult> {
   const started = Date.now();
-  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  if (!sources.archText) {
+    const blockLocal = await readBlockLocal(sources, partial, engineOrFactory, hooks);
+    if (blockLocal) return blockLocal;
+  }
   const m = await loadModel(sources, partial);
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
-  const { graph, params, head, probe, options } = m;
+  const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
   const sha256 = await sha256OfSource(sources.checkpoint);
   if (hooks.signal?.aborted) throw new CancelledError();
+  const read = await scanGraph(engine, m, options, hooks);
+  const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
+  const probeNote = probeWarning(probeReport);
+  return {
+    schema: 'deadscope.read/1',
+    checkpoint: {
+      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
+      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
+    },
+    settings: {
+      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
+      detectors: read.detectors, backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+    },
+    backend: engine.name,
+    directions: read.directions,
+    layers: read.layers,
+    assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
+    probe: probeReport,
+    warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
+    timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
+  };
+}
 
+/** What one graph's read produced (a whole read has one; a block-local read one per block). */
+export interface GraphRead {
+  directions: DirectionResult[];
+  layers: LayerResult[];
+  detectors: string[];
+  prepareMs: number;
+  scanMs: number;
+  queries: number;
+  /** what the read itself found worth saying (e.g. units read along a random row) */
+  warnings: string[];
+  /** the model's outputs on the probe (count × outputWidth): logits or predictions */
+  outputs: Float64Array;
+}
+
+/**
+ * Forward pass, detectors and every scan on one graph: the core of a read. `keep` drops
+ * candidates a caller knows are not exact for the wider network (block-local reads).
+ */
+export async function scanGraph(
+  engine: FisherEngine, m: Pick<LoadedModel, 'graph' | 'params' | 'probe' | 'head'>, options: ReadOptions, hooks: ReadHooks = {},
+  keep: (c: Candidate) => boolean = () => true,
+): Promise<GraphRead> {
+  const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
+  const { graph, params, head, probe } = m;
+  const settings: ReadSettings = pickSettings(options);
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
@@ -233,16 +292,12 @@ export async function readCheckpoint(
     ? engine.activations()
     : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
   const prepareMs = Date.now() - t0;
-  const probeReport: ProbeReport = m.labels
-    ? { ...m.probeReport, labels: checkProbeLabels(m, activations[activations.length - 1]) }
-    : m.probeReport;
-  const probeNote = probeWarning(probeReport);
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
   const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
   stage('detectors', 0);
-  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx));
+  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const layers = layerResults(ctx);
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
@@ -314,26 +369,10 @@ export async function readCheckpoint(
     queriesDone += queries.length;
     report();
   }
-  const scanMs = Date.now() - scanStart;
-
   return {
-    schema: 'deadscope.read/1',
-    checkpoint: {
-      path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
-      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
-    },
-    settings: {
-      ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
-      detectors: detectors.map((d) => d.id), backend: options.backend, adapter: engine.description,
-      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
-    },
-    backend: engine.name,
-    directions,
-    layers,
-    assembly: assembleGlobal({ directions, chains: linearChains(graph, params, settings.rankRel) }),
-    probe: probeReport,
-    warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...readWarnings],
-    timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries: totalQueries + liveCache.size * settings.liveProbes },
+    directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
+    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
+    outputs: activations[activations.length - 1],
   };
 }
 
@@ -348,7 +387,7 @@ function checkProbeLabels(m: LoadedModel, outputs: Float64Array): ProbeLabelChec
 }
 
 /** The METHOD settings out of the read options (the keys of the one settings table). */
-function pickSettings(o: ReadOptions): ReadSettings {
+export function pickSettings(o: ReadOptions): ReadSettings {
   return Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, o[k as keyof ReadSettings]])) as unknown as ReadSettings;
 }
 

@@ -30,6 +30,10 @@ export interface DirectionResult {
   fLive: number;
   /** short human-readable reason for the class */
   reason: string;
+  /** set when the direction was read on one block alone, on synthetic inputs of its width */
+  scope?: 'block-local';
+  /** the block it was read in (block-local reads) */
+  block?: string;
 }
 
 export interface LayerResult {
@@ -38,6 +42,18 @@ export interface LayerResult {
   inactiveUnits: number | null;
   /** METHOD §5; null where the layer has no activation-side subspace */
   axisAlignment: { r: number; d: number; value: number; baseline: number } | null;
+  scope?: 'block-local';
+  block?: string;
+}
+
+/** One recognised block of a model read block-locally: what was read, or why not. */
+export interface BlockRead {
+  block: string;
+  kind: 'attention' | 'mlp' | 'head';
+  /** the chain read (absent when the block was not read) */
+  architecture: { inputShape: number[]; ops: unknown[]; outputWidth: number } | null;
+  read: boolean;
+  why: string;
 }
 
 export interface AssemblyGroup {
@@ -75,6 +91,9 @@ export interface ReadResult {
   assembly?: AssemblyGroup[];
   /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */
   probe?: ProbeReport;
+  /** 'block-local' when the whole network could not be assembled and each block was read alone */
+  scope?: 'whole' | 'block-local';
+  blocks?: BlockRead[];
   warnings: string[];
   timing: { totalMs: number; prepareMs: number; scanMs: number; queries: number };
 }

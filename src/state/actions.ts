@@ -1,6 +1,7 @@
 /** What the user can do: open files, read, cancel, compare. All side effects live here. */
 import type { ReadOptions } from '../read/options.ts';
 import type { DirectionResult } from '../read/schema.ts';
+import { settingProblems } from '../read/settings.ts';
 import type { ReadFiles } from '../worker/api.ts';
 import { archBlob, EDITED_ARCH_NAME, type ArchJson } from './arch.ts';
 import { groupFiles, type FileJob, type PickedFile } from './files.ts';
@@ -97,7 +98,8 @@ export async function openFiles(picked: PickedFile[], opts: { example?: boolean 
     const key = await openJob(job, !!opts.example);
     if (!key) continue;
     const c = getState().checkpoints.find((x) => x.key === key);
-    if (c && !c.summary.architecture) {
+    // a recognised transformer is read block by block even though no chain fits
+    if (c && !c.summary.architecture && !c.summary.transformer) {
       // nothing to read until the layers are known: say why, keep the tensors on show
       showError({
         title: `${c.name}: the layers could not be inferred`,
@@ -170,6 +172,12 @@ let chain: Promise<void> = Promise.resolve();
 let generation = 0;
 
 export function enqueueRead(key: string): void {
+  // settings out of range never start a read (the settings panel shows why beside each field)
+  const problems = settingProblems(getState().settings);
+  if (problems.length) {
+    updateCheckpoint(key, { readError: `Not read: ${problems.map((p) => `${p.key} ${p.message}`).join('; ')}.` });
+    return;
+  }
   updateCheckpoint(key, { status: 'queued', readError: null });
   const gen = generation;
   chain = chain.then(() => (gen === generation ? runRead(key) : undefined));

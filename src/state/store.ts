@@ -54,7 +54,24 @@ export interface DirectionFilter {
   classes: DirectionClass[];
   /** detectors shown (empty = all) */
   detectors: string[];
+  /** layers (or blocks) shown (empty = all) */
+  layers: string[];
   text: string;
+}
+
+export const NO_FILTER: DirectionFilter = { classes: [], detectors: [], layers: [], text: '' };
+
+export function filterActive(f: DirectionFilter): boolean {
+  return f.classes.length > 0 || f.detectors.length > 0 || f.layers.length > 0 || f.text.trim() !== '';
+}
+
+/** The directions the table's filter keeps: the table lists them and every figure draws them. */
+export function filterDirections(all: readonly DirectionResult[], f: DirectionFilter): DirectionResult[] {
+  const q = f.text.trim().toLowerCase();
+  return all.filter((d) => (f.classes.length === 0 || f.classes.includes(d.class))
+    && (f.detectors.length === 0 || f.detectors.includes(d.detector))
+    && (f.layers.length === 0 || f.layers.includes(d.layer))
+    && (!q || `${d.id} ${d.layer} ${d.detector} ${d.tensors.join(' ')} ${d.reason}`.toLowerCase().includes(q)));
 }
 
 export interface State {
@@ -87,7 +104,7 @@ export const initialState = (): State => ({
   pinned: null,
   error: null,
   notices: [],
-  filter: { classes: [], detectors: [], text: '' },
+  filter: { ...NO_FILTER },
   sort: { key: 'order', dir: 1 },
   backendInfo: null,
   busy: null,

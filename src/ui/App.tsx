@@ -2,7 +2,8 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { loadBackendInfo, loadExample, openFiles } from '../state/actions.ts';
 import { filesFromDataTransfer } from '../state/files.ts';
-import { activeCheckpoint, scrolled, unpin, useStore } from '../state/store.ts';
+import { activeCheckpoint, getState, scrolled, unpin, useStore, type LoadedCheckpoint } from '../state/store.ts';
+import type { ReadResult } from '../read/schema.ts';
 import { Banners } from './components/Banners.tsx';
 import { DirectionTable } from './components/DirectionTable.tsx';
 import { Figures } from './components/Figures.tsx';
@@ -15,10 +16,31 @@ import { download, fileStem, resultCsv, resultJson } from './export.ts';
 
 let started = false;
 
+/**
+ * What the export writes: the finished read, else (after a cancel or a failure) the directions
+ * read so far, marked `partial`, with what the page knows of the checkpoint.
+ */
+export function exportableResult(c: LoadedCheckpoint | null): ReadResult | null {
+  if (!c) return null;
+  if (c.result) return c.result;
+  if (c.status === 'reading' || c.status === 'queued' || !c.partial.length) return null;
+  const settings = getState().settings;
+  const partial = {
+    schema: 'deadscope.read/1' as const,
+    partial: true,
+    checkpoint: { path: c.name, bytes: c.summary.bytes, sha256: '', params: c.summary.params, tensors: c.summary.tensors.length, architecture: c.summary.architecture },
+    settings: { ...settings, head: c.overrides.head, activation: c.overrides.activation ?? c.summary.architecture?.activation ?? '', inputs: c.files.inputsName ?? '', detectors: [] },
+    directions: c.partial,
+    layers: [],
+    warnings: [c.readError ?? 'partial read'],
+  };
+  return partial as unknown as ReadResult;
+}
+
 function ExportBar() {
   const c = useStore(activeCheckpoint);
-  const r = c?.result ?? null;
-  const stem = c ? fileStem(c.name) : 'deadscope';
+  const r = exportableResult(c);
+  const stem = c ? fileStem(c.name) + (c.result ? '' : '.partial') : 'deadscope';
   return (
     <div className="export-bar">
       <span className="muted small">Results</span>

@@ -22,6 +22,7 @@ import type { ReadResult } from '../read/schema.ts';
 import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
 import { blobSource, openSafetensors } from '../format/safetensors.ts';
 import { architectureFromJson, inferArchitecture } from '../model/infer.ts';
+import { recognizeTransformer } from '../model/families.ts';
 import { readCheckpoint } from '../read/pipeline.ts';
 import { createEngine, type Backend, type Runtime } from '../engine/select.ts';
 import { CancelledError, type FisherEngine } from '../engine/types.ts';
@@ -110,7 +111,12 @@ export class ReaderService implements WorkerApi {
     } catch (e) {
       architectureError = (e as Error).message;
     }
+    const recognised = files.arch ? null : safeRecognize(descs, files.config ? await files.config.text() : null);
     return {
+      transformer: recognised && {
+        family: recognised.family, label: recognised.label, notes: recognised.notes,
+        blocks: recognised.blocks.map((b) => ({ name: b.name, kind: b.kind })),
+      },
       fileName: files.checkpointName,
       bytes: file.byteSize,
       metadata: file.metadata,
@@ -180,6 +186,15 @@ export class ReaderService implements WorkerApi {
 
   cancel(): void {
     this.running?.abort();
+  }
+}
+
+/** Recognition for the summary only: a failure is already reported as the architecture error. */
+function safeRecognize(descs: { name: string; shape: number[] }[], configText: string | null) {
+  try {
+    return recognizeTransformer(descs, configText ? (JSON.parse(configText) as Record<string, unknown>) : null);
+  } catch {
+    return null;
   }
 }
 

@@ -61,11 +61,25 @@ describe('deadscope read', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
-  it('an architecture it cannot read: exit 2, one line naming the checkpoint', () => {
-    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'));
+  it('a transformer reads block-locally: exit 0, warnings on stderr say what was block-local and why', () => {
+    const out = join(dir, 'gpt2.json');
+    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--backend', 'cpu', '--probe', '32', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: GPT-2 .*3 blocks were read block-locally/);
+    expect(r.stderr).toMatch(/warning: not read: transformer\.h\.0\.attn \(attention\) \(softmax attention over positions/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.scope).toBe('block-local');
+    expect(json.checkpoint.architecture).toMatchObject({ scope: 'block-local', family: 'gpt2-hf', hyperparameters: { nHeads: { value: 4, source: 'config' } } });
+    expect(new Set(json.directions.map((d: { block: string }) => d.block))).toEqual(new Set(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']));
+  });
+  it('a transformer none of whose blocks this version can read: exit 2, one line naming the checkpoint and the missing ops', async () => {
+    const { llamaHf } = await import('../helpers/transformers.ts');
+    const f = join(dir, 'llama.safetensors');
+    writeFileSync(f, llamaHf().bytes);
+    const r = run('read', f);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/gpt2_modadd23_s1\.safetensors: config\.json declares model_type "gpt2"/);
+    expect(r.stderr).toMatch(/llama\.safetensors: recognised LLaMA-style \(Hugging Face names\).*SwiGLU/);
   });
   it('a file that is not safetensors at all', () => {
     const f = join(dir, 'tiny.safetensors');

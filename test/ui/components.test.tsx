@@ -4,6 +4,8 @@
  * filters, hovering or focusing a row shows the k-tooltip with the read's k̂, Enter pins,
  * Escape unpins, and the figures highlight the same direction.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +16,8 @@ import { DirectionTable } from '../../src/ui/components/DirectionTable.tsx';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
-import { loadRead } from './helpers.ts';
+import { exportableResult } from '../../src/ui/App.tsx';
+import { DATA_DIR, loadRead } from './helpers.ts';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -167,5 +170,48 @@ describe('summary', () => {
     }
     const compare = host.querySelector('[data-testid="compare-table"]')!;
     expect(compare.querySelectorAll('tbody tr')).toHaveLength(2);
+  });
+});
+
+describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)', () => {
+  const mnist = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+
+  it('an inactive unit reported by two detectors is counted once: the summary equals the layers’ inactive units', () => {
+    const twice = mnist.directions.filter((d) => d.class === 'inactive').length;
+    const perLayer = mnist.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
+    expect(twice).toBe(2 * perLayer); // node death and the inactive detector both report each unit
+    expect(classCounts(mnist.directions).inactive).toBe(perLayer);
+  });
+
+  it('the table’s layer filter drives the figures', () => {
+    setState({ checkpoints: [loaded('mnist.safetensors', mnist)], activeKey: 'mnist.safetensors' });
+    act(() => root.render(<><DirectionTable /><Figures /></>));
+    const rate = () => host.querySelector('[data-testid="rate-plot"] svg')!;
+    expect(rate().querySelectorAll('[data-role="bands"]')).toHaveLength(1);
+    act(() => setState((s) => ({ filter: { ...s.filter, layers: ['2.0'] } })));
+    const kept = mnist.directions.filter((d) => d.layer === '2.0');
+    expect(rows()).toHaveLength(kept.length);
+    const ids = Array.from(rate().querySelectorAll('[data-role="curves"] path[data-direction-id]:not([data-hit])')).map((p) => p.getAttribute('data-direction-id'));
+    expect(ids.sort()).toEqual(kept.map((d) => d.id).sort());
+    const marks = Array.from(host.querySelectorAll('[data-testid="gauge-floor-chart"] [data-role="marks"] > g[data-direction-id]'));
+    expect(marks).toHaveLength(kept.length);
+  });
+
+  it('flat rows show no order beside λ 0', () => {
+    setState({ checkpoints: [loaded('mnist.safetensors', mnist)], activeKey: 'mnist.safetensors' });
+    act(() => root.render(<DirectionTable />));
+    const flat = mnist.directions.find((d) => d.class === 'flat' && d.k !== null)!;
+    const row = rows().find((x) => x.dataset.directionId === flat.id)!;
+    const cells = Array.from(row.querySelectorAll('td')).map((td) => td.textContent);
+    expect(cells[4]).toBe('—');
+    expect(cells[5]).toBe('—');
+  });
+
+  it('after a cancel the directions read so far stay exportable (marked partial)', () => {
+    const c = { ...loaded('mnist.safetensors', mnist), result: null, status: 'cancelled' as const, partial: mnist.directions.slice(0, 10), readError: 'Read cancelled' };
+    const out = exportableResult(c)!;
+    expect(out.directions.map((d) => d.id)).toEqual(mnist.directions.slice(0, 10).map((d) => d.id));
+    expect((out as unknown as { partial: boolean }).partial).toBe(true);
+    expect(exportableResult({ ...c, status: 'reading' })).toBeNull();
   });
 });

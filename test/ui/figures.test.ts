@@ -4,16 +4,20 @@
  * (files under __snapshots__, viewable as images), well-formed standalone XML, axis labels,
  * legends, the linked focus, and XML escaping of tensor names.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReadResult } from '../../src/read/schema.ts';
 import {
   buildAlignmentHeatmap, buildGaugeFloor, buildRatePlot, buildSlopePlot, directionsInput,
   GAUGE_FLOOR_AXES, HEATMAP_AXES, RATE_PLOT_AXES, SLOPE_PLOT_AXES,
 } from '../../src/ui/figures/index.ts';
-import { fittedLine } from '../../src/ui/figures/rate-plot.ts';
+import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
+import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
+import { ratePlotModel } from '../../src/ui/figures/index.ts';
 import { clipSegment, decadeTicks, esc, num } from '../../src/ui/figures/svg.ts';
 import { CLASS_COLOURS } from '../../src/ui/theme.ts';
-import { DATASETS, loadRead, parseSvg, textOf, type Dataset } from './helpers.ts';
+import { DATA_DIR, DATASETS, loadRead, parseSvg, textOf, type Dataset } from './helpers.ts';
 
 const SIZE = { width: 640, height: 380 };
 const label = (n: Dataset) => `${n}.safetensors`;
@@ -260,5 +264,83 @@ describe('figure models (the page swaps focus layers instead of rebuilding)', ()
     const heat = alignmentHeatmapModel([{ name: 'a', layers: r.layers }], SIZE);
     expect(heat.layers(r.layers[0].layer).over).toContain('focus-row');
     expect(heat.layers(null).over).toBe('');
+  });
+});
+
+describe('figures at 1 000+ directions (the real MNIST MLP read by the CLI, probe 64)', () => {
+  const r = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+  const inp = directionsInput(r, 'mnist-mlp-dfdx.safetensors');
+  const W = { width: 760, height: 420 };
+  const nf = r.settings.numericalFloor;
+  /** the direction's noise level, written out here: numericalFloor × max(F_live, max F) */
+  const noise = (d: ReadResult['directions'][number]) => nf * Math.max(d.fLive, ...d.scan.F);
+
+  it('snapshots (band mode)', async () => {
+    await expect(buildRatePlot(inp, W)).toMatchFileSnapshot('./__snapshots__/rate-plot.mnist.svg');
+    await expect(buildSlopePlot(inp, W)).toMatchFileSnapshot('./__snapshots__/slope-plot.mnist.svg');
+    const focus = r.directions.find((d) => d.class === 'live' && d.window)!.id;
+    await expect(buildRatePlot(inp, W, { focus })).toMatchFileSnapshot('./__snapshots__/rate-plot.mnist.focus.svg');
+  });
+
+  it('draws per-class bands, not 1 437 curves; the median at each t is the median of the class', () => {
+    expect(r.directions.length).toBeGreaterThan(LINE_LIMIT);
+    const doc = parseSvg(buildRatePlot(inp, W));
+    expect(doc.querySelectorAll('[data-role="curves"] path[data-direction-id]')).toHaveLength(0);
+    const classes = [...new Set(r.directions.map((d) => d.class))];
+    const bands = Array.from(doc.querySelectorAll('[data-role="bands"] > g[data-class]'));
+    expect(bands.map((b) => b.getAttribute('data-class')).sort()).toEqual(classes.sort());
+    for (const b of bands) {
+      expect(Number(b.getAttribute('data-band'))).toBe(r.directions.filter((d) => d.class === b.getAttribute('data-class')).length);
+    }
+    // the live band's median at the first t, recovered from its pixel y and the axis, against a plain sort
+    const frameRect = doc.querySelector('svg > rect[stroke="#c9ced4"]')!;
+    const top = Number(frameRect.getAttribute('y')), bottom = top + Number(frameRect.getAttribute('height'));
+    const [d0, d1] = rateYDomain(r.directions, nf).domain.map(Math.log10);
+    const live = r.directions.filter((d) => d.class === 'live').map((d) => Math.log10(d.scan.F[0])).sort((a, b) => a - b);
+    const m = live.length % 2 ? live[(live.length - 1) / 2] : (live[live.length / 2 - 1] + live[live.length / 2]) / 2;
+    const dAttr = doc.querySelector('g[data-class="live"] [data-role="band-median"]')!.getAttribute('d')!;
+    const firstY = Number(/^M[\d.]+,([\d.]+)/.exec(dAttr)![1]);
+    expect(d0 + ((bottom - firstY) / (bottom - top)) * (d1 - d0)).toBeCloseTo(m, 1);
+  });
+
+  it('the y-range stops a decade under the lowest noise level, which is marked', () => {
+    const lowest = Math.min(...r.directions.map(noise).filter((v) => v > 0));
+    const minF = Math.min(...r.directions.flatMap((d) => d.scan.F).filter((v) => v > 0));
+    expect(minF).toBeLessThan(lowest / 1e6); // the saturated head: F far under the noise level
+    const { domain, floor } = rateYDomain(r.directions, nf);
+    expect(floor).toBeCloseTo(lowest, 20);
+    expect(domain[0]).toBeLessThan(lowest);
+    expect(domain[0]).toBeGreaterThan(lowest / 100);
+    const doc = parseSvg(buildRatePlot(inp, W));
+    expect(doc.querySelector('[data-role="floor"]')).not.toBeNull();
+    expect(textOf(doc).some((t) => t.startsWith('numerical floor'))).toBe(true);
+  });
+
+  it('the focused direction is drawn as a line over the bands (in the focus layer)', () => {
+    const d = r.directions.find((x) => x.class === 'flat')!;
+    const doc = parseSvg(buildRatePlot(inp, W, { focus: d.id }));
+    const line = doc.querySelector(`[data-layer="over"] path[data-direction-id="${d.id}"]`);
+    expect(line).not.toBeNull();
+    expect(ratePlotModel(inp, W).layers(d.id).over).toContain(`data-direction-id="${d.id}"`);
+  });
+
+  it('a filter drives the plot: the kept directions are drawn as lines, the subtitle says n of N', () => {
+    const kept = r.directions.filter((d) => d.layer === '2.0');
+    expect(kept.length).toBeLessThanOrEqual(LINE_LIMIT);
+    const doc = parseSvg(buildSlopePlot({ ...inp, directions: kept, total: r.directions.length }, W));
+    const ids = Array.from(doc.querySelectorAll('[data-role="curves"] path[data-direction-id]')).map((p) => p.getAttribute('data-direction-id'));
+    // a direction whose every slope is under the noise level has no curve
+    const withSlopes = kept.filter((d) => d.scan.slope.some((_, i) => d.scan.F[i] > noise(d) && d.scan.F[i + 1] > noise(d)));
+    expect(ids.sort()).toEqual(withSlopes.map((d) => d.id).sort());
+    expect(textOf(doc).some((t) => t.includes(`${kept.length} of ${r.directions.length} directions`))).toBe(true);
+  });
+
+  it('the slope plot leaves out slopes between points at the noise level', () => {
+    const d = r.directions.find((x) => x.scan.F.some((F) => F > 0 && F <= noise(x)) && x.scan.F.some((F) => F > noise(x)))!;
+    expect(d).toBeDefined();
+    const doc = parseSvg(buildSlopePlot({ ...inp, directions: [d] }, W));
+    const path = doc.querySelector(`path[data-direction-id="${d.id}"]`)?.getAttribute('d') ?? '';
+    const informative = d.scan.slope.filter((_, i) => d.scan.F[i] > noise(d) && d.scan.F[i + 1] > noise(d) && d.scan.slope[i] >= -4 && d.scan.slope[i] <= 14).length;
+    expect((path.match(/[ML]/g) ?? []).length).toBe(informative);
   });
 });

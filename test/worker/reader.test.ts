@@ -55,6 +55,24 @@ describe('read worker and client (Node, MessageChannel)', () => {
     expect(s.architectureError).toBeNull();
   });
 
+  it('a transformer: inspect recognises it, read reads it block-locally (direction events carry the scope)', async () => {
+    const reader = createReader({ spawn: () => channelWorker(new ReaderService('node')) });
+    readers.push(reader);
+    const gpt2: ReadFiles = { ...files('gpt2_modadd23_s1.safetensors'), config: blob('gpt2_modadd23_s1.config.json') };
+    const s = await reader.inspect(gpt2);
+    expect(s.architecture).toBeNull();
+    expect(s.architectureError).toMatch(/recognised GPT-2/);
+    expect(s.transformer).toMatchObject({ family: 'gpt2-hf', blocks: [{ name: 'transformer.h.0.attn', kind: 'attention' }, { name: 'transformer.h.0.mlp', kind: 'mlp' }, { name: 'unembedding', kind: 'head' }] });
+    const events: ReadEvent[] = [];
+    const r = await reader.read(gpt2, { ...QUICK, detectors: ['ln-kernel'] }, (e) => events.push(e));
+    expect(r.scope).toBe('block-local');
+    const dirs = events.flatMap((e) => (e.type === 'direction' ? [e.direction] : []));
+    expect(dirs.map((d) => [d.scope, d.block, d.class])).toEqual([
+      ['block-local', 'transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'gauge'],
+      ['block-local', 'transformer.h.0.mlp', 'gauge'],
+    ]);
+  });
+
   it('read: progress with ETA, one event per direction, the deadscope.read/1 JSON', async () => {
     const reader = createReader({ spawn: () => channelWorker(new ReaderService('node')) });
     readers.push(reader);

@@ -6,7 +6,7 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import type { DirectionClass, DirectionResult } from '../../read/schema.ts';
 import {
-  activeCheckpoint, directionsOf, setHovered, setState, togglePinned, useStore, type SortKey,
+  activeCheckpoint, directionsOf, filterActive, filterDirections, NO_FILTER, setHovered, setState, togglePinned, useStore, type SortKey,
 } from '../../state/store.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS } from '../theme.ts';
 import { fmtFixed, fmtNum, fmtWindow } from '../format.ts';
@@ -16,8 +16,8 @@ const COLUMNS: Array<{ key: SortKey | null; label: string; title: string; num?: 
   { key: 'detector', label: 'detector', title: 'the detector that proposed the direction (METHOD §4)' },
   { key: 'layer', label: 'layer', title: 'layer (and unit) the direction lives in' },
   { key: 'class', label: 'class', title: 'classification (METHOD §3)' },
-  { key: 'k', label: 'k̂', title: 'order read on the asymptotic window: 1 + α/2', num: true },
-  { key: 'kRounded', label: 'k', title: 'k̂ rounded', num: true },
+  { key: 'k', label: 'k̂ read', title: 'order read on the asymptotic window: 1 + α/2 (live and singular directions)', num: true },
+  { key: 'kRounded', label: 'k rounded', title: 'k̂ rounded to an integer: the order λ = 1/(2k) uses', num: true },
   { key: 'predictedK', label: 'k pred.', title: 'the order the architecture predicts', num: true },
   { key: 'lambda', label: 'λ', title: 'per-direction learning coefficient 1/(2k)', num: true },
   { key: 'ratio', label: 'F/F_live', title: 'ratio to the live reference (largest along the path for gauges)', num: true },
@@ -47,6 +47,15 @@ export function compareDirections(key: Exclude<SortKey, 'order'>, dir: 1 | -1) {
 
 const ROW_LIMIT = 400;
 
+/**
+ * Only live and singular directions contribute an order to λ; a flat, gauge or inactive direction
+ * has λ 0 by its class, and a slope read on its line (k̂ ≈ 1 of a constant F) is not an order.
+ */
+export function hasOrder(d: DirectionResult): boolean {
+  return d.class === 'live' || d.class === 'singular';
+}
+const NO_ORDER_TITLE = 'no order: this class contributes λ 0 (or none), whatever the line’s slope';
+
 export function DirectionTable() {
   const active = useStore(activeCheckpoint);
   const filter = useStore((s) => s.filter);
@@ -57,6 +66,7 @@ export function DirectionTable() {
   const all = directionsOf(active);
 
   const detectors = useMemo(() => [...new Set(all.map((d) => d.detector))], [all]);
+  const layers = useMemo(() => [...new Set(all.map((d) => d.layer))], [all]);
   const counts = useMemo(() => {
     const m = new Map<DirectionClass, number>();
     for (const d of all) m.set(d.class, (m.get(d.class) ?? 0) + 1);
@@ -64,11 +74,7 @@ export function DirectionTable() {
   }, [all]);
 
   const rows = useMemo(() => {
-    const q = filter.text.trim().toLowerCase();
-    const kept = all
-      .filter((d) => (filter.classes.length === 0 || filter.classes.includes(d.class))
-        && (filter.detectors.length === 0 || filter.detectors.includes(d.detector))
-        && (!q || `${d.id} ${d.layer} ${d.detector} ${d.tensors.join(' ')} ${d.reason}`.toLowerCase().includes(q)));
+    const kept = filterDirections(all, filter);
     if (sort.key === 'order') return sort.dir === 1 ? kept : kept.reverse();
     return kept.sort(compareDirections(sort.key, sort.dir));
   }, [all, filter, sort]);
@@ -112,8 +118,15 @@ export function DirectionTable() {
           <option value="">all detectors</option>
           {detectors.map((d) => <option key={d} value={d}>{d}</option>)}
         </select>
+        <select aria-label="filter by layer" data-testid="filter-layer" value={filter.layers[0] ?? ''}
+          onChange={(e) => setState((s) => ({ filter: { ...s.filter, layers: e.target.value ? [e.target.value] : [] } }))}>
+          <option value="">all layers</option>
+          {layers.map((l) => <option key={l} value={l}>{l}</option>)}
+        </select>
         <input type="search" placeholder="search id, layer, tensor…" aria-label="search directions" value={filter.text}
           onChange={(e) => setState((s) => ({ filter: { ...s.filter, text: e.target.value } }))} />
+        {filterActive(filter) ? <button type="button" className="btn small ghost" onClick={() => setState({ filter: { ...NO_FILTER } })}
+          title="The figures draw the filtered directions too">Clear filter</button> : null}
       </div>
       <div className="table-scroll">
         <table className="grid directions" aria-rowcount={rows.length}>
@@ -143,8 +156,8 @@ export function DirectionTable() {
                 <td>{d.detector}</td>
                 <td className="mono">{d.layer}{d.unit !== null ? <span className="muted">:{d.unit}</span> : null}</td>
                 <td><span className="swatch" style={{ background: CLASS_COLOURS[d.class] }} />{d.class}</td>
-                <td className="num">{fmtFixed(d.k, 2)}</td>
-                <td className="num">{d.kRounded ?? '—'}</td>
+                <td className="num" title={hasOrder(d) ? undefined : NO_ORDER_TITLE}>{hasOrder(d) ? fmtFixed(d.k, 2) : '—'}</td>
+                <td className="num" title={hasOrder(d) ? undefined : NO_ORDER_TITLE}>{hasOrder(d) ? d.kRounded ?? '—' : '—'}</td>
                 <td className="num">{d.predictedK ?? '—'}</td>
                 <td className="num">{fmtFixed(d.lambda, 3)}</td>
                 <td className="num">{fmtNum(d.ratio)}</td>

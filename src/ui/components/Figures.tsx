@@ -1,7 +1,8 @@
 /** The four linked figures for the active checkpoint (the heatmap spans every loaded checkpoint). */
 import { useCallback, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { activeCheckpoint, directionsOf, focusId, useStore } from '../../state/store.ts';
+import { activeCheckpoint, directionsOf, filterDirections, focusId, useStore } from '../../state/store.ts';
+import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { fileStem } from '../export.ts';
 import {
   alignmentHeatmapModel, gaugeFloorModel, ratePlotModel, slopePlotModel,
@@ -17,16 +18,25 @@ export function Figures() {
   const checkpoints = useStore(useShallow((s) => s.checkpoints));
   const activeIndex = useStore((s) => s.checkpoints.filter((c) => c.result).findIndex((c) => c.key === s.activeKey));
 
-  const directions = directionsOf(active);
+  const filter = useStore((s) => s.filter);
+  const numericalFloor = useStore((s) => s.settings.numericalFloor);
+  const all = directionsOf(active);
+  // every figure draws what the table's filter keeps
+  const directions = useMemo(() => filterDirections(all, filter), [all, filter]);
   const input: DirectionsInput = useMemo(() => ({
     checkpoint: active?.name ?? '',
     directions,
+    total: all.length,
     floorRatio: active?.result?.settings.floorRatio ?? floorRatio,
-  }), [active?.name, directions, active?.result, floorRatio]);
+    numericalFloor: active?.result?.settings.numericalFloor ?? numericalFloor ?? DEFAULT_SETTINGS.numericalFloor,
+  }), [active?.name, directions, all.length, active?.result, floorRatio, numericalFloor]);
 
   const columns: HeatmapColumn[] = useMemo(
-    () => checkpoints.filter((c) => c.result).map((c) => ({ name: c.name, layers: c.result!.layers })),
-    [checkpoints],
+    () => checkpoints.filter((c) => c.result).map((c) => ({
+      name: c.name,
+      layers: filter.layers.length ? c.result!.layers.filter((l) => filter.layers.includes(l.layer)) : c.result!.layers,
+    })),
+    [checkpoints, filter.layers],
   );
   const focusLayer = directions.find((d) => d.id === focus)?.layer ?? null;
   const pinnedLayer = directions.find((d) => d.id === pinned)?.layer ?? null;

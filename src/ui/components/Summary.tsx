@@ -1,14 +1,26 @@
 /** Figure 6 — counts per class (the colour legend), inactive units per layer, and the checkpoints side by side. */
 import { useShallow } from 'zustand/react/shallow';
-import type { DirectionClass, DirectionResult } from '../../read/schema.ts';
+import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
 import type { ProbeReport } from '../../read/probe-check.ts';
 import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state/store.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS, CLASS_LAMBDA } from '../theme.ts';
 import { fmtFixed } from '../format.ts';
 
+/**
+ * Directions per class. Two detectors report the same never-firing unit (node death of the unit
+ * and the inactive detector): an inactive unit is counted once, by (layer, unit).
+ */
 export function classCounts(ds: readonly DirectionResult[]): Record<DirectionClass, number> {
   const out = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<DirectionClass, number>;
-  for (const d of ds) out[d.class]++;
+  const inactiveUnits = new Set<string>();
+  for (const d of ds) {
+    if (d.class === 'inactive' && d.unit !== null) {
+      const unit = `${d.layer}\u0000${d.unit}`;
+      if (inactiveUnits.has(unit)) continue;
+      inactiveUnits.add(unit);
+    }
+    out[d.class]++;
+  }
   return out;
 }
 
@@ -26,6 +38,12 @@ function ProbeLine({ probe }: { probe: ProbeReport }) {
   );
 }
 
+/** The checkpoint's one number, when the read carries it: the assembled global (λ, m) (METHOD §6). */
+export function globalOf(r: ReadResult | null | undefined): { lambda: number; m: number } | null {
+  const g = (r as { global?: { lambda?: unknown; m?: unknown } } | null | undefined)?.global;
+  return g && typeof g.lambda === 'number' && typeof g.m === 'number' ? { lambda: g.lambda, m: g.m } : null;
+}
+
 export function Summary() {
   const active = useStore(activeCheckpoint);
   const checkpoints = useStore(useShallow((s) => s.checkpoints));
@@ -33,10 +51,17 @@ export function Summary() {
   const counts = classCounts(ds);
   const layers = active?.result?.layers ?? [];
   const read = checkpoints.filter((c) => c.result || c.partial.length);
+  const global = globalOf(active?.result);
 
   return (
     <section className="card summary" aria-labelledby="summary-title" data-testid="summary">
       <header className="card-head"><h3 id="summary-title">Summary{active ? <span className="muted"> — {active.name}</span> : null}</h3></header>
+      {global ? (
+        <p className="global-lambda" data-testid="global-lambda" title="the per-direction orders assembled into one learning coefficient (METHOD §6)">
+          λ̂ = <strong>{fmtFixed(global.lambda, 3)}</strong>, m = <strong>{global.m}</strong>
+          <span className="muted small"> the checkpoint’s learning coefficient and multiplicity, assembled from the directions</span>
+        </p>
+      ) : null}
       {active?.result?.probe ? <ProbeLine probe={active.result.probe} /> : null}
       <ul className="class-counts" aria-label="directions per class">
         {CLASSES.map((c) => (
@@ -86,7 +111,7 @@ export function Summary() {
           <h4>Side by side</h4>
           <table className="grid compact" aria-label="checkpoints side by side" data-testid="compare-table">
             <thead>
-              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}<th className="num">inactive</th></tr>
+              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}<th className="num" title="ReLU units that never fire on the probe (per layer, each unit once)">inactive units</th></tr>
             </thead>
             <tbody>
               {read.map((c) => {

@@ -1,16 +1,29 @@
 /** Inputs and pieces shared by the per-direction figures (rate plot, slope plot, gauge floor). */
+import { line, scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3';
 import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
+import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_LABELS } from '../theme.ts';
 import { esc, num, el, type LegendItem } from './svg.ts';
 
-/** What the per-direction figures draw: one checkpoint's (possibly partial) read. */
+/** What the per-direction figures draw: one checkpoint's (possibly partial, possibly filtered) read. */
 export interface DirectionsInput {
   /** checkpoint label shown in the subtitle */
   checkpoint: string;
+  /** the directions drawn (the table's filter already applied) */
   directions: DirectionResult[];
+  /** how many directions the read has before the filter (the subtitle says "n of total") */
+  total?: number;
   /** ρ (METHOD §3) */
   floorRatio: number;
+  /** F at or below numericalFloor × max(F_live, max F) of a direction is rounding noise (the read's setting) */
+  numericalFloor?: number;
 }
+
+/**
+ * Above this many directions a per-direction curve per direction is an unreadable block: the
+ * rate and slope plots draw per-class quantile bands instead, with the focused direction on top.
+ */
+export const LINE_LIMIT = 300;
 
 export interface FigureSize { width: number; height: number }
 
@@ -33,7 +46,20 @@ export interface FigureModel {
 }
 
 export function directionsInput(r: Pick<ReadResult, 'checkpoint' | 'directions' | 'settings'>, label?: string): DirectionsInput {
-  return { checkpoint: label ?? r.checkpoint.path, directions: r.directions, floorRatio: r.settings.floorRatio };
+  return {
+    checkpoint: label ?? r.checkpoint.path, directions: r.directions, floorRatio: r.settings.floorRatio,
+    numericalFloor: r.settings.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor,
+  };
+}
+
+/**
+ * A direction's rounding-noise level: numericalFloor × max(F_live, max F) (the read's own rule for
+ * excluding points from windows, settings.ts). Below it a scan point carries no information.
+ */
+export function noiseLevel(d: DirectionResult, numericalFloor: number): number {
+  let top = d.fLive > 0 ? d.fLive : 0;
+  for (const F of d.scan.F) if (F > top) top = F;
+  return numericalFloor * top;
 }
 
 export function classesPresent(ds: readonly DirectionResult[]): DirectionClass[] {
@@ -45,16 +71,10 @@ export function classLegendItems(ds: readonly DirectionResult[]): LegendItem[] {
   return classesPresent(ds).map((c) => ({ label: CLASS_LABELS[c], colour: CLASS_COLOURS[c], key: c }));
 }
 
-/** Polyline path through points; `null` breaks the line (a gap). */
+/** Polyline path through points (d3's line, coordinates rounded for stable files); `null` breaks the line (a gap). */
 export function pathD(points: Array<[number, number] | null>): string {
-  let d = '';
-  let pen = false;
-  for (const p of points) {
-    if (!p) { pen = false; continue; }
-    d += `${pen ? 'L' : 'M'}${num(p[0])},${num(p[1])}`;
-    pen = true;
-  }
-  return d;
+  const path = line<[number, number] | null>().defined((p) => p !== null).x((p) => Number(num(p![0]))).y((p) => Number(num(p![1])));
+  return path(points) ?? '';
 }
 
 /** A one-line description for SVG <title> hover text: id, layer, tensors (escaped by the caller's el()). */
@@ -100,15 +120,15 @@ export function directionPath(
 /** Geometric mean of a and b (the midpoint of a log axis). */
 export const gmean = (a: number, b: number): number => Math.sqrt(a * b);
 
-export function logScale(domain: [number, number], range: [number, number]): (v: number) => number {
-  const l0 = Math.log10(domain[0]), l1 = Math.log10(domain[1]);
-  const span = l1 - l0 || 1;
-  return (v: number) => range[0] + ((Math.log10(v) - l0) / span) * (range[1] - range[0]);
+export type Scale = ScaleContinuousNumeric<number, number>;
+
+/** d3's log scale (base 10) over a positive domain. */
+export function logScale(domain: [number, number], range: [number, number]): Scale {
+  return scaleLog().base(10).domain(domain).range(range);
 }
 
-export function linearScale(domain: [number, number], range: [number, number]): (v: number) => number {
-  const span = domain[1] - domain[0] || 1;
-  return (v: number) => range[0] + ((v - domain[0]) / span) * (range[1] - range[0]);
+export function linearScale(domain: [number, number], range: [number, number]): Scale {
+  return scaleLinear().domain(domain[0] === domain[1] ? [domain[0] - 1, domain[1] + 1] : domain).range(range);
 }
 
 /** Extent of positive finite values, or null. */

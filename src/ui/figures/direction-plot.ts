@@ -6,25 +6,42 @@
 import type { DirectionResult } from '../../read/schema.ts';
 import { CLASS_COLOURS, GUIDE, INK, MUTED, WINDOW_FILL } from '../theme.ts';
 import {
-  classLegendItems, directionPath, focusLast,
+  classLegendItems, directionPath, focusLast, LINE_LIMIT,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
-import { el, frame, legend, svgDocument, text, type Attrs, type Box } from './svg.ts';
+import { el, frame, legend, legendWidth, svgDocument, text, type Attrs, type Box, type LegendItem } from './svg.ts';
 
-/** `checkpoint · n directions`, then `note` (what was left out, or ''). */
-export function directionsSubtitle(input: DirectionsInput, note: string): string {
-  const n = input.directions.length;
-  return `${input.checkpoint} · ${n} direction${n === 1 ? '' : 's'}` + note;
+/** Bands instead of one curve per direction (see LINE_LIMIT). */
+export function bandMode(input: DirectionsInput): boolean {
+  return input.directions.length > LINE_LIMIT;
 }
 
-/** The classes present, the asymptotic window, the focus's fit (`fitLabel`) and the guides 2(k−1). */
-export function directionLegend(ds: readonly DirectionResult[], fitLabel: string, width: number): { svg: string; height: number } {
+/** `checkpoint · n directions` (or `n of N` under a filter, and how they are drawn), then `note` (what was left out, or ''). */
+export function directionsSubtitle(input: DirectionsInput, note: string): string {
+  const n = input.directions.length;
+  const of = input.total !== undefined && input.total !== n ? ` of ${input.total}` : '';
+  const drawn = bandMode(input) ? ' as class bands' : '';
+  return `${input.checkpoint} · ${n}${of} direction${n === 1 && !of ? '' : 's'}${drawn}` + note;
+}
+
+/** What the plot draws whatever the focus: the classes present (lines or bands) and the guides 2(k−1). */
+export function directionLegend(input: DirectionsInput, width: number): { svg: string; height: number } {
+  const bands = bandMode(input);
   return legend([
-    ...classLegendItems(ds),
-    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band' },
-    { label: fitLabel, colour: INK, kind: 'line' },
+    ...classLegendItems(input.directions).map((it): LegendItem => (bands ? { ...it, kind: 'band', stroke: it.colour } : it)),
+    ...(bands ? [{ label: 'median, 25–75 %, 10–90 %', colour: '#d0d4d9', kind: 'band' as const }] : []),
     { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash' },
   ], 66, 52, width - 80);
+}
+
+/** The marks only a focused direction with a window shows (its window and fit), listed top right while shown. */
+export function focusLegend(focus: DirectionResult | null, fitLabel: string, width: number): string {
+  if (!focus?.window || focus.k === null) return '';
+  const items: LegendItem[] = [
+    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band' },
+    { label: fitLabel, colour: INK, kind: 'line' },
+  ];
+  return legend(items, width - 14 - legendWidth(items), 18, width).svg.replace('data-role="legend"', 'data-role="focus-legend"');
 }
 
 /** A dashed reference guide from (x1, y1) to (x2, y2) (attributes in the caller's order). */
@@ -34,7 +51,8 @@ export function guideLine(ends: Attrs): string {
 
 /** The `k=…` label of guide k. */
 export function guideLabel(x: number, y: number, k: number, anchor?: 'start' | 'end'): string {
-  return text(x, y, `k=${k}`, { 'text-anchor': anchor, 'font-size': 9.5, fill: MUTED });
+  // a white halo keeps the label legible where curves pass under it
+  return text(x, y, `k=${k}`, { 'text-anchor': anchor, 'font-size': 9.5, fill: MUTED, stroke: '#ffffff', 'stroke-width': 3, 'stroke-linejoin': 'round', 'paint-order': 'stroke' });
 }
 
 /** The focus's asymptotic window [a, b], shaded over the plot's height. */
@@ -57,8 +75,10 @@ export interface DirectionPlotParts {
   /** heading, legend and axes */
   head: string;
   box: Box;
-  /** each direction's curve (path d) by id */
-  paths: Map<string, string>;
+  /** a direction's curve (path d) */
+  pathOf(d: DirectionResult): string;
+  /** in band mode: the class bands, drawn instead of one curve per direction */
+  bands?: string;
   /** the focus layers, behind and in front of the curves */
   under(focus: DirectionResult | null): string;
   over(focus: DirectionResult | null): string;
@@ -70,16 +90,19 @@ export interface DirectionPlotParts {
 export function directionPlotModel(input: DirectionsInput, size: FigureSize, p: DirectionPlotParts): FigureModel {
   const ds = input.directions;
   const byId = new Map(ds.map((d) => [d.id, d]));
+  const paths = p.bands === undefined ? new Map(ds.map((d) => [d.id, p.pathOf(d)])) : null;
+  // in band mode the focused direction's curve is part of the focus layer (there are no per-direction curves to raise)
+  const over = (focus: DirectionResult | null): string => (paths || !focus ? '' : directionPath(focus, p.pathOf(focus), 'focus', false)) + p.over(focus);
   const svg = (opts: FigureOptions = {}): string => {
     const focus = opts.focus ? byId.get(opts.focus) ?? null : null;
-    const curves = focusLast(ds, focus?.id).map((d) =>
-      directionPath(d, p.paths.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive));
+    const curves = paths ? focusLast(ds, focus?.id).map((d) =>
+      directionPath(d, paths.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive)) : [p.bands!];
     return svgDocument({ width: size.width, height: size.height, figure: p.figure, title: p.title, desc: p.desc }, [
       p.head,
       el('g', { 'data-layer': 'under' }, p.under(focus)),
       ...(p.behind === undefined ? [] : [p.behind]),
       el('g', { 'data-role': 'curves' }, curves),
-      el('g', { 'data-layer': 'over' }, p.over(focus)),
+      el('g', { 'data-layer': 'over' }, over(focus)),
       frame(p.box),
     ]);
   };
@@ -87,7 +110,7 @@ export function directionPlotModel(input: DirectionsInput, size: FigureSize, p: 
     svg,
     layers: (id) => {
       const f = id ? byId.get(id) ?? null : null;
-      return { under: p.under(f), over: p.over(f) };
+      return { under: p.under(f), over: over(f) };
     },
   };
 }

@@ -4,15 +4,33 @@
  * 2(k̂−1) through the window, and a fan of reference slopes 2(k−1), k = 1…4.
  */
 import type { DirectionResult } from '../../read/schema.ts';
-import { INK } from '../theme.ts';
+import { DEFAULT_SETTINGS } from '../../read/settings.ts';
+import { FLOOR_FILL, INK, MUTED } from '../theme.ts';
+import { bandsSvg, classBands } from './class-bands.ts';
 import {
-  decadeDomain, logScale, pathD, positiveExtent, windowPoints,
+  decadeDomain, logScale, noiseLevel, pathD, positiveExtent, windowPoints,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
 import {
-  directionLegend, directionPlotModel, directionsSubtitle, focusPoints, guideLabel, guideLine, windowBand,
+  bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
 } from './direction-plot.ts';
-import { clipSegment, el, heading, logAxis, text, type Box } from './svg.ts';
+import { clipSegment, el, heading, logAxis, shortNumber, text, type Box } from './svg.ts';
+
+/**
+ * The rate plot's y-range: from the data's top down to a decade under the lowest direction's
+ * noise level (numericalFloor × max(F_live, max F)), not to the smallest F — on a saturated
+ * softmax F reaches 1e-130, and the hundred decades below the noise level say nothing.
+ * `floor` is that lowest noise level when some F lies under it (it is marked), else null.
+ */
+export function rateYDomain(ds: readonly DirectionResult[], numericalFloor: number): { domain: [number, number]; floor: number | null } {
+  const ext = positiveExtent(ds.flatMap((d) => d.scan.F));
+  const noise = positiveExtent(ds.map((d) => noiseLevel(d, numericalFloor)));
+  if (ext && noise && ext[0] < noise[0]) {
+    const domain = decadeDomain([noise[0] / 10 ** 0.5, ext[1]], [1e-12, 1]);
+    return { domain, floor: noise[0] };
+  }
+  return { domain: decadeDomain(ext, [1e-12, 1]), floor: null };
+}
 
 export const RATE_PLOT_AXES = { x: 'step t along the direction', y: 'F(t)  (directional Fisher)' } as const;
 
@@ -43,23 +61,36 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
   const { width, height } = size;
   const ds = input.directions;
 
-  const zeros = ds.filter((d) => d.scan.F.some((F) => !(F > 0))).length;
-  const subtitle = directionsSubtitle(input, zeros ? ` · F = 0 points not drawn (${zeros} direction${zeros === 1 ? '' : 's'})` : '');
+  const { domain: yDom, floor } = rateYDomain(ds, input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor);
+  const below = ds.filter((d) => d.scan.F.some((F) => !(F >= yDom[0]))).length;
+  const subtitle = directionsSubtitle(input, below
+    ? ` · F under ${shortNumber(yDom[0])} (or 0) on the bottom edge (${below} direction${below === 1 ? '' : 's'})` : '');
 
-  const leg = directionLegend(ds, 'fitted slope', width);
+  const leg = directionLegend(input, width);
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 14, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
-  const yDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.F)), [1e-12, 1]);
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = logScale(yDom, [box.y1, box.y0]);
-  const inBox = (t: number, F: number): [number, number] | null => (t > 0 && F > 0 ? [x(t), y(F)] : null);
-  const paths = new Map(ds.map((d) => [d.id, pathD(d.scan.t.map((t, i) => inBox(t, d.scan.F[i])))]));
+  // F under the y-range (and exact zeros) sit on the bottom edge, inside the marked floor strip
+  const clampF = (F: number): number => (F >= yDom[0] ? F : yDom[0]);
+  const inBox = (t: number, F: number): [number, number] | null => (t > 0 ? [x(t), y(clampF(F))] : null);
+  const pathOf = (d: DirectionResult) => pathD(d.scan.t.map((t, i) => inBox(t, d.scan.F[i])));
+  const bands = bandMode(input)
+    ? bandsSvg(classBands(ds, (d) => d.scan.t.map((t, i) => (t > 0 ? [t, Math.log10(clampF(d.scan.F[i]))] : null))), x, y, (v) => 10 ** v)
+    : undefined;
+
+  const floorMarks = floor === null ? '' : el('g', { 'data-role': 'floor' }, [
+    el('rect', { x: box.x0, y: y(floor), width: box.x1 - box.x0, height: box.y1 - y(floor), fill: FLOOR_FILL }),
+    el('line', { x1: box.x0, x2: box.x1, y1: y(floor), y2: y(floor), stroke: MUTED, 'stroke-width': 1, 'stroke-dasharray': '2 3' }),
+    text(box.x0 + 4, y(floor) - 4, `numerical floor ${shortNumber(floor)}: below it F is rounding noise`, { 'font-size': 9.5, fill: MUTED }),
+  ]);
 
   const head = [
     heading(14, 'Rate plot: F(t) along each direction', subtitle), leg.svg,
     logAxis('bottom', x, xDom, box, RATE_PLOT_AXES.x),
     logAxis('left', y, yDom, box, RATE_PLOT_AXES.y),
+    floorMarks,
   ].join('');
 
   /** Behind the curves: the focus's asymptotic window and the reference fan of slopes 2(k−1). */
@@ -92,7 +123,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
   /** Over the curves: the focus's scan points, its fitted slope and the reading. */
   const over = (focus: DirectionResult | null): string => {
     if (!focus) return '';
-    const out: string[] = [];
+    const out: string[] = [focusLegend(focus, 'fitted slope', width)];
     out.push(focusPoints(focus, focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i]))));
     const fit = fittedLine(focus);
     if (fit) {
@@ -114,7 +145,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
     title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
     desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
       + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
-    head, box, paths, under, over,
+    head, box, pathOf, bands, under, over,
   });
 }
 

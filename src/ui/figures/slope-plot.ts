@@ -5,12 +5,14 @@
  */
 import { INK } from '../theme.ts';
 import {
-  decadeDomain, gmean, linearScale, logScale, pathD, positiveExtent,
+  decadeDomain, gmean, linearScale, logScale, noiseLevel, pathD, positiveExtent,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
 import type { DirectionResult } from '../../read/schema.ts';
+import { DEFAULT_SETTINGS } from '../../read/settings.ts';
+import { bandsSvg, classBands } from './class-bands.ts';
 import {
-  directionLegend, directionPlotModel, directionsSubtitle, focusPoints, guideLabel, guideLine, windowBand,
+  bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
 } from './direction-plot.ts';
 import { el, heading, linearYAxis, logAxis, text, type Box } from './svg.ts';
 
@@ -23,9 +25,15 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const { width, height } = size;
   const ds = input.directions;
 
+  // a slope between points at or under the direction's noise level measures rounding, not F: left out
+  const nf = input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor;
+  const informative = new Map(ds.map((d) => {
+    const noise = noiseLevel(d, nf);
+    return [d.id, d.scan.slope.map((s, i) => (d.scan.F[i] > noise && d.scan.F[i + 1] > noise ? s : NaN))];
+  }));
   let lo = -0.5, hi = 6.5, dropped = 0;
   for (const d of ds) {
-    for (const s of d.scan.slope) {
+    for (const s of informative.get(d.id)!) {
       if (!Number.isFinite(s)) continue;
       if (s < Y_CLAMP[0] || s > Y_CLAMP[1]) { dropped++; continue; }
       if (s < lo) lo = s;
@@ -35,7 +43,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const yDom: [number, number] = [Math.floor(lo), Math.ceil(hi)];
 
   const subtitle = directionsSubtitle(input, dropped ? ` · ${dropped} slope${dropped === 1 ? '' : 's'} outside ${Y_CLAMP[0]}…${Y_CLAMP[1]} not drawn` : '');
-  const leg = directionLegend(ds, '2(k̂−1) on the window', width);
+  const leg = directionLegend(input, width);
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 40, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
@@ -46,11 +54,13 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   for (let v = Math.ceil(yDom[0] / step) * step; v <= yDom[1]; v += step) ticks.push(v);
 
   const inRange = (s: number) => Number.isFinite(s) && s >= yDom[0] && s <= yDom[1];
-  const points = (d: DirectionResult): Array<[number, number] | null> => d.scan.slope.map((s, i) => {
+  const values = (d: DirectionResult): Array<[number, number] | null> => (informative.get(d.id) ?? []).map((s, i) => {
     const t0 = d.scan.t[i], t1 = d.scan.t[i + 1];
-    return t1 !== undefined && t0 > 0 && inRange(s) ? [x(gmean(t0, t1)), y(s)] : null;
+    return t1 !== undefined && t0 > 0 && inRange(s) ? [gmean(t0, t1), s] : null;
   });
-  const paths = new Map(ds.map((d) => [d.id, pathD(points(d))]));
+  const points = (d: DirectionResult): Array<[number, number] | null> => values(d).map((p) => (p ? [x(p[0]), y(p[1])] : null));
+  const pathOf = (d: DirectionResult) => pathD(points(d));
+  const bands = bandMode(input) ? bandsSvg(classBands(ds, values), x, y) : undefined;
 
   const guides: string[] = [];
   for (let k = 1; k <= 4; k++) {
@@ -69,7 +79,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
 
   const over = (focus: DirectionResult | null): string => {
     if (!focus) return '';
-    const out: string[] = [];
+    const out: string[] = [focusLegend(focus, '2(k̂−1) on the window', width)];
     out.push(focusPoints(focus, points(focus)));
     if (focus.k !== null && focus.window) {
       const a = 2 * (focus.k - 1);
@@ -93,7 +103,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
     title: `Local slope α(t) — ${input.checkpoint}`,
     desc: 'Local slope of log F against log t between neighbouring scan points. Order k̂ = 1 + α/2 on the asymptotic window '
       + '(the flat run with the largest median slope above the numerical floor; METHOD §2).',
-    head, box, paths, under, over,
+    head, box, pathOf, bands, under, over,
     behind: el('g', { 'data-role': 'guides' }, guides),
   });
 }

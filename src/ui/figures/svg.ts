@@ -192,21 +192,31 @@ export interface LegendItem {
   kind?: 'line' | 'dash' | 'dot' | 'band' | 'square';
   /** class name (so the page can highlight it) */
   key?: string;
+  /** band swatch outline (default a neutral tan) */
+  stroke?: string;
+}
+
+const LEGEND_ROW_H = 15;
+/** width estimate of one legend item: 6 px per character at 10.5 px (deterministic; no text measuring) */
+const legendItemWidth = (it: LegendItem): number => 22 + it.label.length * 5.9 + 14;
+
+/** The width of a legend's items on one row. */
+export function legendWidth(items: readonly LegendItem[]): number {
+  return items.reduce((s, it) => s + legendItemWidth(it), 0) - 14;
 }
 
 /** A one-or-more-row legend starting at (x, y), wrapped to `maxWidth`. Returns markup and its height. */
 export function legend(items: LegendItem[], x: number, y: number, maxWidth: number): { svg: string; height: number } {
   const parts: string[] = [];
   let cx = x, cy = y;
-  const rowH = 15;
+  const rowH = LEGEND_ROW_H;
   for (const it of items) {
-    // width estimate: 6 px per character at 10.5 px (deterministic; no text measuring)
-    const w = 22 + it.label.length * 5.9 + 14;
+    const w = legendItemWidth(it);
     if (cx + w > x + maxWidth && cx > x) { cx = x; cy += rowH; }
     const kind = it.kind ?? 'line';
     let sw: string;
     if (kind === 'dot') sw = el('circle', { cx: cx + 7, cy: cy - 3.5, r: 3.5, fill: it.colour });
-    else if (kind === 'band') sw = el('rect', { x: cx, y: cy - 9, width: 16, height: 11, fill: it.colour, stroke: '#d9c27a', 'stroke-width': 0.5 });
+    else if (kind === 'band') sw = el('rect', { x: cx, y: cy - 9, width: 16, height: 11, fill: it.colour, 'fill-opacity': it.stroke ? 0.35 : null, stroke: it.stroke ?? '#d9c27a', 'stroke-width': it.stroke ? 1.2 : 0.5 });
     else if (kind === 'square') sw = el('rect', { x: cx + 2, y: cy - 9, width: 11, height: 11, fill: it.colour });
     else sw = el('line', { x1: cx, x2: cx + 16, y1: cy - 3.5, y2: cy - 3.5, stroke: it.colour, 'stroke-width': kind === 'dash' ? 1.2 : 2.2, 'stroke-dasharray': kind === 'dash' ? '4 3' : null });
     parts.push(el('g', { 'data-legend': it.key ?? null }, [sw, text(cx + 21, cy, it.label, { 'font-size': 10.5, fill: INK })]));

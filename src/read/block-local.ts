@@ -1,0 +1,241 @@
+/**
+ * Block-local reads: where the whole transformer cannot be assembled with the engines' ops, each
+ * recognised block whose function the ops express is read alone, as a chain, on seeded N(0, 1)
+ * inputs of the block's input width, with the regression Fisher on the block output:
+ *  - an MLP: [norm →] up → activation → down (SwiGLU needs a product op: not read);
+ *  - a norm → linear pair: the norm in front of an attention layer with each Q/K/V (or fused QKV)
+ *    projection reading it, and the final norm with the unembedding or classifier.
+ * Every direction and layer is labelled `scope: "block-local"` with its block, and the warnings
+ * say what was read this way, what was not and why (docs/METHOD.md, notes).
+ */
+import { openSafetensors, type SafetensorsFile } from '../format/safetensors.ts';
+import { sha256OfSource } from '../format/sha256.ts';
+import { recognizeTransformer, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
+import { ArchitectureError, parseActivation } from '../model/infer.ts';
+import { shapeTrace, size, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
+import type { FisherEngine, ParamSet, ProbeSet } from '../engine/types.ts';
+import { CancelledError } from '../engine/types.ts';
+import { createRng } from '../math/random.ts';
+import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
+import type { BlockRead, DirectionResult, LayerResult, ReadResult } from './schema.ts';
+import { checkOptions, InputError, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
+
+/** One block as a chain the engines can read, with its weights in [out, in] layout. */
+export interface BlockChain {
+  block: Block;
+  name: string;
+  graph: ModelGraph;
+  params: ParamSet;
+  probe: ProbeSet;
+  /** detectors whose directions are not exact in the whole network (e.g. ln-kernel on a tied map) */
+  excluded: string[];
+}
+
+export interface BlockPlan {
+  recognition: Recognition;
+  chains: BlockChain[];
+  blocks: BlockRead[];
+  warnings: string[];
+}
+
+function parseConfig(sources: ReadSources): Record<string, unknown> | null {
+  if (!sources.configText) return null;
+  try {
+    const c = JSON.parse(sources.configText) as unknown;
+    return c && typeof c === 'object' ? (c as Record<string, unknown>) : null;
+  } catch (e) {
+    throw new InputError(sources.configName ?? 'config.json', `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Stored weight → [out, in] f64 (see `Layout` in src/model/families.ts); `shape` is the stored shape. */
+export function toOutIn(ref: LinearRef, stored: Float64Array, shape: number[]): Float64Array {
+  const { inFeatures: I, outFeatures: O } = ref;
+  if (ref.layout === 'out-in') return stored;
+  if (ref.layout === 'heads') return headsLayout(stored, shape);
+  const out = new Float64Array(O * I);
+  for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) out[o * I + i] = stored[i * O + o];
+  return out;
+}
+
+/**
+ * Plan the block-local reads of a checkpoint: null when it is not a transformer (the chain
+ * inference applies).
+ */
+export async function planBlockLocal(file: SafetensorsFile, config: Record<string, unknown> | null, options: ReadOptions): Promise<BlockPlan | null> {
+  const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+  const rec = recognizeTransformer(descs, config);
+  if (!rec) return null;
+  const shapes = new Map(descs.map((t) => [t.name, t.shape]));
+  const warnings: string[] = [];
+  const blocks: BlockRead[] = [];
+  const chains: BlockChain[] = [];
+  const metaAct = file.metadata?.activation ? parseActivation(file.metadata.activation) : null;
+  const activation: Activation = options.activation ?? rec.hyper.activation?.value ?? metaAct ?? 'gelu';
+  if (!options.activation && rec.hyper.activation?.source === 'family default') {
+    warnings.push(`activation ${activation}: the ${rec.label} default (config.json has no activation_function / hidden_act; set --activation to change)`);
+  }
+  const eps = rec.hyper.normEps?.value ?? 1e-5;
+  if (rec.hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
+
+  const load = async (name: string): Promise<Float64Array> => {
+    const info = file.tensor(name);
+    if (!info.supported) throw new InputError(file.fileName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
+    const data = await file.readFloat64(name);
+    if (data.some((x) => !Number.isFinite(x))) throw new InputError(file.fileName, `tensor "${name}" holds NaN or Inf values`);
+    return data;
+  };
+  const linearOp = async (ref: LinearRef, params: ParamSet): Promise<Op> => {
+    const stored = await load(ref.weight);
+    const shape = shapes.get(ref.weight)!;
+    const w = toOutIn(ref, stored, shape);
+    params.set(ref.weight, { shape: [ref.outFeatures, ref.inFeatures], data: w });
+    if (ref.bias) params.set(ref.bias, { shape: [ref.outFeatures], data: await load(ref.bias) });
+    return { kind: 'linear', layer: ref.module, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures };
+  };
+  const normOp = async (n: NormRef, params: ParamSet): Promise<Op> => {
+    for (const t of [n.weight, n.bias]) if (t) params.set(t, { shape: [n.width], data: await load(t) });
+    return { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps };
+  };
+  const probeOf = (width: number): ProbeSet => {
+    const rng = createRng(options.seed ^ 0x5eed);
+    const data = new Float64Array(options.probe * width);
+    for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+    return { count: options.probe, shape: [width], data };
+  };
+  const add = async (block: Block, name: string, build: (params: ParamSet) => Promise<Op[]>, excluded: string[] = []) => {
+    const params: ParamSet = new Map();
+    const ops = await build(params);
+    const inputShape = [ops[0].kind === 'linear' ? ops[0].inFeatures : (params.get((ops[0] as { weight: string | null }).weight ?? '')?.shape[0] ?? rec.dModel)];
+    const trace = shapeTrace({ inputShape, ops });
+    const graph: ModelGraph = { inputShape, ops, outputWidth: size(trace[trace.length - 1]), activation, activationSource: options.activation ? 'setting' : 'arch', warnings: [] };
+    chains.push({ block, name, graph, params, probe: probeOf(inputShape[0]), excluded });
+    blocks.push({ block: name, kind: block.kind, architecture: { inputShape, ops, outputWidth: graph.outputWidth }, read: true, why: describeChain(ops) });
+  };
+  const skip = (block: Block, name: string, why: string) => blocks.push({ block: name, kind: block.kind, architecture: null, read: false, why });
+
+  for (const block of rec.blocks) {
+    if (block.kind === 'mlp') {
+      if (block.gate || block.fusedGateUp) { skip(block, block.name, 'gated MLP (SwiGLU/GeGLU): needs a product op this version does not have'); continue; }
+      const useNorm = block.norm && block.norm.kind === 'layernorm' ? block.norm : null;
+      const why = [
+        block.norm && !useNorm ? `its ${block.norm.kind} (${block.norm.module}) is not an op of this version: read without it` : '',
+        block.layerScale ? `layer scale ${block.layerScale} after the MLP is not included` : '',
+      ].filter(Boolean);
+      await add(block, block.name, async (p) => [
+        ...(useNorm ? [await normOp(useNorm, p)] : []),
+        await linearOp(block.up, p),
+        { kind: 'activation', fn: activation },
+        await linearOp(block.down, p),
+      ]);
+      if (why.length) warnings.push(`${block.name}: ${why.join('; ')}`);
+    } else if (block.kind === 'attention') {
+      const readable = block.projections.filter((p) => p.role !== 'o' && !(block.cross && (p.role === 'k' || p.role === 'v')));
+      if (!block.norm) { skip(block, block.name, 'no norm in front of it: the attention itself (softmax over positions) needs the attention op'); continue; }
+      if (block.norm.kind !== 'layernorm') { skip(block, block.name, `its ${block.norm.kind} is not an op of this version, and the attention itself needs the attention op`); continue; }
+      if (!readable.length) { skip(block, block.name, 'no projection reads its norm'); continue; }
+      for (const proj of readable) {
+        const name = `${block.norm.module} → ${proj.linear.module}`;
+        await add(block, name, async (p) => [await normOp(block.norm!, p), await linearOp(proj.linear, p)]);
+      }
+      skip(block, `${block.name} (attention)`, 'softmax attention over positions and the output projection need the attention op: only the norm → projection pairs were read');
+    } else {
+      if (!block.norm || block.norm.kind !== 'layernorm') { skip(block, block.name, block.norm ? `its ${block.norm.kind} is not an op of this version` : 'no norm in front of it: a lone linear map'); continue; }
+      const name = `${block.norm.module} → ${block.linear.module}`;
+      // a tied unembedding also moves the embedding: the LayerNorm kernel is not a gauge of the whole network
+      await add(block, name, async (p) => [await normOp(block.norm!, p), await linearOp(block.linear, p)], block.tiedTo ? ['ln-kernel'] : []);
+      if (block.tiedTo) warnings.push(`${name}: ${block.linear.weight} is tied to the token embedding, so its LayerNorm kernel is not a gauge of the whole network and is not read`);
+    }
+  }
+  return { recognition: rec, chains, blocks, warnings };
+}
+
+/** TransformerLens W_Q/W_K/W_V [H, in, dh] → [H·dh, in]. */
+export function headsLayout(stored: Float64Array, shape: number[]): Float64Array {
+  const [H, I, D] = shape;
+  const out = new Float64Array(H * D * I);
+  for (let h = 0; h < H; h++) for (let i = 0; i < I; i++) for (let j = 0; j < D; j++) out[(h * D + j) * I + i] = stored[(h * I + i) * D + j];
+  return out;
+}
+
+function describeChain(ops: Op[]): string {
+  return ops.map((op) => (op.kind === 'linear' ? `linear ${op.inFeatures}→${op.outFeatures}` : op.kind === 'activation' ? op.fn : op.kind)).join(' → ');
+}
+
+/**
+ * Read a transformer block by block; null when the checkpoint is not a transformer. Throws an
+ * ArchitectureError when it is one but no block can be read.
+ */
+export async function readBlockLocal(
+  sources: ReadSources, partial: Partial<ReadOptions>, engineOrFactory: FisherEngine | (() => Promise<FisherEngine>), hooks: ReadHooks = {},
+): Promise<ReadResult | null> {
+  const started = Date.now();
+  const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
+  checkOptions(options);
+  const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
+  const plan = await planBlockLocal(file, parseConfig(sources), options);
+  if (!plan) return null;
+  const rec = plan.recognition;
+  if (!plan.chains.length) {
+    throw new ArchitectureError(
+      `recognised ${rec.label} with ${rec.blocks.length} blocks, but none can be read with this version's ops (${plan.blocks.map((b) => `${b.block}: ${b.why}`).join('; ')})`,
+      rec.unplaced,
+    );
+  }
+  const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
+  const sha256 = await sha256OfSource(sources.checkpoint);
+  const directions: DirectionResult[] = [];
+  const layers: LayerResult[] = [];
+  let prepareMs = 0, scanMs = 0, queries = 0;
+  let detectorIds: string[] = [];
+  const readWarnings: string[] = [];
+  const n = plan.chains.length;
+  for (const [i, chain] of plan.chains.entries()) {
+    if (hooks.signal?.aborted) throw new CancelledError();
+    const tag = { scope: 'block-local' as const, block: chain.name };
+    const read = await scanGraph(engine, { ...chain, head: 'regression' }, options, {
+      signal: hooks.signal,
+      // the overall fraction over all blocks; the stage names stay the whole read's (the worker keys its ETA on them)
+      onProgress: (p) => hooks.onProgress?.({ fraction: (i + p.fraction) / n, etaSeconds: null, stage: p.stage }),
+      onDirection: (d) => hooks.onDirection?.({ ...d, ...tag }),
+    }, (c) => !chain.excluded.includes(c.detector));
+    directions.push(...read.directions.map((d) => ({ ...d, ...tag })));
+    readWarnings.push(...read.warnings.map((w) => `${chain.name}: ${w}`));
+    layers.push(...read.layers.map((l) => ({ ...l, ...tag })));
+    prepareMs += read.prepareMs;
+    scanMs += read.scanMs;
+    queries += read.queries;
+    detectorIds = read.detectors;
+  }
+  const notRead = plan.blocks.filter((b) => !b.read);
+  const warnings = [
+    `${rec.label}: the whole network cannot be assembled with this version's ops, so ${n} block${n === 1 ? ' was' : 's were'} read block-locally, each on ${options.probe} seeded N(0, 1) inputs of its input width with the regression Fisher on the block output (scope "block-local")`,
+    ...(notRead.length ? [`not read: ${notRead.map((b) => `${b.block} (${b.why})`).join('; ')}`] : []),
+    ...(sources.inputs ? ['the probe inputs are not used by block-local reads (each block gets synthetic inputs of its own width)'] : []),
+    ...(rec.unplaced.length ? [`tensors no role fits: ${rec.unplaced.join(', ')}`] : []),
+    ...rec.notes,
+    ...plan.warnings,
+    ...readWarnings,
+  ];
+  const hyper = Object.fromEntries(Object.entries(rec.hyper).filter(([, v]) => v !== null));
+  return {
+    schema: 'deadscope.read/1',
+    checkpoint: {
+      path: sources.checkpointName, bytes: file.byteSize, sha256, params: file.tensors.reduce((s, t) => s + t.elements, 0), tensors: file.tensors.length,
+      architecture: { scope: 'block-local', family: rec.family, label: rec.label, dModel: rec.dModel, normKind: rec.normKind, rotary: rec.rotary, hyperparameters: hyper, blocks: plan.blocks },
+    },
+    settings: {
+      ...pickSettings(options), head: 'regression', activation: plan.chains[0].graph.activation,
+      inputs: `synthetic N(0, 1) of each block's input width, ${options.probe} samples, seed ${options.seed}`,
+      inputScale: options.inputScale, detectors: detectorIds, backend: options.backend, adapter: engine.description,
+      engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+    },
+    backend: engine.name,
+    directions,
+    layers,
+    scope: 'block-local',
+    blocks: plan.blocks,
+    warnings,
+    timing: { totalMs: Date.now() - started, prepareMs, scanMs, queries },
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Test-written transformer checkpoints in each naming family researchers' code writes: real
+ * names and stored layouts (HF GPT-2 Conv1D [in, out], nn.Linear [out, in], TransformerLens
+ * [n_heads, d_model, d_head] …), seeded random weights, each with the config.json its library writes.
+ * Small: d = 8, 2 heads, MLP 16, 2 layers, vocabulary 11, context 5, 2×2 patches of 4×4 images.
+ */
+import { writeSafetensors, type WriterTensor } from '../../src/format/writer.ts';
+import { createRng } from '../../src/math/random.ts';
+
+export const D = 8, HEADS = 2, DH = 4, MLP = 16, LAYERS = 2, VOCAB = 11, CTX = 5, PATCH = 2, IMAGE = 4, CLASSES = 3;
+
+export interface FamilyCheckpoint { bytes: Uint8Array; config: Record<string, unknown> }
+
+function writer(seed: number) {
+  const rng = createRng(seed);
+  const tensors: WriterTensor[] = [];
+  const add = (name: string, shape: number[], fill: 'normal' | 'ones' | 'zeros' | 'mask' = 'normal') => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const fan = shape.length >= 2 ? shape[shape.length - 1] : 1;
+    const data = Array.from({ length: n }, (_, i) => {
+      if (fill === 'ones') return 1 + 0.1 * rng.normal();
+      if (fill === 'zeros') return 0.1 * rng.normal();
+      if (fill === 'mask') { const T = shape[shape.length - 1]; return (i % T) <= Math.floor(i / T) % T ? 1 : 0; }
+      return rng.normal() / Math.sqrt(fan);
+    });
+    tensors.push({ name, dtype: 'F32', shape, data });
+  };
+  const norm = (prefix: string, bias = true, w = 'weight', b = 'bias') => {
+    add(`${prefix}.${w}`, [D], 'ones');
+    if (bias) add(`${prefix}.${b}`, [D], 'zeros');
+  };
+  const linear = (prefix: string, out: number, inp: number, bias = true, layout: 'out-in' | 'in-out' = 'out-in') => {
+    add(`${prefix}.weight`, layout === 'out-in' ? [out, inp] : [inp, out]);
+    if (bias) add(`${prefix}.bias`, [out], 'zeros');
+  };
+  return { add, norm, linear, done: (config: Record<string, unknown>, metadata?: Record<string, string>): FamilyCheckpoint => ({ bytes: writeSafetensors(tensors, metadata), config }) };
+}
+
+/** Hugging Face GPT-2 (Conv1D [in, out]; the old `attn.bias` mask buffer; lm_head tied, not stored). */
+export function gpt2Hf(): FamilyCheckpoint {
+  const w = writer(1);
+  w.add('transformer.wte.weight', [VOCAB, D]);
+  w.add('transformer.wpe.weight', [CTX, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `transformer.h.${l}`;
+    w.norm(`${p}.ln_1`);
+    w.linear(`${p}.attn.c_attn`, 3 * D, D, true, 'in-out');
+    w.linear(`${p}.attn.c_proj`, D, D, true, 'in-out');
+    w.add(`${p}.attn.bias`, [1, 1, CTX, CTX], 'mask');
+    w.norm(`${p}.ln_2`);
+    w.linear(`${p}.mlp.c_fc`, MLP, D, true, 'in-out');
+    w.linear(`${p}.mlp.c_proj`, D, MLP, true, 'in-out');
+  }
+  w.norm('transformer.ln_f');
+  return w.done({ model_type: 'gpt2', n_embd: D, n_head: HEADS, n_layer: LAYERS, n_positions: CTX, vocab_size: VOCAB, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, tie_word_embeddings: true });
+}
+
+/** minGPT/nanoGPT: the same names with nn.Linear [out, in], a causal-mask buffer and a stored lm_head; torch.compile's `_orig_mod.` prefix. */
+export function nanoGpt(): FamilyCheckpoint {
+  const w = writer(2);
+  const t = '_orig_mod.transformer';
+  w.add(`${t}.wte.weight`, [VOCAB, D]);
+  w.add(`${t}.wpe.weight`, [CTX, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `${t}.h.${l}`;
+    w.norm(`${p}.ln_1`, false);
+    w.linear(`${p}.attn.c_attn`, 3 * D, D, false);
+    w.linear(`${p}.attn.c_proj`, D, D, false);
+    w.add(`${p}.attn.bias`, [1, 1, CTX, CTX], 'mask');
+    w.norm(`${p}.ln_2`, false);
+    w.linear(`${p}.mlp.c_fc`, MLP, D, false);
+    w.linear(`${p}.mlp.c_proj`, D, MLP, false);
+  }
+  w.norm(`${t}.ln_f`, false);
+  w.add('_orig_mod.lm_head.weight', [VOCAB, D]);
+  return w.done({ n_layer: LAYERS, n_head: HEADS, n_embd: D, block_size: CTX, vocab_size: VOCAB, bias: false });
+}
+
+/** TransformerLens HookedTransformer state dict (mask and IGNORE buffers included, as it saves them). */
+export function transformerLens(): FamilyCheckpoint {
+  const w = writer(3);
+  w.add('embed.W_E', [VOCAB, D]);
+  w.add('pos_embed.W_pos', [CTX, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `blocks.${l}`;
+    w.norm(`${p}.ln1`, true, 'w', 'b');
+    for (const m of ['Q', 'K', 'V']) { w.add(`${p}.attn.W_${m}`, [HEADS, D, DH]); w.add(`${p}.attn.b_${m}`, [HEADS, DH], 'zeros'); }
+    w.add(`${p}.attn.W_O`, [HEADS, DH, D]);
+    w.add(`${p}.attn.b_O`, [D], 'zeros');
+    w.add(`${p}.attn.mask`, [CTX, CTX], 'mask');
+    w.add(`${p}.attn.IGNORE`, []);
+    w.norm(`${p}.ln2`, true, 'w', 'b');
+    w.add(`${p}.mlp.W_in`, [D, MLP]);
+    w.add(`${p}.mlp.b_in`, [MLP], 'zeros');
+    w.add(`${p}.mlp.W_out`, [MLP, D]);
+    w.add(`${p}.mlp.b_out`, [D], 'zeros');
+  }
+  w.norm('ln_final', true, 'w', 'b');
+  w.add('unembed.W_U', [D, VOCAB]);
+  w.add('unembed.b_U', [VOCAB], 'zeros');
+  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: 'LN', attention_dir: 'causal', eps: 1e-5 });
+}
+
+/** Hugging Face ViTForImageClassification. */
+export function vitHf(): FamilyCheckpoint {
+  const w = writer(4);
+  const n = (IMAGE / PATCH) ** 2;
+  w.add('vit.embeddings.cls_token', [1, 1, D]);
+  w.add('vit.embeddings.position_embeddings', [1, n + 1, D]);
+  w.add('vit.embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
+  w.add('vit.embeddings.patch_embeddings.projection.bias', [D], 'zeros');
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `vit.encoder.layer.${l}`;
+    for (const m of ['query', 'key', 'value']) w.linear(`${p}.attention.attention.${m}`, D, D);
+    w.linear(`${p}.attention.output.dense`, D, D);
+    w.linear(`${p}.intermediate.dense`, MLP, D);
+    w.linear(`${p}.output.dense`, D, MLP);
+    w.norm(`${p}.layernorm_before`);
+    w.norm(`${p}.layernorm_after`);
+  }
+  w.norm('vit.layernorm');
+  w.linear('classifier', CLASSES, D);
+  return w.done({ model_type: 'vit', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, intermediate_size: MLP, hidden_act: 'gelu', layer_norm_eps: 1e-12, image_size: IMAGE, patch_size: PATCH, num_channels: 3 });
+}
+
+/** Hugging Face Dinov2Model (a backbone: no classification head), with layer scale. */
+export function dinov2Hf(): FamilyCheckpoint {
+  const w = writer(5);
+  const n = (IMAGE / PATCH) ** 2;
+  w.add('embeddings.cls_token', [1, 1, D]);
+  w.add('embeddings.mask_token', [1, D]);
+  w.add('embeddings.position_embeddings', [1, n + 1, D]);
+  w.add('embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
+  w.add('embeddings.patch_embeddings.projection.bias', [D], 'zeros');
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `encoder.layer.${l}`;
+    w.norm(`${p}.norm1`);
+    for (const m of ['query', 'key', 'value']) w.linear(`${p}.attention.attention.${m}`, D, D);
+    w.linear(`${p}.attention.output.dense`, D, D);
+    w.add(`${p}.layer_scale1.lambda1`, [D], 'ones');
+    w.norm(`${p}.norm2`);
+    w.linear(`${p}.mlp.fc1`, MLP, D);
+    w.linear(`${p}.mlp.fc2`, D, MLP);
+    w.add(`${p}.layer_scale2.lambda1`, [D], 'ones');
+  }
+  w.norm('layernorm');
+  return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
+}
+
+/** Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied lm_head. */
+export function llamaHf(): FamilyCheckpoint {
+  const w = writer(6);
+  w.add('model.embed_tokens.weight', [VOCAB, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `model.layers.${l}`;
+    w.linear(`${p}.self_attn.q_proj`, D, D, false);
+    w.linear(`${p}.self_attn.k_proj`, DH, D, false);
+    w.linear(`${p}.self_attn.v_proj`, DH, D, false);
+    w.linear(`${p}.self_attn.o_proj`, D, D, false);
+    w.linear(`${p}.mlp.gate_proj`, MLP, D, false);
+    w.linear(`${p}.mlp.up_proj`, MLP, D, false);
+    w.linear(`${p}.mlp.down_proj`, D, MLP, false);
+    w.norm(`${p}.input_layernorm`, false);
+    w.norm(`${p}.post_attention_layernorm`, false);
+  }
+  w.norm('model.norm', false);
+  w.linear('lm_head', VOCAB, D, false);
+  return w.done({ model_type: 'llama', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: 1, intermediate_size: MLP, hidden_act: 'silu', rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, vocab_size: VOCAB, max_position_embeddings: CTX });
+}
+
+/** Meta / llama2.c names (rotary tables stored as buffers). */
+export function llamaMeta(): FamilyCheckpoint {
+  const w = writer(7);
+  w.add('tok_embeddings.weight', [VOCAB, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `layers.${l}`;
+    for (const m of ['wq', 'wk', 'wv', 'wo']) w.linear(`${p}.attention.${m}`, D, D, false);
+    w.linear(`${p}.feed_forward.w1`, MLP, D, false);
+    w.linear(`${p}.feed_forward.w2`, D, MLP, false);
+    w.linear(`${p}.feed_forward.w3`, MLP, D, false);
+    w.norm(`${p}.attention_norm`, false);
+    w.norm(`${p}.ffn_norm`, false);
+  }
+  w.norm('norm', false);
+  w.linear('output', VOCAB, D, false);
+  w.add('freqs_cos', [CTX, DH / 2]);
+  w.add('freqs_sin', [CTX, DH / 2]);
+  return w.done({ dim: D, n_layers: LAYERS, n_heads: HEADS, n_kv_heads: HEADS, vocab_size: VOCAB, multiple_of: 4, norm_eps: 1e-5, max_seq_len: CTX });
+}
+
+/** Fused projections (Phi-3 style: qkv_proj, gate_up_proj) with RMSNorm. */
+export function fusedPhi3(): FamilyCheckpoint {
+  const w = writer(8);
+  w.add('model.embed_tokens.weight', [VOCAB, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `model.layers.${l}`;
+    w.linear(`${p}.self_attn.qkv_proj`, 3 * D, D, false);
+    w.linear(`${p}.self_attn.o_proj`, D, D, false);
+    w.linear(`${p}.mlp.gate_up_proj`, 2 * MLP, D, false);
+    w.linear(`${p}.mlp.down_proj`, D, MLP, false);
+    w.norm(`${p}.input_layernorm`, false);
+    w.norm(`${p}.post_attention_layernorm`, false);
+  }
+  w.norm('model.norm', false);
+  w.linear('lm_head', VOCAB, D, false);
+  return w.done({ model_type: 'phi3', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: HEADS, hidden_act: 'silu', rms_norm_eps: 1e-5 });
+}
+
+/** The "GPT from scratch" lecture model: one module per head, a Sequential MLP with ReLU. */
+export function perHead(): FamilyCheckpoint {
+  const w = writer(9);
+  w.add('token_embedding_table.weight', [VOCAB, D]);
+  w.add('position_embedding_table.weight', [CTX, D]);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `blocks.${l}`;
+    for (let h = 0; h < HEADS; h++) {
+      for (const m of ['key', 'query', 'value']) w.linear(`${p}.sa.heads.${h}.${m}`, DH, D, false);
+      w.add(`${p}.sa.heads.${h}.tril`, [CTX, CTX], 'mask');
+    }
+    w.linear(`${p}.sa.proj`, D, D);
+    w.linear(`${p}.ffwd.net.0`, MLP, D);
+    w.linear(`${p}.ffwd.net.2`, D, MLP);
+    w.norm(`${p}.ln1`);
+    w.norm(`${p}.ln2`);
+  }
+  w.norm('ln_f');
+  w.linear('lm_head', VOCAB, D);
+  return w.done({ n_embd: D, n_head: HEADS, n_layer: LAYERS, block_size: CTX, vocab_size: VOCAB, activation: 'relu' });
+}
+
+/** vit-pytorch's nested wrappers: Residual(PreNorm(Attention)) → `layers.N.0.fn.fn.to_qkv`. */
+export function nestedWrappers(): FamilyCheckpoint {
+  const w = writer(10);
+  const n = (IMAGE / PATCH) ** 2;
+  w.add('pos_embedding', [1, n + 1, D]);
+  w.add('cls_token', [1, 1, D]);
+  w.linear('to_patch_embedding.1', D, 3 * PATCH * PATCH);
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `transformer.layers.${l}`;
+    w.norm(`${p}.0.fn.norm`);
+    w.linear(`${p}.0.fn.fn.to_qkv`, 3 * D, D, false);
+    w.linear(`${p}.0.fn.fn.to_out.0`, D, D);
+    w.norm(`${p}.1.fn.norm`);
+    w.linear(`${p}.1.fn.fn.net.0`, MLP, D);
+    w.linear(`${p}.1.fn.fn.net.3`, D, MLP);
+  }
+  w.norm('mlp_head.0');
+  w.linear('mlp_head.1', CLASSES, D);
+  return w.done({});
+}
+
+/** An encoder–decoder with per-head modules and cross-attention in the decoder (pre-norm). */
+export function encoderDecoder(): FamilyCheckpoint {
+  const w = writer(11);
+  w.add('src_embed.weight', [VOCAB, D]);
+  w.add('tgt_embed.weight', [VOCAB, D]);
+  const attention = (p: string) => {
+    for (let h = 0; h < HEADS; h++) for (const m of ['query', 'key', 'value']) w.linear(`${p}.heads.${h}.${m}`, DH, D);
+    w.linear(`${p}.proj`, D, D);
+  };
+  for (let l = 0; l < LAYERS; l++) {
+    const e = `encoder.layers.${l}`;
+    w.norm(`${e}.ln1`);
+    attention(`${e}.self_attn`);
+    w.norm(`${e}.ln2`);
+    w.linear(`${e}.ffn.fc1`, MLP, D);
+    w.linear(`${e}.ffn.fc2`, D, MLP);
+    const d = `decoder.layers.${l}`;
+    w.norm(`${d}.ln1`);
+    attention(`${d}.self_attn`);
+    w.norm(`${d}.ln_cross_attn`);
+    attention(`${d}.cross_attn`);
+    w.norm(`${d}.ln2`);
+    w.linear(`${d}.ffn.fc1`, MLP, D);
+    w.linear(`${d}.ffn.fc2`, D, MLP);
+  }
+  w.norm('encoder.norm');
+  w.norm('decoder.norm');
+  w.linear('generator', VOCAB, D);
+  return w.done({ d_model: D, num_heads: HEADS, activation: 'relu', layer_norm_eps: 1e-5 });
+}
+
+export const FAMILY_CHECKPOINTS = {
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': transformerLens, 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf,
+  'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
+  'encoder-decoder': encoderDecoder,
+} as const;

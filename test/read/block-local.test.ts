@@ -1,0 +1,143 @@
+/**
+ * Block-local reads of transformers: the shipped GPT-2 fixture and every test-written family
+ * checkpoint read block by block; a node-death scan read block-locally equals an independent
+ * plain forward pass of the block (stored Conv1D layout, f64) differentiated by central differences.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
+import { fileSource } from '../../src/format/node-source.ts';
+import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { ArchitectureError } from '../../src/model/infer.ts';
+import { createRng } from '../../src/math/random.ts';
+import type { ReadResult } from '../../src/read/schema.ts';
+import { fixture } from '../helpers/read.ts';
+import * as T from '../helpers/transformers.ts';
+
+const GPT2 = 'gpt2_modadd23_s1.safetensors';
+const gpt2Config = () => readFileSync(fixture('gpt2_modadd23_s1.config.json'), 'utf8');
+
+async function readGpt2(options: Record<string, unknown>): Promise<ReadResult> {
+  const src = await fileSource(fixture(GPT2));
+  try {
+    return await readCheckpoint({ checkpoint: src, checkpointName: GPT2, configText: gpt2Config(), configName: 'config.json' }, options, new CpuEngine());
+  } finally {
+    await src.close();
+  }
+}
+
+/** Plain forward of GPT-2's MLP block from the stored tensors: c_proj(gelu_tanh(c_fc(LN(x)))), Conv1D x·W. */
+function mlpForward(w: Record<string, Float64Array>, x: Float64Array, d: number, h: number, eps: number): Float64Array {
+  let mu = 0;
+  for (let i = 0; i < d; i++) mu += x[i] / d;
+  let v = 0;
+  for (let i = 0; i < d; i++) v += (x[i] - mu) ** 2 / d;
+  const ln = Array.from({ length: d }, (_, i) => ((x[i] - mu) / Math.sqrt(v + eps)) * w.g[i] + w.b[i]);
+  const hid = new Float64Array(h);
+  for (let j = 0; j < h; j++) {
+    let z = w.bfc[j];
+    for (let i = 0; i < d; i++) z += ln[i] * w.fc[i * h + j];
+    hid[j] = 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
+  }
+  const y = new Float64Array(d);
+  for (let o = 0; o < d; o++) {
+    let s = w.bproj[o];
+    for (let j = 0; j < h; j++) s += hid[j] * w.proj[j * d + o];
+    y[o] = s;
+  }
+  return y;
+}
+
+describe('block-local reads', () => {
+  it('GPT-2 fixture: MLP, ln_1 → c_attn and ln_f → tied wte read block-locally; LayerNorm kernels gauge, live units k = 1', async () => {
+    const r = await readGpt2({ probe: 64 });
+    expect(r.scope).toBe('block-local');
+    expect(r.blocks!.filter((b) => b.read).map((b) => b.block)).toEqual(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']);
+    expect(r.blocks!.find((b) => !b.read)!.why).toMatch(/attention op/);
+    expect(r.directions.every((d) => d.scope === 'block-local' && typeof d.block === 'string')).toBe(true);
+    expect(r.settings.head).toBe('regression');
+    expect(r.warnings[0]).toMatch(/read block-locally.*regression Fisher on the block output/);
+    const kernels = r.directions.filter((d) => d.detector === 'ln-kernel');
+    expect(kernels.map((d) => d.layer)).toEqual(['transformer.h.0.ln_1', 'transformer.h.0.ln_2']); // none on the tied unembedding
+    for (const d of kernels) expect(d.class).toBe('gauge');
+    const units = r.directions.filter((d) => d.detector === 'node-death');
+    expect(units.length).toBe(128);
+    for (const d of units.filter((u) => u.class === 'live')) expect(d.kRounded).toBe(1);
+    expect(r.layers).toEqual([expect.objectContaining({ layer: 'transformer.h.0.mlp.c_fc', width: 128, scope: 'block-local', block: 'transformer.h.0.mlp' })]);
+  }, 60_000);
+
+  it('a node-death scan read block-locally equals a plain forward pass differentiated by central differences', async () => {
+    const probe = 24;
+    const r = await readGpt2({ probe, detectors: ['node-death'] });
+    const file = await openSafetensors(await fileSource(fixture(GPT2)), GPT2);
+    const get = (n: string) => file.readFloat64(`transformer.h.0.${n}`);
+    const w = { g: await get('ln_2.weight'), b: await get('ln_2.bias'), fc: await get('mlp.c_fc.weight'), bfc: await get('mlp.c_fc.bias'), proj: await get('mlp.c_proj.weight'), bproj: await get('mlp.c_proj.bias') };
+    const d = 32, h = 128;
+    // the same seeded N(0, 1) probe of width d the read states it used
+    const rng = createRng(0 ^ 0x5eed);
+    const xs = Array.from({ length: probe }, () => Float64Array.from({ length: d }, () => rng.normal()));
+    for (const u of [0, 77]) {
+      const dir = r.directions.find((x) => x.id === `node-death:transformer.h.0.mlp.c_fc:${u}`)!;
+      // node death in the stored [in, out] layout: column u of c_fc with its bias, row u of c_proj
+      const alpha = [...Array.from({ length: d }, (_, i) => w.fc[i * h + u]), w.bfc[u]];
+      const beta = Array.from({ length: d }, (_, o) => w.proj[u * d + o]);
+      const na = Math.hypot(...alpha), nb = Math.hypot(...beta);
+      const at = (t: number) => {
+        const c = { ...w, fc: w.fc.slice(), bfc: w.bfc.slice(), proj: w.proj.slice() };
+        for (let i = 0; i < d; i++) c.fc[i * h + u] += (t * alpha[i]) / na / Math.SQRT2;
+        c.bfc[u] += (t * alpha[d]) / na / Math.SQRT2;
+        for (let o = 0; o < d; o++) c.proj[u * d + o] += (t * beta[o]) / nb / Math.SQRT2;
+        return c;
+      };
+      for (const i of [0, 8, dir.scan.t.length - 1]) {
+        const t = dir.scan.t[i];
+        const step = 1e-5;
+        const plus = at(t + step), minus = at(t - step);
+        let F = 0;
+        for (const x of xs) {
+          const a = mlpForward(plus, x, d, h, 1e-5), b = mlpForward(minus, x, d, h, 1e-5);
+          for (let o = 0; o < d; o++) F += ((a[o] - b[o]) / (2 * step)) ** 2;
+        }
+        F /= probe;
+        expect(Math.abs(dir.scan.F[i] - F) / F, `unit ${u}, t = ${t}`).toBeLessThan(1e-6);
+      }
+    }
+  }, 60_000);
+
+  const readable = ['gpt2-hf', 'nanogpt', 'transformer-lens', 'vit-hf', 'dinov2-hf', 'per-head', 'nested', 'encoder-decoder'] as const;
+  for (const name of readable) {
+    it(`${name}: the test-written checkpoint reads block-locally with and without config.json`, async () => {
+      const ck = T.FAMILY_CHECKPOINTS[name]();
+      for (const withConfig of [true, false]) {
+        const r = await readCheckpoint(
+          { checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: withConfig ? JSON.stringify(ck.config) : null },
+          { probe: 16, perDecade: 2 }, new CpuEngine(),
+        );
+        expect(r.scope).toBe('block-local');
+        const read = r.blocks!.filter((b) => b.read);
+        // every MLP block is read (none of these is gated)
+        expect(read.filter((b) => b.kind === 'mlp').length).toBe(name === 'encoder-decoder' ? 2 * T.LAYERS : T.LAYERS);
+        expect(r.directions.length).toBeGreaterThan(0);
+        expect(r.directions.every((d) => d.scope === 'block-local' && d.scan.F.every(Number.isFinite))).toBe(true);
+        // each read block's layer kernel reads gauge
+        for (const d of r.directions.filter((x) => x.detector === 'ln-kernel')) expect(d.class, d.id).toBe('gauge');
+        if (name === 'encoder-decoder') {
+          // cross-attention: only the query reads the decoder's norm; keys and values read the encoder's output
+          const crossPairs = read.filter((b) => b.block.includes('ln_cross_attn')).map((b) => b.block);
+          expect(crossPairs.length).toBe(T.LAYERS * T.HEADS);
+          expect(crossPairs.every((b) => /\.query$/.test(b))).toBe(true);
+        }
+      }
+    }, 60_000);
+  }
+
+  it('LLaMA-style checkpoints (RMSNorm, SwiGLU): recognised, and the error says which ops are missing', async () => {
+    for (const make of [T.llamaHf, T.llamaMeta, T.fusedPhi3]) {
+      const ck = make();
+      const read = readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, { probe: 8 }, new CpuEngine());
+      await expect(read).rejects.toBeInstanceOf(ArchitectureError);
+      await expect(read).rejects.toThrow(/recognised .* none can be read.*(SwiGLU|product op).*rmsnorm/i);
+    }
+  });
+});
