@@ -3,6 +3,14 @@ import { ACTIVATIONS, type Activation } from '../model/graph.ts';
 import { parseActivation } from '../model/infer.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
 import { InputError } from '../read/pipeline.ts';
+import { DEFAULT_SETTINGS, settingProblems, type ReadSettings } from '../read/settings.ts';
+
+/** The flag that sets each setting (the grid's three share one). */
+const SETTING_FLAG: Record<keyof ReadSettings, string> = {
+  tMin: '--grid TMIN', tMax: '--grid TMAX', perDecade: '--grid PER_DECADE', slopeTol: '--slope-tol', minDecades: '--min-decades',
+  floorRatio: '--floor-ratio', numericalFloor: '--numerical-floor', liveProbes: '--live-probes', probe: '--probe', inputCap: '--input-cap', seed: '--seed',
+  bottomK: '--bottom-k', alignmentRel: '--alignment-rel', rankRel: '--rank-rel',
+};
 
 export interface CliArgs {
   checkpoint: string;
@@ -84,6 +92,11 @@ export function parseReadArgs(argv: string[]): CliArgs {
     }
   }
   if (!checkpoint) throw new InputError('command line', 'no checkpoint given (deadscope read CKPT …)');
+  // the shared range check (src/read/settings.ts), reported under the flag that was given
+  const given = { ...DEFAULT_SETTINGS, ...options } as ReadSettings;
+  const problem = settingProblems(given)[0];
+  if (problem) throw new InputError('command line', `${SETTING_FLAG[problem.key]} ${problem.message} (got ${given[problem.key]})`);
+  if (options.inputScale !== undefined && !(options.inputScale > 0)) throw new InputError('command line', `--input-scale must be > 0 (got ${options.inputScale})`);
   return { checkpoint, ...files, options };
 }
 

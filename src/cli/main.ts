@@ -1,5 +1,6 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { SafetensorsError } from '../format/safetensors.ts';
 import { ArchitectureError } from '../model/infer.ts';
@@ -20,8 +21,33 @@ async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEng
   }
 }
 
+/**
+ * Every file given is a regular file before it is opened: a directory fails late with EISDIR,
+ * and opening a FIFO blocks forever.
+ */
+async function checkRegularFile(path: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new InputError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (st.isDirectory()) throw new InputError(path, 'is a directory, not a file [rule: not-a-regular-file]');
+  if (!st.isFile()) throw new InputError(path, 'is not a regular file (a FIFO, socket or device) [rule: not-a-regular-file]');
+}
+
+/** --out is checked before the read, so a finished read is never lost to an unwritable path. */
+async function checkOutPath(path: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) throw new InputError(path, 'is a directory; --out needs a file path [rule: not-a-regular-file]');
+  if (st && !st.isFile()) throw new InputError(path, 'is not a regular file; --out needs a file path [rule: not-a-regular-file]');
+  const parent = await stat(dirname(path)).catch(() => null);
+  if (!parent?.isDirectory()) throw new InputError(path, `its folder ${dirname(path)} does not exist [rule: out-folder-missing]`);
+}
+
 async function readText(path: string | null): Promise<string | null> {
   if (!path) return null;
+  await checkRegularFile(path);
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -30,6 +56,7 @@ async function readText(path: string | null): Promise<string | null> {
 }
 
 async function openSource(path: string) {
+  await checkRegularFile(path);
   try {
     return await fileSource(path);
   } catch (e) {
@@ -53,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const args = parseReadArgs(rest);
     checkpointPath = args.checkpoint;
+    if (args.out) await checkOutPath(args.out);
     const checkpoint = await openSource(args.checkpoint);
     open.push(checkpoint);
     const inputs = args.inputs ? await openSource(args.inputs) : null;

@@ -24,7 +24,8 @@ import { classifyDirection } from './classify.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
-import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
+import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
+import { formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
 export class InputError extends Error {
@@ -100,12 +101,15 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const graph = sources.archText
     ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
     : inferArchitecture(descs, file.metadata, { activation: options.activation, inputFeatures: inputs?.features ?? null, config });
+  checkWorkingSet(graph, file.tensors.reduce((s, t) => s + t.elements, 0),
+    inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe);
 
   const params: ParamSet = new Map();
   for (const op of graph.ops) {
     for (const name of opTensors(op)) {
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
+      if (info.elements === 0) throw new InputError(sources.checkpointName, `tensor "${name}" has shape [${info.shape}]: a layer of width 0 has nothing to read [rule: zero-width-layer]`);
       const data = await file.readFloat64(name);
       if (data.some((x) => !Number.isFinite(x))) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
       params.set(name, { shape: info.shape, data });
@@ -141,16 +145,19 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, options };
 }
 
+/** A read whose working set will not fit stops here, before it is allocated, with the number. */
+function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
+  const bytes = workingSetBytes(graph, params, probe);
+  if (bytes > WORKING_SET_LIMIT_BYTES) {
+    throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.ops.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
+  }
+}
+
 export function checkOptions(o: ReadOptions): void {
   const bad = (m: string) => { throw new InputError('settings', m); };
-  if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
-  if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
-  if (!(o.probe >= 1) || !Number.isInteger(o.probe)) bad('probe must be a positive integer');
-  if (!(o.inputCap >= 0) || !Number.isInteger(o.inputCap)) bad('inputCap must be 0 (all given inputs) or a positive integer');
-  if (!(o.slopeTol > 0)) bad('slopeTol must be > 0');
-  if (!(o.minDecades > 0)) bad('minDecades must be > 0');
-  if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
-  if (!(o.liveProbes >= 1)) bad('liveProbes must be ≥ 1');
+  const problem = settingProblems(pickSettings(o))[0];
+  if (problem) bad(`${problem.key} ${problem.message} (got ${o[problem.key]})`);
+  if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
   try {
     detectorsById(o.detectors);

@@ -1,0 +1,58 @@
+/**
+ * The stored-read regression cases: every model fixture, the settings it is read with, and what of
+ * a read is run-dependent (timing) and therefore not compared. Shared by scripts/regen-reads.ts
+ * (writes the stored copies) and reads.test.ts (compares against them).
+ */
+import { fileURLToPath } from 'node:url';
+import { fileSource } from '../../src/format/node-source.ts';
+import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import type { ReadOptions } from '../../src/read/options.ts';
+
+export interface ReadCase {
+  /** fixture file stem in fixtures/ */
+  name: string;
+  /** probe-input fixture stem */
+  inputs?: string;
+  options: Partial<ReadOptions>;
+}
+
+// gpt2_modadd23_s1 is not here: its architecture cannot be read yet (attention); add it when it can.
+
+/** Reduced settings for the real MNIST nets: a small probe, a coarse grid, few live probes. */
+const MNIST_REDUCED: Partial<ReadOptions> = { inputCap: 8, tMin: 1e-2, perDecade: 1, liveProbes: 2 };
+
+export const READ_CASES: readonly ReadCase[] = [
+  { name: 'ts_relu_adamw_s1', options: {} },
+  { name: 'ts_relu2_adamw_s1', options: {} },
+  { name: 'ts_relu2_muon_s1', options: {} },
+  { name: 'ts_tanh_adamw_s1', options: {} },
+  { name: 'lnmlp_gelu_s1', options: {} },
+  { name: 'rrr_M3H3N5r1_s1', options: {} },
+  { name: 'mnist-mlp-dfdx', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, detectors: ['inactive', 'node-death'] } },
+  { name: 'mnist-convnet-tinygrad', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, inputCap: 1, inputScale: 1, detectors: ['node-death'] } },
+];
+
+const fixturePath = (stem: string) => fileURLToPath(new URL(`../../fixtures/${stem}.safetensors`, import.meta.url));
+export const storedReadPath = (name: string) => fileURLToPath(new URL(`./${name}.read.json`, import.meta.url));
+
+/** A whole read of one case on the f64 CPU engine, as the CLI runs it. */
+export async function readCase(c: ReadCase): Promise<Record<string, unknown>> {
+  const checkpoint = await fileSource(fixturePath(c.name));
+  const inputs = c.inputs ? await fileSource(fixturePath(c.inputs)) : null;
+  try {
+    return (await readCheckpoint(
+      { checkpoint, checkpointName: `${c.name}.safetensors`, inputs, inputsName: c.inputs ? `${c.inputs}.safetensors` : null },
+      { ...c.options, backend: 'cpu' }, new CpuEngine(),
+    )) as unknown as Record<string, unknown>;
+  } finally {
+    await checkpoint.close();
+    await inputs?.close();
+  }
+}
+
+/** The read without its run-dependent part (wall-clock timing; the query count is kept). */
+export function stableRead(read: Record<string, unknown>): Record<string, unknown> {
+  const { timing, ...rest } = read as { timing?: { queries?: number } } & Record<string, unknown>;
+  return { ...rest, queries: timing?.queries ?? null };
+}
