@@ -12,12 +12,12 @@ import type { ReadResult } from '../read/schema.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
-async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
-  if (backend === 'cpu') return Object.assign(new CpuEngine(), { choice: 'cpu requested' });
+async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64'): Promise<FisherEngine> {
+  if (backend === 'cpu') return Object.assign(new CpuEngine({ precision }), { choice: 'cpu requested' });
   // loaded only when asked for, so the CPU path never loads Dawn
   const { createEngine, NoAdapterError } = await import('../engine/select.ts');
   try {
-    return await createEngine(backend, 'node');
+    return await createEngine(backend, 'node', {}, precision);
   } catch (e) {
     if (e instanceof NoAdapterError) throw new InputError('--backend webgpu', e.message);
     throw e;
@@ -121,7 +121,7 @@ async function readOne(args: CliArgs, t: Target, open: { close(): Promise<void> 
         configText: await readText(configPath), configName: configPath,
         archText: await readText(args.arch), archName: args.arch,
       },
-      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto')),
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32')),
       { onProgress: (p) => progress.update(p) },
     );
     progress.stop();
