@@ -51,7 +51,7 @@ export async function readCase(c: ReadCase): Promise<Record<string, unknown>> {
         configText: c.config ? readFileSync(fileURLToPath(new URL(`../../fixtures/${c.config}`, import.meta.url)), 'utf8') : null,
         configName: c.config ?? null,
       },
-      { ...c.options, backend: 'cpu' }, new CpuEngine(),
+      { ...c.options, backend: 'cpu' }, new CpuEngine({ precision: 'f64' }),
     )) as unknown as Record<string, unknown>;
   } finally {
     await checkpoint.close();
