@@ -21,6 +21,7 @@ import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
@@ -63,6 +64,10 @@ export interface LoadedModel {
   head: Head;
   probe: ProbeSet;
   probeDescription: string;
+  /** the probe in the JSON: what it was, its scale and, with labels, the model's accuracy on it */
+  probeReport: ProbeReport;
+  /** labels (or regression targets) for the probe samples, when the inputs file carries them */
+  labels: { tensor: string; data: Float64Array } | null;
   options: ReadOptions;
 }
 
@@ -81,8 +86,21 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
   const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
 
+  // U8 inputs are scaled by: the setting when given, else __metadata__.input_scale, else the default
+  let metaScale: number | null;
+  try {
+    metaScale = metadataInputScale(file.metadata);
+  } catch (e) {
+    throw new InputError(sources.checkpointName, (e as Error).message);
+  }
+  const inputScale = partial.inputScale !== undefined
+    ? { value: partial.inputScale, from: 'setting' as const }
+    : metaScale !== null ? { value: metaScale, from: 'metadata' as const } : { value: DEFAULT_OPTIONS.inputScale, from: 'default' as const };
+  options.inputScale = inputScale.value;
+
   // probe inputs first: their width can fix an image model's input size
-  let inputs: { data: Float64Array; count: number; features: number; name: string } | null = null;
+  let inputs: { data: Float64Array; count: number; features: number; name: string; u8: boolean } | null = null;
+  let allLabels: { tensor: string; data: Float64Array; shape: number[] } | null = null;
   if (sources.inputs) {
     const inName = sources.inputsName ?? 'inputs';
     const inFile = await openSafetensors(sources.inputs, inName);
@@ -94,7 +112,13 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     const scale = pick.dtype === 'U8' ? options.inputScale : 1;
     if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
     const count = pick.shape[0];
-    inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}` };
+    inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}`, u8: pick.dtype === 'U8' };
+    const lab = inFile.tensors.find((t) => t.name === 'labels') ?? inFile.tensors.find((t) => t.name === 'targets');
+    if (lab && lab !== pick) {
+      if (!lab.supported) throw new InputError(inName, `labels "${lab.name}" have dtype ${lab.dtype}, which deadscope cannot read`);
+      if (lab.shape[0] !== count) throw new InputError(inName, `labels "${lab.name}" have ${lab.shape[0]} rows for ${count} inputs`);
+      allLabels = { tensor: lab.name, data: await inFile.readFloat64(lab.name), shape: lab.shape };
+    }
   }
 
   const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
@@ -125,6 +149,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const features = size(graph.inputShape);
   let probe: ProbeSet;
   let probeDescription: string;
+  let labels: { tensor: string; data: Float64Array } | null = null;
   if (inputs) {
     if (inputs.features !== features) {
       throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
@@ -134,6 +159,10 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     probeDescription = count === inputs.count
       ? `${inputs.name} (all ${count})`
       : `${inputs.name} (first ${count} of ${inputs.count}: inputCap ${options.inputCap})`;
+    if (allLabels) {
+      const per = allLabels.data.length / inputs.count;
+      labels = { tensor: allLabels.tensor, data: count === inputs.count ? allLabels.data : allLabels.data.slice(0, count * per) };
+    }
   } else {
     // METHOD §1 default: standard normal features (images too), seeded
     const rng = createRng(options.seed ^ 0x5eed);
@@ -142,7 +171,11 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     probe = { count: options.probe, shape: graph.inputShape, data };
     probeDescription = `synthetic N(0, 1), ${options.probe} samples, seed ${options.seed}`;
   }
-  return { file, graph, params, head, probe, probeDescription, options };
+  const probeReport: ProbeReport = {
+    description: probeDescription, source: inputs ? 'given' : 'synthetic', count: probe.count,
+    inputScale: inputs?.u8 ? inputScale : null, labels: null,
+  };
+  return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
 }
 
 /** A read whose working set will not fit stops here, before it is allocated, with the number. */
@@ -204,6 +237,8 @@ export async function readCheckpoint(
   const sha256 = await sha256OfSource(sources.checkpoint);
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
+  const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
+  const probeNote = probeWarning(probeReport);
   return {
     schema: 'deadscope.read/1',
     checkpoint: {
@@ -214,12 +249,14 @@ export async function readCheckpoint(
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
       engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+      precision: engine instanceof CpuEngine ? engine.precision : 'f32',
     },
     backend: engine.name,
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: [...graph.warnings, ...read.warnings],
+    probe: probeReport,
+    warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };
 }
@@ -234,6 +271,8 @@ export interface GraphRead {
   queries: number;
   /** what the read itself found worth saying (e.g. units read along a random row) */
   warnings: string[];
+  /** the model's outputs on the probe (count × outputWidth): logits or predictions */
+  outputs: Float64Array;
 }
 
 /**
@@ -334,7 +373,18 @@ export async function scanGraph(
   return {
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
+    outputs: activations[activations.length - 1],
   };
+}
+
+/** The model's accuracy/loss on the labelled probe (plain messages for labels that do not fit). */
+function checkProbeLabels(m: LoadedModel, outputs: Float64Array): ProbeLabelCheck {
+  try {
+    return checkLabels(m.head, outputs, m.graph.outputWidth, m.labels!.data, m.probe.count, m.labels!.tensor);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(m.probeReport.description, e.message);
+    throw e;
+  }
 }
 
 /** The METHOD settings out of the read options (the keys of the one settings table). */
