@@ -17,7 +17,7 @@ import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
-import { axisAlignment } from './alignment.ts';
+import { alignmentSweep } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
@@ -469,10 +469,10 @@ export function layerResults(ctx: DetectorContext): LayerResult[] {
     }
     const count = ctx.probe.count * plane;
     for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= count;
-    const al = axisAlignment(A, d, ctx.settings.alignmentRel);
+    const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {
       layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
-      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline },
+      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, sweep },
     };
   });
 }

@@ -1,6 +1,7 @@
 /** The `deadscope.read/1` JSON: what the CLI prints, the explorer exports and every later tool consumes. */
 import type { ReadSettings } from './settings.ts';
 import type { ProbeReport } from './probe-check.ts';
+import type { AlignmentAtRank } from './alignment.ts';
 
 export type DirectionClass = 'live' | 'singular' | 'gauge' | 'inactive' | 'flat' | 'pre-asymptotic';
 
@@ -41,7 +42,9 @@ export interface LayerResult {
   width: number;
   inactiveUnits: number | null;
   /** METHOD §5; null where the layer has no activation-side subspace */
-  axisAlignment: { r: number; d: number; value: number; baseline: number } | null;
+  /** METHOD §5 at the automatic r, and `sweep`: the same at r = 1 … min(8, d) (the optimiser
+   *  contrast lives at small r) */
+  axisAlignment: { r: number; d: number; value: number; baseline: number; sweep: AlignmentAtRank[] } | null;
   scope?: 'block-local';
   block?: string;
 }
