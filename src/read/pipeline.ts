@@ -21,6 +21,8 @@ import { alignmentSweep } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { singularFluctuationCached } from './fluctuation.ts';
+import { nuHatCurve } from './fluctuation-estimate.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
@@ -254,6 +256,7 @@ export async function readCheckpoint(
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
+    fluctuation: fluctuationData(read.directions, options.seed),
     probe: probeReport,
     warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
@@ -359,6 +362,7 @@ export async function scanGraph(
       const d: DirectionResult = {
         id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
+        nu: (cls.class === 'singular' || cls.class === 'live') && cls.kRounded !== null ? singularFluctuationCached(cls.kRounded) : null,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
         fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
@@ -374,6 +378,12 @@ export async function scanGraph(
     queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
     outputs: activations[activations.length - 1],
   };
+}
+
+/** ν(k) and the ν̂-vs-n figure data for each order read on a singular direction (METHOD §7). */
+function fluctuationData(directions: DirectionResult[], seed: number): NonNullable<ReadResult['fluctuation']> {
+  const orders = [...new Set(directions.filter((d) => d.class === 'singular' && d.kRounded !== null).map((d) => d.kRounded as number))].sort((a, b) => a - b);
+  return { orders: orders.map((k) => nuHatCurve(k, singularFluctuationCached(k), seed)) };
 }
 
 /** The model's accuracy/loss on the labelled probe (plain messages for labels that do not fit). */

@@ -2,6 +2,7 @@
 import type { ReadSettings } from './settings.ts';
 import type { ProbeReport } from './probe-check.ts';
 import type { AlignmentAtRank } from './alignment.ts';
+import type { NuHatSummary } from './fluctuation-estimate.ts';
 
 export type DirectionClass = 'live' | 'singular' | 'gauge' | 'inactive' | 'flat' | 'pre-asymptotic';
 
@@ -20,6 +21,9 @@ export interface DirectionResult {
   k: number | null;
   kRounded: number | null;
   lambda: number | null;
+  /** singular fluctuation ν(kRounded) of the order-k cell (METHOD §7) for singular and live
+   *  directions; null otherwise */
+  nu: number | null;
   /** F/F_live: at t_min of the straight line; for gauge directions the largest along the symmetry path */
   ratio: number;
   window: [number, number] | null;
@@ -92,6 +96,9 @@ export interface ReadResult {
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** ν(k) and the ν̂-vs-n data (WAIC functional variance on the order-k cell, METHOD §7) for
+   *  every order k read on a singular direction */
+  fluctuation?: { orders: { k: number; nu: number; nuHat: NuHatSummary[] }[] };
   /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */
   probe?: ProbeReport;
   /** 'block-local' when the whole network could not be assembled and each block was read alone */
