@@ -9,12 +9,12 @@ import { parseReadArgs, READ_HELP } from './args.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
-async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
-  if (backend === 'cpu') return Object.assign(new CpuEngine(), { choice: 'cpu requested' });
+async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64'): Promise<FisherEngine> {
+  if (backend === 'cpu') return Object.assign(new CpuEngine({ precision }), { choice: 'cpu requested' });
   // loaded only when asked for, so the CPU path never loads Dawn
   const { createEngine, NoAdapterError } = await import('../engine/select.ts');
   try {
-    return await createEngine(backend, 'node');
+    return await createEngine(backend, 'node', {}, precision);
   } catch (e) {
     if (e instanceof NoAdapterError) throw new InputError('--backend webgpu', e.message);
     throw e;
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         configText: await readText(args.config), configName: args.config,
         archText: await readText(args.arch), archName: args.arch,
       },
-      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto')),
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32')),
       {
         onProgress: (p) => {
           const pct = Math.floor(p.fraction * 100);

@@ -251,6 +251,7 @@ export async function readCheckpoint(
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
       engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+      precision: engine instanceof CpuEngine ? engine.precision : 'f32',
     },
     backend: engine.name,
     directions: read.directions,

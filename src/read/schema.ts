@@ -91,6 +91,8 @@ export interface ReadResult {
     adapter?: string;
     /** which engine ran the read and why (e.g. auto passing over a software WebGPU adapter) */
     engineChoice?: string;
+    /** arithmetic asked of the CPU engine's fast scans (the WebGPU engine computes in f32) */
+    precision?: 'f32' | 'f64';
   };
   backend: 'cpu' | 'webgpu';
   directions: DirectionResult[];

@@ -13,6 +13,7 @@ import {
 import { activate, activationDerivative } from './activations.ts';
 import { evaluateDense, denseOp, convShape, param } from './dense.ts';
 import { conv2dForward, convOutSize, fisherPerSample } from './ops.ts';
+import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
 
 /** A perturbed activation: value = base + diff on `support`; tangent on the same support. */
 interface Flow {
@@ -26,7 +27,10 @@ interface MatrixSupport { rows: Int32Array; cols: Int32Array }
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
-  readonly description = 'f64 CPU engine (TypeScript)';
+  readonly description: string;
+  /** unit directions go through the fast scan (src/fast) in this precision; everything else in f64 */
+  readonly precision: Precision;
+  private fast: UnitScan | null = null;
   private model!: ModelGraph;
   private params!: ParamSet;
   private head!: Head;
@@ -38,6 +42,11 @@ export class CpuEngine implements FisherEngine {
   /** how often to yield to the event loop so cancellation can land */
   chunk = 16;
 
+  constructor(options: { precision?: Precision } = {}) {
+    this.precision = options.precision ?? 'f32';
+    this.description = this.precision === 'f64' ? 'CPU engine (TypeScript, f64)' : 'CPU engine (TypeScript; fast scans in f32, the rest in f64)';
+  }
+
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
     this.model = model;
     this.params = params;
@@ -45,6 +54,7 @@ export class CpuEngine implements FisherEngine {
     this.n = probe.count;
     this.shapes = shapeTrace(model);
     this.acts = evaluateDense(model, params, probe.data, probe.count, { keepActivations: true }).activations!;
+    this.fast = new UnitScan({ model, params, head, n: probe.count, acts: this.acts }, this.precision);
     this.firstOpOf.clear();
     model.ops.forEach((op, i) => {
       for (const t of opTensors(op)) if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
@@ -61,7 +71,9 @@ export class CpuEngine implements FisherEngine {
     options: { signal?: AbortSignal; onProgress?: (p: EngineProgress) => void } = {},
   ): Promise<Float64Array> {
     const out = new Float64Array(queries.length);
+    const answered = this.fast!.answer(queries, out);
     for (let q = 0; q < queries.length; q++) {
+      if (answered[q]) continue;
       if (q % this.chunk === 0) {
         await new Promise((r) => setTimeout(r, 0));
         if (options.signal?.aborted) throw new CancelledError();
