@@ -1,6 +1,7 @@
+// @vitest-environment jsdom
 /** The ν̂-vs-n figure: one point per (k, n) at the computed mean, ν(k) drawn at its value. */
 import { describe, expect, it } from 'vitest';
-import { JSDOM } from 'jsdom';
+import { parseSvg } from './helpers.ts';
 import { buildNuHatPlot } from '../../src/ui/figures/index.ts';
 import { nuHatCurve, NU_HAT_SIZES } from '../../src/read/fluctuation-estimate.ts';
 import { singularFluctuation } from '../../src/read/fluctuation.ts';
@@ -9,11 +10,11 @@ describe('ν̂-vs-n figure', () => {
   it('draws every point of every order with ν(k) as a line, and says what it is', () => {
     const orders = [2, 3].map((k) => nuHatCurve(k, singularFluctuation(k), 1));
     const svg = buildNuHatPlot({ checkpoint: 'x.safetensors', orders }, { width: 640, height: 340 });
-    const doc = new JSDOM(svg, { contentType: 'image/svg+xml' }).window.document;
+    const doc = parseSvg(svg);
     expect(doc.documentElement.getAttribute('data-figure')).toBe('nu-hat-plot');
     for (const o of orders) {
       const g = doc.querySelector(`g[data-order="${o.k}"]`)!;
-      const dots = Array.from(g.querySelectorAll('circle'));
+      const dots = Array.from(g.querySelectorAll<SVGCircleElement>('circle'));
       expect(dots).toHaveLength(NU_HAT_SIZES.length);
       dots.forEach((c, i) => expect(c.querySelector('title')!.textContent).toContain(`n = ${NU_HAT_SIZES[i]}: ν̂ = ${o.nuHat[i].mean.toFixed(4)}`));
       // one linear y scale: (value, y) pairs of the points and the dashed ν(k) line are collinear
