@@ -10,6 +10,8 @@
  * grid moments of u: Σ_i Var[log p_i] = S₂·Var[u] − S₁·Cov[u, u²] + (n/4)·Var[u²], S₁ = Σy, S₂ = Σy².
  */
 import { createRng, type Rng } from '../math/random.ts';
+import { singularFluctuationCached } from './fluctuation.ts';
+import type { DirectionResult, ReadResult } from './schema.ts';
 
 export interface NuHatOptions {
   /** grid points for s (default 2001) */
@@ -120,4 +122,10 @@ export const NU_HAT_DRAWS = 400;
 /** The data of a ν̂-vs-n figure for order k: ν̂ (mean ± se over seeded draws) at each n, and ν(k). */
 export function nuHatCurve(k: number, nu: number, seed: number): { k: number; nu: number; nuHat: NuHatSummary[] } {
   return { k, nu, nuHat: NU_HAT_SIZES.map((n, i) => nuHat(k, n, NU_HAT_DRAWS, seed + 1000 * k + i, { gridPoints: 1001 })) };
+}
+
+/** ν(k) and the ν̂-vs-n figure data for each order read on a singular direction (METHOD §7). */
+export function fluctuationData(directions: readonly DirectionResult[], seed: number): NonNullable<ReadResult['fluctuation']> {
+  const orders = [...new Set(directions.filter((d) => d.class === 'singular' && d.kRounded !== null).map((d) => d.kRounded as number))].sort((a, b) => a - b);
+  return { orders: orders.map((k) => nuHatCurve(k, singularFluctuationCached(k), seed)) };
 }
