@@ -118,6 +118,8 @@ export interface ReadResult {
   /** ν(k) and the ν̂-vs-n data (WAIC functional variance on the order-k cell, METHOD §7) for
    *  every order k read on a singular direction */
   fluctuation?: { orders: { k: number; nu: number; nuHat: NuHatSummary[] }[] };
+  /** classification head only: probe inputs on which the softmax is saturated (read/saturation.ts) */
+  saturation?: { saturated: number; of: number; share: number; threshold: number; medianComplement: number };
   /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */
   probe?: ProbeReport;
   /** 'block-local' when the whole network could not be assembled and each block was read alone */

@@ -6,5 +6,7 @@ export { buildGaugeFloor, gaugeFloorModel, GAUGE_FLOOR_AXES } from './gauge-floo
 export { buildNuHatPlot, nuHatPlotModel, NU_HAT_AXES, type NuHatInput } from './nu-hat.ts';
 export { directionsInput, type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize } from './common.ts';
 
-export type FigureId = 'rate-plot' | 'slope-plot' | 'alignment-heatmap' | 'gauge-floor-chart' | 'nu-hat-plot';
-export const FIGURE_IDS: readonly FigureId[] = ['rate-plot', 'slope-plot', 'alignment-heatmap', 'gauge-floor-chart', 'nu-hat-plot'];
+export { defaultChosen, seriesPlotHeight, seriesPlotModel, SERIES_AXES, type SeriesInput, type SeriesPoint } from './series-plot.ts';
+
+export type FigureId = 'rate-plot' | 'slope-plot' | 'alignment-heatmap' | 'gauge-floor-chart' | 'series-plot' | 'compare-rate-plot' | 'compare-slope-plot' | 'nu-hat-plot';
+export const FIGURE_IDS: readonly FigureId[] = ['rate-plot', 'slope-plot', 'alignment-heatmap', 'gauge-floor-chart', 'series-plot', 'compare-rate-plot', 'compare-slope-plot', 'nu-hat-plot'];
