@@ -17,10 +17,12 @@ import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
-import { axisAlignment } from './alignment.ts';
+import { alignmentSweep } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { singularFluctuationCached } from './fluctuation.ts';
+import { fluctuationData } from './fluctuation-estimate.ts';
 import { saturationWarning, softmaxSaturation, type Saturation } from './saturation.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
@@ -179,6 +181,13 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
 }
 
+/** SHA-256 of the checkpoint, started now and awaited when the JSON is written (never an unhandled rejection). */
+export function backgroundHash(source: ByteSource, signal?: AbortSignal): Promise<string> {
+  const p = sha256OfSource(source, signal);
+  p.catch(() => undefined);
+  return p;
+}
+
 /** A read whose working set will not fit stops here, before it is allocated, with the number. */
 function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
   const bytes = workingSetBytes(graph, params, probe);
@@ -235,9 +244,11 @@ export async function readCheckpoint(
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
   const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
-  const sha256 = await sha256OfSource(sources.checkpoint);
+  // the hash runs beside the scans (its reads interleave with theirs) instead of before them
+  const hashing = backgroundHash(sources.checkpoint, hooks.signal);
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
+  const sha256 = await hashing;
   const chains = linearChains(graph, params, settings.rankRel);
   const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
   const probeNote = probeWarning(probeReport);
@@ -257,6 +268,7 @@ export async function readCheckpoint(
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains }),
+    fluctuation: fluctuationData(read.directions, options.seed),
     ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
     ...(read.shard ? { shard: { ...read.shard, chains } } : {}),
@@ -389,6 +401,7 @@ export async function scanGraph(
       const d: DirectionResult = {
         id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
+        nu: (cls.class === 'singular' || cls.class === 'live') && cls.kRounded !== null ? singularFluctuationCached(cls.kRounded) : null,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
         fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
@@ -502,10 +515,10 @@ export function layerResults(ctx: DetectorContext): LayerResult[] {
     }
     const count = ctx.probe.count * plane;
     for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= count;
-    const al = axisAlignment(A, d, ctx.settings.alignmentRel);
+    const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {
       layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
-      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline },
+      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, sweep },
     };
   });
 }
