@@ -6,11 +6,9 @@
 import { openSafetensors, type ByteSource, type SafetensorsFile } from '../format/safetensors.ts';
 import { sha256OfSource } from '../format/sha256.ts';
 import { architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
-import { opTensors, shapeTrace, size, type ModelGraph } from '../model/graph.ts';
+import { consumersOf, graphOps, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
 import { CancelledError, linePoint } from '../engine/types.ts';
-import { evaluateDense } from '../engine/cpu/dense.ts';
-import { CpuEngine } from '../engine/cpu/engine.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
@@ -102,7 +100,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     : inferArchitecture(descs, file.metadata, { activation: options.activation, inputFeatures: inputs?.features ?? null, config });
 
   const params: ParamSet = new Map();
-  for (const op of graph.ops) {
+  for (const { op } of graph.nodes) {
     for (const name of opTensors(op)) {
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
@@ -201,7 +199,7 @@ export async function readCheckpoint(
     schema: 'deadscope.read/1',
     checkpoint: {
       path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
-      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
+      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graphOps(graph), outputWidth: graph.outputWidth },
     },
     settings: {
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
@@ -243,14 +241,12 @@ export async function scanGraph(
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
-  const activations = engine instanceof CpuEngine
-    ? engine.activations()
-    : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
+  const values = await engine.values();
   const prepareMs = Date.now() - t0;
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
-  const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
+  const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng };
   stage('detectors', 0);
   const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const layers = layerResults(ctx);
@@ -341,9 +337,13 @@ export function pickSettings(o: ReadOptions): ReadSettings {
  */
 export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: number): LinearChainInput[] {
   const chains: LinearChainInput[] = [];
-  for (let i = 0; i + 1 < graph.ops.length; i++) {
-    const a = graph.ops[i];
-    const b = graph.ops[i + 1];
+  const readers = consumersOf(graph);
+  const used = new Set<GraphNode>();
+  for (const nodeA of graph.nodes) {
+    const next = readers.get(nodeA.id);
+    if (used.has(nodeA) || next?.length !== 1 || nodeA.id === graph.output) continue;
+    const a = nodeA.op;
+    const b = next[0].op;
     if (a.kind !== 'linear' || b.kind !== 'linear') continue;
     const A = params.get(a.weight)!.data;
     const B = params.get(b.weight)!.data;
@@ -354,7 +354,7 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     const top = Math.max(...sv);
     const r = Math.min(sv.filter((s) => s > rankRel * top).length, M, N, H);
     chains.push({ layers: [a.layer, b.layer], M, H, N, r });
-    i++; // a map belongs to one chain
+    used.add(next[0]); // a map belongs to one chain
   }
   return chains;
 }
@@ -395,12 +395,12 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
 export function layerResults(ctx: DetectorContext): LayerResult[] {
-  const shapes = shapeTrace(ctx.model);
+  const shapes = valueShapes(ctx.model);
   return unitLayers(ctx.model).map((L) => {
     const dead = inactiveUnits(ctx, L);
     // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels)
-    const h = ctx.activations[L.consumer];
-    const F = size(shapes[L.consumer]);
+    const h = ctx.values[L.consumerInput];
+    const F = size(shapes[L.consumerInput]);
     const d = L.units;
     const plane = F / d;
     const A = new Float64Array(d * d);

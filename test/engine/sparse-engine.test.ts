@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../../src/model/graph.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
-import { fisherPerSample, mean } from '../../src/engine/cpu/ops.ts';
+import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
+import { fisherPerSample, mean } from '../../src/engine/cpu/fisher.ts';
 import type { FisherQuery, Head, ParamSet, ProbeSet } from '../../src/engine/types.ts';
 import type { ModelGraph } from '../../src/model/graph.ts';
 import { createRng, graph, randomParams, randomProbe } from '../helpers/models.ts';
@@ -39,7 +39,7 @@ describe('sparse CPU engine = dense evaluation', () => {
       const probe = randomProbe(g, 6, rng);
       const engine = new CpuEngine();
       await engine.prepare(g, params, probe, head);
-      const ctx = { model: g, params, probe, head, activations: engine.activations(), settings: DEFAULT_SETTINGS, rng };
+      const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
       const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
       expect(cands.length).toBeGreaterThan(3);
       const queries: FisherQuery[] = [];

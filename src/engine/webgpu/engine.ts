@@ -20,21 +20,21 @@
  *     values and tangents with per-query parameters θ̂ + δ where patched.
  * The tangent is always propagated as its own quantity.
  */
-import { opTensors, shapeTrace, size, type ModelGraph, type Op } from '../../model/graph.ts';
+import { graphOps, isChain, opTensors, valueShapes, size, type ModelGraph, type Op } from '../../model/graph.ts';
+import { opDef } from '../../ops/registry.ts';
 import {
   CancelledError, type EngineProgress, type FisherEngine, type FisherQuery, type Head, type ParamSet, type ProbeSet,
   type TensorPatch,
 } from '../types.ts';
 import { GpuContext, type FlowRef, type ParamRef, type Recorder } from './context.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
-import { encodeLinear } from './linear.ts';
-import { encodeLinearSparse } from './linear-sparse.ts';
-import { encodeActivation } from './activation.ts';
-import { encodeConv2d } from './conv2d.ts';
-import { encodeConv2dSparse } from './conv2d-sparse.ts';
-import { encodeMaxpool } from './maxpool.ts';
-import { encodeBatchnorm } from './batchnorm.ts';
-import { encodeLayernorm } from './layernorm.ts';
+import { KERNELS } from './kernels.ts';
+import { evaluateDense } from '../../ops/interpret.ts';
+import { encodeLinear } from '../../ops/linear/gpu.ts';
+import { encodeLinearSparse } from '../../ops/linear/gpu-sparse.ts';
+import { encodeActivation } from '../../ops/activation/gpu.ts';
+import { encodeConv2d } from '../../ops/conv2d/gpu.ts';
+import { encodeConv2dSparse } from '../../ops/conv2d/gpu-sparse.ts';
 import { encodeDensify, positionMap } from './densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
 
@@ -73,6 +73,10 @@ export class WebGpuEngine implements FisherEngine {
   private opts: Required<WebGpuEngineOptions>;
 
   private model!: ModelGraph;
+  private probe!: ProbeSet;
+  private values64: Float64Array[] | null = null;
+  /** the chain's ops in order: op i reads value i and writes value i + 1 */
+  private ops: Op[] = [];
   private params!: ParamSet;
   private head!: Head;
   private n = 0;
@@ -111,15 +115,19 @@ export class WebGpuEngine implements FisherEngine {
   }
 
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
-    this.ctx ??= await GpuContext.create(this.device);
+    if (!isChain(model)) throw new Error('the WebGPU engine reads chain graphs only so far (this graph branches): use the CPU engine');
+    this.ctx ??= await GpuContext.create(this.device, KERNELS);
     const ctx = this.ctx;
     ctx.cpuLike = this.opts.kernels === 'auto' ? isCpuAdapter(this.description) : this.opts.kernels === 'simple';
     this.releaseData();
     this.model = model;
+    this.ops = graphOps(model);
+    this.probe = probe;
+    this.values64 = null;
     this.params = params;
     this.head = head;
     this.n = probe.count;
-    this.shapes = shapeTrace(model);
+    this.shapes = valueShapes(model);
     this.widths = this.shapes.map(size);
     if (size(probe.shape) !== this.widths[0]) {
       throw new Error(`probe sample shape [${probe.shape}] does not match the model input [${model.inputShape}]`);
@@ -128,7 +136,7 @@ export class WebGpuEngine implements FisherEngine {
     this.paramOffset.clear();
     this.firstOpOf.clear();
     let total = 0;
-    model.ops.forEach((op, i) => {
+    this.ops.forEach((op, i) => {
       for (const t of opTensors(op)) {
         if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
         if (this.paramOffset.has(t)) continue;
@@ -144,8 +152,8 @@ export class WebGpuEngine implements FisherEngine {
     // activations at every op input, computed once
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.cache = [this.own(ctx.upload(Float32Array.from(probe.data), 'cache 0'))];
-    model.ops.forEach((op, i) => {
-      if (op.kind === 'flatten') {
+    this.ops.forEach((op, i) => {
+      if (!opDef(op).gpu.encode) {
         this.cache.push(this.cache[i]);
         return;
       }
@@ -156,8 +164,8 @@ export class WebGpuEngine implements FisherEngine {
       this.cache.push(this.own(ctx.storage(bytes, `cache ${i + 1}`)));
     });
     const rec = ctx.recorder();
-    model.ops.forEach((op, i) => {
-      if (op.kind === 'flatten') return;
+    this.ops.forEach((op, i) => {
+      if (!opDef(op).gpu.encode) return;
       this.encodeDense(rec, i, 1, this.n,
         { buffer: this.cache[i], ref: { off: 0, toff: 0, gs: 0, tan: false } },
         { buffer: this.cache[i + 1], ref: { off: 0, toff: 0, gs: 0, tan: false } },
@@ -170,7 +178,16 @@ export class WebGpuEngine implements FisherEngine {
     if (err) throw new Error(`WebGPU prepare failed: ${err.message}`);
   }
 
-  /** Read back the cached activation at the input of op i (tests, detectors). */
+  /**
+   * The f64 values for detectors' statistics: from the f64 reference interpreter, not the f32
+   * GPU cache, so a read's candidates do not depend on the engine. Computed once, on demand.
+   */
+  async values(): Promise<Float64Array[]> {
+    this.values64 ??= evaluateDense(this.model, this.params, this.probe.data, this.probe.count, { keepValues: true }).values!;
+    return this.values64;
+  }
+
+  /** Read back the cached activation at the input of op i (tests). */
   async activation(i: number): Promise<Float32Array> {
     return (await this.ctx!.recorder().submit({ buffer: this.cache[i], offset: 0, count: this.n * this.widths[i] }))!;
   }
@@ -183,7 +200,7 @@ export class WebGpuEngine implements FisherEngine {
     const { signal, onProgress } = options;
     const Q = queries.length;
     const out = new Float64Array(Q);
-    const L = this.model.ops.length;
+    const L = this.ops.length;
     const dispatches0 = this.ctx.dispatches;
     this.lastStats = { batches: 0, queries: Q, shapes: [], dispatches: 0 };
     if (signal?.aborted) throw new CancelledError();
@@ -254,7 +271,7 @@ export class WebGpuEngine implements FisherEngine {
   }
 
   private rowKey(first: number, q: FisherQuery): string {
-    const op = this.model.ops[first];
+    const op = this.ops[first];
     if (op.kind !== 'linear' && op.kind !== 'conv2d') return '';
     const rows = op.kind === 'linear' ? op.outFeatures : op.outChannels;
     return Array.from(this.rowSupport(op, [q], rows)).join(',');
@@ -262,7 +279,7 @@ export class WebGpuEngine implements FisherEngine {
 
   /** Queries per batch and samples per batch for a group starting at op `first`. */
   private batchShape(first: number, qs: FisherQuery[]): { G: number; M: number } {
-    const L = this.model.ops.length;
+    const L = this.ops.length;
     let wide = 1;
     for (let i = first; i <= L; i++) wide = Math.max(wide, this.widths[i]);
     // upper bound of the patch floats per query: values/deltas and tangents of touched tensors
@@ -329,7 +346,7 @@ export class WebGpuEngine implements FisherEngine {
 
   /** The first linear/conv after op i reached through activations and flattens only. */
   private nextMixing(i: number): number {
-    const ops = this.model.ops;
+    const ops = this.ops;
     for (let j = i + 1; j < ops.length; j++) {
       const k = ops[j].kind;
       if (k === 'activation' || k === 'flatten') continue;
@@ -356,7 +373,7 @@ export class WebGpuEngine implements FisherEngine {
   /** One batch: G queries × M samples from s0. Returns per-query sums of the per-sample F. */
   private async runBatch(first: number, qs: FisherQuery[], s0: number, M: number): Promise<Float64Array> {
     const ctx = this.ctx!;
-    const ops = this.model.ops;
+    const ops = this.ops;
     const L = ops.length;
     const G = qs.length;
     const W = this.widths;
@@ -538,7 +555,7 @@ export class WebGpuEngine implements FisherEngine {
         if (!op) break;
       }
       if (!op) break;
-      if (op.kind === 'flatten') continue;
+      if (!opDef(op).gpu.encode) continue;
       // dense op: from the cache (first op) or the current flow
       const o = next();
       const fromCache = cur === -1;
@@ -590,59 +607,15 @@ export class WebGpuEngine implements FisherEngine {
     return sums;
   }
 
-  /** One op on dense flows (prepare, and every dense step of a batch). */
+  /** One op on dense flows (prepare, and every dense step of a batch), by its registry encoder. */
   private encodeDense(
     rec: Recorder, i: number, G: number, M: number, inp: Flow, out: Flow,
     value: (name: string | null) => ParamRef, tangent: (name: string | null) => ParamRef, patchBuf: GPUBuffer | null,
   ): void {
-    const op = this.model.ops[i];
-    const inShape = this.shapes[i];
-    const bind = { src: inp.buffer, dst: out.buffer, params: this.paramBuf!, patch: patchBuf ?? undefined };
-    const x = inp.ref;
-    const y = out.ref;
-    switch (op.kind) {
-      case 'linear':
-        encodeLinear(rec, bind, {
-          x, y, w: value(op.weight), b: value(op.bias), dw: tangent(op.weight), db: tangent(op.bias),
-          M, G, inF: op.inFeatures, outF: op.outFeatures,
-        });
-        return;
-      case 'conv2d': {
-        const [c, h, w] = inShape;
-        encodeConv2d(rec, bind, {
-          x, y, w: value(op.weight), b: value(op.bias), dw: tangent(op.weight), db: tangent(op.bias),
-          G, M, C: c, H: h, W: w, O: op.outChannels,
-          KH: op.kernel[0], KW: op.kernel[1], SH: op.stride[0], SW: op.stride[1], PH: op.padding[0], PW: op.padding[1],
-        });
-        return;
-      }
-      case 'maxpool': {
-        const [c, h, w] = inShape;
-        encodeMaxpool(rec, bind, { x, y, G, M, C: c, H: h, W: w, K: op.kernel, S: op.stride });
-        return;
-      }
-      case 'batchnorm': {
-        const c = inShape[0];
-        encodeBatchnorm(rec, bind, {
-          x, y, gamma: value(op.weight), beta: value(op.bias), dgamma: tangent(op.weight), dbeta: tangent(op.bias),
-          mean: value(op.runningMean), variance: value(op.runningVar), G, M, C: c, spatial: size(inShape) / c, eps: op.eps,
-        });
-        return;
-      }
-      case 'layernorm': {
-        const f = inShape[inShape.length - 1];
-        encodeLayernorm(rec, bind, {
-          x, y, gamma: value(op.weight), beta: value(op.bias), dgamma: tangent(op.weight), dbeta: tangent(op.bias),
-          G, rows: (M * size(inShape)) / f, f, eps: op.eps,
-        });
-        return;
-      }
-      case 'activation':
-        encodeActivation(rec, bind, { x, y, fn: op.fn, G, M, F: size(inShape) });
-        return;
-      case 'flatten':
-        throw new Error('internal: flatten has no kernel');
-    }
+    const op = this.ops[i];
+    const encode = opDef(op).gpu.encode;
+    if (!encode) throw new Error(`internal: ${op.kind} has no kernel (its output aliases its input)`);
+    encode(rec, op, { G, M, inShapes: [this.shapes[i]], xs: [inp], y: out, params: this.paramBuf!, patch: patchBuf, value, tangent });
   }
 }
 
