@@ -13,6 +13,7 @@ import { batchnormDefinition } from './batchnorm/definition.ts';
 import { layernormDefinition } from './layernorm/definition.ts';
 import { activationDefinition } from './activation/definition.ts';
 import { flattenDefinition } from './flatten/definition.ts';
+import { addDefinition } from './add/definition.ts';
 
 export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   linear: linearDefinition,
@@ -22,6 +23,7 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   layernorm: layernormDefinition,
   activation: activationDefinition,
   flatten: flattenDefinition,
+  add: addDefinition,
 };
 
 export const OP_KINDS = Object.keys(DEFINITIONS) as OpKind[];

@@ -6,6 +6,7 @@ import type { BatchNormOp } from './batchnorm/definition.ts';
 import type { LayerNormOp } from './layernorm/definition.ts';
 import type { ActivationOp } from './activation/definition.ts';
 import type { FlattenOp } from './flatten/definition.ts';
+import type { AddOp } from './add/definition.ts';
 
-export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp;
-export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp };
+export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp;
+export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp };

@@ -11,6 +11,7 @@ import { batchnormReference } from './batchnorm/reference.ts';
 import { layernormReference } from './layernorm/reference.ts';
 import { activationReference } from './activation/reference.ts';
 import { flattenReference } from './flatten/reference.ts';
+import { addReference } from './add/reference.ts';
 
 export { UnsupportedBackwardError } from './reference-args.ts';
 
@@ -22,6 +23,7 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   layernorm: layernormReference,
   activation: activationReference,
   flatten: flattenReference,
+  add: addReference,
 };
 
 export function referenceOf<K extends OpKind>(op: OpOf<K>): ReferenceOp<K> {

@@ -19,6 +19,8 @@ import { layernormGpu } from './layernorm/gpu.ts';
 import { activationFlow } from './activation/flow.ts';
 import { activationGpu } from './activation/gpu.ts';
 import { flattenGpu } from './flatten/gpu.ts';
+import { addFlow } from './add/flow.ts';
+import { addGpu } from './add/gpu.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   linear: { ...DEFINITIONS.linear, reference: REFERENCES.linear, flow: linearFlow, gpu: linearGpu },
@@ -29,6 +31,7 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   layernorm: { ...DEFINITIONS.layernorm, reference: REFERENCES.layernorm, flow: null, gpu: layernormGpu },
   activation: { ...DEFINITIONS.activation, reference: REFERENCES.activation, flow: activationFlow, gpu: activationGpu },
   flatten: { ...DEFINITIONS.flatten, reference: REFERENCES.flatten, flow: (_op, [f]) => f, gpu: flattenGpu },
+  add: { ...DEFINITIONS.add, reference: REFERENCES.add, flow: addFlow, gpu: addGpu },
 };
 
 /** The registry entry of an op, typed to its kind. */

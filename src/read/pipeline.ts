@@ -71,33 +71,55 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
+/** The probe-input tensor of an inputs file: `inputs`, else `images`, else its only tensor. */
+async function probeTensor(source: ByteSource, name: string): Promise<{ file: SafetensorsFile; tensor: SafetensorsFile['tensors'][number] }> {
+  const file = await openSafetensors(source, name);
+  const tensor = file.tensors.find((t) => t.name === 'inputs') ?? file.tensors.find((t) => t.name === 'images')
+    ?? (file.tensors.length === 1 ? file.tensors[0] : null);
+  if (!tensor) throw new InputError(name, `no tensor named "inputs" or "images" and more than one tensor (${file.tensors.map((t) => t.name).join(', ')})`);
+  if (tensor.shape.length < 1 || tensor.shape[0] < 1) throw new InputError(name, `tensor "${tensor.name}" has no samples (shape [${tensor.shape}])`);
+  return { file, tensor };
+}
+
+export interface LoadedGraph {
+  file: SafetensorsFile;
+  graph: ModelGraph;
+  /** the probe-input tensor, when inputs were given */
+  inputs: { file: SafetensorsFile; tensor: SafetensorsFile['tensors'][number]; name: string } | null;
+}
+
+/**
+ * The checkpoint and its graph (from `--arch`, else inferred; probe inputs can fix an image
+ * model's input size): the one way the CLI, a read and the explorer's inspect load a model.
+ */
+export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'>): Promise<LoadedGraph> {
+  const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
+  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+  const inName = sources.inputsName ?? 'inputs';
+  const inputs = sources.inputs ? { ...(await probeTensor(sources.inputs, inName)), name: inName } : null;
+  const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+  const graph = sources.archText
+    ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
+    : inferArchitecture(descs, file.metadata, {
+      activation: options.activation, inputFeatures: inputs ? inputs.tensor.elements / inputs.tensor.shape[0] : null, config,
+    });
+  return { file, graph, inputs };
+}
+
 /** Open and check everything a read needs, before any scanning. */
 export async function loadModel(sources: ReadSources, partial: Partial<ReadOptions> = {}): Promise<LoadedModel> {
   const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
   checkOptions(options);
-  const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
-  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+  const { file, graph, inputs: given } = await loadGraph(sources, options);
 
-  // probe inputs first: their width can fix an image model's input size
   let inputs: { data: Float64Array; count: number; features: number; name: string } | null = null;
-  if (sources.inputs) {
-    const inName = sources.inputsName ?? 'inputs';
-    const inFile = await openSafetensors(sources.inputs, inName);
-    const pick = inFile.tensors.find((t) => t.name === 'inputs') ?? inFile.tensors.find((t) => t.name === 'images')
-      ?? (inFile.tensors.length === 1 ? inFile.tensors[0] : null);
-    if (!pick) throw new InputError(inName, `no tensor named "inputs" or "images" and more than one tensor (${inFile.tensors.map((t) => t.name).join(', ')})`);
-    if (pick.shape.length < 1 || pick.shape[0] < 1) throw new InputError(inName, `tensor "${pick.name}" has no samples (shape [${pick.shape}])`);
-    const raw = await inFile.readFloat64(pick.name);
-    const scale = pick.dtype === 'U8' ? options.inputScale : 1;
+  if (given) {
+    const raw = await given.file.readFloat64(given.tensor.name);
+    const scale = given.tensor.dtype === 'U8' ? options.inputScale : 1;
     if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
-    const count = pick.shape[0];
-    inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}` };
+    const count = given.tensor.shape[0];
+    inputs = { data: raw, count, features: raw.length / count, name: `${given.name}:${given.tensor.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}` };
   }
-
-  const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
-  const graph = sources.archText
-    ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
-    : inferArchitecture(descs, file.metadata, { activation: options.activation, inputFeatures: inputs?.features ?? null, config });
 
   const params: ParamSet = new Map();
   for (const { op } of graph.nodes) {

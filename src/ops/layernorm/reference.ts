@@ -1,7 +1,6 @@
-/** LayerNorm in f64: value, tangent and reverse mode (vectors only). */
+/** LayerNorm in f64: value, tangent and reverse mode. */
 import type { ReferenceOp } from '../op-def.ts';
 import { param, patchOf } from '../reference-args.ts';
-import { UnsupportedBackwardError } from '../reference-args.ts';
 
 type Arr = Float64Array;
 type MaybeArr = Float64Array | null;
@@ -66,28 +65,27 @@ export const layernormReference: ReferenceOp<'layernorm'> = {
       : null;
     return { y, dy };
   },
+  /** per row of the last axis: dx = (γ⊙c − mean(γ⊙c) − n·mean(n ⊙ γ⊙c))/√(σ²+ε) */
   vjp(op, { params, inShapes: [inShape], xs: [x], rows, cotangent: M }) {
-    if (inShape.length !== 1) throw new UnsupportedBackwardError('layernorm over images');
-    const inF = inShape[0];
+    const inF = sizeOf(inShape);
+    const f = inShape[inShape.length - 1];
     const g = param(params, op.weight);
-    let mu = 0;
-    for (const v of x) mu += v;
-    mu /= inF;
-    let va = 0;
-    for (const v of x) va += (v - mu) ** 2;
-    const inv = 1 / Math.sqrt(va / inF + op.eps);
     const next = new Float64Array(rows * inF);
-    for (let r = 0; r < rows; r++) {
-      let mg = 0, mng = 0;
-      const gn = new Float64Array(inF);
-      for (let f = 0; f < inF; f++) {
-        gn[f] = M[r * inF + f] * (g ? g[f] : 1);
-        mg += gn[f];
-        mng += (x[f] - mu) * inv * gn[f];
+    const gn = new Float64Array(f);
+    for (let off = 0; off < inF; off += f) {
+      const { mu, inv } = rowStats(x, off, f, op.eps);
+      for (let r = 0; r < rows; r++) {
+        const base = r * inF + off;
+        let mg = 0, mng = 0;
+        for (let k = 0; k < f; k++) {
+          gn[k] = M[base + k] * (g ? g[k] : 1);
+          mg += gn[k];
+          mng += (x[off + k] - mu) * inv * gn[k];
+        }
+        mg /= f;
+        mng /= f;
+        for (let k = 0; k < f; k++) next[base + k] = (gn[k] - mg - (x[off + k] - mu) * inv * mng) * inv;
       }
-      mg /= inF;
-      mng /= inF;
-      for (let f = 0; f < inF; f++) next[r * inF + f] = (gn[f] - mg - (x[f] - mu) * inv * mng) * inv;
     }
     return [next];
   },
