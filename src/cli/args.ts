@@ -3,6 +3,14 @@ import { ACTIVATIONS, type Activation } from '../model/graph.ts';
 import { parseActivation } from '../model/infer.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
 import { InputError } from '../read/pipeline.ts';
+import { DEFAULT_SETTINGS, settingProblems, type ReadSettings } from '../read/settings.ts';
+
+/** The flag that sets each setting (the grid's three share one). */
+const SETTING_FLAG: Record<keyof ReadSettings, string> = {
+  tMin: '--grid TMIN', tMax: '--grid TMAX', perDecade: '--grid PER_DECADE', slopeTol: '--slope-tol', minDecades: '--min-decades',
+  floorRatio: '--floor-ratio', numericalFloor: '--numerical-floor', liveProbes: '--live-probes', probe: '--probe', inputCap: '--input-cap', seed: '--seed',
+  bottomK: '--bottom-k', alignmentRel: '--alignment-rel', rankRel: '--rank-rel',
+};
 
 export interface CliArgs {
   checkpoint: string;
@@ -79,11 +87,22 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.backend = v;
         break;
       }
+      case '--precision': {
+        const v = value();
+        if (v !== 'f32' && v !== 'f64') throw new InputError('command line', `--precision must be f32 or f64, got "${v}"`);
+        options.precision = v;
+        break;
+      }
       default:
         throw new InputError('command line', `unknown flag ${flag} (see deadscope read --help)`);
     }
   }
   if (!checkpoint) throw new InputError('command line', 'no checkpoint given (deadscope read CKPT …)');
+  // the shared range check (src/read/settings.ts), reported under the flag that was given
+  const given = { ...DEFAULT_SETTINGS, ...options } as ReadSettings;
+  const problem = settingProblems(given)[0];
+  if (problem) throw new InputError('command line', `${SETTING_FLAG[problem.key]} ${problem.message} (got ${given[problem.key]})`);
+  if (options.inputScale !== undefined && !(options.inputScale > 0)) throw new InputError('command line', `--input-scale must be > 0 (got ${options.inputScale})`);
   return { checkpoint, ...files, options };
 }
 
@@ -111,6 +130,7 @@ Reads the dead directions of a .safetensors checkpoint and prints deadscope.read
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)
+  --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
   --out F              write the JSON to F instead of stdout
 
 Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.`;

@@ -1,5 +1,6 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { SafetensorsError } from '../format/safetensors.ts';
 import { ArchitectureError } from '../model/infer.ts';
@@ -8,20 +9,45 @@ import { parseReadArgs, READ_HELP } from './args.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
-async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu'): Promise<FisherEngine> {
-  if (backend === 'cpu') return Object.assign(new CpuEngine(), { choice: 'cpu requested' });
+async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64'): Promise<FisherEngine> {
+  if (backend === 'cpu') return Object.assign(new CpuEngine({ precision }), { choice: 'cpu requested' });
   // loaded only when asked for, so the CPU path never loads Dawn
   const { createEngine, NoAdapterError } = await import('../engine/select.ts');
   try {
-    return await createEngine(backend, 'node');
+    return await createEngine(backend, 'node', {}, precision);
   } catch (e) {
     if (e instanceof NoAdapterError) throw new InputError('--backend webgpu', e.message);
     throw e;
   }
 }
 
+/**
+ * Every file given is a regular file before it is opened: a directory fails late with EISDIR,
+ * and opening a FIFO blocks forever.
+ */
+async function checkRegularFile(path: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new InputError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (st.isDirectory()) throw new InputError(path, 'is a directory, not a file [rule: not-a-regular-file]');
+  if (!st.isFile()) throw new InputError(path, 'is not a regular file (a FIFO, socket or device) [rule: not-a-regular-file]');
+}
+
+/** --out is checked before the read, so a finished read is never lost to an unwritable path. */
+async function checkOutPath(path: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) throw new InputError(path, 'is a directory; --out needs a file path [rule: not-a-regular-file]');
+  if (st && !st.isFile()) throw new InputError(path, 'is not a regular file; --out needs a file path [rule: not-a-regular-file]');
+  const parent = await stat(dirname(path)).catch(() => null);
+  if (!parent?.isDirectory()) throw new InputError(path, `its folder ${dirname(path)} does not exist [rule: out-folder-missing]`);
+}
+
 async function readText(path: string | null): Promise<string | null> {
   if (!path) return null;
+  await checkRegularFile(path);
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -30,6 +56,7 @@ async function readText(path: string | null): Promise<string | null> {
 }
 
 async function openSource(path: string) {
+  await checkRegularFile(path);
   try {
     return await fileSource(path);
   } catch (e) {
@@ -53,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const args = parseReadArgs(rest);
     checkpointPath = args.checkpoint;
+    if (args.out) await checkOutPath(args.out);
     const checkpoint = await openSource(args.checkpoint);
     open.push(checkpoint);
     const inputs = args.inputs ? await openSource(args.inputs) : null;
@@ -66,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         configText: await readText(args.config), configName: args.config,
         archText: await readText(args.arch), archName: args.arch,
       },
-      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto')),
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32')),
       {
         onProgress: (p) => {
           const pct = Math.floor(p.fraction * 100);

@@ -14,6 +14,7 @@
  */
 import type { FisherEngine } from './types.ts';
 import { CpuEngine } from './cpu/engine.ts';
+import type { Precision } from '../fast/unit-scan.ts';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.ts';
 import { isCpuAdapter, requestEngineDevice, type EngineDevice } from './webgpu/device.ts';
 
@@ -72,7 +73,9 @@ export function isFallbackDevice(dev: EngineDevice): boolean {
   return Boolean(info?.isFallbackAdapter || legacy) || isCpuAdapter(dev.description);
 }
 
-export async function createEngine(backend: Backend, env: Runtime, options: WebGpuEngineOptions = {}): Promise<FisherEngine> {
+export async function createEngine(
+  backend: Backend, env: Runtime, options: WebGpuEngineOptions = {}, precision: Precision = 'f32',
+): Promise<FisherEngine> {
   const dev = backend === 'cpu' ? null : await findDevice(env);
   const found: AdapterFound | null = dev === null ? null : 'device' in dev ? { description: dev.description, fallback: isFallbackDevice(dev) } : dev;
   const choice = chooseEngine(backend, found);
@@ -80,7 +83,7 @@ export async function createEngine(backend: Backend, env: Runtime, options: WebG
   if (choice.engine === 'webgpu' && dev && 'device' in dev) engine = new WebGpuEngine(dev.device, dev.description, options);
   else {
     if (dev && 'device' in dev) dev.device.destroy(); // a software adapter left unused
-    engine = new CpuEngine();
+    engine = new CpuEngine({ precision });
   }
   engine.choice = choice.why;
   return engine;

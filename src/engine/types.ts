@@ -75,6 +75,8 @@ export interface FisherEngine {
   readonly name: 'cpu' | 'webgpu';
   /** adapter / implementation description, recorded in settings */
   readonly description: string;
+  /** the precision the scans run in (recorded in settings) */
+  readonly precision: 'f32' | 'f64';
   /** why this engine runs the read (set by createEngine; written to the JSON settings) */
   choice?: string;
   prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void>;

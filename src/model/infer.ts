@@ -13,6 +13,7 @@
  *     unless `__metadata__` or the architecture JSON says otherwise.
  */
 import { recognizeTransformer } from './families.ts';
+import { BN_POSITIONS, checkChain, isTutorialStyle, orderTutorialLayers, tutorialOpLists, type BatchNormPosition } from './tutorial-order.ts';
 import { ACTIVATIONS, chainGraph, graphError, outputShape, valueShapes, size, type Activation, type GraphNode, type ModelGraph, type Op } from './graph.ts';
 import { DEFINITIONS, definitionOf, isOpKind } from '../ops/definitions.ts';
 import type { ArchContext, ArchLayer } from '../ops/types.ts';
@@ -87,6 +88,24 @@ export function inferArchitecture(
   }
   if (!layers.length) throw new ArchitectureError('no parameter tensors found', []);
 
+  // PyTorch-tutorial attribute names (conv1, bn1, …, fc1): order by numbers and chaining shapes
+  const tutorial = isTutorialStyle(layers.map((l) => l.group.prefix));
+  let tutorialLists: Op[][] = [];
+  if (tutorial) {
+    const ordered = orderTutorialLayers(layers.map((l) => ({ prefix: l.group.prefix, op: l.op, width: normWidth(l.group) })));
+    if (!ordered) {
+      throw new ArchitectureError(
+        `the layers ${layers.map((l) => `${l.group.prefix}: ${describe(l.op)}`).join(', ')} chain in no order; pass an explicit architecture with --arch`,
+        layers.flatMap((l) => [...l.group.suffixes.values()].map((t) => t.name)),
+      );
+    }
+    const position = metadata?.bn_position ?? 'before-activation';
+    if (!(BN_POSITIONS as readonly string[]).includes(position)) throw new ArchitectureError(`__metadata__.bn_position "${position}" is not one of ${BN_POSITIONS.join(', ')}`);
+    tutorialLists = tutorialOpLists(ordered, activation, position as BatchNormPosition);
+    layers.splice(0, layers.length, ...ordered.map((o) => layers.find((l) => l.op === o.op)!));
+    warnings.push(`layer order ${ordered.map((o) => o.prefix).join(' → ')} from the numbers in the names and the chaining shapes; activations after each layer but the last${ordered.some((o) => o.op.kind === 'batchnorm') ? `, BatchNorm ${position}` : ''}, 2×2 max-pools where the shapes need them (set --arch to change)`);
+  }
+
   // Lay the layers out with the parameter-free slots the index gaps leave.
   const slots: Slot[] = [];
   layers.forEach(({ group, op }, i) => {
@@ -125,8 +144,17 @@ export function inferArchitecture(
     for (let h = 1; h <= 512; h++) candidates.push([first.inChannels, h, h]);
   }
 
-  for (const inputShape of candidates) {
-    const ops = resolveSlots(slots, inputShape, activation);
+  // (input shape, ops) to try in order; for tutorial names with no known input size, the pool
+  // patterns (most pools first) are tried before the sizes, since a pool-free chain would fit a
+  // smaller image and the tutorials pool after every conv
+  const attempts = function* (): Generator<[number[], Op[] | null]> {
+    if (tutorial && candidates.length > 1) {
+      for (const list of tutorialLists) for (const inputShape of candidates) yield [inputShape, checkChain(list, inputShape)];
+    } else {
+      for (const inputShape of candidates) yield [inputShape, tutorial ? firstChaining(tutorialLists, inputShape) : resolveSlots(slots, inputShape, activation)];
+    }
+  };
+  for (const [inputShape, ops] of attempts()) {
     if (ops) {
       if (imageInput && candidates.length > 1) {
         warnings.push(`input size ${inputShape.join('×')} inferred from the shape arithmetic; give probe inputs or __metadata__.input_shape to fix it`);
@@ -138,6 +166,20 @@ export function inferArchitecture(
     `the layer shapes do not chain (${layers.map((l) => `${l.group.prefix}: ${describe(l.op)}`).join(' → ')}); pass an explicit architecture with --arch`,
     layers.flatMap((l) => [...l.group.suffixes.values()].map((t) => t.name)),
   );
+}
+
+function firstChaining(lists: Op[][], inputShape: number[]): Op[] | null {
+  for (const ops of lists) {
+    const chained = checkChain(ops, inputShape);
+    if (chained) return chained;
+  }
+  return null;
+}
+
+/** A norm group's feature count (its weight, bias or running mean). */
+function normWidth(g: Group): number | null {
+  const t = g.suffixes.get('weight') ?? g.suffixes.get('running_mean') ?? g.suffixes.get('bias');
+  return t && t.shape.length === 1 ? t.shape[0] : null;
 }
 
 function chooseActivation(

@@ -12,6 +12,8 @@ export interface ReadOptions extends ReadSettings {
   /** detector ids to run; null = every detector that applies */
   detectors: string[] | null;
   backend: 'auto' | 'cpu' | 'webgpu';
+  /** arithmetic of the CPU engine's fast unit-direction and live-probe scans; f64 is the reference */
+  precision: 'f32' | 'f64';
 }
 
 export const DEFAULT_OPTIONS: ReadOptions = {
@@ -21,4 +23,5 @@ export const DEFAULT_OPTIONS: ReadOptions = {
   inputScale: 1 / 255,
   detectors: null,
   backend: 'auto',
+  precision: 'f32',
 };

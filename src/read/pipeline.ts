@@ -19,10 +19,12 @@ import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
-import { DEFAULT_SETTINGS, scanGrid, type ReadSettings } from './settings.ts';
+import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
+import { formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
 export class InputError extends Error {
@@ -60,6 +62,10 @@ export interface LoadedModel {
   head: Head;
   probe: ProbeSet;
   probeDescription: string;
+  /** the probe in the JSON: what it was, its scale and, with labels, the model's accuracy on it */
+  probeReport: ProbeReport;
+  /** labels (or regression targets) for the probe samples, when the inputs file carries them */
+  labels: { tensor: string; data: Float64Array } | null;
   options: ReadOptions;
 }
 
@@ -112,20 +118,44 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   checkOptions(options);
   const { file, graph, inputs: given } = await loadGraph(sources, options);
 
-  let inputs: { data: Float64Array; count: number; features: number; name: string } | null = null;
-  if (given) {
-    const raw = await given.file.readFloat64(given.tensor.name);
-    const scale = given.tensor.dtype === 'U8' ? options.inputScale : 1;
-    if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
-    const count = given.tensor.shape[0];
-    inputs = { data: raw, count, features: raw.length / count, name: `${given.name}:${given.tensor.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}` };
+  // U8 inputs are scaled by: the setting when given, else __metadata__.input_scale, else the default
+  let metaScale: number | null;
+  try {
+    metaScale = metadataInputScale(file.metadata);
+  } catch (e) {
+    throw new InputError(sources.checkpointName, (e as Error).message);
   }
+  const inputScale = partial.inputScale !== undefined
+    ? { value: partial.inputScale, from: 'setting' as const }
+    : metaScale !== null ? { value: metaScale, from: 'metadata' as const } : { value: DEFAULT_OPTIONS.inputScale, from: 'default' as const };
+  options.inputScale = inputScale.value;
+
+  let inputs: { data: Float64Array; count: number; features: number; name: string; u8: boolean } | null = null;
+  let allLabels: { tensor: string; data: Float64Array; shape: number[] } | null = null;
+  if (given) {
+    const { file: inFile, tensor: pick, name: inName } = given;
+    const raw = await inFile.readFloat64(pick.name);
+    const scale = pick.dtype === 'U8' ? options.inputScale : 1;
+    if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
+    const count = pick.shape[0];
+    inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}`, u8: pick.dtype === 'U8' };
+    const lab = inFile.tensors.find((t) => t.name === 'labels') ?? inFile.tensors.find((t) => t.name === 'targets');
+    if (lab && lab !== pick) {
+      if (!lab.supported) throw new InputError(inName, `labels "${lab.name}" have dtype ${lab.dtype}, which deadscope cannot read`);
+      if (lab.shape[0] !== count) throw new InputError(inName, `labels "${lab.name}" have ${lab.shape[0]} rows for ${count} inputs`);
+      allLabels = { tensor: lab.name, data: await inFile.readFloat64(lab.name), shape: lab.shape };
+    }
+  }
+
+  checkWorkingSet(graph, file.tensors.reduce((s, t) => s + t.elements, 0),
+    inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe);
 
   const params: ParamSet = new Map();
   for (const { op } of graph.nodes) {
     for (const name of opTensors(op)) {
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
+      if (info.elements === 0) throw new InputError(sources.checkpointName, `tensor "${name}" has shape [${info.shape}]: a layer of width 0 has nothing to read [rule: zero-width-layer]`);
       const data = await file.readFloat64(name);
       if (data.some((x) => !Number.isFinite(x))) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
       params.set(name, { shape: info.shape, data });
@@ -141,6 +171,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const features = size(graph.inputShape);
   let probe: ProbeSet;
   let probeDescription: string;
+  let labels: { tensor: string; data: Float64Array } | null = null;
   if (inputs) {
     if (inputs.features !== features) {
       throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
@@ -150,6 +181,10 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     probeDescription = count === inputs.count
       ? `${inputs.name} (all ${count})`
       : `${inputs.name} (first ${count} of ${inputs.count}: inputCap ${options.inputCap})`;
+    if (allLabels) {
+      const per = allLabels.data.length / inputs.count;
+      labels = { tensor: allLabels.tensor, data: count === inputs.count ? allLabels.data : allLabels.data.slice(0, count * per) };
+    }
   } else {
     // METHOD §1 default: standard normal features (images too), seeded
     const rng = createRng(options.seed ^ 0x5eed);
@@ -158,19 +193,26 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     probe = { count: options.probe, shape: graph.inputShape, data };
     probeDescription = `synthetic N(0, 1), ${options.probe} samples, seed ${options.seed}`;
   }
-  return { file, graph, params, head, probe, probeDescription, options };
+  const probeReport: ProbeReport = {
+    description: probeDescription, source: inputs ? 'given' : 'synthetic', count: probe.count,
+    inputScale: inputs?.u8 ? inputScale : null, labels: null,
+  };
+  return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
+}
+
+/** A read whose working set will not fit stops here, before it is allocated, with the number. */
+function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
+  const bytes = workingSetBytes(graph, params, probe);
+  if (bytes > WORKING_SET_LIMIT_BYTES) {
+    throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.nodes.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
+  }
 }
 
 export function checkOptions(o: ReadOptions): void {
   const bad = (m: string) => { throw new InputError('settings', m); };
-  if (!(o.tMin > 0 && o.tMax > o.tMin)) bad(`grid needs 0 < tMin < tMax (got ${o.tMin}, ${o.tMax})`);
-  if (!(o.perDecade >= 1)) bad('perDecade must be ≥ 1');
-  if (!(o.probe >= 1) || !Number.isInteger(o.probe)) bad('probe must be a positive integer');
-  if (!(o.inputCap >= 0) || !Number.isInteger(o.inputCap)) bad('inputCap must be 0 (all given inputs) or a positive integer');
-  if (!(o.slopeTol > 0)) bad('slopeTol must be > 0');
-  if (!(o.minDecades > 0)) bad('minDecades must be > 0');
-  if (!(o.floorRatio > 0)) bad('floorRatio must be > 0');
-  if (!(o.liveProbes >= 1)) bad('liveProbes must be ≥ 1');
+  const problem = settingProblems(pickSettings(o))[0];
+  if (problem) bad(`${problem.key} ${problem.message} (got ${o[problem.key]})`);
+  if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
   try {
     detectorsById(o.detectors);
@@ -217,6 +259,8 @@ export async function readCheckpoint(
   const sha256 = await sha256OfSource(sources.checkpoint);
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
+  const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
+  const probeNote = probeWarning(probeReport);
   return {
     schema: 'deadscope.read/1',
     checkpoint: {
@@ -227,12 +271,14 @@ export async function readCheckpoint(
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
       engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
+      precision: engine.precision,
     },
     backend: engine.name,
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
-    warnings: [...graph.warnings, ...read.warnings],
+    probe: probeReport,
+    warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };
 }
@@ -247,6 +293,8 @@ export interface GraphRead {
   queries: number;
   /** what the read itself found worth saying (e.g. units read along a random row) */
   warnings: string[];
+  /** the model's outputs on the probe (count × outputWidth): logits or predictions */
+  outputs: Float64Array;
 }
 
 /**
@@ -345,7 +393,18 @@ export async function scanGraph(
   return {
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
+    outputs: values[graph.output],
   };
+}
+
+/** The model's accuracy/loss on the labelled probe (plain messages for labels that do not fit). */
+function checkProbeLabels(m: LoadedModel, outputs: Float64Array): ProbeLabelCheck {
+  try {
+    return checkLabels(m.head, outputs, m.graph.outputWidth, m.labels!.data, m.probe.count, m.labels!.tensor);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(m.probeReport.description, e.message);
+    throw e;
+  }
 }
 
 /** The METHOD settings out of the read options (the keys of the one settings table). */

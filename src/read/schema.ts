@@ -1,5 +1,6 @@
 /** The `deadscope.read/1` JSON: what the CLI prints, the explorer exports and every later tool consumes. */
 import type { ReadSettings } from './settings.ts';
+import type { ProbeReport } from './probe-check.ts';
 
 export type DirectionClass = 'live' | 'singular' | 'gauge' | 'inactive' | 'flat' | 'pre-asymptotic';
 
@@ -83,11 +84,15 @@ export interface ReadResult {
     adapter?: string;
     /** which engine ran the read and why (e.g. auto passing over a software WebGPU adapter) */
     engineChoice?: string;
+    /** arithmetic asked of the CPU engine's fast scans (the WebGPU engine computes in f32) */
+    precision?: 'f32' | 'f64';
   };
   backend: 'cpu' | 'webgpu';
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */
+  probe?: ProbeReport;
   /** 'block-local' when the whole network could not be assembled and each block was read alone */
   scope?: 'whole' | 'block-local';
   blocks?: BlockRead[];

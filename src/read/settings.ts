@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Every constant METHOD.md leaves open, with the default it names. The CLI flags, the
  * explorer's settings panel and the JSON `settings` block all come from this one table.
@@ -68,9 +70,78 @@ export const SETTING_DOCS: Record<keyof ReadSettings, string> = {
 
 /** The log grid t_i = tMin·10^(i/perDecade) up to tMax (inclusive, within rounding). */
 export function scanGrid(s: Pick<ReadSettings, 'tMin' | 'tMax' | 'perDecade'>): number[] {
-  const decades = Math.log10(s.tMax / s.tMin);
-  const n = Math.round(decades * s.perDecade);
+  const n = gridPoints(s) - 1;
   const t: number[] = [];
   for (let i = 0; i <= n; i++) t.push(s.tMin * 10 ** (i / s.perDecade));
   return t;
+}
+
+/** The scan grid's largest number of points (README's settings table; METHOD notes). */
+export const MAX_GRID_POINTS = 400;
+/** t range: below 1e-15 θ̂ + t·v equals θ̂ in f64 for |θ| ≈ 1; above 1e6 a unit step leaves any trained basin. */
+export const T_RANGE = { min: 1e-15, max: 1e6 } as const;
+/** Upper bounds on the counts; the probe's memory is also checked against the model (pipeline: workingSetBytes). */
+export const MAX_PROBE = 100_000;
+export const MAX_LIVE_PROBES = 1024;
+export const MAX_BOTTOM_K = 100_000;
+export const MAX_SEED = 0xffffffff;
+
+const finite = (what: string) => z.number({ error: `must be a number` }).refine(Number.isFinite, `must be finite`).describe(what);
+const count = (min: number, max: number) => z.number({ error: 'must be a number' }).int(`must be a whole number`).min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
+const fraction = () => finite('fraction').gt(0, 'must be > 0').lt(1, 'must be < 1');
+
+/**
+ * The range of every setting, shared by the CLI (exit 2, one line) and the explorer (a message
+ * beside the field; no read starts). Messages are written to follow the setting's name.
+ */
+const SETTINGS_SCHEMA = z.object({
+  tMin: finite('t').min(T_RANGE.min, `must be ≥ ${T_RANGE.min}`).max(T_RANGE.max, `must be ≤ ${T_RANGE.max}`),
+  tMax: finite('t').min(T_RANGE.min, `must be ≥ ${T_RANGE.min}`).max(T_RANGE.max, `must be ≤ ${T_RANGE.max}`),
+  perDecade: count(1, MAX_GRID_POINTS),
+  slopeTol: finite('slope').gt(0, 'must be > 0').max(100, 'must be ≤ 100'),
+  minDecades: finite('decades').gt(0, 'must be > 0'),
+  floorRatio: fraction(),
+  numericalFloor: finite('fraction').min(0, 'must be ≥ 0').lt(1, 'must be < 1'),
+  liveProbes: count(1, MAX_LIVE_PROBES),
+  probe: count(1, MAX_PROBE),
+  inputCap: count(0, Number.MAX_SAFE_INTEGER),
+  seed: count(0, MAX_SEED),
+  bottomK: count(1, MAX_BOTTOM_K),
+  alignmentRel: fraction(),
+  rankRel: fraction(),
+}).superRefine((s, ctx) => {
+  // cross-field rules only once each field is in its own range
+  const inRange = (t: number) => Number.isFinite(t) && t >= T_RANGE.min && t <= T_RANGE.max;
+  if (!inRange(s.tMin) || !inRange(s.tMax)) return;
+  if (!(s.tMax > s.tMin)) {
+    ctx.addIssue({ code: 'custom', path: ['tMax'], message: `must be > tMin (${s.tMin})` });
+    return;
+  }
+  const points = gridPoints(s);
+  if (Number.isInteger(s.perDecade) && s.perDecade <= MAX_GRID_POINTS && points > MAX_GRID_POINTS) {
+    ctx.addIssue({ code: 'custom', path: ['perDecade'], message: `gives ${points} grid points from ${s.tMin} to ${s.tMax}; at most ${MAX_GRID_POINTS}` });
+  }
+  const span = Math.log10(s.tMax / s.tMin);
+  if (s.minDecades > span + 1e-9) {
+    ctx.addIssue({ code: 'custom', path: ['minDecades'], message: `must not exceed the grid's span (${+span.toFixed(3)} decades)` });
+  }
+});
+
+export interface SettingProblem { key: keyof ReadSettings; message: string }
+
+/** Every setting out of range, one problem per setting (first rule broken), in table order. */
+export function settingProblems(s: ReadSettings): SettingProblem[] {
+  const r = SETTINGS_SCHEMA.safeParse(s);
+  if (r.success) return [];
+  const seen = new Map<keyof ReadSettings, string>();
+  for (const issue of r.error.issues) {
+    const key = issue.path[0] as keyof ReadSettings;
+    if (!seen.has(key)) seen.set(key, issue.message);
+  }
+  return (Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>).filter((k) => seen.has(k)).map((k) => ({ key: k, message: seen.get(k)! }));
+}
+
+/** Number of grid points of scanGrid (without building it). */
+export function gridPoints(s: Pick<ReadSettings, 'tMin' | 'tMax' | 'perDecade'>): number {
+  return Math.round(Math.log10(s.tMax / s.tMin) * s.perDecade) + 1;
 }

@@ -1,6 +1,7 @@
 /** What the user can do: open files, read, cancel, compare. All side effects live here. */
 import type { ReadOptions } from '../read/options.ts';
 import type { DirectionResult } from '../read/schema.ts';
+import { settingProblems } from '../read/settings.ts';
 import type { ReadFiles } from '../worker/api.ts';
 import { archBlob, EDITED_ARCH_NAME, type ArchJson } from './arch.ts';
 import { groupFiles, type FileJob, type PickedFile } from './files.ts';
@@ -171,6 +172,12 @@ let chain: Promise<void> = Promise.resolve();
 let generation = 0;
 
 export function enqueueRead(key: string): void {
+  // settings out of range never start a read (the settings panel shows why beside each field)
+  const problems = settingProblems(getState().settings);
+  if (problems.length) {
+    updateCheckpoint(key, { readError: `Not read: ${problems.map((p) => `${p.key} ${p.message}`).join('; ')}.` });
+    return;
+  }
   updateCheckpoint(key, { status: 'queued', readError: null });
   const gen = generation;
   chain = chain.then(() => (gen === generation ? runRead(key) : undefined));

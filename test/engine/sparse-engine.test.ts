@@ -31,7 +31,7 @@ describe('sparse CPU engine = dense evaluation', () => {
       const rng = createRng(7);
       const params = randomParams(g, rng);
       const probe = randomProbe(g, 6, rng);
-      const engine = new CpuEngine();
+      const engine = new CpuEngine({ precision: 'f64' });
       await engine.prepare(g, params, probe, head);
       const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
       const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];

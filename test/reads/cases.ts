@@ -43,7 +43,7 @@ export async function readCase(c: ReadCase): Promise<Record<string, unknown>> {
   try {
     return (await readCheckpoint(
       { checkpoint, checkpointName: `${c.name}.safetensors`, inputs, inputsName: c.inputs ? `${c.inputs}.safetensors` : null },
-      { ...c.options, backend: 'cpu' }, new CpuEngine(),
+      { ...c.options, backend: 'cpu' }, new CpuEngine({ precision: 'f64' }),
     )) as unknown as Record<string, unknown>;
   } finally {
     await checkpoint.close();

@@ -7,7 +7,7 @@
  * without a rule for the case at hand runs dense (its f64 reference) and re-expresses the
  * result as a change. Value changes and tangents share one support; null means every feature.
  */
-import { opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
+import { graphOps, isChain, opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
 import { opDef } from '../../ops/registry.ts';
 import {
   CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
@@ -16,11 +16,15 @@ import {
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
 import { fisherPerSample } from './fisher.ts';
 import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTensor, type Flow } from './flow.ts';
+import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
-  readonly description = 'f64 CPU engine (TypeScript)';
+  readonly description: string;
   choice?: string;
+  /** unit directions go through the fast scan (src/fast, chains only) in this precision; everything else in f64 */
+  readonly precision: Precision;
+  private fast: UnitScan | null = null;
   private model!: ModelGraph;
   private params!: ParamSet;
   private head!: Head;
@@ -33,6 +37,11 @@ export class CpuEngine implements FisherEngine {
   /** how often to yield to the event loop so cancellation can land */
   chunk = 16;
 
+  constructor(options: { precision?: Precision } = {}) {
+    this.precision = options.precision ?? 'f32';
+    this.description = this.precision === 'f64' ? 'CPU engine (TypeScript, f64)' : 'CPU engine (TypeScript; fast scans in f32, the rest in f64)';
+  }
+
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
     this.model = model;
     this.params = params;
@@ -40,6 +49,8 @@ export class CpuEngine implements FisherEngine {
     this.n = probe.count;
     this.shapes = valueShapes(model);
     this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
+    // the fast scan walks a chain: op i reads value i
+    this.fast = isChain(model) ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
@@ -56,7 +67,9 @@ export class CpuEngine implements FisherEngine {
     options: { signal?: AbortSignal; onProgress?: (p: EngineProgress) => void } = {},
   ): Promise<Float64Array> {
     const out = new Float64Array(queries.length);
+    const answered = this.fast?.answer(queries, out) ?? [];
     for (let q = 0; q < queries.length; q++) {
+      if (answered[q]) continue;
       if (q % this.chunk === 0) {
         await new Promise((r) => setTimeout(r, 0));
         if (options.signal?.aborted) throw new CancelledError();

@@ -67,6 +67,7 @@ const SPARSE_FRACTION = 0.5;
 
 export class WebGpuEngine implements FisherEngine {
   readonly name = 'webgpu' as const;
+  readonly precision = 'f32' as const;
   readonly description: string;
   readonly device: GPUDevice;
   private ctx: GpuContext | null = null;

@@ -1,7 +1,7 @@
 /** The left column: the loaded file, its inferred architecture with overrides, the read settings, and Run. */
 import { ACTIVATIONS, valueShapes, type Activation, type ModelGraph } from '../../model/graph.ts';
 import { definitionOf } from '../../ops/definitions.ts';
-import { DEFAULT_SETTINGS, SETTING_DOCS, type ReadSettings } from '../../read/settings.ts';
+import { DEFAULT_SETTINGS, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
@@ -116,10 +116,12 @@ function SettingsPanel() {
   const backend = useStore((s) => s.backend);
   const keys = Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>;
   const changed = keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]);
+  // anything typed is kept (NaN when not a number), so the range check can say what is wrong
   const set = (k: keyof ReadSettings, raw: string) => {
-    const v = Number(raw);
-    if (raw.trim() !== '' && Number.isFinite(v)) setState((s) => ({ settings: { ...s.settings, [k]: v } }));
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    setState((s) => ({ settings: { ...s.settings, [k]: v } }));
   };
+  const problems = new Map(settingProblems(settings).map((p) => [p.key, p.message]));
   return (
     <section className="panel" aria-labelledby="settings-title">
       <details open>
@@ -128,9 +130,10 @@ function SettingsPanel() {
           {keys.map((k) => (
             <label key={k} className={settings[k] !== DEFAULT_SETTINGS[k] ? 'changed' : ''}>
               <span className="setting-name mono">{k}</span>
-              <input type="number" step="any" defaultValue={settings[k]} key={`${k}:${settings[k] === DEFAULT_SETTINGS[k]}`}
-                onChange={(e) => set(k, e.target.value)} aria-describedby={`doc-${k}`} />
+              <input type="number" step="any" defaultValue={Number.isNaN(settings[k]) ? '' : settings[k]} key={`${k}:${settings[k] === DEFAULT_SETTINGS[k]}`}
+                aria-invalid={problems.has(k)} onChange={(e) => set(k, e.target.value)} aria-describedby={`doc-${k}`} />
               <span className="setting-doc" id={`doc-${k}`}>{SETTING_DOCS[k]} <span className="muted">(default {String(DEFAULT_SETTINGS[k])})</span></span>
+              {problems.has(k) ? <span className="warn small" role="alert" data-testid={`setting-problem-${k}`}>{k} {problems.get(k)}</span> : null}
             </label>
           ))}
           <label>
@@ -160,11 +163,12 @@ function RunPanel() {
   const backend = useStore((s) => s.backend);
   const mine = progress && c && progress.key === c.key ? progress : null;
   const busy = c?.status === 'reading' || c?.status === 'queued';
+  const badSettings = settingProblems(settings).length > 0;
   return (
     <section className="panel run" aria-labelledby="run-title">
       <h2 id="run-title" className="sr-only">Run</h2>
       <div className="run-row">
-        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || !c.summary.architecture}
+        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || !c.summary.architecture || badSettings}
           onClick={() => c && enqueueRead(c.key)}>{c?.result ? 'Read again' : 'Read'}</button>
         {progress ? <button type="button" className="btn" data-testid="cancel-read" onClick={() => void cancelRead()}>Cancel</button> : null}
       </div>
@@ -175,6 +179,7 @@ function RunPanel() {
           <div className="small muted progress-text"><span>{mine.stage} · {Math.round(mine.fraction * 100)}%</span><span>{fmtEta(mine.etaSeconds)}</span></div>
         </div>
       ) : c?.status === 'queued' ? <p className="small muted">Queued…</p> : null}
+      {badSettings ? <p className="small warn" data-testid="settings-invalid">A read setting is out of range (see Read settings).</p> : null}
       {c?.readError ? <p className="small warn">{c.readError}</p> : null}
       {c && !busy && (c.stale || settingsChanged(c, settings)) ? <p className="small stale">The model or the settings changed since this read — read again to update.</p> : null}
       {c?.result ? (

@@ -1,6 +1,7 @@
 /** Figure 6 — counts per class (the colour legend), inactive units per layer, and the checkpoints side by side. */
 import { useShallow } from 'zustand/react/shallow';
 import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
+import type { ProbeReport } from '../../read/probe-check.ts';
 import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state/store.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS, CLASS_LAMBDA } from '../theme.ts';
 import { fmtFixed } from '../format.ts';
@@ -21,6 +22,20 @@ export function classCounts(ds: readonly DirectionResult[]): Record<DirectionCla
     out[d.class]++;
   }
   return out;
+}
+
+/** Which probe the read used and, with labels, how the model does on it (warned near chance). */
+function ProbeLine({ probe }: { probe: ProbeReport }) {
+  const l = probe.labels;
+  const pct = (x: number) => `${fmtFixed(100 * x, 1)} %`;
+  const check = !l ? null : l.accuracy !== null
+    ? `accuracy ${pct(l.accuracy)} (chance ${pct(l.chance!)}), cross-entropy ${fmtFixed(l.loss, 3)}`
+    : `R² ${fmtFixed(l.r2!, 3)}, MSE ${fmtFixed(l.loss, 4)}`;
+  return (
+    <p className={`small probe-line${l?.nearChance ? ' warn' : ''}`} data-testid="probe-line" role={l?.nearChance ? 'alert' : undefined}>
+      <span className="muted">probe</span> {probe.description}{check ? <> · {check}{l!.nearChance ? ' — near chance: not the data the model was trained on' : ''}</> : null}
+    </p>
+  );
 }
 
 /** The checkpoint's one number, when the read carries it: the assembled global (λ, m) (METHOD §6). */
@@ -47,6 +62,7 @@ export function Summary() {
           <span className="muted small"> the checkpoint’s learning coefficient and multiplicity, assembled from the directions</span>
         </p>
       ) : null}
+      {active?.result?.probe ? <ProbeLine probe={active.result.probe} /> : null}
       <ul className="class-counts" aria-label="directions per class">
         {CLASSES.map((c) => (
           <li key={c} title={CLASS_DOCS[c]} className={counts[c] ? '' : 'zero'} data-class={c}>

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: timed reads on this machine, printed and written as BENCHMARKS.md-ready rows
+ * (case, backend, precision, wall median of the runs, multiply-adds counted by the engine, GFLOP/s,
+ * peak RSS), with the NumPy peer (bench/peer_numpy.py, one BLAS thread) run in the same session,
+ * alternating with deadscope's runs, for the MNIST MLP node-death read at probe 1000, and the
+ * ratio peer wall / deadscope wall (≥ 1: deadscope is as fast or faster). Every read runs in its own
+ * process (clean peak RSS).
+ *
+ *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeSafetensors } from './write-mlp.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+};
+const runs = Math.max(3, Number(opt('runs', '3')));
+const outPath = resolve(ROOT, opt('out', 'bench/last-run.md'));
+const tmp = mkdtempSync(join(os.tmpdir(), 'deadscope-bench-'));
+
+interface Once { wallMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number; classes: [string, string, number | null][]; F: Record<string, number[]> }
+
+function readOnce(args: string[]): Once {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'bench/read-once.ts'), ...args], {
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`read failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Once;
+}
+
+const python = '/usr/bin/python3';
+function peerOnce(model: string, inputs: string, probe: number): { wallMs: number; peakRssBytes: number; F: Record<string, number[]> } | null {
+  if (!existsSync(python)) return null;
+  const out = join(tmp, 'peer.json');
+  // the peer's BLAS tuned the way a user's would be: no core-type or cache-size overrides
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', python, resolve(ROOT, 'bench/peer_numpy.py'), model, inputs, String(probe), out], { encoding: 'utf8', env });
+  if (r.status !== 0) {
+    process.stderr.write(`peer_numpy.py did not run (${r.stderr.trim().split('\n').pop()}); no peer row\n`);
+    return null;
+  }
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; F: Record<string, number[]> };
+  const rssKb = Number(r.stderr.trim().split('\n').pop());
+  return { wallMs: j.wallSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const rows: string[] = [];
+const notes: string[] = [];
+const row = (cells: (string | number)[]) => {
+  const line = `| ${cells.join(' | ')} |`;
+  rows.push(line);
+  process.stdout.write(`${line}\n`);
+};
+
+process.stdout.write(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+row(['case', 'backend', 'precision', 'wall (median)', 'runs', 'multiply-adds', 'GFLOP/s', 'peak RSS']);
+row(['---', '---', '---', '---', '---', '---', '---', '---']);
+
+// 1. MNIST MLP node death at probe 1000, beside the NumPy peer (alternating runs)
+const mlp = resolve(ROOT, 'fixtures/mnist-mlp-dfdx.safetensors');
+const mnist = resolve(ROOT, 'fixtures/mnist-test-1000.safetensors');
+const mlpArgs = [mlp, '--inputs', mnist, '--detectors', 'node-death'];
+const ours: Once[] = [];
+const peers: NonNullable<ReturnType<typeof peerOnce>>[] = [];
+for (let i = 0; i < runs; i++) {
+  ours.push(readOnce([...mlpArgs, '--precision', 'f32']));
+  const p = peerOnce(mlp, mnist, 1000);
+  if (p) peers.push(p);
+}
+const ref = readOnce([...mlpArgs, '--precision', 'f64']);
+const oursMed = median(ours.map((o) => o.wallMs));
+const gflops = (o: Once[]) => (2 * o[0].macs) / (median(o.map((x) => x.wallMs)) / 1000) / 1e9;
+const caseName = 'MNIST MLP node-death, probe 1000';
+row([caseName, 'cpu (fast scan, JS)', 'f32', `${(oursMed / 1000).toFixed(2)} s`, runs, ours[0].macs.toExponential(2), gflops(ours).toFixed(2), mib(median(ours.map((o) => o.peakRssBytes)))]);
+row([caseName, 'cpu (fast scan, JS)', 'f64', `${(ref.wallMs / 1000).toFixed(2)} s`, 1, ref.macs.toExponential(2), ((2 * ref.macs) / (ref.wallMs / 1000) / 1e9).toFixed(2), mib(ref.peakRssBytes)]);
+if (peers.length) {
+  const peerMed = median(peers.map((p) => p.wallMs));
+  row([caseName, 'NumPy peer (OpenBLAS, 1 thread)', 'f32', `${(peerMed / 1000).toFixed(2)} s`, peers.length, '—', '—', mib(median(peers.map((p) => p.peakRssBytes)))]);
+  notes.push(`ratio NumPy peer / deadscope (f32, medians, same session, alternating): ${(peerMed / oursMed).toFixed(2)}`);
+  // the peer's F against deadscope's f64 read, where F is above the numerical floor
+  let worst = 0;
+  for (const [id, F] of Object.entries(ref.F)) {
+    const P = peers[0].F[id];
+    if (!P) throw new Error(`peer has no direction ${id}`);
+    const top = Math.max(...F);
+    F.forEach((f, j) => { if (f > 1e-10 * top) worst = Math.max(worst, Math.abs(P[j] - f) / f); });
+  }
+  notes.push(`NumPy peer F vs deadscope f64 F: largest relative difference ${worst.toExponential(2)} (F above 1e-10 × the direction's largest)`);
+} else notes.push('no NumPy peer in this run (needs /usr/bin/python3 with numpy)');
+let worst32 = 0;
+for (const [id, F] of Object.entries(ref.F)) {
+  const top = Math.max(...F);
+  F.forEach((f, j) => { if (f > 1e-10 * top) worst32 = Math.max(worst32, Math.abs(ours[0].F[id][j] - f) / f); });
+}
+const sameClass = ref.classes.every(([id, c, k], i) => ours[0].classes[i][0] === id && ours[0].classes[i][1] === c && ours[0].classes[i][2] === k);
+notes.push(`deadscope f32 vs f64: largest relative F difference ${worst32.toExponential(2)}; class and kRounded ${sameClass ? 'identical' : 'DIFFER'} for all ${ref.directions} directions`);
+
+// 2. scaling: random ReLU MLPs, node death at the synthetic probe 256
+if (!argv.includes('--no-scaling')) {
+  for (const widths of [[64, 64, 64], [256, 256, 128], [1024, 512, 256], [1024, 1024, 512]]) {
+    const path = join(tmp, `mlp-${widths.join('-')}.safetensors`);
+    const params = writeSafetensors(path, [128, ...widths, 10], 1);
+    const once = readOnce([path, '--detectors', 'node-death']);
+    row([`random ReLU MLP 128→${widths.join('→')}→10 (${params.toExponential(1)} params, ${once.directions} directions), node-death, probe 256`, 'cpu (fast scan, JS)', 'f32', `${(once.wallMs / 1000).toFixed(2)} s`, 1, once.macs.toExponential(2), ((2 * once.macs) / (once.wallMs / 1000) / 1e9).toFixed(2), mib(once.peakRssBytes)]);
+  }
+}
+for (const n of notes) process.stdout.write(`${n}\n`);
+const md = `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} (no GPU), Node ${process.version}, ${new Date().toISOString().slice(0, 16)} UTC, load average at start ${os.loadavg()[0].toFixed(1)}.\n\n${rows.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+writeFileSync(outPath, md);
+process.stdout.write(`written: ${outPath}\n`);
+rmSync(tmp, { recursive: true, force: true });

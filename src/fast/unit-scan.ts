@@ -1,0 +1,626 @@
+/**
+ * The fast CPU scan of unit directions: every query of one direction (all scan points, or all
+ * orbit points) whose patch touches a few rows R of a linear producer (and its bias) and only those
+ * units' columns C ⊆ R of the linear consumer after element-wise activations — node death, ReLU
+ * rescaling. It is exact (the same maths as the sparse engine), and fast by three facts:
+ *
+ *  1. The producer's change is the rows' input dot α·[x, 1] times a scale per scan point; the dot
+ *     is taken once per sample, from the cached pre-activation when the patch row is a multiple of
+ *     the weight row (node death), else from the cached input.
+ *  2. Rows: a (sample, scan point) pair where every touched unit has zero change and zero tangent
+ *     after the activations (a ReLU unit inactive there) has Jv = 0 and adds nothing to F; it is
+ *     skipped. Only active rows go downstream.
+ *  3. At the consumer output the change of a row is Σ_k c_k·g_k over K = |R| + |C| fixed vectors
+ *     g_k (the consumer's columns of the touched units and its patch columns). Through a
+ *     piecewise-linear tail (linear, ReLU, identity, flatten) it stays Σ_k c_k·(J_s g_k) as long as
+ *     no ReLU of the tail changes side for that row, J_s being the tail's Jacobian at sample s's
+ *     cached activations. So the K vectors are pushed through the tail once per active sample
+ *     (GEMMs), shared by all its scan points; a row that crosses a kink is pushed through the tail
+ *     itself (value and tangent, GEMMs). Other tails push every active row.
+ *
+ * F = (1/N) Σ over active rows of the head's per-sample Fisher (METHOD §1), accumulated in f64.
+ * `precision` sets the type of the stacked arrays and weights (f32 halves the memory traffic).
+ */
+import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
+import type { FisherQuery, Head, ParamSet, TensorPatch } from '../engine/types.ts';
+import { activate, activationDerivative } from '../ops/activation/functions.ts';
+import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
+
+export type Precision = 'f32' | 'f64';
+
+/** What the CPU engine's `prepare` cached: the forward pass at θ̂. */
+export interface CachedForward {
+  model: ModelGraph;
+  params: ParamSet;
+  head: Head;
+  n: number;
+  /** the chain's ops: op i reads value i and writes value i + 1 */
+  ops: Op[];
+  /** acts[i] = value i (the input of op i) for all samples; acts[ops.length] = output */
+  acts: Float64Array[];
+}
+
+interface Plan {
+  producer: number;
+  consumer: number;
+  names: { pW: string; pb: string | null; cW: string };
+  /** producer rows (= units) the patch touches */
+  R: Int32Array;
+  /** consumer patch columns, as positions in R */
+  Cpos: Int32Array;
+  /** n × |R|: basis row · x_s (without the bias) */
+  dotW: Float64Array;
+  /** |R|: basis bias entries */
+  Bb: Float64Array;
+  between: Activation[];
+  /** K × O: consumer columns W_c[:, r] (r ∈ R), then the patch columns B_c[:, c] (c ∈ C) */
+  G: Float64Array;
+  K: number;
+  /** λ_k with g_k = λ_k·g_0 when all K vectors are parallel (node death, ReLU rescaling), else null */
+  parallel: Float64Array | null;
+  /** whether the tail after the consumer is piecewise linear (fact 3 applies) */
+  linearTail: boolean;
+}
+
+/** Most touched units for which the per-row coefficient form pays. */
+const MAX_UNITS = 8;
+
+export class UnitScan {
+  /** rows (sample, scan point) seen, kept (active), and pushed through the tail themselves */
+  readonly stats = { rows: 0, active: 0, direct: 0, tangentOnly: 0 };
+  private plans = new WeakMap<TensorPatch, Plan | null>();
+  private firstOpOf = new Map<string, number>();
+  private weights = new Map<string, FloatArray>();
+  private readonly Arr: Float32ArrayConstructor | Float64ArrayConstructor;
+
+  constructor(private readonly f: CachedForward, readonly precision: Precision) {
+    this.Arr = precision === 'f32' ? Float32Array : Float64Array;
+    f.ops.forEach((op, i) => {
+      for (const t of opTensors(op)) if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
+    });
+  }
+
+  /**
+   * F for every query this path can take (scaled points whose basis is a unit direction);
+   * writes out[q] and marks done[q]. The rest is left to the caller.
+   */
+  answer(queries: FisherQuery[], out: Float64Array): Uint8Array {
+    const done = new Uint8Array(queries.length);
+    const groups = new Map<TensorPatch, number[]>();
+    queries.forEach((q, i) => {
+      if (!q.scaled) return;
+      let g = groups.get(q.scaled.basis);
+      if (!g) groups.set(q.scaled.basis, (g = []));
+      g.push(i);
+    });
+    queries.forEach((q, i) => {
+      if (q.scaled || q.delta.size) return;
+      const F = this.tangentOnly(q.tangent);
+      if (F === null) return;
+      out[i] = F;
+      done[i] = 1;
+    });
+    for (const [basis, idx] of groups) {
+      const plan = this.planFor(basis);
+      if (!plan) continue;
+      const F = this.run(plan, idx.map((i) => queries[i].scaled!));
+      idx.forEach((q, a) => {
+        out[q] = F[a];
+        done[q] = 1;
+      });
+    }
+    return done;
+  }
+
+  /**
+   * A point at θ̂ itself with a dense tangent (the live-reference probes): values stay the cached
+   * ones, so the tangent alone goes forward through a linear/activation tail, every product
+   * skipping the exact zeros of its left operand (input pixels, ReLU outputs, masked tangents).
+   */
+  private tangentOnly(tangent: TensorPatch): number | null {
+    const { model, params, n, acts, head } = this.f;
+    const ops = this.f.ops;
+    let first = ops.length;
+    for (const name of tangent.keys()) first = Math.min(first, this.firstOpOf.get(name) ?? ops.length);
+    if (first === ops.length) return null;
+    if (!ops.slice(first).every((o) => o.kind === 'linear' || o.kind === 'activation' || o.kind === 'flatten')) return null;
+    this.stats.tangentOnly++;
+    let T: FloatArray | null = null;
+    let width = 0;
+    for (let i = first; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind === 'linear') {
+        const next = new this.Arr(n * op.outFeatures);
+        if (T) addSparseRowsTimes(T, n, op.inFeatures, this.weightT(op.weight), op.outFeatures, next);
+        const dW = tangent.get(op.weight);
+        if (dW) {
+          const dWT = transposed(dW, op.outFeatures, op.inFeatures, new this.Arr(dW.length));
+          addSparseRowsTimes(acts[i], n, op.inFeatures, dWT, op.outFeatures, next);
+        }
+        const db = op.bias ? tangent.get(op.bias) : undefined;
+        if (db) for (let s = 0; s < n; s++) for (let o = 0; o < op.outFeatures; o++) next[s * op.outFeatures + o] += db[o];
+        T = next;
+        width = op.outFeatures;
+      } else if (op.kind === 'activation' && T) {
+        const u = acts[i];
+        for (let k = 0; k < n * width; k++) T[k] *= activationDerivative(op.fn, u[k]);
+      }
+    }
+    const zBase = acts[ops.length];
+    const outW = model.outputWidth;
+    const pbuf = new Float64Array(outW);
+    let F = 0;
+    for (let s = 0; s < n; s++) F += fisherRow(head, zBase, s * outW, T!, s * outW, outW, pbuf);
+    return F / n;
+  }
+
+  private weightT(name: string): FloatArray {
+    const key = `${name}ᵀ`;
+    let w = this.weights.get(key);
+    if (!w) {
+      const t = this.f.params.get(name)!;
+      w = transposed(t.data, t.shape[0], t.data.length / t.shape[0], new this.Arr(t.data.length));
+      this.weights.set(key, w);
+    }
+    return w;
+  }
+
+  private planFor(basis: TensorPatch): Plan | null {
+    if (!this.plans.has(basis)) this.plans.set(basis, this.makePlan(basis));
+    return this.plans.get(basis)!;
+  }
+
+  private makePlan(basis: TensorPatch): Plan | null {
+    const { model, params, n, acts } = this.f;
+    const ops = this.f.ops;
+    let producer = ops.length;
+    for (const name of basis.keys()) producer = Math.min(producer, this.firstOpOf.get(name) ?? ops.length);
+    const p = ops[producer];
+    if (!p || p.kind !== 'linear') return null;
+    const between: Activation[] = [];
+    let consumer = producer + 1;
+    for (; consumer < ops.length; consumer++) {
+      const o = ops[consumer];
+      if (o.kind === 'activation') between.push(o.fn);
+      else if (o.kind !== 'flatten') break;
+    }
+    const c = ops[consumer];
+    if (!c || c.kind !== 'linear' || c.inFeatures !== p.outFeatures) return null;
+    for (const name of basis.keys()) if (name !== p.weight && name !== p.bias && name !== c.weight) return null;
+    const tail = ops.slice(consumer + 1);
+    if (!tail.every((o) => o.kind === 'linear' || o.kind === 'activation' || o.kind === 'flatten')) return null;
+    const linearTail = tail.every((o) => o.kind !== 'activation' || o.fn === 'relu' || o.fn === 'identity');
+
+    const H = p.outFeatures;
+    const inF = p.inFeatures;
+    const BW = basis.get(p.weight) ?? null;
+    const Bbias = p.bias ? (basis.get(p.bias) ?? null) : null;
+    const BC = basis.get(c.weight) ?? null;
+    const hit = new Uint8Array(H);
+    if (Bbias) for (let r = 0; r < H; r++) if (Bbias[r] !== 0) hit[r] = 1;
+    if (BW) {
+      // the words of a row OR-ed together are zero only if every entry is +0 (a −0 counts as touched)
+      const bits = new Int32Array(BW.buffer, BW.byteOffset, BW.length * 2);
+      const w = 2 * inF;
+      for (let r = 0; r < H; r++) {
+        const o = r * w;
+        let acc = 0;
+        for (let k = 0; k < w; k++) acc |= bits[o + k];
+        if (acc !== 0) hit[r] = 1;
+      }
+    }
+    const R = indices(hit);
+    if (R.length === 0 || R.length > MAX_UNITS) return null;
+    const posOf = new Int32Array(H).fill(-1);
+    R.forEach((r, a) => (posOf[r] = a));
+    const O = c.outFeatures;
+    const cols: number[] = [];
+    if (BC) {
+      const colHit = new Uint8Array(H);
+      for (let o = 0; o < O; o++) {
+        const off = o * H;
+        for (let col = 0; col < H; col++) if (BC[off + col] !== 0) colHit[col] = 1;
+      }
+      for (const col of indices(colHit)) {
+        if (posOf[col] < 0) return null; // the consumer patch reads a unit whose value does not change
+        cols.push(col);
+      }
+    }
+    const m = R.length;
+    const W = params.get(p.weight)!.data;
+    const b = p.bias ? params.get(p.bias)!.data : null;
+    const x = acts[producer];
+    const z = acts[producer + 1];
+    const dotW = new Float64Array(n * m);
+    const Bb = new Float64Array(m);
+    for (let a = 0; a < m; a++) {
+      const r = R[a];
+      Bb[a] = Bbias ? Bbias[r] : 0;
+      const kappa = BW ? multipleOf(BW, W, r * inF, inF) : 0;
+      if (BW && kappa !== null) {
+        // fact 1: B_W[r]·x = κ·W[r]·x = κ·(z_r − b_r), from the cached pre-activation
+        const br = b ? b[r] : 0;
+        for (let s = 0; s < n; s++) dotW[s * m + a] = kappa * (z[s * H + r] - br);
+      } else if (BW) {
+        macCounter.value += n * inF;
+        for (let s = 0; s < n; s++) {
+          let acc = 0;
+          for (let k = 0; k < inF; k++) acc += BW[r * inF + k] * x[s * inF + k];
+          dotW[s * m + a] = acc;
+        }
+      }
+    }
+    const Wc = params.get(c.weight)!.data;
+    const K = m + cols.length;
+    const G = new Float64Array(K * O);
+    for (let a = 0; a < m; a++) for (let o = 0; o < O; o++) G[a * O + o] = Wc[o * H + R[a]];
+    cols.forEach((col, e) => {
+      for (let o = 0; o < O; o++) G[(m + e) * O + o] = BC![o * H + col];
+    });
+    return {
+      producer, consumer, names: { pW: p.weight, pb: p.bias, cW: c.weight }, R, Cpos: Int32Array.from(cols, (col) => posOf[col]),
+      dotW, Bb, between, G, K, linearTail, parallel: parallelTo(G, K, O),
+    };
+  }
+
+  private weight(name: string): FloatArray {
+    let w = this.weights.get(name);
+    if (!w) {
+      const d = this.f.params.get(name)!.data;
+      w = this.precision === 'f32' ? Float32Array.from(d) : d;
+      this.weights.set(name, w);
+    }
+    return w;
+  }
+
+  private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
+    const { n, acts, model } = this.f;
+    const ops = this.f.ops;
+    const Q = points.length;
+    const { R, Cpos, dotW, Bb, between, G, K, names } = plan;
+    const m = R.length;
+    const H = (ops[plan.producer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const sc = (map: Map<string, number>, name: string | null) => (name === null ? 0 : (map.get(name) ?? 0));
+    const dsW = points.map((p) => sc(p.delta, names.pW));
+    const dsb = points.map((p) => sc(p.delta, names.pb));
+    const tsW = points.map((p) => sc(p.tangent, names.pW));
+    const tsb = points.map((p) => sc(p.tangent, names.pb));
+    const dsC = points.map((p) => sc(p.delta, names.cW));
+    const tsC = points.map((p) => sc(p.tangent, names.cW));
+
+    // facts 1 and 2: coefficients of the active rows, grouped by sample
+    const zpre = acts[plan.producer + 1];
+    const hb = acts[plan.consumer];
+    let rowS = new Int32Array(1024);
+    let rowQ = new Int32Array(1024);
+    let rows = 0;
+    let coef: Float64Array = new Float64Array(1024 * K);
+    let tcoef: Float64Array = new Float64Array(1024 * K);
+    const reluOnly = between.length === 1 && between[0] === 'relu';
+    const hv = new Float64Array(m);
+    const ht = new Float64Array(m);
+    for (let s = 0; s < n; s++) {
+      for (let q = 0; q < Q; q++) {
+        let any = false;
+        for (let a = 0; a < m; a++) {
+          const d = dotW[s * m + a];
+          let v = zpre[s * H + R[a]] + dsW[q] * d + dsb[q] * Bb[a];
+          let tv = tsW[q] * d + tsb[q] * Bb[a];
+          if (reluOnly) {
+            if (!(v > 0)) { v = 0; tv = 0; }
+          } else for (const fn of between) {
+            if (fn === 'relu') {
+              if (!(v > 0)) { v = 0; tv = 0; }
+            } else {
+              tv *= activationDerivative(fn, v);
+              v = activate(fn, v);
+            }
+          }
+          hv[a] = v;
+          ht[a] = tv;
+          if (v !== hb[s * H + R[a]] || tv !== 0) any = true;
+        }
+        if (Cpos.length && !any) for (let e = 0; e < Cpos.length; e++) if (hv[Cpos[e]] !== 0) any = true;
+        if (!any) continue;
+        const row = rows++;
+        if (row === rowS.length) {
+          coef = grow(coef);
+          tcoef = grow(tcoef);
+          rowS = growInt(rowS);
+          rowQ = growInt(rowQ);
+        }
+        for (let a = 0; a < m; a++) {
+          coef[row * K + a] = hv[a] - hb[s * H + R[a]];
+          tcoef[row * K + a] = ht[a];
+        }
+        for (let e = 0; e < Cpos.length; e++) {
+          const a = Cpos[e];
+          coef[row * K + m + e] = dsC[q] * hv[a];
+          tcoef[row * K + m + e] = dsC[q] * ht[a] + tsC[q] * hv[a];
+        }
+        rowS[row] = s;
+        rowQ[row] = q;
+      }
+    }
+    macCounter.value += n * Q * m * (2 + between.length);
+
+    const F = new Float64Array(Q);
+    this.stats.rows += n * Q;
+    this.stats.active += rows;
+    if (rows === 0) return F;
+    const tailOps: [number, Op][] = ops.map((o, i) => [i, o] as [number, Op]).slice(plan.consumer + 1);
+    const outW = model.outputWidth;
+    const pbuf = new Float64Array(outW);
+    const zBase = acts[ops.length];
+    let direct: number[] = [];
+
+    if (plan.linearTail && plan.parallel) {
+      // fact 3 with one vector g (all K parallel): the change is γ·J_s g, and whether a row keeps
+      // every ReLU of the tail on its side is an interval of γ per sample: O(1) per row
+      const lam = plan.parallel;
+      const gam = new Float64Array(rows);
+      const tgam = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        let g = 0;
+        let tg = 0;
+        for (let k = 0; k < K; k++) {
+          g += lam[k] * coef[r * K + k];
+          tg += lam[k] * tcoef[r * K + k];
+        }
+        gam[r] = g;
+        tgam[r] = tg;
+      }
+      const samples: number[] = [];
+      const firstRow: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        if (r === 0 || rowS[r] !== rowS[r - 1]) {
+          samples.push(rowS[r]);
+          firstRow.push(r);
+        }
+      }
+      firstRow.push(rows);
+      const S = samples.length;
+      let width = O;
+      let M: FloatArray = new this.Arr(S * O);
+      for (let a = 0; a < S; a++) M.set(G.subarray(0, O), a * O);
+      const lo = new Float64Array(S).fill(-Infinity);
+      const hi = new Float64Array(S).fill(Infinity);
+      for (const [i, op] of tailOps) {
+        if (op.kind === 'linear') {
+          const next = new this.Arr(S * op.outFeatures);
+          matmulTransB(M, S, op.inFeatures, this.weight(op.weight), op.outFeatures, null, next);
+          M = next;
+          width = op.outFeatures;
+        } else if (op.kind === 'activation' && op.fn === 'relu') {
+          const u = acts[i];
+          for (let a = 0; a < S; a++) {
+            const uo = samples[a] * width;
+            const mo = a * width;
+            let l = lo[a];
+            let h = hi[a];
+            for (let e = 0; e < width; e++) {
+              const ub = u[uo + e];
+              const g = M[mo + e];
+              if (g !== 0) {
+                const x = -ub / g;
+                if ((ub > 0) === (g > 0)) { if (x > l) l = x; } else if (x < h) h = x;
+              }
+              if (!(ub > 0)) M[mo + e] = 0;
+            }
+            lo[a] = l;
+            hi[a] = h;
+          }
+        }
+      }
+      const zv = new Float64Array(outW);
+      const jv = new Float64Array(outW);
+      for (let a = 0; a < S; a++) {
+        const s = samples[a];
+        const mo = a * outW;
+        for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
+          const g = gam[r];
+          if (!(g > lo[a] && g < hi[a])) {
+            direct.push(r);
+            continue;
+          }
+          const tg = tgam[r];
+          for (let e = 0; e < outW; e++) {
+            zv[e] = zBase[s * outW + e] + g * M[mo + e];
+            jv[e] = tg * M[mo + e];
+          }
+          F[rowQ[r]] += fisherRow(this.f.head, zv, 0, jv, 0, outW, pbuf);
+        }
+      }
+      macCounter.value += rows * (K * 2 + outW * 2);
+    } else if (plan.linearTail) {
+      // fact 3: the K vectors through the tail once per active sample
+      const samples: number[] = [];
+      const firstRow: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        if (r === 0 || rowS[r] !== rowS[r - 1]) {
+          samples.push(rowS[r]);
+          firstRow.push(r);
+        }
+      }
+      firstRow.push(rows);
+      const S = samples.length;
+      let width = O;
+      let M: FloatArray = new this.Arr(S * K * O);
+      for (let a = 0; a < S; a++) M.set(G, a * K * O);
+      const ok = new Uint8Array(rows).fill(1);
+      const du = new Float64Array(Math.max(O, ...tailOps.map(([, o]) => (o.kind === 'linear' ? o.outFeatures : 0))));
+      for (const [i, op] of tailOps) {
+        if (op.kind === 'linear') {
+          const next = new this.Arr(S * K * op.outFeatures);
+          matmulTransB(M, S * K, op.inFeatures, this.weight(op.weight), op.outFeatures, null, next);
+          M = next;
+          width = op.outFeatures;
+        } else if (op.kind === 'activation' && op.fn === 'relu') {
+          const u = acts[i];
+          for (let a = 0; a < S; a++) {
+            const s = samples[a];
+            const mo = a * K * width;
+            // a row that moves a ReLU of the tail across its kink leaves the coefficient form
+            for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
+              if (!ok[r]) continue;
+              du.fill(0, 0, width);
+              for (let k = 0; k < K; k++) {
+                const ck = coef[r * K + k];
+                if (ck === 0) continue;
+                for (let e = 0; e < width; e++) du[e] += ck * M[mo + k * width + e];
+              }
+              for (let e = 0; e < width; e++) {
+                const ub = u[s * width + e];
+                if ((ub > 0) !== (ub + du[e] > 0)) { ok[r] = 0; break; }
+              }
+            }
+            macCounter.value += (firstRow[a + 1] - firstRow[a]) * K * width;
+            for (let e = 0; e < width; e++) {
+              if (u[s * width + e] > 0) continue;
+              for (let k = 0; k < K; k++) M[mo + k * width + e] = 0;
+            }
+          }
+        }
+      }
+      const zv = new Float64Array(outW);
+      const jv = new Float64Array(outW);
+      for (let a = 0; a < S; a++) {
+        const s = samples[a];
+        const mo = a * K * outW;
+        for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
+          if (!ok[r]) {
+            direct.push(r);
+            continue;
+          }
+          for (let e = 0; e < outW; e++) {
+            zv[e] = zBase[s * outW + e];
+            jv[e] = 0;
+          }
+          for (let k = 0; k < K; k++) {
+            const ck = coef[r * K + k];
+            const tk = tcoef[r * K + k];
+            for (let e = 0; e < outW; e++) {
+              const g = M[mo + k * outW + e];
+              zv[e] += ck * g;
+              jv[e] += tk * g;
+            }
+          }
+          F[rowQ[r]] += fisherRow(this.f.head, zv, 0, jv, 0, outW, pbuf);
+        }
+      }
+      macCounter.value += rows * K * outW * 2;
+    } else {
+      direct = Array.from({ length: rows }, (_, r) => r);
+    }
+
+    this.stats.direct += direct.length;
+    if (direct.length) {
+      // the rows themselves through the tail: value and tangent stacked as one matrix
+      const D = direct.length;
+      const yb = acts[plan.consumer + 1];
+      let width = O;
+      let X: FloatArray = new this.Arr(2 * D * O);
+      direct.forEach((r, d) => {
+        const s = rowS[r];
+        for (let e = 0; e < O; e++) {
+          let v = yb[s * O + e];
+          let t = 0;
+          for (let k = 0; k < K; k++) {
+            v += coef[r * K + k] * G[k * O + e];
+            t += tcoef[r * K + k] * G[k * O + e];
+          }
+          X[d * O + e] = v;
+          X[(D + d) * O + e] = t;
+        }
+      });
+      macCounter.value += D * K * O * 2;
+      for (const [, op] of tailOps) {
+        if (op.kind === 'linear') {
+          const next = new this.Arr(2 * D * op.outFeatures);
+          const W = this.weight(op.weight);
+          const b = op.bias ? this.weight(op.bias) : null;
+          matmulTransB(X.subarray(0, D * width), D, width, W, op.outFeatures, b, next.subarray(0, D * op.outFeatures));
+          matmulTransB(X.subarray(D * width), D, width, W, op.outFeatures, null, next.subarray(D * op.outFeatures));
+          X = next;
+          width = op.outFeatures;
+        } else if (op.kind === 'activation') {
+          for (let k = 0; k < D * width; k++) {
+            const v = X[k];
+            X[D * width + k] *= activationDerivative(op.fn, v);
+            X[k] = activate(op.fn, v);
+          }
+        }
+      }
+      for (let d = 0; d < D; d++) F[rowQ[direct[d]]] += fisherRow(this.f.head, X, d * outW, X, (D + d) * outW, outW, pbuf);
+    }
+    for (let q = 0; q < Q; q++) F[q] /= n;
+    return F;
+  }
+}
+
+/** The per-sample Fisher of the head (METHOD §1) from logits z and Jv, in f64. */
+function fisherRow(head: Head, z: ArrayLike<number>, zo: number, jv: ArrayLike<number>, jo: number, w: number, p: Float64Array): number {
+  if (head === 'regression') {
+    let acc = 0;
+    for (let c = 0; c < w; c++) acc += jv[jo + c] * jv[jo + c];
+    return acc;
+  }
+  let mx = -Infinity;
+  for (let c = 0; c < w; c++) mx = Math.max(mx, z[zo + c]);
+  let sum = 0;
+  for (let c = 0; c < w; c++) sum += (p[c] = Math.exp(z[zo + c] - mx));
+  let e1 = 0;
+  for (let c = 0; c < w; c++) e1 += (p[c] /= sum) * jv[jo + c];
+  // centred form: no cancellation when the softmax is saturated
+  let v = 0;
+  for (let c = 0; c < w; c++) v += p[c] * (jv[jo + c] - e1) ** 2;
+  return v;
+}
+
+/** λ_k with row k of G (K × O) = λ_k·row 0 to rounding, or null (row 0 must not vanish). */
+function parallelTo(G: Float64Array, K: number, O: number): Float64Array | null {
+  const lambda = new Float64Array(K);
+  lambda[0] = 1;
+  for (let k = 1; k < K; k++) {
+    const l = multipleOf(G, G, k * O, O, 0);
+    if (l === null) return null;
+    lambda[k] = l;
+  }
+  return lambda;
+}
+
+/** κ with a[o…o+len) = κ·b[o…o+len) to rounding, else null. */
+function multipleOf(a: Float64Array, b: Float64Array, o: number, len: number, ob = o): number | null {
+  let ab = 0;
+  let bb = 0;
+  let aa = 0;
+  for (let k = 0; k < len; k++) {
+    ab += a[o + k] * b[ob + k];
+    bb += b[ob + k] * b[ob + k];
+    aa += a[o + k] * a[o + k];
+  }
+  if (bb === 0) return null;
+  const kappa = ab / bb;
+  let res = 0;
+  for (let k = 0; k < len; k++) res = Math.max(res, Math.abs(a[o + k] - kappa * b[ob + k]));
+  return res <= 1e-12 * Math.sqrt(aa / Math.max(1, len)) * 4 ? kappa : null;
+}
+
+function indices(hit: Uint8Array): Int32Array {
+  const out: number[] = [];
+  hit.forEach((h, i) => h && out.push(i));
+  return Int32Array.from(out);
+}
+
+function growInt(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function grow(a: Float64Array): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,69 @@
+/**
+ * Every careless or hostile CLI input of issue 10: exit 2, exactly one line on stderr naming the
+ * file (or flag) and the rule, no stack trace, within 5 s (a bad grid used to abort V8 after 35 s).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture } from '../helpers/read.ts';
+import { entry, stBytes } from '../format/build.ts';
+
+const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'deadscope-bad-'));
+const ts = fixture('ts_relu_adamw_s1.safetensors');
+const fifo = join(dir, 'fifo.safetensors');
+execFileSync('mkfifo', [fifo]);
+const zeroWidth = join(dir, 'zero-width.safetensors');
+// 2 → 0 → 1: a hidden layer of width zero
+writeFileSync(zeroWidth, stBytes({ '0.weight': entry('F32', [0, 2], [0, 0]), '0.bias': entry('F32', [0], [0, 0]), '2.weight': entry('F32', [1, 0], [0, 0]), '2.bias': entry('F32', [1], [0, 4]) }, 4));
+
+const cases: Array<[string, string[], RegExp]> = [
+  ['grid spanning 600 decades', [ts, '--grid', '1e-300,1e300,1'], /--grid TMIN must be ≥ 1e-15/],
+  ['grid of 10^8 points a decade', [ts, '--grid', '1e-4,1,100000000'], /--grid PER_DECADE must be ≤ 400/],
+  ['grid with too many points overall', [ts, '--grid', '1e-15,1e6,100'], /--grid PER_DECADE gives 2101 grid points .* at most 400/],
+  ['grid not ordered', [ts, '--grid', '1,1e-4,4'], /--grid TMAX must be > tMin/],
+  ['grid with a non-number', [ts, '--grid', '1e-4,x,4'], /--grid needs a number, got "x"/],
+  ['grid with Infinity', [ts, '--grid', '1e-4,Infinity,4'], /--grid needs a number/],
+  ['fractional per-decade', [ts, '--grid', '1e-4,1,1.5'], /--grid PER_DECADE must be a whole number/],
+  ['negative --bottom-k', [ts, '--bottom-k', '-5'], /--bottom-k must be ≥ 1/],
+  ['fractional --bottom-k', [ts, '--bottom-k', '2.5'], /--bottom-k must be a whole number/],
+  ['fractional --seed', [ts, '--seed', '1.5'], /--seed must be a whole number/],
+  ['negative --seed', [ts, '--seed', '-1'], /--seed must be ≥ 0/],
+  ['negative --numerical-floor', [ts, '--numerical-floor', '-1'], /--numerical-floor must be ≥ 0/],
+  ['--floor-ratio above 1', [ts, '--floor-ratio', '2'], /--floor-ratio must be < 1/],
+  ['--slope-tol 0', [ts, '--slope-tol', '0'], /--slope-tol must be > 0/],
+  ['--min-decades longer than the grid', [ts, '--grid', '1e-2,1,4', '--min-decades', '3'], /--min-decades must not exceed the grid's span \(2 decades\)/],
+  ['--probe 10^7', [ts, '--probe', '10000000'], /--probe must be ≤ 100000/],
+  ['a probe whose working set will not fit', [fixture('mnist-convnet-tinygrad.safetensors'), '--probe', '100000'], /needs about \d+\.\d GiB of memory \(100000 probe inputs.* more than the 4\.0 GiB a read may use/],
+  ['negative --input-cap', [ts, '--input-cap', '-1'], /--input-cap must be ≥ 0/],
+  ['fractional --probe', [ts, '--probe', '2.5'], /--probe must be a whole number/],
+  ['--live-probes 0', [ts, '--live-probes', '0'], /--live-probes must be ≥ 1/],
+  ['--live-probes 10^6', [ts, '--live-probes', '1000000'], /--live-probes must be ≤ 1024/],
+  ['--alignment-rel NaN', [ts, '--alignment-rel', 'NaN'], /--alignment-rel needs a number/],
+  ['--input-scale 0', [ts, '--input-scale', '0'], /--input-scale must be > 0/],
+  ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
+  ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
+  ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
+  ['a FIFO as --config', [ts, '--config', fifo], /fifo\.safetensors: is not a regular file/],
+  ['a directory as --out', [ts, '--out', dir], /--out needs a file path \[rule: not-a-regular-file\]/],
+  ['--out in a folder that does not exist', [ts, '--out', join(dir, 'no', 'such', 'out.json')], /does not exist \[rule: out-folder-missing\]/],
+  ['a zero-width layer', [zeroWidth, '--backend', 'cpu'], /zero-width\.safetensors: tensor "0\.weight" has shape \[0,2\].*\[rule: zero-width-layer\]/],
+];
+
+describe('deadscope read: bad input exits 2 with one line', () => {
+  it.each(cases)('%s', (_name, args, message) => {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [bin, 'read', ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    const seconds = (Date.now() - started) / 1000;
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^deadscope: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+    expect(seconds).toBeLessThan(5);
+  });
+});

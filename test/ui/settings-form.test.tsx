@@ -1,0 +1,75 @@
+// @vitest-environment jsdom
+/**
+ * The explorer's settings form uses the CLI's range check (src/read/settings.ts): a setting out
+ * of range shows the same message beside its field, and no read starts.
+ */
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CheckpointSummary } from '../../src/model/inspect.ts';
+import { settingProblems, DEFAULT_SETTINGS } from '../../src/read/settings.ts';
+import { enqueueRead } from '../../src/state/actions.ts';
+import { getState, initialState, setState, type LoadedCheckpoint } from '../../src/state/store.ts';
+import { Sidebar } from '../../src/ui/components/Sidebar.tsx';
+import { loadRead } from './helpers.ts';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var IS_REACT_ACT_ENVIRONMENT: boolean;
+}
+beforeAll(() => { globalThis.IS_REACT_ACT_ENVIRONMENT = true; });
+
+const r = loadRead('ts_relu2_adamw_s1');
+function loaded(name: string): LoadedCheckpoint {
+  const files = { checkpoint: new Blob(), checkpointName: name };
+  return {
+    key: name, name, files, originalFiles: files, stale: false, companions: [],
+    summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: r.checkpoint.architecture, architectureError: null, warnings: [] } as unknown as CheckpointSummary,
+    overrides: { head: 'auto', activation: null }, status: 'done', partial: [], result: r, readError: null, example: false,
+  };
+}
+
+let host: HTMLDivElement;
+let root: Root;
+beforeEach(() => {
+  setState(initialState(), true);
+  setState({ checkpoints: [loaded('a.safetensors')], activeKey: 'a.safetensors' });
+  host = document.createElement('div');
+  document.body.appendChild(host);
+  root = createRoot(host);
+});
+afterEach(() => {
+  act(() => root.unmount());
+  host.remove();
+});
+
+describe('settings form', () => {
+  it('the defaults are in range', () => {
+    expect(settingProblems(DEFAULT_SETTINGS)).toEqual([]);
+  });
+  it('shows the shared message beside the field and does not start a read', () => {
+    setState({ settings: { ...DEFAULT_SETTINGS, tMin: 1e-200, perDecade: 1.5 } });
+    act(() => root.render(<Sidebar />));
+    expect(host.querySelector('[data-testid="setting-problem-tMin"]')?.textContent).toBe('tMin must be ≥ 1e-15');
+    expect(host.querySelector('[data-testid="setting-problem-perDecade"]')?.textContent).toBe('perDecade must be a whole number');
+    expect(host.querySelector('[data-testid="setting-problem-seed"]')).toBeNull();
+    expect((host.querySelector('[data-testid="run-read"]') as HTMLButtonElement).disabled).toBe(true);
+    act(() => enqueueRead('a.safetensors'));
+    const c = getState().checkpoints[0];
+    // not queued, and the previous result is kept
+    expect(c.status).toBe('done');
+    expect(c.result).toBe(r);
+    expect(c.readError).toMatch(/^Not read: tMin must be ≥ 1e-15; perDecade must be a whole number/);
+  });
+  it('typing a value out of range in the field shows its message', () => {
+    act(() => root.render(<Sidebar />));
+    const input = [...host.querySelectorAll('label')].find((l) => l.textContent?.startsWith('bottomK'))!.querySelector('input')!;
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    act(() => {
+      setter.call(input, '-5');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(getState().settings.bottomK).toBe(-5);
+    expect(host.querySelector('[data-testid="setting-problem-bottomK"]')?.textContent).toBe('bottomK must be ≥ 1');
+  });
+});
