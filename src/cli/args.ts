@@ -87,6 +87,7 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.backend = v;
         break;
       }
+      case '--layers': options.layers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--precision': {
         const v = value();
         if (v !== 'f32' && v !== 'f64') throw new InputError('command line', `--precision must be f32 or f64, got "${v}"`);
@@ -130,6 +131,7 @@ Reads the dead directions of a .safetensors checkpoint and prints deadscope.read
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)
+  --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
   --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
   --out F              write the JSON to F instead of stdout
 

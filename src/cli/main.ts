@@ -6,6 +6,7 @@ import { SafetensorsError } from '../format/safetensors.ts';
 import { ArchitectureError } from '../model/infer.ts';
 import { InputError, readCheckpoint } from '../read/pipeline.ts';
 import { parseReadArgs, READ_HELP } from './args.ts';
+import { MERGE_HELP, runMerge } from './merge.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
@@ -67,13 +68,14 @@ async function openSource(path: string) {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`deadscope — read the singular structure of a trained network\n\n${READ_HELP}\n`);
+    process.stdout.write(`deadscope — read the singular structure of a trained network\n\n${READ_HELP}\n\n${MERGE_HELP}\n`);
     return 0;
   }
+  if (command === 'merge') return runMerge(rest);
   const open: { close(): Promise<void> }[] = [];
   let checkpointPath = 'command line';
   try {
-    if (command !== 'read') throw new InputError('command line', `unknown command "${command}" (try: deadscope read --help)`);
+    if (command !== 'read') throw new InputError('command line', `unknown command "${command}" (try: deadscope read --help, deadscope merge --help)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(`${READ_HELP}\n`);
       return 0;

@@ -21,7 +21,7 @@ const gpt2Config = () => readFileSync(fixture('gpt2_modadd23_s1.config.json'), '
 async function readGpt2(options: Record<string, unknown>): Promise<ReadResult> {
   const src = await fileSource(fixture(GPT2));
   try {
-    return await readCheckpoint({ checkpoint: src, checkpointName: GPT2, configText: gpt2Config(), configName: 'config.json' }, options, new CpuEngine());
+    return await readCheckpoint({ checkpoint: src, checkpointName: GPT2, configText: gpt2Config(), configName: 'config.json' }, options, new CpuEngine({ precision: 'f64' }));
   } finally {
     await src.close();
   }

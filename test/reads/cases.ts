@@ -3,6 +3,7 @@
  * a read is run-dependent (timing) and therefore not compared. Shared by scripts/regen-reads.ts
  * (writes the stored copies) and reads.test.ts (compares against them).
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fileSource } from '../../src/format/node-source.ts';
 import { readCheckpoint } from '../../src/read/pipeline.ts';
@@ -14,10 +15,12 @@ export interface ReadCase {
   name: string;
   /** probe-input fixture stem */
   inputs?: string;
+  /** Hugging Face config.json in fixtures/ */
+  config?: string;
   options: Partial<ReadOptions>;
 }
 
-// gpt2_modadd23_s1 is not here: its architecture cannot be read yet (attention); add it when it can.
+// gpt2_modadd23_s1 is read block-locally (scope "block-local") until the engines have attention.
 
 /** Reduced settings for the real MNIST nets: a small probe, a coarse grid, few live probes. */
 const MNIST_REDUCED: Partial<ReadOptions> = { inputCap: 8, tMin: 1e-2, perDecade: 1, liveProbes: 2 };
@@ -30,6 +33,7 @@ export const READ_CASES: readonly ReadCase[] = [
   { name: 'lnmlp_gelu_s1', options: {} },
   { name: 'rrr_M3H3N5r1_s1', options: {} },
   { name: 'mnist-mlp-dfdx', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, detectors: ['inactive', 'node-death'] } },
+  { name: 'gpt2_modadd23_s1', config: 'gpt2_modadd23_s1.config.json', options: { probe: 64 } },
   { name: 'mnist-convnet-tinygrad', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, inputCap: 1, inputScale: 1, detectors: ['node-death'] } },
 ];
 
@@ -42,7 +46,11 @@ export async function readCase(c: ReadCase): Promise<Record<string, unknown>> {
   const inputs = c.inputs ? await fileSource(fixturePath(c.inputs)) : null;
   try {
     return (await readCheckpoint(
-      { checkpoint, checkpointName: `${c.name}.safetensors`, inputs, inputsName: c.inputs ? `${c.inputs}.safetensors` : null },
+      {
+        checkpoint, checkpointName: `${c.name}.safetensors`, inputs, inputsName: c.inputs ? `${c.inputs}.safetensors` : null,
+        configText: c.config ? readFileSync(fileURLToPath(new URL(`../../fixtures/${c.config}`, import.meta.url)), 'utf8') : null,
+        configName: c.config ?? null,
+      },
       { ...c.options, backend: 'cpu' }, new CpuEngine({ precision: 'f64' }),
     )) as unknown as Record<string, unknown>;
   } finally {

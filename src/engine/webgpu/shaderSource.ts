@@ -40,8 +40,10 @@ async function rawFile(rel: string): Promise<string> {
   const fsName = 'node:fs/promises';
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
   const here = import.meta.url; // a variable, so Vite does not treat this URL as an asset to emit
-  const opsDir = new URL('../../ops/', here);
-  const candidates = [new URL(`../../../shaders/${rel}`, here)];
+  // the repository root, three folders up: from src/engine/webgpu/ and from the CLI bundle in build/cli/bin/
+  const root = new URL('../../../', here);
+  const opsDir = new URL('src/ops/', root);
+  const candidates = [new URL(`shaders/${rel}`, root)];
   for (const d of await fs.readdir(opsDir, { withFileTypes: true })) if (d.isDirectory()) candidates.push(new URL(`${d.name}/${rel}`, opsDir));
   for (const c of candidates) {
     try {

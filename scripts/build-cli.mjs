@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * Bundles the CLI (src/cli/main-entry.ts and everything it imports) into one ES module with esbuild, so
+ * `deadscope` starts without compiling TypeScript (bin/deadscope.mjs uses it while it is newer
+ * than every file under src/, else runs the sources through tsx). Run by `npm ci` (prepare) and
+ * `npm run build:cli`.
+ *
+ * The bundle sits three folders below the repository root (build/cli/bin/), where the WGSL loader's
+ * `../../../shaders/` (relative to its own module in src/engine/webgpu/) still finds shaders/.
+ * The Node-only WebGPU device module, imported through a variable so Vite does not follow it into the
+ * browser build, is imported by name here so that it is bundled too.
+ */
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const CLI_BUNDLE = 'build/cli/bin/deadscope.mjs';
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/main-entry.ts'],
+  outfile: CLI_BUNDLE,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'node-device-by-name',
+    setup(b) {
+      b.onLoad({ filter: /src[\\/]engine[\\/]select\.ts$/ }, async (args) => ({
+        loader: 'ts',
+        contents: (await readFile(args.path, 'utf8')).replace('import(/* @vite-ignore */ NODE_DEVICE)', "import('./webgpu/node-device.ts')"),
+      }));
+    },
+  }],
+});
