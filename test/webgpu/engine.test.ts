@@ -89,7 +89,7 @@ function denseF(m: LoadedModel, q: FisherQuery): number {
 async function compare(label: string, m: LoadedModel, queries: FisherQuery[], dense = false, reference: 'cpu' | 'dense' = 'cpu') {
   let ref: Float64Array;
   if (reference === 'cpu') {
-    const cpu = new CpuEngine();
+    const cpu = new CpuEngine({ precision: 'f64' });
     await cpu.prepare(m.graph, m.params, m.probe, m.head);
     ref = await cpu.directionalFisher(queries);
   } else {

@@ -22,7 +22,7 @@ describe.skipIf(!gpu)(`WebGPU engine on a residual graph${skipNote(gpu)}`, () =>
     const rng = createRng(17);
     const params = randomParams(g, rng);
     const probe = randomProbe(g, 11, rng);
-    const cpu = new CpuEngine();
+    const cpu = new CpuEngine({ precision: 'f64' });
     await cpu.prepare(g, params, probe, head);
     const ctx = { model: g, params, probe, head, values: await cpu.values(), settings: DEFAULT_SETTINGS, rng };
     const queries: FisherQuery[] = [];
