@@ -19,6 +19,7 @@ import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { saturationWarning, softmaxSaturation, type Saturation } from './saturation.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './schema.ts';
@@ -278,6 +279,7 @@ export async function readCheckpoint(
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains }),
+    ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
     ...(read.shard ? { shard: { ...read.shard, chains } } : {}),
     warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
@@ -295,6 +297,8 @@ export interface GraphRead {
   queries: number;
   /** what the read itself found worth saying (e.g. units read along a random row) */
   warnings: string[];
+  /** classification head: probe inputs on which the softmax is saturated */
+  saturation: Saturation | null;
   /** the model's outputs on the probe (count × outputWidth): logits or predictions */
   outputs: Float64Array;
   /** set when options.layers selected a part of the network */
@@ -317,6 +321,8 @@ export async function scanGraph(
   await engine.prepare(graph, params, probe, head);
   const values = await engine.values();
   const prepareMs = Date.now() - t0;
+  const saturation = head === 'classification'
+    ? softmaxSaturation(values[graph.output], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
@@ -417,7 +423,8 @@ export async function scanGraph(
   return {
     ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
-    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
+    queries: totalQueries + liveCache.size * settings.liveProbes,
+    warnings: [...readWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
     outputs: values[graph.output],
   };
 }
