@@ -26,6 +26,8 @@ await build({
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  // CommonJS dependencies (cli-progress) call require() for Node built-ins: give the ES module one
+  banner: { js: "import { createRequire as __deadscopeRequire } from 'node:module'; const require = __deadscopeRequire(import.meta.url);" },
   plugins: [{
     name: 'node-device-by-name',
     setup(b) {

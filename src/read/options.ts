@@ -14,6 +14,8 @@ export interface ReadOptions extends ReadSettings {
   backend: 'auto' | 'cpu' | 'webgpu';
   /** arithmetic of the CPU engine's fast unit-direction and live-probe scans; f64 is the reference */
   precision: 'f32' | 'f64';
+  /** read only the directions of these layers (a shard; `deadscope merge` joins shards); null = all */
+  layers: string[] | null;
 }
 
 export const DEFAULT_OPTIONS: ReadOptions = {
@@ -24,4 +26,5 @@ export const DEFAULT_OPTIONS: ReadOptions = {
   detectors: null,
   backend: 'auto',
   precision: 'f32',
+  layers: null,
 };

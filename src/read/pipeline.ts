@@ -21,9 +21,10 @@ import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { saturationWarning, softmaxSaturation, type Saturation } from './saturation.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
-import type { DirectionResult, LayerResult, ReadResult } from './schema.ts';
+import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
 import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
 import { formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
@@ -237,6 +238,7 @@ export async function readCheckpoint(
   const sha256 = await sha256OfSource(sources.checkpoint);
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
+  const chains = linearChains(graph, params, settings.rankRel);
   const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
   const probeNote = probeWarning(probeReport);
   return {
@@ -254,8 +256,10 @@ export async function readCheckpoint(
     backend: engine.name,
     directions: read.directions,
     layers: read.layers,
-    assembly: assembleGlobal({ directions: read.directions, chains: linearChains(graph, params, settings.rankRel) }),
+    assembly: assembleGlobal({ directions: read.directions, chains }),
+    ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
+    ...(read.shard ? { shard: { ...read.shard, chains } } : {}),
     warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };
@@ -271,8 +275,12 @@ export interface GraphRead {
   queries: number;
   /** what the read itself found worth saying (e.g. units read along a random row) */
   warnings: string[];
+  /** classification head: probe inputs on which the softmax is saturated */
+  saturation: Saturation | null;
   /** the model's outputs on the probe (count × outputWidth): logits or predictions */
   outputs: Float64Array;
+  /** set when options.layers selected a part of the network */
+  shard?: Omit<ShardInfo, 'chains'>;
 }
 
 /**
@@ -293,13 +301,23 @@ export async function scanGraph(
     ? engine.activations()
     : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
   const prepareMs = Date.now() - t0;
+  const saturation = head === 'classification'
+    ? softmaxSaturation(activations[activations.length - 1], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
   const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
   stage('detectors', 0);
-  const candidates: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
-  const layers = layerResults(ctx);
+  const every: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
+  const selected = options.layers;
+  if (selected) {
+    const known = new Set([...every.map((c) => c.layer), ...unitLayers(graph).map((L) => L.layer)]);
+    const unknown = selected.filter((l) => !known.has(l));
+    if (unknown.length) throw new InputError('--layers', `no layer ${unknown.join(', ')} (layers: ${[...known].join(', ')})`);
+  }
+  const inSelection = (layer: string) => selected === null || selected.includes(layer);
+  const candidates = every.filter((c) => inSelection(c.layer));
+  const layers = layerResults(ctx).filter((l) => inSelection(l.layer));
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
 
@@ -315,10 +333,21 @@ export async function scanGraph(
     hooks.onProgress?.({ fraction, etaSeconds: fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null, stage: 'scanning' });
   };
 
+  // Live probes are drawn in the order the whole read first meets each block, also when a shard
+  // skips some: the draws of skipped blocks are made and dropped, so every shard reads the same F_live.
+  const blockKey = (tensors: string[]) => [...tensors].sort().join('|');
+  const blockOrder = [...new Set(every.map((c) => blockKey(c.tensors)))];
+  let drawnBlocks = 0;
   const liveReference = async (tensors: string[]): Promise<number> => {
-    const key = [...tensors].sort().join('|');
+    const key = blockKey(tensors);
     let v = liveCache.get(key);
     if (v === undefined) {
+      for (; blockOrder[drawnBlocks] !== key && drawnBlocks < blockOrder.length; drawnBlocks++) {
+        if (liveCache.has(blockOrder[drawnBlocks])) continue;
+        const skipped = blockOrder[drawnBlocks].split('|');
+        for (let i = 0; i < settings.liveProbes; i++) randomPatch(params, skipped, liveRng);
+      }
+      drawnBlocks++;
       const queries: FisherQuery[] = [];
       for (let i = 0; i < settings.liveProbes; i++) queries.push({ delta: new Map(), tangent: randomPatch(params, [...tensors].sort(), liveRng) });
       const F = await engine.directionalFisher(queries, { signal: hooks.signal });
@@ -370,9 +399,12 @@ export async function scanGraph(
     queriesDone += queries.length;
     report();
   }
+  const position = new Map(every.map((c, i) => [c, i]));
   return {
+    ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
-    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
+    queries: totalQueries + liveCache.size * settings.liveProbes,
+    warnings: [...readWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
     outputs: activations[activations.length - 1],
   };
 }

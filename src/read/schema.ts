@@ -1,5 +1,6 @@
 /** The `deadscope.read/1` JSON: what the CLI prints, the explorer exports and every later tool consumes. */
 import type { ReadSettings } from './settings.ts';
+import type { LinearChainInput } from './assembly.ts';
 import type { ProbeReport } from './probe-check.ts';
 
 export type DirectionClass = 'live' | 'singular' | 'gauge' | 'inactive' | 'flat' | 'pre-asymptotic';
@@ -64,6 +65,22 @@ export interface AssemblyGroup {
   directions: string[];
 }
 
+/**
+ * What a partial read (`--layers`) adds so that `deadscope merge` can join shards into the read of
+ * the whole network: where its directions stand in the whole read's order, and the inputs of the
+ * global assembly (METHOD §6), which needs every layer.
+ */
+export interface ShardInfo {
+  layers: string[];
+  /** order[i] = index of directions[i] among all the whole read's directions */
+  order: number[];
+  /** number of directions of the whole read */
+  total: number;
+  /** every unit layer of the network, in network order (the order of `layers[]`) */
+  layerOrder: string[];
+  chains: LinearChainInput[];
+}
+
 export interface ReadResult {
   schema: 'deadscope.read/1';
   checkpoint: {
@@ -91,11 +108,15 @@ export interface ReadResult {
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** classification head only: probe inputs on which the softmax is saturated (read/saturation.ts) */
+  saturation?: { saturated: number; of: number; share: number; threshold: number; medianComplement: number };
   /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */
   probe?: ProbeReport;
   /** 'block-local' when the whole network could not be assembled and each block was read alone */
   scope?: 'whole' | 'block-local';
   blocks?: BlockRead[];
+  /** present on a partial read (`--layers`) only */
+  shard?: ShardInfo;
   warnings: string[];
   timing: { totalMs: number; prepareMs: number; scanMs: number; queries: number };
 }

@@ -1,0 +1,65 @@
+/**
+ * Joining partial reads (`deadscope read --layers …`, one shard per job) into the read of the whole
+ * network: the directions in the whole read's order, the layers in network order, and the global
+ * assembly (METHOD §6) recomputed over every direction. Shards must come from the same checkpoint
+ * with the same settings and together hold every direction exactly once.
+ */
+import { assembleGlobal } from './assembly.ts';
+import type { ReadResult } from './schema.ts';
+
+export class MergeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MergeError';
+  }
+}
+
+export function mergeReads(shards: { name: string; read: ReadResult }[]): ReadResult {
+  if (shards.length === 0) throw new MergeError('no reads to merge');
+  const first = shards[0];
+  const firstSettings = JSON.stringify(first.read.settings);
+  const order: number[] = [];
+  const directions: ReadResult['directions'] = [];
+  const layers: ReadResult['layers'] = [];
+  const warnings: string[] = [];
+  const timing = { totalMs: 0, prepareMs: 0, scanMs: 0, queries: 0 };
+  for (const { name, read } of shards) {
+    const shard = read.shard;
+    if (read.schema !== 'deadscope.read/1') throw new MergeError(`${name}: not a deadscope.read/1 JSON`);
+    if (!shard) throw new MergeError(`${name}: not a partial read (read it with --layers)`);
+    if (read.checkpoint.sha256 !== first.read.checkpoint.sha256) throw new MergeError(`${name}: a different checkpoint (sha256) from ${first.name}`);
+    if (shard.total !== first.read.shard!.total) throw new MergeError(`${name}: a different set of directions from ${first.name}`);
+    if (JSON.stringify(read.settings) !== firstSettings) throw new MergeError(`${name}: read with other settings than ${first.name}`);
+    read.directions.forEach((d, i) => {
+      order.push(shard.order[i]);
+      directions.push(d);
+    });
+    layers.push(...read.layers);
+    for (const w of read.warnings) if (!warnings.includes(w)) warnings.push(w);
+    timing.totalMs += read.timing.totalMs;
+    timing.prepareMs += read.timing.prepareMs;
+    timing.scanMs += read.timing.scanMs;
+    timing.queries += read.timing.queries;
+  }
+  const total = first.read.shard!.total;
+  const seen = new Uint8Array(total);
+  for (const i of order) {
+    if (seen[i]) throw new MergeError(`direction ${directions[order.indexOf(i)].id} is in more than one shard`);
+    seen[i] = 1;
+  }
+  const missing = seen.reduce((n, x) => n + (x ? 0 : 1), 0);
+  if (missing) throw new MergeError(`the shards hold ${total - missing} of the ${total} directions: a layer is missing`);
+  const sorted = order.map((o, i) => [o, directions[i]] as const).sort((a, b) => a[0] - b[0]).map(([, d]) => d);
+  const layerOrder = first.read.shard!.layerOrder;
+  layers.sort((a, b) => layerOrder.indexOf(a.layer) - layerOrder.indexOf(b.layer));
+  const { shard: _shard, ...rest } = first.read;
+  void _shard;
+  return {
+    ...rest,
+    directions: sorted,
+    layers,
+    assembly: assembleGlobal({ directions: sorted, chains: first.read.shard!.chains }),
+    warnings,
+    timing,
+  };
+}
