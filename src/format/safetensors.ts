@@ -553,7 +553,8 @@ export function toFloat64(data: DecodedData): Float64Array {
     for (let i = 0; i < data.length; i++) out[i] = Number(data[i]!);
     return out;
   }
-  return Float64Array.from(data);
+  // the typed-array constructor converts natively: ~4× Float64Array.from on 16.7 M f32 elements
+  return new Float64Array(data);
 }
 
 class SafetensorsFileImpl implements SafetensorsFile {

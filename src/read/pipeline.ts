@@ -179,6 +179,13 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
 }
 
+/** SHA-256 of the checkpoint, started now and awaited when the JSON is written (never an unhandled rejection). */
+export function backgroundHash(source: ByteSource, signal?: AbortSignal): Promise<string> {
+  const p = sha256OfSource(source, signal);
+  p.catch(() => undefined);
+  return p;
+}
+
 /** A read whose working set will not fit stops here, before it is allocated, with the number. */
 function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
   const bytes = workingSetBytes(graph, params, probe);
@@ -235,9 +242,11 @@ export async function readCheckpoint(
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
   const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
-  const sha256 = await sha256OfSource(sources.checkpoint);
+  // the hash runs beside the scans (its reads interleave with theirs) instead of before them
+  const hashing = backgroundHash(sources.checkpoint, hooks.signal);
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
+  const sha256 = await hashing;
   const chains = linearChains(graph, params, settings.rankRel);
   const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
   const probeNote = probeWarning(probeReport);

@@ -226,6 +226,8 @@ export function enqueueRead(key: string): void {
 export async function runRead(key: string): Promise<void> {
   const c = getState().checkpoints.find((x) => x.key === key);
   if (!c) return;
+  // the last good read comes back if this one fails (a failed re-read never costs a result)
+  const previous = c.result;
   updateCheckpoint(key, { status: 'reading', partial: [], result: null, readError: null, stale: false });
   setState({ progress: { key, fraction: 0, etaSeconds: null, stage: 'starting', startedAt: Date.now() } });
 
@@ -262,7 +264,9 @@ export async function runRead(key: string): Promise<void> {
       updateCheckpoint(key, { status: 'cancelled', readError: 'Read cancelled; the directions read so far are shown.' });
     } else {
       const { name, message } = describeError(e);
-      updateCheckpoint(key, { status: 'failed', readError: `${name}: ${message}` });
+      updateCheckpoint(key, previous
+        ? { status: 'failed', result: previous, partial: [], stale: true, readError: `${name}: ${message} — the previous read is shown.` }
+        : { status: 'failed', readError: `${name}: ${message}` });
       showError({ title: `Read of ${c.name} failed`, message: `${name}: ${message}` });
     }
   } finally {
