@@ -15,10 +15,12 @@ import type { Candidate, DetectorContext } from '../detectors/types.ts';
 import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
-import { axisAlignment } from './alignment.ts';
+import { alignmentSweep } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { singularFluctuationCached } from './fluctuation.ts';
+import { fluctuationData } from './fluctuation-estimate.ts';
 import { saturationWarning, softmaxSaturation, type Saturation } from './saturation.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
@@ -288,6 +290,7 @@ export async function readCheckpoint(
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains }),
+    fluctuation: fluctuationData(read.directions, options.seed),
     ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
     ...(read.shard ? { shard: { ...read.shard, chains } } : {}),
@@ -418,6 +421,7 @@ export async function scanGraph(
       const d: DirectionResult = {
         id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
+        nu: (cls.class === 'singular' || cls.class === 'live') && cls.kRounded !== null ? singularFluctuationCached(cls.kRounded) : null,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
         fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
@@ -535,10 +539,10 @@ export function layerResults(ctx: DetectorContext): LayerResult[] {
     }
     const count = ctx.probe.count * plane;
     for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= count;
-    const al = axisAlignment(A, d, ctx.settings.alignmentRel);
+    const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {
       layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
-      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline },
+      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, sweep },
     };
   });
 }
