@@ -75,9 +75,16 @@ export interface FisherEngine {
   readonly name: 'cpu' | 'webgpu';
   /** adapter / implementation description, recorded in settings */
   readonly description: string;
+  /** the precision the scans run in (recorded in settings) */
+  readonly precision: 'f32' | 'f64';
   /** why this engine runs the read (set by createEngine; written to the JSON settings) */
   choice?: string;
   prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void>;
+  /**
+   * The unperturbed values of the prepared graph in f64, by value id, all probe samples (N × size):
+   * the statistics detectors and per-layer results read. Both engines give the same f64 numbers.
+   */
+  values(): Promise<Float64Array[]>;
   /** F_v(θ) for each query (METHOD.md §1), in query order. */
   directionalFisher(
     queries: FisherQuery[],

@@ -8,7 +8,7 @@ import { writeSafetensors } from '../../src/format/writer.ts';
 import { bytesSource } from '../../src/format/safetensors.ts';
 import { loadModel, scanLine } from '../../src/read/pipeline.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
+import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
 import { classifyDirection } from '../../src/read/classify.ts';
 import { DEFAULT_SETTINGS, scanGrid } from '../../src/read/settings.ts';
 import { createRng, randomUnitVector } from '../../src/math/random.ts';
@@ -39,6 +39,7 @@ function cellFile(cell: Cell): Uint8Array {
 
 async function prepared(bytes: Uint8Array, probe = 512) {
   const m = await loadModel({ checkpoint: bytesSource(bytes), checkpointName: 'cell.safetensors' }, { probe, seed: 3 });
+  // the identities hold to 1e-9: the f64 engine (the default CPU engine scans units in f32)
   const engine = new CpuEngine({ precision: 'f64' });
   await engine.prepare(m.graph, m.params, m.probe, m.head);
   return { m, engine };

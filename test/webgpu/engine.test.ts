@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
-import { fisherPerSample, mean } from '../../src/engine/cpu/ops.ts';
+import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
+import { fisherPerSample, mean } from '../../src/engine/cpu/fisher.ts';
 import { CancelledError, type FisherQuery, type TensorPatch } from '../../src/engine/types.ts';
 import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { fileSource } from '../../src/format/node-source.ts';

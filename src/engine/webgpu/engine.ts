@@ -20,21 +20,21 @@
  *     values and tangents with per-query parameters θ̂ + δ where patched.
  * The tangent is always propagated as its own quantity.
  */
-import { opTensors, shapeTrace, size, type ModelGraph, type Op } from '../../model/graph.ts';
+import { graphOps, isChain, opTensors, valueShapes, size, type ModelGraph, type Op } from '../../model/graph.ts';
+import { opDef } from '../../ops/registry.ts';
 import {
   CancelledError, type EngineProgress, type FisherEngine, type FisherQuery, type Head, type ParamSet, type ProbeSet,
   type TensorPatch,
 } from '../types.ts';
 import { GpuContext, type FlowRef, type ParamRef, type Recorder } from './context.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
-import { encodeLinear } from './linear.ts';
-import { encodeLinearSparse } from './linear-sparse.ts';
-import { encodeActivation } from './activation.ts';
-import { encodeConv2d } from './conv2d.ts';
-import { encodeConv2dSparse } from './conv2d-sparse.ts';
-import { encodeMaxpool } from './maxpool.ts';
-import { encodeBatchnorm } from './batchnorm.ts';
-import { encodeLayernorm } from './layernorm.ts';
+import { KERNELS } from './kernels.ts';
+import { evaluateDense } from '../../ops/interpret.ts';
+import { encodeLinear } from '../../ops/linear/gpu.ts';
+import { encodeLinearSparse } from '../../ops/linear/gpu-sparse.ts';
+import { encodeActivation } from '../../ops/activation/gpu.ts';
+import { encodeConv2d } from '../../ops/conv2d/gpu.ts';
+import { encodeConv2dSparse } from '../../ops/conv2d/gpu-sparse.ts';
 import { encodeDensify, positionMap } from './densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
 
@@ -67,12 +67,19 @@ const SPARSE_FRACTION = 0.5;
 
 export class WebGpuEngine implements FisherEngine {
   readonly name = 'webgpu' as const;
+  readonly precision = 'f32' as const;
   readonly description: string;
   readonly device: GPUDevice;
   private ctx: GpuContext | null = null;
   private opts: Required<WebGpuEngineOptions>;
 
   private model!: ModelGraph;
+  private probe!: ProbeSet;
+  private values64: Float64Array[] | null = null;
+  /** the nodes' ops in order; in a chain op i reads value i and writes value i + 1 */
+  private ops: Op[] = [];
+  /** a chain runs the sparse plan (batch-plan below); a branching graph the dense value-keyed plan */
+  private chain = true;
   private params!: ParamSet;
   private head!: Head;
   private n = 0;
@@ -81,10 +88,12 @@ export class WebGpuEngine implements FisherEngine {
   private paramOffset = new Map<string, number>();
   private firstOpOf = new Map<string, number>();
   private paramBuf: GPUBuffer | null = null;
-  /** cache[i] = input of op i for all probe samples; cache[L] = outputs (flatten aliases) */
+  /** cache[v] = value v for all probe samples (an aliasing op such as flatten shares its input's buffer) */
   private cache: GPUBuffer[] = [];
   private owned: GPUBuffer[] = [];
   private pool: [GPUBuffer | null, GPUBuffer | null] = [null, null];
+  /** flow buffers of a graph batch (runGraphBatch), reused across batches */
+  private slots: GPUBuffer[] = [];
   private patchBuf: GPUBuffer | null = null;
   private idxBuf: GPUBuffer | null = null;
   private partialBuf: GPUBuffer | null = null;
@@ -111,15 +120,19 @@ export class WebGpuEngine implements FisherEngine {
   }
 
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
-    this.ctx ??= await GpuContext.create(this.device);
+    this.ctx ??= await GpuContext.create(this.device, KERNELS);
     const ctx = this.ctx;
     ctx.cpuLike = this.opts.kernels === 'auto' ? isCpuAdapter(this.description) : this.opts.kernels === 'simple';
     this.releaseData();
     this.model = model;
+    this.ops = graphOps(model);
+    this.chain = isChain(model);
+    this.probe = probe;
+    this.values64 = null;
     this.params = params;
     this.head = head;
     this.n = probe.count;
-    this.shapes = shapeTrace(model);
+    this.shapes = valueShapes(model);
     this.widths = this.shapes.map(size);
     if (size(probe.shape) !== this.widths[0]) {
       throw new Error(`probe sample shape [${probe.shape}] does not match the model input [${model.inputShape}]`);
@@ -128,7 +141,7 @@ export class WebGpuEngine implements FisherEngine {
     this.paramOffset.clear();
     this.firstOpOf.clear();
     let total = 0;
-    model.ops.forEach((op, i) => {
+    this.ops.forEach((op, i) => {
       for (const t of opTensors(op)) {
         if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
         if (this.paramOffset.has(t)) continue;
@@ -144,24 +157,20 @@ export class WebGpuEngine implements FisherEngine {
     // activations at every op input, computed once
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     this.cache = [this.own(ctx.upload(Float32Array.from(probe.data), 'cache 0'))];
-    model.ops.forEach((op, i) => {
-      if (op.kind === 'flatten') {
-        this.cache.push(this.cache[i]);
+    const rec = ctx.recorder();
+    const whole = { off: 0, toff: 0, gs: 0, tan: false };
+    model.nodes.forEach((node, i) => {
+      if (!opDef(node.op).gpu.encode) {
+        this.cache[node.id] = this.cache[node.inputs[0]];
         return;
       }
-      const bytes = 4 * this.n * this.widths[i + 1];
+      const bytes = 4 * this.n * this.widths[node.id];
       if (bytes > limit) {
         throw new Error(`activations after op ${i} (${bytes} bytes for ${this.n} probes) exceed this GPU's buffer limit ${limit}`);
       }
-      this.cache.push(this.own(ctx.storage(bytes, `cache ${i + 1}`)));
-    });
-    const rec = ctx.recorder();
-    model.ops.forEach((op, i) => {
-      if (op.kind === 'flatten') return;
-      this.encodeDense(rec, i, 1, this.n,
-        { buffer: this.cache[i], ref: { off: 0, toff: 0, gs: 0, tan: false } },
-        { buffer: this.cache[i + 1], ref: { off: 0, toff: 0, gs: 0, tan: false } },
-        (name) => this.base(name), () => null, null);
+      this.cache[node.id] = this.own(ctx.storage(bytes, `cache ${node.id}`));
+      this.encodeDense(rec, i, 1, this.n, node.inputs.map((v) => ({ buffer: this.cache[v], ref: whole })),
+        { buffer: this.cache[node.id], ref: whole }, (name) => this.base(name), () => null, null);
     });
     this.device.pushErrorScope('validation');
     await rec.submit();
@@ -170,7 +179,16 @@ export class WebGpuEngine implements FisherEngine {
     if (err) throw new Error(`WebGPU prepare failed: ${err.message}`);
   }
 
-  /** Read back the cached activation at the input of op i (tests, detectors). */
+  /**
+   * The f64 values for detectors' statistics: from the f64 reference interpreter, not the f32
+   * GPU cache, so a read's candidates do not depend on the engine. Computed once, on demand.
+   */
+  async values(): Promise<Float64Array[]> {
+    this.values64 ??= evaluateDense(this.model, this.params, this.probe.data, this.probe.count, { keepValues: true }).values!;
+    return this.values64;
+  }
+
+  /** Read back the cached activation at the input of op i (tests). */
   async activation(i: number): Promise<Float32Array> {
     return (await this.ctx!.recorder().submit({ buffer: this.cache[i], offset: 0, count: this.n * this.widths[i] }))!;
   }
@@ -183,7 +201,7 @@ export class WebGpuEngine implements FisherEngine {
     const { signal, onProgress } = options;
     const Q = queries.length;
     const out = new Float64Array(Q);
-    const L = this.model.ops.length;
+    const L = this.ops.length;
     const dispatches0 = this.ctx.dispatches;
     this.lastStats = { batches: 0, queries: Q, shapes: [], dispatches: 0 };
     if (signal?.aborted) throw new CancelledError();
@@ -215,7 +233,8 @@ export class WebGpuEngine implements FisherEngine {
         for (let s0 = 0; s0 < this.n; s0 += M) {
           if (signal?.aborted) throw new CancelledError();
           const m = Math.min(M, this.n - s0);
-          const part = await this.runBatch(first, qs.map((q) => queries[q]), s0, m);
+          const batch = qs.map((q) => queries[q]);
+          const part = this.chain ? await this.runBatch(first, batch, s0, m) : await this.runGraphBatch(first, batch, s0, m);
           for (let g = 0; g < qs.length; g++) sums[g] += part[g];
         }
         qs.forEach((q, g) => (out[q] = sums[g] / this.n));
@@ -229,7 +248,8 @@ export class WebGpuEngine implements FisherEngine {
 
   dispose(): void {
     this.releaseData();
-    for (const b of [...this.pool, this.patchBuf, this.idxBuf, this.partialBuf]) b?.destroy();
+    for (const b of [...this.pool, ...this.slots, this.patchBuf, this.idxBuf, this.partialBuf]) b?.destroy();
+    this.slots = [];
     this.pool = [null, null];
     this.patchBuf = this.idxBuf = this.partialBuf = null;
     this.ctx = null; // the compiled kernels stay with the device for the next engine
@@ -254,7 +274,7 @@ export class WebGpuEngine implements FisherEngine {
   }
 
   private rowKey(first: number, q: FisherQuery): string {
-    const op = this.model.ops[first];
+    const op = this.ops[first];
     if (op.kind !== 'linear' && op.kind !== 'conv2d') return '';
     const rows = op.kind === 'linear' ? op.outFeatures : op.outChannels;
     return Array.from(this.rowSupport(op, [q], rows)).join(',');
@@ -262,7 +282,7 @@ export class WebGpuEngine implements FisherEngine {
 
   /** Queries per batch and samples per batch for a group starting at op `first`. */
   private batchShape(first: number, qs: FisherQuery[]): { G: number; M: number } {
-    const L = this.model.ops.length;
+    const L = this.ops.length;
     let wide = 1;
     for (let i = first; i <= L; i++) wide = Math.max(wide, this.widths[i]);
     // upper bound of the patch floats per query: values/deltas and tangents of touched tensors
@@ -329,7 +349,7 @@ export class WebGpuEngine implements FisherEngine {
 
   /** The first linear/conv after op i reached through activations and flattens only. */
   private nextMixing(i: number): number {
-    const ops = this.model.ops;
+    const ops = this.ops;
     for (let j = i + 1; j < ops.length; j++) {
       const k = ops[j].kind;
       if (k === 'activation' || k === 'flatten') continue;
@@ -356,7 +376,7 @@ export class WebGpuEngine implements FisherEngine {
   /** One batch: G queries × M samples from s0. Returns per-query sums of the per-sample F. */
   private async runBatch(first: number, qs: FisherQuery[], s0: number, M: number): Promise<Float64Array> {
     const ctx = this.ctx!;
-    const ops = this.model.ops;
+    const ops = this.ops;
     const L = ops.length;
     const G = qs.length;
     const W = this.widths;
@@ -538,7 +558,7 @@ export class WebGpuEngine implements FisherEngine {
         if (!op) break;
       }
       if (!op) break;
-      if (op.kind === 'flatten') continue;
+      if (!opDef(op).gpu.encode) continue;
       // dense op: from the cache (first op) or the current flow
       const o = next();
       const fromCache = cur === -1;
@@ -547,7 +567,7 @@ export class WebGpuEngine implements FisherEngine {
       const value = (t: string | null): ParamRef => (t === null ? null : vals.find((v) => v[0] === t)![1]);
       const tangent = (t: string | null): ParamRef => (t === null ? null : vals.find((v) => v[0] === t)![2]);
       steps.push((rec, bufs) => this.encodeDense(rec, ii, G, M,
-        fromCache ? { buffer: this.cache[ii], ref: { off: s0 * inW, toff: 0, gs: 0, tan: false } } : { buffer: bufs.pool[s as 0 | 1], ref: flowRef(inW, true) },
+        [fromCache ? { buffer: this.cache[ii], ref: { off: s0 * inW, toff: 0, gs: 0, tan: false } } : { buffer: bufs.pool[s as 0 | 1], ref: flowRef(inW, true) }],
         { buffer: bufs.pool[o], ref: flowRef(W[ii + 1], true) },
         value, tangent, bufs.patch));
       cur = o;
@@ -590,59 +610,116 @@ export class WebGpuEngine implements FisherEngine {
     return sums;
   }
 
-  /** One op on dense flows (prepare, and every dense step of a batch). */
+  /**
+   * One batch on a branching graph: every value the batch changes is computed dense (value and
+   * tangent, θ̂ + δ per query where patched) into its own buffer, keyed by value id; a value the
+   * batch does not change is read from the cache. Buffers are reused once a value's last reader
+   * has been recorded, so a chain stretch needs two and a residual block three.
+   */
+  private async runGraphBatch(first: number, qs: FisherQuery[], s0: number, M: number): Promise<Float64Array> {
+    const ctx = this.ctx!;
+    const nodes = this.model.nodes;
+    const G = qs.length;
+    const W = this.widths;
+    const patch = new PatchBuilder(qs, this.params);
+    const touched = new Set<string>();
+    for (const q of qs) for (const n of touchedNames(q)) touched.add(n);
+    // the values this batch changes, and the last node reading each
+    const changed = new Set<number>();
+    const lastRead = new Map<number, number>();
+    for (let i = first; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (opTensors(node.op).some((t) => touched.has(t)) || node.inputs.some((v) => changed.has(v))) changed.add(node.id);
+      for (const v of node.inputs) lastRead.set(v, i);
+    }
+    lastRead.set(this.model.output, nodes.length);
+    let wide = 1;
+    for (const v of changed) wide = Math.max(wide, W[v]);
+    const flowRef = (w: number): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan: true });
+    const denseValue = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'delta') ? patch.full(name, 'value') : this.base(name));
+    const denseTangent = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'tangent') ? patch.full(name, 'tangent') : null);
+    // slot of each changed value; `holders` counts the values sharing a slot (aliases)
+    const slotOf = new Map<number, number>();
+    const holders: number[] = [];
+    const alloc = (): number => {
+      let k = holders.findIndex((h) => h === 0);
+      if (k < 0) k = holders.push(0) - 1;
+      return k;
+    };
+    type Step = (rec: Recorder, slots: GPUBuffer[], patchBuf: GPUBuffer) => void;
+    const steps: Step[] = [];
+    for (let i = first; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (!changed.has(node.id)) continue;
+      if (!opDef(node.op).gpu.encode) {
+        const k = slotOf.get(node.inputs[0])!;
+        slotOf.set(node.id, k);
+        holders[k]++;
+      } else {
+        const k = alloc();
+        holders[k]++;
+        slotOf.set(node.id, k);
+        const ins = node.inputs.map((v) => (changed.has(v) ? { slot: slotOf.get(v)!, v } : { slot: -1, v }));
+        const out = node.id;
+        // the patch regions are laid out now, before the patch buffer is written
+        const refs = new Map(opTensors(node.op).map((t) => [t, [denseValue(t), denseTangent(t)] as const]));
+        steps.push((rec, slots, patchBuf) => this.encodeDense(rec, i, G, M,
+          ins.map(({ slot, v }) => (slot < 0
+            ? { buffer: this.cache[v], ref: { off: s0 * W[v], toff: 0, gs: 0, tan: false } }
+            : { buffer: slots[slot], ref: flowRef(W[v]) })),
+          { buffer: slots[k], ref: flowRef(W[out]) },
+          (t) => (t === null ? null : refs.get(t)![0]), (t) => (t === null ? null : refs.get(t)![1]), patchBuf));
+      }
+      // inputs whose last reader this is free their slot
+      for (const v of new Set(node.inputs)) {
+        if (changed.has(v) && lastRead.get(v) === i) holders[slotOf.get(v)!]--;
+      }
+    }
+    const outW = W[this.model.output];
+    const nb = fisherBlocks(M);
+    this.ensure('partial', 4 * 2 * G * nb);
+    if (!changed.has(this.model.output)) return new Float64Array(G);
+    const outSlot = slotOf.get(this.model.output)!;
+    const patchData = patch.finish();
+    const patchBuf = this.ensure('patch', patchData.byteLength);
+    ctx.write(patchBuf, 0, patchData);
+    const slotBytes = 4 * 2 * G * M * wide;
+    const slots = holders.map((_, k) => this.ensureSlot(k, slotBytes));
+    const rec = ctx.recorder();
+    for (const st of steps) st(rec, slots, patchBuf);
+    encodeFisher(rec, { src: slots[outSlot], dst: this.partialBuf! }, { x: flowRef(outW), G, M, width: outW, head: this.head, outOff: 0 });
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const part = (await rec.submit({ buffer: this.partialBuf!, offset: 0, count: 2 * G * nb }))!;
+    const verr = await this.device.popErrorScope();
+    const merr = await this.device.popErrorScope();
+    if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
+    this.lastStats.batches++;
+    this.lastStats.shapes.push({ first, G, M, mode: `graph(${slots.length} buffers)` });
+    const sums = new Float64Array(G);
+    for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
+    return sums;
+  }
+
+  /** The k-th flow buffer of a graph batch, of at least `bytes`. */
+  private ensureSlot(k: number, bytes: number): GPUBuffer {
+    const cur = this.slots[k];
+    if (cur && cur.size >= bytes) return cur;
+    cur?.destroy();
+    return (this.slots[k] = this.ctx!.storage(Math.max(bytes, 1024), `flow ${k}`));
+  }
+
+  /** One op on dense flows (prepare, and every dense step of a batch), by its registry encoder. */
   private encodeDense(
-    rec: Recorder, i: number, G: number, M: number, inp: Flow, out: Flow,
+    rec: Recorder, i: number, G: number, M: number, inputs: Flow[], out: Flow,
     value: (name: string | null) => ParamRef, tangent: (name: string | null) => ParamRef, patchBuf: GPUBuffer | null,
   ): void {
-    const op = this.model.ops[i];
-    const inShape = this.shapes[i];
-    const bind = { src: inp.buffer, dst: out.buffer, params: this.paramBuf!, patch: patchBuf ?? undefined };
-    const x = inp.ref;
-    const y = out.ref;
-    switch (op.kind) {
-      case 'linear':
-        encodeLinear(rec, bind, {
-          x, y, w: value(op.weight), b: value(op.bias), dw: tangent(op.weight), db: tangent(op.bias),
-          M, G, inF: op.inFeatures, outF: op.outFeatures,
-        });
-        return;
-      case 'conv2d': {
-        const [c, h, w] = inShape;
-        encodeConv2d(rec, bind, {
-          x, y, w: value(op.weight), b: value(op.bias), dw: tangent(op.weight), db: tangent(op.bias),
-          G, M, C: c, H: h, W: w, O: op.outChannels,
-          KH: op.kernel[0], KW: op.kernel[1], SH: op.stride[0], SW: op.stride[1], PH: op.padding[0], PW: op.padding[1],
-        });
-        return;
-      }
-      case 'maxpool': {
-        const [c, h, w] = inShape;
-        encodeMaxpool(rec, bind, { x, y, G, M, C: c, H: h, W: w, K: op.kernel, S: op.stride });
-        return;
-      }
-      case 'batchnorm': {
-        const c = inShape[0];
-        encodeBatchnorm(rec, bind, {
-          x, y, gamma: value(op.weight), beta: value(op.bias), dgamma: tangent(op.weight), dbeta: tangent(op.bias),
-          mean: value(op.runningMean), variance: value(op.runningVar), G, M, C: c, spatial: size(inShape) / c, eps: op.eps,
-        });
-        return;
-      }
-      case 'layernorm': {
-        const f = inShape[inShape.length - 1];
-        encodeLayernorm(rec, bind, {
-          x, y, gamma: value(op.weight), beta: value(op.bias), dgamma: tangent(op.weight), dbeta: tangent(op.bias),
-          G, rows: (M * size(inShape)) / f, f, eps: op.eps,
-        });
-        return;
-      }
-      case 'activation':
-        encodeActivation(rec, bind, { x, y, fn: op.fn, G, M, F: size(inShape) });
-        return;
-      case 'flatten':
-        throw new Error('internal: flatten has no kernel');
-    }
+    const node = this.model.nodes[i];
+    const encode = opDef(node.op).gpu.encode;
+    if (!encode) throw new Error(`internal: ${node.op.kind} has no kernel (its output aliases its input)`);
+    encode(rec, node.op, {
+      G, M, inShapes: node.inputs.map((v) => this.shapes[v]), xs: inputs, y: out, params: this.paramBuf!, patch: patchBuf, value, tangent,
+    });
   }
 }
 

@@ -1,6 +1,8 @@
-/** Dispatcher of shaders/activation.wgsl: φ and its JVP, dense or on a sparse support. */
-import { ACTIVATIONS, type Activation } from '../../model/graph.ts';
-import { UniformWords, type Bindings, type FlowRef, type Recorder } from './context.ts';
+/** Dispatcher of activation.wgsl (beside it): φ and its JVP, dense or on a sparse support. */
+import { ACTIVATIONS, type Activation } from '../activation/functions.ts';
+import { UniformWords, type Bindings, type FlowRef, type Recorder } from '../../engine/webgpu/context.ts';
+import { singleInputBindings } from '../../engine/webgpu/context.ts';
+import type { GpuOp } from '../op-def.ts';
 
 export interface ActivationArgs {
   x: FlowRef;
@@ -29,3 +31,10 @@ export function encodeActivation(rec: Recorder, bind: Bindings, a: ActivationArg
     .finish();
   rec.dispatch1D('activation', words, bind, a.G * a.M * width);
 }
+
+export const activationGpu: GpuOp<'activation'> = {
+  kernels: ['activation'],
+  encode(rec, op, a) {
+    encodeActivation(rec, singleInputBindings(a), { x: a.xs[0].ref, y: a.y.ref, fn: op.fn, G: a.G, M: a.M, F: a.inShapes[0].reduce((x, y) => x * y, 1) });
+  },
+};

@@ -6,7 +6,7 @@
 // W = ΔW, b = Δb gives the change of those channels (the sparse start of a scan).
 // One invocation per output element, 1-D job over a 2-D grid.
 // @include common/bindings.wgsl
-// @include common/conv.wgsl
+// @include conv-common.wgsl
 
 struct U {
   x: Flow,

@@ -1,6 +1,6 @@
-/** Dispatcher of shaders/linear-sparse.wgsl: a linear layer fed by a sparse flow (change on U). */
-import type { Bindings, Recorder } from './context.ts';
-import { sparseInputWords, type SparseInputArgs } from './op-args.ts';
+/** Dispatcher of linear-sparse.wgsl (beside it): a linear layer fed by a sparse flow (change on U). */
+import type { Bindings, Recorder } from '../../engine/webgpu/context.ts';
+import { sparseInputWords, type SparseInputArgs } from '../../engine/webgpu/op-args.ts';
 
 /**
  * x: [G][M][nU] on the features U; y: [G][M][outF]; w: [outF][inF]; ΔW and Ẇ on the columns U:

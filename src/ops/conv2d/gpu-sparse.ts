@@ -1,6 +1,6 @@
-/** Dispatcher of shaders/conv2d-sparse.wgsl: a conv2d fed by a sparse flow on whole input channels. */
-import type { Bindings, Recorder } from './context.ts';
-import { convGeometryWords, sparseInputWords, type ConvGeometry, type SparseInputArgs } from './op-args.ts';
+/** Dispatcher of conv2d-sparse.wgsl (beside it): a conv2d fed by a sparse flow on whole input channels. */
+import type { Bindings, Recorder } from '../../engine/webgpu/context.ts';
+import { convGeometryWords, sparseInputWords, type ConvGeometry, type SparseInputArgs } from '../../engine/webgpu/op-args.ts';
 
 /**
  * x: [G][M][nC][H][W] on the input channels Cin; y: [G][M][O][OH][OW]; w: [O][C][KH][KW];

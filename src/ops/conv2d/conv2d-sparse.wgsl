@@ -7,7 +7,7 @@
 // channels Cin ([G][O][nC][KH][KW]). The output is dense: [G][M][O][OH][OW].
 // One invocation per output element, 1-D over a 2-D grid.
 // @include common/bindings.wgsl
-// @include common/conv.wgsl
+// @include conv-common.wgsl
 // @include common/sparse-input.wgsl
 
 struct U {

@@ -1,5 +1,7 @@
 /** Scalar activations and their derivatives in f64 (the reference every WGSL kernel is checked against). */
-import type { Activation } from '../../model/graph.ts';
+
+export type Activation = 'relu' | 'relu2' | 'gelu' | 'gelu_tanh' | 'tanh' | 'silu' | 'identity';
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'relu2', 'gelu', 'gelu_tanh', 'tanh', 'silu', 'identity'];
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -73,10 +75,5 @@ export function activationDerivative(fn: Activation, z: number): number {
 
 /** Order p with φ(z) ~ z^p near 0 (METHOD §4): node death then has order k = 1 + p. */
 export function activationOrder(fn: Activation): number {
-  switch (fn) {
-    case 'relu2':
-      return 2;
-    default:
-      return 1;
-  }
+  return fn === 'relu2' ? 2 : 1;
 }
