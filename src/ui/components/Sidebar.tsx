@@ -105,7 +105,11 @@ function ModelPanel() {
       {g ? <Architecture graph={g} disabled={reading} onActivation={(i, fn) => void setArchitecture(c.key, withSlotActivation(g, i, fn))} /> : null}
       <ArchEditor key={`${c.key}:${c.files.arch ? 'edited' : 'file'}:${g ? 'graph' : 'none'}`} start={g ? graphToArch(g) : archTemplate(s.tensors)}
         edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
-      {s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
+      {s.transformer ? (
+        <p className="small" data-testid="transformer-blocks">
+          {s.transformer.label}: {s.transformer.blocks.length} blocks, read block by block (scope “block-local”)
+        </p>
+      ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
     </section>
   );
@@ -168,7 +172,7 @@ function RunPanel() {
     <section className="panel run" aria-labelledby="run-title">
       <h2 id="run-title" className="sr-only">Run</h2>
       <div className="run-row">
-        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || !c.summary.architecture || badSettings}
+        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || (!c.summary.architecture && !c.summary.transformer) || badSettings}
           onClick={() => c && enqueueRead(c.key)}>{c?.result ? 'Read again' : 'Read'}</button>
         {progress ? <button type="button" className="btn" data-testid="cancel-read" onClick={() => void cancelRead()}>Cancel</button> : null}
       </div>
