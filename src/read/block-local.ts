@@ -73,7 +73,8 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   const metaAct = file.metadata?.activation ? parseActivation(file.metadata.activation) : null;
   const activation: Activation = options.activation ?? rec.hyper.activation?.value ?? metaAct ?? 'gelu';
   if (!options.activation && rec.hyper.activation?.source === 'family default') {
-    warnings.push(`activation ${activation}: the ${rec.label} default (config.json has no activation_function / hidden_act; set --activation to change)`);
+    const why = rec.hyper.unsupportedActivation ? `config.json's activation "${rec.hyper.unsupportedActivation}" is not one this version has` : 'config.json has no activation_function / hidden_act';
+    warnings.push(`activation ${activation}: the ${rec.label} default (${why}; set --activation to change)`);
   }
   const eps = rec.hyper.normEps?.value ?? 1e-5;
   if (rec.hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
