@@ -25,7 +25,7 @@ async function load(name: string, probe: number, withImages = false): Promise<Lo
   const checkpoint = await fileSource(`${FIX}/${name}`);
   const inputs = withImages ? await fileSource(`${FIX}/mnist-test-1000.safetensors`) : null;
   try {
-    return await loadModel({ checkpoint, checkpointName: name, inputs, inputsName: withImages ? 'mnist-test-1000.safetensors' : null }, { probe });
+    return await loadModel({ checkpoint, checkpointName: name, inputs, inputsName: withImages ? 'mnist-test-1000.safetensors' : null }, { probe, inputCap: probe });
   } finally {
     await checkpoint.close();
     await inputs?.close();

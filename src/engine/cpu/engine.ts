@@ -11,7 +11,7 @@ import { graphOps, isChain, opTensors, valueShapes, size, type GraphNode, type M
 import { opDef } from '../../ops/registry.ts';
 import {
   CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
-  type TensorPatch,
+  type TensorPatch, touchedTensors,
 } from '../types.ts';
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
 import { fisherPerSample } from './fisher.ts';
@@ -89,7 +89,7 @@ export class CpuEngine implements FisherEngine {
   fisherOf(query: FisherQuery): number {
     const nodes = this.model.nodes;
     let start = nodes.length;
-    const touched = query.scaled ? [...query.scaled.basis.keys()] : [...query.delta.keys(), ...query.tangent.keys()];
+    const touched = touchedTensors(query);
     for (const name of touched) {
       const i = this.firstNodeOf.get(name);
       if (i === undefined) throw new Error(`query touches tensor ${name}, which no op reads`);
@@ -118,7 +118,8 @@ export class CpuEngine implements FisherEngine {
 
   private step(node: GraphNode, flows: Flow[], q: FisherQuery): Flow {
     const tensors = opTensors(node.op);
-    const touched = tensors.some((t) => (q.scaled ? q.scaled.basis.has(t) : q.tangent.has(t) || q.delta.has(t)));
+    const moved = new Set(touchedTensors(q));
+    const touched = tensors.some((t) => moved.has(t));
     if (!touched && flows.every(isEmptyFlow)) return flows.length === 1 ? flows[0] : emptyFlow();
     const rule = opDef(node.op).flow;
     const sparse = rule

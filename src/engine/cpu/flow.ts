@@ -3,7 +3,9 @@
  * tangent on the same support (support null = every feature). Ops plug in a rule that maps their
  * inputs' flows to their output's flow (src/ops/<kind>/flow.ts); the helpers here are shared.
  */
-import type { FisherQuery, ParamSet } from '../types.ts';
+import { deltaOf, tangentOf, type FisherQuery, type ParamSet } from '../types.ts';
+
+export { deltaOf, tangentOf };
 
 export interface Flow {
   support: Int32Array | null;
@@ -41,18 +43,6 @@ export function sparseDot(a: Float64Array, ao: number, b: Float64Array, bo: numb
     for (let k = 0; k < cols.length; k++) acc += a[ao + cols[k]] * b[bo + cols[k]];
   }
   return acc;
-}
-
-/** The delta of one tensor as (array, scale): for a scaled query its basis array and multiplier. */
-export function deltaOf(q: FisherQuery, name: string): [Float64Array | null, number] {
-  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.delta.get(name) ?? 0];
-  return [q.delta.get(name) ?? null, 1];
-}
-
-/** The tangent of one tensor as (array, scale). */
-export function tangentOf(q: FisherQuery, name: string): [Float64Array | null, number] {
-  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.tangent.get(name) ?? 0];
-  return [q.tangent.get(name) ?? null, 1];
 }
 
 export function materialize([a, s]: [Float64Array | null, number]): Float64Array | null {
