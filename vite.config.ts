@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { cspPlugin } from './scripts/vite-csp.ts';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), cspPlugin()],
   // WGSL sources are imported as text (`?raw`); the worker is an ES module.
   worker: { format: 'es' },
   server: { port: 5173, strictPort: false },

@@ -131,19 +131,54 @@ test('the page makes no request outside its own origin', async ({ page, baseURL 
   expect(csp).toContain("connect-src 'self'");
 });
 
+test('the Content-Security-Policy is a header too and runs no injected script or handler', async ({ page }) => {
+  const response = await page.goto('/');
+  const header = response!.headers()['content-security-policy'];
+  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(header).toBe(meta);
+  const scriptSrc = header.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src '))!;
+  expect(scriptSrc).toMatch(/^script-src 'self'/);
+  expect(scriptSrc).not.toContain("'unsafe-inline'");
+  expect(scriptSrc).not.toContain("'unsafe-eval'");
+  await readDone(page, EXAMPLE);
+  // markup of the kind a hostile tensor name would carry, put straight into the page
+  const blocked = await page.evaluate(async () => {
+    const violations: string[] = [];
+    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.effectiveDirective));
+    const host = document.createElement('div');
+    host.innerHTML = '<img src="data:," onerror="window.__injected = \'handler\'"><svg onload="window.__injected = \'svg\'"></svg>';
+    document.body.append(host);
+    const s = document.createElement('script');
+    s.textContent = "window.__injected = 'script'";
+    document.body.append(s);
+    await new Promise((r) => setTimeout(r, 500));
+    return { injected: (window as unknown as { __injected?: string }).__injected ?? null, violations };
+  });
+  expect(blocked.injected).toBeNull();
+  expect(blocked.violations.length).toBeGreaterThan(0);
+});
+
 test('hovering a direction row shows a k-tooltip whose k equals the exported JSON', async ({ page }) => {
   await page.goto('/');
   await readDone(page, EXAMPLE);
   const json = await exportedJson(page);
   const withK = json.directions.filter((d) => d.k !== null);
   expect(withK.length).toBeGreaterThan(0);
+  const tip = page.getByTestId('k-tooltip');
+  // Hover until the tooltip shows this direction: under load a re-render can replace the row
+  // between the pointer's arrival and the tooltip, so wait on the state asserted, not on time.
+  const hoverUntilTip = async (target: ReturnType<Page['locator']>, id: string) => {
+    await expect(async () => {
+      await target.hover();
+      await expect(tip).toHaveAttribute('data-direction-id', id, { timeout: 2_000 });
+    }).toPass({ timeout: 30_000 });
+  };
   for (const d of [withK[0], withK[withK.length - 1]]) {
-    await page.locator(`[data-testid="direction-row"][data-direction-id="${d.id}"]`).hover();
-    const tip = page.getByTestId('k-tooltip');
+    await hoverUntilTip(page.locator(`[data-testid="direction-row"][data-direction-id="${d.id}"]`), d.id);
     await expect(tip).toBeVisible();
-    await expect(tip).toHaveAttribute('data-direction-id', d.id);
     expect(Number(await tip.getAttribute('data-k'))).toBe(d.k);
-    await expect(tip.locator('[data-field="k"]')).toHaveText(d.k!.toFixed(3));
+    // k̂ to three places, then possibly a note (a gauge's slope is not an order)
+    await expect(tip.locator('[data-field="k"]')).toHaveText(new RegExp(`^${d.k!.toFixed(3).replace('.', '\\.')}(\\s|$)`));
     await expect(tip.locator('[data-field="class"]')).toContainText(d.class);
     // the same direction is highlighted in the rate plot
     await expect(page.getByTestId('rate-plot').locator(`path[data-direction-id="${d.id}"][data-focused]:not([data-hit])`)).toHaveCount(1);
@@ -151,8 +186,7 @@ test('hovering a direction row shows a k-tooltip whose k equals the exported JSO
   }
   // hovering a mark in a figure shows the same tooltip
   const d = withK[0];
-  await page.getByTestId('gauge-floor-chart').locator(`g[data-direction-id="${d.id}"] circle[data-hit]`).hover();
-  await expect(page.getByTestId('k-tooltip')).toHaveAttribute('data-direction-id', d.id);
+  await hoverUntilTip(page.getByTestId('gauge-floor-chart').locator(`g[data-direction-id="${d.id}"] circle[data-hit]`), d.id);
   expect(Number(await page.getByTestId('k-tooltip').getAttribute('data-k'))).toBe(d.k);
   await page.mouse.move(5, 5);
   await expect(page.getByTestId('k-tooltip')).toHaveCount(0);

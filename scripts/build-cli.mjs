@@ -30,6 +30,8 @@ await build({
   logLevel: 'warning',
   // tinypool starts its own worker entry from its package folder: load it from node_modules
   external: ['tinypool'],
+  // CommonJS dependencies (cli-progress) call require() for Node built-ins: give the ES module one
+  banner: { js: "import { createRequire as __deadscopeRequire } from 'node:module'; const require = __deadscopeRequire(import.meta.url);" },
   plugins: [{
     name: 'node-device-by-name',
     setup(b) {

@@ -17,20 +17,26 @@ if (!existsSync('node_modules/.package-lock.json')) {
   console.log('deadscope test: installing dependencies (npm ci)');
   if (sh('npm', ['ci', '--no-audit', '--no-fund']) !== 0) process.exit(1);
 }
-if (!existsSync('/usr/bin/chromium')) {
-  if (process.getuid?.() === 0) {
-    console.log('deadscope test: installing Debian Chromium (apt)');
-    sh('apt-get', ['update', '-qq']);
-    sh('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-liberation']);
-  } else {
-    console.log('deadscope test: /usr/bin/chromium is missing; install it with: sudo apt-get install -y --no-install-recommends chromium fonts-liberation');
-  }
-}
-
 rmSync('reports', { recursive: true, force: true });
 mkdirSync('reports', { recursive: true });
 const only = process.argv.slice(2); // e.g. `npm test -- unit` runs one stage
 const want = (stage) => only.length === 0 || only.includes(stage);
+
+// What each stage needs, installed by what it needs: the WebGPU stage runs on Chromium's
+// SwiftShader; the e2e stage needs Chromium and, for its screenshot baseline, Liberation fonts
+// (without them Chromium falls back to DejaVu and the baseline differs by ~3 %).
+const debPackages = [];
+if ((want('webgpu') || want('e2e')) && !existsSync('/usr/bin/chromium')) debPackages.push('chromium');
+if (want('e2e') && spawnSync('dpkg-query', ['-W', '-f=${Status}', 'fonts-liberation'], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true) debPackages.push('fonts-liberation');
+if (debPackages.length) {
+  if (process.getuid?.() === 0) {
+    console.log(`deadscope test: installing ${debPackages.join(', ')} (apt)`);
+    sh('apt-get', ['update', '-qq']);
+    sh('apt-get', ['install', '-y', '--no-install-recommends', ...debPackages]);
+  } else {
+    console.log(`deadscope test: missing ${debPackages.join(', ')}; install with: sudo apt-get install -y --no-install-recommends ${debPackages.join(' ')}`);
+  }
+}
 
 const stages = [];
 if (want('unit')) {

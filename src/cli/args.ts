@@ -13,7 +13,10 @@ const SETTING_FLAG: Record<keyof ReadSettings, string> = {
 };
 
 export interface CliArgs {
+  /** the first checkpoint (or folder) given */
   checkpoint: string;
+  /** every checkpoint or folder given (several: a training run, one JSON each plus a series CSV) */
+  checkpoints: string[];
   config: string | null;
   arch: string | null;
   inputs: string | null;
@@ -29,13 +32,12 @@ const num = (flag: string, v: string): number => {
 
 export function parseReadArgs(argv: string[]): CliArgs {
   const options: Partial<ReadOptions> = {};
-  let checkpoint: string | null = null;
+  const checkpoints: string[] = [];
   const files: Record<'config' | 'arch' | 'inputs' | 'out', string | null> = { config: null, arch: null, inputs: null, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) {
-      if (checkpoint) throw new InputError('command line', `unexpected argument "${a}"`);
-      checkpoint = a;
+      checkpoints.push(a);
       continue;
     }
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
@@ -104,18 +106,22 @@ export function parseReadArgs(argv: string[]): CliArgs {
         throw new InputError('command line', `unknown flag ${flag} (see deadscope read --help)`);
     }
   }
-  if (!checkpoint) throw new InputError('command line', 'no checkpoint given (deadscope read CKPT …)');
+  if (!checkpoints.length) throw new InputError('command line', 'no checkpoint given (deadscope read CKPT …)');
   // the shared range check (src/read/settings.ts), reported under the flag that was given
   const given = { ...DEFAULT_SETTINGS, ...options } as ReadSettings;
   const problem = settingProblems(given)[0];
   if (problem) throw new InputError('command line', `${SETTING_FLAG[problem.key]} ${problem.message} (got ${given[problem.key]})`);
   if (options.inputScale !== undefined && !(options.inputScale > 0)) throw new InputError('command line', `--input-scale must be > 0 (got ${options.inputScale})`);
-  return { checkpoint, ...files, options };
+  return { checkpoint: checkpoints[0], checkpoints, ...files, options };
 }
 
-export const READ_HELP = `deadscope read CKPT [options]
+export const READ_HELP = `deadscope read CKPT [CKPT…] [options]
 
 Reads the dead directions of a .safetensors checkpoint and prints deadscope.read/1 JSON.
+Several checkpoints (or a folder of them: a training run, e.g. step_1000.safetensors or
+checkpoint-1000/) are read with the same settings and probe: --out DIR then receives one
+<name>.read.json per checkpoint and series.csv (one row per step: class census, λ, alignment,
+numeric __metadata__ such as accuracies).
 
   --config F           Hugging Face config.json
   --arch F             explicit architecture JSON (README: "Architecture JSON")
@@ -140,6 +146,6 @@ Reads the dead directions of a .safetensors checkpoint and prints deadscope.read
   --threads N          worker threads of the CPU engine (default 1; the F are the same for any N)
   --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
   --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
-  --out F              write the JSON to F instead of stdout
+  --out F              write the JSON to F instead of stdout (several checkpoints: a folder)
 
 Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.`;

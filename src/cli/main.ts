@@ -1,11 +1,14 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
-import { SafetensorsError } from '../format/safetensors.ts';
+import { openSafetensors, SafetensorsError } from '../format/safetensors.ts';
+import { seriesCsv, seriesRow, sortSeries, stepFromName, type SeriesRow } from '../series/series.ts';
+import { cliProgress } from './progress.ts';
 import { ArchitectureError } from '../model/infer.ts';
 import { InputError, readCheckpoint } from '../read/pipeline.ts';
-import { parseReadArgs, READ_HELP } from './args.ts';
+import { parseReadArgs, READ_HELP, type CliArgs } from './args.ts';
+import type { ReadResult } from '../read/schema.ts';
 import { MERGE_HELP, runMerge } from './merge.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
@@ -68,6 +71,73 @@ async function openSource(path: string) {
   }
 }
 
+interface Target {
+  path: string;
+  /** file-name-safe name of its JSON: the step-bearing part of the path */
+  stem: string;
+  /** config.json beside it (a Hugging Face checkpoint folder), when --config is not given */
+  config: string | null;
+}
+
+/** Checkpoint paths as given; a folder stands for the .safetensors files in it (with its config.json). */
+async function expandCheckpoints(paths: string[]): Promise<Target[]> {
+  const out: Target[] = [];
+  const stemOf = (p: string) => p.replace(/\.safetensors$/i, '').split(/[\\/]/).filter(Boolean).slice(-2).join('_').replace(/[^A-Za-z0-9._-]+/g, '_');
+  for (const p of paths) {
+    let isDir = false;
+    try { isDir = (await stat(p)).isDirectory(); } catch { /* a missing file is named when it is opened */ }
+    if (!isDir) { out.push({ path: p, stem: basename(p).replace(/\.safetensors$/i, ''), config: null }); continue; }
+    const names = (await readdir(p)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const config = names.includes('config.json') ? join(p, 'config.json') : null;
+    const files = names.filter((n) => n.toLowerCase().endsWith('.safetensors'));
+    // checkpoint-1000/ folders inside a run folder
+    const subdirs: string[] = [];
+    for (const n of names) if (!files.includes(n)) { try { if ((await stat(join(p, n))).isDirectory()) subdirs.push(join(p, n)); } catch { /* skip */ } }
+    if (!files.length && subdirs.length) { out.push(...await expandCheckpoints(subdirs)); continue; }
+    // a folder is a checkpoint folder (one file) or a training run (every file names its step)
+    if (!(files.length === 1 || (files.length > 1 && files.every((f) => stepFromName(f) !== null)))) {
+      throw new InputError(p, 'is a directory, not a file [rule: not-a-regular-file] (a folder is read as one checkpoint when it holds one .safetensors, '
+        + 'as a training run when every .safetensors name carries its step, e.g. step_1000.safetensors)');
+    }
+    for (const f of files) out.push({ path: join(p, f), stem: files.length === 1 ? stemOf(join(p, f)) : f.replace(/\.safetensors$/i, ''), config });
+  }
+  const seen = new Set<string>();
+  for (const t of out) {
+    if (seen.has(t.stem)) t.stem = stemOf(t.path);
+    seen.add(t.stem);
+  }
+  return out;
+}
+
+/** One read with the command line's settings; its __metadata__ too (step, accuracies for the series). */
+async function readOne(args: CliArgs, t: Target, open: { close(): Promise<void> }[]): Promise<{ result: ReadResult; metadata: Record<string, string> | null }> {
+  const checkpoint = await openSource(t.path);
+  open.push(checkpoint);
+  const inputs = args.inputs ? await openSource(args.inputs) : null;
+  if (inputs) open.push(inputs);
+  const configPath = args.config ?? t.config;
+  let engine: FisherEngine | null = null;
+  const progress = cliProgress(basename(t.path));
+  try {
+    const result = await readCheckpoint(
+      {
+        checkpoint, checkpointName: t.path, inputs, inputsName: args.inputs,
+        configText: await readText(configPath), configName: configPath,
+        archText: await readText(args.arch), archName: args.arch,
+      },
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32', args.options.threads ?? 1)),
+      { onProgress: (p) => progress.update(p) },
+    );
+    progress.stop();
+    for (const w of result.warnings) process.stderr.write(`deadscope: warning: ${w}\n`);
+    const metadata = (await openSafetensors(checkpoint, t.path)).metadata ?? null;
+    return { result, metadata };
+  } finally {
+    progress.stop();
+    (engine as FisherEngine | null)?.dispose();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -85,37 +155,28 @@ export async function main(argv: string[]): Promise<number> {
     }
     const args = parseReadArgs(rest);
     checkpointPath = args.checkpoint;
-    if (args.out) await checkOutPath(args.out);
-    const checkpoint = await openSource(args.checkpoint);
-    open.push(checkpoint);
-    const inputs = args.inputs ? await openSource(args.inputs) : null;
-    if (inputs) open.push(inputs);
-    let engine: FisherEngine | null = null;
-    let lastStage = '';
-    let lastPct = -1;
-    const result = await readCheckpoint(
-      {
-        checkpoint, checkpointName: args.checkpoint, inputs, inputsName: args.inputs,
-        configText: await readText(args.config), configName: args.config,
-        archText: await readText(args.arch), archName: args.arch,
-      },
-      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32', args.options.threads ?? 1)),
-      {
-        onProgress: (p) => {
-          const pct = Math.floor(p.fraction * 100);
-          if (p.stage === lastStage && pct === lastPct) return;
-          lastStage = p.stage;
-          lastPct = pct;
-          const eta = p.etaSeconds !== null ? `, ETA ${p.etaSeconds.toFixed(0)} s` : '';
-          process.stderr.write(`deadscope: ${p.stage} ${pct}%${eta}\n`);
-        },
-      },
-    );
-    (engine as FisherEngine | null)?.dispose();
-    for (const w of result.warnings) process.stderr.write(`deadscope: warning: ${w}\n`);
-    const json = `${JSON.stringify(result, null, 1)}\n`;
-    if (args.out) await writeFile(args.out, json);
-    else process.stdout.write(json);
+    const targets = await expandCheckpoints(args.checkpoints);
+    if (targets.length === 1) {
+      if (args.out) await checkOutPath(args.out);
+      const { result } = await readOne(args, targets[0], open);
+      const json = `${JSON.stringify(result, null, 1)}\n`;
+      if (args.out) await writeFile(args.out, json);
+      else process.stdout.write(json);
+      return 0;
+    }
+    // a training run: the same settings and probe for every checkpoint, one JSON each and the series CSV
+    if (!args.out) throw new InputError('command line', `${targets.length} checkpoints need --out DIR (one .read.json each plus series.csv)`);
+    await mkdir(args.out, { recursive: true });
+    const rows: SeriesRow[] = [];
+    for (const t of targets) {
+      checkpointPath = t.path;
+      const { result, metadata } = await readOne(args, t, open);
+      const row = seriesRow(result, metadata, t.path);
+      rows.push(row);
+      await writeFile(join(args.out, `${t.stem}.read.json`), `${JSON.stringify(result, null, 1)}\n`);
+    }
+    await writeFile(join(args.out, 'series.csv'), seriesCsv(rows));
+    process.stderr.write(`deadscope: ${rows.length} reads and series.csv written to ${args.out} (steps ${sortSeries(rows).map((r) => r.step ?? '?').join(', ')})\n`);
     return 0;
   } catch (e) {
     if (e instanceof InputError || e instanceof SafetensorsError) {

@@ -9,7 +9,6 @@
  * say what was read this way, what was not and why (docs/METHOD.md, notes).
  */
 import { openSafetensors, type SafetensorsFile } from '../format/safetensors.ts';
-import { sha256OfSource } from '../format/sha256.ts';
 import { recognizeTransformer, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
 import { ArchitectureError, parseActivation } from '../model/infer.ts';
 import { shapeTrace, size, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
@@ -18,7 +17,7 @@ import { CancelledError } from '../engine/types.ts';
 import { createRng } from '../math/random.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { BlockRead, DirectionResult, LayerResult, ReadResult } from './schema.ts';
-import { checkOptions, InputError, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
+import { backgroundHash, checkOptions, InputError, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
 
 /** One block as a chain the engines can read, with its weights in [out, in] layout. */
 export interface BlockChain {
@@ -183,7 +182,7 @@ export async function readBlockLocal(
     );
   }
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
-  const sha256 = await sha256OfSource(sources.checkpoint);
+  const hashing = backgroundHash(sources.checkpoint, hooks.signal);
   const directions: DirectionResult[] = [];
   const layers: LayerResult[] = [];
   let prepareMs = 0, scanMs = 0, queries = 0;
@@ -218,6 +217,7 @@ export async function readBlockLocal(
     ...readWarnings,
   ];
   const hyper = Object.fromEntries(Object.entries(rec.hyper).filter(([, v]) => v !== null));
+  const sha256 = await hashing;
   return {
     schema: 'deadscope.read/1',
     checkpoint: {

@@ -21,6 +21,7 @@ import { axisAlignment } from './alignment.ts';
 import { assembleGlobal, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
+import { saturationWarning, softmaxSaturation, type Saturation } from './saturation.ts';
 import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, type ProbeReport } from './probe-check.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './schema.ts';
@@ -178,6 +179,13 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
 }
 
+/** SHA-256 of the checkpoint, started now and awaited when the JSON is written (never an unhandled rejection). */
+export function backgroundHash(source: ByteSource, signal?: AbortSignal): Promise<string> {
+  const p = sha256OfSource(source, signal);
+  p.catch(() => undefined);
+  return p;
+}
+
 /** A read whose working set will not fit stops here, before it is allocated, with the number. */
 function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
   const bytes = workingSetBytes(graph, params, probe);
@@ -234,9 +242,11 @@ export async function readCheckpoint(
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
   const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
-  const sha256 = await sha256OfSource(sources.checkpoint);
+  // the hash runs beside the scans (its reads interleave with theirs) instead of before them
+  const hashing = backgroundHash(sources.checkpoint, hooks.signal);
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
+  const sha256 = await hashing;
   const chains = linearChains(graph, params, settings.rankRel);
   const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
   const probeNote = probeWarning(probeReport);
@@ -256,6 +266,7 @@ export async function readCheckpoint(
     directions: read.directions,
     layers: read.layers,
     assembly: assembleGlobal({ directions: read.directions, chains }),
+    ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
     ...(read.shard ? { shard: { ...read.shard, chains } } : {}),
     warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
@@ -273,6 +284,8 @@ export interface GraphRead {
   queries: number;
   /** what the read itself found worth saying (e.g. units read along a random row) */
   warnings: string[];
+  /** classification head: probe inputs on which the softmax is saturated */
+  saturation: Saturation | null;
   /** the model's outputs on the probe (count × outputWidth): logits or predictions */
   outputs: Float64Array;
   /** set when options.layers selected a part of the network */
@@ -297,6 +310,8 @@ export async function scanGraph(
     ? engine.activations()
     : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
   const prepareMs = Date.now() - t0;
+  const saturation = head === 'classification'
+    ? softmaxSaturation(activations[activations.length - 1], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
@@ -397,7 +412,8 @@ export async function scanGraph(
   return {
     ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
-    queries: totalQueries + liveCache.size * settings.liveProbes, warnings: readWarnings,
+    queries: totalQueries + liveCache.size * settings.liveProbes,
+    warnings: [...readWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
     outputs: activations[activations.length - 1],
   };
 }

@@ -108,6 +108,8 @@ export interface ReadResult {
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** classification head only: probe inputs on which the softmax is saturated (read/saturation.ts) */
+  saturation?: { saturated: number; of: number; share: number; threshold: number; medianComplement: number };
   /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */
   probe?: ProbeReport;
   /** 'block-local' when the whole network could not be assembled and each block was read alone */

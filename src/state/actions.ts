@@ -6,6 +6,9 @@ import type { ReadFiles } from '../worker/api.ts';
 import { archBlob, EDITED_ARCH_NAME, type ArchJson } from './arch.ts';
 import { groupFiles, type FileJob, type PickedFile } from './files.ts';
 import { reader } from './reader.ts';
+import { blobSource } from '../format/safetensors.ts';
+import { sha256OfSource } from '../format/sha256.ts';
+import { checkpointStep, stepFromName } from '../series/series.ts';
 import {
   activeCheckpoint, getState, notify, setActive, setState, updateCheckpoint,
   type AppError, type LoadedCheckpoint, type ModelOverrides,
@@ -14,6 +17,15 @@ import {
 export const EXAMPLE_FILE = 'ts_relu2_adamw_s1.safetensors';
 
 let nextKey = 1;
+let nextRun = 1;
+
+/** A run's label: the folder its checkpoints share, else "training run". */
+export function runName(paths: string[]): string {
+  const dirs = paths.map((p) => p.split('/').slice(0, -1));
+  const common: string[] = [];
+  for (let i = 0; dirs.every((d) => i < d.length && d[i] === dirs[0][i]); i++) common.push(dirs[0][i]);
+  return common[common.length - 1] ?? 'training run';
+}
 
 /** "SafetensorsError: file: tensor "x": … [rule: …]" — the reader's typed error, named. */
 export function describeError(e: unknown): { name: string; message: string } {
@@ -43,16 +55,40 @@ export function optionsFor(c: Pick<LoadedCheckpoint, 'overrides'>): Partial<Read
 
 // ---- opening files --------------------------------------------------------------------------
 
-async function openJob(job: FileJob, example: boolean): Promise<string | null> {
+/** SHA-256 of a file's bytes, hex (the reader's streaming hash: the JSON's checkpoint.sha256). */
+export function contentHash(blob: Blob): Promise<string> {
+  return sha256OfSource(blobSource(blob));
+}
+
+/** An open checkpoint with the same bytes (compared by size, then SHA-256), or null. */
+async function sameContent(file: Blob): Promise<LoadedCheckpoint | null> {
+  const sized = getState().checkpoints.filter((c) => c.files.checkpoint.size === file.size);
+  if (!sized.length) return null;
+  const hash = await contentHash(file);
+  for (const c of sized) {
+    const h = c.sha256 ?? await contentHash(c.files.checkpoint);
+    if (!c.sha256) updateCheckpoint(c.key, { sha256: h });
+    if (h === hash) return c;
+  }
+  return null;
+}
+
+async function openJob(job: FileJob, example: boolean, run: string | null = null): Promise<string | null> {
   const overrides: ModelOverrides = { head: 'auto', activation: null };
   const name = job.files.checkpointName;
   setState({ busy: `Opening ${name}…` });
   try {
+    const twin = example ? null : await sameContent(job.files.checkpoint);
+    if (twin) {
+      notify(`${name} has the same content (SHA-256) as ${twin.name}, which is already open; not opened twice`);
+      return null;
+    }
     const summary = await reader().inspect(job.files, optionsFor({ overrides }));
     const key = `ck${nextKey++}`;
     const entry: LoadedCheckpoint = {
       key, name, files: job.files, originalFiles: job.files, stale: false, companions: job.companions, summary, overrides,
       status: 'inspected', partial: [], result: null, readError: null, example,
+      step: checkpointStep(job.path || name, summary.metadata), run,
     };
     setState((s) => {
       // a file of the same name replaces the loaded one (re-dropped after an edit)
@@ -94,8 +130,11 @@ export async function openFiles(picked: PickedFile[], opts: { example?: boolean 
     }
     return;
   }
+  // several checkpoints with steps in their names: one training run, read with the same settings and probe
+  const stepped = g.jobs.filter((j) => stepFromName(j.path || j.files.checkpointName) !== null);
+  const run = stepped.length >= 2 ? `run${nextRun++}:${runName(g.jobs.map((j) => j.path || j.files.checkpointName))}` : null;
   for (const job of g.jobs) {
-    const key = await openJob(job, !!opts.example);
+    const key = await openJob(job, !!opts.example, run && stepped.includes(job) ? run : null);
     if (!key) continue;
     const c = getState().checkpoints.find((x) => x.key === key);
     // a recognised transformer is read block by block even though no chain fits
@@ -187,6 +226,8 @@ export function enqueueRead(key: string): void {
 export async function runRead(key: string): Promise<void> {
   const c = getState().checkpoints.find((x) => x.key === key);
   if (!c) return;
+  // the last good read comes back if this one fails (a failed re-read never costs a result)
+  const previous = c.result;
   updateCheckpoint(key, { status: 'reading', partial: [], result: null, readError: null, stale: false });
   setState({ progress: { key, fraction: 0, etaSeconds: null, stage: 'starting', startedAt: Date.now() } });
 
@@ -223,7 +264,9 @@ export async function runRead(key: string): Promise<void> {
       updateCheckpoint(key, { status: 'cancelled', readError: 'Read cancelled; the directions read so far are shown.' });
     } else {
       const { name, message } = describeError(e);
-      updateCheckpoint(key, { status: 'failed', readError: `${name}: ${message}` });
+      updateCheckpoint(key, previous
+        ? { status: 'failed', result: previous, partial: [], stale: true, readError: `${name}: ${message} — the previous read is shown.` }
+        : { status: 'failed', readError: `${name}: ${message}` });
       showError({ title: `Read of ${c.name} failed`, message: `${name}: ${message}` });
     }
   } finally {

@@ -10,6 +10,8 @@ export interface PickedFile { file: File; path: string }
 
 export interface FileJob {
   files: ReadFiles;
+  /** the checkpoint's path within the drop ('' for a loose file): carries the step of checkpoint-1000/ folders */
+  path: string;
   /** names of the companion files (config, arch, inputs) */
   companions: string[];
 }
@@ -92,6 +94,8 @@ export async function groupFiles(picked: PickedFile[]): Promise<Grouped> {
     return checkpoints.length === 1 && cands.length === 1 ? cands[0] : undefined;
   };
 
+  // checkpoint-1000/model.safetensors, checkpoint-2000/model.safetensors: named by their folder
+  const sameName = (ck: PickedFile) => checkpoints.filter((c) => c.file.name === ck.file.name).length > 1;
   const jobs: FileJob[] = checkpoints.map((ck) => {
     const config = match(configs, ck);
     const arch = match(archs, ck);
@@ -99,13 +103,14 @@ export async function groupFiles(picked: PickedFile[]): Promise<Grouped> {
     return {
       files: {
         checkpoint: ck.file,
-        checkpointName: ck.file.name,
+        checkpointName: sameName(ck) && dirOf(ck) ? `${dirOf(ck)}/${ck.file.name}` : ck.file.name,
         config: config?.file ?? null,
         arch: arch?.file ?? null,
         inputs: input?.file ?? null,
         inputsName: input?.file.name ?? null,
       },
       companions: [config, arch, input].filter((x): x is PickedFile => !!x).map((x) => x.file.name),
+      path: ck.path || ck.file.webkitRelativePath || '',
     };
   });
 

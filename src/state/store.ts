@@ -40,6 +40,12 @@ export interface LoadedCheckpoint {
   /** why the last read failed or stopped */
   readError: string | null;
   example: boolean;
+  /** the training step its path or __metadata__ names (series/series.ts), else null */
+  step?: number | null;
+  /** the training run it was opened with (several checkpoints with steps dropped together) */
+  run?: string | null;
+  /** SHA-256 of the file, computed when another open file has the same size (duplicates open once) */
+  sha256?: string;
 }
 
 export interface Progress { key: string; fraction: number; etaSeconds: number | null; stage: string; startedAt: number }
@@ -125,6 +131,13 @@ export function activeCheckpoint(s: State): LoadedCheckpoint | null {
 export function directionsOf(c: LoadedCheckpoint | null): DirectionResult[] {
   if (!c) return [];
   return c.result ? c.result.directions : c.partial;
+}
+
+/** The checkpoints of the active checkpoint's training run, by step (empty when it is not part of one). */
+export function runOf(s: Pick<State, 'checkpoints' | 'activeKey'>): LoadedCheckpoint[] {
+  const a = s.checkpoints.find((c) => c.key === s.activeKey);
+  if (!a?.run) return [];
+  return s.checkpoints.filter((c) => c.run === a.run).sort((x, y) => (x.step ?? Infinity) - (y.step ?? Infinity));
 }
 
 /** The direction every figure highlights: the hovered one, else the pinned one. */

@@ -11,6 +11,8 @@ import { Header } from './components/Header.tsx';
 import { Sidebar } from './components/Sidebar.tsx';
 import { Summary } from './components/Summary.tsx';
 import { TensorTable } from './components/TensorTable.tsx';
+import { TrainingRun } from './components/TrainingRun.tsx';
+import { Compare } from './components/Compare.tsx';
 import { Tooltip } from './components/Tooltip.tsx';
 import { download, fileStem, resultCsv, resultJson } from './export.ts';
 
@@ -97,8 +99,10 @@ export function App() {
             <Summary />
             <ExportBar />
           </div>
+          <TrainingRun />
           <Figures />
           <DirectionTable />
+          <Compare />
           <TensorTable />
           <footer className="footer muted small">
             Files are read in this tab and never uploaded. Method: directional Fisher scans along each candidate direction;

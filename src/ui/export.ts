@@ -18,9 +18,19 @@ export const CSV_COLUMNS = [
   'windowStart', 'windowEnd', 'fLive', 'reason',
 ] as const;
 
-function csvCell(v: unknown): string {
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (OWASP "CSV injection": a first
+ * character of = + - @, tab or CR) gets a leading ' so it stays text; numbers are written as
+ * numbers (a negative k̂ is data, not a formula).
+ */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  let s: string;
+  if (typeof v === 'number') s = Number.isFinite(v) ? String(v) : '';
+  else {
+    s = String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  }
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

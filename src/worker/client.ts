@@ -149,11 +149,21 @@ export function createReader(options: ReaderOptions = {}): ReaderHandle {
     inspect: (files, opts = {}) => guarded((api) => api.inspect(files, opts), () => true),
     async read(files, opts, onEvent) {
       cancelled = false;
-      runningEvents.add(onEvent);
+      // a retry on the CPU worker reads from the start: directions already shown are not sent again
+      // (the finished read's JSON replaces them all)
+      const shown = new Set<string>();
+      const forward = (e: ReadEvent) => {
+        if (e.type === 'direction') {
+          if (shown.has(e.direction.id)) return;
+          shown.add(e.direction.id);
+        }
+        onEvent(e);
+      };
+      runningEvents.add(forward);
       try {
-        return await guarded((api) => api.read(files, opts, Comlink.proxy(onEvent)), () => !cancelled);
+        return await guarded((api) => api.read(files, opts, Comlink.proxy(forward)), () => !cancelled);
       } finally {
-        runningEvents.delete(onEvent);
+        runningEvents.delete(forward);
       }
     },
     cancel() {

@@ -19,6 +19,9 @@ const zeroWidth = join(dir, 'zero-width.safetensors');
 // 2 → 0 → 1: a hidden layer of width zero
 writeFileSync(zeroWidth, stBytes({ '0.weight': entry('F32', [0, 2], [0, 0]), '0.bias': entry('F32', [0], [0, 0]), '2.weight': entry('F32', [1, 0], [0, 0]), '2.bias': entry('F32', [1], [0, 4]) }, 4));
 
+const textFile = join(dir, 'model-card.safetensors');
+writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to look like a header length.\n');
+
 const cases: Array<[string, string[], RegExp]> = [
   ['grid spanning 600 decades', [ts, '--grid', '1e-300,1e300,1'], /--grid TMIN must be ≥ 1e-15/],
   ['grid of 10^8 points a decade', [ts, '--grid', '1e-4,1,100000000'], /--grid PER_DECADE must be ≤ 400/],
@@ -49,6 +52,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a FIFO as --config', [ts, '--config', fifo], /fifo\.safetensors: is not a regular file/],
   ['a directory as --out', [ts, '--out', dir], /--out needs a file path \[rule: not-a-regular-file\]/],
   ['--out in a folder that does not exist', [ts, '--out', join(dir, 'no', 'such', 'out.json')], /does not exist \[rule: out-folder-missing\]/],
+  ['a text file renamed .safetensors', [textFile], /model-card\.safetensors: not a safetensors file \(it begins with the text "# A mode"\).*\[rule: header-too-large\]/],
   ['a zero-width layer', [zeroWidth, '--backend', 'cpu'], /zero-width\.safetensors: tensor "0\.weight" has shape \[0,2\].*\[rule: zero-width-layer\]/],
 ];
 

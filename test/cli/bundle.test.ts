@@ -16,7 +16,7 @@ describe('CLI bundle', () => {
     const bundle = 'build/cli/bin/deadscope.mjs';
     const help = node([bundle, '--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('deadscope read CKPT [options]');
+    expect(help.stdout).toContain('deadscope read CKPT [CKPT…] [options]');
     expect(readFileSync(resolve(ROOT, bundle), 'utf8')).not.toMatch(/from ['"]tsx/);
     const args = ['read', fixture('ts_relu2_adamw_s1.safetensors'), '--backend', 'cpu', '--detectors', 'node-death', '--grid', '1e-3,1,2'];
     const viaBundle = node([bundle, ...args, '--out', join(dir, 'a.json')]);

@@ -137,6 +137,33 @@ describe('read worker and client (Node, MessageChannel)', () => {
     expect(reader.forcedBackend).toBe('cpu');
   });
 
+  it('after a crash mid-read the CPU retry does not stream the directions already shown again', async () => {
+    const spawned: (Backend | null)[] = [];
+    let first: ReturnType<typeof channelWorker> | null = null;
+    const reader = createReader({
+      backend: 'auto',
+      spawn: (backend) => {
+        spawned.push(backend);
+        const w = channelWorker(new ReaderService('node'));
+        first ??= w;
+        return w;
+      },
+    });
+    readers.push(reader);
+    const ids: string[] = [];
+    let beforeCrash = 0;
+    const r = await reader.read(files('ts_relu_adamw_s1.safetensors'), { ...QUICK, backend: 'auto' }, (e) => {
+      if (e.type !== 'direction') return;
+      ids.push(e.direction.id);
+      if (spawned.length === 1 && beforeCrash++ === 0) first!.crash('simulated crash after the first direction');
+    });
+    expect(spawned).toEqual(['auto', 'cpu']);
+    expect(beforeCrash).toBeGreaterThan(0);
+    // every direction once (unique React keys), and together exactly the finished read's
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(r.directions.map((d) => d.id).sort());
+  });
+
   it('a lost device: DeviceLostError from the worker also falls back to the CPU engine', async () => {
     class LosingService extends ReaderService {
       forcedCpu = false;

@@ -63,6 +63,13 @@ export function Summary() {
         </p>
       ) : null}
       {active?.result?.probe ? <ProbeLine probe={active.result.probe} /> : null}
+      {active?.result?.saturation && active.result.saturation.saturated > 0 ? (
+        <p className={`small ${active.result.saturation.share >= 0.5 ? 'warn' : 'muted'}`} data-testid="saturation">
+          Softmax saturated on {active.result.saturation.saturated} of {active.result.saturation.of} probe inputs
+          (max p &gt; 1 − {active.result.saturation.threshold}; median 1 − max p = {active.result.saturation.medianComplement.toExponential(1)}).
+          There the Fisher of every direction is at most 2(1 − max p)·‖J v‖², so F sits decades under the live reference and directions read flat.
+        </p>
+      ) : null}
       <ul className="class-counts" aria-label="directions per class">
         {CLASSES.map((c) => (
           <li key={c} title={CLASS_DOCS[c]} className={counts[c] ? '' : 'zero'} data-class={c}>
@@ -111,17 +118,15 @@ export function Summary() {
           <h4>Side by side</h4>
           <table className="grid compact" aria-label="checkpoints side by side" data-testid="compare-table">
             <thead>
-              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}<th className="num" title="ReLU units that never fire on the probe (per layer, each unit once)">inactive units</th></tr>
+              <tr><th>checkpoint</th>{CLASSES.map((c) => <th key={c} className="num" title={CLASS_DOCS[c]}><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{c}</th>)}</tr>
             </thead>
             <tbody>
               {read.map((c) => {
                 const n = classCounts(directionsOf(c));
-                const inactive = c.result?.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
                 return (
                   <tr key={c.key} className={c.key === active?.key ? 'current' : ''} onClick={() => setActive(c.key)}>
                     <td className="mono">{c.name}</td>
                     {CLASSES.map((k) => <td key={k} className="num">{n[k] || <span className="muted">0</span>}</td>)}
-                    <td className="num">{inactive ?? '—'}</td>
                   </tr>
                 );
               })}

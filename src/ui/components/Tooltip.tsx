@@ -8,7 +8,7 @@ import { hasOrder } from './DirectionTable.tsx';
 export function DirectionFacts({ d }: { d: DirectionResult }) {
   return (
     <dl className="facts">
-      <dt>k̂ read</dt><dd data-field="k">{d.k === null ? 'none' : fmtFixed(d.k, 3)}{d.k !== null && !hasOrder(d) ? <span className="muted"> (slope of the line; not an order)</span> : null}</dd>
+      <dt>k̂ read</dt><dd data-field="k" title={d.k !== null && !hasOrder(d) ? 'the slope of the line; this class contributes no order' : undefined}>{d.k === null ? 'none' : fmtFixed(d.k, 3)}</dd>
       <dt>k rounded</dt><dd data-field="kRounded">{hasOrder(d) ? d.kRounded ?? '—' : '—'}{d.predictedK !== null ? <span className="muted"> (predicted {d.predictedK})</span> : null}</dd>
       <dt>λ</dt><dd data-field="lambda">{d.lambda === null ? '—' : fmtFixed(d.lambda, 3)}</dd>
       <dt>class</dt><dd data-field="class"><span className="swatch" style={{ background: CLASS_COLOURS[d.class] }} />{CLASS_LABELS[d.class]}</dd>

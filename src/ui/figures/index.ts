@@ -5,5 +5,7 @@ export { alignmentHeatmapModel, buildAlignmentHeatmap, HEATMAP_AXES, type Heatma
 export { buildGaugeFloor, gaugeFloorModel, GAUGE_FLOOR_AXES } from './gauge-floor.ts';
 export { directionsInput, type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize } from './common.ts';
 
-export type FigureId = 'rate-plot' | 'slope-plot' | 'alignment-heatmap' | 'gauge-floor-chart';
-export const FIGURE_IDS: readonly FigureId[] = ['rate-plot', 'slope-plot', 'alignment-heatmap', 'gauge-floor-chart'];
+export { defaultChosen, seriesPlotHeight, seriesPlotModel, SERIES_AXES, type SeriesInput, type SeriesPoint } from './series-plot.ts';
+
+export type FigureId = 'rate-plot' | 'slope-plot' | 'alignment-heatmap' | 'gauge-floor-chart' | 'series-plot' | 'compare-rate-plot' | 'compare-slope-plot';
+export const FIGURE_IDS: readonly FigureId[] = ['rate-plot', 'slope-plot', 'alignment-heatmap', 'gauge-floor-chart', 'series-plot', 'compare-rate-plot', 'compare-slope-plot'];

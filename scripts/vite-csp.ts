@@ -1,0 +1,69 @@
+/**
+ * Content-Security-Policy for the explorer, one policy for the `<meta>` tag and the HTTP header of
+ * the Vite dev and preview servers. Scripts: only same-origin files plus, by SHA-256 hash, the
+ * inline scripts the HTML as served actually contains (in dev, the React refresh preamble; in a
+ * build, none) — never 'unsafe-inline', so an injected handler or script does not run.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plugin, ViteDevServer } from 'vite';
+
+const POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
+  // React sets style attributes (progress bar widths, figure sizes): styles stay inline-capable
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'worker-src': ["'self'", 'blob:'],
+  'connect-src': ["'self'", 'blob:', 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'none'"],
+};
+
+/** The inline `<script>` bodies of an HTML page (those without src). */
+export function inlineScripts(html: string): string[] {
+  return [...html.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)].map((m) => m[1]).filter((s) => s.length > 0);
+}
+
+/** The policy for a page: the table above plus a hash source for each inline script it holds. */
+export function policyFor(html: string): string {
+  const hashes = inlineScripts(html).map((s) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`);
+  return Object.entries(POLICY)
+    .map(([k, v]) => [k, k === 'script-src' ? [...v, ...hashes] : v].flat().join(' '))
+    .join('; ');
+}
+
+const META = /<meta http-equiv="Content-Security-Policy" content="[^"]*"\s*\/?>/;
+
+export function cspPlugin(): Plugin {
+  let devPolicy: string | null = null;
+  return {
+    name: 'deadscope:csp',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        const meta = `<meta http-equiv="Content-Security-Policy" content="${policyFor(html)}" />`;
+        return META.test(html) ? html.replace(META, meta) : html.replace(/<head>/i, `<head>\n    ${meta}`);
+      },
+    },
+    configureServer(server: ViteDevServer) {
+      server.middlewares.use(async (_req, res, next) => {
+        // the policy of the page as served (the preamble included), computed once
+        devPolicy ??= policyFor(await server.transformIndexHtml('/index.html', readFileSync(join(server.config.root, 'index.html'), 'utf8')));
+        res.setHeader('Content-Security-Policy', devPolicy);
+        next();
+      });
+    },
+    configurePreviewServer(server) {
+      const built = readFileSync(join(server.config.root, server.config.build.outDir, 'index.html'), 'utf8');
+      const policy = policyFor(built);
+      server.middlewares.use((_req, res, next) => {
+        res.setHeader('Content-Security-Policy', policy);
+        next();
+      });
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Figure 7 — a training run over time (the paper's Figs. 6 and 9): against the training step,
+ * stacked panels share one x axis: the census λ (and the assembled global λ when the reads carry
+ * it), directions per class, the axis-alignment of each layer, the order k̂ of chosen directions,
+ * and the numeric metadata the checkpoints carry (losses, accuracies).
+ */
+import { line, scaleLinear, scaleLog, scaleSymlog, schemeTableau10 } from 'd3';
+import type { DirectionResult } from '../../read/schema.ts';
+import { SERIES_CLASSES, type SeriesRow } from '../../series/series.ts';
+import { CLASS_COLOURS, CLASS_LABELS, GUIDE, INK, MUTED } from '../theme.ts';
+import type { FigureModel, FigureOptions, FigureSize, Scale } from './common.ts';
+import { el, esc, frame, heading, legend, num, powerLabel, shortNumber, svgDocument, text, type Box, type LegendItem } from './svg.ts';
+
+export interface SeriesPoint {
+  /** the loaded checkpoint's key (marks carry it, so a click opens that checkpoint) */
+  key: string;
+  row: SeriesRow;
+  directions: DirectionResult[];
+}
+
+export interface SeriesInput {
+  run: string;
+  /** by step; points without a step are left out */
+  points: SeriesPoint[];
+  /** direction ids whose k̂ is followed across the run */
+  chosen: string[];
+}
+
+export const SERIES_AXES = { x: 'training step', y: ['λ', 'directions per class', 'axis-alignment', 'k̂ of chosen directions'] } as const;
+
+interface Track { label: string; colour: string; values: Array<number | null>; dash?: boolean; key?: string }
+interface Panel { title: string; tracks: Track[]; log?: boolean; guides?: number[]; domain?: [number, number] }
+
+const PANEL_H = 118;
+const GAP = 30;
+
+/** The directions to follow when none is chosen: those singular at the last step (up to four). */
+export function defaultChosen(points: readonly SeriesPoint[]): string[] {
+  const last = points[points.length - 1];
+  if (!last) return [];
+  return last.directions.filter((d) => d.class === 'singular').slice(0, 4).map((d) => d.id);
+}
+
+function panels(input: SeriesInput): Panel[] {
+  const pts = input.points;
+  const out: Panel[] = [];
+  const lambda: Track[] = [{ label: 'census λ = Σ 1/(2k)', colour: INK, values: pts.map((p) => p.row.censusLambda) }];
+  if (pts.some((p) => p.row.global)) lambda.push({ label: 'global λ (assembled)', colour: '#8250df', values: pts.map((p) => p.row.global?.lambda ?? null), dash: true });
+  out.push({ title: SERIES_AXES.y[0], tracks: lambda });
+  out.push({
+    title: SERIES_AXES.y[1],
+    tracks: SERIES_CLASSES.filter((c) => pts.some((p) => p.row.counts[c] > 0))
+      .map((c) => ({ label: CLASS_LABELS[c], colour: CLASS_COLOURS[c], values: pts.map((p) => p.row.counts[c]), key: c })),
+  });
+  const layers = [...new Set(pts.flatMap((p) => Object.keys(p.row.alignment)))];
+  if (layers.length) {
+    out.push({
+      title: SERIES_AXES.y[2], domain: [0, 1],
+      tracks: layers.map((l, i) => ({ label: `layer ${l}`, colour: schemeTableau10[i % 10], values: pts.map((p) => p.row.alignment[l] ?? null) })),
+    });
+  }
+  if (input.chosen.length) {
+    out.push({
+      title: SERIES_AXES.y[3], guides: [1, 2, 3, 4],
+      tracks: input.chosen.map((id, i) => ({
+        label: id, colour: schemeTableau10[(i + 3) % 10], key: id,
+        values: pts.map((p) => p.directions.find((d) => d.id === id)?.k ?? null),
+      })),
+    });
+  }
+  const meta = [...new Set(pts.flatMap((p) => Object.keys(p.row.metadata)))].sort();
+  for (const group of [meta.filter((k) => /acc/i.test(k)), meta.filter((k) => !/acc/i.test(k))]) {
+    if (!group.length) continue;
+    const values = group.map((k) => pts.map((p) => p.row.metadata[k] ?? null));
+    const pos = values.flat().filter((v): v is number => v !== null);
+    const log = pos.length > 0 && pos.every((v) => v > 0) && Math.max(...pos) / Math.min(...pos) > 100;
+    out.push({
+      title: group.join(', '), log,
+      tracks: group.map((k, i) => ({ label: k, colour: schemeTableau10[(i + 6) % 10], values: values[i] })),
+    });
+  }
+  return out;
+}
+
+/** Symlog x: step 0 and the first hundred steps stay apart from the tens of thousands. */
+export function stepScale(steps: readonly number[], range: [number, number]): Scale {
+  const positive = steps.filter((s) => s > 0);
+  const constant = positive.length ? Math.max(1, Math.min(...positive)) : 1;
+  const hi = Math.max(1, ...steps);
+  return scaleSymlog().constant(constant).domain([Math.min(0, ...steps), hi]).range(range) as unknown as Scale;
+}
+
+function stepTicks(steps: readonly number[]): number[] {
+  const hi = Math.max(1, ...steps);
+  const positive = steps.filter((s) => s > 0);
+  // decades from the symlog constant (the smallest positive step) up: below it the axis is linear and short
+  const from = positive.length ? 10 ** Math.ceil(Math.log10(Math.min(...positive))) : 10;
+  const ticks = [0];
+  for (let p = from; p <= hi; p *= 10) ticks.push(p);
+  if (hi / ticks[ticks.length - 1] >= 2) ticks.push(hi);
+  return ticks;
+}
+
+export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureModel {
+  const { width } = size;
+  const pts = input.points;
+  const steps = pts.map((p) => p.row.step ?? 0);
+  const ps = panels(input);
+  const x0 = 66, x1 = width - 190;
+  const x = stepScale(steps, [x0 + 6, x1 - 6]);
+  const body: string[] = [heading(14, `Training run: ${input.run}`, `${pts.length} checkpoint${pts.length === 1 ? '' : 's'} read with the same settings and probe · x: training step`)];
+  let y0 = 52;
+  ps.forEach((p, pi) => {
+    const box: Box = { x0, y0, x1, y1: y0 + PANEL_H };
+    const vals = p.tracks.flatMap((t) => t.values).filter((v): v is number => v !== null && Number.isFinite(v) && (!p.log || v > 0));
+    let y: Scale;
+    const axis: string[] = [];
+    if (p.log) {
+      const lo = Math.min(...vals), hi = Math.max(...vals);
+      const dom: [number, number] = [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi))];
+      y = scaleLog().domain(dom).range([box.y1, box.y0]);
+      const e0 = Math.log10(dom[0]), e1 = Math.log10(dom[1]);
+      const stride = Math.max(1, Math.ceil((e1 - e0) / 4));
+      for (let e = e0; e <= e1; e += stride) {
+        axis.push(el('line', { x1: x0, x2: x1, y1: y(10 ** e), y2: y(10 ** e), stroke: '#e6e8eb' }));
+        axis.push(powerLabel(x0 - 7, y(10 ** e) + 4, e, { 'text-anchor': 'end', fill: MUTED }));
+      }
+    } else {
+      const lo = p.domain?.[0] ?? Math.min(0, ...vals), hi = p.domain?.[1] ?? Math.max(1, ...vals, ...(p.guides ?? []));
+      y = scaleLinear().domain([lo, hi]).nice(4).range([box.y1, box.y0]);
+      for (const v of y.ticks(4)) {
+        axis.push(el('line', { x1: x0, x2: x1, y1: y(v), y2: y(v), stroke: '#e6e8eb' }));
+        axis.push(text(x0 - 7, y(v) + 4, shortNumber(v).replace('-', '−'), { 'text-anchor': 'end', fill: MUTED }));
+      }
+    }
+    for (const g of p.guides ?? []) {
+      axis.push(el('line', { x1: x0, x2: x1, y1: y(g), y2: y(g), stroke: GUIDE, 'stroke-dasharray': '4 3' }));
+      axis.push(text(x1 - 4, y(g) - 3, `k=${g}`, { 'text-anchor': 'end', 'font-size': 9.5, fill: MUTED }));
+    }
+    body.push(el('g', { 'data-role': 'panel', 'data-panel': p.title }, [
+      text(x0, y0 - 6, p.title, { 'font-size': 11.5, 'font-weight': 600, 'data-role': 'axis-label' }),
+      ...axis,
+      ...p.tracks.map((t) => {
+        const path = line<[number, number | null]>().defined((d) => d[1] !== null && (!p.log || d[1] > 0))
+          .x((d) => Number(num(x(d[0])))).y((d) => Number(num(y(d[1]!))))(steps.map((s, i) => [s, t.values[i]])) ?? '';
+        const dots = t.values.map((v, i) => (v === null || (p.log && !(v > 0)) ? '' : el('circle', {
+          cx: x(steps[i]), cy: y(v), r: 2.6, fill: t.colour, 'data-checkpoint': pts[i].key, 'data-step': steps[i],
+        }, el('title', {}, esc(`${t.label} at step ${steps[i]}: ${shortNumber(v)} (${pts[i].row.file})`)))));
+        return el('g', { 'data-track': t.label, 'data-key': t.key ?? null }, [
+          el('path', { d: path, fill: 'none', stroke: t.colour, 'stroke-width': 1.6, 'stroke-dasharray': t.dash ? '5 3' : null }),
+          ...dots,
+        ]);
+      }),
+      frame(box),
+      legend(p.tracks.map((t): LegendItem => ({ label: t.label.length > 26 ? `${t.label.slice(0, 25)}…` : t.label, colour: t.colour, kind: t.dash ? 'dash' : 'line' })), x1 + 12, y0 + 10, 170).svg,
+    ]));
+    // step ticks under the last panel only
+    if (pi === ps.length - 1) {
+      const ticks = stepTicks(steps).map((s) => [
+        el('line', { x1: x(s), x2: x(s), y1: box.y1, y2: box.y1 + 4, stroke: MUTED }),
+        text(x(s), box.y1 + 16, String(s), { 'text-anchor': 'middle', fill: MUTED }),
+      ].join(''));
+      body.push(el('g', { 'data-role': 'axis-x' }, [...ticks, text((x0 + x1) / 2, box.y1 + 34, `${SERIES_AXES.x} (symmetric log scale)`, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' })]));
+    }
+    y0 += PANEL_H + GAP;
+  });
+  const height = y0 + 20;
+  const over = (key: string | null): string => {
+    const i = pts.findIndex((p) => p.key === key);
+    if (i < 0) return '';
+    return el('line', { x1: x(steps[i]), x2: x(steps[i]), y1: 52, y2: y0 - GAP, stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 6, 'data-role': 'current-step' });
+  };
+  const svg = (opts: FigureOptions = {}) => svgDocument({
+    width, height, figure: 'series-plot', title: `Training run over time — ${input.run}`,
+    desc: 'Per checkpoint of one training run, read with the same settings and probe: the census λ, directions per class (inactive units once), '
+      + 'the axis-alignment of each layer, the order k̂ of chosen directions and the checkpoints’ numeric metadata, against the training step.',
+  }, [...body, el('g', { 'data-layer': 'over' }, over(opts.focus ?? null))]);
+  return { svg, layers: (key) => ({ under: '', over: over(key) }) };
+}
+
+/** The figure's height for an input (the panels stack). */
+export function seriesPlotHeight(input: SeriesInput): number {
+  return 52 + panels(input).length * (PANEL_H + GAP) + 20;
+}

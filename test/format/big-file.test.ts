@@ -1,0 +1,79 @@
+/**
+ * A checkpoint larger than 2 GiB (sparse: ftruncate, no real bytes on disk) opens by its header
+ * alone, reads one small layer with bounded memory, and a read whose working set will not fit
+ * stops before it starts, saying how much it would need.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileSource } from '../../src/format/node-source.ts';
+import { openSafetensors } from '../../src/format/safetensors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'deadscope-big-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const H = 24_576; // 24576² f32 = 2.25 GiB
+const small = Float32Array.from({ length: 8 }, (_, i) => (i - 3.5) / 4);
+
+/** An MLP 2 → H → 1 whose H×H middle weight makes the file 2.25 GiB; only the first bytes are written. */
+function sparseCheckpoint(path: string): number {
+  const tensors: Array<[string, number[]]> = [['0.weight', [4, 2]], ['0.bias', [4]], ['2.weight', [H, 4]], ['2.bias', [H]], ['4.weight', [H, H]], ['4.bias', [H]], ['6.weight', [1, H]], ['6.bias', [1]]];
+  const header: Record<string, unknown> = {};
+  let at = 0;
+  for (const [name, shape] of tensors) {
+    const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape, data_offsets: [at, at + bytes] };
+    at += bytes;
+  }
+  const text = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(text.length));
+  const fd = openSync(path, 'w');
+  writeSync(fd, Buffer.concat([len, text, Buffer.from(small.buffer)]));
+  const size = 8 + text.length + at;
+  ftruncateSync(fd, size);
+  closeSync(fd);
+  return size;
+}
+
+describe('a sparse checkpoint over 2 GiB', () => {
+  const path = join(dir, 'big.safetensors');
+  const size = sparseCheckpoint(path);
+
+  it('opens by its header and reads one small layer with bounded memory', async () => {
+    expect(size).toBeGreaterThan(2 * 2 ** 30);
+    expect(statSync(path).blocks * 512).toBeLessThan(1 << 20); // sparse: nothing but the header on disk
+    const before = process.memoryUsage();
+    const started = Date.now();
+    const src = await fileSource(path);
+    try {
+      const file = await openSafetensors(src, 'big.safetensors');
+      expect(file.byteSize).toBe(size);
+      expect(file.tensor('4.weight').byteLength).toBe(4 * H * H);
+      const w = await file.readFloat64('0.weight');
+      expect(Array.from(w)).toEqual(Array.from(small)); // f32 values widen exactly
+    } finally {
+      await src.close();
+    }
+    const after = process.memoryUsage();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 << 20);
+    expect(after.rss - before.rss).toBeLessThan(128 << 20);
+  });
+
+  it('a read that will not fit says so before it starts, with the number', () => {
+    const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [bin, 'read', path, '--backend', 'cpu', '--activation', 'relu'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    // f64 parameters alone: 8 bytes × (24576² + …) ≈ 4.5 GiB
+    const gib = Number(/needs about ([\d.]+) GiB/.exec(lines[0])?.[1]);
+    expect(gib).toBeGreaterThanOrEqual((8 * H * H) / 2 ** 30);
+    expect(lines[0]).toMatch(/more than the 4\.0 GiB a read may use/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
