@@ -56,6 +56,26 @@ export function axisAlignment(A: ArrayLike<number>, d: number, rel = 1e-4, rOver
   return alignmentFromEigen(vectors, d, r);
 }
 
+/** One row of an r sweep: the alignment of the bottom-r subspace and its random baseline r/d. */
+export interface AlignmentAtRank { r: number; value: number; baseline: number }
+
+/**
+ * The alignment at every r = 1 … min(rMax, d) from one eigendecomposition of A (the optimiser
+ * contrast of METHOD §5 lives at small r, where the automatic r may be far larger), with the
+ * automatic r (deadRank at rel) beside it.
+ */
+export function alignmentSweep(A: ArrayLike<number>, d: number, rel = 1e-4, rMax = 8): { auto: AxisAlignment; sweep: AlignmentAtRank[] } {
+  if (!(Number.isInteger(d) && d >= 1)) throw new RangeError(`alignmentSweep: bad dimension ${d}`);
+  const { values, vectors } = symmetricEigen(A, d);
+  const auto = alignmentFromEigen(vectors, d, deadRank(values, rel));
+  const sweep: AlignmentAtRank[] = [];
+  for (let r = 1; r <= Math.min(rMax, d); r++) {
+    const a = alignmentFromEigen(vectors, d, r);
+    sweep.push({ r, value: a.value, baseline: a.baseline });
+  }
+  return { auto, sweep };
+}
+
 /** Axis-alignment of the bottom-r eigenvectors of A for a given r (1 ≤ r ≤ d). */
 export function axisAlignmentForRank(A: ArrayLike<number>, d: number, r: number): AxisAlignment {
   return axisAlignment(A, d, 1e-4, r);

@@ -82,3 +82,15 @@ export function singularFluctuation(k: number, options: FluctuationOptions = {})
   // normalising by the discrete weight sum rather than √(2π)σ/h: same limit, smaller error
   return num / den;
 }
+
+const NU_CACHE = new Map<number, number>();
+
+/** ν(k) with the default quadrature, computed once per k in a process (a read asks per direction). */
+export function singularFluctuationCached(k: number): number {
+  let v = NU_CACHE.get(k);
+  if (v === undefined) {
+    v = singularFluctuation(k);
+    NU_CACHE.set(k, v);
+  }
+  return v;
+}

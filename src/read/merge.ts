@@ -5,6 +5,7 @@
  * with the same settings and together hold every direction exactly once.
  */
 import { assembleGlobal } from './assembly.ts';
+import { fluctuationData } from './fluctuation-estimate.ts';
 import type { ReadResult } from './schema.ts';
 
 export class MergeError extends Error {
@@ -59,6 +60,7 @@ export function mergeReads(shards: { name: string; read: ReadResult }[]): ReadRe
     directions: sorted,
     layers,
     assembly: assembleGlobal({ directions: sorted, chains: first.read.shard!.chains }),
+    ...(first.read.fluctuation ? { fluctuation: fluctuationData(sorted, first.read.settings.seed) } : {}),
     warnings,
     timing,
   };

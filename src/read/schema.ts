@@ -2,6 +2,8 @@
 import type { ReadSettings } from './settings.ts';
 import type { LinearChainInput } from './assembly.ts';
 import type { ProbeReport } from './probe-check.ts';
+import type { AlignmentAtRank } from './alignment.ts';
+import type { NuHatSummary } from './fluctuation-estimate.ts';
 
 export type DirectionClass = 'live' | 'singular' | 'gauge' | 'inactive' | 'flat' | 'pre-asymptotic';
 
@@ -20,6 +22,9 @@ export interface DirectionResult {
   k: number | null;
   kRounded: number | null;
   lambda: number | null;
+  /** singular fluctuation ν(kRounded) of the order-k cell (METHOD §7) for singular and live
+   *  directions; null otherwise */
+  nu: number | null;
   /** F/F_live: at t_min of the straight line; for gauge directions the largest along the symmetry path */
   ratio: number;
   window: [number, number] | null;
@@ -42,7 +47,9 @@ export interface LayerResult {
   width: number;
   inactiveUnits: number | null;
   /** METHOD §5; null where the layer has no activation-side subspace */
-  axisAlignment: { r: number; d: number; value: number; baseline: number } | null;
+  /** METHOD §5 at the automatic r, and `sweep`: the same at r = 1 … min(8, d) (the optimiser
+   *  contrast lives at small r) */
+  axisAlignment: { r: number; d: number; value: number; baseline: number; sweep: AlignmentAtRank[] } | null;
   scope?: 'block-local';
   block?: string;
 }
@@ -108,6 +115,9 @@ export interface ReadResult {
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** ν(k) and the ν̂-vs-n data (WAIC functional variance on the order-k cell, METHOD §7) for
+   *  every order k read on a singular direction */
+  fluctuation?: { orders: { k: number; nu: number; nuHat: NuHatSummary[] }[] };
   /** classification head only: probe inputs on which the softmax is saturated (read/saturation.ts) */
   saturation?: { saturated: number; of: number; share: number; threshold: number; medianComplement: number };
   /** the probe used: what it was, its input scale and, when labelled, the model's accuracy and loss on it */

@@ -5,7 +5,7 @@ import { activeCheckpoint, directionsOf, filterDirections, focusId, useStore } f
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { fileStem } from '../export.ts';
 import {
-  alignmentHeatmapModel, gaugeFloorModel, ratePlotModel, slopePlotModel,
+  alignmentHeatmapModel, gaugeFloorModel, nuHatPlotModel, ratePlotModel, slopePlotModel,
   type DirectionsInput, type FigureSize, type HeatmapColumn,
 } from '../figures/index.ts';
 import { Figure } from './Figure.tsx';
@@ -45,7 +45,7 @@ export function Figures() {
   const noDirections = !active ? 'Load a checkpoint to begin.'
     : directions.length === 0
       ? (active.status === 'reading' || active.status === 'queued' ? 'Reading… directions appear here as they finish.'
-        : !active.summary.architecture ? 'Not read: the layers are unknown — see the Model panel.'
+        : !active.summary.architecture && !active.summary.transformer ? 'Not read: the layers are unknown — see the Model panel.'
           : active.status === 'failed' ? 'The read failed — see the message above.' : 'No directions read.')
       : null;
 
@@ -53,6 +53,8 @@ export function Figures() {
   const slope = useCallback((s: FigureSize) => slopePlotModel(input, s), [input]);
   const gauge = useCallback((s: FigureSize) => gaugeFloorModel(input, s), [input]);
   const heat = useCallback((s: FigureSize) => alignmentHeatmapModel(columns, s, { activeColumn: activeIndex }), [columns, activeIndex]);
+  const fluctuation = active?.result?.fluctuation;
+  const nuHat = useCallback((s: FigureSize) => nuHatPlotModel({ checkpoint: active?.name ?? '', orders: fluctuation?.orders ?? [] }, s), [active?.name, fluctuation]);
   const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections };
 
   const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
@@ -66,6 +68,10 @@ export function Figures() {
         focus={focusLayer} focusDirection={null} exportFocus={pinnedLayer} fileStem={columns.length > 1 ? 'compare' : stem}
         empty={columns.length ? null : 'Appears when a read finishes.'} />
       <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" model={gauge} height={Math.max(heatHeight, 340)} {...linked} />
+      {fluctuation?.orders.length ? (
+        <Figure id="nu-hat-plot" caption="Singular fluctuation ν̂ against n" model={nuHat} height={340}
+          focus={null} focusDirection={null} exportFocus={null} fileStem={stem} empty={null} />
+      ) : null}
     </div>
   );
 }
