@@ -20,8 +20,7 @@ export default async function answer(task: PoolTask): Promise<Float64Array> {
   const bases: TensorPatch[] = task.bases.map((b) => new Map(b));
   const queries: FisherQuery[] = task.queries.map((q) => {
     if (q.kind === 'scaled') {
-      const p = scaledPoint(bases[q.basis], new Map(q.delta), new Map(q.tangent));
-      return q.t === undefined ? p : Object.assign(p, { t: q.t });
+      return scaledPoint(bases[q.basis], new Map(q.delta), new Map(q.tangent));
     }
     return { delta: new Map(q.delta), tangent: new Map(q.tangent) };
   });

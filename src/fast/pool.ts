@@ -14,7 +14,7 @@ import type { Precision } from './unit-scan.ts';
 
 type Entries<V> = [string, V][];
 type SerialQuery =
-  | { kind: 'scaled'; basis: number; delta: Entries<number>; tangent: Entries<number>; t?: number }
+  | { kind: 'scaled'; basis: number; delta: Entries<number>; tangent: Entries<number> }
   | { kind: 'patch'; delta: Entries<Float64Array>; tangent: Entries<Float64Array> };
 
 export interface PoolTask {
@@ -101,7 +101,7 @@ export class PooledCpuEngine extends CpuEngine {
         basisIndex.set(q.scaled.basis, (b = bases.length));
         bases.push([...q.scaled.basis]);
       }
-      return { kind: 'scaled', basis: b, delta: [...q.scaled.delta], tangent: [...q.scaled.tangent], ...(q.t !== undefined ? { t: q.t } : {}) };
+      return { kind: 'scaled', basis: b, delta: [...q.scaled.delta], tangent: [...q.scaled.tangent] };
     });
     return { session: this.session!, bases, queries: serial };
   }
