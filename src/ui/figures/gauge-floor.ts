@@ -43,7 +43,8 @@ export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: 
     ...classLegendItems(ds),
     { label: `floor: R < ρ = ${shortNumber(rho)}`, colour: FLOOR_FILL, kind: 'square' },
     { label: 'live reference R = 1', colour: INK, kind: 'line' },
-    { label: 'R along the orbit', colour: GUIDE, kind: 'line' },
+    // listed only where some direction has a curved symmetry path (legends list what is drawn)
+    ...(ds.some((d) => orbitRatios(d).some((r) => r > 0)) ? [{ label: 'R along the orbit', colour: GUIDE, kind: 'line' as const }] : []),
   ], 66, 52, width - 80);
 
   const zeroStrip = 22;
