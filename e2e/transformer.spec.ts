@@ -27,4 +27,6 @@ test('the GPT-2 fixture with its config.json reads block-locally', async ({ page
   expect(json.directions.every((d) => d.scope === 'block-local')).toBe(true);
   await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  await expect(page.getByTestId('transformer-blocks')).toContainText('GPT-2');
+  await expect(page.getByTestId('run-read')).toBeEnabled();
 });

@@ -15,7 +15,7 @@ import { readCheckpoint } from '../src/read/pipeline.ts';
 import { CpuEngine } from '../src/engine/cpu/engine.ts';
 import { WebGpuEngine } from '../src/engine/webgpu/engine.ts';
 import { findDevice } from '../src/engine/select.ts';
-import { shapeTrace } from '../src/model/graph.ts';
+import { chainGraph, valueShapes, type Op } from '../src/model/graph.ts';
 import type { FisherEngine, FisherQuery } from '../src/engine/types.ts';
 import type { ReadResult } from '../src/read/schema.ts';
 
@@ -84,8 +84,9 @@ for (const b of backends) {
   if (!r) continue;
   const { result, wallMs, stats } = r;
   if (!first) {
-    const shapes = shapeTrace(result.checkpoint.architecture as Parameters<typeof shapeTrace>[0]);
-    console.log(`model: ${shapes.map((s) => s.join('×')).join(' → ')}; ${result.checkpoint.params} params; ${result.directions.length} directions × ${result.directions[0]?.scan.t.length ?? 0} scan points`);
+    const arch = result.checkpoint.architecture as { inputShape: number[]; ops: Op[] };
+    const shapes = valueShapes(chainGraph(arch.inputShape, arch.ops));
+    console.log(`model: ${shapes.map((s: number[]) => s.join('×')).join(' → ')}; ${result.checkpoint.params} params; ${result.directions.length} directions × ${result.directions[0]?.scan.t.length ?? 0} scan points`);
   }
   console.log(`\n[${result.backend}] ${result.settings.adapter}`);
   console.log(`  total ${(wallMs / 1000).toFixed(2)} s = prepare ${(result.timing.prepareMs / 1000).toFixed(2)} s + scan ${(result.timing.scanMs / 1000).toFixed(2)} s (+ load/detectors)`);

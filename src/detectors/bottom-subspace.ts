@@ -3,7 +3,7 @@
  * Bottom eigenvectors a of A and g of G give rank-one directions ΔW = g aᵀ with Fisher ≈ λ_A·λ_G;
  * the `bottomK` smallest products are the candidates. Finds dead structure rotated off the axes.
  */
-import { inputSideCovariance, outputSideCovariance, UnsupportedBackwardError } from '../engine/cpu/backward.ts';
+import { inputSideCovariance, outputSideCovariance, UnsupportedBackwardError } from '../ops/interpret.ts';
 import { symmetricEigen } from '../math/linalg.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector } from './types.ts';
@@ -13,17 +13,18 @@ export const bottomSubspace: Detector = {
   summary: 'K-FAC A⊗G: the bottomK smallest eigen-products per linear layer, ΔW = g aᵀ',
   detect(ctx) {
     const out: Candidate[] = [];
-    ctx.model.ops.forEach((op, i) => {
+    ctx.model.nodes.forEach((node) => {
+      const op = node.op;
       if (op.kind !== 'linear') return;
       const withBias = op.bias !== null;
       let G: Float64Array;
       try {
-        G = outputSideCovariance(ctx.model, ctx.params, ctx.activations, ctx.probe.count, ctx.head, i);
+        G = outputSideCovariance(ctx.model, ctx.params, ctx.values, ctx.probe.count, ctx.head, node.id);
       } catch (e) {
         if (e instanceof UnsupportedBackwardError) return;
         throw e;
       }
-      const A = inputSideCovariance(ctx.activations, ctx.probe.count, op.inFeatures, i, withBias);
+      const A = inputSideCovariance(ctx.values, ctx.probe.count, op.inFeatures, node.inputs[0], withBias);
       const dA = op.inFeatures + (withBias ? 1 : 0);
       const eA = symmetricEigen(A, dA);
       const eG = symmetricEigen(G, op.outFeatures);

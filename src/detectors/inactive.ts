@@ -4,19 +4,19 @@
  * F = 0 exactly for small t: locally flat, not a symmetry.
  */
 import { randomUnitVector } from '../math/random.ts';
-import { shapeTrace, size } from '../model/graph.ts';
+import { valueShapes, size } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { unitLayers, type UnitLayer } from './units.ts';
 import { gather, incomingIndices, scatterInto, unitVector } from './unit-weights.ts';
 
 /** Unit indices of L that never fire on the probe; null when L's first activation is not ReLU-type. */
-export function inactiveUnits(ctx: Pick<DetectorContext, 'model' | 'activations' | 'probe'>, L: UnitLayer): number[] | null {
+export function inactiveUnits(ctx: Pick<DetectorContext, 'model' | 'values' | 'probe'>, L: UnitLayer): number[] | null {
   if (L.activationAt < 0) return null;
-  const act = ctx.model.ops[L.activationAt];
+  const act = ctx.model.nodes[L.activationAt].op;
   if (act.kind !== 'activation' || (act.fn !== 'relu' && act.fn !== 'relu2')) return null;
-  const pre = ctx.activations[L.activationAt];
-  const shape = shapeTrace(ctx.model)[L.activationAt];
+  const pre = ctx.values[L.preActivation];
+  const shape = valueShapes(ctx.model)[L.preActivation];
   const F = size(shape);
   const units = shape[0];
   const plane = F / units;

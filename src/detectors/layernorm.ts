@@ -8,15 +8,21 @@
  * All three paths are straight lines (additive or a ray), so no orbit is supplied.
  */
 import { randomUnitVector } from '../math/random.ts';
-import type { LayerNormOp, LinearOp, Op } from '../model/graph.ts';
+import { consumersOf, producerOf, type LayerNormOp, type LinearOp, type Op } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
 
 function layerNorms(ctx: DetectorContext): { ln: LayerNormOp; at: number; before: Op | undefined; after: Op | undefined }[] {
   const out: { ln: LayerNormOp; at: number; before: Op | undefined; after: Op | undefined }[] = [];
-  ctx.model.ops.forEach((op, i) => {
-    if (op.kind === 'layernorm') out.push({ ln: op, at: i, before: ctx.model.ops[i - 1], after: ctx.model.ops[i + 1] });
+  const readers = consumersOf(ctx.model);
+  // a neighbour counts only when the value between them has no other reader
+  const sole = (v: number) => (readers.get(v)?.length === 1 ? readers.get(v)![0] : undefined);
+  ctx.model.nodes.forEach((node, i) => {
+    if (node.op.kind !== 'layernorm') return;
+    const input = node.inputs[0];
+    const before = sole(input) ? producerOf(ctx.model, input)?.op : undefined;
+    out.push({ ln: node.op, at: i, before, after: sole(node.id)?.op });
   });
   return out;
 }

@@ -19,7 +19,7 @@ export const reluRescaling: Detector = {
     for (const L of unitLayers(ctx.model)) {
       // only a single ReLU between producer and consumer keeps the homogeneity exact
       if (L.between.length !== 1 || L.activations[0] !== 'relu') continue;
-      if (ctx.model.ops[L.producer].kind === 'layernorm') continue;
+      if (ctx.model.nodes[L.producer].op.kind === 'layernorm') continue;
       for (let u = 0; u < L.units; u++) {
         const inIdx = incomingIndices(ctx.model, ctx.params, L, u);
         const outIdx = outgoingIndices(ctx.model, ctx.params, L, u);

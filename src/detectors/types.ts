@@ -9,8 +9,8 @@ export interface DetectorContext {
   params: ParamSet;
   probe: ProbeSet;
   head: Head;
-  /** activations[i] = input of op i over all probes (f64 dense forward); last = logits */
-  activations: Float64Array[];
+  /** values[v] = value v of the graph over all probes (f64), by value id (0 = input) */
+  values: Float64Array[];
   settings: ReadSettings;
   /** seeded, shared by all detectors in registry order (deterministic for a seed) */
   rng: Rng;

@@ -5,7 +5,7 @@ import type { UnitLayer } from './units.ts';
 
 /** (tensor, flat index) pairs of unit u's incoming parameters: its row (and bias) at the producer. */
 export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLayer, u: number): [string, number[]][] {
-  const op = model.ops[L.producer];
+  const op = model.nodes[L.producer].op;
   if (op.kind === 'layernorm') {
     return [op.weight, op.bias].filter((n): n is string => n !== null).map((n) => [n, [u]]);
   }
@@ -19,7 +19,7 @@ export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
 
 /** (tensor, flat index) pairs of unit u's outgoing weights: its column(s) at the consumer. */
 export function outgoingIndices(model: ModelGraph, params: ParamSet, L: UnitLayer, u: number): [string, number[]][] {
-  const op = model.ops[L.consumer];
+  const op = model.nodes[L.consumer].op;
   if (op.kind === 'linear') {
     const idx: number[] = [];
     for (let o = 0; o < op.outFeatures; o++)

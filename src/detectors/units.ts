@@ -3,16 +3,21 @@
  * unit-wise (activation, BatchNorm, max-pool, flatten) into a consumer (linear or conv).
  * Node death, inactive units, ReLU rescaling and axis-alignment all index the same units.
  */
-import { shapeTrace, size, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
-import { activationOrder } from '../engine/cpu/activations.ts';
+import { consumersOf, valueShapes, size, type Activation, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
+import { DEFINITIONS } from '../ops/definitions.ts';
+import { activationOrder } from '../ops/activation/functions.ts';
 
 export interface UnitLayer {
-  /** op index of the producer */
+  /** node index of the producer */
   producer: number;
-  /** op index of the consumer */
+  /** node index of the consumer */
   consumer: number;
-  /** op index of the first activation between them (its input is the pre-activation), or −1 */
+  /** node index of the first activation between them (its input is the pre-activation), or −1 */
   activationAt: number;
+  /** the value the first activation reads (the pre-activation), or −1 */
+  preActivation: ValueId;
+  /** the value the consumer reads */
+  consumerInput: ValueId;
   activations: Activation[];
   /** ops strictly between producer and consumer */
   between: Op['kind'][];
@@ -26,34 +31,47 @@ export interface UnitLayer {
   order: number;
 }
 
-const UNITWISE = new Set<Op['kind']>(['activation', 'batchnorm', 'maxpool', 'flatten']);
-
+/**
+ * Walks from each producer through ops that act unit-wise, as long as each value has a single
+ * reader (a unit whose output also feeds a residual stream is not a unit of one consumer).
+ */
 export function unitLayers(model: ModelGraph): UnitLayer[] {
-  const shapes = shapeTrace(model);
+  const shapes = valueShapes(model);
+  const readers = consumersOf(model);
+  const indexOf = new Map(model.nodes.map((n, i) => [n, i]));
   const out: UnitLayer[] = [];
-  model.ops.forEach((op, i) => {
+  model.nodes.forEach((node, i) => {
+    const op = node.op;
     if (op.kind !== 'linear' && op.kind !== 'conv2d' && op.kind !== 'layernorm') return;
-    let j = i + 1;
     const between: Op['kind'][] = [];
     const acts: Activation[] = [];
     let activationAt = -1;
-    while (j < model.ops.length && UNITWISE.has(model.ops[j].kind)) {
-      const o = model.ops[j];
+    let preActivation: ValueId = -1;
+    let v = node.id;
+    let next = readers.get(v);
+    while (next && next.length === 1 && DEFINITIONS[next[0].op.kind].unitwise) {
+      const o = next[0].op;
       between.push(o.kind);
       if (o.kind === 'activation') {
         acts.push(o.fn);
-        if (activationAt < 0) activationAt = j;
+        if (activationAt < 0) {
+          activationAt = indexOf.get(next[0])!;
+          preActivation = v;
+        }
       }
-      j++;
+      v = next[0].id;
+      next = readers.get(v);
     }
-    const consumer = model.ops[j];
-    if (!consumer || (consumer.kind !== 'linear' && consumer.kind !== 'conv2d')) return;
+    if (!next || next.length !== 1 || v === model.output) return;
+    const consumerNode = next[0];
+    const consumer = consumerNode.op;
+    if (consumer.kind !== 'linear' && consumer.kind !== 'conv2d') return;
     // without a nonlinearity the "unit" is a bilinear factor: only meaningful for identity nets
     if (!acts.length && model.activation !== 'identity') return;
-    const outShape = shapes[i + 1];
+    const outShape = shapes[node.id];
     const units = outShape[0];
     out.push({
-      producer: i, consumer: j, activationAt, activations: acts, between, layer: op.layer, units,
+      producer: i, consumer: indexOf.get(consumerNode)!, activationAt, preActivation, consumerInput: v, activations: acts, between, layer: op.layer, units,
       plane: size(outShape) / units,
       consumerPlane: consumer.kind === 'linear' ? consumer.inFeatures / units : 1,
       order: acts.reduce((p, a) => p * activationOrder(a), 1),

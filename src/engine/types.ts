@@ -20,8 +20,6 @@ export type TensorPatch = Map<string, Float64Array>;
 export interface FisherQuery {
   delta: TensorPatch;
   tangent: TensorPatch;
-  /** set on straight-line points, where delta = t·tangent: engines may use it instead of `delta` */
-  t?: number;
   /**
    * Set when every tensor's delta and tangent are multiples of one fixed array:
    * delta[n] = deltaScale(n)·basis[n], tangent[n] = tangentScale(n)·basis[n]. A scan then
@@ -59,8 +57,34 @@ export function scaledPoint(basis: TensorPatch, deltaScale: Map<string, number>,
 /** The straight-line point θ̂ + t·v (the tangent is v itself at every t). */
 export function linePoint(v: TensorPatch, t: number): FisherQuery {
   const names = [...v.keys()];
-  const q = scaledPoint(v, new Map(names.map((n) => [n, t])), new Map(names.map((n) => [n, 1])));
-  return Object.assign(q, { t });
+  return scaledPoint(v, new Map(names.map((n) => [n, t])), new Map(names.map((n) => [n, 1])));
+}
+
+/*
+ * Reading a query: every engine reads a query through these three, so a scaled query (a line, an
+ * orbit) hands its fixed arrays and multipliers and nothing is allocated per scan point.
+ */
+
+/** The delta of one tensor as (array, multiplier); [null, 0] when the query does not move it. */
+export function deltaOf(q: FisherQuery, name: string): [Float64Array | null, number] {
+  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.delta.get(name) ?? 0];
+  return [q.delta.get(name) ?? null, 1];
+}
+
+/** The tangent of one tensor as (array, multiplier). */
+export function tangentOf(q: FisherQuery, name: string): [Float64Array | null, number] {
+  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.tangent.get(name) ?? 0];
+  return [q.tangent.get(name) ?? null, 1];
+}
+
+/** The tensors a query moves or differentiates along. */
+export function touchedTensors(q: FisherQuery): string[] {
+  return q.scaled ? [...q.scaled.basis.keys()] : [...new Set([...q.delta.keys(), ...q.tangent.keys()])];
+}
+
+/** The arrays whose non-zero pattern bounds where a query acts (supports). */
+export function supportArrays(q: FisherQuery): TensorPatch[] {
+  return q.scaled ? [q.scaled.basis] : [q.delta, q.tangent];
 }
 
 export interface EngineProgress { done: number; total: number }
@@ -75,9 +99,16 @@ export interface FisherEngine {
   readonly name: 'cpu' | 'webgpu';
   /** adapter / implementation description, recorded in settings */
   readonly description: string;
+  /** the precision the scans run in (recorded in settings) */
+  readonly precision: 'f32' | 'f64';
   /** why this engine runs the read (set by createEngine; written to the JSON settings) */
   choice?: string;
   prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void>;
+  /**
+   * The unperturbed values of the prepared graph in f64, by value id, all probe samples (N × size):
+   * the statistics detectors and per-layer results read. Both engines give the same f64 numbers.
+   */
+  values(): Promise<Float64Array[]>;
   /** F_v(θ) for each query (METHOD.md §1), in query order. */
   directionalFisher(
     queries: FisherQuery[],

@@ -23,7 +23,7 @@
  */
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
 import type { FisherQuery, Head, ParamSet, TensorPatch } from '../engine/types.ts';
-import { activate, activationDerivative } from '../engine/cpu/activations.ts';
+import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
 
 export type Precision = 'f32' | 'f64';
@@ -34,7 +34,9 @@ export interface CachedForward {
   params: ParamSet;
   head: Head;
   n: number;
-  /** acts[i] = input of op i for all samples; acts[ops.length] = output */
+  /** the chain's ops: op i reads value i and writes value i + 1 */
+  ops: Op[];
+  /** acts[i] = value i (the input of op i) for all samples; acts[ops.length] = output */
   acts: Float64Array[];
 }
 
@@ -73,7 +75,7 @@ export class UnitScan {
 
   constructor(private readonly f: CachedForward, readonly precision: Precision) {
     this.Arr = precision === 'f32' ? Float32Array : Float64Array;
-    f.model.ops.forEach((op, i) => {
+    f.ops.forEach((op, i) => {
       for (const t of opTensors(op)) if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
     });
   }
@@ -117,7 +119,7 @@ export class UnitScan {
    */
   private tangentOnly(tangent: TensorPatch): number | null {
     const { model, params, n, acts, head } = this.f;
-    const ops = model.ops;
+    const ops = this.f.ops;
     let first = ops.length;
     for (const name of tangent.keys()) first = Math.min(first, this.firstOpOf.get(name) ?? ops.length);
     if (first === ops.length) return null;
@@ -170,7 +172,7 @@ export class UnitScan {
 
   private makePlan(basis: TensorPatch): Plan | null {
     const { model, params, n, acts } = this.f;
-    const ops = model.ops;
+    const ops = this.f.ops;
     let producer = ops.length;
     for (const name of basis.keys()) producer = Math.min(producer, this.firstOpOf.get(name) ?? ops.length);
     const p = ops[producer];
@@ -273,7 +275,7 @@ export class UnitScan {
 
   private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
     const { n, acts, model } = this.f;
-    const ops = model.ops;
+    const ops = this.f.ops;
     const Q = points.length;
     const { R, Cpos, dotW, Bb, between, G, K, names } = plan;
     const m = R.length;

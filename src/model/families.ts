@@ -100,10 +100,10 @@ const MLP_LEAVES: Record<string, MlpRole> = {
   c_proj: 'down', fc2: 'down', linear2: 'down', down_proj: 'down', w_out: 'down', lin2: 'down', fc_out: 'down', dense_4h_to_h: 'down', wo: 'down', w2: 'down',
   gate_up_proj: 'gate_up', w12: 'gate_up', weights_in: 'gate_up', weights_out: 'down',
 };
-const ATTENTION_NORMS = new Set(['ln_1', 'ln1', 'norm1', 'norm_1', 'layernorm_before', 'input_layernorm', 'attention_norm', 'attn_norm', 'ln_attn', 'pre_attention_layernorm']);
+const ATTENTION_NORMS = new Set(['ln_1', 'ln1', 'norm1', 'norm_1', 'layernorm_before', 'input_layernorm', 'attention_norm', 'attn_norm', 'ln_attn', 'pre_attention_layernorm', 'layer_norm1']);
 const CROSS_NORMS = new Set(['ln_cross_attn', 'cross_attn_norm', 'norm_cross']);
-const MLP_NORMS = new Set(['ln_2', 'ln2', 'norm2', 'norm_2', 'layernorm_after', 'post_attention_layernorm', 'ffn_norm', 'mlp_norm', 'ln_mlp', 'pre_feedforward_layernorm']);
-const FINAL_NORMS = new Set(['ln_f', 'norm', 'ln_final', 'layernorm', 'final_layer_norm', 'final_layernorm', 'norm_out', 'final_norm']);
+const MLP_NORMS = new Set(['ln_2', 'ln2', 'norm2', 'norm_2', 'layernorm_after', 'post_attention_layernorm', 'ffn_norm', 'mlp_norm', 'ln_mlp', 'pre_feedforward_layernorm', 'layer_norm2']);
+const FINAL_NORMS = new Set(['ln_f', 'norm', 'ln_final', 'layernorm', 'final_layer_norm', 'final_layernorm', 'norm_out', 'final_norm', 'post_layernorm']);
 const TOKEN_EMBEDDINGS = new Set(['wte', 'embed_tokens', 'tok_embeddings', 'word_embeddings', 'token_embedding_table', 'token_embedding', 'tok_emb', 'embed', 'shared', 'embeddings']);
 const UNEMBEDDINGS = new Set(['lm_head', 'output', 'unembed', 'classifier', 'head', 'mlp_head', 'fc_out', 'out_head', 'generator']);
 const LAYER_SCALE_PARAMS = new Set(['lambda1', 'lambda2', 'gamma', 'gamma_1', 'gamma_2']);

@@ -1,57 +1,38 @@
 /**
- * The graph IR: a straight chain of ops over per-sample tensors.
- * Shapes are per sample (no batch axis): [features] for dense data, [C, H, W] for images.
- * Weight layouts follow PyTorch: linear [out, in], conv2d [outC, inC, kh, kw].
+ * The graph IR. Values are numbered: value 0 is the model input, and every node produces one
+ * value, its `id`. A node reads the values listed in `inputs` (a chain is `inputs: [id − 1]`;
+ * a residual add reads two; a value may feed several nodes). Nodes are in topological order.
+ * Shapes are per sample (no batch axis): [features] for dense data, [C, H, W] for images,
+ * [T] for token ids. What each op is lives in src/ops/<kind>/ (see src/ops/README.md).
  */
-export type Activation = 'relu' | 'relu2' | 'gelu' | 'gelu_tanh' | 'tanh' | 'silu' | 'identity';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'relu2', 'gelu', 'gelu_tanh', 'tanh', 'silu', 'identity'];
+import { DEFINITIONS, definitionOf } from '../ops/definitions.ts';
+import type { Op } from '../ops/ops.ts';
+import type { ValueId } from '../ops/types.ts';
 
-export interface LinearOp {
-  kind: 'linear';
-  /** tensor-name prefix of the layer, e.g. `0` for `0.weight` */
-  layer: string;
-  weight: string;
-  bias: string | null;
-  inFeatures: number;
-  outFeatures: number;
-}
-export interface Conv2dOp {
-  kind: 'conv2d';
-  layer: string;
-  weight: string;
-  bias: string | null;
-  inChannels: number;
-  outChannels: number;
-  kernel: [number, number];
-  stride: [number, number];
-  padding: [number, number];
-}
-export interface MaxPoolOp { kind: 'maxpool'; kernel: number; stride: number }
-export interface BatchNormOp {
-  kind: 'batchnorm';
-  layer: string;
-  weight: string | null;
-  bias: string | null;
-  runningMean: string;
-  runningVar: string;
-  eps: number;
-}
-export interface LayerNormOp {
-  kind: 'layernorm';
-  layer: string;
-  weight: string | null;
-  bias: string | null;
-  eps: number;
-}
-export interface ActivationOp { kind: 'activation'; fn: Activation }
-export interface FlattenOp { kind: 'flatten' }
+export type { Op, LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp } from '../ops/ops.ts';
+export type { Activation } from '../ops/activation/functions.ts';
+export { ACTIVATIONS } from '../ops/activation/functions.ts';
+export type { ValueId } from '../ops/types.ts';
+import type { Activation } from '../ops/activation/functions.ts';
 
-export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp;
+export interface GraphNode<O extends Op = Op> {
+  /** the value this node produces */
+  id: ValueId;
+  op: O;
+  /** the values it reads, in the op's argument order */
+  inputs: ValueId[];
+}
+
+/** The model input (value 0): real features, or integer token ids. */
+export type InputType = 'float' | 'token';
 
 export interface ModelGraph {
-  /** per-sample input shape, e.g. [784] or [1, 28, 28] */
+  /** per-sample shape of value 0, e.g. [784] or [1, 28, 28] */
   inputShape: number[];
-  ops: Op[];
+  inputType: InputType;
+  nodes: GraphNode[];
+  /** the value the head reads (the logits) */
+  output: ValueId;
   outputWidth: number;
   /** the hidden activation chosen, and where that choice came from */
   activation: Activation;
@@ -60,56 +41,83 @@ export interface ModelGraph {
   warnings: string[];
 }
 
-/** Ops that own parameters. */
-export type ParamOp = LinearOp | Conv2dOp | BatchNormOp | LayerNormOp;
-export function isParamOp(op: Op): op is ParamOp {
-  return op.kind === 'linear' || op.kind === 'conv2d' || op.kind === 'batchnorm' || op.kind === 'layernorm';
+export const INPUT: ValueId = 0;
+
+export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The nodes of a straight chain: op i produces value i + 1 from value i. */
+export function chainNodes(ops: Op[]): GraphNode[] {
+  return ops.map((op, i) => ({ id: i + 1, op, inputs: [i] }));
 }
+
+/** A chain graph with its output width computed (tests, block-local reads, inference). */
+export function chainGraph(
+  inputShape: number[], ops: Op[],
+  rest: Pick<ModelGraph, 'activation' | 'activationSource' | 'warnings'> = { activation: 'relu', activationSource: 'setting', warnings: [] },
+): ModelGraph {
+  const nodes = chainNodes(ops);
+  const g = { inputShape, inputType: 'float' as const, nodes, output: nodes.length, outputWidth: 0, ...rest };
+  g.outputWidth = size(valueShapes(g)[g.output]);
+  return g;
+}
+
+/** The ops of the nodes, in order (for descriptions and the read JSON's architecture). */
+export const graphOps = (g: Pick<ModelGraph, 'nodes'>): Op[] => g.nodes.map((n) => n.op);
 
 /** Names of the tensors an op reads (parameters and buffers). */
 export function opTensors(op: Op): string[] {
-  switch (op.kind) {
-    case 'linear':
-    case 'conv2d':
-      return [op.weight, ...(op.bias ? [op.bias] : [])];
-    case 'batchnorm':
-      return [op.weight, op.bias, op.runningMean, op.runningVar].filter((n): n is string => n !== null);
-    case 'layernorm':
-      return [op.weight, op.bias].filter((n): n is string => n !== null);
-    default:
-      return [];
-  }
+  return definitionOf(op).tensors(op);
 }
 
-/** Per-sample shape after an op, given its input shape. */
-export function outputShape(op: Op, input: number[]): number[] {
-  switch (op.kind) {
-    case 'linear':
-      return [op.outFeatures];
-    case 'conv2d': {
-      const [, h, w] = input;
-      return [
-        op.outChannels,
-        Math.floor((h + 2 * op.padding[0] - op.kernel[0]) / op.stride[0]) + 1,
-        Math.floor((w + 2 * op.padding[1] - op.kernel[1]) / op.stride[1]) + 1,
-      ];
-    }
-    case 'maxpool': {
-      const [c, h, w] = input;
-      return [c, Math.floor((h - op.kernel) / op.stride) + 1, Math.floor((w - op.kernel) / op.stride) + 1];
-    }
-    case 'flatten':
-      return [input.reduce((a, b) => a * b, 1)];
-    default:
-      return input.slice();
-  }
+/** Ops that own tensors. */
+export const isParamOp = (op: Op): boolean => opTensors(op).length > 0;
+
+/** Per-sample output shape of an op, given its input shapes. */
+export function outputShape(op: Op, inputs: number[][]): number[] {
+  return definitionOf(op).outputShape(op, inputs);
 }
 
-/** shapes[i] is the per-sample input shape of op i; shapes[ops.length] is the output shape. */
-export function shapeTrace(graph: Pick<ModelGraph, 'inputShape' | 'ops'>): number[][] {
-  const shapes = [graph.inputShape.slice()];
-  for (const op of graph.ops) shapes.push(outputShape(op, shapes[shapes.length - 1]));
+/** shapes[v] is the per-sample shape of value v. */
+export function valueShapes(graph: Pick<ModelGraph, 'inputShape' | 'nodes'>): number[][] {
+  const shapes: number[][] = [graph.inputShape.slice()];
+  for (const n of graph.nodes) shapes[n.id] = outputShape(n.op, n.inputs.map((v) => shapes[v]));
   return shapes;
 }
 
-export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+/** consumers[v] = the nodes that read value v (several for a residual stream or Q/K/V). */
+export function consumersOf(graph: Pick<ModelGraph, 'nodes'>): Map<ValueId, GraphNode[]> {
+  const out = new Map<ValueId, GraphNode[]>();
+  for (const n of graph.nodes) for (const v of n.inputs) {
+    let list = out.get(v);
+    if (!list) out.set(v, (list = []));
+    if (!list.includes(n)) list.push(n);
+  }
+  return out;
+}
+
+/** The node producing value v (undefined for the input). */
+export function producerOf(graph: Pick<ModelGraph, 'nodes'>, v: ValueId): GraphNode | undefined {
+  return graph.nodes.find((n) => n.id === v);
+}
+
+/** Whether every node reads exactly its predecessor (the engines' sparse paths assume this locally). */
+export function isChain(graph: Pick<ModelGraph, 'nodes' | 'output'>): boolean {
+  return graph.nodes.every((n, i) => n.id === i + 1 && n.inputs.length === 1 && n.inputs[0] === i) && graph.output === graph.nodes.length;
+}
+
+/** Checks value ids, arities and input shapes; returns the first problem or null. */
+export function graphError(graph: Pick<ModelGraph, 'inputShape' | 'nodes' | 'output'>): string | null {
+  const shapes: number[][] = [graph.inputShape.slice()];
+  for (const [i, n] of graph.nodes.entries()) {
+    const def = DEFINITIONS[n.op.kind];
+    if (n.inputs.length !== def.arity) return `node ${i} (${n.op.kind}) reads ${n.inputs.length} values, expects ${def.arity}`;
+    const missing = n.inputs.find((v) => shapes[v] === undefined);
+    if (missing !== undefined) return `node ${i} (${n.op.kind}) reads value ${missing}, which no earlier node produces`;
+    if (shapes[n.id] !== undefined) return `value ${n.id} is produced twice`;
+    const ins = n.inputs.map((v) => shapes[v]);
+    const err = definitionOf(n.op).inputError(n.op, ins);
+    if (err) return `node ${i} (${n.op.kind}${'layer' in n.op ? ` ${n.op.layer}` : ''}) ${err}`;
+    shapes[n.id] = outputShape(n.op, ins);
+  }
+  return shapes[graph.output] === undefined ? `output value ${graph.output} is not produced` : null;
+}

@@ -12,6 +12,8 @@ export interface Known<T> { value: T; source: Source }
 
 export interface Hyperparameters {
   modelType: string | null;
+  /** an activation config.json names that this version does not have (e.g. quick_gelu) */
+  unsupportedActivation: string | null;
   dModel: Known<number> | null;
   nLayers: Known<number> | null;
   nHeads: Known<number> | null;
@@ -29,7 +31,7 @@ export interface Hyperparameters {
   context: Known<number> | null;
 }
 
-const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'activation' | 'causal' | 'tiedEmbeddings'>]: string[] } = {
+const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedActivation' | 'activation' | 'causal' | 'tiedEmbeddings'>]: string[] } = {
   dModel: ['n_embd', 'hidden_size', 'd_model', 'dim', 'n_embed'],
   nLayers: ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers'],
   nHeads: ['n_head', 'num_attention_heads', 'n_heads', 'num_heads'],
@@ -60,11 +62,18 @@ export function hyperparametersFromConfig(config: Record<string, unknown> | null
   const fromConfig = <T>(value: T | null): Known<T> | null => (value === null ? null : { value, source: 'config' });
   const num = (k: keyof typeof KEYS) => fromConfig(firstNumber(c, KEYS[k]));
   let activation: Activation | null = null;
-  for (const k of ACTIVATION_KEYS) if (typeof c[k] === 'string') { activation = parseActivation(c[k] as string); if (activation) break; }
+  let unsupportedActivation: string | null = null;
+  for (const k of ACTIVATION_KEYS) {
+    if (typeof c[k] !== 'string') continue;
+    activation = parseActivation(c[k] as string);
+    if (activation) break;
+    unsupportedActivation ??= c[k] as string;
+  }
   const causalKey = typeof c.is_causal === 'boolean' ? c.is_causal : typeof c.causal === 'boolean' ? c.causal : null;
   const tied = typeof c.tie_word_embeddings === 'boolean' ? c.tie_word_embeddings : null;
   return {
     modelType: typeof c.model_type === 'string' ? c.model_type : null,
+    unsupportedActivation: activation ? null : unsupportedActivation,
     dModel: num('dModel'), nLayers: num('nLayers'), nHeads: num('nHeads'), nKeyValueHeads: num('nKeyValueHeads'),
     dHead: num('dHead'), normEps: num('normEps'), activation: fromConfig(activation), ropeTheta: num('ropeTheta'),
     causal: fromConfig(causalKey), tiedEmbeddings: fromConfig(tied), patchSize: num('patchSize'), imageSize: num('imageSize'),

@@ -14,7 +14,9 @@
  */
 import { recognizeTransformer } from './families.ts';
 import { BN_POSITIONS, checkChain, isTutorialStyle, orderTutorialLayers, tutorialOpLists, type BatchNormPosition } from './tutorial-order.ts';
-import { ACTIVATIONS, shapeTrace, size, type Activation, type ModelGraph, type Op } from './graph.ts';
+import { ACTIVATIONS, chainGraph, graphError, outputShape, valueShapes, size, type Activation, type GraphNode, type ModelGraph, type Op } from './graph.ts';
+import { DEFINITIONS, definitionOf, isOpKind } from '../ops/definitions.ts';
+import type { ArchContext, ArchLayer } from '../ops/types.ts';
 
 export interface TensorDesc { name: string; shape: number[] }
 
@@ -157,10 +159,7 @@ export function inferArchitecture(
       if (imageInput && candidates.length > 1) {
         warnings.push(`input size ${inputShape.join('×')} inferred from the shape arithmetic; give probe inputs or __metadata__.input_shape to fix it`);
       }
-      const shapes = shapeTrace({ inputShape, ops });
-      return {
-        inputShape, ops, outputWidth: size(shapes[shapes.length - 1]), activation, activationSource, warnings,
-      };
+      return chainGraph(inputShape, ops, { activation, activationSource, warnings });
     }
   }
   throw new ArchitectureError(
@@ -285,7 +284,7 @@ function resolveSlots(slots: Slot[], inputShape: number[], activation: Activatio
       if (op) {
         if (op.kind === 'maxpool' && (shape[1] < 2 || shape[2] < 2)) return null;
         ops.push(op);
-        shape = shapeTrace({ inputShape: shape, ops: [op] })[1];
+        shape = outputShape(op, [shape]);
       }
       continue;
     }
@@ -302,21 +301,16 @@ function resolveSlots(slots: Slot[], inputShape: number[], activation: Activatio
       if (shape[1] + 2 * op.padding[0] < op.kernel[0] || shape[2] + 2 * op.padding[1] < op.kernel[1]) return null;
     }
     ops.push(op);
-    shape = shapeTrace({ inputShape: shape, ops: [op] })[1];
+    shape = outputShape(op, [shape]);
   }
   // a trailing activation never follows the output layer: the head reads the raw logits
   return ops;
 }
 
+/** A short description of a layer for messages: its kind and sizes (`linear 4→3`). */
 function describe(op: Op): string {
-  switch (op.kind) {
-    case 'linear':
-      return `linear ${op.inFeatures}→${op.outFeatures}`;
-    case 'conv2d':
-      return `conv ${op.inChannels}→${op.outChannels} ${op.kernel.join('×')}`;
-    default:
-      return op.kind;
-  }
+  const l = definitionOf(op).label(op);
+  return `${op.kind}${l.detail ? ` ${l.detail.split(',')[0].replaceAll(' ', '')}` : ''}`;
 }
 
 /**
@@ -350,58 +344,30 @@ export function architectureFromJson(
     ({ activation, activationSource } = chooseActivation(metadata, null, warnings));
   }
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const need = (n: string) => byName.get(n) ?? bad(`tensor "${n}" not in the checkpoint`);
-  const opt = (n: string) => (byName.has(n) ? n : null);
-  const ops: Op[] = [];
+  const nodes: GraphNode[] = [];
   for (const [i, raw] of (a.layers as Record<string, unknown>[]).entries()) {
-    const prefix = typeof raw.prefix === 'string' ? raw.prefix : '';
-    const p = (s: string) => (prefix ? `${prefix}.${s}` : s);
-    switch (raw.op) {
-      case 'linear': {
-        const w = need(p('weight'));
-        if (w.shape.length !== 2) bad(`layer ${i}: "${w.name}" is not 2-D`);
-        ops.push({ kind: 'linear', layer: prefix, weight: w.name, bias: opt(p('bias')), outFeatures: w.shape[0], inFeatures: w.shape[1] });
-        break;
-      }
-      case 'conv2d': {
-        const w = need(p('weight'));
-        if (w.shape.length !== 4) bad(`layer ${i}: "${w.name}" is not 4-D`);
-        const st = Number(raw.stride ?? 1);
-        const pad = Number(raw.padding ?? 0);
-        ops.push({
-          kind: 'conv2d', layer: prefix, weight: w.name, bias: opt(p('bias')), outChannels: w.shape[0], inChannels: w.shape[1],
-          kernel: [w.shape[2], w.shape[3]], stride: [st, st], padding: [pad, pad],
-        });
-        break;
-      }
-      case 'maxpool':
-        ops.push({ kind: 'maxpool', kernel: Number(raw.kernel ?? 2), stride: Number(raw.stride ?? raw.kernel ?? 2) });
-        break;
-      case 'batchnorm':
-        ops.push({ kind: 'batchnorm', layer: prefix, weight: opt(p('weight')), bias: opt(p('bias')), runningMean: need(p('running_mean')).name, runningVar: need(p('running_var')).name, eps: Number(raw.eps ?? 1e-5) });
-        break;
-      case 'layernorm':
-        ops.push({ kind: 'layernorm', layer: prefix, weight: opt(p('weight')), bias: opt(p('bias')), eps: Number(raw.eps ?? 1e-5) });
-        break;
-      case 'activation': {
-        const fn = typeof raw.fn === 'string' ? (parseActivation(raw.fn) ?? bad(`layer ${i}: unknown activation "${raw.fn}"`)) : activation;
-        ops.push({ kind: 'activation', fn });
-        break;
-      }
-      case 'flatten':
-        ops.push({ kind: 'flatten' });
-        break;
-      default:
-        bad(`layer ${i}: unknown op ${JSON.stringify(raw.op)}`);
-    }
+    if (!raw || typeof raw !== 'object') bad(`layer ${i}: not an object`);
+    if (!isOpKind(raw.op)) bad(`layer ${i}: unknown op ${JSON.stringify(raw.op)}`);
+    const layer = raw as unknown as ArchLayer;
+    const prefix = typeof layer.prefix === 'string' ? layer.prefix : '';
+    const ctx: ArchContext = {
+      index: i,
+      name: (suffix) => (prefix ? `${prefix}.${suffix}` : suffix),
+      need: (n) => byName.get(n) ?? bad(`tensor "${n}" not in the checkpoint`),
+      optional: (n) => (byName.has(n) ? n : null),
+      activation,
+      bad,
+    };
+    if (layer.fn !== undefined && (typeof layer.fn !== 'string' || !parseActivation(layer.fn))) bad(`layer ${i}: unknown activation "${String(layer.fn)}"`);
+    const op = DEFINITIONS[layer.op].fromArch({ ...layer, prefix, ...(layer.fn !== undefined ? { fn: parseActivation(layer.fn)! } : {}) }, ctx);
+    const inputs = layer.inputs ?? [i];
+    if (!Array.isArray(inputs) || !inputs.every((v) => Number.isInteger(v) && v >= 0 && v <= i)) bad(`layer ${i}: "inputs" must list earlier values (0 = the input, layer j's output = j + 1)`);
+    nodes.push({ id: i + 1, op, inputs });
   }
   const inputShape = a.inputShape as number[];
-  const shapes = shapeTrace({ inputShape, ops });
-  shapes.forEach((s, i) => {
-    const op = ops[i];
-    if (!op) return;
-    if (op.kind === 'linear' && size(s) !== op.inFeatures) bad(`layer ${i} (${op.weight}) expects ${op.inFeatures} inputs, gets ${size(s)}`);
-    if (op.kind === 'conv2d' && (s.length !== 3 || s[0] !== op.inChannels)) bad(`layer ${i} (${op.weight}) expects ${op.inChannels} channels, gets shape [${s}]`);
-  });
-  return { inputShape, ops, outputWidth: size(shapes[shapes.length - 1]), activation, activationSource, warnings };
+  const graph = { inputShape, inputType: 'float' as const, nodes, output: nodes.length, outputWidth: 0, activation, activationSource, warnings };
+  const err = graphError(graph);
+  if (err) bad(err.replace(/^node /, 'layer '));
+  graph.outputWidth = size(valueShapes(graph)[graph.output]);
+  return graph;
 }

@@ -12,7 +12,7 @@
  * shape arithmetic needs them (most pools first: the tutorials pool after every conv).
  */
 import type { Activation, Op } from './graph.ts';
-import { shapeTrace, size } from './graph.ts';
+import { outputShape, size } from './graph.ts';
 
 /** A layer with its tensor-name prefix; `width` is a norm's feature count. */
 export interface NamedLayer { prefix: string; op: Op; width: number | null }
@@ -58,6 +58,7 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'maxpool':
       case 'activation':
       case 'flatten':
+      case 'add':
         return false;
     }
   };
@@ -146,7 +147,7 @@ export function checkChain(ops: Op[], inputShape: number[]): Op[] | null {
       if (!image || shape[1] < 2 || shape[2] < 2) return null;
     }
     out.push(op);
-    shape = shapeTrace({ inputShape: shape, ops: [op] })[1];
+    shape = outputShape(op, [shape]);
   }
   return out;
 }

@@ -11,7 +11,7 @@
 import { openSafetensors, type SafetensorsFile } from '../format/safetensors.ts';
 import { recognizeTransformer, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
 import { ArchitectureError, parseActivation } from '../model/infer.ts';
-import { shapeTrace, size, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
+import { chainGraph, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
 import type { FisherEngine, ParamSet, ProbeSet } from '../engine/types.ts';
 import { CancelledError } from '../engine/types.ts';
 import { createRng } from '../math/random.ts';
@@ -72,7 +72,8 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   const metaAct = file.metadata?.activation ? parseActivation(file.metadata.activation) : null;
   const activation: Activation = options.activation ?? rec.hyper.activation?.value ?? metaAct ?? 'gelu';
   if (!options.activation && rec.hyper.activation?.source === 'family default') {
-    warnings.push(`activation ${activation}: the ${rec.label} default (config.json has no activation_function / hidden_act; set --activation to change)`);
+    const why = rec.hyper.unsupportedActivation ? `config.json's activation "${rec.hyper.unsupportedActivation}" is not one this version has` : 'config.json has no activation_function / hidden_act';
+    warnings.push(`activation ${activation}: the ${rec.label} default (${why}; set --activation to change)`);
   }
   const eps = rec.hyper.normEps?.value ?? 1e-5;
   if (rec.hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
@@ -106,8 +107,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     const params: ParamSet = new Map();
     const ops = await build(params);
     const inputShape = [ops[0].kind === 'linear' ? ops[0].inFeatures : (params.get((ops[0] as { weight: string | null }).weight ?? '')?.shape[0] ?? rec.dModel)];
-    const trace = shapeTrace({ inputShape, ops });
-    const graph: ModelGraph = { inputShape, ops, outputWidth: size(trace[trace.length - 1]), activation, activationSource: options.activation ? 'setting' : 'arch', warnings: [] };
+    const graph: ModelGraph = chainGraph(inputShape, ops, { activation, activationSource: options.activation ? 'setting' : 'arch', warnings: [] });
     chains.push({ block, name, graph, params, probe: probeOf(inputShape[0]), excluded });
     blocks.push({ block: name, kind: block.kind, architecture: { inputShape, ops, outputWidth: graph.outputWidth }, read: true, why: describeChain(ops) });
   };

@@ -6,11 +6,9 @@
 import { openSafetensors, type ByteSource, type SafetensorsFile } from '../format/safetensors.ts';
 import { sha256OfSource } from '../format/sha256.ts';
 import { architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
-import { opTensors, shapeTrace, size, type ModelGraph } from '../model/graph.ts';
+import { consumersOf, graphOps, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
 import { CancelledError, linePoint } from '../engine/types.ts';
-import { evaluateDense } from '../engine/cpu/dense.ts';
-import { CpuEngine } from '../engine/cpu/engine.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
@@ -82,12 +80,46 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
+/** The probe-input tensor of an inputs file: `inputs`, else `images`, else its only tensor. */
+async function probeTensor(source: ByteSource, name: string): Promise<{ file: SafetensorsFile; tensor: SafetensorsFile['tensors'][number] }> {
+  const file = await openSafetensors(source, name);
+  const tensor = file.tensors.find((t) => t.name === 'inputs') ?? file.tensors.find((t) => t.name === 'images')
+    ?? (file.tensors.length === 1 ? file.tensors[0] : null);
+  if (!tensor) throw new InputError(name, `no tensor named "inputs" or "images" and more than one tensor (${file.tensors.map((t) => t.name).join(', ')})`);
+  if (tensor.shape.length < 1 || tensor.shape[0] < 1) throw new InputError(name, `tensor "${tensor.name}" has no samples (shape [${tensor.shape}])`);
+  return { file, tensor };
+}
+
+export interface LoadedGraph {
+  file: SafetensorsFile;
+  graph: ModelGraph;
+  /** the probe-input tensor, when inputs were given */
+  inputs: { file: SafetensorsFile; tensor: SafetensorsFile['tensors'][number]; name: string } | null;
+}
+
+/**
+ * The checkpoint and its graph (from `--arch`, else inferred; probe inputs can fix an image
+ * model's input size): the one way the CLI, a read and the explorer's inspect load a model.
+ */
+export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'>): Promise<LoadedGraph> {
+  const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
+  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+  const inName = sources.inputsName ?? 'inputs';
+  const inputs = sources.inputs ? { ...(await probeTensor(sources.inputs, inName)), name: inName } : null;
+  const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+  const graph = sources.archText
+    ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
+    : inferArchitecture(descs, file.metadata, {
+      activation: options.activation, inputFeatures: inputs ? inputs.tensor.elements / inputs.tensor.shape[0] : null, config,
+    });
+  return { file, graph, inputs };
+}
+
 /** Open and check everything a read needs, before any scanning. */
 export async function loadModel(sources: ReadSources, partial: Partial<ReadOptions> = {}): Promise<LoadedModel> {
   const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
   checkOptions(options);
-  const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
-  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+  const { file, graph, inputs: given } = await loadGraph(sources, options);
 
   // U8 inputs are scaled by: the setting when given, else __metadata__.input_scale, else the default
   let metaScale: number | null;
@@ -101,16 +133,10 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     : metaScale !== null ? { value: metaScale, from: 'metadata' as const } : { value: DEFAULT_OPTIONS.inputScale, from: 'default' as const };
   options.inputScale = inputScale.value;
 
-  // probe inputs first: their width can fix an image model's input size
   let inputs: { data: Float64Array; count: number; features: number; name: string; u8: boolean } | null = null;
   let allLabels: { tensor: string; data: Float64Array; shape: number[] } | null = null;
-  if (sources.inputs) {
-    const inName = sources.inputsName ?? 'inputs';
-    const inFile = await openSafetensors(sources.inputs, inName);
-    const pick = inFile.tensors.find((t) => t.name === 'inputs') ?? inFile.tensors.find((t) => t.name === 'images')
-      ?? (inFile.tensors.length === 1 ? inFile.tensors[0] : null);
-    if (!pick) throw new InputError(inName, `no tensor named "inputs" or "images" and more than one tensor (${inFile.tensors.map((t) => t.name).join(', ')})`);
-    if (pick.shape.length < 1 || pick.shape[0] < 1) throw new InputError(inName, `tensor "${pick.name}" has no samples (shape [${pick.shape}])`);
+  if (given) {
+    const { file: inFile, tensor: pick, name: inName } = given;
     const raw = await inFile.readFloat64(pick.name);
     const scale = pick.dtype === 'U8' ? options.inputScale : 1;
     if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
@@ -124,15 +150,11 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     }
   }
 
-  const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
-  const graph = sources.archText
-    ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
-    : inferArchitecture(descs, file.metadata, { activation: options.activation, inputFeatures: inputs?.features ?? null, config });
   checkWorkingSet(graph, file.tensors.reduce((s, t) => s + t.elements, 0),
     inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe);
 
   const params: ParamSet = new Map();
-  for (const op of graph.ops) {
+  for (const { op } of graph.nodes) {
     for (const name of opTensors(op)) {
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
@@ -192,7 +214,7 @@ export function backgroundHash(source: ByteSource, signal?: AbortSignal): Promis
 function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
   const bytes = workingSetBytes(graph, params, probe);
   if (bytes > WORKING_SET_LIMIT_BYTES) {
-    throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.ops.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
+    throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.nodes.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
   }
 }
 
@@ -256,13 +278,13 @@ export async function readCheckpoint(
     schema: 'deadscope.read/1',
     checkpoint: {
       path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
-      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graph.ops, outputWidth: graph.outputWidth },
+      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graphOps(graph), outputWidth: graph.outputWidth },
     },
     settings: {
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
       engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
-      precision: engine instanceof CpuEngine ? engine.precision : 'f32',
+      precision: engine.precision,
     },
     backend: engine.name,
     directions: read.directions,
@@ -309,16 +331,14 @@ export async function scanGraph(
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
-  const activations = engine instanceof CpuEngine
-    ? engine.activations()
-    : evaluateDense(graph, params, probe.data, probe.count, { keepActivations: true }).activations!;
+  const values = await engine.values();
   const prepareMs = Date.now() - t0;
   const saturation = head === 'classification'
-    ? softmaxSaturation(activations[activations.length - 1], probe.count, graph.outputWidth) : null;
+    ? softmaxSaturation(values[graph.output], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
   const detectors = detectorsById(options.detectors);
-  const ctx: DetectorContext = { model: graph, params, probe, head, activations, settings, rng };
+  const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng };
   stage('detectors', 0);
   const every: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const selected = options.layers;
@@ -418,7 +438,7 @@ export async function scanGraph(
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes,
     warnings: [...readWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
-    outputs: activations[activations.length - 1],
+    outputs: values[graph.output],
   };
 }
 
@@ -449,12 +469,21 @@ export function pickSettings(o: ReadOptions): ReadSettings {
  */
 export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: number): LinearChainInput[] {
   const chains: LinearChainInput[] = [];
-  for (let i = 0; i + 1 < graph.ops.length; i++) {
-    if (graph.ops[i].kind !== 'linear' || graph.ops[i + 1].kind !== 'linear') continue;
+  const readers = consumersOf(graph);
+  const used = new Set<GraphNode>();
+  // the sole reader of n's output when it is a linear map (nothing in between), else null
+  const soleLinearReader = (n: GraphNode): GraphNode | null => {
+    const next = readers.get(n.id);
+    return next?.length === 1 && n.id !== graph.output && next[0].op.kind === 'linear' ? next[0] : null;
+  };
+  for (const start of graph.nodes) {
+    if (used.has(start) || start.op.kind !== 'linear') continue;
     // the maximal run of linear maps with nothing between them (METHOD §6: a chain of any length)
-    let j = i + 1;
-    while (j + 1 < graph.ops.length && graph.ops[j + 1].kind === 'linear') j++;
-    const run = graph.ops.slice(i, j + 1) as Extract<ModelGraph['ops'][number], { kind: 'linear' }>[];
+    const nodes = [start];
+    for (let nxt = soleLinearReader(start); nxt && !used.has(nxt); nxt = soleLinearReader(nxt)) nodes.push(nxt);
+    if (nodes.length < 2) continue;
+    for (const n of nodes) used.add(n);
+    const run = nodes.map((n) => n.op) as Extract<GraphNode['op'], { kind: 'linear' }>[];
     const widths = [run[0].inFeatures, ...run.map((op) => op.outFeatures)];
     // the product P = W_L ⋯ W_1 (N × M) and its numerical rank
     const M = widths[0];
@@ -465,9 +494,8 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     const sv = Array.from(symmetricEigen(gram, M).values, (x) => Math.sqrt(Math.max(x, 0)));
     const top = Math.max(...sv);
     const H = Math.min(...widths.slice(1, -1));
-    const r = top > 0 ? Math.min(sv.filter((s) => s > rankRel * top).length, M, N, H) : 0;
+    const r = top > 0 ? Math.min(sv.filter((x) => x > rankRel * top).length, M, N, H) : 0;
     chains.push({ layers: run.map((op) => op.layer), widths, M, H, N, r });
-    i = j; // a map belongs to one chain
   }
   return chains;
 }
@@ -508,12 +536,12 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
 export function layerResults(ctx: DetectorContext): LayerResult[] {
-  const shapes = shapeTrace(ctx.model);
+  const shapes = valueShapes(ctx.model);
   return unitLayers(ctx.model).map((L) => {
     const dead = inactiveUnits(ctx, L);
     // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels)
-    const h = ctx.activations[L.consumer];
-    const F = size(shapes[L.consumer]);
+    const h = ctx.values[L.consumerInput];
+    const F = size(shapes[L.consumerInput]);
     const d = L.units;
     const plane = F / d;
     const A = new Float64Array(d * d);

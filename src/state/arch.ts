@@ -3,42 +3,30 @@
  * `architectureFromJson`): the explorer's layer-kind overrides edit this and hand it to the
  * reader as the `arch` file, exactly as `--arch` does on the command line.
  */
-import type { Activation, ModelGraph, Op } from '../model/graph.ts';
+import type { Activation, ModelGraph } from '../model/graph.ts';
+import { definitionOf } from '../ops/definitions.ts';
+import type { ArchLayer } from '../ops/types.ts';
 
-export interface ArchLayer {
-  op: 'linear' | 'conv2d' | 'maxpool' | 'batchnorm' | 'layernorm' | 'activation' | 'flatten';
-  prefix?: string;
-  fn?: Activation;
-  stride?: number;
-  padding?: number;
-  kernel?: number;
-  eps?: number;
-}
+export type { ArchLayer };
 
 export interface ArchJson { inputShape: number[]; activation: Activation; layers: ArchLayer[] }
 
-function layerOf(op: Op): ArchLayer {
-  switch (op.kind) {
-    case 'linear': return { op: 'linear', prefix: op.layer };
-    case 'conv2d': return { op: 'conv2d', prefix: op.layer, stride: op.stride[0], padding: op.padding[0] };
-    case 'maxpool': return { op: 'maxpool', kernel: op.kernel, stride: op.stride };
-    case 'batchnorm': return { op: 'batchnorm', prefix: op.layer, eps: op.eps };
-    case 'layernorm': return { op: 'layernorm', prefix: op.layer, eps: op.eps };
-    case 'activation': return { op: 'activation', fn: op.fn };
-    case 'flatten': return { op: 'flatten' };
-  }
-}
-
-export function graphToArch(g: Pick<ModelGraph, 'inputShape' | 'ops' | 'activation'>): ArchJson {
-  return { inputShape: g.inputShape.slice(), activation: g.activation, layers: g.ops.map(layerOf) };
+/** Each node's layer; `inputs` only where a node does not read its predecessor. */
+export function graphToArch(g: Pick<ModelGraph, 'inputShape' | 'nodes' | 'activation'>): ArchJson {
+  const layers = g.nodes.map((n, i) => {
+    const layer = definitionOf(n.op).toArch(n.op);
+    const chained = n.inputs.length === 1 && n.inputs[0] === i;
+    return chained ? layer : { ...layer, inputs: n.inputs.slice() };
+  });
+  return { inputShape: g.inputShape.slice(), activation: g.activation, layers };
 }
 
 /** The same graph with the activation of op `index` replaced. */
-export function withSlotActivation(g: Pick<ModelGraph, 'inputShape' | 'ops' | 'activation'>, index: number, fn: Activation): ArchJson {
+export function withSlotActivation(g: Pick<ModelGraph, 'inputShape' | 'nodes' | 'activation'>, index: number, fn: Activation): ArchJson {
   const a = graphToArch(g);
   const l = a.layers[index];
   if (!l || l.op !== 'activation') throw new Error(`op ${index} is not an activation`);
-  a.layers[index] = { op: 'activation', fn };
+  a.layers[index] = { ...l, fn };
   return a;
 }
 

@@ -21,9 +21,8 @@ import type { ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
 import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
 import { blobSource, openSafetensors } from '../format/safetensors.ts';
-import { architectureFromJson, inferArchitecture } from '../model/infer.ts';
 import { recognizeTransformer } from '../model/families.ts';
-import { readCheckpoint } from '../read/pipeline.ts';
+import { loadGraph, readCheckpoint, type ReadSources } from '../read/pipeline.ts';
 import { createEngine, type Backend, type Runtime } from '../engine/select.ts';
 import { CancelledError, type FisherEngine } from '../engine/types.ts';
 import { WebGpuEngine } from '../engine/webgpu/engine.ts';
@@ -96,18 +95,7 @@ export class ReaderService implements WorkerApi {
     let architecture: CheckpointSummary['architecture'] = null;
     let architectureError: string | null = null;
     try {
-      if (files.arch) {
-        architecture = architectureFromJson(JSON.parse(await files.arch.text()), descs, file.metadata, { activation: options.activation ?? null });
-      } else {
-        const config = files.config ? (JSON.parse(await files.config.text()) as Record<string, unknown>) : null;
-        let inputFeatures: number | null = null;
-        if (files.inputs) {
-          const inp = await openSafetensors(blobSource(files.inputs), files.inputsName ?? 'inputs');
-          const t = inp.tensors.find((x) => x.name === 'inputs') ?? inp.tensors.find((x) => x.name === 'images') ?? inp.tensors[0];
-          if (t && t.shape.length >= 1 && t.shape[0] > 0) inputFeatures = t.elements / t.shape[0];
-        }
-        architecture = inferArchitecture(descs, file.metadata, { activation: options.activation ?? null, inputFeatures, config });
-      }
+      architecture = (await loadGraph(sourcesOf(files, await files.config?.text(), await files.arch?.text()), { activation: options.activation ?? null })).graph;
     } catch (e) {
       architectureError = (e as Error).message;
     }
@@ -149,16 +137,7 @@ export class ReaderService implements WorkerApi {
       this.last = engine;
       if (ac.signal.aborted) throw new CancelledError();
       const result = await readCheckpoint(
-        {
-          checkpoint: blobSource(files.checkpoint),
-          checkpointName: files.checkpointName,
-          configText: files.config ? await files.config.text() : null,
-          configName: files.config ? 'config.json' : null,
-          archText: files.arch ? await files.arch.text() : null,
-          archName: files.arch ? 'arch.json' : null,
-          inputs: files.inputs ? blobSource(files.inputs) : null,
-          inputsName: files.inputsName ?? (files.inputs ? 'inputs.safetensors' : null),
-        },
+        sourcesOf(files, await files.config?.text(), await files.arch?.text()),
         { ...options, backend },
         engine,
         {
@@ -187,6 +166,20 @@ export class ReaderService implements WorkerApi {
   cancel(): void {
     this.running?.abort();
   }
+}
+
+/** The pipeline's sources of the explorer's files (one way for inspect and read). */
+function sourcesOf(files: ReadFiles, configText: string | undefined, archText: string | undefined): ReadSources {
+  return {
+    checkpoint: blobSource(files.checkpoint),
+    checkpointName: files.checkpointName,
+    configText: configText ?? null,
+    configName: files.config ? 'config.json' : null,
+    archText: archText ?? null,
+    archName: files.arch ? 'arch.json' : null,
+    inputs: files.inputs ? blobSource(files.inputs) : null,
+    inputsName: files.inputsName ?? (files.inputs ? 'inputs.safetensors' : null),
+  };
 }
 
 /** Recognition for the summary only: a failure is already reported as the architecture error. */

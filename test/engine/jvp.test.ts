@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activation, Op } from '../../src/model/graph.ts';
 import { ACTIVATIONS, opTensors } from '../../src/model/graph.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
+import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
 import { createRng, graph, randomParams, randomPatch, randomProbe } from '../helpers/models.ts';
 import type { ModelGraph } from '../../src/model/graph.ts';
 import type { TensorPatch } from '../../src/engine/types.ts';
@@ -17,7 +17,7 @@ function jvpError(g: ModelGraph, seed: number): number {
   const rng = createRng(seed);
   const params = randomParams(g, rng);
   const probe = randomProbe(g, 5, rng);
-  const names = g.ops.flatMap((op) => opTensors(op)).filter((n) => !/running_(mean|var)$/.test(n));
+  const names = g.nodes.flatMap(({ op }) => opTensors(op)).filter((n) => !/running_(mean|var)$/.test(n));
   const v: TensorPatch = randomPatch(params, names, rng);
   const { dz } = evaluateDense(g, params, probe.data, probe.count, { tangent: v });
   const h = 1e-5;

@@ -1,22 +1,16 @@
 /** The sparse CPU engine equals the plain dense evaluation on structured and dense queries. */
 import { describe, expect, it } from 'vitest';
-import type { Op } from '../../src/model/graph.ts';
+import type { ModelGraph, Op } from '../../src/model/graph.ts';
+import type { FisherQuery, Head } from '../../src/engine/types.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
-import { fisherPerSample, mean } from '../../src/engine/cpu/ops.ts';
-import type { FisherQuery, Head, ParamSet, ProbeSet } from '../../src/engine/types.ts';
-import type { ModelGraph } from '../../src/model/graph.ts';
 import { createRng, graph, randomParams, randomProbe } from '../helpers/models.ts';
+import { denseFisher } from '../helpers/residual.ts';
 import { nodeDeath } from '../../src/detectors/node-death.ts';
 import { bottomSubspace } from '../../src/detectors/bottom-subspace.ts';
 import { reluRescaling } from '../../src/detectors/relu-rescaling.ts';
 import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { linePoint } from '../../src/engine/types.ts';
 
-export function denseFisher(g: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head, q: FisherQuery): number {
-  const r = evaluateDense(g, withDelta(params, q.delta), probe.data, probe.count, { tangent: q.tangent });
-  return mean(fisherPerSample(head, r.z, r.dz!, probe.count, r.outWidth));
-}
 
 const bn = (l: string): Op => ({ kind: 'batchnorm', layer: l, weight: `${l}.weight`, bias: `${l}.bias`, runningMean: `${l}.running_mean`, runningVar: `${l}.running_var`, eps: 1e-5 });
 const conv = (l: string, i: number, o: number, k: number): Op => ({ kind: 'conv2d', layer: l, weight: `${l}.weight`, bias: `${l}.bias`, inChannels: i, outChannels: o, kernel: [k, k], stride: [1, 1], padding: [0, 0] });
@@ -39,7 +33,7 @@ describe('sparse CPU engine = dense evaluation', () => {
       const probe = randomProbe(g, 6, rng);
       const engine = new CpuEngine({ precision: 'f64' });
       await engine.prepare(g, params, probe, head);
-      const ctx = { model: g, params, probe, head, activations: engine.activations(), settings: DEFAULT_SETTINGS, rng };
+      const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
       const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
       expect(cands.length).toBeGreaterThan(3);
       const queries: FisherQuery[] = [];

@@ -4,9 +4,9 @@
  * inactive rows and its work grows with the part of the net downstream of the direction.
  */
 import { describe, expect, it } from 'vitest';
-import type { ModelGraph, Op } from '../../src/model/graph.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
-import { fisherPerSample, mean } from '../../src/engine/cpu/ops.ts';
+import { graphOps, type ModelGraph, type Op } from '../../src/model/graph.ts';
+import { evaluateDense } from '../../src/ops/interpret.ts';
+import { denseFisher } from '../helpers/residual.ts';
 import { linePoint, type FisherQuery, type Head, type ParamSet, type ProbeSet } from '../../src/engine/types.ts';
 import { UnitScan, type Precision } from '../../src/fast/unit-scan.ts';
 import { macCounter } from '../../src/fast/gemm.ts';
@@ -15,10 +15,6 @@ import { reluRescaling } from '../../src/detectors/relu-rescaling.ts';
 import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { createRng, graph, randomParams, randomPatch, randomProbe } from '../helpers/models.ts';
 
-function denseFisher(g: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head, q: FisherQuery): number {
-  const r = evaluateDense(g, withDelta(params, q.delta), probe.data, probe.count, { tangent: q.tangent });
-  return mean(fisherPerSample(head, r.z, r.dz!, probe.count, r.outWidth));
-}
 
 const lin = (l: string, i: number, o: number): Op => ({ kind: 'linear', layer: l, weight: `${l}.weight`, bias: `${l}.bias`, inFeatures: i, outFeatures: o });
 const act = (fn: 'relu' | 'tanh' | 'gelu' | 'relu2'): Op => ({ kind: 'activation', fn });
@@ -33,9 +29,9 @@ function setup(g: ModelGraph, head: Head, seed: number, n = 40) {
   const rng = createRng(seed);
   const params = randomParams(g, rng, 0.7);
   const probe = randomProbe(g, n, rng);
-  const acts = evaluateDense(g, params, probe.data, n, { keepActivations: true }).activations!;
-  const ctx = { model: g, params, probe, head, activations: acts, settings: DEFAULT_SETTINGS, rng };
-  return { rng, params, probe, acts, ctx, scan: (p: Precision) => new UnitScan({ model: g, params, head, n, acts }, p) };
+  const acts = evaluateDense(g, params, probe.data, n, { keepValues: true }).values!;
+  const ctx = { model: g, params, probe, head, values: acts, settings: DEFAULT_SETTINGS, rng };
+  return { rng, params, probe, acts, ctx, scan: (p: Precision) => new UnitScan({ model: g, ops: graphOps(g), params, head, n, acts }, p) };
 }
 
 describe('fast unit scan = dense evaluation', () => {
@@ -50,7 +46,7 @@ describe('fast unit scan = dense evaluation', () => {
         if (c.orbit) for (const t of [1e-3, 0.5]) queries.push(c.orbit(t));
       }
       // live-reference probes: dense tangents at θ̂ over each layer pair
-      const linears = g.ops.filter((o): o is Extract<Op, { kind: 'linear' }> => o.kind === 'linear');
+      const linears = graphOps(g).filter((o): o is Extract<Op, { kind: 'linear' }> => o.kind === 'linear');
       for (let l = 0; l + 1 < linears.length; l++) {
         queries.push({ delta: new Map(), tangent: randomPatch(params, [linears[l].weight, linears[l].bias!, linears[l + 1].weight], rng) });
       }
@@ -80,9 +76,9 @@ describe('work of the fast scan', () => {
     const g = graph([7], [lin('0', 7, 10), act('relu'), lin('2', 10, 8), act('relu'), lin('4', 8, 5)]);
     const { params, ctx } = setup(g, 'classification', 5);
     params.get('0.bias')!.data[3] = -1e3; // unit 3 of layer 0 never fires: z ≪ 0 on every probe
-    const fresh = evaluateDense(g, params, ctx.probe.data, ctx.probe.count, { keepActivations: true }).activations!;
-    const s = new UnitScan({ model: g, params, head: 'classification', n: ctx.probe.count, acts: fresh }, 'f64');
-    const dead = nodeDeath.detect({ ...ctx, activations: fresh }).find((c) => c.id === 'node-death:0:3')!;
+    const fresh = evaluateDense(g, params, ctx.probe.data, ctx.probe.count, { keepValues: true }).values!;
+    const s = new UnitScan({ model: g, ops: graphOps(g), params, head: 'classification', n: ctx.probe.count, acts: fresh }, 'f64');
+    const dead = nodeDeath.detect({ ...ctx, values: fresh }).find((c) => c.id === 'node-death:0:3')!;
     const v = dead.direction();
     const qs = [1e-3, 0.1, 1].map((t) => linePoint(v, t));
     const out = new Float64Array(3);
@@ -101,9 +97,9 @@ describe('work of the fast scan', () => {
       // every hidden ReLU on for every probe: all rows active, none crosses a kink
       for (const b of ['0.bias', '2.bias', '4.bias']) params.get(b)!.data.fill(50);
       for (const w of ['2.weight', '4.weight']) params.get(w)!.data.forEach((x, i, a) => (a[i] = Math.abs(x)));
-      const acts = evaluateDense(g, params, ctx.probe.data, 64, { keepActivations: true }).activations!;
-      const s = new UnitScan({ model: g, params, head: 'classification', n: 64, acts }, 'f64');
-      const c = nodeDeath.detect({ ...ctx, params, activations: acts }).find((d) => d.id === `node-death:${layer}:0`)!;
+      const acts = evaluateDense(g, params, ctx.probe.data, 64, { keepValues: true }).values!;
+      const s = new UnitScan({ model: g, ops: graphOps(g), params, head: 'classification', n: 64, acts }, 'f64');
+      const c = nodeDeath.detect({ ...ctx, params, values: acts }).find((d) => d.id === `node-death:${layer}:0`)!;
       const v = c.direction();
       const mac0 = macCounter.value;
       s.answer([1e-3, 1e-2].map((t) => linePoint(v, t)), new Float64Array(2));

@@ -1,52 +1,34 @@
 /** Small graphs and parameter sets for engine tests, built in code (seeded). */
 import type { ModelGraph, Op } from '../../src/model/graph.ts';
-import { shapeTrace } from '../../src/model/graph.ts';
+import { chainGraph, valueShapes } from '../../src/model/graph.ts';
+import { definitionOf } from '../../src/ops/definitions.ts';
+import type { TensorRole } from '../../src/ops/types.ts';
 import type { ParamSet, ProbeSet, TensorPatch } from '../../src/engine/types.ts';
 import { createRng, type Rng } from '../../src/math/random.ts';
 
 export function graph(inputShape: number[], ops: Op[]): ModelGraph {
-  const shapes = shapeTrace({ inputShape, ops });
-  const out = shapes[shapes.length - 1];
-  return { inputShape, ops, outputWidth: out.reduce((a, b) => a * b, 1), activation: 'relu', activationSource: 'setting', warnings: [] };
+  return chainGraph(inputShape, ops);
 }
 
-/** Random parameters of the right sizes for every tensor the graph reads (variances positive). */
+/** Random parameters of the right sizes for every tensor the graph reads (scales near 1, variances positive). */
 export function randomParams(g: ModelGraph, rng: Rng, scale = 0.5): ParamSet {
   const p: ParamSet = new Map();
-  const shapes = shapeTrace(g);
-  g.ops.forEach((op, i) => {
-    const set = (name: string | null, shape: number[], f: () => number) => {
-      if (!name) return;
-      const n = shape.reduce((a, b) => a * b, 1);
-      p.set(name, { shape, data: Float64Array.from({ length: n }, f) });
-    };
-    const normal = () => scale * rng.normal();
-    switch (op.kind) {
-      case 'linear':
-        set(op.weight, [op.outFeatures, op.inFeatures], normal);
-        set(op.bias, [op.outFeatures], normal);
-        break;
-      case 'conv2d':
-        set(op.weight, [op.outChannels, op.inChannels, ...op.kernel], normal);
-        set(op.bias, [op.outChannels], normal);
-        break;
-      case 'batchnorm': {
-        const c = shapes[i][0];
-        set(op.weight, [c], () => 1 + normal());
-        set(op.bias, [c], normal);
-        set(op.runningMean, [c], normal);
-        set(op.runningVar, [c], () => 0.5 + rng.next());
-        break;
-      }
-      case 'layernorm': {
-        const f = shapes[i][shapes[i].length - 1];
-        set(op.weight, [f], () => 1 + normal());
-        set(op.bias, [f], normal);
-        break;
-      }
-      default:
+  const shapes = valueShapes(g);
+  const draw: Record<TensorRole, () => number> = {
+    weight: () => scale * rng.normal(),
+    bias: () => scale * rng.normal(),
+    shift: () => scale * rng.normal(),
+    mean: () => scale * rng.normal(),
+    scale: () => 1 + scale * rng.normal(),
+    variance: () => 0.5 + rng.next(),
+  };
+  for (const node of g.nodes) {
+    for (const t of definitionOf(node.op).tensorSpecs(node.op, node.inputs.map((v) => shapes[v]))) {
+      if (p.has(t.name)) continue;
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      p.set(t.name, { shape: t.shape, data: Float64Array.from({ length: n }, draw[t.role]) });
     }
-  });
+  }
   return p;
 }
 

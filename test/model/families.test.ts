@@ -157,6 +157,34 @@ describe('transformer family recognition', () => {
       await src.close();
     }
   });
+  it('timm ViT (blocks.N.attn.qkv, ls1.gamma) and CLIP text (layer_norm1/2) names', () => {
+    const d = 6, m = 12;
+    const timm = recognizeTransformer([
+      { name: 'cls_token', shape: [1, 1, d] }, { name: 'pos_embed', shape: [1, 5, d] }, { name: 'patch_embed.proj.weight', shape: [d, 3, 2, 2] },
+      { name: 'blocks.0.norm1.weight', shape: [d] }, { name: 'blocks.0.norm1.bias', shape: [d] },
+      { name: 'blocks.0.attn.qkv.weight', shape: [3 * d, d] }, { name: 'blocks.0.attn.proj.weight', shape: [d, d] },
+      { name: 'blocks.0.ls1.gamma', shape: [d] }, { name: 'blocks.0.norm2.weight', shape: [d] }, { name: 'blocks.0.norm2.bias', shape: [d] },
+      { name: 'blocks.0.mlp.fc1.weight', shape: [m, d] }, { name: 'blocks.0.mlp.fc2.weight', shape: [d, m] }, { name: 'blocks.0.ls2.gamma', shape: [d] },
+      { name: 'norm.weight', shape: [d] }, { name: 'norm.bias', shape: [d] }, { name: 'head.weight', shape: [10, d] },
+    ], null)!;
+    expect(timm.unplaced).toEqual([]);
+    expect(attention(timm)[0]).toMatchObject({ norm: { weight: 'blocks.0.norm1.weight' }, projections: expect.arrayContaining([expect.objectContaining({ role: 'qkv' }), expect.objectContaining({ role: 'o' })]) });
+    expect(mlps(timm)[0]).toMatchObject({ layerScale: 'blocks.0.ls2.gamma', norm: { weight: 'blocks.0.norm2.weight' } });
+    const head = timm.blocks.find((b) => b.kind === 'head')!;
+    expect(head.kind === 'head' && [head.linear.weight, head.norm?.weight]).toEqual(['head.weight', 'norm.weight']);
+    const p = 'text_model.encoder.layers.0';
+    const clip = recognizeTransformer([
+      { name: 'text_model.embeddings.token_embedding.weight', shape: [30, d] },
+      ...['q', 'k', 'v', 'out'].map((x) => ({ name: `${p}.self_attn.${x}_proj.weight`, shape: [d, d] })),
+      { name: `${p}.layer_norm1.weight`, shape: [d] }, { name: `${p}.layer_norm1.bias`, shape: [d] },
+      { name: `${p}.mlp.fc1.weight`, shape: [m, d] }, { name: `${p}.mlp.fc2.weight`, shape: [d, m] },
+      { name: `${p}.layer_norm2.weight`, shape: [d] }, { name: `${p}.layer_norm2.bias`, shape: [d] },
+      { name: 'text_model.final_layer_norm.weight', shape: [d] }, { name: 'text_model.final_layer_norm.bias', shape: [d] },
+    ], { model_type: 'clip_text_model', hidden_size: d, hidden_act: 'quick_gelu' })!;
+    expect(clip.unplaced).toEqual([]);
+    expect(attention(clip)[0].norm?.weight).toBe(`${p}.layer_norm1.weight`);
+    expect(mlps(clip)[0].norm?.weight).toBe(`${p}.layer_norm2.weight`);
+  });
   it('chain models are not transformers', () => {
     expect(recognizeTransformer([{ name: '0.weight', shape: [4, 3] }, { name: '2.weight', shape: [1, 4] }], null)).toBeNull();
     expect(recognizeTransformer([{ name: 'conv1.weight', shape: [4, 1, 3, 3] }, { name: 'fc1.weight', shape: [10, 4] }], null)).toBeNull();

@@ -4,7 +4,7 @@ import { loadFixture } from '../helpers/read.ts';
 import type { ModelGraph } from '../../src/model/graph.ts';
 import { ArchitectureError, inferArchitecture, architectureFromJson } from '../../src/model/infer.ts';
 
-const kinds = (g: ModelGraph) => g.ops.map((op) => (op.kind === 'activation' ? op.fn : op.kind === 'maxpool' ? `pool${op.kernel}` : op.kind));
+const kinds = (g: ModelGraph) => g.nodes.map(({ op }) => (op.kind === 'activation' ? op.fn : op.kind === 'maxpool' ? `pool${op.kernel}` : op.kind));
 
 describe('architecture inference', () => {
   it('MNIST MLP (dfdx nested names): 784→512→128→32→10 with ReLU after each hidden layer', async () => {

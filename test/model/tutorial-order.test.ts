@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../../src/format/writer.ts';
 import { bytesSource } from '../../src/format/safetensors.ts';
 import { loadModel, readCheckpoint } from '../../src/read/pipeline.ts';
-import { evaluateDense } from '../../src/engine/cpu/dense.ts';
+import { evaluateDense } from '../../src/ops/interpret.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { inferArchitecture } from '../../src/model/infer.ts';
 import type { ModelGraph } from '../../src/model/graph.ts';
 import { createRng } from '../../src/math/random.ts';
 
-const kinds = (g: ModelGraph) => g.ops.map((op) => (op.kind === 'activation' ? op.fn : op.kind === 'maxpool' ? `pool${op.kernel}` : op.kind));
+const kinds = (g: ModelGraph) => g.nodes.map(({ op }) => (op.kind === 'activation' ? op.fn : op.kind === 'maxpool' ? `pool${op.kernel}` : op.kind));
 
 type Spec = Record<string, number[]>;
 /** conv1 (1→2, 3×3), bn1, conv2 (2→3, 3×3), bn2, fc1 (3→4), fc2 (4→2): a 10×10 image pools to 1×1 */

@@ -8,7 +8,7 @@ import { writeSafetensors } from '../../src/format/writer.ts';
 import { bytesSource } from '../../src/format/safetensors.ts';
 import { loadModel, scanLine } from '../../src/read/pipeline.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
+import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
 import { classifyDirection } from '../../src/read/classify.ts';
 import { DEFAULT_SETTINGS, scanGrid } from '../../src/read/settings.ts';
 import { createRng, randomUnitVector } from '../../src/math/random.ts';

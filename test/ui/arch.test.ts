@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { architectureFromJson } from '../../src/model/infer.ts';
-import type { ModelGraph } from '../../src/model/graph.ts';
+import { chainGraph, type ModelGraph, type Op } from '../../src/model/graph.ts';
 import { formatArch, graphToArch, withSlotActivation } from '../../src/state/arch.ts';
 import { DATASETS, loadRead } from './helpers.ts';
 
@@ -18,10 +18,11 @@ describe('architecture JSON from the inferred graph', () => {
   for (const n of DATASETS) {
     it(`round-trips the graph the read used — ${n}`, () => {
       const r = loadRead(n);
-      const g = { ...(r.checkpoint.architecture as Pick<ModelGraph, 'inputShape' | 'ops' | 'outputWidth'>), activation: r.settings.activation as ModelGraph['activation'] };
+      const arch = r.checkpoint.architecture as { inputShape: number[]; ops: Op[]; outputWidth: number };
+      const g = { ...chainGraph(arch.inputShape, arch.ops), activation: r.settings.activation as ModelGraph['activation'] };
       const text = formatArch(graphToArch(g));
       const back = architectureFromJson(JSON.parse(text), tensorsOf(`${n}.safetensors`), null, {});
-      expect(back.ops).toEqual(g.ops);
+      expect(back.nodes).toEqual(g.nodes);
       expect(back.inputShape).toEqual(g.inputShape);
       expect(back.outputWidth).toBe(g.outputWidth);
     });
@@ -29,12 +30,13 @@ describe('architecture JSON from the inferred graph', () => {
 
   it('a per-slot activation override changes that slot only', () => {
     const r = loadRead('ts_relu2_adamw_s1');
-    const g = { ...(r.checkpoint.architecture as Pick<ModelGraph, 'inputShape' | 'ops'>), activation: 'relu2' as const };
-    const slot = g.ops.findIndex((o) => o.kind === 'activation');
+    const arch = r.checkpoint.architecture as { inputShape: number[]; ops: Op[] };
+    const g = { ...chainGraph(arch.inputShape, arch.ops), activation: 'relu2' as const };
+    const slot = g.nodes.findIndex((n) => n.op.kind === 'activation');
     const a = withSlotActivation(g, slot, 'tanh');
     const back = architectureFromJson(a, tensorsOf('ts_relu2_adamw_s1.safetensors'), null, {});
-    expect(back.ops[slot]).toEqual({ kind: 'activation', fn: 'tanh' });
-    expect(back.ops.filter((o, i) => i !== slot)).toEqual(g.ops.filter((_, i) => i !== slot));
+    expect(back.nodes[slot].op).toEqual({ kind: 'activation', fn: 'tanh' });
+    expect(back.nodes.filter((_, i) => i !== slot)).toEqual(g.nodes.filter((_, i) => i !== slot));
     expect(() => withSlotActivation(g, 0, 'tanh')).toThrow();
   });
 });

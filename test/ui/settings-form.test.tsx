@@ -12,6 +12,13 @@ import { enqueueRead } from '../../src/state/actions.ts';
 import { getState, initialState, setState, type LoadedCheckpoint } from '../../src/state/store.ts';
 import { Sidebar } from '../../src/ui/components/Sidebar.tsx';
 import { loadRead } from './helpers.ts';
+import { chainGraph, type Op } from '../../src/model/graph.ts';
+
+/** The graph a read's architecture JSON (a chain's ops) describes. */
+const graphOfRead = (r: { checkpoint: { architecture: unknown } }) => {
+  const a = r.checkpoint.architecture as { inputShape: number[]; ops: Op[] };
+  return chainGraph(a.inputShape, a.ops);
+};
 
 declare global {
   // eslint-disable-next-line no-var
@@ -24,7 +31,7 @@ function loaded(name: string): LoadedCheckpoint {
   const files = { checkpoint: new Blob(), checkpointName: name };
   return {
     key: name, name, files, originalFiles: files, stale: false, companions: [],
-    summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: r.checkpoint.architecture, architectureError: null, warnings: [] } as unknown as CheckpointSummary,
+    summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: graphOfRead(r), architectureError: null, warnings: [] } as unknown as CheckpointSummary,
     overrides: { head: 'auto', activation: null }, status: 'done', partial: [], result: r, readError: null, example: false,
   };
 }

@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/engine/cpu/dense.ts';
-import { fisherPerSample, mean } from '../../src/engine/cpu/ops.ts';
+import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
+import { fisherPerSample, mean } from '../../src/engine/cpu/fisher.ts';
 import { CancelledError, type FisherQuery, type TensorPatch } from '../../src/engine/types.ts';
 import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { fileSource } from '../../src/format/node-source.ts';
@@ -25,7 +25,7 @@ async function load(name: string, probe: number, withImages = false): Promise<Lo
   const checkpoint = await fileSource(`${FIX}/${name}`);
   const inputs = withImages ? await fileSource(`${FIX}/mnist-test-1000.safetensors`) : null;
   try {
-    return await loadModel({ checkpoint, checkpointName: name, inputs, inputsName: withImages ? 'mnist-test-1000.safetensors' : null }, { probe });
+    return await loadModel({ checkpoint, checkpointName: name, inputs, inputsName: withImages ? 'mnist-test-1000.safetensors' : null }, { probe, inputCap: probe });
   } finally {
     await checkpoint.close();
     await inputs?.close();
@@ -89,7 +89,7 @@ function denseF(m: LoadedModel, q: FisherQuery): number {
 async function compare(label: string, m: LoadedModel, queries: FisherQuery[], dense = false, reference: 'cpu' | 'dense' = 'cpu') {
   let ref: Float64Array;
   if (reference === 'cpu') {
-    const cpu = new CpuEngine();
+    const cpu = new CpuEngine({ precision: 'f64' });
     await cpu.prepare(m.graph, m.params, m.probe, m.head);
     ref = await cpu.directionalFisher(queries);
   } else {

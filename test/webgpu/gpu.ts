@@ -3,6 +3,7 @@
  * by `node scripts/with-swiftshader.mjs npx vitest run test/webgpu`). Tests skip — saying why —
  * only when no adapter exists at all.
  */
+import { KERNELS } from '../../src/engine/webgpu/kernels.ts';
 import { createNodeDevice, nodeGpuError } from '../../src/engine/webgpu/node-device.ts';
 import { GpuContext, readFloats, type FlowRef } from '../../src/engine/webgpu/context.ts';
 import type { EngineDevice } from '../../src/engine/webgpu/device.ts';
@@ -19,7 +20,7 @@ export function testGpu(): Promise<TestGpu | null> {
     dev.device.onuncapturederror = (e) => {
       console.error('uncaptured WebGPU error:', (e as GPUUncapturedErrorEvent).error.message);
     };
-    const ctx = await GpuContext.create(dev.device);
+    const ctx = await GpuContext.create(dev.device, KERNELS);
     return { dev, ctx };
   })();
   return shared;

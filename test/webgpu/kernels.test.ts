@@ -1,24 +1,32 @@
 /**
- * Parity of every WGSL kernel with the f64 reference op of the same job (src/engine/cpu/ops.ts),
+ * Parity of every WGSL kernel with the f64 reference op of the same job (src/ops/<kind>/reference.ts),
  * on random shapes that are not multiples of the workgroup sizes (16×16 tiles, 256 lanes):
  * values and tangents within 1e-4 of the reference, relative to the tensor's scale.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import * as ops from '../../src/engine/cpu/ops.ts';
-import { activate, activationDerivative, erf } from '../../src/engine/cpu/activations.ts';
+import * as linearRef from '../../src/ops/linear/reference.ts';
+import * as conv2dRef from '../../src/ops/conv2d/reference.ts';
+import * as maxpoolRef from '../../src/ops/maxpool/reference.ts';
+import * as batchnormRef from '../../src/ops/batchnorm/reference.ts';
+import * as layernormRef from '../../src/ops/layernorm/reference.ts';
+import * as activationRef from '../../src/ops/activation/reference.ts';
+import * as fisher from '../../src/engine/cpu/fisher.ts';
+import { activate, activationDerivative, erf } from '../../src/ops/activation/functions.ts';
 import { ACTIVATIONS } from '../../src/model/graph.ts';
 import { readFloats, type ParamRef } from '../../src/engine/webgpu/context.ts';
-import { encodeLinear } from '../../src/engine/webgpu/linear.ts';
-import { encodeLinearSparse } from '../../src/engine/webgpu/linear-sparse.ts';
-import { encodeActivation } from '../../src/engine/webgpu/activation.ts';
-import { encodeConv2d, convOut } from '../../src/engine/webgpu/conv2d.ts';
-import { encodeConv2dSparse } from '../../src/engine/webgpu/conv2d-sparse.ts';
-import { encodeMaxpool } from '../../src/engine/webgpu/maxpool.ts';
-import { encodeBatchnorm } from '../../src/engine/webgpu/batchnorm.ts';
-import { encodeLayernorm } from '../../src/engine/webgpu/layernorm.ts';
+import { encodeLinear } from '../../src/ops/linear/gpu.ts';
+import { encodeLinearSparse } from '../../src/ops/linear/gpu-sparse.ts';
+import { encodeActivation } from '../../src/ops/activation/gpu.ts';
+import { encodeConv2d, convOut } from '../../src/ops/conv2d/gpu.ts';
+import { encodeConv2dSparse } from '../../src/ops/conv2d/gpu-sparse.ts';
+import { encodeMaxpool } from '../../src/ops/maxpool/gpu.ts';
+import { encodeBatchnorm } from '../../src/ops/batchnorm/gpu.ts';
+import { encodeLayernorm } from '../../src/ops/layernorm/gpu.ts';
 import { encodeDensify, positionMap } from '../../src/engine/webgpu/densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from '../../src/engine/webgpu/fisher.ts';
 import { f32, flowBuffer, group, measured, randomArray, readFlow, record, relErr, skipNote, testGpu } from './gpu.ts';
+
+const ops = { ...linearRef, ...conv2dRef, ...maxpoolRef, ...batchnormRef, ...layernormRef, ...activationRef, ...fisher };
 
 const gpu = await testGpu();
 const TOL = 1e-4;

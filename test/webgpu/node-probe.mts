@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { shaderSource, shaderSourceMode } from '../../src/engine/webgpu/shaderSource.ts';
-import { KERNELS } from '../../src/engine/webgpu/context.ts';
+import { KERNELS } from '../../src/engine/webgpu/kernels.ts';
 import { createEngine } from '../../src/engine/select.ts';
 
 const hashes: Record<string, string> = {};

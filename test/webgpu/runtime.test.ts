@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { shaderSource, shaderSourceMode } from '../../src/engine/webgpu/shaderSource.ts';
-import { KERNELS } from '../../src/engine/webgpu/context.ts';
+import { KERNELS } from '../../src/engine/webgpu/kernels.ts';
 import { swiftShaderEnv, SWIFTSHADER_ICD } from '../../src/engine/webgpu/node-env.ts';
 import { createEngine, isFallbackDevice } from '../../src/engine/select.ts';
 import { isCpuAdapter } from '../../src/engine/webgpu/device.ts';

@@ -51,7 +51,7 @@ describe('read worker and client (Node, MessageChannel)', () => {
     const s = await reader.inspect(files('ts_relu_adamw_s1.safetensors'));
     expect(s.tensors.map((t) => t.name).sort()).toEqual(['0.weight', '2.weight']);
     expect(s.params).toBe(12 * 8 + 12);
-    expect(s.architecture?.ops.map((o) => o.kind)).toEqual(['linear', 'activation', 'linear']);
+    expect(s.architecture?.nodes.map((n) => n.op.kind)).toEqual(['linear', 'activation', 'linear']);
     expect(s.architectureError).toBeNull();
   });
 

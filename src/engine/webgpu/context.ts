@@ -6,15 +6,35 @@
  */
 import { shaderSource } from './shaderSource.ts';
 
-export const KERNELS = [
-  'linear', 'linear-sparse', 'activation', 'conv2d', 'conv2d-sparse', 'maxpool', 'batchnorm', 'layernorm', 'densify', 'fisher',
-] as const;
-export type KernelName = (typeof KERNELS)[number];
+/** A kernel: the stem of its .wgsl file (kernels.ts lists them all). */
+export type KernelName = string;
 
 /** A flow region: value at `off`, tangent at `toff`, queries `gs` apart (f32 elements). */
 export interface FlowRef { off: number; toff: number; gs: number; tan: boolean }
 /** A parameter tensor: in the checkpoint buffer or this batch's patch buffer; null = absent. */
 export type ParamRef = { src: 'params' | 'patch'; off: number; gs: number } | null;
+
+/** A flow in a buffer: the buffer and the region of it. */
+export interface FlowAt { buffer: GPUBuffer; ref: FlowRef }
+
+/** What an op's encoder gets for a dense batch of G queries × M samples (src/ops/<kind>/gpu.ts). */
+export interface GpuEncodeArgs {
+  G: number;
+  M: number;
+  /** per-sample input shapes */
+  inShapes: number[][];
+  xs: FlowAt[];
+  y: FlowAt;
+  params: GPUBuffer;
+  patch: GPUBuffer | null;
+  /** where the value θ̂ + δ of a tensor is for this batch (null name = absent tensor) */
+  value(name: string | null): ParamRef;
+  /** where the tangent of a tensor is (null = zero) */
+  tangent(name: string | null): ParamRef;
+}
+
+/** The bindings of a one-input op's dispatch. */
+export const singleInputBindings = (a: GpuEncodeArgs): Bindings => ({ src: a.xs[0].buffer, dst: a.y.buffer, params: a.params, patch: a.patch ?? undefined });
 
 /** The buffers of one dispatch (absent read-only ones are bound to a dummy). */
 export interface Bindings {
@@ -102,13 +122,13 @@ export class GpuContext {
     this.dummy = device.createBuffer({ label: 'dummy', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
-  /** Compile every kernel (once per device: the context is shared by every engine on it). */
-  static create(device: GPUDevice): Promise<GpuContext> {
+  /** Compile the kernels (once per device: the context is shared by every engine on it). */
+  static create(device: GPUDevice, kernels: readonly KernelName[]): Promise<GpuContext> {
     let p = contexts.get(device);
     if (!p) {
       p = (async () => {
         const ctx = new GpuContext(device);
-        await Promise.all(KERNELS.map((k) => ctx.compile(k)));
+        await Promise.all(kernels.map((k) => ctx.compile(k)));
         return ctx;
       })();
       contexts.set(device, p);

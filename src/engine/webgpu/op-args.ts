@@ -1,7 +1,7 @@
 /**
  * Arguments and uniform words that several dispatchers share, as their kernels share
- * shaders/common/conv.wgsl (conv2d.ts, conv2d-sparse.ts) and shaders/common/sparse-input.wgsl
- * (linear-sparse.ts, conv2d-sparse.ts).
+ * src/ops/conv2d/conv-common.wgsl (conv2d/gpu.ts, conv2d/gpu-sparse.ts) and shaders/common/sparse-input.wgsl
+ * (linear/gpu-sparse.ts, conv2d/gpu-sparse.ts).
  */
 import { UniformWords, type FlowRef, type ParamRef } from './context.ts';
 

@@ -1,21 +1,25 @@
 /**
- * WGSL sources of shaders/*.wgsl, with their `// @include common/x.wgsl` lines replaced by the
- * shared file (each file included once, in order of first mention).
+ * WGSL sources by kernel name, with their `// @include x.wgsl` lines replaced by the included file
+ * (each file included once, in order of first mention). A kernel `k` is `k.wgsl` in an op's folder
+ * (src/ops/<kind>/) or in shaders/ (the engine's own kernels and the shared common/ files).
  *
  * One mechanism for every runtime:
  * - Vite (browser, worker) and vitest transform `import.meta.glob` at build time into an object
  *   of the files' text, so the sources are bundled;
  * - under plain Node/tsx (the CLI) `import.meta.glob` does not exist: calling it throws, and the
- *   files are read from disk next to this module with node:fs (imported dynamically and hidden
- *   from the bundler, so the browser build never sees it).
+ *   files are read from disk with node:fs (imported dynamically and hidden from the bundler, so
+ *   the browser build never sees it).
  */
 
-let bundled: Record<string, string> | null = null;
+/** file name (`linear.wgsl`, `common/bindings.wgsl`) → text, when bundled */
+let bundled: Map<string, string> | null = null;
 try {
-  bundled = import.meta.glob('../../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
-    string,
-    string
-  >;
+  const engine = import.meta.glob('../../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+  const ops = import.meta.glob('../../ops/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+  bundled = new Map([
+    ...Object.entries(engine).map(([k, v]) => [k.slice('../../../shaders/'.length), v] as [string, string]),
+    ...Object.entries(ops).map(([k, v]) => [k.slice(k.lastIndexOf('/') + 1), v] as [string, string]),
+  ]);
 } catch {
   bundled = null;
 }
@@ -29,14 +33,26 @@ const cache = new Map<string, Promise<string>>();
 
 async function rawFile(rel: string): Promise<string> {
   if (bundled) {
-    const text = bundled[`../../../shaders/${rel}`];
-    if (text === undefined) throw new Error(`no shader shaders/${rel}`);
+    const text = bundled.get(rel);
+    if (text === undefined) throw new Error(`no shader ${rel} in shaders/ or src/ops/*/`);
     return text;
   }
   const fsName = 'node:fs/promises';
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
   const here = import.meta.url; // a variable, so Vite does not treat this URL as an asset to emit
-  return fs.readFile(new URL(`../../../shaders/${rel}`, here), 'utf8');
+  // the repository root, three folders up: from src/engine/webgpu/ and from the CLI bundle in build/cli/bin/
+  const root = new URL('../../../', here);
+  const opsDir = new URL('src/ops/', root);
+  const candidates = [new URL(`shaders/${rel}`, root)];
+  for (const d of await fs.readdir(opsDir, { withFileTypes: true })) if (d.isDirectory()) candidates.push(new URL(`${d.name}/${rel}`, opsDir));
+  for (const c of candidates) {
+    try {
+      return await fs.readFile(c, 'utf8');
+    } catch {
+      // not this folder
+    }
+  }
+  throw new Error(`no shader ${rel} in shaders/ or src/ops/*/`);
 }
 
 const INCLUDE = /^\s*\/\/\s*@include\s+(\S+)\s*$/gm;
@@ -58,7 +74,7 @@ async function expand(rel: string, seen: Set<string>): Promise<string> {
   return parts.join('');
 }
 
-/** Full WGSL of `shaders/<name>.wgsl`, includes resolved. */
+/** Full WGSL of kernel `name` (`<name>.wgsl`), includes resolved. */
 export function shaderSource(name: string): Promise<string> {
   let p = cache.get(name);
   if (!p) {

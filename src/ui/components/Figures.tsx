@@ -45,7 +45,7 @@ export function Figures() {
   const noDirections = !active ? 'Load a checkpoint to begin.'
     : directions.length === 0
       ? (active.status === 'reading' || active.status === 'queued' ? 'Reading… directions appear here as they finish.'
-        : !active.summary.architecture ? 'Not read: the layers are unknown — see the Model panel.'
+        : !active.summary.architecture && !active.summary.transformer ? 'Not read: the layers are unknown — see the Model panel.'
           : active.status === 'failed' ? 'The read failed — see the message above.' : 'No directions read.')
       : null;
 

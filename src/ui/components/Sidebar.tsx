@@ -1,27 +1,12 @@
 /** The left column: the loaded file, its inferred architecture with overrides, the read settings, and Run. */
-import { ACTIVATIONS, shapeTrace, type Activation, type ModelGraph, type Op } from '../../model/graph.ts';
+import { ACTIVATIONS, valueShapes, type Activation, type ModelGraph } from '../../model/graph.ts';
+import { definitionOf } from '../../ops/definitions.ts';
 import { DEFAULT_SETTINGS, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
 import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint } from '../../state/store.ts';
 import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
-
-function opLabel(op: Op): { kind: string; detail: string; name: string | null } {
-  switch (op.kind) {
-    case 'linear': return { kind: 'Linear', detail: `${op.inFeatures} → ${op.outFeatures}${op.bias ? '' : ', no bias'}`, name: op.layer };
-    case 'conv2d': return {
-      kind: 'Conv2d',
-      detail: `${op.inChannels} → ${op.outChannels}, ${op.kernel.join('×')}${op.stride[0] !== 1 ? `, stride ${op.stride[0]}` : ''}${op.padding[0] ? `, pad ${op.padding[0]}` : ''}`,
-      name: op.layer,
-    };
-    case 'maxpool': return { kind: 'MaxPool', detail: `${op.kernel}×${op.kernel}, stride ${op.stride}`, name: null };
-    case 'batchnorm': return { kind: 'BatchNorm', detail: `ε ${op.eps}`, name: op.layer };
-    case 'layernorm': return { kind: 'LayerNorm', detail: `ε ${op.eps}`, name: op.layer };
-    case 'activation': return { kind: 'Activation', detail: op.fn, name: null };
-    case 'flatten': return { kind: 'Flatten', detail: '', name: null };
-  }
-}
 
 /** A reader warning as a browser user acts on it (the CLI's flags are the Model panel's menus here). */
 export function browserWording(w: string): string {
@@ -30,13 +15,13 @@ export function browserWording(w: string): string {
 
 function Architecture({ graph, onActivation, disabled }: { graph: ModelGraph; onActivation: (index: number, fn: Activation) => void; disabled: boolean }) {
   let shapes: number[][] | null = null;
-  try { shapes = Array.isArray(graph.ops) ? shapeTrace(graph) : null; } catch { shapes = null; }
-  if (!Array.isArray(graph.ops)) return <pre className="mono small">{JSON.stringify(graph, null, 1)}</pre>;
+  try { shapes = Array.isArray(graph.nodes) ? valueShapes(graph) : null; } catch { shapes = null; }
+  if (!Array.isArray(graph.nodes)) return <pre className="mono small">{JSON.stringify(graph, null, 1)}</pre>;
   return (
     <ol className="arch" aria-label="inferred layers">
       <li className="arch-io"><span className="op-kind">input</span><span className="op-shape">{fmtShape(graph.inputShape)}</span></li>
-      {graph.ops.map((op, i) => {
-        const l = opLabel(op);
+      {graph.nodes.map(({ op, id }, i) => {
+        const l = definitionOf(op).label(op);
         return (
           <li key={i} className={`op op-${op.kind}`}>
             <span className="op-kind">{l.kind}</span>
@@ -48,7 +33,7 @@ function Architecture({ graph, onActivation, disabled }: { graph: ModelGraph; on
                 </select>
               </span>
             ) : <span className="op-detail">{l.detail}{l.name !== null ? <span className="muted mono"> {l.name}</span> : null}</span>}
-            {shapes ? <span className="op-shape">{fmtShape(shapes[i + 1])}</span> : null}
+            {shapes ? <span className="op-shape">{fmtShape(shapes[id])}</span> : null}
           </li>
         );
       })}
@@ -120,7 +105,11 @@ function ModelPanel() {
       {g ? <Architecture graph={g} disabled={reading} onActivation={(i, fn) => void setArchitecture(c.key, withSlotActivation(g, i, fn))} /> : null}
       <ArchEditor key={`${c.key}:${c.files.arch ? 'edited' : 'file'}:${g ? 'graph' : 'none'}`} start={g ? graphToArch(g) : archTemplate(s.tensors)}
         edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
-      {s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
+      {s.transformer ? (
+        <p className="small" data-testid="transformer-blocks">
+          {s.transformer.label}: {s.transformer.blocks.length} blocks, read block by block (scope “block-local”)
+        </p>
+      ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
     </section>
   );
@@ -183,7 +172,7 @@ function RunPanel() {
     <section className="panel run" aria-labelledby="run-title">
       <h2 id="run-title" className="sr-only">Run</h2>
       <div className="run-row">
-        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || !c.summary.architecture || badSettings}
+        <button type="button" className="btn primary" data-testid="run-read" disabled={!c || busy || (!c.summary.architecture && !c.summary.transformer) || badSettings}
           onClick={() => c && enqueueRead(c.key)}>{c?.result ? 'Read again' : 'Read'}</button>
         {progress ? <button type="button" className="btn" data-testid="cancel-read" onClick={() => void cancelRead()}>Cancel</button> : null}
       </div>

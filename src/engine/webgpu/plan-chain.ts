@@ -1,0 +1,293 @@
+/**
+ * The sparse batch plan of a chain (WebGPU). Like the CPU engine, a batch carries only what
+ * changes while it can (a *sparse flow*: the change d and tangent ṫ on a few features U, the union
+ * over the batch's queries):
+ *   - first op linear/conv whose patches touch few output rows/channels R: the change of those
+ *     rows is ΔW_R·x̂ + Δb_R and their tangent Ẇ_R·x̂ + ḃ_R (linear.wgsl / conv2d.wgsl with the
+ *     compact patch as weights);
+ *   - activations on a sparse flow: φ(x̂ + d) − ŷ and φ′(x̂ + d)·ṫ on U (activation.wgsl);
+ *   - the next linear/conv reads the sparse flow (linear-sparse.wgsl, conv2d-sparse.wgsl) and writes dense values;
+ *   - any other op first densifies (densify.wgsl); from then on every op runs dense (its registry
+ *     encoder) on full values and tangents with per-query parameters θ̂ + δ where patched.
+ * The tangent is always propagated as its own quantity.
+ */
+import type { Op } from '../../model/graph.ts';
+import type { FisherQuery } from '../types.ts';
+import type { FlowRef, ParamRef, Recorder } from './context.ts';
+import { encodeLinear } from '../../ops/linear/gpu.ts';
+import { encodeLinearSparse } from '../../ops/linear/gpu-sparse.ts';
+import { encodeActivation } from '../../ops/activation/gpu.ts';
+import { encodeConv2d } from '../../ops/conv2d/gpu.ts';
+import { encodeConv2dSparse } from '../../ops/conv2d/gpu-sparse.ts';
+import { opDef } from '../../ops/registry.ts';
+import { opTensors } from '../../model/graph.ts';
+import { encodeDensify, positionMap } from './densify.ts';
+import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
+import { FlowSlots, type BatchBuffers } from './buffers.ts';
+import { IndexBuilder, PatchBuilder } from './patches.ts';
+import { channelsOf, colSupport, expandChannels, inChannelSupport, isSubset, rowSupport, union } from './supports.ts';
+import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+
+const SPARSE_FRACTION = 0.5;
+
+/** The first linear/conv after op i reached through activations and flattens only. */
+function nextMixing(ops: Op[], i: number): number {
+  for (let j = i + 1; j < ops.length; j++) {
+    const k = ops[j].kind;
+    if (k === 'activation' || k === 'flatten') continue;
+    return j;
+  }
+  return ops.length;
+}
+
+/** One batch: G queries × M samples from s0. Returns per-query sums of the per-sample F. */
+export async function runChainBatch(
+  p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
+): Promise<Float64Array> {
+  const ctx = p.ctx;
+  const ops = p.ops;
+  const L = ops.length;
+  const G = qs.length;
+  const W = p.widths;
+  const patch = new PatchBuilder(qs, p.params);
+  const idx = new IndexBuilder();
+  type Step = (rec: Recorder, bufs: { patch: GPUBuffer; idx: GPUBuffer; flows: GPUBuffer[] }) => void;
+  const steps: Step[] = [];
+  let wide = 1;
+  for (let i = first; i <= L; i++) wide = Math.max(wide, W[i]);
+
+  // value / tangent refs of a tensor in dense mode (θ̂ + δ per query where patched)
+  const denseValue = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'delta') ? patch.full(name, 'value') : p.base(name));
+  const denseTangent = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'tangent') ? patch.full(name, 'tangent') : null);
+
+  // `cur` is the slot holding the current flow (-1: the cache); a chain's flow has one reader, so
+  // its slot is free again as soon as the next step is planned
+  let cur = -1;
+  let width = W[first];
+  let sparseU: Int32Array | null = null;
+  let mode = 'dense';
+  const flowRef = (w: number, tan: boolean): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan });
+  const slots = new FlowSlots();
+  const next = (): number => slots.alloc();
+  const consumed = (s: number) => {
+    if (s >= 0) slots.release(s);
+  };
+
+  const cacheIn = (i: number): FlowRef => ({ off: s0 * W[i], toff: 0, gs: 0, tan: false });
+
+  // ---- the first op
+  const op0 = ops[first];
+  let i = first;
+  if (op0.kind === 'linear' || op0.kind === 'conv2d') {
+    const rows = op0.kind === 'linear' ? op0.outFeatures : op0.outChannels;
+    const R = rowSupport(p.params, op0, qs, rows);
+    let U: Int32Array | null = null;
+    if (R.length <= rows * SPARSE_FRACTION) {
+      if (op0.kind === 'linear') {
+        const g = nextMixing(p.ops, first);
+        const gop = ops[g];
+        const C = gop && gop.kind === 'linear' ? colSupport(gop, qs) : new Int32Array(0);
+        const Uu = union(R, C, rows);
+        if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
+      } else {
+        const g = nextMixing(p.ops, first);
+        const gop = ops[g];
+        const C = gop && gop.kind === 'conv2d' ? inChannelSupport(gop, qs) : new Int32Array(0);
+        const Uu = union(R, C, rows);
+        if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
+      }
+    }
+    if (U) {
+      // sparse start: the change and tangent of rows/channels U only
+      const o = next();
+      const rowLen = p.params.get(op0.weight)!.data.length / rows;
+      const w = patch.rows(op0.weight, U, rowLen, 'delta');
+      const b = op0.bias ? patch.rows(op0.bias, U, 1, 'delta') : null;
+      const dw = patch.rows(op0.weight, U, rowLen, 'tangent');
+      const db = op0.bias ? patch.rows(op0.bias, U, 1, 'tangent') : null;
+      const plane = op0.kind === 'conv2d' ? W[first + 1] / op0.outChannels : 1;
+      const nU = U.length * plane;
+      const x = cacheIn(first);
+      const cacheBuf = p.cache[first];
+      steps.push((rec, bufs) => {
+        const y = { ...flowRef(nU, true) };
+        const bind = { src: cacheBuf, dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch };
+        if (op0.kind === 'linear') {
+          encodeLinear(rec, bind, { x, y, w, b, dw, db, M, G, inF: op0.inFeatures, outF: U!.length });
+        } else {
+          const [, h, wd] = p.shapes[first];
+          encodeConv2d(rec, bind, {
+            x, y, w, b, dw, db, G, M, C: op0.inChannels, H: h, W: wd, O: U!.length,
+            KH: op0.kernel[0], KW: op0.kernel[1], SH: op0.stride[0], SW: op0.stride[1], PH: op0.padding[0], PW: op0.padding[1],
+          });
+        }
+      });
+      sparseU = op0.kind === 'conv2d' ? expandChannels(U, plane) : U;
+      width = sparseU.length;
+      consumed(cur);
+      cur = o;
+      mode = `sparse-rows(${U.length}/${rows})`;
+      i = first + 1;
+    } else if (op0.kind === 'linear') {
+      const C = colSupport(op0, qs);
+      if (C.length <= op0.inFeatures * SPARSE_FRACTION) {
+        // few columns touched: y' = ŷ + ΔW_C·x̂_C + Δb, ẏ = Ẇ_C·x̂_C + ḃ, dense output
+        const o = next();
+        const idxOff = idx.add(C);
+        const refs = {
+          dwd: patch.cols(op0.weight, op0.outFeatures, op0.inFeatures, C, 'delta'),
+          dwt: patch.cols(op0.weight, op0.outFeatures, op0.inFeatures, C, 'tangent'),
+          bd: op0.bias && patch.has(op0.bias, 'delta') ? patch.full(op0.bias, 'delta') : null,
+          bt: denseTangent(op0.bias),
+        };
+        const f = first;
+        steps.push((rec, bufs) => {
+          encodeLinearSparse(rec, {
+            src: p.cache[f], dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch, idx: bufs.idx,
+            baseIn: p.cache[f], baseOut: p.cache[f + 1],
+          }, {
+            x: { off: 0, toff: 0, gs: 0, tan: false }, y: flowRef(W[f + 1], true), w: p.base(op0.weight), ...refs,
+            M, G, inF: op0.inFeatures, outF: op0.outFeatures, nU: C.length, idxOff, bInOff: s0 * W[f], bOutOff: s0 * W[f + 1],
+          });
+        });
+        consumed(cur);
+        cur = o;
+        width = W[f + 1];
+        mode = `sparse-cols(${C.length}/${op0.inFeatures})`;
+        i = first + 1;
+      }
+    }
+  }
+
+  // ---- the rest of the chain
+  for (; i <= L; i++) {
+    const op = ops[i] as Op | undefined;
+    if (sparseU) {
+      const U = sparseU;
+      if (op?.kind === 'flatten') continue;
+      if (op?.kind === 'activation') {
+        const o = next(), s = cur, F = W[i], nU = U.length, idxOff = idx.add(U), ii = i;
+        steps.push((rec, bufs) => encodeActivation(rec, {
+          src: bufs.flows[s], dst: bufs.flows[o], idx: bufs.idx, baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
+        }, {
+          x: flowRef(nU, true), y: flowRef(nU, true), fn: op.fn, G, M, F,
+          sparse: { idxOff, nU, bInOff: s0 * F, bOutOff: s0 * F },
+        }));
+        consumed(cur);
+        cur = o;
+        continue;
+      }
+      if (op?.kind === 'linear' && isSubset(colSupport(op, qs), U)) {
+        const o = next(), s = cur, nU = U.length, idxOff = idx.add(U), ii = i;
+        const refs = {
+          dwd: patch.cols(op.weight, op.outFeatures, op.inFeatures, U, 'delta'),
+          dwt: patch.cols(op.weight, op.outFeatures, op.inFeatures, U, 'tangent'),
+          bd: op.bias && patch.has(op.bias, 'delta') ? patch.full(op.bias, 'delta') : null,
+          bt: denseTangent(op.bias),
+        };
+        steps.push((rec, bufs) => encodeLinearSparse(rec, {
+          src: bufs.flows[s], dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch, idx: bufs.idx,
+          baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
+        }, {
+          x: flowRef(nU, true), y: flowRef(W[ii + 1], true), w: p.base(op.weight), ...refs,
+          M, G, inF: op.inFeatures, outF: op.outFeatures, nU, idxOff, bInOff: s0 * W[ii], bOutOff: s0 * W[ii + 1],
+        }));
+        consumed(cur);
+        cur = o;
+        sparseU = null;
+        width = W[i + 1];
+        continue;
+      }
+      if (op?.kind === 'conv2d') {
+        const [C, H, Wd] = p.shapes[i];
+        const plane = H * Wd;
+        const Cin = channelsOf(U, plane);
+        if (Cin && isSubset(inChannelSupport(op, qs), Cin)) {
+          const o = next(), s = cur, nU = U.length, idxOff = idx.add(Cin), ii = i;
+          const kk = op.kernel[0] * op.kernel[1];
+          const refs = {
+            dwd: patch.convChannels(op.weight, op.outChannels, C, kk, Cin, 'delta'),
+            dwt: patch.convChannels(op.weight, op.outChannels, C, kk, Cin, 'tangent'),
+            bd: op.bias && patch.has(op.bias, 'delta') ? patch.full(op.bias, 'delta') : null,
+            bt: denseTangent(op.bias),
+          };
+          steps.push((rec, bufs) => encodeConv2dSparse(rec, {
+            src: bufs.flows[s], dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch, idx: bufs.idx,
+            baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
+          }, {
+            x: flowRef(nU, true), y: flowRef(W[ii + 1], true), w: p.base(op.weight), ...refs,
+            G, M, C, H, W: Wd, O: op.outChannels, KH: op.kernel[0], KW: op.kernel[1], SH: op.stride[0], SW: op.stride[1],
+            PH: op.padding[0], PW: op.padding[1], nC: Cin.length, idxOff, bInOff: s0 * W[ii], bOutOff: s0 * W[ii + 1],
+          }));
+          consumed(cur);
+          cur = o;
+          sparseU = null;
+          width = W[i + 1];
+          continue;
+        }
+      }
+      // anything else (or the end): x' = x̂ + scatter(d), ẋ = scatter(ṫ)
+      const o = next(), s = cur, nU = U.length, F = W[i], posOff = idx.add(positionMap(U, F)), ii = i;
+      steps.push((rec, bufs) => encodeDensify(rec, {
+        src: bufs.flows[s], dst: bufs.flows[o], idx: bufs.idx, baseIn: p.cache[ii],
+      }, { x: flowRef(nU, true), y: flowRef(F, true), G, M, F, nU, posOff, bInOff: s0 * F }));
+      consumed(cur);
+      cur = o;
+      sparseU = null;
+      width = F;
+      if (!op) break;
+    }
+    if (!op) break;
+    if (!opDef(op).gpu.encode) continue;
+    // dense op: from the cache (first op) or the current flow
+    const o = next();
+    const fromCache = cur === -1;
+    const s = cur, ii = i, inW = W[i];
+    const vals = opTensors(op).map((t) => [t, denseValue(t), denseTangent(t)] as const);
+    const value = (t: string | null): ParamRef => (t === null ? null : vals.find((v) => v[0] === t)![1]);
+    const tangent = (t: string | null): ParamRef => (t === null ? null : vals.find((v) => v[0] === t)![2]);
+    steps.push((rec, bufs) => encodeNode(p, rec, ii, G, M,
+      [fromCache ? { buffer: p.cache[ii], ref: { off: s0 * inW, toff: 0, gs: 0, tan: false } } : { buffer: bufs.flows[s], ref: flowRef(inW, true) }],
+      { buffer: bufs.flows[o], ref: flowRef(W[ii + 1], true) },
+      value, tangent, bufs.patch));
+    consumed(cur);
+    cur = o;
+    width = W[i + 1];
+  }
+
+  // ---- the Fisher form, summed per query on the GPU
+  const nb = fisherBlocks(M);
+  const outW = W[L];
+  const s = cur;
+  steps.push((rec, bufs) => encodeFisher(rec, { src: bufs.flows[s], dst: buffers.partial() }, {
+    x: flowRef(outW, true), G, M, width: outW, head: p.head, outOff: 0,
+  }));
+
+  // ---- upload, record, submit, read back once
+  const patchData = patch.finish();
+  const idxData = idx.finish();
+  const poolBytes = 4 * 2 * G * M * wide;
+  const bufs = {
+    patch: buffers.ensure('patch', patchData.byteLength),
+    idx: buffers.ensure('idx', idxData.byteLength),
+    flows: Array.from({ length: slots.count }, (_, k) => buffers.flow(k, poolBytes)),
+  };
+  buffers.ensure('partial', 4 * 2 * G * nb);
+  ctx.write(bufs.patch, 0, patchData);
+  ctx.write(bufs.idx, 0, idxData);
+  const rec = ctx.recorder();
+  for (const st of steps) st(rec, bufs);
+  p.device.pushErrorScope('out-of-memory');
+  p.device.pushErrorScope('validation');
+  const part = (await rec.submit({ buffer: buffers.partial(), offset: 0, count: 2 * G * nb }))!;
+  const verr = await p.device.popErrorScope();
+  const merr = await p.device.popErrorScope();
+  if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
+  stats.batches++;
+  stats.shapes.push({ first, G, M, mode });
+  const sums = new Float64Array(G);
+  for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
+  void width;
+  return sums;
+}
+

@@ -1,0 +1,98 @@
+/** The dense, value-keyed batch plan of a branching graph (WebGPU). */
+import { opTensors } from '../../model/graph.ts';
+import type { FisherQuery } from '../types.ts';
+import { touchedTensors } from '../types.ts';
+import type { FlowRef, ParamRef, Recorder } from './context.ts';
+import { opDef } from '../../ops/registry.ts';
+import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
+import { FlowSlots, type BatchBuffers } from './buffers.ts';
+import { PatchBuilder } from './patches.ts';
+import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+
+/**
+ * One batch on a branching graph: every value the batch changes is computed dense (value and
+ * tangent, θ̂ + δ per query where patched) into its own buffer, keyed by value id; a value the
+ * batch does not change is read from the cache. Buffers are reused once a value's last reader
+ * has been recorded, so a chain stretch needs two and a residual block three.
+ */
+export async function runGraphBatch(
+  p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
+): Promise<Float64Array> {
+  const ctx = p.ctx;
+  const nodes = p.model.nodes;
+  const G = qs.length;
+  const W = p.widths;
+  const patch = new PatchBuilder(qs, p.params);
+  const touched = new Set<string>();
+  for (const q of qs) for (const n of touchedTensors(q)) touched.add(n);
+  // the values this batch changes, and the last node reading each
+  const changed = new Set<number>();
+  const lastRead = new Map<number, number>();
+  for (let i = first; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (opTensors(node.op).some((t) => touched.has(t)) || node.inputs.some((v) => changed.has(v))) changed.add(node.id);
+    for (const v of node.inputs) lastRead.set(v, i);
+  }
+  lastRead.set(p.model.output, nodes.length);
+  let wide = 1;
+  for (const v of changed) wide = Math.max(wide, W[v]);
+  const flowRef = (w: number): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan: true });
+  const denseValue = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'delta') ? patch.full(name, 'value') : p.base(name));
+  const denseTangent = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'tangent') ? patch.full(name, 'tangent') : null);
+  // the flow slot of each changed value (an aliasing op shares its input's)
+  const slotOf = new Map<number, number>();
+  const slots = new FlowSlots();
+  type Step = (rec: Recorder, flows: GPUBuffer[], patchBuf: GPUBuffer) => void;
+  const steps: Step[] = [];
+  for (let i = first; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (!changed.has(node.id)) continue;
+    if (!opDef(node.op).gpu.encode) {
+      const k = slotOf.get(node.inputs[0])!;
+      slotOf.set(node.id, k);
+      slots.hold(k);
+    } else {
+      const k = slots.alloc();
+      slotOf.set(node.id, k);
+      const ins = node.inputs.map((v) => (changed.has(v) ? { slot: slotOf.get(v)!, v } : { slot: -1, v }));
+      const out = node.id;
+      // the patch regions are laid out now, before the patch buffer is written
+      const refs = new Map(opTensors(node.op).map((t) => [t, [denseValue(t), denseTangent(t)] as const]));
+      steps.push((rec, flows, patchBuf) => encodeNode(p, rec, i, G, M,
+        ins.map(({ slot, v }) => (slot < 0
+          ? { buffer: p.cache[v], ref: { off: s0 * W[v], toff: 0, gs: 0, tan: false } }
+          : { buffer: flows[slot], ref: flowRef(W[v]) })),
+        { buffer: flows[k], ref: flowRef(W[out]) },
+        (t) => (t === null ? null : refs.get(t)![0]), (t) => (t === null ? null : refs.get(t)![1]), patchBuf));
+    }
+    // inputs whose last reader this is free their slot
+    for (const v of new Set(node.inputs)) {
+      if (changed.has(v) && lastRead.get(v) === i) slots.release(slotOf.get(v)!);
+    }
+  }
+  const outW = W[p.model.output];
+  const nb = fisherBlocks(M);
+  buffers.ensure('partial', 4 * 2 * G * nb);
+  if (!changed.has(p.model.output)) return new Float64Array(G);
+  const outSlot = slotOf.get(p.model.output)!;
+  const patchData = patch.finish();
+  const patchBuf = buffers.ensure('patch', patchData.byteLength);
+  ctx.write(patchBuf, 0, patchData);
+  const slotBytes = 4 * 2 * G * M * wide;
+  const flows = Array.from({ length: slots.count }, (_, k) => buffers.flow(k, slotBytes));
+  const rec = ctx.recorder();
+  for (const st of steps) st(rec, flows, patchBuf);
+  encodeFisher(rec, { src: flows[outSlot], dst: buffers.partial() }, { x: flowRef(outW), G, M, width: outW, head: p.head, outOff: 0 });
+  p.device.pushErrorScope('out-of-memory');
+  p.device.pushErrorScope('validation');
+  const part = (await rec.submit({ buffer: buffers.partial(), offset: 0, count: 2 * G * nb }))!;
+  const verr = await p.device.popErrorScope();
+  const merr = await p.device.popErrorScope();
+  if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
+  stats.batches++;
+  stats.shapes.push({ first, G, M, mode: `graph(${flows.length} buffers)` });
+  const sums = new Float64Array(G);
+  for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
+  return sums;
+}
+

@@ -1,0 +1,12 @@
+/** The op union: one member per folder. A new op adds its type here and its OpDef to registry.ts. */
+import type { LinearOp } from './linear/definition.ts';
+import type { Conv2dOp } from './conv2d/definition.ts';
+import type { MaxPoolOp } from './maxpool/definition.ts';
+import type { BatchNormOp } from './batchnorm/definition.ts';
+import type { LayerNormOp } from './layernorm/definition.ts';
+import type { ActivationOp } from './activation/definition.ts';
+import type { FlattenOp } from './flatten/definition.ts';
+import type { AddOp } from './add/definition.ts';
+
+export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp;
+export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp };

@@ -1,0 +1,40 @@
+/**
+ * The op registry: every op's definition with its engine parts, one entry per folder in src/ops.
+ * Typed `{ [K in OpKind]: OpDef<K> }`: an op missing a part (or missing here) does not compile.
+ * The engines and tests read this table; the science code reads definitions.ts.
+ */
+import type { OpKind, OpOf } from './types.ts';
+import type { OpDef } from './op-def.ts';
+import { DEFINITIONS } from './definitions.ts';
+import { REFERENCES } from './references.ts';
+import { linearFlow } from './linear/flow.ts';
+import { linearGpu } from './linear/gpu.ts';
+import { conv2dFlow } from './conv2d/flow.ts';
+import { conv2dGpu } from './conv2d/gpu.ts';
+import { maxpoolFlow } from './maxpool/flow.ts';
+import { maxpoolGpu } from './maxpool/gpu.ts';
+import { batchnormFlow } from './batchnorm/flow.ts';
+import { batchnormGpu } from './batchnorm/gpu.ts';
+import { layernormGpu } from './layernorm/gpu.ts';
+import { activationFlow } from './activation/flow.ts';
+import { activationGpu } from './activation/gpu.ts';
+import { flattenGpu } from './flatten/gpu.ts';
+import { addFlow } from './add/flow.ts';
+import { addGpu } from './add/gpu.ts';
+
+export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
+  linear: { ...DEFINITIONS.linear, reference: REFERENCES.linear, flow: linearFlow, gpu: linearGpu },
+  conv2d: { ...DEFINITIONS.conv2d, reference: REFERENCES.conv2d, flow: conv2dFlow, gpu: conv2dGpu },
+  maxpool: { ...DEFINITIONS.maxpool, reference: REFERENCES.maxpool, flow: maxpoolFlow, gpu: maxpoolGpu },
+  batchnorm: { ...DEFINITIONS.batchnorm, reference: REFERENCES.batchnorm, flow: batchnormFlow, gpu: batchnormGpu },
+  // LayerNorm mixes every feature of a row: a change anywhere is dense after it
+  layernorm: { ...DEFINITIONS.layernorm, reference: REFERENCES.layernorm, flow: null, gpu: layernormGpu },
+  activation: { ...DEFINITIONS.activation, reference: REFERENCES.activation, flow: activationFlow, gpu: activationGpu },
+  flatten: { ...DEFINITIONS.flatten, reference: REFERENCES.flatten, flow: (_op, [f]) => f, gpu: flattenGpu },
+  add: { ...DEFINITIONS.add, reference: REFERENCES.add, flow: addFlow, gpu: addGpu },
+};
+
+/** The registry entry of an op, typed to its kind. */
+export function opDef<K extends OpKind>(op: OpOf<K>): OpDef<K> {
+  return OPS[op.kind as K] as unknown as OpDef<K>;
+}
