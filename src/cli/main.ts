@@ -15,8 +15,11 @@ import { MERGE_HELP, runMerge } from './merge.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
-async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64'): Promise<FisherEngine> {
-  if (backend === 'cpu') return Object.assign(new CpuEngine({ precision }), { choice: 'cpu requested' });
+async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64', threads: number): Promise<FisherEngine> {
+  if (backend === 'cpu') {
+    const engine = threads > 1 ? new (await import('../fast/pool.ts')).PooledCpuEngine({ precision, threads }) : new CpuEngine({ precision });
+    return Object.assign(engine, { choice: 'cpu requested' });
+  }
   // loaded only when asked for, so the CPU path never loads Dawn
   const { createEngine, NoAdapterError } = await import('../engine/select.ts');
   try {
@@ -142,7 +145,7 @@ async function readOne(args: CliArgs, t: Target, open: { close(): Promise<void> 
         configText: await readText(configPath), configName: configPath,
         archText: await readText(args.arch), archName: args.arch,
       },
-      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32')),
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32', args.options.threads ?? 1)),
       { onProgress: (p) => progress.update(p) },
     );
     progress.stop();
