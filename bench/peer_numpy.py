@@ -95,7 +95,8 @@ def main():
                 tt = np.tile(grid, len(s))
                 w, beta = W2[:, j], W2[:, j] / colnorm[j]
                 y = ybase[np.repeat(s, T)] + dh[:, None] * w + (tt * s2 * ht)[:, None] * beta
-                dy = dht[:, None] * w + (s2 * ht)[:, None] * beta
+                # ẏ = W2(t)·ḣ + Ẇ2·h' with W2(t) = W2 + t·β/√2 on the unit's column
+                dy = dht[:, None] * w + (tt * s2 * dht)[:, None] * beta + (s2 * ht)[:, None] * beta
                 zz, jv = tail(layers, l + 1, y, dy)
                 Fj = fisher_rows(zz, jv).reshape(len(s), T).sum(0) / N
             F[f"node-death:{l}.0:{j}"] = Fj.tolist()

@@ -19,13 +19,17 @@ export const CLI_BUNDLE = 'build/cli/bin/deadscope.mjs';
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/main-entry.ts'],
-  outfile: CLI_BUNDLE,
+  // the CPU engine's pool workers (src/fast/pool.ts) load pool-worker.mjs from beside the bundle
+  entryPoints: { deadscope: 'src/cli/main-entry.ts', 'pool-worker': 'src/fast/pool-worker.ts' },
+  outdir: 'build/cli/bin',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  // tinypool starts its own worker entry from its package folder: load it from node_modules
+  external: ['tinypool'],
   // CommonJS dependencies (cli-progress) call require() for Node built-ins: give the ES module one
   banner: { js: "import { createRequire as __deadscopeRequire } from 'node:module'; const require = __deadscopeRequire(import.meta.url);" },
   plugins: [{

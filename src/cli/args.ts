@@ -89,6 +89,12 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.backend = v;
         break;
       }
+      case '--threads': {
+        const v = num(flag, value());
+        if (!Number.isInteger(v) || v < 1) throw new InputError('command line', `--threads must be a whole number ≥ 1, got ${v}`);
+        options.threads = v;
+        break;
+      }
       case '--layers': options.layers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--precision': {
         const v = value();
@@ -137,6 +143,7 @@ numeric __metadata__ such as accuracies).
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)
+  --threads N          worker threads of the CPU engine (default 1; the F are the same for any N)
   --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
   --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
   --out F              write the JSON to F instead of stdout (several checkpoints: a folder)

@@ -1,8 +1,10 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
+import { openAsBlob } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
-import { openSafetensors, SafetensorsError } from '../format/safetensors.ts';
+import { blobSource, openSafetensors, SafetensorsError } from '../format/safetensors.ts';
+import { mergeShards, shardNames, ShardIndexError } from '../format/sharded.ts';
 import { seriesCsv, seriesRow, sortSeries, stepFromName, type SeriesRow } from '../series/series.ts';
 import { cliProgress } from './progress.ts';
 import { ArchitectureError } from '../model/infer.ts';
@@ -13,8 +15,11 @@ import { MERGE_HELP, runMerge } from './merge.ts';
 import type { FisherEngine } from '../engine/types.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 
-async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64'): Promise<FisherEngine> {
-  if (backend === 'cpu') return Object.assign(new CpuEngine({ precision }), { choice: 'cpu requested' });
+async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' | 'f64', threads: number): Promise<FisherEngine> {
+  if (backend === 'cpu') {
+    const engine = threads > 1 ? new (await import('../fast/pool.ts')).PooledCpuEngine({ precision, threads }) : new CpuEngine({ precision });
+    return Object.assign(engine, { choice: 'cpu requested' });
+  }
   // loaded only when asked for, so the CPU path never loads Dawn
   const { createEngine, NoAdapterError } = await import('../engine/select.ts');
   try {
@@ -59,7 +64,22 @@ async function readText(path: string | null): Promise<string | null> {
   }
 }
 
+const SHARD_INDEX = /\.safetensors\.index\.json$/i;
+
+/** A sharded Hugging Face checkpoint: its index and shards merged into one lazily read file. */
+async function openSharded(indexPath: string) {
+  const indexText = (await readText(indexPath))!;
+  const shards = new Map<string, Blob>();
+  for (const name of shardNames(indexText, indexPath)) {
+    const shardPath = join(dirname(indexPath), name);
+    await checkRegularFile(shardPath);
+    shards.set(name, await openAsBlob(shardPath));
+  }
+  return { ...blobSource(await mergeShards(indexText, indexPath, shards)), close: async () => undefined };
+}
+
 async function openSource(path: string) {
+  if (SHARD_INDEX.test(path)) return openSharded(path);
   await checkRegularFile(path);
   try {
     return await fileSource(path);
@@ -83,9 +103,12 @@ async function expandCheckpoints(paths: string[]): Promise<Target[]> {
   for (const p of paths) {
     let isDir = false;
     try { isDir = (await stat(p)).isDirectory(); } catch { /* a missing file is named when it is opened */ }
-    if (!isDir) { out.push({ path: p, stem: basename(p).replace(/\.safetensors$/i, ''), config: null }); continue; }
+    if (!isDir) { out.push({ path: p, stem: basename(p).replace(SHARD_INDEX, '').replace(/\.safetensors$/i, ''), config: null }); continue; }
     const names = (await readdir(p)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const config = names.includes('config.json') ? join(p, 'config.json') : null;
+    // a sharded Hugging Face checkpoint: read through its index
+    const index = names.find((n) => SHARD_INDEX.test(n));
+    if (index) { out.push({ path: join(p, index), stem: stemOf(p), config }); continue; }
     const files = names.filter((n) => n.toLowerCase().endsWith('.safetensors'));
     // checkpoint-1000/ folders inside a run folder
     const subdirs: string[] = [];
@@ -122,7 +145,7 @@ async function readOne(args: CliArgs, t: Target, open: { close(): Promise<void> 
         configText: await readText(configPath), configName: configPath,
         archText: await readText(args.arch), archName: args.arch,
       },
-      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32')),
+      args.options, async () => (engine = await makeEngine(args.options.backend ?? 'auto', args.options.precision ?? 'f32', args.options.threads ?? 1)),
       { onProgress: (p) => progress.update(p) },
     );
     progress.stop();
@@ -176,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`deadscope: ${rows.length} reads and series.csv written to ${args.out} (steps ${sortSeries(rows).map((r) => r.step ?? '?').join(', ')})\n`);
     return 0;
   } catch (e) {
-    if (e instanceof InputError || e instanceof SafetensorsError) {
+    if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ShardIndexError) {
       process.stderr.write(`deadscope: ${e.message}\n`);
       return 2;
     }

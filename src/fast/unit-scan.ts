@@ -300,7 +300,38 @@ export class UnitScan {
     const reluOnly = between.length === 1 && between[0] === 'relu';
     const hv = new Float64Array(m);
     const ht = new Float64Array(m);
-    for (let s = 0; s < n; s++) {
+    // one unit behind a ReLU (node death, ReLU rescaling): the same rule without the inner loops
+    const oneRelu = reluOnly && m === 1 && K <= 2;
+    for (let s = 0; s < n && oneRelu; s++) {
+      const z0 = zpre[s * H + R[0]];
+      const d = dotW[s];
+      const h0 = hb[s * H + R[0]];
+      const b0 = Bb[0];
+      for (let q = 0; q < Q; q++) {
+        let v = z0 + dsW[q] * d + dsb[q] * b0;
+        let tv = 0;
+        if (v > 0) tv = tsW[q] * d + tsb[q] * b0;
+        else if (h0 === 0) continue; // off at θ̂ and at this point: zero change, zero tangent
+        else v = 0;
+        if (v === h0 && tv === 0 && !(K === 2 && v !== 0)) continue;
+        const row = rows++;
+        if (row === rowS.length) {
+          coef = grow(coef);
+          tcoef = grow(tcoef);
+          rowS = growInt(rowS);
+          rowQ = growInt(rowQ);
+        }
+        coef[row * K] = v - h0;
+        tcoef[row * K] = tv;
+        if (K === 2) {
+          coef[row * K + 1] = dsC[q] * v;
+          tcoef[row * K + 1] = dsC[q] * tv + tsC[q] * v;
+        }
+        rowS[row] = s;
+        rowQ[row] = q;
+      }
+    }
+    for (let s = 0; s < n && !oneRelu; s++) {
       for (let q = 0; q < Q; q++) {
         let any = false;
         for (let a = 0; a < m; a++) {

@@ -3,6 +3,7 @@
  * read jobs: one checkpoint each, with its config.json / architecture JSON / probe inputs.
  * Nothing leaves the page: files are read locally, by slices.
  */
+import { mergeShards } from '../format/sharded.ts';
 import type { ReadFiles } from '../worker/api.ts';
 
 /** A file with the folder path it came from ('' for a loose file). */
@@ -25,6 +26,7 @@ export interface Grouped {
 }
 
 const SHARD = /-\d{5}-of-\d{5}\.safetensors$/i;
+const SHARD_INDEX = /\.safetensors\.index\.json$/i;
 const INPUT_NAMES = new Set(['images', 'inputs', 'input', 'x', 'data', 'tokens', 'input_ids', 'samples', 'labels', 'targets', 'y']);
 
 function dirOf(p: PickedFile): string {
@@ -69,14 +71,18 @@ export async function groupFiles(picked: PickedFile[]): Promise<Grouped> {
   const inputs: PickedFile[] = [];
   const configs: PickedFile[] = [];
   const archs: PickedFile[] = [];
+  const shards: PickedFile[] = [];
+  const indexes: PickedFile[] = [];
   for (const p of picked) {
     const name = p.file.name;
     const lower = name.toLowerCase();
     if (lower.endsWith('.safetensors')) {
-      if (SHARD.test(name)) { notices.push(`${name}: sharded checkpoints are not supported yet; skipped (merge the shards into one file)`); continue; }
+      if (SHARD.test(name)) { shards.push(p); continue; }
       if (looksLikeInputs(await peekTensorNames(p.file), name)) inputs.push(p); else checkpoints.push(p);
     } else if (lower === 'config.json' || lower.endsWith('.config.json')) {
       configs.push(p);
+    } else if (SHARD_INDEX.test(lower)) {
+      indexes.push(p);
     } else if (lower.endsWith('.json')) {
       if (/index\.json$|tokenizer|generation_config|special_tokens/i.test(lower)) continue;
       archs.push(p);
@@ -84,6 +90,20 @@ export async function groupFiles(picked: PickedFile[]): Promise<Grouped> {
       notices.push(`${name}: not a .safetensors or .json file; ignored`);
     }
   }
+
+  // sharded Hugging Face checkpoints: each index with the shards beside it, merged lazily into one file
+  const usedShards = new Set<PickedFile>();
+  for (const index of indexes) {
+    const beside = shards.filter((sh) => dirOf(sh) === dirOf(index));
+    try {
+      const merged = await mergeShards(await index.file.text(), index.file.name, new Map(beside.map((sh) => [sh.file.name, sh.file])));
+      checkpoints.push({ file: new File([merged], index.file.name), path: index.path });
+      for (const sh of beside) usedShards.add(sh);
+    } catch (e) {
+      notices.push((e as Error).message);
+    }
+  }
+  for (const sh of shards) if (!usedShards.has(sh) && !indexes.length) notices.push(`${sh.file.name}: a shard of a sharded checkpoint, without its model.safetensors.index.json; skipped (drop the whole folder)`);
 
   const match = (cands: PickedFile[], ck: PickedFile): PickedFile | undefined => {
     if (cands.length === 0) return undefined;

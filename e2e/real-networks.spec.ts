@@ -1,0 +1,106 @@
+/**
+ * The explorer on real networks: the MNIST MLP (1 400+ directions, a reduced probe of 16 test
+ * images on the CPU engine) drawn as class bands, with the table's filters driving the figures and
+ * the saturated head reported; a training run (the AdamW teacher–student checkpoints, one folder)
+ * read step by step and plotted against the step, with the compare view and duplicate detection.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+
+const FIXTURES = resolve(process.cwd(), 'fixtures');
+const RUN = resolve(FIXTURES, 'series/ts_relu2_adamw_s1');
+const EXAMPLE = 'ts_relu2_adamw_s1';
+
+async function exampleRead(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(EXAMPLE);
+}
+
+async function setSetting(page: Page, key: string, value: string): Promise<void> {
+  const input = page.locator(`label:has(.setting-name:text-is("${key}")) input`);
+  await input.fill(value);
+}
+
+test('the MNIST MLP: class bands, filters drive every figure, inactive counted once, saturated head reported', async ({ page }) => {
+  test.setTimeout(300_000);
+  await exampleRead(page);
+  await setSetting(page, 'inputCap', '16');
+  await page.locator('label:has(.setting-name:text-is("backend")) select').selectOption('cpu');
+  await page.getByTestId('file-input').setInputFiles([resolve(FIXTURES, 'mnist-mlp-dfdx.safetensors'), resolve(FIXTURES, 'mnist-test-1000.safetensors')]);
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('mnist-mlp-dfdx');
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+    directions: Array<{ id: string; class: string; layer: string; unit: number | null; detector: string }>;
+    layers: Array<{ inactiveUnits: number | null }>; saturation?: { saturated: number; of: number };
+  };
+  expect(json.directions.length).toBeGreaterThan(1000);
+
+  // bands, not a curve per direction
+  const rate = page.getByTestId('rate-plot');
+  await expect(rate.locator('[data-role="bands"]')).toHaveCount(1);
+  await expect(rate.locator('[data-role="curves"] path[data-direction-id]')).toHaveCount(0);
+  await expect(rate.locator('[data-role="floor"]')).toHaveCount(1);
+
+  // inactive: the summary counts each unit once, as the layer table does
+  const units = json.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
+  await expect(page.locator('.class-counts li[data-class="inactive"] .count')).toHaveText(String(units));
+  expect(json.directions.filter((d) => d.class === 'inactive').length).toBe(2 * units);
+
+  // the saturated head, as the JSON says
+  expect(json.saturation!.of).toBe(16);
+  if (json.saturation!.saturated > 0) await expect(page.getByTestId('saturation')).toContainText(`${json.saturation!.saturated} of 16`);
+
+  // the layer filter drives the table and every figure
+  await page.getByTestId('filter-layer').selectOption('2.0');
+  const kept = json.directions.filter((d) => d.layer === '2.0');
+  await expect(page.getByTestId('direction-row')).toHaveCount(kept.length);
+  await expect(rate.locator('[data-role="curves"] path[data-direction-id]:not([data-hit])')).toHaveCount(kept.length);
+  await expect(page.getByTestId('gauge-floor-chart').locator('[data-role="marks"] > g[data-direction-id]')).toHaveCount(kept.length);
+  await expect(page.getByTestId('alignment-heatmap').locator('text[data-layer]')).toHaveCount(1);
+  // and the class filter on top of it
+  await page.locator('.chips button[data-class="live"]').click();
+  const live = kept.filter((d) => d.class === 'live');
+  await expect(page.getByTestId('direction-row')).toHaveCount(live.length);
+  await expect(page.getByTestId('slope-plot').locator('[data-role="curves"] path[data-direction-id]:not([data-hit])')).toHaveCount(live.length);
+});
+
+test('a training run: one folder read step by step and plotted against the step; compare; duplicates open once', async ({ page }) => {
+  test.setTimeout(240_000);
+  await exampleRead(page);
+  const files = readdirSync(RUN).filter((f) => f.endsWith('.safetensors')).sort();
+  await page.getByTestId('folder-input').setInputFiles(RUN);
+  const card = page.getByTestId('training-run');
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  await expect(card).toContainText(`${files.length} of ${files.length} checkpoints read`, { timeout: 180_000 });
+  const plot = card.getByTestId('series-plot');
+  // one point per step on the census-λ track, at the step the file's __metadata__ names
+  const dots = plot.locator('[data-track^="census"] circle');
+  await expect(dots).toHaveCount(files.length);
+  const steps = (await dots.evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('data-step')))));
+  const metaSteps = files.map((f) => {
+    const buf = readFileSync(resolve(RUN, f));
+    const n = Number(buf.readBigUInt64LE(0));
+    return Number(JSON.parse(buf.subarray(8, 8 + n).toString('utf8')).__metadata__.step);
+  });
+  expect(steps).toEqual(metaSteps);
+  // the series CSV, as the CLI writes it
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-series-csv').click()]);
+  const rows = readFileSync(await download.path(), 'utf8').trim().split(/\r\n/);
+  expect(rows[0].startsWith('step,file,sha256,directions,n_live')).toBe(true);
+  expect(rows.slice(1).map((r) => Number(r.split(',')[0]))).toEqual(metaSteps);
+  // clicking a point opens that checkpoint
+  await dots.nth(3).click();
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[3].replace('.safetensors', ''));
+  // compare: one line per checkpoint for the same direction id (the example has the same layout)
+  const compare = page.getByTestId('compare-view');
+  await expect(compare).toBeVisible();
+  await expect(compare.getByTestId('compare-rate-plot').locator('[data-role="curves"] path')).toHaveCount(files.length + 1);
+  // the same file again is not opened twice
+  const tabs = await page.getByTestId('checkpoint-tab').count();
+  await page.getByTestId('file-input').setInputFiles(resolve(RUN, files[0]));
+  await expect(page.getByText(/same content \(SHA-256\)/)).toBeVisible();
+  await expect(page.getByTestId('checkpoint-tab')).toHaveCount(tabs);
+});

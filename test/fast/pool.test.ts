@@ -1,0 +1,43 @@
+/** The CPU engine on a pool of worker threads reads exactly what it reads on one thread. */
+import { describe, expect, it } from 'vitest';
+import { fileSource } from '../../src/format/node-source.ts';
+import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { PooledCpuEngine } from '../../src/fast/pool.ts';
+import type { FisherEngine } from '../../src/engine/types.ts';
+import type { ReadOptions } from '../../src/read/options.ts';
+import { fixture } from '../helpers/read.ts';
+
+async function read(name: string, options: Partial<ReadOptions>, inputs: string | null, engine: FisherEngine) {
+  const checkpoint = await fileSource(fixture(name));
+  const inputSource = inputs ? await fileSource(fixture(inputs)) : null;
+  try {
+    return await readCheckpoint({ checkpoint, checkpointName: name, inputs: inputSource, inputsName: inputs }, options, engine);
+  } finally {
+    await checkpoint.close();
+    await inputSource?.close();
+    engine.dispose();
+  }
+}
+
+describe('worker-pool reads = single-thread reads', () => {
+  const cases: [string, Partial<ReadOptions>, string | null][] = [
+    ['ts_relu_adamw_s1.safetensors', {}, null],
+    ['mnist-mlp-dfdx.safetensors', { inputCap: 16, detectors: ['node-death'], perDecade: 2 }, 'mnist-test-1000.safetensors'],
+  ];
+  for (const [name, options, inputs] of cases) {
+    it(name, async () => {
+      const one = await read(name, options, inputs, new CpuEngine());
+      const pool = new PooledCpuEngine({ threads: 2 });
+      const many = await read(name, options, inputs, pool);
+      expect(many.settings.adapter).toMatch(/× 2 threads/);
+      expect(many.directions.length).toBe(one.directions.length);
+      one.directions.forEach((d, i) => {
+        const e = many.directions[i];
+        expect([e.id, e.class, e.kRounded, e.fLive], d.id).toEqual([d.id, d.class, d.kRounded, d.fLive]);
+        expect(e.scan.F, d.id).toEqual(d.scan.F);
+        expect(e.orbitScan?.F, d.id).toEqual(d.orbitScan?.F);
+      });
+    }, 180_000);
+  }
+});
