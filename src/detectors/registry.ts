@@ -5,8 +5,9 @@ import { inactive } from './inactive.ts';
 import { bottomSubspace } from './bottom-subspace.ts';
 import { lnMean, lnScale, lnKernel } from './layernorm.ts';
 import { reluRescaling } from './relu-rescaling.ts';
+import { gluUnit } from './glu-unit.ts';
 
-export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling];
+export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling, gluUnit];
 
 export function detectorsById(ids: string[] | null): Detector[] {
   if (!ids) return [...DETECTORS];

@@ -59,6 +59,8 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'activation':
       case 'flatten':
       case 'add':
+      case 'rmsnorm':
+      case 'mul':
         return false;
     }
   };

@@ -14,6 +14,8 @@ import { layernormDefinition } from './layernorm/definition.ts';
 import { activationDefinition } from './activation/definition.ts';
 import { flattenDefinition } from './flatten/definition.ts';
 import { addDefinition } from './add/definition.ts';
+import { rmsnormDefinition } from './rmsnorm/definition.ts';
+import { mulDefinition } from './mul/definition.ts';
 
 export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   linear: linearDefinition,
@@ -24,6 +26,8 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   activation: activationDefinition,
   flatten: flattenDefinition,
   add: addDefinition,
+  rmsnorm: rmsnormDefinition,
+  mul: mulDefinition,
 };
 
 export const OP_KINDS = Object.keys(DEFINITIONS) as OpKind[];

@@ -7,6 +7,8 @@ import type { LayerNormOp } from './layernorm/definition.ts';
 import type { ActivationOp } from './activation/definition.ts';
 import type { FlattenOp } from './flatten/definition.ts';
 import type { AddOp } from './add/definition.ts';
+import type { RmsNormOp } from './rmsnorm/definition.ts';
+import type { MulOp } from './mul/definition.ts';
 
-export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp;
-export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp };
+export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp | RmsNormOp | MulOp;
+export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp, RmsNormOp, MulOp };

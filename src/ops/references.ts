@@ -12,6 +12,8 @@ import { layernormReference } from './layernorm/reference.ts';
 import { activationReference } from './activation/reference.ts';
 import { flattenReference } from './flatten/reference.ts';
 import { addReference } from './add/reference.ts';
+import { rmsnormReference } from './rmsnorm/reference.ts';
+import { mulReference } from './mul/reference.ts';
 
 export { UnsupportedBackwardError } from './reference-args.ts';
 
@@ -24,6 +26,8 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   activation: activationReference,
   flatten: flattenReference,
   add: addReference,
+  rmsnorm: rmsnormReference,
+  mul: mulReference,
 };
 
 export function referenceOf<K extends OpKind>(op: OpOf<K>): ReferenceOp<K> {

@@ -21,6 +21,8 @@ import { activationGpu } from './activation/gpu.ts';
 import { flattenGpu } from './flatten/gpu.ts';
 import { addFlow } from './add/flow.ts';
 import { addGpu } from './add/gpu.ts';
+import { rmsnormGpu } from './rmsnorm/gpu.ts';
+import { mulGpu } from './mul/gpu.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   linear: { ...DEFINITIONS.linear, reference: REFERENCES.linear, flow: linearFlow, gpu: linearGpu },
@@ -32,6 +34,9 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   activation: { ...DEFINITIONS.activation, reference: REFERENCES.activation, flow: activationFlow, gpu: activationGpu },
   flatten: { ...DEFINITIONS.flatten, reference: REFERENCES.flatten, flow: (_op, [f]) => f, gpu: flattenGpu },
   add: { ...DEFINITIONS.add, reference: REFERENCES.add, flow: addFlow, gpu: addGpu },
+  // RMSNorm mixes every feature of a row: dense after a change, as LayerNorm
+  rmsnorm: { ...DEFINITIONS.rmsnorm, reference: REFERENCES.rmsnorm, flow: null, gpu: rmsnormGpu },
+  mul: { ...DEFINITIONS.mul, reference: REFERENCES.mul, flow: null, gpu: mulGpu },
 };
 
 /** The registry entry of an op, typed to its kind. */

@@ -11,7 +11,7 @@
 import { openSafetensors, type SafetensorsFile } from '../format/safetensors.ts';
 import { recognizeTransformer, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
 import { ArchitectureError, parseActivation } from '../model/infer.ts';
-import { chainGraph, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
+import { chainNodes, graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op } from '../model/graph.ts';
 import type { FisherEngine, ParamSet, ProbeSet } from '../engine/types.ts';
 import { CancelledError } from '../engine/types.ts';
 import { createRng } from '../math/random.ts';
@@ -95,7 +95,23 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   };
   const normOp = async (n: NormRef, params: ParamSet): Promise<Op> => {
     for (const t of [n.weight, n.bias]) if (t) params.set(t, { shape: [n.width], data: await load(t) });
-    return { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps };
+    return n.kind === 'layernorm'
+      ? { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps }
+      : { kind: 'rmsnorm', layer: n.module, weight: n.weight, eps };
+  };
+  /** A fused gate_up map [2H, in] as two maps over its halves (gate first, as HF chunks it). */
+  const halves = async (ref: LinearRef, params: ParamSet): Promise<[Op, Op]> => {
+    const full = toOutIn(ref, await load(ref.weight), shapes.get(ref.weight)!);
+    const H = ref.outFeatures / 2, I = ref.inFeatures;
+    const bias = ref.bias ? await load(ref.bias) : null;
+    const half = (k: 0 | 1, what: string): Op => {
+      const weight = `${ref.weight}[${what}]`;
+      params.set(weight, { shape: [H, I], data: full.slice(k * H * I, (k + 1) * H * I) });
+      const b = bias ? `${ref.bias}[${what}]` : null;
+      if (b) params.set(b, { shape: [H], data: bias!.slice(k * H, (k + 1) * H) });
+      return { kind: 'linear', layer: `${ref.module}[${what}]`, weight, bias: b, inFeatures: I, outFeatures: H };
+    };
+    return [half(0, 'gate'), half(1, 'up')];
   };
   const probeOf = (width: number): ProbeSet => {
     const rng = createRng(options.seed ^ 0x5eed);
@@ -103,46 +119,63 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     for (let i = 0; i < data.length; i++) data[i] = rng.normal();
     return { count: options.probe, shape: [width], data };
   };
-  const add = async (block: Block, name: string, build: (params: ParamSet) => Promise<Op[]>, excluded: string[] = []) => {
+  const add = async (block: Block, name: string, build: (params: ParamSet) => Promise<GraphNode[]>, excluded: string[] = []) => {
     const params: ParamSet = new Map();
-    const ops = await build(params);
-    const inputShape = [ops[0].kind === 'linear' ? ops[0].inFeatures : (params.get((ops[0] as { weight: string | null }).weight ?? '')?.shape[0] ?? rec.dModel)];
-    const graph: ModelGraph = chainGraph(inputShape, ops, { activation, activationSource: options.activation ? 'setting' : 'arch', warnings: [] });
+    const nodes = await build(params);
+    const first = nodes[0].op;
+    const inputShape = [first.kind === 'linear' ? first.inFeatures : rec.dModel];
+    const output = nodes[nodes.length - 1].id;
+    const graph: ModelGraph = { inputShape, inputType: 'float', nodes, output, outputWidth: 0, activation, activationSource: options.activation ? 'setting' : 'arch', warnings: [] };
+    graph.outputWidth = size(valueShapes(graph)[output]);
+    const err = graphError(graph);
+    if (err) throw new ArchitectureError(`${name}: ${err}`);
     chains.push({ block, name, graph, params, probe: probeOf(inputShape[0]), excluded });
-    blocks.push({ block: name, kind: block.kind, architecture: { inputShape, ops, outputWidth: graph.outputWidth }, read: true, why: describeChain(ops) });
+    blocks.push({ block: name, kind: block.kind, architecture: { inputShape, nodes, outputWidth: graph.outputWidth }, read: true, why: describeNodes(nodes) });
   };
+  const chain = async (ops: Promise<Op>[]): Promise<GraphNode[]> => chainNodes(await Promise.all(ops));
   const skip = (block: Block, name: string, why: string) => blocks.push({ block: name, kind: block.kind, architecture: null, read: false, why });
 
   for (const block of rec.blocks) {
     if (block.kind === 'mlp') {
-      if (block.gate || block.fusedGateUp) { skip(block, block.name, 'gated MLP (SwiGLU/GeGLU): needs a product op this version does not have'); continue; }
-      const useNorm = block.norm && block.norm.kind === 'layernorm' ? block.norm : null;
-      const why = [
-        block.norm && !useNorm ? `its ${block.norm.kind} (${block.norm.module}) is not an op of this version: read without it` : '',
-        block.layerScale ? `layer scale ${block.layerScale} after the MLP is not included` : '',
-      ].filter(Boolean);
-      await add(block, block.name, async (p) => [
-        ...(useNorm ? [await normOp(useNorm, p)] : []),
-        await linearOp(block.up, p),
-        { kind: 'activation', fn: activation },
-        await linearOp(block.down, p),
-      ]);
+      const why = block.layerScale ? [`layer scale ${block.layerScale} after the MLP is not included`] : [];
+      if (block.gate || block.fusedGateUp) {
+        // gated MLP: down(φ(gate·n) ⊙ up·n), n the normed input (value 1 with a norm, else the input)
+        await add(block, block.name, async (p) => {
+          const nodes: GraphNode[] = [];
+          const at = () => nodes.length;
+          if (block.norm) nodes.push({ id: 1, op: await normOp(block.norm, p), inputs: [0] });
+          const n = at();
+          const [gate, up] = block.fusedGateUp ? await halves(block.up, p) : [await linearOp(block.gate!, p), await linearOp(block.up, p)];
+          nodes.push({ id: n + 1, op: gate, inputs: [n] });
+          nodes.push({ id: n + 2, op: { kind: 'activation', fn: activation }, inputs: [n + 1] });
+          nodes.push({ id: n + 3, op: up, inputs: [n] });
+          nodes.push({ id: n + 4, op: { kind: 'mul' }, inputs: [n + 2, n + 3] });
+          nodes.push({ id: n + 5, op: await linearOp(block.down, p), inputs: [n + 4] });
+          return nodes;
+        });
+      } else {
+        await add(block, block.name, (p) => chain([
+          ...(block.norm ? [normOp(block.norm, p)] : []),
+          linearOp(block.up, p),
+          Promise.resolve<Op>({ kind: 'activation', fn: activation }),
+          linearOp(block.down, p),
+        ]));
+      }
       if (why.length) warnings.push(`${block.name}: ${why.join('; ')}`);
     } else if (block.kind === 'attention') {
       const readable = block.projections.filter((p) => p.role !== 'o' && !(block.cross && (p.role === 'k' || p.role === 'v')));
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: the attention itself (softmax over positions) needs the attention op'); continue; }
-      if (block.norm.kind !== 'layernorm') { skip(block, block.name, `its ${block.norm.kind} is not an op of this version, and the attention itself needs the attention op`); continue; }
       if (!readable.length) { skip(block, block.name, 'no projection reads its norm'); continue; }
       for (const proj of readable) {
         const name = `${block.norm.module} → ${proj.linear.module}`;
-        await add(block, name, async (p) => [await normOp(block.norm!, p), await linearOp(proj.linear, p)]);
+        await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(proj.linear, p)]));
       }
       skip(block, `${block.name} (attention)`, 'softmax attention over positions and the output projection need the attention op: only the norm → projection pairs were read');
     } else {
-      if (!block.norm || block.norm.kind !== 'layernorm') { skip(block, block.name, block.norm ? `its ${block.norm.kind} is not an op of this version` : 'no norm in front of it: a lone linear map'); continue; }
+      if (!block.norm) { skip(block, block.name, 'no norm in front of it: a lone linear map'); continue; }
       const name = `${block.norm.module} → ${block.linear.module}`;
       // a tied unembedding also moves the embedding: the LayerNorm kernel is not a gauge of the whole network
-      await add(block, name, async (p) => [await normOp(block.norm!, p), await linearOp(block.linear, p)], block.tiedTo ? ['ln-kernel'] : []);
+      await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(block.linear, p)]), block.tiedTo ? ['ln-kernel'] : []);
       if (block.tiedTo) warnings.push(`${name}: ${block.linear.weight} is tied to the token embedding, so its LayerNorm kernel is not a gauge of the whole network and is not read`);
     }
   }
@@ -157,8 +190,10 @@ export function headsLayout(stored: Float64Array, shape: number[]): Float64Array
   return out;
 }
 
-function describeChain(ops: Op[]): string {
-  return ops.map((op) => (op.kind === 'linear' ? `linear ${op.inFeatures}→${op.outFeatures}` : op.kind === 'activation' ? op.fn : op.kind)).join(' → ');
+function describeNodes(nodes: GraphNode[]): string {
+  const label = (op: Op) => (op.kind === 'linear' ? `linear ${op.inFeatures}→${op.outFeatures}` : op.kind === 'activation' ? op.fn : op.kind);
+  if (nodes.every((n, i) => n.inputs.length === 1 && n.inputs[0] === i)) return nodes.map((n) => label(n.op)).join(' → ');
+  return nodes.map((n) => `v${n.id} = ${label(n.op)}(${n.inputs.map((v) => `v${v}`).join(', ')})`).join('; ');
 }
 
 /**

@@ -59,7 +59,7 @@ export interface BlockRead {
   block: string;
   kind: 'attention' | 'mlp' | 'head';
   /** the chain read (absent when the block was not read) */
-  architecture: { inputShape: number[]; ops: unknown[]; outputWidth: number } | null;
+  architecture: { inputShape: number[]; nodes: unknown[]; outputWidth: number } | null;
   read: boolean;
   why: string;
 }

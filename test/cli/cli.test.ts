@@ -72,14 +72,17 @@ describe('deadscope read', () => {
     expect(json.checkpoint.architecture).toMatchObject({ scope: 'block-local', family: 'gpt2-hf', hyperparameters: { nHeads: { value: 4, source: 'config' } } });
     expect(new Set(json.directions.map((d: { block: string }) => d.block))).toEqual(new Set(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']));
   });
-  it('a transformer none of whose blocks this version can read: exit 2, one line naming the checkpoint and the missing ops', async () => {
+  it('a LLaMA-style checkpoint (RMSNorm, SwiGLU, no config.json) reads block-locally with exit 0', async () => {
     const { llamaHf } = await import('../helpers/transformers.ts');
     const f = join(dir, 'llama.safetensors');
     writeFileSync(f, llamaHf().bytes);
-    const r = run('read', f);
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/llama\.safetensors: recognised LLaMA-style \(Hugging Face names\).*SwiGLU/);
+    const out = join(dir, 'llama.json');
+    const r = run('read', f, '--backend', 'cpu', '--probe', '16', '--grid', '1e-3,1,2', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: LLaMA-style \(Hugging Face names\).*read block-locally/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.checkpoint.architecture).toMatchObject({ family: 'llama-hf', normKind: 'rmsnorm', rotary: 'half-split' });
+    expect(json.directions.some((d: { detector: string }) => d.detector === 'glu-unit')).toBe(true);
   });
   it('a file that is not safetensors at all', () => {
     const f = join(dir, 'tiny.safetensors');

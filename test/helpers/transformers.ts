@@ -33,7 +33,12 @@ function writer(seed: number) {
     add(`${prefix}.weight`, layout === 'out-in' ? [out, inp] : [inp, out]);
     if (bias) add(`${prefix}.bias`, [out], 'zeros');
   };
-  return { add, norm, linear, done: (config: Record<string, unknown>, metadata?: Record<string, string>): FamilyCheckpoint => ({ bytes: writeSafetensors(tensors, metadata), config }) };
+  /** zero the entries of a tensor where `at(index)` holds (a planted dead unit) */
+  const zero = (name: string, at: (i: number) => boolean) => {
+    const t = tensors.find((x) => x.name === name)!;
+    t.data = Array.from(t.data as ArrayLike<number>, (v, i) => (at(i) ? 0 : v));
+  };
+  return { add, norm, linear, zero, done: (config: Record<string, unknown>, metadata?: Record<string, string>): FamilyCheckpoint => ({ bytes: writeSafetensors(tensors, metadata), config }) };
 }
 
 /** Hugging Face GPT-2 (Conv1D [in, out]; the old `attn.bias` mask buffer; lm_head tied, not stored). */
@@ -147,8 +152,11 @@ export function dinov2Hf(): FamilyCheckpoint {
   return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
 }
 
-/** Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied lm_head. */
-export function llamaHf(): FamilyCheckpoint {
+/**
+ * Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied
+ * lm_head; `deadUnit` zeroes that SwiGLU unit's gate row, up row and down column in layer 0.
+ */
+export function llamaHf(deadUnit: number | null = null): FamilyCheckpoint {
   const w = writer(6);
   w.add('model.embed_tokens.weight', [VOCAB, D]);
   for (let l = 0; l < LAYERS; l++) {
@@ -165,6 +173,11 @@ export function llamaHf(): FamilyCheckpoint {
   }
   w.norm('model.norm', false);
   w.linear('lm_head', VOCAB, D, false);
+  if (deadUnit !== null) {
+    w.zero('model.layers.0.mlp.gate_proj.weight', (i) => Math.floor(i / D) === deadUnit);
+    w.zero('model.layers.0.mlp.up_proj.weight', (i) => Math.floor(i / D) === deadUnit);
+    w.zero('model.layers.0.mlp.down_proj.weight', (i) => i % MLP === deadUnit);
+  }
   return w.done({ model_type: 'llama', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: 1, intermediate_size: MLP, hidden_act: 'silu', rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, vocab_size: VOCAB, max_position_embeddings: CTX });
 }
 

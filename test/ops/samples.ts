@@ -33,6 +33,11 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
   ],
   flatten: [{ op: { kind: 'flatten' }, inputs: [[3, 2, 5]], note: 'image' }],
   add: [{ op: { kind: 'add' }, inputs: [[19], [19]], note: 'two inputs' }],
+  rmsnorm: [
+    { op: { kind: 'rmsnorm', layer: 'r', weight: 'r.weight', eps: 1e-6 }, inputs: [[11]], note: 'vectors' },
+    { op: { kind: 'rmsnorm', layer: 'r', weight: null, eps: 1e-5 }, inputs: [[2, 3, 7]], note: 'no scale, last axis of an image' },
+  ],
+  mul: [{ op: { kind: 'mul' }, inputs: [[23], [23]], note: 'two inputs' }],
 };
 
 /** Every sample with its kind, for loops. */

@@ -132,12 +132,73 @@ describe('block-local reads', () => {
     }, 60_000);
   }
 
-  it('LLaMA-style checkpoints (RMSNorm, SwiGLU): recognised, and the error says which ops are missing', async () => {
-    for (const make of [T.llamaHf, T.llamaMeta, T.fusedPhi3]) {
-      const ck = make();
-      const read = readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, { probe: 8 }, new CpuEngine());
-      await expect(read).rejects.toBeInstanceOf(ArchitectureError);
-      await expect(read).rejects.toThrow(/recognised .* none can be read.*(SwiGLU|product op).*rmsnorm/i);
+  for (const name of ['llama-hf', 'llama-meta', 'fused-phi3'] as const) {
+    it(`${name}: RMSNorm pairs and SwiGLU MLPs read block-locally`, async () => {
+      const ck = T.FAMILY_CHECKPOINTS[name]();
+      const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: JSON.stringify(ck.config) }, { probe: 16, perDecade: 2 }, new CpuEngine());
+      const read = r.blocks!.filter((b) => b.read);
+      expect(read.filter((b) => b.kind === 'mlp').length).toBe(T.LAYERS);
+      expect(read.find((b) => b.kind === 'mlp')!.why).toMatch(/= mul\(/);
+      const units = r.directions.filter((d) => d.detector === 'glu-unit');
+      expect(units.length).toBe(T.LAYERS * T.MLP);
+      expect(units.every((d) => d.predictedK === 3 && d.scan.F.every(Number.isFinite))).toBe(true);
+    }, 60_000);
+  }
+
+  it('a planted dead SwiGLU unit (gate row, up row, down column all zero) reads k = 3; live units read k = 1', async () => {
+    const ck = T.llamaHf(3);
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },
+      { probe: 64, detectors: ['glu-unit'] }, new CpuEngine({ precision: 'f64' }));
+    const layer0 = r.directions.filter((d) => d.layer === 'model.layers.0.mlp.gate_proj');
+    expect(layer0.length).toBe(T.MLP);
+    const dead = layer0.find((d) => d.unit === 3)!;
+    expect([dead.class, dead.kRounded]).toEqual(['singular', 3]);
+    for (const d of layer0.filter((x) => x.unit !== 3 && x.class === 'live')) expect(d.kRounded).toBe(1);
+    expect(layer0.filter((x) => x.class === 'live').length).toBeGreaterThan(T.MLP / 2);
+  }, 60_000);
+
+  it('a SwiGLU unit scan read block-locally equals a plain forward pass (RMSNorm, SiLU gate) by central differences', async () => {
+    const ck = T.llamaHf();
+    const probe = 12;
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },
+      { probe, detectors: ['glu-unit'] }, new CpuEngine({ precision: 'f64' }));
+    const file = await openSafetensors(bytesSource(ck.bytes), 'llama');
+    const get = (n: string) => file.readFloat64(`model.layers.1.${n}`);
+    const w = { g: await get('post_attention_layernorm.weight'), gate: await get('mlp.gate_proj.weight'), up: await get('mlp.up_proj.weight'), down: await get('mlp.down_proj.weight') };
+    const d = T.D, h = T.MLP, eps = 1e-6;
+    const forward = (v: typeof w, x: Float64Array) => {
+      const rms = 1 / Math.sqrt(x.reduce((s, z) => s + z * z, 0) / d + eps);
+      const n = Array.from(x, (z, i) => z * rms * v.g[i]);
+      const hid = Array.from({ length: h }, (_, j) => {
+        let a = 0, b = 0;
+        for (let i = 0; i < d; i++) { a += v.gate[j * d + i] * n[i]; b += v.up[j * d + i] * n[i]; }
+        return (a / (1 + Math.exp(-a))) * b;
+      });
+      return Array.from({ length: d }, (_, o) => hid.reduce((s, z, j) => s + z * v.down[o * h + j], 0));
+    };
+    const rng = createRng(0 ^ 0x5eed);
+    const xs = Array.from({ length: probe }, () => Float64Array.from({ length: d }, () => rng.normal()));
+    const u = 5;
+    const dir = r.directions.find((x) => x.id === `glu-unit:model.layers.1.mlp.gate_proj:${u}`)!;
+    const unit = (a: number[]) => { const k = Math.hypot(...a); return a.map((z) => z / k / Math.sqrt(3)); };
+    const ag = unit(Array.from({ length: d }, (_, i) => w.gate[u * d + i]));
+    const au = unit(Array.from({ length: d }, (_, i) => w.up[u * d + i]));
+    const b = unit(Array.from({ length: d }, (_, o) => w.down[o * h + u]));
+    const at = (t: number) => {
+      const c = { ...w, gate: w.gate.slice(), up: w.up.slice(), down: w.down.slice() };
+      for (let i = 0; i < d; i++) { c.gate[u * d + i] += t * ag[i]; c.up[u * d + i] += t * au[i]; c.down[i * h + u] += t * b[i]; }
+      return c;
+    };
+    for (const i of [0, 8, dir.scan.t.length - 1]) {
+      const t = dir.scan.t[i], step = 1e-5;
+      const plus = at(t + step), minus = at(t - step);
+      let F = 0;
+      for (const x of xs) {
+        const p = forward(plus, x), m = forward(minus, x);
+        for (let o = 0; o < d; o++) F += ((p[o] - m[o]) / (2 * step)) ** 2;
+      }
+      F /= probe;
+      expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
     }
-  });
+  }, 60_000);
 });

@@ -39,6 +39,7 @@ function cellFile(cell: Cell): Uint8Array {
 
 async function prepared(bytes: Uint8Array, probe = 512) {
   const m = await loadModel({ checkpoint: bytesSource(bytes), checkpointName: 'cell.safetensors' }, { probe, seed: 3 });
+  // the identities hold to 1e-9: the f64 engine (the default CPU engine scans units in f32)
   const engine = new CpuEngine({ precision: 'f64' });
   await engine.prepare(m.graph, m.params, m.probe, m.head);
   return { m, engine };

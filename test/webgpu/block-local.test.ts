@@ -14,6 +14,8 @@ import { readCheckpoint } from '../../src/read/pipeline.ts';
 import type { FisherEngine } from '../../src/engine/types.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
+import { bytesSource } from '../../src/format/safetensors.ts';
+import { llamaHf } from '../helpers/transformers.ts';
 
 const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
@@ -54,6 +56,29 @@ describe.skipIf(!gpu)(`block-local read of the GPT-2 fixture: WebGPU vs CPU${ski
     });
     console.log(`gpt2 block-local: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}`);
     expect(diffs).toEqual([]);
+    expect(worst).toBeLessThan(1e-3);
+  }, 300_000);
+
+  it('a LLaMA-style checkpoint: RMSNorm and the SwiGLU graph (a value read twice, a product) on WebGPU as on the CPU', async () => {
+    const ck = llamaHf(3);
+    const opts = { probe: 16, numericalFloor: FLOOR, detectors: ['glu-unit', 'bottom-subspace'] };
+    const readWith = (engine: FisherEngine, backend: 'cpu' | 'webgpu') => readCheckpoint(
+      { checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, { ...opts, backend }, engine,
+    ).finally(() => engine.dispose());
+    const cpu = await readWith(new CpuEngine({ precision: 'f64' }), 'cpu');
+    const web = await readWith(new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), 'webgpu');
+    expect(web.directions.map((d) => d.id)).toEqual(cpu.directions.map((d) => d.id));
+    const diffs = cpu.directions.flatMap((c, i) => (web.directions[i].class === c.class ? [] : [`${c.id}: cpu ${c.class} gpu ${web.directions[i].class}`]));
+    expect(diffs).toEqual([]);
+    let worst = 0;
+    cpu.directions.forEach((c, i) => {
+      const top = Math.max(...c.scan.F);
+      if (top <= FLOOR * c.fLive) return;
+      c.scan.F.forEach((f, j) => {
+        if (f > 1e-6 * top && f > 1e-7 * c.fLive) worst = Math.max(worst, Math.abs(web.directions[i].scan.F[j] - f) / f);
+      });
+    });
+    console.log(`llama block-local: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-3);
   }, 300_000);
 });
