@@ -6,6 +6,7 @@ import type { ReadFiles } from '../worker/api.ts';
 import { archBlob, EDITED_ARCH_NAME, type ArchJson } from './arch.ts';
 import { groupFiles, type FileJob, type PickedFile } from './files.ts';
 import { reader } from './reader.ts';
+import { EtaSmoother } from './eta.ts';
 import { blobSource } from '../format/safetensors.ts';
 import { sha256OfSource } from '../format/sha256.ts';
 import { checkpointStep, stepFromName } from '../series/series.ts';
@@ -231,6 +232,7 @@ export async function runRead(key: string): Promise<void> {
   updateCheckpoint(key, { status: 'reading', partial: [], result: null, readError: null, stale: false });
   setState({ progress: { key, fraction: 0, etaSeconds: null, stage: 'starting', startedAt: Date.now() } });
 
+  const smoother = new EtaSmoother();
   let buffer: DirectionResult[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
@@ -244,8 +246,9 @@ export async function runRead(key: string): Promise<void> {
   try {
     const result = await reader().read(c.files, optionsFor(c), (e) => {
       if (e.type === 'progress') {
+        const eta = e.stage === 'scanning' ? smoother.update(e.fraction, Date.now() / 1000) : null;
         setState((s) => ({ progress: s.progress && s.progress.key === key
-          ? { ...s.progress, fraction: e.fraction, etaSeconds: e.etaSeconds, stage: e.stage }
+          ? { ...s.progress, fraction: e.fraction, etaSeconds: eta ?? s.progress.etaSeconds, stage: e.stage }
           : s.progress }));
       } else if (e.type === 'direction') {
         buffer.push(e.direction);

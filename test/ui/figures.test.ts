@@ -53,7 +53,7 @@ describe('figure snapshots (SVG files, from CLI reads)', () => {
 
   it('alignment heatmap, one column per checkpoint', async () => {
     const cols = DATASETS.map((n) => ({ name: label(n), layers: loadRead(n).layers }));
-    await expect(buildAlignmentHeatmap(cols, { width: 720, height: 300 }, { activeColumn: 0 }))
+    await expect(buildAlignmentHeatmap(cols, { width: 720, height: 300 }))
       .toMatchFileSnapshot('./__snapshots__/alignment-heatmap.all.svg');
   });
 });

@@ -16,7 +16,6 @@ export function Figures() {
   const pinned = useStore((s) => s.pinned);
   const floorRatio = useStore((s) => s.settings.floorRatio);
   const checkpoints = useStore(useShallow((s) => s.checkpoints));
-  const activeIndex = useStore((s) => s.checkpoints.filter((c) => c.result).findIndex((c) => c.key === s.activeKey));
 
   const filter = useStore((s) => s.filter);
   const numericalFloor = useStore((s) => s.settings.numericalFloor);
@@ -52,13 +51,14 @@ export function Figures() {
   const rate = useCallback((s: FigureSize) => ratePlotModel(input, s), [input]);
   const slope = useCallback((s: FigureSize) => slopePlotModel(input, s), [input]);
   const gauge = useCallback((s: FigureSize) => gaugeFloorModel(input, s), [input]);
-  const heat = useCallback((s: FigureSize) => alignmentHeatmapModel(columns, s, { activeColumn: activeIndex }), [columns, activeIndex]);
+  const heat = useCallback((s: FigureSize) => alignmentHeatmapModel(columns, s), [columns]);
   const fluctuation = active?.result?.fluctuation;
   const nuHat = useCallback((s: FigureSize) => nuHatPlotModel({ checkpoint: active?.name ?? '', orders: fluctuation?.orders ?? [] }, s), [active?.name, fluctuation]);
   const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections };
 
   const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
-  const heatHeight = Math.max(290, 200 + rows * 46);
+  // the heatmap's own height: header, rows of 46 px and the colour legend (no empty band under them)
+  const heatHeight = Math.max(200, 150 + rows * 46);
 
   return (
     <div className="figures">
@@ -67,7 +67,7 @@ export function Figures() {
       <Figure id="alignment-heatmap" caption="Axis-alignment, all checkpoints" model={heat} height={heatHeight}
         focus={focusLayer} focusDirection={null} exportFocus={pinnedLayer} fileStem={columns.length > 1 ? 'compare' : stem}
         empty={columns.length ? null : 'Appears when a read finishes.'} />
-      <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" model={gauge} height={Math.max(heatHeight, 340)} {...linked} />
+      <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" model={gauge} height={380} {...linked} />
       {fluctuation?.orders.length ? (
         <Figure id="nu-hat-plot" caption="Singular fluctuation ν̂ against n" model={nuHat} height={340}
           focus={null} focusDirection={null} exportFocus={null} fileStem={stem} empty={null} />

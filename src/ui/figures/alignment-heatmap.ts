@@ -18,8 +18,6 @@ export interface HeatmapColumn {
 export interface HeatmapOptions {
   /** layer of the focused direction (its row is outlined) */
   focusLayer?: string | null;
-  /** index of the active checkpoint (its header is bold) */
-  activeColumn?: number | null;
 }
 
 export const HEATMAP_AXES = { x: 'checkpoint', y: 'layer (by depth)' } as const;
@@ -42,7 +40,7 @@ function clip(label: string, maxChars: number): string {
 }
 
 /** The heatmap as a figure model: its focus key is a layer name (the focused direction's layer). */
-export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: FigureSize, opts: Pick<HeatmapOptions, 'activeColumn'> = {}): FigureModel {
+export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: FigureSize): FigureModel {
   const { width, height } = size;
   const rows = layerRows(cols);
   const labelW = 112;
@@ -68,7 +66,8 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
   // column headers
   cols.forEach((c, j) => {
     const cx = x0 + j * colW + colW / 2;
-    const style = { 'font-size': 10.5, 'font-weight': opts.activeColumn === j ? 700 : 400, fill: opts.activeColumn === j ? INK : MUTED, 'data-column': j };
+    // every column alike (the page's tabs say which checkpoint is active; the export has no active one)
+    const style = { 'font-size': 10.5, fill: INK, 'data-column': j };
     const label = [esc(clip(shorts[j], slanted ? 24 : Math.max(4, Math.floor(colW / 6.2)))), el('title', {}, esc(c.name))];
     body.push(slanted
       ? el('text', { x: cx - 6, y: top - 8, 'text-anchor': 'start', transform: `rotate(${-ANGLE} ${num(cx - 6)} ${num(top - 8)})`, ...style }, label)
@@ -83,8 +82,8 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
     const y = top + i * rowH;
     const width0 = cols.map((c) => c.layers.find((l) => l.layer === layer)?.width).find((w) => w !== undefined);
     body.push(el('text', { x: x0 - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', 'font-size': 11, 'data-layer': layer }, [
-      esc(clip(layer, 16)),
-      width0 !== undefined ? el('tspan', { fill: MUTED, 'font-size': 9.5 }, esc(` ·${width0}`)) : '',
+      esc(clip(layer, 14)),
+      width0 !== undefined ? el('tspan', { fill: MUTED, 'font-size': 9.5 }, esc(` (${width0} units)`)) : '',
       el('title', {}, esc(`layer ${layer}${width0 !== undefined ? `, width ${width0}` : ''}`)),
     ]));
     cols.forEach((c, j) => {
@@ -108,7 +107,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
         if (rowH >= 40) {
           parts.push(text(x + 8, y + 19, a.value.toFixed(2), { 'font-size': 14, 'font-weight': 600, fill: ink }));
           const detail = colW >= 120 ? `r = ${a.r} of ${a.d} · r/d ${a.baseline.toFixed(2)}` : `r ${a.r}/${a.d} · ${a.baseline.toFixed(2)}`;
-          parts.push(text(x + 8, y + 32, detail, { 'font-size': 9.5, fill: dark ? '#ffffff' : MUTED }));
+          parts.push(text(x + 8, y + 32, detail, { 'font-size': 9.5, fill: dark ? '#ffffff' : INK }));
         } else {
           parts.push(text(x + colW / 2, y + rowH / 2 + 1, a.value.toFixed(2), { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600, fill: ink }));
         }
@@ -156,5 +155,5 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
 }
 
 export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: FigureSize, opts: HeatmapOptions = {}): string {
-  return alignmentHeatmapModel(cols, size, opts).svg({ focus: opts.focusLayer ?? null });
+  return alignmentHeatmapModel(cols, size).svg({ focus: opts.focusLayer ?? null });
 }

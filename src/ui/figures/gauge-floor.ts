@@ -1,5 +1,5 @@
 /**
- * Figure 4 — the gauge-floor chart (METHOD §3): per detector (gauge family), each direction's
+ * Figure 4 — the gauge-floor chart (METHOD §3): per detector, each direction's
  * ratio R = F/F_live on a log axis against the live reference (R = 1) and the floor threshold ρ.
  * For a gauge direction R is the largest along its symmetry path; where the path is a curved
  * orbit the whisker spans R along it. Exact zeros sit on a separate "0" strip below the axis.
@@ -12,7 +12,8 @@ import {
 } from './common.ts';
 import { el, esc, frame, hash01, heading, legend, logAxis, shortNumber, svgDocument, text, type Box } from './svg.ts';
 
-export const GAUGE_FLOOR_AXES = { x: 'detector (gauge family)', y: 'R = F / F_live' } as const;
+/** x: the detector that proposed each direction (gauge families and the others: node death, K-FAC) */
+export const GAUGE_FLOOR_AXES = { x: 'detector that proposed the direction', y: 'R = F / F_live' } as const;
 
 export function detectorsInOrder(ds: readonly DirectionResult[]): string[] {
   const out: string[] = [];

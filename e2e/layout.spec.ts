@@ -1,0 +1,69 @@
+/**
+ * Phone width (390 px): results come before the settings and nothing spills sideways; the dark
+ * theme exports the same figures as the light one; every control of the table is reachable by Tab.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+
+async function exampleRead(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await expect(page.getByTestId('direction-row').first()).toBeVisible();
+}
+
+async function exportedSvg(page: Page, id: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-svg-${id}`).click()]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+test.describe('phone width', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+  test('results first, no sideways overflow', async ({ page }) => {
+    await exampleRead(page);
+    const summary = await page.getByTestId('summary').boundingBox();
+    const settings = await page.locator('#settings-title').boundingBox();
+    const rate = await page.getByTestId('rate-plot').boundingBox();
+    expect(summary!.y).toBeLessThan(settings!.y);
+    expect(rate!.y).toBeLessThan(settings!.y);
+    expect(summary!.y).toBeLessThan(844); // a result on the first screen
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => document.fonts.ready);
+    await expect(page).toHaveScreenshot('phone.png', { fullPage: false, mask: [page.locator('[data-volatile]')], maskColor: '#eef0f3' });
+  });
+});
+
+test('the dark theme exports the same figures as the light one', async ({ browser }) => {
+  const svgs: Record<string, string[]> = {};
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const ctx = await browser.newContext({ colorScheme, viewport: { width: 1440, height: 1000 } });
+    const page = await ctx.newPage();
+    await exampleRead(page);
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())).toBe(colorScheme === 'dark' ? '#0d1117' : '#f6f7f9');
+    svgs[colorScheme] = [await exportedSvg(page, 'rate-plot'), await exportedSvg(page, 'gauge-floor-chart')];
+    if (colorScheme === 'dark') {
+      await page.mouse.move(0, 0);
+      await expect(page).toHaveScreenshot('dark.png', { fullPage: false, mask: [page.locator('[data-volatile]')], maskColor: '#30363d' });
+    }
+    await ctx.close();
+  }
+  expect(svgs.dark).toEqual(svgs.light);
+});
+
+test('the table’s controls are reachable by keyboard', async ({ page }) => {
+  await exampleRead(page);
+  await page.getByLabel('search directions').focus();
+  // Shift+Tab walks back through the layer and detector filters and the class chips
+  const seen: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Shift+Tab');
+    seen.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('data-class') ?? document.activeElement?.tagName ?? ''));
+  }
+  expect(seen).toContain('filter by layer');
+  expect(seen).toContain('filter by detector');
+  expect(seen.some((s) => ['live', 'singular', 'flat', 'pre-asymptotic'].includes(s))).toBe(true);
+  await page.getByLabel('filter by layer').focus();
+  await page.keyboard.press('ArrowDown'); // a native select changes with the keyboard
+  await expect(page.getByTestId('direction-row').first()).toBeVisible();
+});
