@@ -3,7 +3,7 @@
  * Three rules, each a pure function, and `assembleGlobal` which groups read directions and
  * says which rule it applied to each group and why.
  */
-import type { AssemblyGroup, DirectionClass } from './schema.ts';
+import type { AssemblyGroup, DirectionClass, GlobalCoefficient } from './schema.ts';
 
 export interface LambdaM {
   /** learning coefficient */
@@ -89,6 +89,9 @@ export interface AssemblyDirection {
   class: DirectionClass;
   /** the rounded order (DirectionResult.kRounded); needed for 'singular' and 'live' */
   kRounded: number | null;
+  /** the detector (DirectionResult.detector): a chain's per-layer bottom-subspace directions are
+   *  orthonormal within the layer, so they are what a chain's read assembles over */
+  detector?: string;
 }
 
 /**
@@ -97,9 +100,11 @@ export interface AssemblyDirection {
  * determinantal (reduced-rank) group: λ from `reducedRankLambda(M, N, H, r)`.
  */
 export interface LinearChainInput {
-  /** the layer names the chain covers (both linear maps); every read direction whose
+  /** the layer names the chain covers (every linear map of the run); every read direction whose
    *  `layer` is one of these is listed in the chain's group and NOT in a separable group */
   layers: string[];
+  /** widths along the chain, input first: [M, H₁, …, N] (length = layers + 1); absent = [M, H, N] */
+  widths?: number[];
   /** input dimension of A (A: M → H) */
   M: number;
   /** hidden width between A and B */
@@ -108,6 +113,42 @@ export interface LinearChainInput {
   N: number;
   /** the numerical rank of the product B·A at the checkpoint (caller's threshold) */
   r: number;
+}
+
+/**
+ * λ of a chain's group from its reads: the chain's bottom-subspace directions are orthonormal
+ * within each layer (products of K-FAC eigenvectors), so they are separable coordinates:
+ * live ½ each, singular 1/(2k), gauge/flat/inactive 0. Pre-asymptotic ones and parameters no
+ * direction covered are not enumerated (counted, and said).
+ */
+function assembledFromReads(ds: AssemblyDirection[], params: number): { lambda: number; enumerated: number; unread: number } {
+  const basis = ds.filter((d) => d.detector === 'bottom-subspace');
+  let lambda = 0;
+  let enumerated = 0;
+  for (const d of basis) {
+    if (d.class === 'pre-asymptotic') continue;
+    enumerated++;
+    if ((d.class === 'singular' || d.class === 'live') && d.kRounded !== null) lambda += 1 / (2 * d.kRounded);
+  }
+  return { lambda, enumerated, unread: params - enumerated };
+}
+
+/**
+ * A width-one run of L ≥ 3 linear maps, K = ‖a‖²·Π w_i²·‖b‖² (METHOD §8): its factors are disjoint
+ * coordinate blocks whose zero loci cross transversally at the origin. At rank 0 (the product
+ * vanishes) each factor i of d_i coordinates contributes λ_i = d_i/2 and the crossing gives
+ * λ = min λ_i, m = ties; at rank 1 the point is regular modulo the L − 1 rescalings:
+ * λ = (Σ d_i − (L − 1))/2, m = 1.
+ */
+export function widthOneChain(widths: readonly number[], r: number): LambdaM & { rule: 'transversal' | 'separable' } {
+  const dims = widths.slice(0, -1).map((w, i) => w * widths[i + 1]);
+  if (r === 0) {
+    const lambdas = dims.map((d) => d / 2);
+    const min = Math.min(...lambdas);
+    return { lambda: min, m: lambdas.filter((l) => l === min).length, rule: 'transversal' };
+  }
+  const L = dims.length;
+  return { lambda: (dims.reduce((a, b) => a + b, 0) - (L - 1)) / 2, m: 1, rule: 'separable' };
 }
 
 export interface AssemblyInput {
@@ -142,17 +183,43 @@ export function assembleGlobal(input: AssemblyInput): AssemblyGroup[] {
     }
   });
   chains.forEach((c, i) => {
-    const { lambda, m } = reducedRankLambda(c.M, c.N, c.H, c.r);
-    const ids = input.directions.filter((d) => chainOf.get(d.layer) === i).map((d) => d.id);
-    groups.push({
-      rule: 'determinantal',
-      lambda,
-      m,
-      why:
-        `identity-activation chain ${c.layers.join(' → ')}: reduced rank, Aoyagi–Watanabe with ` +
-        `M=${c.M}, H=${c.H}, N=${c.N}, rank r=${c.r} → λ ${fmtNum(lambda)}, m ${m}`,
-      directions: ids,
-    });
+    const widths = c.widths ?? [c.M, c.H, c.N];
+    const L = widths.length - 1;
+    const mine = input.directions.filter((d) => chainOf.get(d.layer) === i);
+    const ids = mine.map((d) => d.id);
+    const params = widths.slice(0, -1).reduce((acc, w, j) => acc + w * widths[j + 1], 0);
+    const read = assembledFromReads(mine, params);
+    const readNote = `; from the reads: ${read.enumerated} of ${params} parameter directions enumerated (bottom-subspace, live ½ each, singular 1/(2k)) → λ ${fmtNum(read.lambda)}` +
+      (read.unread > 0 ? `, ${read.unread} not enumerated (raise --bottom-k to cover the chain)` : '');
+    if (L === 2) {
+      const { lambda, m } = reducedRankLambda(c.M, c.N, c.H, c.r);
+      groups.push({
+        rule: 'determinantal', lambda, m,
+        closedForm: lambda, assembled: read.lambda, difference: read.lambda - lambda, enumerated: read.enumerated, params,
+        why:
+          `identity-activation chain ${c.layers.join(' → ')}: reduced rank, Aoyagi–Watanabe with ` +
+          `M=${c.M}, H=${c.H}, N=${c.N}, rank r=${c.r} → λ ${fmtNum(lambda)}, m ${m}${readNote}; difference ${fmtNum(read.lambda - lambda)}`,
+        directions: ids,
+      });
+    } else if (widths.slice(1, -1).every((w) => w === 1) && c.r <= 1) {
+      const w1 = widthOneChain(widths, c.r);
+      groups.push({
+        rule: w1.rule, lambda: w1.lambda, m: w1.m,
+        closedForm: w1.lambda, assembled: read.lambda, difference: read.lambda - w1.lambda, enumerated: read.enumerated, params,
+        why: c.r === 0
+          ? `width-one chain ${c.layers.join(' → ')} (widths ${widths.join('·')}) at rank 0: the ${L} factors' zero loci cross transversally; ` +
+            `factor λ_i = (coordinates)/2 = ${widths.slice(0, -1).map((w, j) => fmtNum((w * widths[j + 1]) / 2)).join(', ')} → λ = min ${fmtNum(w1.lambda)}, m = ${w1.m} ties${readNote}`
+          : `width-one chain ${c.layers.join(' → ')} (widths ${widths.join('·')}) at rank 1: regular modulo ${L - 1} rescalings → λ ${fmtNum(w1.lambda)}, m 1${readNote}`,
+        directions: ids,
+      });
+    } else {
+      groups.push({
+        rule: 'determinantal', lambda: read.lambda, m: 1,
+        closedForm: null, assembled: read.lambda, difference: null, enumerated: read.enumerated, params,
+        why: `linear chain of ${L} maps ${c.layers.join(' → ')} (widths ${widths.join('·')}, rank r=${c.r}): no closed form in METHOD §6; λ as read${readNote}`,
+        directions: ids,
+      });
+    }
   });
 
   const layers: string[] = [];
@@ -193,6 +260,7 @@ export function assembleGlobal(input: AssemblyInput): AssemblyGroup[] {
         rule: 'separable',
         lambda,
         m,
+        alone: true,
         why:
           `${d.id} in ${layer} is ${d.unit === null ? 'not one unit’s coordinates' : `a second direction on unit ${d.unit}`}: ` +
           `not summed with the others; alone 1/(2k), k = ${k} → λ ${fmtNum(lambda)}`,
@@ -205,4 +273,31 @@ export function assembleGlobal(input: AssemblyInput): AssemblyGroup[] {
 
 function fmtNum(x: number): string {
   return String(Number(x.toPrecision(6)));
+}
+
+/**
+ * The whole model's (λ, m) from the groups (METHOD §6). Distinct blocks (layers, chains) touch
+ * disjoint parameters and are summed as separable blocks: λ = Σ λ_g and, since the zeta function
+ * of a sum of independent blocks is the product of theirs, the pole orders add: m = Σ m_g − (G − 1).
+ * Groups marked `alone` (a direction that is not one unit's coordinates, or a second direction
+ * on a unit) overlap the units' directions and are not summed: they are listed as not enumerable,
+ * with the pre-asymptotic directions (no order). Gauge, inactive and flat directions add 0.
+ */
+export function globalCoefficient(groups: readonly AssemblyGroup[], directions: readonly AssemblyDirection[]): GlobalCoefficient {
+  const used = groups.map((g, i) => (g.alone ? -1 : i)).filter((i) => i >= 0);
+  const lambda = used.reduce((a, i) => a + groups[i].lambda, 0);
+  const m = used.length ? used.reduce((a, i) => a + groups[i].m, 0) - (used.length - 1) : 1;
+  const notEnumerable: { id: string; why: string }[] = [];
+  const inChain = new Set(groups.filter((g) => g.params !== undefined).flatMap((g) => g.directions));
+  for (const g of groups) if (g.alone) notEnumerable.push({ id: g.directions[0], why: g.why.split(':')[0] + ': overlaps the units’ directions, not summed' });
+  for (const d of directions) {
+    if (d.class === 'pre-asymptotic' && !inChain.has(d.id)) notEnumerable.push({ id: d.id, why: 'pre-asymptotic: no order read' });
+  }
+  const chainNote = groups.filter((g) => g.params !== undefined && g.enumerated !== undefined && g.enumerated < g.params!).length;
+  return {
+    lambda, m, groups: used, notEnumerable,
+    why: `${used.length} block${used.length === 1 ? '' : 's'} summed as separable blocks: λ = Σ λ_g = ${fmtNum(lambda)}, m = Σ m_g − (G − 1) = ${m}` +
+      (notEnumerable.length ? `; ${notEnumerable.length} direction${notEnumerable.length === 1 ? '' : 's'} not enumerable` : '') +
+      (chainNote ? `; ${chainNote} chain${chainNote === 1 ? '' : 's'} not fully read (their closed form is used)` : ''),
+  };
 }

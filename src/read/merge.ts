@@ -4,7 +4,7 @@
  * assembly (METHOD §6) recomputed over every direction. Shards must come from the same checkpoint
  * with the same settings and together hold every direction exactly once.
  */
-import { assembleGlobal } from './assembly.ts';
+import { assembled } from './pipeline.ts';
 import { fluctuationData } from './fluctuation-estimate.ts';
 import type { ReadResult } from './schema.ts';
 
@@ -59,7 +59,7 @@ export function mergeReads(shards: { name: string; read: ReadResult }[]): ReadRe
     ...rest,
     directions: sorted,
     layers,
-    assembly: assembleGlobal({ directions: sorted, chains: first.read.shard!.chains }),
+    ...assembled(sorted, first.read.shard!.chains),
     ...(first.read.fluctuation ? { fluctuation: fluctuationData(sorted, first.read.settings.seed) } : {}),
     warnings,
     timing,

@@ -16,7 +16,7 @@ import { unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
-import { assembleGlobal, type LinearChainInput } from './assembly.ts';
+import { assembleGlobal, globalCoefficient, type LinearChainInput } from './assembly.ts';
 import { matMul, symmetricEigen, transpose } from '../math/linalg.ts';
 import { classifyDirection } from './classify.ts';
 import { singularFluctuationCached } from './fluctuation.ts';
@@ -289,7 +289,7 @@ export async function readCheckpoint(
     backend: engine.name,
     directions: read.directions,
     layers: read.layers,
-    assembly: assembleGlobal({ directions: read.directions, chains }),
+    ...assembled(read.directions, chains),
     fluctuation: fluctuationData(read.directions, options.seed),
     ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
@@ -442,6 +442,12 @@ export async function scanGraph(
   };
 }
 
+/** assembly[] and global (λ, m) of a read's directions (METHOD §6); also used by shard merges */
+export function assembled(directions: DirectionResult[], chains: LinearChainInput[]): Pick<ReadResult, 'assembly' | 'global'> {
+  const assembly = assembleGlobal({ directions, chains });
+  return { assembly, global: globalCoefficient(assembly, directions) };
+}
+
 /** The model's accuracy/loss on the labelled probe (plain messages for labels that do not fit). */
 function checkProbeLabels(m: LoadedModel, outputs: Float64Array): ProbeLabelCheck {
   try {
@@ -465,22 +471,31 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
   const chains: LinearChainInput[] = [];
   const readers = consumersOf(graph);
   const used = new Set<GraphNode>();
-  for (const nodeA of graph.nodes) {
-    const next = readers.get(nodeA.id);
-    if (used.has(nodeA) || next?.length !== 1 || nodeA.id === graph.output) continue;
-    const a = nodeA.op;
-    const b = next[0].op;
-    if (a.kind !== 'linear' || b.kind !== 'linear') continue;
-    const A = params.get(a.weight)!.data;
-    const B = params.get(b.weight)!.data;
-    const M = a.inFeatures, H = a.outFeatures, N = b.outFeatures;
-    const P = matMul(B, A, N, H, M); // N × M
+  // the sole reader of n's output when it is a linear map (nothing in between), else null
+  const soleLinearReader = (n: GraphNode): GraphNode | null => {
+    const next = readers.get(n.id);
+    return next?.length === 1 && n.id !== graph.output && next[0].op.kind === 'linear' ? next[0] : null;
+  };
+  for (const start of graph.nodes) {
+    if (used.has(start) || start.op.kind !== 'linear') continue;
+    // the maximal run of linear maps with nothing between them (METHOD §6: a chain of any length)
+    const nodes = [start];
+    for (let nxt = soleLinearReader(start); nxt && !used.has(nxt); nxt = soleLinearReader(nxt)) nodes.push(nxt);
+    if (nodes.length < 2) continue;
+    for (const n of nodes) used.add(n);
+    const run = nodes.map((n) => n.op) as Extract<GraphNode['op'], { kind: 'linear' }>[];
+    const widths = [run[0].inFeatures, ...run.map((op) => op.outFeatures)];
+    // the product P = W_L ⋯ W_1 (N × M) and its numerical rank
+    const M = widths[0];
+    let P = params.get(run[0].weight)!.data;
+    for (let q = 1; q < run.length; q++) P = matMul(params.get(run[q].weight)!.data, P, widths[q + 1], widths[q], M);
+    const N = widths[widths.length - 1];
     const gram = matMul(transpose(P, N, M), P, M, N, M);
     const sv = Array.from(symmetricEigen(gram, M).values, (x) => Math.sqrt(Math.max(x, 0)));
     const top = Math.max(...sv);
-    const r = Math.min(sv.filter((s) => s > rankRel * top).length, M, N, H);
-    chains.push({ layers: [a.layer, b.layer], M, H, N, r });
-    used.add(next[0]); // a map belongs to one chain
+    const H = Math.min(...widths.slice(1, -1));
+    const r = top > 0 ? Math.min(sv.filter((x) => x > rankRel * top).length, M, N, H) : 0;
+    chains.push({ layers: run.map((op) => op.layer), widths, M, H, N, r });
   }
   return chains;
 }

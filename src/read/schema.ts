@@ -70,6 +70,26 @@ export interface AssemblyGroup {
   m: number;
   why: string;
   directions: string[];
+  /** chains: the closed form (null where METHOD has none), the λ assembled from the chain's
+   *  bottom-subspace reads, their difference, and how many of its parameter directions were read */
+  closedForm?: number | null;
+  assembled?: number;
+  difference?: number | null;
+  enumerated?: number;
+  params?: number;
+  /** a direction not separable from the others (not one unit's coordinates, or a second on its unit) */
+  alone?: boolean;
+}
+
+/** The whole model's (λ, m) (METHOD §6): the blocks' groups summed as separable blocks. */
+export interface GlobalCoefficient {
+  lambda: number;
+  m: number;
+  /** indices into `assembly` of the groups summed */
+  groups: number[];
+  /** directions with no place in the sum, and why */
+  notEnumerable: { id: string; why: string }[];
+  why: string;
 }
 
 /**
@@ -115,6 +135,8 @@ export interface ReadResult {
   directions: DirectionResult[];
   layers: LayerResult[];
   assembly?: AssemblyGroup[];
+  /** the whole model's (λ, m) from `assembly` (METHOD §6) */
+  global?: GlobalCoefficient;
   /** ν(k) and the ν̂-vs-n data (WAIC functional variance on the order-k cell, METHOD §7) for
    *  every order k read on a singular direction */
   fluctuation?: { orders: { k: number; nu: number; nuHat: NuHatSummary[] }[] };

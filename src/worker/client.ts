@@ -80,6 +80,8 @@ class Crash extends Error {
 export function createReader(options: ReaderOptions = {}): ReaderHandle {
   const spawn = options.spawn ?? (() => spawnReadWorker());
   let forced: Backend | null = options.backend ?? null;
+  /** why reads are forced to the CPU engine (a lost device, a crash), shown as each read's engine choice */
+  let forcedWhy: string | null = null;
   const noticeListeners = new Set<(m: string) => void>();
   let disposed = false;
 
@@ -97,7 +99,7 @@ export function createReader(options: ReaderOptions = {}): ReaderHandle {
     crashed.catch(() => {});
     port.onCrash((m) => fail(new Crash(m)));
     const ready = (async () => {
-      await api.configure(forced);
+      await api.configure(forced, forcedWhy);
       await api.subscribe(Comlink.proxy((n: WorkerNotice) => {
         if (n.type === 'device-lost') pendingFallback = n.message;
       }));
@@ -116,6 +118,7 @@ export function createReader(options: ReaderOptions = {}): ReaderHandle {
     live.port.terminate();
     (live.api as unknown as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
     forced = 'cpu';
+    forcedWhy = why;
     pendingFallback = null;
     live = start();
     notice(`${why} — continuing on the CPU engine`);

@@ -32,8 +32,11 @@ export type WorkerNotice = { type: 'device-lost'; message: string };
 
 /** What the worker exposes: the ReaderApi contract plus the client's management calls. */
 export interface WorkerApi extends ReaderApi {
-  /** Force a backend for every later read ('cpu' after a fallback); null = the read options decide. */
-  configure(backend: Backend | null): void;
+  /**
+   * Force a backend for every later read ('cpu' after a fallback); null = the read options decide.
+   * `why`: the reason for forcing it (a lost device, a crash), written as the engine choice of each read.
+   */
+  configure(backend: Backend | null, why?: string | null): void;
   /** Receive worker-level notices (wrap the callback with Comlink.proxy). */
   subscribe(cb: (n: WorkerNotice) => void): void;
 }
@@ -47,6 +50,7 @@ export class DeviceLostError extends Error {
 
 export class ReaderService implements WorkerApi {
   private forced: Backend | null = null;
+  private forcedWhy: string | null = null;
   private engines = new Map<Backend, Promise<FisherEngine>>();
   private running: AbortController | null = null;
   private listeners: ((n: WorkerNotice) => void)[] = [];
@@ -55,8 +59,9 @@ export class ReaderService implements WorkerApi {
 
   constructor(private readonly runtime: Runtime = 'browser') {}
 
-  configure(backend: Backend | null): void {
+  configure(backend: Backend | null, why: string | null = null): void {
     this.forced = backend;
+    this.forcedWhy = why;
   }
 
   subscribe(cb: (n: WorkerNotice) => void): void {
@@ -67,6 +72,8 @@ export class ReaderService implements WorkerApi {
     let p = this.engines.get(backend);
     if (!p) {
       p = createEngine(backend, this.runtime).then((e) => {
+        // the engine was forced on this worker (after a fallback): say why, not "cpu requested"
+        if (this.forcedWhy && backend === this.forced) e.choice = `${this.forcedWhy} — continuing on the CPU engine`;
         if (e instanceof WebGpuEngine) {
           void e.device.lost.then((info) => {
             if (info.reason === 'destroyed') return;

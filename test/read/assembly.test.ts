@@ -147,3 +147,33 @@ describe('assembleGlobal', () => {
     expect(() => assembleGlobal({ directions: [d('x', 'l', 0, 'singular', null)] })).toThrow();
   });
 });
+
+describe('global (λ, m) (METHOD §6)', () => {
+  it('blocks sum as separable blocks: λ = Σ λ_g, m = Σ m_g − (G − 1); alone and pre-asymptotic directions are not enumerable', async () => {
+    const { globalCoefficient } = await import('../../src/read/assembly.ts');
+    const dirs: AssemblyDirection[] = [
+      { id: 'a0', layer: 'a', unit: 0, class: 'singular', kRounded: 2 },
+      { id: 'a1', layer: 'a', unit: 1, class: 'live', kRounded: 1 },
+      { id: 'ab', layer: 'a', unit: null, class: 'singular', kRounded: 3 },
+      { id: 'a2', layer: 'a', unit: 2, class: 'pre-asymptotic', kRounded: null },
+      { id: 'c0', layer: 'c1', unit: 0, class: 'live', kRounded: 1 },
+    ];
+    const groups = assembleGlobal({ directions: dirs, chains: [{ layers: ['c1', 'c2'], M: 3, H: 3, N: 5, r: 0 }] });
+    const g = globalCoefficient(groups, dirs);
+    // chain: Aoyagi–Watanabe (3, 5, 3, 0) = 9/2 with m = 2; layer a: 1/4 + 1/2 with m = 1
+    expect(g.lambda).toBeCloseTo(4.5 + 0.75, 14);
+    expect(g.m).toBe(2 + 1 - 1);
+    expect(g.notEnumerable.map((x) => x.id)).toEqual(['ab', 'a2']);
+  });
+
+  it('a width-one chain of three maps at the origin: transversal crossing, λ = 1/2, m = 3 (METHOD §8)', async () => {
+    const { widthOneChain } = await import('../../src/read/assembly.ts');
+    expect(widthOneChain([1, 1, 1, 1], 0)).toEqual({ lambda: 0.5, m: 3, rule: 'transversal' });
+    expect(widthOneChain([1, 1, 1, 1, 1, 1], 0).m).toBe(5);
+    // with input and output widths M, N it is ‖a‖²·w²·‖b‖²: the H = 1 rows of Aoyagi–Watanabe
+    expect(widthOneChain([3, 1, 5], 0).lambda).toBeCloseTo(reducedRankLambda(3, 5, 1, 0).lambda, 14);
+    expect(widthOneChain([3, 1, 5], 1).lambda).toBeCloseTo(reducedRankLambda(3, 5, 1, 1).lambda, 14);
+    // rank 1: regular modulo the L − 1 rescalings
+    expect(widthOneChain([1, 1, 1, 1], 1)).toEqual({ lambda: 0.5, m: 1, rule: 'separable' }); // w₁w₂w₃ = c ≠ 0: one regular direction
+  });
+});

@@ -162,14 +162,16 @@ describe('read worker and client (Node, MessageChannel)', () => {
     // every direction once (unique React keys), and together exactly the finished read's
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(r.directions.map((d) => d.id).sort());
+    // the read says why it ran on the CPU engine
+    expect(r.settings.engineChoice).toMatch(/^the read worker crashed \(simulated crash after the first direction\) — continuing on the CPU engine$/);
   });
 
   it('a lost device: DeviceLostError from the worker also falls back to the CPU engine', async () => {
     class LosingService extends ReaderService {
       forcedCpu = false;
-      override configure(b: Backend | null): void {
+      override configure(b: Backend | null, why?: string | null): void {
         this.forcedCpu = b === 'cpu';
-        super.configure(b);
+        super.configure(b, why);
       }
       override async read(f: ReadFiles, o: Parameters<ReaderService['read']>[1], e: Parameters<ReaderService['read']>[2]) {
         if (!this.forcedCpu) throw new DeviceLostError('WebGPU device lost (simulated)');
@@ -183,5 +185,6 @@ describe('read worker and client (Node, MessageChannel)', () => {
     const r = await reader.read(files('ts_tanh_adamw_s1.safetensors'), QUICK, () => {});
     expect(r.schema).toBe('deadscope.read/1');
     expect(notices[0]).toMatch(/device lost.*CPU engine/);
+    expect(r.settings.engineChoice).toMatch(/^WebGPU device lost \(simulated\).* — continuing on the CPU engine$/);
   });
 });

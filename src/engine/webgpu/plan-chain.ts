@@ -6,7 +6,8 @@
  *     rows is ΔW_R·x̂ + Δb_R and their tangent Ẇ_R·x̂ + ḃ_R (linear.wgsl / conv2d.wgsl with the
  *     compact patch as weights);
  *   - activations on a sparse flow: φ(x̂ + d) − ŷ and φ′(x̂ + d)·ṫ on U (activation.wgsl);
- *   - the next linear/conv reads the sparse flow (linear-sparse.wgsl, conv2d-sparse.wgsl) and writes dense values;
+ *   - an op with a sparse-input rule (its registry `gpu.sparseInput`: activation keeps the support,
+ *     linear and conv read it and write dense values) reads the sparse flow;
  *   - any other op first densifies (densify.wgsl); from then on every op runs dense (its registry
  *     encoder) on full values and tangents with per-query parameters θ̂ + δ where patched.
  * The tangent is always propagated as its own quantity.
@@ -16,16 +17,15 @@ import type { FisherQuery } from '../types.ts';
 import type { FlowRef, ParamRef, Recorder } from './context.ts';
 import { encodeLinear } from '../../ops/linear/gpu.ts';
 import { encodeLinearSparse } from '../../ops/linear/gpu-sparse.ts';
-import { encodeActivation } from '../../ops/activation/gpu.ts';
 import { encodeConv2d } from '../../ops/conv2d/gpu.ts';
-import { encodeConv2dSparse } from '../../ops/conv2d/gpu-sparse.ts';
 import { opDef } from '../../ops/registry.ts';
+import type { SparseRuleArgs, SparseRuleStep } from '../../ops/op-def.ts';
 import { opTensors } from '../../model/graph.ts';
 import { encodeDensify, positionMap } from './densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
 import { IndexBuilder, PatchBuilder } from './patches.ts';
-import { channelsOf, colSupport, expandChannels, inChannelSupport, isSubset, rowSupport, union } from './supports.ts';
+import { colSupport, expandChannels, inChannelSupport, rowSupport, union } from './supports.ts';
 import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 
 const SPARSE_FRACTION = 0.5;
@@ -164,67 +164,26 @@ export async function runChainBatch(
     const op = ops[i] as Op | undefined;
     if (sparseU) {
       const U = sparseU;
-      if (op?.kind === 'flatten') continue;
-      if (op?.kind === 'activation') {
-        const o = next(), s = cur, F = W[i], nU = U.length, idxOff = idx.add(U), ii = i;
-        steps.push((rec, bufs) => encodeActivation(rec, {
-          src: bufs.flows[s], dst: bufs.flows[o], idx: bufs.idx, baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
-        }, {
-          x: flowRef(nU, true), y: flowRef(nU, true), fn: op.fn, G, M, F,
-          sparse: { idxOff, nU, bInOff: s0 * F, bOutOff: s0 * F },
+      // an op that moves no data passes the sparse flow on
+      if (op && !opDef(op).gpu.encode) continue;
+      // the op's own sparse-input rule (src/ops/<kind>/gpu*.ts), when it can read this U
+      const rule = op ? (opDef(op).gpu.sparseInput as ((o: Op, a: SparseRuleArgs) => SparseRuleStep | null) | null) : null;
+      const sparse = rule?.(op!, {
+        U, G, M, s0, inShape: p.shapes[i], inWidth: W[i], outWidth: W[i + 1], patch, idx, queries: qs,
+        flowRef: (w) => flowRef(w, true), base: p.base, denseTangent,
+      });
+      if (sparse) {
+        const o = next(), s = cur, ii = i;
+        steps.push((rec, bufs) => sparse.encode(rec, {
+          src: bufs.flows[s], dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch, idx: bufs.idx, baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
         }));
         consumed(cur);
         cur = o;
-        continue;
-      }
-      if (op?.kind === 'linear' && isSubset(colSupport(op, qs), U)) {
-        const o = next(), s = cur, nU = U.length, idxOff = idx.add(U), ii = i;
-        const refs = {
-          dwd: patch.cols(op.weight, op.outFeatures, op.inFeatures, U, 'delta'),
-          dwt: patch.cols(op.weight, op.outFeatures, op.inFeatures, U, 'tangent'),
-          bd: op.bias && patch.has(op.bias, 'delta') ? patch.full(op.bias, 'delta') : null,
-          bt: denseTangent(op.bias),
-        };
-        steps.push((rec, bufs) => encodeLinearSparse(rec, {
-          src: bufs.flows[s], dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch, idx: bufs.idx,
-          baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
-        }, {
-          x: flowRef(nU, true), y: flowRef(W[ii + 1], true), w: p.base(op.weight), ...refs,
-          M, G, inF: op.inFeatures, outF: op.outFeatures, nU, idxOff, bInOff: s0 * W[ii], bOutOff: s0 * W[ii + 1],
-        }));
-        consumed(cur);
-        cur = o;
-        sparseU = null;
-        width = W[i + 1];
-        continue;
-      }
-      if (op?.kind === 'conv2d') {
-        const [C, H, Wd] = p.shapes[i];
-        const plane = H * Wd;
-        const Cin = channelsOf(U, plane);
-        if (Cin && isSubset(inChannelSupport(op, qs), Cin)) {
-          const o = next(), s = cur, nU = U.length, idxOff = idx.add(Cin), ii = i;
-          const kk = op.kernel[0] * op.kernel[1];
-          const refs = {
-            dwd: patch.convChannels(op.weight, op.outChannels, C, kk, Cin, 'delta'),
-            dwt: patch.convChannels(op.weight, op.outChannels, C, kk, Cin, 'tangent'),
-            bd: op.bias && patch.has(op.bias, 'delta') ? patch.full(op.bias, 'delta') : null,
-            bt: denseTangent(op.bias),
-          };
-          steps.push((rec, bufs) => encodeConv2dSparse(rec, {
-            src: bufs.flows[s], dst: bufs.flows[o], params: p.paramBuf, patch: bufs.patch, idx: bufs.idx,
-            baseIn: p.cache[ii], baseOut: p.cache[ii + 1],
-          }, {
-            x: flowRef(nU, true), y: flowRef(W[ii + 1], true), w: p.base(op.weight), ...refs,
-            G, M, C, H, W: Wd, O: op.outChannels, KH: op.kernel[0], KW: op.kernel[1], SH: op.stride[0], SW: op.stride[1],
-            PH: op.padding[0], PW: op.padding[1], nC: Cin.length, idxOff, bInOff: s0 * W[ii], bOutOff: s0 * W[ii + 1],
-          }));
-          consumed(cur);
-          cur = o;
+        if (sparse.output === 'dense') {
           sparseU = null;
           width = W[i + 1];
-          continue;
         }
+        continue;
       }
       // anything else (or the end): x' = x̂ + scatter(d), ẋ = scatter(ṫ)
       const o = next(), s = cur, nU = U.length, F = W[i], posOff = idx.add(positionMap(U, F)), ii = i;

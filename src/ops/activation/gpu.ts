@@ -34,6 +34,17 @@ export function encodeActivation(rec: Recorder, bind: Bindings, a: ActivationArg
 
 export const activationGpu: GpuOp<'activation'> = {
   kernels: ['activation'],
+  // elementwise: the change stays on U
+  sparseInput(op, a) {
+    const nU = a.U.length, F = a.inWidth, idxOff = a.idx.add(a.U), { G, M, s0 } = a;
+    const x = a.flowRef(nU);
+    return {
+      output: 'sparse',
+      encode: (rec, io) => encodeActivation(rec, { src: io.src, dst: io.dst, idx: io.idx, baseIn: io.baseIn, baseOut: io.baseOut }, {
+        x, y: x, fn: op.fn, G, M, F, sparse: { idxOff, nU, bInOff: s0 * F, bOutOff: s0 * F },
+      }),
+    };
+  },
   encode(rec, op, a) {
     encodeActivation(rec, singleInputBindings(a), { x: a.xs[0].ref, y: a.y.ref, fn: op.fn, G: a.G, M: a.M, F: a.inShapes[0].reduce((x, y) => x * y, 1) });
   },

@@ -18,6 +18,7 @@ export function encodeAdd(rec: Recorder, bind: { a: GPUBuffer; b: GPUBuffer; dst
 
 export const addGpu: GpuOp<'add'> = {
   kernels: ['add'],
+  sparseInput: null,
   encode(rec, _op, a) {
     const per = a.M * a.inShapes[0].reduce((x, y) => x * y, 1);
     encodeAdd(rec, { a: a.xs[0].buffer, b: a.xs[1].buffer, dst: a.y.buffer }, { a: a.xs[0].ref, b: a.xs[1].ref, y: a.y.ref, G: a.G, per });

@@ -29,6 +29,7 @@ export function encodeBatchnorm(rec: Recorder, bind: Bindings, a: BatchnormArgs)
 
 export const batchnormGpu: GpuOp<'batchnorm'> = {
   kernels: ['batchnorm'],
+  sparseInput: null,
   encode(rec, op, a) {
     const inShape = a.inShapes[0];
     const c = inShape[0];

@@ -3,6 +3,7 @@ import { UniformWords, type Bindings, type FlowRef, type ParamRef, type Recorder
 import { convGeometryWords, type ConvGeometry } from '../../engine/webgpu/op-args.ts';
 import { singleInputBindings } from '../../engine/webgpu/context.ts';
 import type { GpuOp } from '../op-def.ts';
+import { conv2dSparseInput } from './gpu-sparse.ts';
 
 export { convOut } from '../../engine/webgpu/op-args.ts';
 
@@ -23,6 +24,7 @@ export function encodeConv2d(rec: Recorder, bind: Bindings, a: Conv2dArgs): void
 
 export const conv2dGpu: GpuOp<'conv2d'> = {
   kernels: ['conv2d', 'conv2d-sparse'],
+  sparseInput: conv2dSparseInput,
   encode(rec, op, a) {
     const [c, h, w] = a.inShapes[0];
     encodeConv2d(rec, singleInputBindings(a), {

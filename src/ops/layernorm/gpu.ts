@@ -27,6 +27,7 @@ export function encodeLayernorm(rec: Recorder, bind: Bindings, a: LayernormArgs)
 
 export const layernormGpu: GpuOp<'layernorm'> = {
   kernels: ['layernorm'],
+  sparseInput: null,
   encode(rec, op, a) {
     const inShape = a.inShapes[0];
     const f = inShape[inShape.length - 1];

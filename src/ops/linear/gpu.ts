@@ -2,6 +2,7 @@
 import { UniformWords, type Bindings, type FlowRef, type ParamRef, type Recorder } from '../../engine/webgpu/context.ts';
 import { singleInputBindings } from '../../engine/webgpu/context.ts';
 import type { GpuOp } from '../op-def.ts';
+import { linearSparseInput } from './gpu-sparse.ts';
 
 export interface LinearArgs {
   x: FlowRef;
@@ -30,6 +31,7 @@ export function encodeLinear(rec: Recorder, bind: Bindings, a: LinearArgs): void
 /** The linear op's WebGPU part: dense encoder; the sparse-input kernel is used by the engine's sparse plan. */
 export const linearGpu: GpuOp<'linear'> = {
   kernels: ['linear', 'linear-sparse'],
+  sparseInput: linearSparseInput,
   encode(rec, op, a) {
     encodeLinear(rec, singleInputBindings(a), {
       x: a.xs[0].ref, y: a.y.ref, w: a.value(op.weight), b: a.value(op.bias), dw: a.tangent(op.weight), db: a.tangent(op.bias),

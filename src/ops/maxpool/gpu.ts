@@ -27,6 +27,7 @@ export function encodeMaxpool(rec: Recorder, bind: Bindings, a: MaxpoolArgs): vo
 
 export const maxpoolGpu: GpuOp<'maxpool'> = {
   kernels: ['maxpool'],
+  sparseInput: null,
   encode(rec, op, a) {
     const [c, h, w] = a.inShapes[0];
     encodeMaxpool(rec, singleInputBindings(a), { x: a.xs[0].ref, y: a.y.ref, G: a.G, M: a.M, C: c, H: h, W: w, K: op.kernel, S: op.stride });

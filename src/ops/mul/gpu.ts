@@ -4,6 +4,7 @@ import type { GpuOp } from '../op-def.ts';
 
 export const mulGpu: GpuOp<'mul'> = {
   kernels: ['mul'],
+  sparseInput: null,
   encode(rec, _op, a) {
     const per = a.M * a.inShapes[0].reduce((x, y) => x * y, 1);
     const words = new UniformWords().flow(a.xs[0].ref).flow(a.xs[1].ref).flow(a.y.ref).u32(a.G, per).finish();

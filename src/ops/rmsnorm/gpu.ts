@@ -4,6 +4,7 @@ import type { GpuOp } from '../op-def.ts';
 
 export const rmsnormGpu: GpuOp<'rmsnorm'> = {
   kernels: ['rmsnorm'],
+  sparseInput: null,
   encode(rec, op, a) {
     const inShape = a.inShapes[0];
     const f = inShape[inShape.length - 1];

@@ -1,0 +1,45 @@
+/**
+ * Chains read end to end: a width-one three-layer identity chain at the origin (METHOD §8:
+ * (Π w_i)², λ = 1/2, m = 3) and the reduced-rank fixture against Aoyagi–Watanabe, with the λ
+ * assembled from the chain's own reads beside the closed form.
+ */
+import { describe, expect, it } from 'vitest';
+import { writeSafetensors } from '../../src/format/writer.ts';
+import { bytesSource } from '../../src/format/safetensors.ts';
+import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { reducedRankLambda } from '../../src/read/assembly.ts';
+import { readFixture } from '../helpers/read.ts';
+
+describe('linear chains in a read', () => {
+  it('width-one chain of three maps at the origin: one transversal group, λ = 1/2, m = 3', async () => {
+    const bytes = writeSafetensors(
+      ['0', '1', '2'].map((n) => ({ name: `${n}.weight`, dtype: 'F64' as const, shape: [1, 1], data: [0] })),
+      { activation: 'identity', head: 'regression' },
+    );
+    const r = await readCheckpoint({ checkpoint: bytesSource(bytes), checkpointName: 'chain3.safetensors' }, { probe: 64, detectors: ['bottom-subspace'] }, new CpuEngine());
+    const chain = r.assembly!.find((g) => g.params !== undefined)!;
+    expect(chain.rule).toBe('transversal');
+    expect(chain.lambda).toBe(0.5);
+    expect(chain.m).toBe(3);
+    expect(r.global!.lambda).toBe(0.5);
+    expect(r.global!.m).toBe(3);
+  });
+
+  it('rrr_M3H3N5r1: closed form 11/2 beside the λ assembled from the chain reads, with the difference and what was not read', async () => {
+    const r = await readFixture('rrr_M3H3N5r1_s1.safetensors', { detectors: ['bottom-subspace'], bottomK: 15 });
+    const chain = r.assembly!.find((g) => g.rule === 'determinantal')!;
+    expect(chain.closedForm).toBeCloseTo(reducedRankLambda(3, 5, 3, 1).lambda, 14);
+    expect(chain.params).toBe(24);
+    // layer 0 (3 → 3) has 9 K-FAC products, layer 1 (3 → 5) 15: all 24 read with bottomK 15;
+    // the pre-asymptotic ones have no order and are not enumerated
+    const pre = r.directions.filter((d) => d.class === 'pre-asymptotic').length;
+    expect(r.directions).toHaveLength(24);
+    expect(chain.enumerated).toBe(24 - pre);
+    const live = r.directions.filter((d) => d.class === 'live').length;
+    const sing = r.directions.filter((d) => d.class === 'singular').reduce((a, d) => a + 1 / (2 * d.kRounded!), 0);
+    expect(chain.assembled).toBeCloseTo(live / 2 + sing, 14);
+    expect(chain.difference).toBeCloseTo(chain.assembled! - chain.closedForm!, 14);
+    expect(r.global!.lambda).toBeCloseTo(chain.lambda, 14);
+  });
+});
