@@ -22,11 +22,11 @@ import { opDef } from '../../ops/registry.ts';
 import type { SparseRuleArgs, SparseRuleStep } from '../../ops/op-def.ts';
 import { opTensors } from '../../model/graph.ts';
 import { encodeDensify, positionMap } from './densify.ts';
-import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
+import { encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
 import { IndexBuilder, PatchBuilder } from './patches.ts';
 import { colSupport, expandChannels, inChannelSupport, rowSupport, union } from './supports.ts';
-import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 
 const SPARSE_FRACTION = 0.5;
 
@@ -63,7 +63,6 @@ export async function runChainBatch(
   // `cur` is the slot holding the current flow (-1: the cache); a chain's flow has one reader, so
   // its slot is free again as soon as the next step is planned
   let cur = -1;
-  let width = W[first];
   let sparseU: Int32Array | null = null;
   let mode = 'dense';
   const flowRef = (w: number, tan: boolean): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan });
@@ -123,7 +122,6 @@ export async function runChainBatch(
         }
       });
       sparseU = op0.kind === 'conv2d' ? expandChannels(U, plane) : U;
-      width = sparseU.length;
       consumed(cur);
       cur = o;
       mode = `sparse-rows(${U.length}/${rows})`;
@@ -152,7 +150,6 @@ export async function runChainBatch(
         });
         consumed(cur);
         cur = o;
-        width = W[f + 1];
         mode = `sparse-cols(${C.length}/${op0.inFeatures})`;
         i = first + 1;
       }
@@ -181,7 +178,6 @@ export async function runChainBatch(
         cur = o;
         if (sparse.output === 'dense') {
           sparseU = null;
-          width = W[i + 1];
         }
         continue;
       }
@@ -193,7 +189,6 @@ export async function runChainBatch(
       consumed(cur);
       cur = o;
       sparseU = null;
-      width = F;
       if (!op) break;
     }
     if (!op) break;
@@ -211,7 +206,6 @@ export async function runChainBatch(
       value, tangent, bufs.patch));
     consumed(cur);
     cur = o;
-    width = W[i + 1];
   }
 
   // ---- the Fisher form, summed per query on the GPU
@@ -236,17 +230,6 @@ export async function runChainBatch(
   ctx.write(bufs.idx, 0, idxData);
   const rec = ctx.recorder();
   for (const st of steps) st(rec, bufs);
-  p.device.pushErrorScope('out-of-memory');
-  p.device.pushErrorScope('validation');
-  const part = (await rec.submit({ buffer: buffers.partial(), offset: 0, count: 2 * G * nb }))!;
-  const verr = await p.device.popErrorScope();
-  const merr = await p.device.popErrorScope();
-  if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
-  stats.batches++;
-  stats.shapes.push({ first, G, M, mode });
-  const sums = new Float64Array(G);
-  for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
-  void width;
-  return sums;
+  return submitBatch(p, rec, buffers, stats, { first, G, M, mode }, nb);
 }
 

@@ -4,10 +4,10 @@ import type { FisherQuery } from '../types.ts';
 import { touchedTensors } from '../types.ts';
 import type { FlowRef, ParamRef, Recorder } from './context.ts';
 import { opDef } from '../../ops/registry.ts';
-import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
+import { encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
 import { PatchBuilder } from './patches.ts';
-import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 
 /**
  * One batch on a branching graph: every value the batch changes is computed dense (value and
@@ -83,16 +83,6 @@ export async function runGraphBatch(
   const rec = ctx.recorder();
   for (const st of steps) st(rec, flows, patchBuf);
   encodeFisher(rec, { src: flows[outSlot], dst: buffers.partial() }, { x: flowRef(outW), G, M, width: outW, head: p.head, outOff: 0 });
-  p.device.pushErrorScope('out-of-memory');
-  p.device.pushErrorScope('validation');
-  const part = (await rec.submit({ buffer: buffers.partial(), offset: 0, count: 2 * G * nb }))!;
-  const verr = await p.device.popErrorScope();
-  const merr = await p.device.popErrorScope();
-  if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
-  stats.batches++;
-  stats.shapes.push({ first, G, M, mode: `graph(${flows.length} buffers)` });
-  const sums = new Float64Array(G);
-  for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
-  return sums;
+  return submitBatch(p, rec, buffers, stats, { first, G, M, mode: `graph(${flows.length} buffers)` }, nb);
 }
 

@@ -3,6 +3,8 @@ import type { ModelGraph, Op } from '../../model/graph.ts';
 import type { Head, ParamSet } from '../types.ts';
 import { opDef } from '../../ops/registry.ts';
 import type { FlowAt, GpuContext, ParamRef, Recorder } from './context.ts';
+import type { BatchBuffers } from './buffers.ts';
+import { blockSum } from './fisher.ts';
 
 export interface PreparedGraph {
   ctx: GpuContext;
@@ -45,4 +47,26 @@ export function encodeNode(
   encode(rec, node.op, {
     G, M, inShapes: node.inputs.map((v) => p.shapes[v]), xs: inputs, y: out, params: p.paramBuf, patch: patchBuf, value, tangent,
   });
+}
+
+/**
+ * Submit a batch's recorded dispatches, turn a GPU validation or out-of-memory error into one
+ * message, and sum each query's per-block partials: F for every query of the batch.
+ */
+export async function submitBatch(
+  p: PreparedGraph, rec: Recorder, buffers: BatchBuffers, stats: WebGpuStats,
+  shape: WebGpuStats['shapes'][number], nb: number,
+): Promise<Float64Array> {
+  const G = shape.G;
+  p.device.pushErrorScope('out-of-memory');
+  p.device.pushErrorScope('validation');
+  const part = (await rec.submit({ buffer: buffers.partial(), offset: 0, count: 2 * G * nb }))!;
+  const verr = await p.device.popErrorScope();
+  const merr = await p.device.popErrorScope();
+  if (verr || merr) throw new Error(`WebGPU batch failed: ${(verr ?? merr)!.message}`);
+  stats.batches++;
+  stats.shapes.push(shape);
+  const sums = new Float64Array(G);
+  for (let g = 0; g < G; g++) sums[g] = blockSum(part, g, nb);
+  return sums;
 }
