@@ -402,15 +402,7 @@ export class UnitScan {
         gam[r] = g;
         tgam[r] = tg;
       }
-      const samples: number[] = [];
-      const firstRow: number[] = [];
-      for (let r = 0; r < rows; r++) {
-        if (r === 0 || rowS[r] !== rowS[r - 1]) {
-          samples.push(rowS[r]);
-          firstRow.push(r);
-        }
-      }
-      firstRow.push(rows);
+      const { samples, firstRow } = sampleRuns(rowS, rows);
       const S = samples.length;
       let width = O;
       let M: FloatArray = new this.Arr(S * O);
@@ -466,15 +458,7 @@ export class UnitScan {
       macCounter.value += rows * (K * 2 + outW * 2);
     } else if (plan.linearTail) {
       // fact 3: the K vectors through the tail once per active sample
-      const samples: number[] = [];
-      const firstRow: number[] = [];
-      for (let r = 0; r < rows; r++) {
-        if (r === 0 || rowS[r] !== rowS[r - 1]) {
-          samples.push(rowS[r]);
-          firstRow.push(r);
-        }
-      }
-      firstRow.push(rows);
+      const { samples, firstRow } = sampleRuns(rowS, rows);
       const S = samples.length;
       let width = O;
       let M: FloatArray = new this.Arr(S * K * O);
@@ -654,4 +638,21 @@ function grow(a: Float64Array): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);
   b.set(a);
   return b;
+}
+
+/**
+ * The probe samples of a unit's active rows (rows are sorted by sample) and where each sample's
+ * run of rows starts; `firstRow` ends with `rows` so run a spans firstRow[a]..firstRow[a + 1].
+ */
+function sampleRuns(rowS: ArrayLike<number>, rows: number): { samples: number[]; firstRow: number[] } {
+  const samples: number[] = [];
+  const firstRow: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    if (r === 0 || rowS[r] !== rowS[r - 1]) {
+      samples.push(rowS[r]);
+      firstRow.push(r);
+    }
+  }
+  firstRow.push(rows);
+  return { samples, firstRow };
 }
