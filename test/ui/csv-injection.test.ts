@@ -5,23 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { csvCell, resultCsv, CSV_COLUMNS } from '../../src/ui/export.ts';
-import { loadRead } from './helpers.ts';
+import { loadRead, parseCsv } from './helpers.ts';
 
-/** RFC 4180 rows (quoted fields, doubled quotes, CRLF between rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') q = false; else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
-    else cell += c;
-  }
-  return rows;
-}
 
 const hostile = ['=HYPERLINK("http://evil/","c")', '+1+1', '-2+3', '@SUM(A1:A9)', '\t=1', '\r=1'];
 const trigger = /^[=+\-@\t\r]/;

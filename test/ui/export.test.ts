@@ -3,23 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, fileStem, resultCsv, resultJson, standaloneSvg, XML_DECLARATION } from '../../src/ui/export.ts';
 import { buildRatePlot, directionsInput } from '../../src/ui/figures/index.ts';
-import { loadRead, parseSvg } from './helpers.ts';
+import { loadRead, parseCsv, parseSvg } from './helpers.ts';
 
-/** Minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') q = false; else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
-    else cell += c;
-  }
-  return rows;
-}
 
 describe('exports', () => {
   it('JSON export is the read itself (same schema as the CLI)', () => {

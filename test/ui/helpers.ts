@@ -27,3 +27,19 @@ export function parseSvg(svg: string): Document {
 export function textOf(doc: Document): string[] {
   return Array.from(doc.getElementsByTagName('text')).map((t) => t.textContent ?? '');
 }
+
+/** RFC 4180 rows (quoted fields, doubled quotes, CRLF between rows). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], cell = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') q = false; else cell += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
+    else cell += c;
+  }
+  return rows;
+}
