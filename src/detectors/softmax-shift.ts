@@ -69,17 +69,19 @@ export const softmaxShift: Detector = {
         const u = randomUnitVector(dh - from, ctx.rng);
         const b = new Float64Array(ctx.params.get(k.op.bias)!.data.length);
         for (let j = from; j < dh; j++) b[k.offset + g * dh + j] = u[j - from];
+        // every direction of the key bias alone is such a shift (without rotary), so the live
+        // reference is taken over the key map, weight and bias (METHOD notes)
         out.push(shiftCandidate(`softmax-shift:${op.layer}:${g}`, op.layer, new Map([[k.op.bias, b]]),
-          `key bias of group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`));
+          `key bias of group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`, [k.op.weight, k.op.bias]));
       }
     }
     return out;
   },
 };
 
-function shiftCandidate(id: string, layer: string, direction: TensorPatch, note?: string): Candidate {
+function shiftCandidate(id: string, layer: string, direction: TensorPatch, note?: string, block: string[] = [...direction.keys()]): Candidate {
   return {
-    id, detector: 'softmax-shift', layer, unit: null, tensors: [...direction.keys()], direction: () => direction,
+    id, detector: 'softmax-shift', layer, unit: null, tensors: block, direction: () => direction,
     predictedK: null, gauge: true, ...(note ? { note } : {}),
   };
 }
