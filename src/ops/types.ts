@@ -30,6 +30,15 @@ export interface ArchLayer {
   eps?: number;
   /** value ids the layer reads (0 = model input, layer i's output = i + 1); default [its predecessor] */
   inputs?: number[];
+  /** take: the position (−1 = last) */
+  index?: number;
+  /** attention: heads, key/value heads (GQA), head width, causal mask, score scale, rotary positions */
+  heads?: number;
+  kvHeads?: number;
+  headDim?: number;
+  causal?: boolean;
+  scale?: number;
+  rotary?: { base: number; convention: 'half-split' | 'interleaved'; dims: number } | null;
 }
 
 /** What `fromArch` may ask of the checkpoint while it builds an op from an architecture layer. */
