@@ -13,16 +13,17 @@
  * at O(t²) (reads k̂ ≈ 2), so the pipeline scans both.
  */
 import { gaussianVector, type Rng } from '../math/random.ts';
+import type { AttentionOp } from '../ops/ops.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import {
   attentionWirings, headsOfGroup, matrixOrbit, outputMatrix, projectionMatrix, rotaryPairs,
-  type AttentionView, type MatrixFactor,
+  type MatrixFactor,
 } from './wiring.ts';
 
 type Kind = 'rotation' | 'linear';
 
 /** A random generator of the head's query–key group, unit Frobenius norm (row-major dh × dh). */
-export function qkGenerator(op: AttentionView, kind: Kind, rng: Rng): Float64Array {
+export function qkGenerator(op: AttentionOp, kind: Kind, rng: Rng): Float64Array {
   const dh = op.headDim;
   const M = new Float64Array(dh * dh);
   // rotary leaves features [dims, dh) alone: any block there; pairs get aI + bJ only
@@ -101,7 +102,7 @@ export const voLinear: Detector = {
   },
 };
 
-function groupCandidate(detector: string, op: AttentionView, g: number, factors: MatrixFactor[], ctx: DetectorContext): Candidate {
+function groupCandidate(detector: string, op: AttentionOp, g: number, factors: MatrixFactor[], ctx: DetectorContext): Candidate {
   const orbit = matrixOrbit(ctx.params, factors);
   const tensors = [...new Set(factors.flatMap((f) => f.m.tensor))];
   const heads = op.kvHeads === op.heads ? `head ${g}` : `key/value group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`;

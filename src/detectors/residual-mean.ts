@@ -7,7 +7,8 @@
  * op, so each writer into it has a gauge of its own, along a straight line (additive):
  *  - a linear writer (attention output, MLP down map): ΔW = s uᵀ, Δb = c·s;
  *  - the token embedding: ΔE[tok] = a_tok·s (not when an unembedding reads the same weight);
- *  - the position table: ΔP[t] = p_t·s; the CLS token: ΔCLS = s.
+ *  - the position table: ΔP[t] = p_t·s; the CLS token: ΔCLS = s;
+ *  - a patch-embedding conv (through `patchify`): ΔW[o] = s_o·u over its (in, kh, kw), Δb = c·s.
  * A linear map feeding one LayerNorm alone is ln-mean's, not repeated here.
  */
 import { consumersOf, type GraphNode, type ModelGraph, type ValueId } from '../model/graph.ts';
@@ -20,7 +21,8 @@ import { kindOf, ownsTensors, tensorUses, weightIndex } from './wiring.ts';
 /** a shift direction: 'ones' (1) or explicit per-feature values */
 type Shift = 'ones' | Float64Array;
 
-const PASS_THROUGH = new Set(['add', 'take', 'positional', 'cls']);
+// a patch sequence [h·w, D] is the conv output [D, h, w] transposed: a per-token shift s is a per-channel one
+const PASS_THROUGH = new Set(['add', 'take', 'positional', 'cls', 'patchify']);
 
 /** value → the shift direction every reader erases, or absent when some reader sees it */
 export function erasedShifts(model: ModelGraph, params: ParamSet): Map<ValueId, Shift> {
@@ -92,6 +94,14 @@ export const residualMean: Detector = {
         for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < op.inFeatures; i++) W[at(o, i)] = shift[o] * u[i];
         p.set(op.weight, W);
         if (op.bias) p.set(op.bias, shift.map((x) => x * u[op.inFeatures]));
+        layer = op.layer;
+      } else if (op.kind === 'conv2d') {
+        const shift = expand(s, op.outChannels);
+        const W = ctx.params.get(op.weight)!.data;
+        const per = W.length / op.outChannels; // [out, in, kh, kw]
+        const u = randomUnitVector(per + (op.bias ? 1 : 0), ctx.rng);
+        p.set(op.weight, Float64Array.from(W, (_, k) => shift[Math.floor(k / per)] * u[k % per]));
+        if (op.bias) p.set(op.bias, shift.map((x) => x * u[per]));
         layer = op.layer;
       } else if (kind === 'embedding' || kind === 'positional' || kind === 'cls') {
         // a table [rows, D] (the position table may be stored [1, T, D]): row r moves by a_r·s

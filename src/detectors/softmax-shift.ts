@@ -13,7 +13,7 @@ import type { TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
-import { attentionWirings, headsOfGroup, kindOf, ownsTensors, positionwiseOf, tensorUses, weightIndex } from './wiring.ts';
+import { attentionWirings, headsOfGroup, ownsTensors, positionwiseOf, tensorUses, weightIndex } from './wiring.ts';
 
 /**
  * The linear map whose output reaches the logits through `take` only (each value read once), and
@@ -28,7 +28,7 @@ function logitMap(ctx: DetectorContext): { lin: LinearOp; perInput: boolean } | 
     const p = producerOf(ctx.model, v);
     if (!p) return null;
     if (p.op.kind === 'linear') return { lin: p.op, perInput: took || !positionwiseOf(p.op) };
-    if (kindOf(p.op) !== 'take' || readers.get(p.inputs[0])?.length !== 1) return null;
+    if (p.op.kind !== 'take' || readers.get(p.inputs[0])?.length !== 1) return null;
     took = true;
     v = p.inputs[0];
   }

@@ -6,28 +6,18 @@
  * null where some other op could see the change (METHOD §4, notes: transformer gauges).
  */
 import { consumersOf, opTensors, producerOf, type GraphNode, type LinearOp, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
+import type { AttentionOp } from '../ops/ops.ts';
 import type { FisherQuery, ParamSet, TensorPatch } from '../engine/types.ts';
 import { expm, matMul } from '../math/linalg.ts';
 
 /** The stored layout of a linear map's weight (src/model/families.ts `Layout`). */
 export type Layout = 'out-in' | 'in-out' | 'heads';
 
-/** The attention op as the op contract names it (COORDINATION: `attention`). */
-export interface AttentionView {
-  kind: 'attention';
-  layer: string;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  causal: boolean;
-  scale: number;
-  rotary: null | { base: number; convention: 'half-split' | 'interleaved'; dims: number };
-}
+/** The slice op as the op contract names it (COORDINATION: `slice`), matched by kind until it lands. */
 interface SliceView { kind: 'slice'; start: number; length: number }
 
-/** An op's kind as a string: the contract's transformer ops are matched by kind. */
-export const kindOf = (op: Op): string => (op as { kind: string }).kind;
-export const asAttention = (op: Op): AttentionView | null => (kindOf(op) === 'attention' ? (op as unknown as AttentionView) : null);
+/** An op's kind as a string (ops of the contract that have not landed are matched by kind). */
+export const kindOf = (op: Op): string => op.kind;
 const asSlice = (op: Op): SliceView | null => (kindOf(op) === 'slice' ? (op as unknown as SliceView) : null);
 export const layoutOf = (op: LinearOp): Layout => (op as LinearOp & { layout?: Layout }).layout ?? 'out-in';
 /** whether the map acts on each position of a sequence (the op contract's `positionwise`) */
@@ -87,7 +77,7 @@ function exclusiveProjection(model: ModelGraph, readers: Map<ValueId, GraphNode[
 
 export interface AttentionWiring {
   node: GraphNode;
-  op: AttentionView;
+  op: AttentionOp;
   q: ProjectionSlot | null;
   k: ProjectionSlot | null;
   v: ProjectionSlot | null;
@@ -101,8 +91,8 @@ export function attentionWirings(model: ModelGraph): AttentionWiring[] {
   const uses = tensorUses(model);
   const out: AttentionWiring[] = [];
   for (const node of model.nodes) {
-    const op = asAttention(node.op);
-    if (!op) continue;
+    const op = node.op;
+    if (op.kind !== 'attention') continue;
     const [q, k, v] = node.inputs.map((x) => exclusiveProjection(model, readers, uses, x, node));
     const next = readers.get(node.id);
     const oNode = node.id !== model.output && next?.length === 1 && next[0].op.kind === 'linear' && ownsTensors(uses, next[0].op) ? next[0] : null;
@@ -112,7 +102,7 @@ export function attentionWirings(model: ModelGraph): AttentionWiring[] {
 }
 
 /** The query heads that read key/value group g (GQA: head h reads group ⌊h·Hkv/H⌋). */
-export function headsOfGroup(op: AttentionView, g: number): number[] {
+export function headsOfGroup(op: AttentionOp, g: number): number[] {
   const out: number[] = [];
   for (let h = 0; h < op.heads; h++) if (Math.floor((h * op.kvHeads) / op.heads) === g) out.push(h);
   return out;
@@ -123,7 +113,7 @@ export function headsOfGroup(op: AttentionView, g: number): number[] {
  * convention: half-split (LLaMA HF rotate_half) pairs i with i + dims/2, interleaved
  * (Meta, GPT-J) pairs 2i with 2i + 1; features from `dims` on are not rotated.
  */
-export function rotaryPairs(rotary: NonNullable<AttentionView['rotary']>): [number, number][] {
+export function rotaryPairs(rotary: NonNullable<AttentionOp['rotary']>): [number, number][] {
   const half = rotary.dims / 2;
   return Array.from({ length: half }, (_, i) => (rotary.convention === 'half-split' ? [i, i + half] : [2 * i, 2 * i + 1]));
 }

@@ -15,7 +15,7 @@ import { softmaxShift } from '../../src/detectors/softmax-shift.ts';
 import { residualMean } from '../../src/detectors/residual-mean.ts';
 import { normRescaling } from '../../src/detectors/norm-rescaling.ts';
 import { lnKernel, lnMean } from '../../src/detectors/layernorm.ts';
-import type { AttentionView } from '../../src/detectors/wiring.ts';
+import type { AttentionOp } from '../../src/ops/ops.ts';
 import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, type Built, type Spec } from './transformer-model.ts';
 
 const TOKENS = [[3, 1, 4, 1, 5], [2, 6, 0, 3, 3], [5, 5, 2, 0, 1]];
@@ -140,7 +140,7 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
 
 describe('rotary: the query–key detectors emit only transformations that commute with the rotation', () => {
   /** R_δ on a head: each rotated pair turned by δ·base^(−2i/dims), the rest fixed (row-major dh × dh) */
-  function rotation(op: AttentionView, delta: number): Float64Array {
+  function rotation(op: AttentionOp, delta: number): Float64Array {
     const dh = op.headDim, r = op.rotary!;
     const R = new Float64Array(dh * dh);
     for (let i = 0; i < dh; i++) R[i * dh + i] = 1;
@@ -162,7 +162,7 @@ describe('rotary: the query–key detectors emit only transformations that commu
 
   for (const [name, spec] of SPECS.slice(1)) {
     it(`${name}: every generator M commutes with R_δ (‖MR − RM‖ ≈ 0); a full rotation does not`, () => {
-      const op: AttentionView = { kind: 'attention', layer: 'a', heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.dh, causal: true, scale: 1, rotary: spec.rotary };
+      const op: AttentionOp = { kind: 'attention', layer: 'a', heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.dh, causal: true, scale: 1, rotary: spec.rotary };
       const rng = createRng(5);
       const dh = spec.dh;
       for (const kind of ['rotation', 'linear'] as const) {
