@@ -1,6 +1,6 @@
 /** Where a unit's incoming and outgoing weights sit in the flattened tensors. */
 import type { ModelGraph } from '../model/graph.ts';
-import type { ParamSet, TensorPatch } from '../engine/types.ts';
+import { SparsePatch, type NonZeros, type ParamSet } from '../engine/types.ts';
 import type { UnitLayer } from './units.ts';
 
 /** (tensor, flat index) pairs of unit u's incoming parameters: its row (and bias) at the producer. */
@@ -46,22 +46,32 @@ export function gather(params: ParamSet, idx: [string, number[]][]): Float64Arra
   return Float64Array.from(out);
 }
 
-/** Add `scale·values` at the indices into a patch (creating zero tensors as needed). */
-export function scatterInto(
-  patch: TensorPatch, params: ParamSet, idx: [string, number[]][], values: ArrayLike<number>, scale = 1,
-): void {
-  let k = 0;
-  for (const [n, is] of idx) {
-    let a = patch.get(n);
-    if (!a) patch.set(n, (a = new Float64Array(params.get(n)!.data.length)));
-    for (const i of is) a[i] += scale * values[k++];
-  }
-}
-
 export function unitVector(v: Float64Array): Float64Array | null {
   let s = 0;
   for (const x of v) s += x * x;
   if (s === 0) return null;
   const k = 1 / Math.sqrt(s);
   return v.map((x) => x * k);
+}
+
+/**
+ * The patch Σ scale·values at the indices of each part, stored by its non-zeros (repeated indices summed in order
+ * from zero, as an add into zero arrays would give).
+ */
+export function sparsePatch(params: ParamSet, parts: { idx: [string, number[]][]; values: ArrayLike<number>; scale?: number }[]): SparsePatch {
+  const byTensor = new Map<string, Map<number, number>>();
+  for (const { idx, values, scale = 1 } of parts) {
+    let k = 0;
+    for (const [n, is] of idx) {
+      let m = byTensor.get(n);
+      if (!m) byTensor.set(n, (m = new Map()));
+      for (const i of is) m.set(i, (m.get(i) ?? 0) + scale * values[k++]);
+    }
+  }
+  const nonZeros = new Map<string, NonZeros>();
+  for (const [n, m] of byTensor) {
+    const index = Int32Array.from(m.keys()).sort();
+    nonZeros.set(n, { length: params.get(n)!.data.length, index, values: Float64Array.from(index, (i) => m.get(i)!) });
+  }
+  return new SparsePatch(nonZeros);
 }
