@@ -16,9 +16,12 @@ import { residualMean } from '../../src/detectors/residual-mean.ts';
 import { normRescaling } from '../../src/detectors/norm-rescaling.ts';
 import { lnKernel, lnMean } from '../../src/detectors/layernorm.ts';
 import type { AttentionOp } from '../../src/ops/ops.ts';
-import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, type Built, type Spec } from './transformer-model.ts';
+import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, VIT_LIKE, type Built, type Spec } from './transformer-model.ts';
 
 const TOKENS = [[3, 1, 4, 1, 5], [2, 6, 0, 3, 3], [5, 5, 2, 0, 1]];
+const imageRng = createRng(17);
+const IMAGES = Array.from({ length: 3 }, () => Array.from({ length: 2 * 4 * 4 }, () => imageRng.normal()));
+const inputsOf = (spec: Spec) => (spec.images ? IMAGES : TOKENS);
 
 function context(b: Built, head: Head = 'classification'): DetectorContext {
   return { model: b.graph, params: b.params, probe: { count: 0, shape: b.graph.inputShape, data: new Float64Array() }, head, values: [], settings: DEFAULT_SETTINGS, rng: createRng(7) };
@@ -27,8 +30,8 @@ function context(b: Built, head: Head = 'classification'): DetectorContext {
 /** largest |Δ| of the outputs (log-softmax when the gauge is a softmax shift) over the probe tokens, relative to their scale */
 function change(spec: Spec, before: Built['params'], after: Built['params'], softmax: boolean): number {
   let worst = 0, scale = 0;
-  for (const toks of TOKENS) {
-    const a = forward(spec, before, toks), b = forward(spec, after, toks);
+  for (const input of inputsOf(spec)) {
+    const a = forward(spec, before, input), b = forward(spec, after, input);
     const [x, y] = softmax ? [logSoftmax(a), logSoftmax(b)] : [a, b];
     x.forEach((r, t) => r.forEach((c, i) => {
       worst = Math.max(worst, Math.abs(c - y[t][i]));
@@ -62,6 +65,7 @@ function checkInvariant(spec: Spec, cands: Candidate[], softmax = false) {
 
 const ROTARY_INTERLEAVED_PARTIAL: Spec = { ...LLAMA_LIKE, rotary: { base: 100, convention: 'interleaved', dims: 2 }, dh: 4, kvHeads: 1, norm: 'layernorm' };
 const SPECS: [string, Spec][] = [
+  ['ViT-like (patch conv, CLS, positions [1, T, D], layer scale, bidirectional)', VIT_LIKE],
   ['GPT-2-like (fused QKV via slices, Conv1D [in, out], LayerNorm, biases)', GPT2_LIKE],
   ['LLaMA-like (q/k/v maps [out, in], RMSNorm, GQA 4 → 2, rotary half-split, SwiGLU)', LLAMA_LIKE],
   ['rotary interleaved on 2 of 4 features, multi-query (kvHeads 1), LayerNorm', ROTARY_INTERLEAVED_PARTIAL],
@@ -105,6 +109,13 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
     const c = residualMean.detect(context(b));
     expect(c.map((x) => x.layer).sort()).toEqual(['h.0.attn.c_proj', 'h.0.mlp.c_proj', 'h.1.attn.c_proj', 'h.1.mlp.c_proj', 'wpe', 'wte']);
     checkInvariant(GPT2_LIKE, c);
+  });
+
+  it('residual-mean: ViT writers (patch conv, CLS token, positions, outputs through layer scale γ: ΔW = (1 ⊘ γ) uᵀ), exact', () => {
+    const b = build(VIT_LIKE);
+    const c = residualMean.detect(context(b));
+    expect(c.map((x) => x.layer).sort()).toEqual(['cls', 'h.0.attn.c_proj', 'h.0.mlp.c_proj', 'h.1.attn.c_proj', 'h.1.mlp.c_proj', 'patch', 'wpe']);
+    checkInvariant(VIT_LIKE, c);
   });
 
   it('residual-mean: none in an RMSNorm stack (no centring), none on a tied embedding', () => {
@@ -160,7 +171,7 @@ describe('rotary: the query–key detectors emit only transformations that commu
     return s;
   });
 
-  for (const [name, spec] of SPECS.slice(1)) {
+  for (const [name, spec] of SPECS.filter(([, s]) => s.rotary)) {
     it(`${name}: every generator M commutes with R_δ (‖MR − RM‖ ≈ 0); a full rotation does not`, () => {
       const op: AttentionOp = { kind: 'attention', layer: 'a', heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.dh, causal: true, scale: 1, rotary: spec.rotary };
       const rng = createRng(5);

@@ -33,6 +33,10 @@ export interface Spec {
   unembedBias: boolean;
   /** logits of the last position only */
   takeLast: boolean;
+  /** ViT input instead of tokens: a patch conv, a CLS token, positions [1, T, D], the CLS read out */
+  images?: { channels: number; size: number; patch: number };
+  /** DINOv2 layer scale γ ⊙ after each sub-block */
+  layerScale?: boolean;
 }
 
 export const GPT2_LIKE: Spec = {
@@ -42,6 +46,10 @@ export const GPT2_LIKE: Spec = {
 export const LLAMA_LIKE: Spec = {
   vocab: 7, T: 5, D: 8, heads: 4, kvHeads: 2, dh: 4, layers: 2, mlp: 10, norm: 'rmsnorm', fused: false, layout: 'out-in', bias: true,
   rotary: { base: 10000, convention: 'half-split', dims: 4 }, gated: true, positions: false, tied: false, unembedBias: false, takeLast: true,
+};
+
+export const VIT_LIKE: Spec = {
+  ...GPT2_LIKE, fused: false, layout: 'out-in', T: 5, vocab: 3, images: { channels: 2, size: 4, patch: 2 }, layerScale: true, tied: false, unembedBias: true, takeLast: false, positions: true,
 };
 
 export interface Built { graph: ModelGraph; params: ParamSet }
@@ -75,9 +83,24 @@ export function build(spec: Spec, seed = 3): Built {
       ? push(cast({ kind: 'layernorm', layer, weight, bias: tensor(`${layer}.bias`, [D], 'small'), eps: 1e-5 }), [x])
       : push(cast({ kind: 'rmsnorm', layer, weight, eps: 1e-6 }), [x]);
   };
-  const wte = tensor('wte.weight', [spec.vocab, D], 'w');
-  let x = push(cast({ kind: 'embedding', layer: 'wte', weight: wte, vocab: spec.vocab, dim: D }), [0]);
-  if (spec.positions) x = push(cast({ kind: 'positional', layer: 'wpe', weight: tensor('wpe.weight', [spec.T, D], 'small'), dim: D }), [x]);
+  const img = spec.images;
+  let x: number;
+  let wte = '';
+  if (img) {
+    const p = img.patch;
+    const conv = push(cast({
+      kind: 'conv2d', layer: 'patch', weight: tensor('patch.weight', [D, img.channels, p, p], 'w'), bias: tensor('patch.bias', [D], 'small'),
+      inChannels: img.channels, outChannels: D, kernel: [p, p], stride: [p, p], padding: [0, 0],
+    }), [0]);
+    const seq = push(cast({ kind: 'patchify' }), [conv]);
+    x = push(cast({ kind: 'cls', layer: 'cls', weight: tensor('cls', [1, 1, D], 'small') }), [seq]);
+    x = push(cast({ kind: 'positional', layer: 'wpe', weight: tensor('wpe.weight', [1, spec.T, D], 'small'), dim: D }), [x]);
+  } else {
+    wte = tensor('wte.weight', [spec.vocab, D], 'w');
+    x = push(cast({ kind: 'embedding', layer: 'wte', weight: wte, vocab: spec.vocab, dim: D }), [0]);
+    if (spec.positions) x = push(cast({ kind: 'positional', layer: 'wpe', weight: tensor('wpe.weight', [spec.T, D], 'small'), dim: D }), [x]);
+  }
+  const scaled = (layer: string, v: number) => (spec.layerScale ? push(cast({ kind: 'scale', layer, weight: tensor(`${layer}.lambda`, [D], 'gamma') }), [v]) : v);
   for (let l = 0; l < spec.layers; l++) {
     const p = `h.${l}`;
     const n1 = norm(`${p}.ln_1`, x);
@@ -92,8 +115,8 @@ export function build(spec: Spec, seed = 3): Built {
       k = linear(`${p}.attn.k_proj`, D, kvHeads * dh, n1);
       v = linear(`${p}.attn.v_proj`, D, kvHeads * dh, n1);
     }
-    const a = push(cast({ kind: 'attention', layer: `${p}.attn`, heads, kvHeads, headDim: dh, causal: true, scale: 1 / Math.sqrt(dh), rotary: spec.rotary }), [q, k, v]);
-    const o = linear(`${p}.attn.c_proj`, heads * dh, D, a);
+    const a = push(cast({ kind: 'attention', layer: `${p}.attn`, heads, kvHeads, headDim: dh, causal: !spec.images, scale: 1 / Math.sqrt(dh), rotary: spec.rotary }), [q, k, v]);
+    const o = scaled(`${p}.ls1`, linear(`${p}.attn.c_proj`, heads * dh, D, a));
     x = push(cast({ kind: 'add' }), [x, o]);
     const n2 = norm(`${p}.ln_2`, x);
     let hdn: number;
@@ -106,8 +129,15 @@ export function build(spec: Spec, seed = 3): Built {
       const up = linear(`${p}.mlp.c_fc`, D, spec.mlp, n2);
       hdn = push(cast({ kind: 'activation', fn: 'gelu_tanh' }), [up]);
     }
-    const down = linear(`${p}.mlp.c_proj`, spec.mlp, D, hdn);
+    const down = scaled(`${p}.ls2`, linear(`${p}.mlp.c_proj`, spec.mlp, D, hdn));
     x = push(cast({ kind: 'add' }), [x, down]);
+  }
+  if (img) {
+    // the CLS token, its final norm, a classifier over it (not positionwise)
+    x = push(cast({ kind: 'take', index: 0 }), [x]);
+    x = norm('ln_f', x);
+    const head = push(cast({ kind: 'linear', layer: 'lm_head', weight: tensor('lm_head.weight', [spec.vocab, D], 'w'), bias: tensor('lm_head.bias', [spec.vocab], 'small'), inFeatures: D, outFeatures: spec.vocab, layout: 'out-in', positionwise: false }), [x]);
+    return { graph: { inputShape: [img.channels, img.size, img.size], inputType: 'float', nodes, output: head, outputWidth: spec.vocab, activation: 'gelu_tanh', activationSource: 'arch', warnings: [] }, params };
   }
   x = norm('ln_f', x);
   const unembed = spec.tied
@@ -125,10 +155,12 @@ export function build(spec: Spec, seed = 3): Built {
 
 type Mat = number[][]; // [T][features]
 
-export function forward(spec: Spec, params: ParamSet, tokens: number[]): Mat {
+/** logits per position (or of the last / CLS position); `input` is token ids, or a flat [C, S, S] image */
+export function forward(spec: Spec, params: ParamSet, input: number[]): Mat {
   const P = (n: string) => params.get(n)!.data;
   const { D, dh, heads, kvHeads } = spec;
-  const T = tokens.length;
+  const img = spec.images;
+  const T = img ? spec.T : input.length;
   const lin = (layer: string, x: Mat, inp: number, out: number, bias = spec.bias, layout = spec.layout, weight = `${layer}.weight`): Mat => {
     const W = P(weight);
     const b = bias ? P(`${layer}.bias`) : null;
@@ -162,7 +194,24 @@ export function forward(spec: Spec, params: ParamSet, tokens: number[]): Mat {
     }
     return out;
   };
-  let x: Mat = tokens.map((tok, t) => Array.from({ length: D }, (_, i) => P('wte.weight')[tok * D + i] + (spec.positions ? P('wpe.weight')[t * D + i] : 0)));
+  let x: Mat;
+  if (img) {
+    // patch (py, px) → token 1 + py·n + px: Σ_{c, ky, kx} W[o, c, ky, kx]·image[c, py·p + ky, px·p + kx] + b[o]; CLS first
+    const p = img.patch, n = img.size / p, C = img.channels, S = img.size;
+    const W = P('patch.weight'), b = P('patch.bias');
+    x = [Array.from(P('cls'))];
+    for (let py = 0; py < n; py++) for (let px = 0; px < n; px++) {
+      x.push(Array.from({ length: D }, (_, o) => {
+        let z = b[o];
+        for (let c = 0; c < C; c++) for (let ky = 0; ky < p; ky++) for (let kx = 0; kx < p; kx++) z += W[((o * C + c) * p + ky) * p + kx] * input[(c * S + py * p + ky) * S + px * p + kx];
+        return z;
+      }));
+    }
+    x = x.map((r, t) => r.map((c, i) => c + P('wpe.weight')[t * D + i]));
+  } else {
+    x = input.map((tok, t) => Array.from({ length: D }, (_, i) => P('wte.weight')[tok * D + i] + (spec.positions ? P('wpe.weight')[t * D + i] : 0)));
+  }
+  const ls = (layer: string, m: Mat): Mat => (spec.layerScale ? m.map((r) => r.map((c, i) => c * P(`${layer}.lambda`)[i])) : m);
   for (let l = 0; l < spec.layers; l++) {
     const p = `h.${l}`;
     const n1 = normF(`${p}.ln_1`, x);
@@ -183,17 +232,18 @@ export function forward(spec: Spec, params: ParamSet, tokens: number[]): Mat {
       for (let t = 0; t < T; t++) {
         const qt = rotate(q[t].slice(h * dh, (h + 1) * dh), t);
         const s: number[] = [];
-        for (let u = 0; u <= t; u++) {
+        const last = img ? T - 1 : t; // ViT attends both ways
+        for (let u = 0; u <= last; u++) {
           const ku = rotate(k[u].slice(g * dh, (g + 1) * dh), u);
           s.push(qt.reduce((acc, c, j) => acc + c * ku[j], 0) / Math.sqrt(dh));
         }
         const m = Math.max(...s);
         const e = s.map((c) => Math.exp(c - m));
         const z = e.reduce((a, c) => a + c, 0);
-        for (let u = 0; u <= t; u++) for (let j = 0; j < dh; j++) att[t][h * dh + j] += (e[u] / z) * v[u][g * dh + j];
+        for (let u = 0; u <= last; u++) for (let j = 0; j < dh; j++) att[t][h * dh + j] += (e[u] / z) * v[u][g * dh + j];
       }
     }
-    const o = lin(`${p}.attn.c_proj`, att, heads * dh, D);
+    const o = ls(`${p}.ls1`, lin(`${p}.attn.c_proj`, att, heads * dh, D));
     x = x.map((r, t) => r.map((c, i) => c + o[t][i]));
     const n2 = normF(`${p}.ln_2`, x);
     let hdn: Mat;
@@ -204,9 +254,10 @@ export function forward(spec: Spec, params: ParamSet, tokens: number[]): Mat {
     } else {
       hdn = lin(`${p}.mlp.c_fc`, n2, D, spec.mlp).map((r) => r.map((c) => 0.5 * c * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (c + 0.044715 * c ** 3)))));
     }
-    const down = lin(`${p}.mlp.c_proj`, hdn, spec.mlp, D);
+    const down = ls(`${p}.ls2`, lin(`${p}.mlp.c_proj`, hdn, spec.mlp, D));
     x = x.map((r, t) => r.map((c, i) => c + down[t][i]));
   }
+  if (img) return lin('lm_head', normF('ln_f', [x[0]]), D, spec.vocab, true, 'out-in');
   x = normF('ln_f', x);
   const logits = spec.tied ? lin('lm_head', x, D, spec.vocab, false, 'out-in', 'wte.weight') : lin('lm_head', x, D, spec.vocab, spec.unembedBias);
   return spec.takeLast ? [logits[T - 1]] : logits;
