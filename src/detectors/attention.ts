@@ -64,8 +64,8 @@ function qkDetector(kind: Kind): Detector {
         for (let g = 0; g < op.kvHeads; g++) {
           const M = qkGenerator(op, kind, ctx.rng);
           const factors: MatrixFactor[] = [
-            ...headsOfGroup(op, g).map((h): MatrixFactor => ({ m: projectionMatrix(w.q!, ctx.params, h * dh, dh), side: 'right', generator: M })),
-            { m: projectionMatrix(w.k!, ctx.params, g * dh, dh), side: 'right', generator: negTranspose(M, dh) },
+            ...headsOfGroup(op, g).map((h): MatrixFactor => ({ m: projectionMatrix(w.q!, h * dh, dh), side: 'right', generator: M })),
+            { m: projectionMatrix(w.k!, g * dh, dh), side: 'right', generator: negTranspose(M, dh) },
           ];
           out.push(groupCandidate(id, op, g, factors, ctx));
         }
@@ -92,8 +92,8 @@ export const voLinear: Detector = {
         const n = Math.hypot(...M);
         for (let i = 0; i < M.length; i++) M[i] /= n;
         const factors: MatrixFactor[] = [
-          { m: projectionMatrix(w.v, ctx.params, g * dh, dh), side: 'right', generator: M },
-          ...headsOfGroup(op, g).map((h): MatrixFactor => ({ m: outputMatrix(w.o!, ctx.params, h * dh, dh), side: 'left', generator: M.map((x) => -x) })),
+          { m: projectionMatrix(w.v!, g * dh, dh), side: 'right', generator: M },
+          ...headsOfGroup(op, g).map((h): MatrixFactor => ({ m: outputMatrix(w.o!, h * dh, dh), side: 'left', generator: M.map((x) => -x) })),
         ];
         out.push(groupCandidate('vo-linear', op, g, factors, ctx));
       }

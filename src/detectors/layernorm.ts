@@ -9,7 +9,8 @@
  */
 import { randomUnitVector } from '../math/random.ts';
 import { consumersOf, producerOf, type LayerNormOp, type LinearOp, type Op } from '../model/graph.ts';
-import { ownsTensors, tensorUses, weightIndex } from './wiring.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { ownsTensors, tensorUses } from './wiring.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
@@ -51,9 +52,8 @@ export const lnMean: Detector = {
     return layerNorms(ctx).flatMap(({ ln, before: lin }) => {
       if (!lin) return [];
       const u = randomUnitVector(lin.inFeatures + (lin.bias ? 1 : 0), ctx.rng);
-      const at = weightIndex(lin, ctx.params.get(lin.weight)!.shape);
       const W = new Float64Array(lin.outFeatures * lin.inFeatures);
-      for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < lin.inFeatures; i++) W[at(o, i)] = u[i];
+      for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < lin.inFeatures; i++) W[linearWeightIndex(lin, o, i)] = u[i];
       const p: TensorPatch = new Map([[lin.weight, W]]);
       if (lin.bias) p.set(lin.bias, new Float64Array(lin.outFeatures).fill(u[lin.inFeatures]));
       return [gaugeCandidate('ln-mean', ln.layer, normalizePatch(p))];
@@ -92,9 +92,8 @@ export const lnKernel: Detector = {
       // without a bias to absorb it, the shift u·(gᵀβ) is a real change: no kernel unless gᵀβ = 0
       if (!next.bias && gb !== 0) return [];
       const u = randomUnitVector(next.outFeatures, ctx.rng);
-      const at = weightIndex(next, ctx.params.get(next.weight)!.shape);
       const W = new Float64Array(next.outFeatures * f);
-      for (let o = 0; o < next.outFeatures; o++) for (let i = 0; i < f; i++) W[at(o, i)] = u[o] * g[i];
+      for (let o = 0; o < next.outFeatures; o++) for (let i = 0; i < f; i++) W[linearWeightIndex(next, o, i)] = u[o] * g[i];
       const p: TensorPatch = new Map([[next.weight, W]]);
       if (next.bias) p.set(next.bias, u.map((x) => -x * gb));
       // one kernel per map reading the norm (each exists alone); the id names the map when there are several

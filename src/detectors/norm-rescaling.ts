@@ -10,7 +10,8 @@ import { consumersOf, type LinearOp } from '../model/graph.ts';
 import type { FisherQuery, TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector } from './types.ts';
-import { ownsTensors, tensorUses, weightIndex } from './wiring.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { ownsTensors, tensorUses } from './wiring.ts';
 
 export const normRescaling: Detector = {
   id: 'norm-rescaling',
@@ -36,9 +37,8 @@ export const normRescaling: Detector = {
       for (const name of scaled) ctx.params.get(name)!.data.forEach((value, i) => entries.push({ tensor: name, index: i, value, rate: d[i] }));
       for (const lin of lins) {
         const W = ctx.params.get(lin.weight)!;
-        const at = weightIndex(lin, W.shape);
         for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < width; i++) {
-          const index = at(o, i);
+          const index = linearWeightIndex(lin, o, i);
           entries.push({ tensor: lin.weight, index, value: W.data[index], rate: -d[i] });
         }
       }

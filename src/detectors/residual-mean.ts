@@ -16,7 +16,8 @@ import type { ParamSet, TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector } from './types.ts';
 import { normalizePatch } from './types.ts';
-import { kindOf, ownsTensors, tensorUses, weightIndex } from './wiring.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { kindOf, ownsTensors, tensorUses } from './wiring.ts';
 
 /** a shift direction: 'ones' (1) or explicit per-feature values */
 type Shift = 'ones' | Float64Array;
@@ -89,9 +90,8 @@ export const residualMean: Detector = {
         if (only.length === 1 && only[0].op.kind === 'layernorm') continue; // ln-mean
         const shift = expand(s, op.outFeatures);
         const u = randomUnitVector(op.inFeatures + (op.bias ? 1 : 0), ctx.rng);
-        const at = weightIndex(op, ctx.params.get(op.weight)!.shape);
         const W = new Float64Array(op.outFeatures * op.inFeatures);
-        for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < op.inFeatures; i++) W[at(o, i)] = shift[o] * u[i];
+        for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < op.inFeatures; i++) W[linearWeightIndex(op, o, i)] = shift[o] * u[i];
         p.set(op.weight, W);
         if (op.bias) p.set(op.bias, shift.map((x) => x * u[op.inFeatures]));
         layer = op.layer;

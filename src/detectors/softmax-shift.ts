@@ -13,7 +13,8 @@ import type { TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
-import { attentionWirings, headsOfGroup, ownsTensors, positionwiseOf, tensorUses, weightIndex } from './wiring.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { attentionWirings, headsOfGroup, ownsTensors, tensorUses } from './wiring.ts';
 
 /**
  * The linear map whose output reaches the logits through `take` only (each value read once), and
@@ -27,7 +28,7 @@ function logitMap(ctx: DetectorContext): { lin: LinearOp; perInput: boolean } | 
   for (;;) {
     const p = producerOf(ctx.model, v);
     if (!p) return null;
-    if (p.op.kind === 'linear') return { lin: p.op, perInput: took || !positionwiseOf(p.op) };
+    if (p.op.kind === 'linear') return { lin: p.op, perInput: took || !p.op.positionwise };
     if (p.op.kind !== 'take' || readers.get(p.inputs[0])?.length !== 1) return null;
     took = true;
     v = p.inputs[0];
@@ -47,9 +48,8 @@ export const softmaxShift: Detector = {
       const p: TensorPatch = new Map();
       if (!tied && perInput) {
         const u = randomUnitVector(lin.inFeatures + (lin.bias ? 1 : 0), ctx.rng);
-        const at = weightIndex(lin, ctx.params.get(lin.weight)!.shape);
         const W = new Float64Array(lin.outFeatures * lin.inFeatures);
-        for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < lin.inFeatures; i++) W[at(o, i)] = u[i];
+        for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < lin.inFeatures; i++) W[linearWeightIndex(lin, o, i)] = u[i];
         p.set(lin.weight, W);
         if (lin.bias) p.set(lin.bias, new Float64Array(lin.outFeatures).fill(u[lin.inFeatures]));
       } else if (lin.bias && uses.get(lin.bias) === 1) {

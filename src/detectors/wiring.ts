@@ -1,17 +1,15 @@
 /**
- * How a transformer graph is wired, for the gauge detectors: where a linear map's stored weight
- * element sits (its layout), which tensors are tied to a second use, which features of a
+ * How a transformer graph is wired, for the gauge detectors: which tensors are tied to a second
+ * use, which features of a
  * projection feed an attention head, and the matrices a head's gauge acts on.
  * A gauge is exact only when what it moves has no other reader, so every lookup here returns
  * null where some other op could see the change (METHOD §4, notes: transformer gauges).
  */
 import { consumersOf, opTensors, producerOf, type GraphNode, type LinearOp, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
 import type { AttentionOp } from '../ops/ops.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { FisherQuery, ParamSet, TensorPatch } from '../engine/types.ts';
 import { expm, matMul } from '../math/linalg.ts';
-
-/** The stored layout of a linear map's weight (src/model/families.ts `Layout`). */
-export type Layout = 'out-in' | 'in-out' | 'heads';
 
 /** The slice op as the op contract names it (COORDINATION: `slice`), matched by kind until it lands. */
 interface SliceView { kind: 'slice'; start: number; length: number }
@@ -19,19 +17,6 @@ interface SliceView { kind: 'slice'; start: number; length: number }
 /** An op's kind as a string (ops of the contract that have not landed are matched by kind). */
 export const kindOf = (op: Op): string => op.kind;
 const asSlice = (op: Op): SliceView | null => (kindOf(op) === 'slice' ? (op as unknown as SliceView) : null);
-export const layoutOf = (op: LinearOp): Layout => (op as LinearOp & { layout?: Layout }).layout ?? 'out-in';
-/** whether the map acts on each position of a sequence (the op contract's `positionwise`) */
-export const positionwiseOf = (op: LinearOp): boolean => (op as LinearOp & { positionwise?: boolean }).positionwise ?? false;
-
-/** flat index of W[o, i] (output feature o, input feature i) in the stored weight tensor */
-export function weightIndex(op: LinearOp, shape: readonly number[]): (o: number, i: number) => number {
-  const I = op.inFeatures, O = op.outFeatures;
-  const layout = layoutOf(op);
-  if (layout === 'out-in') return (o, i) => o * I + i;
-  if (layout === 'in-out') return (o, i) => i * O + o;
-  const dh = shape[2]; // [heads, in, dh]: output feature o = h·dh + j
-  return (o, i) => (Math.floor(o / dh) * I + i) * dh + (o % dh);
-}
 
 /** tensor name → how many ops read it (2 or more: tied, e.g. an unembedding reading the embedding) */
 export function tensorUses(model: ModelGraph): Map<string, number> {
@@ -131,13 +116,12 @@ export interface EntryMatrix {
  * features and (last, when there is a bias) the bias: x·W + b = [x, 1]·[W; b], so a right
  * multiplication moves weight and bias together.
  */
-export function projectionMatrix(slot: ProjectionSlot, params: ParamSet, f0: number, dh: number): EntryMatrix {
+export function projectionMatrix(slot: ProjectionSlot, f0: number, dh: number): EntryMatrix {
   const { op } = slot;
-  const at = weightIndex(op, params.get(op.weight)!.shape);
   const tensor: string[] = [], index: number[] = [];
   for (let i = 0; i < op.inFeatures; i++) for (let j = 0; j < dh; j++) {
     tensor.push(op.weight);
-    index.push(at(slot.offset + f0 + j, i));
+    index.push(linearWeightIndex(op, slot.offset + f0 + j, i));
   }
   if (op.bias) for (let j = 0; j < dh; j++) {
     tensor.push(op.bias);
@@ -147,12 +131,11 @@ export function projectionMatrix(slot: ProjectionSlot, params: ParamSet, f0: num
 }
 
 /** Input features [f0, f0 + dh) of the output projection as a dh × out matrix (its rows read head h). */
-export function outputMatrix(op: LinearOp, params: ParamSet, f0: number, dh: number): EntryMatrix {
-  const at = weightIndex(op, params.get(op.weight)!.shape);
+export function outputMatrix(op: LinearOp, f0: number, dh: number): EntryMatrix {
   const tensor: string[] = [], index: number[] = [];
   for (let j = 0; j < dh; j++) for (let o = 0; o < op.outFeatures; o++) {
     tensor.push(op.weight);
-    index.push(at(o, f0 + j));
+    index.push(linearWeightIndex(op, o, f0 + j));
   }
   return { rows: dh, cols: op.outFeatures, tensor, index };
 }
