@@ -25,7 +25,7 @@ async function read(spec: Spec): Promise<DirectionResult[]> {
 }
 
 describe('transformer gauges read class gauge along their orbits (CPU engine, f64)', () => {
-  const cases: [string, Spec][] = [['GPT-2-like (fused QKV)', GPT2_LIKE], ['GPT-2-like, q/k/v maps [out, in]', { ...GPT2_LIKE, fused: false, layout: 'out-in' }], ['LLaMA-like (GQA, rotary)', LLAMA_LIKE]];
+  const cases: [string, Spec][] = [['GPT-2-like, q/k/v maps [out, in]', { ...GPT2_LIKE, fused: false, layout: 'out-in' }], ['LLaMA-like (GQA, rotary)', LLAMA_LIKE]];
   for (const [name, spec] of cases) {
     it(`${name}: every gauge direction reads gauge; curved orbits' straight lines leave the floor`, async () => {
       const dirs = await read(spec);
