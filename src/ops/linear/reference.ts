@@ -8,13 +8,31 @@ type MaybeArr = Float64Array | null;
 /** y = x Wᵀ + b;  dy = dx Wᵀ + x dWᵀ + db (x here is the perturbed input). */
 export function linearForward(x: Arr, W: Arr, b: MaybeArr, n: number, inF: number, outF: number): Arr {
   const y = new Float64Array(n * outF);
+  // Only a sample's non-zero inputs are summed (MNIST pixels, ReLU outputs are mostly 0): a zero
+  // term leaves a finite sum unchanged, so y is the full sum to the bit (but the sign of a zero y).
+  const nz = new Int32Array(inF);
   for (let s = 0; s < n; s++) {
     const xo = s * inF;
-    for (let o = 0; o < outF; o++) {
+    let m = 0;
+    for (let i = 0; i < inF; i++) if (x[xo + i] !== 0) nz[m++] = i;
+    const yo = s * outF;
+    let o = 0;
+    // four outputs share each input load; every sum runs in the same order as one alone
+    for (; o + 4 <= outF; o += 4) {
+      const w0 = o * inF, w1 = w0 + inF, w2 = w1 + inF, w3 = w2 + inF;
+      let a0 = b ? b[o] : 0, a1 = b ? b[o + 1] : 0, a2 = b ? b[o + 2] : 0, a3 = b ? b[o + 3] : 0;
+      for (let j = 0; j < m; j++) {
+        const i = nz[j];
+        const xi = x[xo + i];
+        a0 += W[w0 + i] * xi; a1 += W[w1 + i] * xi; a2 += W[w2 + i] * xi; a3 += W[w3 + i] * xi;
+      }
+      y[yo + o] = a0; y[yo + o + 1] = a1; y[yo + o + 2] = a2; y[yo + o + 3] = a3;
+    }
+    for (; o < outF; o++) {
       const wo = o * inF;
       let acc = b ? b[o] : 0;
-      for (let i = 0; i < inF; i++) acc += W[wo + i] * x[xo + i];
-      y[s * outF + o] = acc;
+      for (let j = 0; j < m; j++) acc += W[wo + nz[j]] * x[xo + nz[j]];
+      y[yo + o] = acc;
     }
   }
   return y;
