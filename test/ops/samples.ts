@@ -17,6 +17,11 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
   linear: [
     { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: 'l.bias', inFeatures: 13, outFeatures: 7 }, inputs: [[13]], note: 'with bias' },
     { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: null, inFeatures: 45, outFeatures: 1 }, inputs: [[5, 3, 3]], note: 'no bias, image input' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: 'l.bias', inFeatures: 13, outFeatures: 7, layout: 'in-out' }, inputs: [[13]], note: 'stored [in, out] (Conv1D)' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: 'l.bias', inFeatures: 11, outFeatures: 9, layout: 'in-out', positionwise: true }, inputs: [[5, 11]], note: 'Conv1D per position' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.W_Q', bias: 'l.b_Q', inFeatures: 7, outFeatures: 15, layout: 'heads', heads: 3, positionwise: true }, inputs: [[3, 7]], note: 'W_Q [H, in, dh] per position' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.W_O', bias: null, inFeatures: 10, outFeatures: 7, layout: 'in-out', heads: 2, positionwise: true }, inputs: [[3, 10]], note: 'W_O [H, dh, out] per position' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: null, inFeatures: 6, outFeatures: 17, positionwise: true }, inputs: [[19, 6]], note: '[out, in] per position, odd T' },
   ],
   conv2d: [
     {
