@@ -6,8 +6,9 @@ import { bottomSubspace } from './bottom-subspace.ts';
 import { lnMean, lnScale, lnKernel } from './layernorm.ts';
 import { reluRescaling } from './relu-rescaling.ts';
 import { gluUnit } from './glu-unit.ts';
+import { dualFactor } from './dual-factor.ts';
 
-export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling, gluUnit];
+export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling, gluUnit, dualFactor];
 
 export function detectorsById(ids: string[] | null): Detector[] {
   if (!ids) return [...DETECTORS];
