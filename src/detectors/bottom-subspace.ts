@@ -9,9 +9,10 @@
 import { inputSideCovariance } from '../ops/interpret.ts';
 import { outputFactor } from './output-factors.ts';
 import { symmetricEigen } from '../math/linalg.ts';
-import { valueShapes, type Conv2dOp, type GraphNode, type LinearOp } from '../model/graph.ts';
+import { size, valueShapes, type Conv2dOp, type GraphNode, type LinearOp } from '../model/graph.ts';
 import { convOutSize, convShape } from '../ops/conv2d/reference.ts';
 import type { TensorPatch } from '../engine/types.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 
 /** The two K-FAC factors of a layer: A (dA × dA, input side, bias last) and G (dG × dG, output side). */
@@ -51,17 +52,19 @@ export function kfacFactors(ctx: DetectorContext, node: GraphNode<LinearOp | Con
   const op = node.op;
   const shapes = valueShapes(ctx.model);
   const out = shapes[node.id];
-  // a position-wise linear map has out features per position: not this factorisation
-  if (op.kind === 'linear' && out.reduce((p, x) => p * x, 1) !== op.outFeatures) return null;
-  const dG = op.kind === 'linear' ? op.outFeatures : op.outChannels;
-  const G = outputFactor(ctx, node.id, op.kind === 'linear' ? 1 : out[1] * out[2]);
-  if (!G) return null;
   if (op.kind === 'linear') {
-    const A = inputSideCovariance(ctx.values, ctx.probe.count, op.inFeatures, node.inputs[0], op.bias !== null);
-    return { A, dA: op.inFeatures + (op.bias ? 1 : 0), G, dG };
+    // positionwise: every position is a row of the same map (K-FAC over samples × positions):
+    // A over all rows, G the sum of the per-position diagonal blocks
+    const T = size(out) / op.outFeatures;
+    const G = outputFactor(ctx, node.id, T, T > 1 ? 'positions-first' : 'channels-first');
+    if (!G) return null;
+    const A = inputSideCovariance(ctx.values, ctx.probe.count * T, op.inFeatures, node.inputs[0], op.bias !== null);
+    return { A, dA: op.inFeatures + (op.bias ? 1 : 0), G, dG: op.outFeatures };
   }
+  const G = outputFactor(ctx, node.id, out[1] * out[2], 'channels-first');
+  if (!G) return null;
   const A = convPatchCovariance(op, ctx.values[node.inputs[0]], shapes[node.inputs[0]], ctx.probe.count);
-  return { A, dA: op.inChannels * op.kernel[0] * op.kernel[1] + (op.bias ? 1 : 0), G, dG };
+  return { A, dA: op.inChannels * op.kernel[0] * op.kernel[1] + (op.bias ? 1 : 0), G, dG: op.outChannels };
 }
 
 export const bottomSubspace: Detector = {
@@ -90,7 +93,7 @@ export const bottomSubspace: Detector = {
         const gv = eG.vectors[g];
         const direction = (): TensorPatch => {
           const W = new Float64Array(f.dG * dW);
-          for (let o = 0; o < f.dG; o++) for (let c = 0; c < dW; c++) W[o * dW + c] = gv[o] * av[c];
+          for (let o = 0; o < f.dG; o++) for (let c = 0; c < dW; c++) W[op.kind === 'linear' ? linearWeightIndex(op, o, c) : o * dW + c] = gv[o] * av[c];
           const p: TensorPatch = new Map([[op.weight, W]]);
           if (withBias) p.set(op.bias!, Float64Array.from(gv, (x) => x * av[dW]));
           return p;
@@ -105,3 +108,11 @@ export const bottomSubspace: Detector = {
     return out;
   },
 };
+
+/** Σ_t G[t, t] of a (T·d) × (T·d) matrix in [T][d] blocks. */
+function positionBlockSum(G: Float64Array, T: number, d: number): Float64Array {
+  const out = new Float64Array(d * d);
+  const w = T * d;
+  for (let t = 0; t < T; t++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] += G[(t * d + i) * w + t * d + j];
+  return out;
+}

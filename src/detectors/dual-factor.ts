@@ -20,7 +20,7 @@ import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { outputFactor } from './output-factors.ts';
 import { unitActivationCovariance, unitLayers, type UnitLayer } from './units.ts';
-import { gather, incomingIndices, outgoingIndices, scatterInto, unitVector } from './unit-weights.ts';
+import { gather, incomingIndices, outgoingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
 /** M = A/λ_max(A) + C/λ_max(C) of a unit layer (a factor that is 0 everywhere is left out). */
 export function dualFactorMatrix(ctx: DetectorContext, L: UnitLayer): Float64Array | null {
@@ -64,15 +64,9 @@ export const dualFactor: Detector = {
         const alpha = alphaOwn ?? randomUnitVector(rows[0].length, ctx.rng);
         const beta = betaOwn ?? randomUnitVector(cols[0].length, ctx.rng);
         const zero = [alphaOwn ? null : 'incoming', betaOwn ? null : 'outgoing'].filter((x) => x !== null);
-        const direction = (): TensorPatch => {
-          const p: TensorPatch = new Map();
-          for (let i = 0; i < d; i++) {
-            if (u[i] === 0) continue;
-            scatterInto(p, ctx.params, inIdx[i], alpha, u[i] * Math.SQRT1_2);
-            scatterInto(p, ctx.params, outIdx[i], beta, u[i] * Math.SQRT1_2);
-          }
-          return p;
-        };
+        const direction = (): TensorPatch => sparsePatch(ctx.params, inIdx.flatMap((idx, i) => u[i] === 0 ? [] : [
+          { idx, values: alpha, scale: u[i] * Math.SQRT1_2 }, { idx: outIdx[i], values: beta, scale: u[i] * Math.SQRT1_2 },
+        ]));
         out.push({
           id: `dual-factor:${L.layer}:${rank}`, detector: 'dual-factor', layer: L.layer, unit: null,
           tensors: [...new Set([...inIdx[0], ...outIdx[0]].map(([n]) => n))], direction,

@@ -68,16 +68,20 @@ export function withDelta(params: ParamSet, delta: TensorPatch): ParamSet {
   return out;
 }
 
-/** One output-side factor wanted: at value `at`, its features grouped into channels of `plane`. */
-export interface OutputFactorRequest { at: ValueId; plane: number }
+/**
+ * One output-side factor wanted: at value `at`, its features grouped into channels over `plane`
+ * positions, stored channels-first (a conv's [C, H, W]: feature c·plane + p) or positions-first
+ * (a sequence's [T, D]: feature p·D + c).
+ */
+export interface OutputFactorRequest { at: ValueId; plane: number; order?: 'channels-first' | 'positions-first' }
 
 /**
  * Output-side K-FAC factor G = E_x[J_zᵀ Λ J_z] for value `at` (METHOD §4), by reverse mode from
  * the logits with each op's VJP: Λ = I (regression) or diag p − ppᵀ = Σ_c p_c (e_c − p)(e_c − p)ᵀ
  * (classification), so each sample back-propagates the rows of Λ^{1/2}. With `plane` > 1 the
  * value's features are grouped into d/plane channels of `plane` consecutive features (a conv
- * channel's positions) and G is the channel factor Σ_p G[(i,p),(j,p)] (Grosse & Martens 2016).
- * One reverse pass per sample serves every request; a request behind an op without a VJP is null.
+ * channel's positions; see OutputFactorRequest) and G is the channel factor Σ_p G[(i,p),(j,p)]
+ * (Grosse & Martens 2016). One reverse pass per sample serves every request; a request behind an op without a VJP is null.
  */
 export function outputSideCovariances(
   model: ModelGraph, params: ParamSet, values: Float64Array[], n: number, head: Head, requests: OutputFactorRequest[],
@@ -92,16 +96,18 @@ export function outputSideCovariances(
   // walk back to the earliest requested value (the input, value 0, sits before every node)
   const start = Math.min(...requests.map((q) => position.get(q.at) ?? -1));
   const fold = (k: number, rowsAt: Float64Array) => {
-    const { plane } = requests[k];
+    const { plane, order } = requests[k];
     const d = dims[k];
     const width = d * plane;
     const G = Gs[k];
+    // feature (channel a, position p) sits at a·plane + p, or at p·d + a positions-first
+    const [ca, cp] = order === 'positions-first' ? [1, d] : [plane, 1];
     for (let r = 0; r < outW; r++) {
       const row = rowsAt.subarray(r * width, (r + 1) * width);
       for (let a = 0; a < d; a++) for (let p = 0; p < plane; p++) {
-        const ra = row[a * plane + p];
+        const ra = row[a * ca + p * cp];
         if (ra === 0) continue;
-        for (let b = 0; b < d; b++) G[a * d + b] += ra * row[b * plane + p];
+        for (let b = 0; b < d; b++) G[a * d + b] += ra * row[b * ca + p * cp];
       }
     }
   };

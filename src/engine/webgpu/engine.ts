@@ -23,11 +23,13 @@ import { GpuContext } from './context.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { KERNELS } from './kernels.ts';
 import { evaluateDense } from '../../ops/interpret.ts';
+import { tokenInputError } from '../../ops/embedding/definition.ts';
 import { BatchBuffers } from './buffers.ts';
 import { rowSupport } from './supports.ts';
 import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 import { runChainBatch } from './plan-chain.ts';
 import { runGraphBatch } from './plan-graph.ts';
+import { isPlainLinear } from '../../ops/linear/definition.ts';
 
 export type { WebGpuStats };
 
@@ -99,6 +101,9 @@ export class WebGpuEngine implements FisherEngine {
     if (size(probe.shape) !== widths[0]) {
       throw new Error(`probe sample shape [${probe.shape}] does not match the model input [${model.inputShape}]`);
     }
+    // token ids travel as f32 numbers (exact below 2^24); the kernels read rows by them
+    const tokens = model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null;
+    if (tokens) throw new Error(tokens);
     // parameters: one buffer, each tensor once
     this.paramOffset.clear();
     this.firstOpOf.clear();
@@ -240,7 +245,7 @@ export class WebGpuEngine implements FisherEngine {
 
   private rowKey(first: number, q: FisherQuery): string {
     const op = this.p!.ops[first];
-    if (op.kind !== 'linear' && op.kind !== 'conv2d') return '';
+    if ((op.kind !== 'linear' || !isPlainLinear(op)) && op.kind !== 'conv2d') return '';
     const rows = op.kind === 'linear' ? op.outFeatures : op.outChannels;
     return Array.from(rowSupport(this.p!.params, op, [q], rows)).join(',');
   }
