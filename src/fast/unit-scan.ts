@@ -559,6 +559,14 @@ export class UnitScan {
           matmulTransB(X.subarray(D * width), D, width, W, op.outFeatures, null, next.subarray(D * op.outFeatures));
           X = next;
           width = op.outFeatures;
+        } else if (op.kind === 'activation' && op.fn === 'relu') {
+          // relu(v), and the tangent times relu'(v), without a call per element
+          for (let k = 0; k < D * width; k++) {
+            if (!(X[k] > 0)) {
+              X[k] = 0;
+              X[D * width + k] = 0;
+            }
+          }
         } else if (op.kind === 'activation') {
           for (let k = 0; k < D * width; k++) {
             const v = X[k];
