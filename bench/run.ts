@@ -7,11 +7,11 @@
  * process (clean peak RSS).
  *
  * Then, one run each: the same read on two worker threads, the GPT-2 fixture (all detectors), a
- * 124 M GPT-2-small-shaped file with random weights and real names (open time; the read of a
- * one-block file of the same widths), the scaling series, and with --conv the MNIST conv net (all
- * detectors, 256 images; hours on the f64 sparse engine today).
+ * 124 M GPT-2-small-shaped file with random weights and real names (open time), the scaling
+ * series; opt-in, as they take far longer today: --gpt2-block, the read of a one-block file of
+ * GPT-2-small widths, and --conv, the MNIST conv net (all detectors, 256 images).
  *
- *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling] [--no-gpt2] [--conv]
+ *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling] [--no-gpt2] [--gpt2-block] [--conv]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,6 +131,9 @@ if (!argv.includes('--no-gpt2')) {
   const open = readOnce([big, '--config', bigConfig, '--open-only']);
   row([`GPT-2-small-shaped file (${(params / 1e6).toFixed(1)} M params, ${(params * 4 / 2 ** 20).toFixed(0)} MiB F32, random weights, HF names): open until the first block's forward pass`, 'cpu', '—', fmtS(open.wallMs), 1, '—', '—', mib(open.peakRssBytes)]);
   rmSync(big);
+}
+// one GPT-2-small block's read (opt-in: over 10 minutes on the f64 engine today, BENCHMARKS.md)
+if (argv.includes('--gpt2-block')) {
   const one = join(tmp, 'gpt2-small-1block.safetensors');
   const oneConfig = join(tmp, 'gpt2-small-1block.config.json');
   const oneParams = writeGpt2(one, oneConfig, { ...GPT2_SMALL, layers: 1 }, 7);
