@@ -36,6 +36,7 @@ const threads = Number(flag('threads') ?? 1);
 const configPath = flag('config');
 
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const checkpoint = await fileSource(checkpointPath);
 const inputs = inputsPath ? await fileSource(inputsPath) : null;
 const engine = threads > 1 ? new PooledCpuEngine({ precision, threads }) : new CpuEngine({ precision });
@@ -63,10 +64,11 @@ if (openOnly) {
 const result = await read;
 engine.dispose();
 const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
 await checkpoint.close();
 await inputs?.close();
 process.stdout.write(`${JSON.stringify({
-  wallMs, macs: macCounter.value, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  wallMs, cpuMs: (cpu.user + cpu.system) / 1000, macs: macCounter.value, peakRssBytes: process.resourceUsage().maxRSS * 1024,
   params: result.checkpoint.params, directions: result.directions.length, queries: result.timing.queries,
   classes: result.directions.map((d) => [d.id, d.class, d.kRounded]),
   F: Object.fromEntries(result.directions.map((d) => [d.id, d.scan.F])),

@@ -31,7 +31,7 @@ const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const outPath = resolve(ROOT, opt('out', 'bench/last-run.md'));
 const tmp = mkdtempSync(join(os.tmpdir(), 'deadscope-bench-'));
 
-interface Once { wallMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number; classes: [string, string, number | null][]; F: Record<string, number[]> }
+interface Once { wallMs: number; cpuMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number; classes: [string, string, number | null][]; F: Record<string, number[]> }
 
 function readOnce(args: string[]): Once {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'bench/read-once.ts'), ...args], {
@@ -42,7 +42,7 @@ function readOnce(args: string[]): Once {
 }
 
 const python = '/usr/bin/python3';
-function peerOnce(model: string, inputs: string, probe: number): { wallMs: number; peakRssBytes: number; F: Record<string, number[]> } | null {
+function peerOnce(model: string, inputs: string, probe: number): { wallMs: number; cpuMs: number; peakRssBytes: number; F: Record<string, number[]> } | null {
   if (!existsSync(python)) return null;
   const out = join(tmp, 'peer.json');
   // the peer's BLAS tuned the way a user's would be: no core-type or cache-size overrides
@@ -54,9 +54,9 @@ function peerOnce(model: string, inputs: string, probe: number): { wallMs: numbe
     process.stderr.write(`peer_numpy.py did not run (${r.stderr.trim().split('\n').pop()}); no peer row\n`);
     return null;
   }
-  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; F: Record<string, number[]> };
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; cpuSeconds: number; F: Record<string, number[]> };
   const rssKb = Number(r.stderr.trim().split('\n').pop());
-  return { wallMs: j.wallSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F };
+  return { wallMs: j.wallSeconds * 1000, cpuMs: j.cpuSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -94,6 +94,10 @@ if (peers.length) {
   const peerMed = median(peers.map((p) => p.wallMs));
   row([caseName, 'NumPy peer (OpenBLAS, 1 thread)', 'f32', `${(peerMed / 1000).toFixed(2)} s`, peers.length, '—', '—', mib(median(peers.map((p) => p.peakRssBytes)))]);
   notes.push(`ratio NumPy peer / deadscope (f32, medians, same session, alternating): ${(peerMed / oursMed).toFixed(2)}`);
+  // on a shared machine the CPU time each process was given says more than the wall
+  const oursCpu = median(ours.map((o) => o.cpuMs));
+  const peerCpu = median(peers.map((p) => p.cpuMs));
+  notes.push(`CPU time (user + system, medians): deadscope ${fmtS(oursCpu)}, NumPy peer ${fmtS(peerCpu)}; ratio ${(peerCpu / oursCpu).toFixed(2)}`);
   // the peer's F against deadscope's f64 read, where F is above the numerical floor
   let worst = 0;
   for (const [id, F] of Object.entries(ref.F)) {
