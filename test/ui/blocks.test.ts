@@ -94,8 +94,8 @@ describe('the 12-block GPT-2 read block-locally', () => {
 
 describe('gauge families', () => {
   it.each([
-    ['ln-kernel', 'LayerNorm'], ['ln-mean', 'LayerNorm'], ['rmsnorm-scale', 'RMSNorm'], ['qk-rotation', 'query–key'], ['qk-gl', 'query–key'],
-    ['vo-gl', 'value–output'], ['softmax-shift', 'softmax shift'], ['residual-mean', 'residual stream'], ['relu-rescaling', 'ReLU rescaling'],
+    ['ln-kernel', 'LayerNorm'], ['ln-mean', 'LayerNorm'], ['rmsnorm-scale', 'RMSNorm'], ['norm-rescaling', 'norm rescaling'], ['qk-rotation', 'query–key'],
+    ['qk-linear', 'query–key'], ['vo-linear', 'value–output'], ['softmax-shift', 'softmax shift'], ['residual-mean', 'residual stream'], ['relu-rescaling', 'ReLU rescaling'],
   ])('%s is a %s gauge', (det, fam) => expect(gaugeFamily(det)?.family).toBe(fam));
   it.each(['node-death', 'bottom-subspace', 'inactive', 'glu-unit'])('%s proposes no symmetry', (det) => expect(gaugeFamily(det)).toBeNull());
 });
