@@ -107,7 +107,7 @@ function groupCandidate(detector: string, op: AttentionOp, g: number, factors: M
   const tensors = [...new Set(factors.flatMap((f) => f.m.tensor))];
   const heads = op.kvHeads === op.heads ? `head ${g}` : `key/value group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`;
   return {
-    id: `${detector}:${op.layer}:${g}`, detector, layer: op.layer, unit: null, tensors,
+    id: `${detector}:${op.layer}:${g}`, detector, layer: op.layer, unit: null, tensors, head: g,
     direction: () => orbit(0).tangent, predictedK: null, gauge: true, orbit,
     note: op.rotary && detector.startsWith('qk-') ? `${heads}; rotary: 2×2 blocks per frequency pair only` : heads,
   };

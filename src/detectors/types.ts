@@ -37,6 +37,8 @@ export interface Candidate {
   orbit?: (t: number) => FisherQuery;
   /** a caveat the read appends to the direction's reason (e.g. a random fallback for zero weights) */
   note?: string;
+  /** the attention head, or key/value group under GQA, a per-head gauge acts on (the explorer filters by it) */
+  head?: number;
 }
 
 export interface Detector {

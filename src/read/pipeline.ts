@@ -426,6 +426,7 @@ export async function scanGraph(
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
         fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
+        ...(c.head !== undefined ? { head: c.head } : {}),
       };
       directions.push(d);
       hooks.onDirection?.(d);
