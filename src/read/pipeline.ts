@@ -420,13 +420,12 @@ export async function scanGraph(
       const neverFires = c.unit !== null && (neverFiring.get(c.layer)?.has(c.unit) ?? false);
       const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK, neverFires });
       const d: DirectionResult = {
-        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
+        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, ...(c.head !== undefined ? { head: c.head } : {}), tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
         nu: (cls.class === 'singular' || cls.class === 'live') && cls.kRounded !== null ? singularFluctuationCached(cls.kRounded) : null,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
         ...(orbitF ? { orbitScan: { t: grid, F: orbitF } } : {}),
         fLive, reason: c.note ? `${cls.reason}; ${c.note}` : cls.reason,
-        ...(c.head !== undefined ? { head: c.head } : {}),
       };
       directions.push(d);
       hooks.onDirection?.(d);
