@@ -6,17 +6,12 @@
  * null where some other op could see the change (METHOD §4, notes: transformer gauges).
  */
 import { consumersOf, opTensors, producerOf, type GraphNode, type LinearOp, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
-import type { AttentionOp } from '../ops/ops.ts';
+import type { AttentionOp, SliceOp } from '../ops/ops.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { FisherQuery, ParamSet, TensorPatch } from '../engine/types.ts';
 import { expm, matMul } from '../math/linalg.ts';
 
-/** The slice op as the op contract names it (COORDINATION: `slice`), matched by kind until it lands. */
-interface SliceView { kind: 'slice'; start: number; length: number }
-
-/** An op's kind as a string (ops of the contract that have not landed are matched by kind). */
-export const kindOf = (op: Op): string => op.kind;
-const asSlice = (op: Op): SliceView | null => (kindOf(op) === 'slice' ? (op as unknown as SliceView) : null);
+const asSlice = (op: Op): SliceOp | null => (op.kind === 'slice' ? op : null);
 
 /** tensor name → how many ops read it (2 or more: tied, e.g. an unembedding reading the embedding) */
 export function tensorUses(model: ModelGraph): Map<string, number> {
