@@ -16,7 +16,7 @@ import { residualMean } from '../../src/detectors/residual-mean.ts';
 import { lnRescaling, rmsRescaling } from '../../src/detectors/norm-rescaling.ts';
 import { lnKernel, lnMean } from '../../src/detectors/layernorm.ts';
 import type { AttentionOp } from '../../src/ops/ops.ts';
-import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, VIT_LIKE, type Built, type Spec } from './transformer-model.ts';
+import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, TL_LIKE, VIT_LIKE, type Built, type Spec } from './transformer-model.ts';
 
 const TOKENS = [[3, 1, 4, 1, 5], [2, 6, 0, 3, 3], [5, 5, 2, 0, 1]];
 const imageRng = createRng(17);
@@ -67,6 +67,7 @@ const ROTARY_INTERLEAVED_PARTIAL: Spec = { ...LLAMA_LIKE, rotary: { base: 100, c
 const SPECS: [string, Spec][] = [
   ['ViT-like (patch conv, CLS, positions [1, T, D], layer scale, bidirectional)', VIT_LIKE],
   ['GPT-2-like (fused QKV via slices, Conv1D [in, out], LayerNorm, biases)', GPT2_LIKE],
+  ['TransformerLens-like (W_Q/W_K/W_V [heads, D, dh], biases [heads, dh])', TL_LIKE],
   ['LLaMA-like (q/k/v maps [out, in], RMSNorm, GQA 4 → 2, rotary half-split, SwiGLU)', LLAMA_LIKE],
   ['rotary interleaved on 2 of 4 features, multi-query (kvHeads 1), LayerNorm', ROTARY_INTERLEAVED_PARTIAL],
 ];
