@@ -81,3 +81,25 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
   });
   return out;
 }
+
+/**
+ * The activation-side factor of a unit layer in unit coordinates (METHOD §5): A = E[h hᵀ] over the
+ * unit activations the consumer reads, per position for channels (a channel's `plane` features).
+ */
+export function unitActivationCovariance(model: ModelGraph, values: Float64Array[], count: number, L: UnitLayer): Float64Array {
+  const h = values[L.consumerInput];
+  const F = size(valueShapes(model)[L.consumerInput]);
+  const d = L.units;
+  const plane = F / d;
+  const A = new Float64Array(d * d);
+  for (let s = 0; s < count; s++) for (let p = 0; p < plane; p++) {
+    for (let i = 0; i < d; i++) {
+      const hi = h[s * F + i * plane + p];
+      if (hi === 0) continue;
+      for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + j * plane + p];
+    }
+  }
+  const n = count * plane;
+  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= n;
+  return A;
+}
