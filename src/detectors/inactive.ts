@@ -8,7 +8,7 @@ import { valueShapes, size } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { unitLayers, type UnitLayer } from './units.ts';
-import { gather, incomingIndices, scatterInto, unitVector } from './unit-weights.ts';
+import { gather, incomingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
 /** Unit indices of L that never fire on the probe; null when L's first activation is not ReLU-type. */
 export function inactiveUnits(ctx: Pick<DetectorContext, 'model' | 'values' | 'probe'>, L: UnitLayer): number[] | null {
@@ -40,11 +40,7 @@ export const inactive: Detector = {
         const idx = incomingIndices(ctx.model, ctx.params, L, u);
         const a = gather(ctx.params, idx);
         const alpha = unitVector(a) ?? randomUnitVector(a.length, ctx.rng);
-        const direction = (): TensorPatch => {
-          const p: TensorPatch = new Map();
-          scatterInto(p, ctx.params, idx, alpha);
-          return p;
-        };
+        const direction = (): TensorPatch => sparsePatch(ctx.params, [{ idx, values: alpha }]);
         out.push({
           id: `inactive:${L.layer}:${u}`, detector: 'inactive', layer: L.layer, unit: u, tensors: idx.map(([n]) => n), direction,
           predictedK: null, gauge: false,

@@ -7,7 +7,7 @@ import { randomUnitVector } from '../math/random.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector } from './types.ts';
 import { unitLayers } from './units.ts';
-import { gather, incomingIndices, outgoingIndices, scatterInto, unitVector } from './unit-weights.ts';
+import { gather, incomingIndices, outgoingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
 export const nodeDeath: Detector = {
   id: 'node-death',
@@ -25,12 +25,9 @@ export const nodeDeath: Detector = {
         const alpha = alphaOwn ?? randomUnitVector(a.length, ctx.rng);
         const beta = betaOwn ?? randomUnitVector(b.length, ctx.rng);
         const zero = [alphaOwn ? null : 'incoming', betaOwn ? null : 'outgoing'].filter((x) => x !== null);
-        const direction = (): TensorPatch => {
-          const p: TensorPatch = new Map();
-          scatterInto(p, ctx.params, inIdx, alpha, Math.SQRT1_2);
-          scatterInto(p, ctx.params, outIdx, beta, Math.SQRT1_2);
-          return p;
-        };
+        const direction = (): TensorPatch => sparsePatch(ctx.params, [
+          { idx: inIdx, values: alpha, scale: Math.SQRT1_2 }, { idx: outIdx, values: beta, scale: Math.SQRT1_2 },
+        ]);
         out.push({
           id: `node-death:${L.layer}:${u}`, detector: 'node-death', layer: L.layer, unit: u,
           tensors: [...inIdx, ...outIdx].map(([n]) => n), direction,

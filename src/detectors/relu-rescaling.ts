@@ -7,7 +7,7 @@
 import { scaledPoint, type TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector } from './types.ts';
 import { unitLayers } from './units.ts';
-import { gather, incomingIndices, outgoingIndices, scatterInto } from './unit-weights.ts';
+import { gather, incomingIndices, outgoingIndices, sparsePatch } from './unit-weights.ts';
 
 const sumSquares = (v: Float64Array) => v.reduce((s, x) => s + x * x, 0);
 
@@ -32,11 +32,7 @@ export const reluRescaling: Detector = {
         const bb = sumSquares(b);
         let basis: TensorPatch | null = null;
         const weights = (): TensorPatch => {
-          if (!basis) {
-            basis = new Map();
-            scatterInto(basis, ctx.params, inIdx, a);
-            scatterInto(basis, ctx.params, outIdx, b);
-          }
+          basis ??= sparsePatch(ctx.params, [{ idx: inIdx, values: a }, { idx: outIdx, values: b }]);
           return basis;
         };
         const scales = (fIn: number, fOut: number) =>

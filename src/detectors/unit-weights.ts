@@ -1,7 +1,8 @@
 /** Where a unit's incoming and outgoing weights sit in the flattened tensors. */
 import type { ModelGraph } from '../model/graph.ts';
-import type { ParamSet, TensorPatch } from '../engine/types.ts';
+import { SparsePatch, type NonZeros, type ParamSet } from '../engine/types.ts';
 import type { UnitLayer } from './units.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
 
 /** (tensor, flat index) pairs of unit u's incoming parameters: its row (and bias) at the producer. */
 export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLayer, u: number): [string, number[]][] {
@@ -9,7 +10,12 @@ export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
   if (op.kind === 'layernorm') {
     return [op.weight, op.bias].filter((n): n is string => n !== null).map((n) => [n, [u]]);
   }
-  if (op.kind !== 'linear' && op.kind !== 'conv2d') throw new Error(`unit producer ${op.kind}`);
+  if (op.kind === 'linear') {
+    const idx: [string, number[]][] = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => linearWeightIndex(op, u, k))]];
+    if (op.bias) idx.push([op.bias, [u]]);
+    return idx;
+  }
+  if (op.kind !== 'conv2d') throw new Error(`unit producer ${op.kind}`);
   const W = params.get(op.weight)!;
   const row = W.data.length / W.shape[0];
   const idx: [string, number[]][] = [[op.weight, Array.from({ length: row }, (_, k) => u * row + k)]];
@@ -23,7 +29,7 @@ export function outgoingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
   if (op.kind === 'linear') {
     const idx: number[] = [];
     for (let o = 0; o < op.outFeatures; o++)
-      for (let p = 0; p < L.consumerPlane; p++) idx.push(o * op.inFeatures + u * L.consumerPlane + p);
+      for (let p = 0; p < L.consumerPlane; p++) idx.push(linearWeightIndex(op, o, u * L.consumerPlane + p));
     return [[op.weight, idx]];
   }
   if (op.kind === 'conv2d') {
@@ -46,22 +52,32 @@ export function gather(params: ParamSet, idx: [string, number[]][]): Float64Arra
   return Float64Array.from(out);
 }
 
-/** Add `scale·values` at the indices into a patch (creating zero tensors as needed). */
-export function scatterInto(
-  patch: TensorPatch, params: ParamSet, idx: [string, number[]][], values: ArrayLike<number>, scale = 1,
-): void {
-  let k = 0;
-  for (const [n, is] of idx) {
-    let a = patch.get(n);
-    if (!a) patch.set(n, (a = new Float64Array(params.get(n)!.data.length)));
-    for (const i of is) a[i] += scale * values[k++];
-  }
-}
-
 export function unitVector(v: Float64Array): Float64Array | null {
   let s = 0;
   for (const x of v) s += x * x;
   if (s === 0) return null;
   const k = 1 / Math.sqrt(s);
   return v.map((x) => x * k);
+}
+
+/**
+ * The patch Σ scale·values at the indices of each part, stored by its non-zeros (repeated indices summed in order
+ * from zero, as an add into zero arrays would give).
+ */
+export function sparsePatch(params: ParamSet, parts: { idx: [string, number[]][]; values: ArrayLike<number>; scale?: number }[]): SparsePatch {
+  const byTensor = new Map<string, Map<number, number>>();
+  for (const { idx, values, scale = 1 } of parts) {
+    let k = 0;
+    for (const [n, is] of idx) {
+      let m = byTensor.get(n);
+      if (!m) byTensor.set(n, (m = new Map()));
+      for (const i of is) m.set(i, (m.get(i) ?? 0) + scale * values[k++]);
+    }
+  }
+  const nonZeros = new Map<string, NonZeros>();
+  for (const [n, m] of byTensor) {
+    const index = Int32Array.from(m.keys()).sort();
+    nonZeros.set(n, { length: params.get(n)!.data.length, index, values: Float64Array.from(index, (i) => m.get(i)!) });
+  }
+  return new SparsePatch(nonZeros);
 }

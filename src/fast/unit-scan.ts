@@ -22,9 +22,10 @@
  * `precision` sets the type of the stacked arrays and weights (f32 halves the memory traffic).
  */
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
-import type { FisherQuery, Head, ParamSet, TensorPatch } from '../engine/types.ts';
+import { nonZerosOf, type FisherQuery, type Head, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
+import { isPlainLinear } from '../ops/linear/definition.ts';
 
 export type Precision = 'f32' | 'f64';
 
@@ -123,7 +124,7 @@ export class UnitScan {
     let first = ops.length;
     for (const name of tangent.keys()) first = Math.min(first, this.firstOpOf.get(name) ?? ops.length);
     if (first === ops.length) return null;
-    if (!ops.slice(first).every((o) => o.kind === 'linear' || o.kind === 'activation' || o.kind === 'flatten')) return null;
+    if (!ops.slice(first).every((o) => (o.kind === 'linear' && isPlainLinear(o)) || o.kind === 'activation' || o.kind === 'flatten')) return null;
     this.stats.tangentOnly++;
     let T: FloatArray | null = null;
     let width = 0;
@@ -176,7 +177,7 @@ export class UnitScan {
     let producer = ops.length;
     for (const name of basis.keys()) producer = Math.min(producer, this.firstOpOf.get(name) ?? ops.length);
     const p = ops[producer];
-    if (!p || p.kind !== 'linear') return null;
+    if (!p || p.kind !== 'linear' || !isPlainLinear(p)) return null;
     const between: Activation[] = [];
     let consumer = producer + 1;
     for (; consumer < ops.length; consumer++) {
@@ -185,30 +186,22 @@ export class UnitScan {
       else if (o.kind !== 'flatten') break;
     }
     const c = ops[consumer];
-    if (!c || c.kind !== 'linear' || c.inFeatures !== p.outFeatures) return null;
+    if (!c || c.kind !== 'linear' || !isPlainLinear(c) || c.inFeatures !== p.outFeatures) return null;
     for (const name of basis.keys()) if (name !== p.weight && name !== p.bias && name !== c.weight) return null;
     const tail = ops.slice(consumer + 1);
-    if (!tail.every((o) => o.kind === 'linear' || o.kind === 'activation' || o.kind === 'flatten')) return null;
+    if (!tail.every((o) => (o.kind === 'linear' && isPlainLinear(o)) || o.kind === 'activation' || o.kind === 'flatten')) return null;
     const linearTail = tail.every((o) => o.kind !== 'activation' || o.fn === 'relu' || o.fn === 'identity');
 
     const H = p.outFeatures;
     const inF = p.inFeatures;
-    const BW = basis.get(p.weight) ?? null;
+    // the weights' patches by their non-zeros (a detector's SparsePatch gives them; nothing dense is read)
+    const BW = nonZerosOf(basis, p.weight);
     const Bbias = p.bias ? (basis.get(p.bias) ?? null) : null;
-    const BC = basis.get(c.weight) ?? null;
+    const BC = nonZerosOf(basis, c.weight);
     const hit = new Uint8Array(H);
     if (Bbias) for (let r = 0; r < H; r++) if (Bbias[r] !== 0) hit[r] = 1;
-    if (BW) {
-      // the words of a row OR-ed together are zero only if every entry is +0 (a −0 counts as touched)
-      const bits = new Int32Array(BW.buffer, BW.byteOffset, BW.length * 2);
-      const w = 2 * inF;
-      for (let r = 0; r < H; r++) {
-        const o = r * w;
-        let acc = 0;
-        for (let k = 0; k < w; k++) acc |= bits[o + k];
-        if (acc !== 0) hit[r] = 1;
-      }
-    }
+    // a −0 in the producer's patch counts as touched (its row is read), a +0 does not
+    if (BW) BW.index.forEach((i, e) => { if (BW.values[e] !== 0 || Object.is(BW.values[e], -0)) hit[Math.floor(i / inF)] = 1; });
     const R = indices(hit);
     if (R.length === 0 || R.length > MAX_UNITS) return null;
     const posOf = new Int32Array(H).fill(-1);
@@ -217,10 +210,7 @@ export class UnitScan {
     const cols: number[] = [];
     if (BC) {
       const colHit = new Uint8Array(H);
-      for (let o = 0; o < O; o++) {
-        const off = o * H;
-        for (let col = 0; col < H; col++) if (BC[off + col] !== 0) colHit[col] = 1;
-      }
+      BC.index.forEach((i, e) => { if (BC.values[e] !== 0) colHit[i % H] = 1; });
       for (const col of indices(colHit)) {
         if (posOf[col] < 0) return null; // the consumer patch reads a unit whose value does not change
         cols.push(col);
@@ -233,10 +223,16 @@ export class UnitScan {
     const z = acts[producer + 1];
     const dotW = new Float64Array(n * m);
     const Bb = new Float64Array(m);
+    // the touched rows of the producer's patch, dense (m × inF)
+    const rowsW = new Float64Array(BW ? m * inF : 0);
+    if (BW) BW.index.forEach((i, e) => {
+      const a = posOf[Math.floor(i / inF)];
+      if (a >= 0) rowsW[a * inF + (i % inF)] = BW.values[e];
+    });
     for (let a = 0; a < m; a++) {
       const r = R[a];
       Bb[a] = Bbias ? Bbias[r] : 0;
-      const kappa = BW ? multipleOf(BW, W, r * inF, inF) : 0;
+      const kappa = BW ? multipleOf(rowsW, W, a * inF, inF, r * inF) : 0;
       if (BW && kappa !== null) {
         // fact 1: B_W[r]·x = κ·W[r]·x = κ·(z_r − b_r), from the cached pre-activation
         const br = b ? b[r] : 0;
@@ -245,7 +241,7 @@ export class UnitScan {
         macCounter.value += n * inF;
         for (let s = 0; s < n; s++) {
           let acc = 0;
-          for (let k = 0; k < inF; k++) acc += BW[r * inF + k] * x[s * inF + k];
+          for (let k = 0; k < inF; k++) acc += rowsW[a * inF + k] * x[s * inF + k];
           dotW[s * m + a] = acc;
         }
       }
@@ -254,8 +250,11 @@ export class UnitScan {
     const K = m + cols.length;
     const G = new Float64Array(K * O);
     for (let a = 0; a < m; a++) for (let o = 0; o < O; o++) G[a * O + o] = Wc[o * H + R[a]];
-    cols.forEach((col, e) => {
-      for (let o = 0; o < O; o++) G[(m + e) * O + o] = BC![o * H + col];
+    const colAt = new Int32Array(H).fill(-1);
+    cols.forEach((col, e) => (colAt[col] = e));
+    if (BC) BC.index.forEach((i, e) => {
+      const at = colAt[i % H];
+      if (at >= 0) G[(m + at) * O + Math.floor(i / H)] = BC.values[e];
     });
     return {
       producer, consumer, names: { pW: p.weight, pb: p.bias, cW: c.weight }, R, Cpos: Int32Array.from(cols, (col) => posOf[col]),

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { graphOps, type ModelGraph, type Op } from '../../src/model/graph.ts';
 import { evaluateDense } from '../../src/ops/interpret.ts';
 import { denseFisher } from '../helpers/residual.ts';
-import { linePoint, type FisherQuery, type Head, type ParamSet, type ProbeSet } from '../../src/engine/types.ts';
+import { linePoint, SparsePatch, type FisherQuery, type Head, type ParamSet, type ProbeSet, type TensorPatch } from '../../src/engine/types.ts';
 import { UnitScan, type Precision } from '../../src/fast/unit-scan.ts';
 import { macCounter } from '../../src/fast/gemm.ts';
 import { nodeDeath } from '../../src/detectors/node-death.ts';
@@ -62,6 +62,36 @@ describe('fast unit scan = dense evaluation', () => {
       }
     });
   }
+
+  it('reads a detector\'s sparse direction exactly as its dense copy (SparsePatch is a TensorPatch)', () => {
+    const [, g, head] = models[0];
+    const { ctx, scan } = setup(g, head, 17);
+    const cands = [...nodeDeath.detect(ctx), ...reluRescaling.detect(ctx)];
+    const sparse: FisherQuery[] = [];
+    const dense: FisherQuery[] = [];
+    for (const c of cands) {
+      const v = c.direction();
+      expect(v).toBeInstanceOf(SparsePatch);
+      // the dense copy written entry by entry from the non-zeros, independently of SparsePatch.get
+      const copy: TensorPatch = new Map();
+      for (const [name, nz] of (v as SparsePatch).nonZeros) {
+        const a = new Float64Array(nz.length);
+        nz.index.forEach((i, e) => (a[i] = nz.values[e]));
+        copy.set(name, a);
+        expect(Array.from(v.get(name)!)).toEqual(Array.from(a));
+      }
+      expect([...v].map(([n, a]) => [n, Array.from(a)])).toEqual([...copy].map(([n, a]) => [n, Array.from(a)]));
+      for (const t of [1e-3, 0.5]) {
+        sparse.push(linePoint(v, t));
+        dense.push(linePoint(copy, t));
+      }
+    }
+    const a = new Float64Array(sparse.length);
+    const b = new Float64Array(dense.length);
+    scan('f64').answer(sparse, a);
+    scan('f64').answer(dense, b);
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
 
   it('leaves what it cannot take to the engine (a LayerNorm in the tail)', () => {
     const g = graph([5], [lin('0', 5, 6), act('relu'), lin('2', 6, 6), { kind: 'layernorm', layer: '3', weight: '3.weight', bias: '3.bias', eps: 1e-5 }, lin('4', 6, 2)]);
