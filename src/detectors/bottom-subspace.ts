@@ -6,6 +6,8 @@
 import { inputSideCovariance, outputSideCovariance, UnsupportedBackwardError } from '../ops/interpret.ts';
 import { symmetricEigen } from '../math/linalg.ts';
 import type { TensorPatch } from '../engine/types.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { size, valueShapes } from '../model/graph.ts';
 import type { Candidate, Detector } from './types.ts';
 
 export const bottomSubspace: Detector = {
@@ -24,7 +26,11 @@ export const bottomSubspace: Detector = {
         if (e instanceof UnsupportedBackwardError) return;
         throw e;
       }
-      const A = inputSideCovariance(ctx.values, ctx.probe.count, op.inFeatures, node.inputs[0], withBias);
+      // positionwise: every position is a row of the same map (K-FAC over samples × positions):
+      // A over all rows, G the sum of the per-position diagonal blocks
+      const T = op.positionwise ? size(valueShapes(ctx.model)[node.inputs[0]]) / op.inFeatures : 1;
+      if (T > 1) G = positionBlockSum(G, T, op.outFeatures);
+      const A = inputSideCovariance(ctx.values, ctx.probe.count * T, op.inFeatures, node.inputs[0], withBias);
       const dA = op.inFeatures + (withBias ? 1 : 0);
       const eA = symmetricEigen(A, dA);
       const eG = symmetricEigen(G, op.outFeatures);
@@ -40,7 +46,7 @@ export const bottomSubspace: Detector = {
         const gv = eG.vectors[g];
         const direction = (): TensorPatch => {
           const W = new Float64Array(op.outFeatures * op.inFeatures);
-          for (let o = 0; o < op.outFeatures; o++) for (let c = 0; c < op.inFeatures; c++) W[o * op.inFeatures + c] = gv[o] * av[c];
+          for (let o = 0; o < op.outFeatures; o++) for (let c = 0; c < op.inFeatures; c++) W[linearWeightIndex(op, o, c)] = gv[o] * av[c];
           const p: TensorPatch = new Map([[op.weight, W]]);
           if (withBias) p.set(op.bias!, Float64Array.from(gv, (x) => x * av[op.inFeatures]));
           return p;
@@ -55,3 +61,11 @@ export const bottomSubspace: Detector = {
     return out;
   },
 };
+
+/** Σ_t G[t, t] of a (T·d) × (T·d) matrix in [T][d] blocks. */
+function positionBlockSum(G: Float64Array, T: number, d: number): Float64Array {
+  const out = new Float64Array(d * d);
+  const w = T * d;
+  for (let t = 0; t < T; t++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] += G[(t * d + i) * w + t * d + j];
+  return out;
+}

@@ -8,6 +8,7 @@
 import { consumersOf, producerOf, type LinearOp, type ModelGraph } from '../model/graph.ts';
 import { activationOrder } from '../ops/activation/functions.ts';
 import { randomUnitVector } from '../math/random.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { ParamSet, TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector } from './types.ts';
 
@@ -37,13 +38,13 @@ export function gatedUnits(model: ModelGraph): GatedUnits[] {
 type Indices = [string, number[]][];
 
 function rowOf(op: LinearOp, u: number): Indices {
-  const idx: Indices = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => u * op.inFeatures + k)]];
+  const idx: Indices = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => linearWeightIndex(op, u, k))]];
   if (op.bias) idx.push([op.bias, [u]]);
   return idx;
 }
 
 function columnOf(op: LinearOp, u: number): Indices {
-  return [[op.weight, Array.from({ length: op.outFeatures }, (_, o) => o * op.inFeatures + u)]];
+  return [[op.weight, Array.from({ length: op.outFeatures }, (_, o) => linearWeightIndex(op, o, u))]];
 }
 
 function unitPart(params: ParamSet, idx: Indices, rng: Parameters<typeof randomUnitVector>[1]): Float64Array {

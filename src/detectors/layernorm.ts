@@ -12,6 +12,7 @@ import { consumersOf, producerOf, type LayerNormOp, type LinearOp, type Op } fro
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
 
 function layerNorms(ctx: DetectorContext): { ln: LayerNormOp; at: number; before: Op | undefined; after: Op | undefined }[] {
   const out: { ln: LayerNormOp; at: number; before: Op | undefined; after: Op | undefined }[] = [];
@@ -36,7 +37,7 @@ export const lnMean: Detector = {
       const lin = before as LinearOp;
       const u = randomUnitVector(lin.inFeatures + (lin.bias ? 1 : 0), ctx.rng);
       const W = new Float64Array(lin.outFeatures * lin.inFeatures);
-      for (let o = 0; o < lin.outFeatures; o++) W.set(u.subarray(0, lin.inFeatures), o * lin.inFeatures);
+      for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < lin.inFeatures; i++) W[linearWeightIndex(lin, o, i)] = u[i];
       const p: TensorPatch = new Map([[lin.weight, W]]);
       if (lin.bias) p.set(lin.bias, new Float64Array(lin.outFeatures).fill(u[lin.inFeatures]));
       return [gaugeCandidate('ln-mean', ln.layer, normalizePatch(p))];
@@ -78,7 +79,7 @@ export const lnKernel: Detector = {
       if (!next.bias && gb !== 0) return [];
       const u = randomUnitVector(next.outFeatures, ctx.rng);
       const W = new Float64Array(next.outFeatures * f);
-      for (let o = 0; o < next.outFeatures; o++) for (let i = 0; i < f; i++) W[o * f + i] = u[o] * g[i];
+      for (let o = 0; o < next.outFeatures; o++) for (let i = 0; i < f; i++) W[linearWeightIndex(next, o, i)] = u[o] * g[i];
       const p: TensorPatch = new Map([[next.weight, W]]);
       if (next.bias) p.set(next.bias, u.map((x) => -x * gb));
       return [gaugeCandidate('ln-kernel', ln.layer, normalizePatch(p))];

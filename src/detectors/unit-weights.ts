@@ -2,6 +2,7 @@
 import type { ModelGraph } from '../model/graph.ts';
 import type { ParamSet, TensorPatch } from '../engine/types.ts';
 import type { UnitLayer } from './units.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
 
 /** (tensor, flat index) pairs of unit u's incoming parameters: its row (and bias) at the producer. */
 export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLayer, u: number): [string, number[]][] {
@@ -9,7 +10,12 @@ export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
   if (op.kind === 'layernorm') {
     return [op.weight, op.bias].filter((n): n is string => n !== null).map((n) => [n, [u]]);
   }
-  if (op.kind !== 'linear' && op.kind !== 'conv2d') throw new Error(`unit producer ${op.kind}`);
+  if (op.kind === 'linear') {
+    const idx: [string, number[]][] = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => linearWeightIndex(op, u, k))]];
+    if (op.bias) idx.push([op.bias, [u]]);
+    return idx;
+  }
+  if (op.kind !== 'conv2d') throw new Error(`unit producer ${op.kind}`);
   const W = params.get(op.weight)!;
   const row = W.data.length / W.shape[0];
   const idx: [string, number[]][] = [[op.weight, Array.from({ length: row }, (_, k) => u * row + k)]];
@@ -23,7 +29,7 @@ export function outgoingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
   if (op.kind === 'linear') {
     const idx: number[] = [];
     for (let o = 0; o < op.outFeatures; o++)
-      for (let p = 0; p < L.consumerPlane; p++) idx.push(o * op.inFeatures + u * L.consumerPlane + p);
+      for (let p = 0; p < L.consumerPlane; p++) idx.push(linearWeightIndex(op, o, u * L.consumerPlane + p));
     return [[op.weight, idx]];
   }
   if (op.kind === 'conv2d') {

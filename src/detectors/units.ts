@@ -43,6 +43,8 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
   model.nodes.forEach((node, i) => {
     const op = node.op;
     if (op.kind !== 'linear' && op.kind !== 'conv2d' && op.kind !== 'layernorm') return;
+    // a positionwise map's unit is one feature at every position (strided, not a contiguous plane): not indexed here yet
+    if (op.kind === 'linear' && op.positionwise) return;
     const between: Op['kind'][] = [];
     const acts: Activation[] = [];
     let activationAt = -1;
@@ -65,7 +67,7 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
     if (!next || next.length !== 1 || v === model.output) return;
     const consumerNode = next[0];
     const consumer = consumerNode.op;
-    if (consumer.kind !== 'linear' && consumer.kind !== 'conv2d') return;
+    if ((consumer.kind !== 'linear' || consumer.positionwise) && consumer.kind !== 'conv2d') return;
     // without a nonlinearity the "unit" is a bilinear factor: only meaningful for identity nets
     if (!acts.length && model.activation !== 'identity') return;
     const outShape = shapes[node.id];

@@ -25,6 +25,7 @@ import { opTensors, type Activation, type ModelGraph, type Op } from '../model/g
 import type { FisherQuery, Head, ParamSet, TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
+import { isPlainLinear } from '../ops/linear/definition.ts';
 
 export type Precision = 'f32' | 'f64';
 
@@ -123,7 +124,7 @@ export class UnitScan {
     let first = ops.length;
     for (const name of tangent.keys()) first = Math.min(first, this.firstOpOf.get(name) ?? ops.length);
     if (first === ops.length) return null;
-    if (!ops.slice(first).every((o) => o.kind === 'linear' || o.kind === 'activation' || o.kind === 'flatten')) return null;
+    if (!ops.slice(first).every((o) => (o.kind === 'linear' && isPlainLinear(o)) || o.kind === 'activation' || o.kind === 'flatten')) return null;
     this.stats.tangentOnly++;
     let T: FloatArray | null = null;
     let width = 0;
@@ -176,7 +177,7 @@ export class UnitScan {
     let producer = ops.length;
     for (const name of basis.keys()) producer = Math.min(producer, this.firstOpOf.get(name) ?? ops.length);
     const p = ops[producer];
-    if (!p || p.kind !== 'linear') return null;
+    if (!p || p.kind !== 'linear' || !isPlainLinear(p)) return null;
     const between: Activation[] = [];
     let consumer = producer + 1;
     for (; consumer < ops.length; consumer++) {
@@ -185,10 +186,10 @@ export class UnitScan {
       else if (o.kind !== 'flatten') break;
     }
     const c = ops[consumer];
-    if (!c || c.kind !== 'linear' || c.inFeatures !== p.outFeatures) return null;
+    if (!c || c.kind !== 'linear' || !isPlainLinear(c) || c.inFeatures !== p.outFeatures) return null;
     for (const name of basis.keys()) if (name !== p.weight && name !== p.bias && name !== c.weight) return null;
     const tail = ops.slice(consumer + 1);
-    if (!tail.every((o) => o.kind === 'linear' || o.kind === 'activation' || o.kind === 'flatten')) return null;
+    if (!tail.every((o) => (o.kind === 'linear' && isPlainLinear(o)) || o.kind === 'activation' || o.kind === 'flatten')) return null;
     const linearTail = tail.every((o) => o.kind !== 'activation' || o.fn === 'relu' || o.fn === 'identity');
 
     const H = p.outFeatures;

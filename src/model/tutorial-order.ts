@@ -61,6 +61,10 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'add':
       case 'rmsnorm':
       case 'mul':
+      case 'embedding':
+      case 'positional':
+      case 'attention':
+      case 'take':
         return false;
     }
   };

@@ -16,6 +16,10 @@ import { flattenDefinition } from './flatten/definition.ts';
 import { addDefinition } from './add/definition.ts';
 import { rmsnormDefinition } from './rmsnorm/definition.ts';
 import { mulDefinition } from './mul/definition.ts';
+import { embeddingDefinition } from './embedding/definition.ts';
+import { positionalDefinition } from './positional/definition.ts';
+import { attentionDefinition } from './attention/definition.ts';
+import { takeDefinition } from './take/definition.ts';
 
 export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   linear: linearDefinition,
@@ -28,6 +32,10 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   add: addDefinition,
   rmsnorm: rmsnormDefinition,
   mul: mulDefinition,
+  embedding: embeddingDefinition,
+  positional: positionalDefinition,
+  attention: attentionDefinition,
+  take: takeDefinition,
 };
 
 export const OP_KINDS = Object.keys(DEFINITIONS) as OpKind[];

@@ -9,6 +9,15 @@ import type { FlattenOp } from './flatten/definition.ts';
 import type { AddOp } from './add/definition.ts';
 import type { RmsNormOp } from './rmsnorm/definition.ts';
 import type { MulOp } from './mul/definition.ts';
+import type { EmbeddingOp } from './embedding/definition.ts';
+import type { PositionalOp } from './positional/definition.ts';
+import type { AttentionOp } from './attention/definition.ts';
+import type { TakeOp } from './take/definition.ts';
 
-export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp | RmsNormOp | MulOp;
+export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp | RmsNormOp | MulOp
+  | EmbeddingOp
+  | PositionalOp
+  | AttentionOp
+  | TakeOp;
 export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp, RmsNormOp, MulOp };
+export type { EmbeddingOp, PositionalOp, AttentionOp, TakeOp };

@@ -14,6 +14,10 @@ import { flattenReference } from './flatten/reference.ts';
 import { addReference } from './add/reference.ts';
 import { rmsnormReference } from './rmsnorm/reference.ts';
 import { mulReference } from './mul/reference.ts';
+import { embeddingReference } from './embedding/reference.ts';
+import { positionalReference } from './positional/reference.ts';
+import { attentionReference } from './attention/reference.ts';
+import { takeReference } from './take/reference.ts';
 
 export { UnsupportedBackwardError } from './reference-args.ts';
 
@@ -28,6 +32,10 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   add: addReference,
   rmsnorm: rmsnormReference,
   mul: mulReference,
+  embedding: embeddingReference,
+  positional: positionalReference,
+  attention: attentionReference,
+  take: takeReference,
 };
 
 export function referenceOf<K extends OpKind>(op: OpOf<K>): ReferenceOp<K> {

@@ -23,6 +23,13 @@ import { addFlow } from './add/flow.ts';
 import { addGpu } from './add/gpu.ts';
 import { rmsnormGpu } from './rmsnorm/gpu.ts';
 import { mulGpu } from './mul/gpu.ts';
+import { embeddingFlow } from './embedding/flow.ts';
+import { embeddingGpu } from './embedding/gpu.ts';
+import { positionalFlow } from './positional/flow.ts';
+import { positionalGpu } from './positional/gpu.ts';
+import { attentionGpu } from './attention/gpu.ts';
+import { takeFlow } from './take/flow.ts';
+import { takeGpu } from './take/gpu.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   linear: { ...DEFINITIONS.linear, reference: REFERENCES.linear, flow: linearFlow, gpu: linearGpu },
@@ -37,6 +44,11 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   // RMSNorm mixes every feature of a row: dense after a change, as LayerNorm
   rmsnorm: { ...DEFINITIONS.rmsnorm, reference: REFERENCES.rmsnorm, flow: null, gpu: rmsnormGpu },
   mul: { ...DEFINITIONS.mul, reference: REFERENCES.mul, flow: null, gpu: mulGpu },
+  embedding: { ...DEFINITIONS.embedding, reference: REFERENCES.embedding, flow: embeddingFlow, gpu: embeddingGpu },
+  positional: { ...DEFINITIONS.positional, reference: REFERENCES.positional, flow: positionalFlow, gpu: positionalGpu },
+  // attention mixes every position and feature of a head: dense after any change
+  attention: { ...DEFINITIONS.attention, reference: REFERENCES.attention, flow: null, gpu: attentionGpu },
+  take: { ...DEFINITIONS.take, reference: REFERENCES.take, flow: takeFlow, gpu: takeGpu },
 };
 
 /** The registry entry of an op, typed to its kind. */

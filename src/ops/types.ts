@@ -11,6 +11,7 @@
  */
 import type { Op } from './ops.ts';
 import type { Activation } from './activation/functions.ts';
+import type { LinearLayout } from './linear/definition.ts';
 
 export type OpKind = Op['kind'];
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
@@ -28,8 +29,21 @@ export interface ArchLayer {
   padding?: number;
   kernel?: number;
   eps?: number;
+  /** linear: the stored layout of the weight (default 'out-in') */
+  layout?: LinearLayout;
+  /** linear: applies to the last axis of [T, in] (default false: the flattened input) */
+  positionwise?: boolean;
   /** value ids the layer reads (0 = model input, layer i's output = i + 1); default [its predecessor] */
   inputs?: number[];
+  /** take: the position (−1 = last) */
+  index?: number;
+  /** attention: heads, key/value heads (GQA), head width, causal mask, score scale, rotary positions */
+  heads?: number;
+  kvHeads?: number;
+  headDim?: number;
+  causal?: boolean;
+  scale?: number;
+  rotary?: { base: number; convention: 'half-split' | 'interleaved'; dims: number } | null;
 }
 
 /** What `fromArch` may ask of the checkpoint while it builds an op from an architecture layer. */

@@ -30,6 +30,7 @@ import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './sche
 import { readBlockLocal } from './block-local.ts';
 import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
 import { formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
+import { linearMatrix } from '../ops/linear/definition.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
 export class InputError extends Error {
@@ -543,7 +544,10 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
   // the sole reader of n's output when it is a linear map (nothing in between), else null
   const soleLinearReader = (n: GraphNode): GraphNode | null => {
     const next = readers.get(n.id);
-    return next?.length === 1 && n.id !== graph.output && next[0].op.kind === 'linear' ? next[0] : null;
+    const op = n.op, nx = next?.[0]?.op;
+    // positionwise and flattened maps do not compose as matrices
+    const same = op.kind === 'linear' && nx?.kind === 'linear' && !op.positionwise === !nx.positionwise;
+    return next?.length === 1 && n.id !== graph.output && same ? next[0] : null;
   };
   for (const start of graph.nodes) {
     if (used.has(start) || start.op.kind !== 'linear') continue;
@@ -556,8 +560,8 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     const widths = [run[0].inFeatures, ...run.map((op) => op.outFeatures)];
     // the product P = W_L ⋯ W_1 (N × M) and its numerical rank
     const M = widths[0];
-    let P = params.get(run[0].weight)!.data;
-    for (let q = 1; q < run.length; q++) P = matMul(params.get(run[q].weight)!.data, P, widths[q + 1], widths[q], M);
+    let P = linearMatrix(run[0], params.get(run[0].weight)!.data);
+    for (let q = 1; q < run.length; q++) P = matMul(linearMatrix(run[q], params.get(run[q].weight)!.data), P, widths[q + 1], widths[q], M);
     const N = widths[widths.length - 1];
     const gram = matMul(transpose(P, N, M), P, M, N, M);
     const sv = Array.from(symmetricEigen(gram, M).values, (x) => Math.sqrt(Math.max(x, 0)));

@@ -29,6 +29,11 @@ function setup(kind: OpKind, sample: (typeof ALL_SAMPLES)[number], seed: number)
   }
   const xs = sample.inputs.map((s) => Float64Array.from({ length: N * size(s) }, () => rng.normal()));
   const dxs = sample.inputs.map((s) => Float64Array.from({ length: N * size(s) }, () => rng.normal()));
+  // token ids: integers, constant along every direction
+  if (sample.tokens) {
+    xs[0] = Float64Array.from(xs[0], () => Math.floor(rng.next() * sample.tokens!));
+    dxs[0].fill(0);
+  }
   return { def, params, tangent, xs, dxs };
 }
 

@@ -5,12 +5,23 @@
  */
 import type { OpKind, OpOf } from '../../src/ops/types.ts';
 
-export interface OpSample<K extends OpKind> { op: OpOf<K>; inputs: number[][]; note: string }
+export interface OpSample<K extends OpKind> {
+  op: OpOf<K>;
+  inputs: number[][];
+  note: string;
+  /** input 0 holds token ids below this vocabulary size: drawn as integers, never given a tangent */
+  tokens?: number;
+}
 
 export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
   linear: [
     { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: 'l.bias', inFeatures: 13, outFeatures: 7 }, inputs: [[13]], note: 'with bias' },
     { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: null, inFeatures: 45, outFeatures: 1 }, inputs: [[5, 3, 3]], note: 'no bias, image input' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: 'l.bias', inFeatures: 13, outFeatures: 7, layout: 'in-out' }, inputs: [[13]], note: 'stored [in, out] (Conv1D)' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: 'l.bias', inFeatures: 11, outFeatures: 9, layout: 'in-out', positionwise: true }, inputs: [[5, 11]], note: 'Conv1D per position' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.W_Q', bias: 'l.b_Q', inFeatures: 7, outFeatures: 15, layout: 'heads', heads: 3, positionwise: true }, inputs: [[3, 7]], note: 'W_Q [H, in, dh] per position' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.W_O', bias: null, inFeatures: 10, outFeatures: 7, layout: 'in-out', heads: 2, positionwise: true }, inputs: [[3, 10]], note: 'W_O [H, dh, out] per position' },
+    { op: { kind: 'linear', layer: 'l', weight: 'l.weight', bias: null, inFeatures: 6, outFeatures: 17, positionwise: true }, inputs: [[19, 6]], note: '[out, in] per position, odd T' },
   ],
   conv2d: [
     {
@@ -38,6 +49,17 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
     { op: { kind: 'rmsnorm', layer: 'r', weight: null, eps: 1e-5 }, inputs: [[2, 3, 7]], note: 'no scale, last axis of an image' },
   ],
   mul: [{ op: { kind: 'mul' }, inputs: [[23], [23]], note: 'two inputs' }],
+  embedding: [{ op: { kind: 'embedding', layer: 'e', weight: 'e.weight', vocab: 11, dim: 7 }, inputs: [[5]], tokens: 11, note: 'token ids' }],
+  positional: [{ op: { kind: 'positional', layer: 'p', weight: 'p.weight', dim: 7 }, inputs: [[5, 7]], note: 'learned positions' }],
+  attention: [
+    { op: { kind: 'attention', layer: 'a', heads: 3, kvHeads: 3, headDim: 7, causal: true, scale: 7 ** -0.5, rotary: null }, inputs: [[5, 21], [5, 21], [5, 21]], note: 'causal, 3 heads × 7' },
+    { op: { kind: 'attention', layer: 'a', heads: 3, kvHeads: 1, headDim: 7, causal: true, scale: 0.4, rotary: { base: 10000, convention: 'half-split', dims: 6 } }, inputs: [[5, 21], [5, 7], [5, 7]], note: 'GQA 3/1, partial half-split rotary' },
+    { op: { kind: 'attention', layer: 'a', heads: 4, kvHeads: 2, headDim: 6, causal: false, scale: 0.5, rotary: { base: 100, convention: 'interleaved', dims: 6 } }, inputs: [[3, 24], [3, 12], [3, 12]], note: 'bidirectional GQA 4/2, interleaved rotary' },
+  ],
+  take: [
+    { op: { kind: 'take', index: -1 }, inputs: [[5, 7]], note: 'last position' },
+    { op: { kind: 'take', index: 0 }, inputs: [[3, 9]], note: 'first (CLS) position' },
+  ],
 };
 
 /** Every sample with its kind, for loops. */

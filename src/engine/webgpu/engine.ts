@@ -28,6 +28,7 @@ import { rowSupport } from './supports.ts';
 import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 import { runChainBatch } from './plan-chain.ts';
 import { runGraphBatch } from './plan-graph.ts';
+import { isPlainLinear } from '../../ops/linear/definition.ts';
 
 export type { WebGpuStats };
 
@@ -240,7 +241,7 @@ export class WebGpuEngine implements FisherEngine {
 
   private rowKey(first: number, q: FisherQuery): string {
     const op = this.p!.ops[first];
-    if (op.kind !== 'linear' && op.kind !== 'conv2d') return '';
+    if ((op.kind !== 'linear' || !isPlainLinear(op)) && op.kind !== 'conv2d') return '';
     const rows = op.kind === 'linear' ? op.outFeatures : op.outChannels;
     return Array.from(rowSupport(this.p!.params, op, [q], rows)).join(',');
   }

@@ -19,6 +19,7 @@ import { encodeLinear } from '../../ops/linear/gpu.ts';
 import { encodeLinearSparse } from '../../ops/linear/gpu-sparse.ts';
 import { encodeConv2d } from '../../ops/conv2d/gpu.ts';
 import { opDef } from '../../ops/registry.ts';
+import { isPlainLinear } from '../../ops/linear/definition.ts';
 import type { SparseRuleArgs, SparseRuleStep } from '../../ops/op-def.ts';
 import { opTensors } from '../../model/graph.ts';
 import { encodeDensify, positionMap } from './densify.ts';
@@ -77,7 +78,8 @@ export async function runChainBatch(
   // ---- the first op
   const op0 = ops[first];
   let i = first;
-  if (op0.kind === 'linear' || op0.kind === 'conv2d') {
+  // the sparse kernels read [out, in] weights on the flattened input: other linears start dense
+  if ((op0.kind === 'linear' && isPlainLinear(op0)) || op0.kind === 'conv2d') {
     const rows = op0.kind === 'linear' ? op0.outFeatures : op0.outChannels;
     const R = rowSupport(p.params, op0, qs, rows);
     let U: Int32Array | null = null;
@@ -85,7 +87,7 @@ export async function runChainBatch(
       if (op0.kind === 'linear') {
         const g = nextMixing(p.ops, first);
         const gop = ops[g];
-        const C = gop && gop.kind === 'linear' ? colSupport(gop, qs) : new Int32Array(0);
+        const C = gop && gop.kind === 'linear' && isPlainLinear(gop) ? colSupport(gop, qs) : new Int32Array(0);
         const Uu = union(R, C, rows);
         if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
       } else {

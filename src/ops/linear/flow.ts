@@ -1,45 +1,89 @@
 /**
  * The CPU engine's sparse rule for linear: y' − y = W'·d + ΔW·x_base + Δb;  ẏ = W'·ṫ + Ẇ·x' + ḃ
- * (W' = W + ΔW, x' = x_base + d), computed only on the output rows that can change.
+ * (W' = W + ΔW, x' = x_base + d), computed only on the output rows that can change. W is read in
+ * its stored layout (`linearWeightAt`); positionwise, every position t is a row of the same map.
  */
 import {
-  deltaOf, matrixSupport, nonzero, positions, rangeArr, sparseDot, tangentOf, unionSorted, type Flow, type FlowArgs,
+  deltaOf, indicesOf, matrixSupport, nonzero, positions, rangeArr, tangentOf, unionSorted,
+  type Flow, type FlowArgs, type MatrixSupport,
 } from '../../engine/cpu/flow.ts';
-import type { LinearOp } from './definition.ts';
+import { linearLayout, linearPositions, linearWeightAt, type LinearOp, type LinearWeightAt } from './definition.ts';
+
+/** Σ_k W[wo + cols[k]·si]·x[xo + cols[k]] (in the order of cols, as sparseDot). */
+function stridedDot(W: Float64Array, wo: number, si: number, x: Float64Array, xo: number, cols: Int32Array): number {
+  let acc = 0;
+  for (let k = 0; k < cols.length; k++) acc += W[wo + cols[k] * si] * x[xo + cols[k]];
+  return acc;
+}
+
+/** Supports of patches stored in another layout, cached per array as matrixSupport's are. */
+const layoutSupportCache = new WeakMap<Float64Array, MatrixSupport>();
+
+/** The outputs o and inputs i at which a patch of W (stored layout) holds a non-zero W[o, i]. */
+function patchSupport(op: LinearOp, m: Float64Array, at: LinearWeightAt): MatrixSupport {
+  const outF = op.outFeatures, inF = op.inFeatures;
+  if (linearLayout(op) === 'out-in') return matrixSupport(m, outF, inF);
+  const hit = layoutSupportCache.get(m);
+  if (hit) return hit;
+  const rowHit = new Uint8Array(outF), colHit = new Uint8Array(inF);
+  for (let o = 0; o < outF; o++) {
+    const wo = at.rowStart[o];
+    for (let i = 0; i < inF; i++) if (m[wo + i * at.inStride] !== 0) { rowHit[o] = 1; colHit[i] = 1; }
+  }
+  const s = { rows: indicesOf(rowHit), cols: indicesOf(colHit) };
+  layoutSupportCache.set(m, s);
+  return s;
+}
 
 export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const n = ctx.n;
   const inF = op.inFeatures;
   const outF = op.outFeatures;
+  const T = linearPositions(op, ctx.inShapes[0]);
+  const inW = T * inF; // input features per sample
+  const outW = T * outF;
   const xb = ctx.xBase[0];
   const W = ctx.params.get(op.weight)!.data;
+  const at = linearWeightAt(op);
+  const { rowStart, inStride: si } = at;
   // a scaled query (a line, an orbit) hands fixed arrays and multipliers: nothing is allocated
   const [dW, ds] = deltaOf(ctx.query, op.weight);
   const [tW, ts] = tangentOf(ctx.query, op.weight);
   const [db, dbs] = op.bias ? deltaOf(ctx.query, op.bias) : [null, 0];
   const [tb, tbs] = op.bias ? tangentOf(ctx.query, op.bias) : [null, 0];
-  const sW = dW ? matrixSupport(dW, outF, inF) : null;
-  const sT = tW ? matrixSupport(tW, outF, inF) : null;
+  const sW = dW ? patchSupport(op, dW, at) : null;
+  const sT = tW ? patchSupport(op, tW, at) : null;
   const S = flow.support;
   const inDense = S === null;
-  const inCount = inDense ? inF : S.length;
-  // Output support: every row once the input changes, else only the patched rows.
+  const inCount = inDense ? inW : S.length;
+  // Output support: every row once the input changes, else only the patched rows (at every position).
   let support: Int32Array | null;
   if (inCount > 0) support = null;
-  else support = unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], outF);
-  const outIdx = support ?? rangeArr(outF);
+  else {
+    const rows = unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], outF);
+    support = rows === null || T === 1 ? rows : Int32Array.from({ length: T * rows.length }, (_, k) => Math.floor(k / rows.length) * outF + rows[k % rows.length]);
+  }
+  const outIdx = support ?? rangeArr(outW);
   const m = outIdx.length;
   const diff = new Float64Array(n * m);
   const tan = new Float64Array(n * m);
   const inIdx = inDense ? null : S;
+  // the input support's entries at position t: [seg[t], seg[t + 1]) (features t·inF … (t+1)·inF − 1)
+  const seg = new Int32Array(T + 1);
+  if (inIdx) for (let t = 0, a = 0; t <= T; t++) {
+    while (a < inIdx.length && inIdx[a] < t * inF) a++;
+    seg[t] = a;
+  }
   // x' on the columns the patches read
-  const pos = positions(S, inF);
+  const pos = positions(S, inW);
   for (let s = 0; s < n; s++) {
-    const xo = s * inF;
     const fo = s * inCount;
     for (let r = 0; r < m; r++) {
-      const o = outIdx[r];
-      const wo = o * inF;
+      const f = outIdx[r];
+      const t = T === 1 ? 0 : Math.floor(f / outF);
+      const o = f - t * outF;
+      const xo = s * inW + t * inF;
+      const wo = rowStart[o];
       let dv = db ? dbs * db[o] : 0;
       let tv = tb ? tbs * tb[o] : 0;
       if (inCount > 0) {
@@ -49,38 +93,49 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
         let accD = 0;
         let accT = 0;
         if (inIdx === null) {
-          for (let c = 0; c < inCount; c++) {
-            const w = W[wo + c];
-            accD += w * fd[fo + c];
-            accT += w * ft[fo + c];
+          const fi = fo + t * inF;
+          for (let c = 0; c < inF; c++) {
+            const w = W[wo + c * si];
+            accD += w * fd[fi + c];
+            accT += w * ft[fi + c];
+          }
+          if (dW) {
+            for (let c = 0; c < inF; c++) {
+              const w = ds * dW[wo + c * si];
+              if (w === 0) continue;
+              accD += w * fd[fi + c];
+              accT += w * ft[fi + c];
+            }
           }
         } else {
-          for (let a = 0; a < inCount; a++) {
-            const w = W[wo + inIdx[a]];
+          const a0 = seg[t], a1 = seg[t + 1], c0 = t * inF;
+          for (let a = a0; a < a1; a++) {
+            const w = W[wo + (inIdx[a] - c0) * si];
             accD += w * fd[fo + a];
             accT += w * ft[fo + a];
           }
-        }
-        if (dW) {
-          for (let a = 0; a < inCount; a++) {
-            const w = ds * dW[wo + (inIdx === null ? a : inIdx[a])];
-            if (w === 0) continue;
-            accD += w * fd[fo + a];
-            accT += w * ft[fo + a];
+          if (dW) {
+            for (let a = a0; a < a1; a++) {
+              const w = ds * dW[wo + (inIdx[a] - c0) * si];
+              if (w === 0) continue;
+              accD += w * fd[fo + a];
+              accT += w * ft[fo + a];
+            }
           }
         }
         dv += accD;
         tv += accT;
       }
-      if (dW) dv += ds * sparseDot(dW, wo, xb, xo, sW!.cols, inF);
+      if (dW) dv += ds * stridedDot(dW, wo, si, xb, xo, sW!.cols);
       if (tW) {
         // Ẇ·x' with x' = x_base + d (d lives on the input support only)
         const cols = sT!.cols;
-        let acc = sparseDot(tW, wo, xb, xo, cols, inF);
+        let acc = stridedDot(tW, wo, si, xb, xo, cols);
         if (inCount > 0) {
           for (let k = 0; k < cols.length; k++) {
-            const p = pos ? pos[cols[k]] : cols[k];
-            if (p >= 0) acc += tW[wo + cols[k]] * flow.diff[fo + p];
+            const c = t * inF + cols[k];
+            const p = pos ? pos[c] : c;
+            if (p >= 0) acc += tW[wo + cols[k] * si] * flow.diff[fo + p];
           }
         }
         tv += ts * acc;

@@ -2,7 +2,7 @@
 import type { Bindings, Recorder } from '../../engine/webgpu/context.ts';
 import { colSupport, isSubset } from '../../engine/webgpu/supports.ts';
 import type { SparseRuleArgs, SparseRuleStep } from '../op-def.ts';
-import type { LinearOp } from './definition.ts';
+import { isPlainLinear, type LinearOp } from './definition.ts';
 import { sparseInputWords, type SparseInputArgs } from '../../engine/webgpu/op-args.ts';
 
 /**
@@ -24,9 +24,13 @@ export function encodeLinearSparse(rec: Recorder, bind: Bindings, a: LinearSpars
   rec.dispatch1D('linear-sparse', words, bind, a.G * a.M * a.outF);
 }
 
-/** A linear layer reads a change on U directly when every column its patches touch is in U. */
+/**
+ * A linear layer reads a change on U directly when every column its patches touch is in U; the
+ * kernel is written for [out, in] on the flattened input (other layouts densify first).
+ */
 export function linearSparseInput(op: LinearOp, a: SparseRuleArgs): SparseRuleStep | null {
   const { U, patch, G, M, s0 } = a;
+  if (!isPlainLinear(op)) return null;
   if (!isSubset(colSupport(op, a.queries), U)) return null;
   const nU = U.length, idxOff = a.idx.add(U);
   const refs = {

@@ -1,6 +1,8 @@
 // Linear forward + tangent, tiled matmul over a batch of G queries × M samples:
 //   y  = x·Wᵀ + b
 //   dy = dx·Wᵀ + x·dWᵀ + db          (the tangent is its own quantity, never a difference)
+// W[c, k] is read in its stored layout (src/ops/linear/definition.ts, linearStrides): at
+//   ⌊c / blk⌋·blkStride + (c mod blk)·outStride + k·inStride   ([out, in]: c·inF + k).
 // x is [G][M][inF] (or shared, gs = 0: the cached probe activations), W is [outF][inF] per
 // query (gs > 0, a patched tensor) or shared (gs = 0). With W = ΔW restricted to some rows
 // and b = Δb the same kernel gives the *change* of the output on those rows (the sparse start
@@ -19,10 +21,19 @@ struct U {
   inF: u32,
   outF: u32,
   G: u32,
+  blk: u32,
+  blkStride: u32,
+  outStride: u32,
+  inStride: u32,
 }
 @group(0) @binding(0) var<uniform> u: U;
 
 const T: u32 = 16u;
+
+// stored index of W[c, 0]
+fn rowStart(c: u32) -> u32 {
+  return (c / u.blk) * u.blkStride + (c % u.blk) * u.outStride;
+}
 var<workgroup> xs: array<f32, 256>; // x tile  [row][k]
 var<workgroup> ds: array<f32, 256>; // dx tile [row][k]
 var<workgroup> ws: array<f32, 256>; // W tile  [col][k]
@@ -60,9 +71,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     var wv = 0.0;
     var vv = 0.0;
     if (c < u.outF && k < u.inF) {
-      wv = pload(u.w, g, c * u.inF + k);
+      let wi = rowStart(c) + k * u.inStride;
+      wv = pload(u.w, g, wi);
       if (tangent && hasDw) {
-        vv = pload(u.dw, g, c * u.inF + k);
+        vv = pload(u.dw, g, wi);
       }
     }
     ws[lt] = wv;
@@ -89,17 +101,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }
 
-// acc + Σ_k src[xo + k]·R[ro + k] over k < inF, added in order, R the buffer of r (params or
-// patches; the branch is taken once, outside the loop).
+// acc + Σ_k src[xo + k]·R[ro + k·inStride] over k < inF, added in order, R the buffer of r
+// (params or patches; the branch is taken once, outside the loop).
 fn dotRow(acc: f32, xo: u32, r: Ref, ro: u32) -> f32 {
   var s = acc;
+  let si = u.inStride;
   if (r.src == 0u) {
     for (var k = 0u; k < u.inF; k = k + 1u) {
-      s = s + src[xo + k] * params[ro + k];
+      s = s + src[xo + k] * params[ro + k * si];
     }
   } else {
     for (var k = 0u; k < u.inF; k = k + 1u) {
-      s = s + src[xo + k] * patches[ro + k];
+      s = s + src[xo + k] * patches[ro + k * si];
     }
   }
   return s;
@@ -123,7 +136,7 @@ fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let col = r - row * u.outF;
   let tangent = u.y.tan != 0u;
   let xo = u.x.off + g * u.x.gs + row * u.inF;
-  let wo = u.w.off + g * u.w.gs + col * u.inF;
+  let wo = u.w.off + g * u.w.gs + rowStart(col);
   var acc = 0.0;
   if (u.w.on != 0u) {
     acc = dotRow(acc, xo, u.w, wo);
@@ -135,7 +148,7 @@ fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
       tacc = dotRow(tacc, dxo, u.w, wo);
     }
     if (u.dw.on != 0u) {
-      let vo = u.dw.off + g * u.dw.gs + col * u.inF;
+      let vo = u.dw.off + g * u.dw.gs + rowStart(col);
       tacc = dotRow(tacc, xo, u.dw, vo);
     }
   }
