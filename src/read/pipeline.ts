@@ -14,7 +14,7 @@ import { CancelledError, linePoint } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { unitLayers } from '../detectors/units.ts';
+import { unitFeature, unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
@@ -612,17 +612,18 @@ export function layerResults(ctx: DetectorContext): LayerResult[] {
   const shapes = valueShapes(ctx.model);
   return unitLayers(ctx.model).map((L) => {
     const dead = inactiveUnits(ctx, L);
-    // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels)
+    // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels and sequences)
     const h = ctx.values[L.consumerInput];
     const F = size(shapes[L.consumerInput]);
     const d = L.units;
     const plane = F / d;
+    const at = (u: number, p: number) => unitFeature(L, u, p, plane);
     const A = new Float64Array(d * d);
     for (let s = 0; s < ctx.probe.count; s++) for (let p = 0; p < plane; p++) {
       for (let i = 0; i < d; i++) {
-        const hi = h[s * F + i * plane + p];
+        const hi = h[s * F + at(i, p)];
         if (hi === 0) continue;
-        for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + j * plane + p];
+        for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + at(j, p)];
       }
     }
     const count = ctx.probe.count * plane;

@@ -63,9 +63,9 @@ describe('deadscope read', () => {
   });
   it('a transformer reads block-locally: exit 0, warnings on stderr say what was block-local and why', () => {
     const out = join(dir, 'gpt2.json');
-    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--backend', 'cpu', '--probe', '32', '--out', out);
+    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--backend', 'cpu', '--probe', '32', '--scope', 'block-local', '--out', out);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: GPT-2 .*3 blocks were read block-locally/);
+    expect(r.stderr).toMatch(/warning: GPT-2 .*not read \(scope "block-local" was asked for\).*3 blocks were read block-locally/);
     expect(r.stderr).toMatch(/warning: not read: transformer\.h\.0\.attn \(attention\) \(softmax attention over positions/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     expect(json.scope).toBe('block-local');
