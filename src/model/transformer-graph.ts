@@ -30,8 +30,11 @@ export interface AssembledTransformer {
   warnings: string[];
 }
 
-/** Why the whole network was not assembled; `missing` names a hyperparameter the user can give. */
-export interface NotAssembled { why: string; missing: string | null }
+/**
+ * Why the whole network was not assembled; `missing` names a hyperparameter the user can give;
+ * `badInputs` marks given probe inputs that do not fit the model (the user's mistake, not a fallback).
+ */
+export interface NotAssembled { why: string; missing: string | null; badInputs?: true }
 
 export interface AssembleOptions {
   /** explicit activation (flag or UI) */
@@ -165,7 +168,7 @@ export function assembleTransformer(
     let T: number;
     if (options.sequenceLength !== null) {
       T = options.sequenceLength;
-      if (maxLength !== null && T > maxLength) return no(`the token inputs have ${T} positions, more than the model's context ${maxLength}`);
+      if (maxLength !== null && T > maxLength) return { why: `${T} positions per sample, more than the model's context ${maxLength}`, missing: null, badInputs: true };
     } else {
       T = Math.min(maxLength ?? options.contextCap, options.contextCap);
       if (maxLength === null) warnings.push(`context length unknown (no position embeddings; config.json has no max_position_embeddings): synthetic tokens of ${T} positions (contextCap)`);

@@ -138,6 +138,7 @@ export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions,
       sequenceLength: tokens && inputs ? size(inputs.tensor.shape.slice(1)) : null, contextCap: options.contextCap ?? DEFAULT_OPTIONS.contextCap,
     });
     if (isAssembled(a)) return { file, graph: a.graph, inputs, transformer: a };
+    if (a.badInputs) throw new InputError(inName, a.why);
     if (scope === 'whole') {
       throw new InputError(sources.checkpointName, a.missing
         ? `${rec.label}: the whole network needs the ${a.missing} (${a.why})`
@@ -281,6 +282,8 @@ export function checkOptions(o: ReadOptions): void {
   if (problem) bad(`${problem.key} ${problem.message} (got ${o[problem.key]})`);
   if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
+  if (!['auto', 'whole', 'block-local'].includes(o.scope)) bad(`scope must be auto, whole or block-local (got ${o.scope})`);
+  if (!(Number.isInteger(o.contextCap) && o.contextCap >= 1 && o.contextCap <= 4096)) bad(`contextCap must be a whole number 1…4096 (got ${o.contextCap})`);
   try {
     detectorsById(o.detectors);
   } catch (e) {

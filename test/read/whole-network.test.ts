@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
+import { writeSafetensors } from '../../src/format/writer.ts';
 import { InputError, loadModel, readCheckpoint } from '../../src/read/pipeline.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import * as T from '../helpers/transformers.ts';
@@ -96,4 +97,14 @@ describe('whole-network transformer reads', () => {
     expect(r.scope).toBe('block-local');
     expect(r.warnings[0]).toMatch(/whole network is not read \(the number of attention heads is not known\)/);
   }, 60_000);
+
+  it('token inputs that do not fit the model are the user\'s mistake: ids outside the vocabulary, more positions than the context', async () => {
+    const ck = T.llamaHf();
+    const tokens = (shape: number[], data: number[]) => bytesSource(writeSafetensors([{ name: 'tokens', dtype: 'I64', shape, data: data.map(BigInt) }]));
+    const read = (inputs: ReturnType<typeof bytesSource>) => loadModel({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config), inputs, inputsName: 'tokens.safetensors' }, {});
+    await expect(read(tokens([2, 3], [0, 1, 2, 3, 4, T.VOCAB]))).rejects.toThrow(/tokens\.safetensors: token 11 at position 5 is not an id of the 11-token vocabulary/);
+    await expect(read(tokens([1, T.CTX + 1], Array.from({ length: T.CTX + 1 }, () => 1)))).rejects.toThrow(/tokens\.safetensors: 6 positions per sample, more than the model's context 5/);
+    const ok = await read(tokens([2, 3], [0, 1, 2, 3, 4, 5]));
+    expect([ok.graph.inputShape, ok.probe.count, ok.probeDescription]).toEqual([[3], 2, 'tokens.safetensors:tokens (all 2)']);
+  });
 });
