@@ -30,8 +30,11 @@ export interface AssembledTransformer {
   warnings: string[];
 }
 
-/** Why the whole network was not assembled; `missing` names a hyperparameter the user can give. */
-export interface NotAssembled { why: string; missing: string | null }
+/**
+ * Why the whole network was not assembled; `missing` names a hyperparameter the user can give;
+ * `badInputs` marks given probe inputs that do not fit the model (the user's mistake, not a fallback).
+ */
+export interface NotAssembled { why: string; missing: string | null; badInputs?: true }
 
 export interface AssembleOptions {
   /** explicit activation (flag or UI) */
@@ -68,12 +71,6 @@ export function assembleTransformer(
   const shapeOf = new Map(tensors.map((t) => [t.name, t.shape]));
   const no = (why: string, missing: string | null = null): NotAssembled => ({ why, missing });
   const modelType = typeof config?.model_type === 'string' ? config.model_type : null;
-  const generic = rec.family === 'generic';
-  if (!WHOLE_FAMILIES.has(rec.family) && !(generic && modelType && PRE_NORM_DECODERS.has(modelType))) {
-    return no(generic
-      ? `the names are recognised by role only${modelType ? ` (model_type "${modelType}")` : ' and config.json names no model_type'}, so the order and wiring of the sub-blocks is not known for certain`
-      : `${rec.label}: no whole-network wiring for this family`);
-  }
   if (config?.scale_attn_by_inverse_layer_idx === true) return no('config.json sets scale_attn_by_inverse_layer_idx (attention scaled per layer): not in the attention op');
   if (config?.rope_scaling !== undefined && config.rope_scaling !== null) return no('config.json sets rope_scaling: scaled rotary frequencies are not in the attention op');
 
@@ -83,6 +80,12 @@ export function assembleTransformer(
   if (!attention.length) return no('no attention layer recognised');
   if (attention.some((a) => a.cross)) return no('cross-attention (encoder–decoder): the decoder reads a second stack');
   if (attention.some((a) => a.projections.some((p) => p.head !== null))) return no('attention stored one module per head: joining the heads needs a concatenation op');
+  const generic = rec.family === 'generic';
+  if (!WHOLE_FAMILIES.has(rec.family) && !(generic && modelType && PRE_NORM_DECODERS.has(modelType))) {
+    return no(generic
+      ? `the names are recognised by role only${modelType ? ` (model_type "${modelType}")` : ' and config.json names no model_type'}, so the order and wiring of the sub-blocks is not known for certain`
+      : `${rec.label}: no whole-network wiring for this family`);
+  }
   if (rec.unplaced.length) return no(`tensors no role fits (${rec.unplaced.slice(0, 4).join(', ')}${rec.unplaced.length > 4 ? ', …' : ''})`);
   if (heads.length > 1) return no('more than one head block');
   if (rec.blocks.some((b) => b.kind !== 'head' && !b.norm)) return no('a sub-block without a norm in front of it: not a pre-norm stack');
@@ -119,7 +122,8 @@ export function assembleTransformer(
     const why = hyper.unsupportedActivation ? `config.json's activation "${hyper.unsupportedActivation}" is not one this version has` : 'config.json has no activation_function / hidden_act';
     warnings.push(`activation ${activation}: the ${rec.label} default (${why}; set --activation to change)`);
   }
-  const causal = hyper.causal?.value ?? null;
+  // the decoders of PRE_NORM_DECODERS are causal language models
+  const causal = hyper.causal?.value ?? (generic ? true : null);
   if (causal === null) return no('whether attention is causal is not known', 'attention direction (is_causal, or attention_dir "causal"/"bidirectional" in config.json)');
   if (hyper.causal?.source === 'family default' && rec.family === 'transformer-lens') warnings.push('causal attention: the TransformerLens default (config.json has no attention_dir)');
   const rotaryConvention = rec.rotary ?? (generic ? 'half-split' : null);
@@ -165,7 +169,7 @@ export function assembleTransformer(
     let T: number;
     if (options.sequenceLength !== null) {
       T = options.sequenceLength;
-      if (maxLength !== null && T > maxLength) return no(`the token inputs have ${T} positions, more than the model's context ${maxLength}`);
+      if (maxLength !== null && T > maxLength) return { why: `${T} positions per sample, more than the model's context ${maxLength}`, missing: null, badInputs: true };
     } else {
       T = Math.min(maxLength ?? options.contextCap, options.contextCap);
       if (maxLength === null) warnings.push(`context length unknown (no position embeddings; config.json has no max_position_embeddings): synthetic tokens of ${T} positions (contextCap)`);

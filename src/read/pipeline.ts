@@ -14,7 +14,7 @@ import { CancelledError, linePoint } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { unitLayers } from '../detectors/units.ts';
+import { unitFeature, unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
@@ -138,6 +138,7 @@ export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions,
       sequenceLength: tokens && inputs ? size(inputs.tensor.shape.slice(1)) : null, contextCap: options.contextCap ?? DEFAULT_OPTIONS.contextCap,
     });
     if (isAssembled(a)) return { file, graph: a.graph, inputs, transformer: a };
+    if (a.badInputs) throw new InputError(inName, a.why);
     if (scope === 'whole') {
       throw new InputError(sources.checkpointName, a.missing
         ? `${rec.label}: the whole network needs the ${a.missing} (${a.why})`
@@ -281,6 +282,8 @@ export function checkOptions(o: ReadOptions): void {
   if (problem) bad(`${problem.key} ${problem.message} (got ${o[problem.key]})`);
   if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
+  if (!['auto', 'whole', 'block-local'].includes(o.scope)) bad(`scope must be auto, whole or block-local (got ${o.scope})`);
+  if (!(Number.isInteger(o.contextCap) && o.contextCap >= 1 && o.contextCap <= 4096)) bad(`contextCap must be a whole number 1…4096 (got ${o.contextCap})`);
   try {
     detectorsById(o.detectors);
   } catch (e) {
@@ -612,17 +615,18 @@ export function layerResults(ctx: DetectorContext): LayerResult[] {
   const shapes = valueShapes(ctx.model);
   return unitLayers(ctx.model).map((L) => {
     const dead = inactiveUnits(ctx, L);
-    // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels)
+    // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels and sequences)
     const h = ctx.values[L.consumerInput];
     const F = size(shapes[L.consumerInput]);
     const d = L.units;
     const plane = F / d;
+    const at = (u: number, p: number) => unitFeature(L, u, p, plane);
     const A = new Float64Array(d * d);
     for (let s = 0; s < ctx.probe.count; s++) for (let p = 0; p < plane; p++) {
       for (let i = 0; i < d; i++) {
-        const hi = h[s * F + i * plane + p];
+        const hi = h[s * F + at(i, p)];
         if (hi === 0) continue;
-        for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + j * plane + p];
+        for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + at(j, p)];
       }
     }
     const count = ctx.probe.count * plane;
