@@ -16,7 +16,7 @@ const AXES: Record<string, string[]> = {
   'rate-plot': ['step t along the direction', 'F(t)  (directional Fisher)'],
   'slope-plot': ['step t along the direction', 'local slope α(t) = d log F / d log t'],
   'alignment-heatmap': ['checkpoint', 'layer (by depth)'],
-  'gauge-floor-chart': ['detector that proposed the direction', 'R = F / F_live'],
+  'gauge-floor-chart': ['gauge family · detector (then detectors that propose no symmetry)', 'R = F / F_live'],
 };
 
 let foreign: string[] = [];

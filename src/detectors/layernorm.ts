@@ -9,21 +9,38 @@
  */
 import { randomUnitVector } from '../math/random.ts';
 import { consumersOf, producerOf, type LayerNormOp, type LinearOp, type Op } from '../model/graph.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { ownsTensors, tensorUses } from './wiring.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
-import { linearWeightIndex } from '../ops/linear/definition.ts';
 
-function layerNorms(ctx: DetectorContext): { ln: LayerNormOp; at: number; before: Op | undefined; after: Op | undefined }[] {
-  const out: { ln: LayerNormOp; at: number; before: Op | undefined; after: Op | undefined }[] = [];
+interface LayerNormSite {
+  ln: LayerNormOp;
+  /** the linear map whose output only this LayerNorm reads, when it owns its tensors */
+  before: LinearOp | undefined;
+  /** the linear maps reading the LayerNorm output directly, each owning its tensors (not tied) */
+  readers: LinearOp[];
+  /** how many ops read the LayerNorm output */
+  readerCount: number;
+}
+
+/** Every LayerNorm of the graph, branching or not, with the linear maps around it. */
+function layerNorms(ctx: DetectorContext): LayerNormSite[] {
+  const out: LayerNormSite[] = [];
   const readers = consumersOf(ctx.model);
-  // a neighbour counts only when the value between them has no other reader
-  const sole = (v: number) => (readers.get(v)?.length === 1 ? readers.get(v)![0] : undefined);
-  ctx.model.nodes.forEach((node, i) => {
+  const uses = tensorUses(ctx.model);
+  const owned = (op: Op | undefined): op is LinearOp => op?.kind === 'linear' && ownsTensors(uses, op);
+  ctx.model.nodes.forEach((node) => {
     if (node.op.kind !== 'layernorm') return;
     const input = node.inputs[0];
-    const before = sole(input) ? producerOf(ctx.model, input)?.op : undefined;
-    out.push({ ln: node.op, at: i, before, after: sole(node.id)?.op });
+    // the producer counts only when the value between them has no other reader
+    const producer = readers.get(input)?.length === 1 ? producerOf(ctx.model, input)?.op : undefined;
+    const next = node.id === ctx.model.output ? [] : (readers.get(node.id) ?? []);
+    out.push({
+      ln: node.op, before: owned(producer) ? producer : undefined,
+      readers: next.map((r) => r.op).filter(owned), readerCount: next.length,
+    });
   });
   return out;
 }
@@ -32,9 +49,8 @@ export const lnMean: Detector = {
   id: 'ln-mean',
   summary: 'LayerNorm mean gauge: the same vector added to every row of the linear map feeding it',
   detect(ctx) {
-    return layerNorms(ctx).flatMap(({ ln, before }) => {
-      if (before?.kind !== 'linear') return [];
-      const lin = before as LinearOp;
+    return layerNorms(ctx).flatMap(({ ln, before: lin }) => {
+      if (!lin) return [];
       const u = randomUnitVector(lin.inFeatures + (lin.bias ? 1 : 0), ctx.rng);
       const W = new Float64Array(lin.outFeatures * lin.inFeatures);
       for (let o = 0; o < lin.outFeatures; o++) for (let i = 0; i < lin.inFeatures; i++) W[linearWeightIndex(lin, o, i)] = u[i];
@@ -49,9 +65,8 @@ export const lnScale: Detector = {
   id: 'ln-scale',
   summary: 'LayerNorm scale gauge: scaling the linear map feeding it (ΔW = W, Δb = b)',
   detect(ctx) {
-    return layerNorms(ctx).flatMap(({ ln, before }) => {
-      if (before?.kind !== 'linear') return [];
-      const lin = before as LinearOp;
+    return layerNorms(ctx).flatMap(({ ln, before: lin }) => {
+      if (!lin) return [];
       const p: TensorPatch = new Map([[lin.weight, ctx.params.get(lin.weight)!.data.slice()]]);
       if (lin.bias) p.set(lin.bias, ctx.params.get(lin.bias)!.data.slice());
       return [gaugeCandidate('ln-scale', ln.layer, normalizePatch(p))];
@@ -63,13 +78,12 @@ export const lnKernel: Detector = {
   id: 'ln-kernel',
   summary: 'LayerNorm kernel: ΔW_next = u gᵀ, Δb_next = −u gᵀβ for a linear map reading the LayerNorm directly',
   detect(ctx) {
-    return layerNorms(ctx).flatMap(({ ln, after }) => {
-      if (after?.kind !== 'linear') return []; // an activation in between: no kernel (METHOD §4)
-      const next = after as LinearOp;
+    return layerNorms(ctx).flatMap(({ ln, readers, readerCount }) => readers.flatMap((next) => {
+      // an activation in between is no reader here: no kernel (METHOD §4)
       const f = next.inFeatures;
       const gamma = ln.weight ? ctx.params.get(ln.weight)!.data : new Float64Array(f).fill(1);
       const beta = ln.bias ? ctx.params.get(ln.bias)!.data : new Float64Array(f);
-      if (gamma.some((x) => x === 0)) return []; // γ⁻¹ undefined
+      if (gamma.length !== f || gamma.some((x) => x === 0)) return []; // γ⁻¹ undefined, or a map over more than the normed axis
       const g = gamma.map((x) => 1 / x);
       const gn = Math.hypot(...g);
       for (let i = 0; i < f; i++) g[i] /= gn;
@@ -82,14 +96,15 @@ export const lnKernel: Detector = {
       for (let o = 0; o < next.outFeatures; o++) for (let i = 0; i < f; i++) W[linearWeightIndex(next, o, i)] = u[o] * g[i];
       const p: TensorPatch = new Map([[next.weight, W]]);
       if (next.bias) p.set(next.bias, u.map((x) => -x * gb));
-      return [gaugeCandidate('ln-kernel', ln.layer, normalizePatch(p))];
-    });
+      // one kernel per map reading the norm (each exists alone); the id names the map when there are several
+      return [gaugeCandidate('ln-kernel', ln.layer, normalizePatch(p), readerCount === 1 ? '' : `:${next.layer}`)];
+    }));
   },
 };
 
-function gaugeCandidate(detector: string, layer: string, direction: TensorPatch): Candidate {
+function gaugeCandidate(detector: string, layer: string, direction: TensorPatch, idSuffix = ''): Candidate {
   return {
-    id: `${detector}:${layer}`, detector, layer, unit: null, tensors: [...direction.keys()], direction: () => direction,
+    id: `${detector}:${layer}${idSuffix}`, detector, layer, unit: null, tensors: [...direction.keys()], direction: () => direction,
     predictedK: null, gauge: true,
   };
 }

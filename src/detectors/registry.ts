@@ -6,8 +6,13 @@ import { bottomSubspace } from './bottom-subspace.ts';
 import { lnMean, lnScale, lnKernel } from './layernorm.ts';
 import { reluRescaling } from './relu-rescaling.ts';
 import { gluUnit } from './glu-unit.ts';
+import { qkRotation, qkLinear, voLinear } from './attention.ts';
+import { softmaxShift } from './softmax-shift.ts';
+import { residualMean } from './residual-mean.ts';
+import { normRescaling } from './norm-rescaling.ts';
 
-export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling, gluUnit];
+export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling, gluUnit,
+  qkRotation, qkLinear, voLinear, softmaxShift, residualMean, normRescaling];
 
 export function detectorsById(ids: string[] | null): Detector[] {
   if (!ids) return [...DETECTORS];

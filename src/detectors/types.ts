@@ -22,7 +22,7 @@ export interface Candidate {
   /** tensor-name prefix of the layer whose units index the direction */
   layer: string;
   unit: number | null;
-  /** the tensors the direction touches */
+  /** the tensors of the direction's block: those it touches (the live reference of METHOD §3 is drawn over them) */
   tensors: string[];
   /** builds the unit-norm direction v (lazily: a read holds only the batch being scanned) */
   direction: () => TensorPatch;

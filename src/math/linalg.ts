@@ -372,3 +372,29 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function norm(a: ArrayLike<number>): number {
   return Math.sqrt(dot(a, a));
 }
+
+/**
+ * The matrix exponential e^A of a flat row-major n×n A: scaling and squaring of a Taylor sum
+ * (A/2^s with ‖A/2^s‖₁ ≤ 1/2, 20 terms: the tail is below 2⁻²⁰/20! ≪ f64 rounding). Used for
+ * the exact orbits of the attention gauges (W e^{tM}), where n is a head width.
+ */
+export function expm(A: ArrayLike<number>, n: number): Float64Array {
+  let norm1 = 0;
+  for (let j = 0; j < n; j++) {
+    let c = 0;
+    for (let i = 0; i < n; i++) c += Math.abs(A[i * n + j]);
+    norm1 = Math.max(norm1, c);
+  }
+  const s = norm1 > 0.5 ? Math.ceil(Math.log2(norm1 / 0.5)) : 0;
+  const B = Float64Array.from(A, (x) => x / 2 ** s);
+  let E: Float64Array = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) E[i * n + i] = 1;
+  let term: Float64Array = E.slice();
+  for (let k = 1; k <= 20; k++) {
+    term = matMul(term, B, n, n, n);
+    for (let i = 0; i < term.length; i++) term[i] /= k;
+    for (let i = 0; i < E.length; i++) E[i] += term[i];
+  }
+  for (let q = 0; q < s; q++) E = matMul(E, E, n, n, n);
+  return E;
+}

@@ -14,7 +14,7 @@
  */
 import { recognizeTransformer } from './families.ts';
 import { BN_POSITIONS, checkChain, isTutorialStyle, orderTutorialLayers, tutorialOpLists, type BatchNormPosition } from './tutorial-order.ts';
-import { ACTIVATIONS, chainGraph, graphError, outputShape, valueShapes, size, type Activation, type GraphNode, type ModelGraph, type Op } from './graph.ts';
+import { ACTIVATIONS, chainGraph, graphError, outputShape, valueShapes, size, type Activation, type GraphNode, type InputType, type ModelGraph, type Op } from './graph.ts';
 import { DEFINITIONS, definitionOf, isOpKind } from '../ops/definitions.ts';
 import type { ArchContext, ArchLayer } from '../ops/types.ts';
 
@@ -365,7 +365,9 @@ export function architectureFromJson(
     nodes.push({ id: i + 1, op, inputs });
   }
   const inputShape = a.inputShape as number[];
-  const graph = { inputShape, inputType: 'float' as const, nodes, output: nodes.length, outputWidth: 0, activation, activationSource, warnings };
+  // token ids in when an embedding reads the input
+  const inputType: InputType = nodes.some((n) => n.op.kind === 'embedding' && n.inputs.includes(0)) ? 'token' : 'float';
+  const graph = { inputShape, inputType, nodes, output: nodes.length, outputWidth: 0, activation, activationSource, warnings };
   const err = graphError(graph);
   if (err) bad(err.replace(/^node /, 'layer '));
   graph.outputWidth = size(valueShapes(graph)[graph.output]);

@@ -166,16 +166,18 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       const readable = block.projections.filter((p) => p.role !== 'o' && !(block.cross && (p.role === 'k' || p.role === 'v')));
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: the attention itself (softmax over positions) needs the attention op'); continue; }
       if (!readable.length) { skip(block, block.name, 'no projection reads its norm'); continue; }
+      // the norm's rescaling moves the columns of every projection reading it: exact for a block only when it holds them all
+      const alone = block.projections.filter((p) => p.role !== 'o').length > 1 ? ['norm-rescaling'] : [];
       for (const proj of readable) {
         const name = `${block.norm.module} → ${proj.linear.module}`;
-        await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(proj.linear, p)]));
+        await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(proj.linear, p)]), alone);
       }
       skip(block, `${block.name} (attention)`, 'softmax attention over positions and the output projection need the attention op: only the norm → projection pairs were read');
     } else {
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: a lone linear map'); continue; }
       const name = `${block.norm.module} → ${block.linear.module}`;
       // a tied unembedding also moves the embedding: the LayerNorm kernel is not a gauge of the whole network
-      await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(block.linear, p)]), block.tiedTo ? ['ln-kernel'] : []);
+      await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(block.linear, p)]), block.tiedTo ? ['ln-kernel', 'norm-rescaling'] : []);
       if (block.tiedTo) warnings.push(`${name}: ${block.linear.weight} is tied to the token embedding, so its LayerNorm kernel is not a gauge of the whole network and is not read`);
     }
   }

@@ -38,8 +38,11 @@ export interface DirectionResult {
   reason: string;
   /** set when the direction was read on one block alone, on synthetic inputs of its width */
   scope?: 'block-local';
-  /** the block it was read in (block-local reads) */
+  /** the block it was read in (block-local reads), or the transformer block it lies in (whole reads;
+   *  the explorer's block view groups by it, else by the layer name's numbered segment) */
   block?: string;
+  /** the attention head (or key/value group) a per-head detector's direction belongs to */
+  head?: number;
 }
 
 export interface LayerResult {

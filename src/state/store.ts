@@ -8,6 +8,7 @@ import type { Activation } from '../model/graph.ts';
 import type { CheckpointSummary } from '../model/inspect.ts';
 import type { DirectionClass, DirectionResult, ReadResult } from '../read/schema.ts';
 import { DEFAULT_SETTINGS, type ReadSettings } from '../read/settings.ts';
+import { directionBlock } from './block-key.ts';
 import type { ReadFiles } from '../worker/api.ts';
 
 export type Head = 'auto' | 'regression' | 'classification';
@@ -53,22 +54,26 @@ export interface Progress { key: string; fraction: number; etaSeconds: number | 
 export interface AppError { title: string; message: string }
 
 /** 'order' = the order the read produced (detector by detector, layer by layer) */
-export type SortKey = 'order' | 'id' | 'layer' | 'detector' | 'class' | 'k' | 'kRounded' | 'lambda' | 'ratio' | 'predictedK';
+export type SortKey = 'order' | 'id' | 'layer' | 'detector' | 'class' | 'k' | 'kRounded' | 'lambda' | 'nu' | 'ratio' | 'predictedK';
 
 export interface DirectionFilter {
   /** classes shown (empty = all) */
   classes: DirectionClass[];
   /** detectors shown (empty = all) */
   detectors: string[];
-  /** layers (or blocks) shown (empty = all) */
+  /** layers shown (empty = all) */
   layers: string[];
+  /** transformer blocks shown (state/block-key.ts; empty = all) */
+  blocks: string[];
+  /** attention heads shown (empty = all; a direction with no head is hidden when any is chosen) */
+  heads: number[];
   text: string;
 }
 
-export const NO_FILTER: DirectionFilter = { classes: [], detectors: [], layers: [], text: '' };
+export const NO_FILTER: DirectionFilter = { classes: [], detectors: [], layers: [], blocks: [], heads: [], text: '' };
 
 export function filterActive(f: DirectionFilter): boolean {
-  return f.classes.length > 0 || f.detectors.length > 0 || f.layers.length > 0 || f.text.trim() !== '';
+  return f.classes.length > 0 || f.detectors.length > 0 || f.layers.length > 0 || f.blocks.length > 0 || f.heads.length > 0 || f.text.trim() !== '';
 }
 
 /** The directions the table's filter keeps: the table lists them and every figure draws them. */
@@ -77,6 +82,8 @@ export function filterDirections(all: readonly DirectionResult[], f: DirectionFi
   return all.filter((d) => (f.classes.length === 0 || f.classes.includes(d.class))
     && (f.detectors.length === 0 || f.detectors.includes(d.detector))
     && (f.layers.length === 0 || f.layers.includes(d.layer))
+    && (f.blocks.length === 0 || f.blocks.includes(directionBlock(d)))
+    && (f.heads.length === 0 || (d.head !== undefined && f.heads.includes(d.head)))
     && (!q || `${d.id} ${d.layer} ${d.detector} ${d.tensors.join(' ')} ${d.reason}`.toLowerCase().includes(q)));
 }
 

@@ -5,6 +5,7 @@ import { filesFromDataTransfer } from '../state/files.ts';
 import { activeCheckpoint, getState, scrolled, unpin, useStore, type LoadedCheckpoint } from '../state/store.ts';
 import type { ReadResult } from '../read/schema.ts';
 import { Banners } from './components/Banners.tsx';
+import { BlockTable } from './components/BlockTable.tsx';
 import { DirectionTable } from './components/DirectionTable.tsx';
 import { Figures } from './components/Figures.tsx';
 import { Header } from './components/Header.tsx';
@@ -100,6 +101,7 @@ export function App() {
             <ExportBar />
           </div>
           <TrainingRun />
+          <BlockTable />
           <Figures />
           <DirectionTable />
           <Compare />

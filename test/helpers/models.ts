@@ -34,6 +34,11 @@ export function randomParams(g: ModelGraph, rng: Rng, scale = 0.5): ParamSet {
 
 export function randomProbe(g: ModelGraph, n: number, rng: Rng): ProbeSet {
   const f = g.inputShape.reduce((a, b) => a * b, 1);
+  if (g.inputType === 'token') {
+    // ids below the smallest vocabulary reading the input
+    const vocab = Math.min(...g.nodes.flatMap((nd) => (nd.op.kind === 'embedding' && nd.inputs.includes(0) ? [nd.op.vocab] : [])));
+    return { count: n, shape: g.inputShape, data: Float64Array.from({ length: n * f }, () => Math.floor(rng.next() * vocab)) };
+  }
   return { count: n, shape: g.inputShape, data: Float64Array.from({ length: n * f }, () => rng.normal()) };
 }
 

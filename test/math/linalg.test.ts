@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  expm,
   jacobiEigen,
   matMul,
   randomOrthogonal,
@@ -189,5 +190,24 @@ describe('randomOrthogonal', () => {
     }
     for (const x of m2) expect(Math.abs(x - 1 / n)).toBeLessThan(0.02);
     expect(Math.abs(pos / draws - 0.5)).toBeLessThan(0.05);
+  });
+});
+
+describe('expm', () => {
+  it('e^{tJ} is the rotation by t (closed form), e^{diag} is diag(e^x), e^A e^{−A} = I', () => {
+    for (const t of [0.3, 2.5, 40]) {
+      const R = expm([0, -t, t, 0], 2);
+      expect(Math.abs(R[0] - Math.cos(t))).toBeLessThan(1e-13);
+      expect(Math.abs(R[1] + Math.sin(t))).toBeLessThan(1e-13);
+      expect(Math.abs(R[2] - Math.sin(t))).toBeLessThan(1e-13);
+      expect(Math.abs(R[3] - Math.cos(t))).toBeLessThan(1e-13);
+    }
+    const D = expm([1.5, 0, 0, 0, -2, 0, 0, 0, 0.1], 3);
+    [1.5, -2, 0.1].forEach((x, i) => expect(Math.abs(D[i * 4] / Math.exp(x) - 1)).toBeLessThan(1e-14));
+    const rng = createRng(3);
+    const n = 5;
+    const A = Float64Array.from({ length: n * n }, () => 1.5 * rng.normal());
+    const P = matMul(expm(A, n), expm(A.map((x) => -x), n), n, n, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Math.abs(P[i * n + j] - (i === j ? 1 : 0))).toBeLessThan(1e-10);
   });
 });

@@ -11,7 +11,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointSummary } from '../../src/model/inspect.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
-import { initialState, setState, getState, unpin, type LoadedCheckpoint } from '../../src/state/store.ts';
+import { initialState, setState, getState, unpin, NO_FILTER, type LoadedCheckpoint } from '../../src/state/store.ts';
 import { DirectionTable } from '../../src/ui/components/DirectionTable.tsx';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
@@ -205,6 +205,25 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
     const cells = Array.from(row.querySelectorAll('td')).map((td) => td.textContent);
     expect(cells[4]).toBe('—');
     expect(cells[5]).toBe('—');
+  });
+
+  it('ν(k) per row: ν(1) = 1/2 for a live direction (METHOD §7), ν(k) < 1/2 for a singular one, none for a gauge', () => {
+    const gpt2 = JSON.parse(readFileSync(resolve(DATA_DIR, 'gpt2_12blocks_s7.read.json'), 'utf8')) as ReadResult;
+    setState({ checkpoints: [loaded('g.safetensors', gpt2)], activeKey: 'g.safetensors', filter: { ...NO_FILTER, blocks: ['transformer.h.5'] } });
+    act(() => root.render(<DirectionTable />));
+    const header = Array.from(host.querySelectorAll('th')).map((th) => th.textContent);
+    const nuCol = header.indexOf('ν(k)');
+    expect(nuCol).toBeGreaterThan(0);
+    const cell = (cls: string) => {
+      const d = gpt2.directions.find((x) => x.class === cls && x.tensors[0].startsWith('transformer.h.5.'))!;
+      return rows().find((x) => x.dataset.directionId === d.id)!.querySelectorAll('td')[nuCol].textContent;
+    };
+    expect(cell('live')).toBe('0.500');
+    expect(Number(cell('singular'))).toBeGreaterThan(0);
+    expect(Number(cell('singular'))).toBeLessThan(0.5);
+    expect(cell('gauge')).toBe('—');
+    // the block filter: only block 5's directions
+    expect(rows().every((x) => x.dataset.directionId!.includes('transformer.h.5.'))).toBe(true);
   });
 
   it('after a cancel the directions read so far stay exportable (marked partial)', () => {

@@ -153,11 +153,16 @@ describe('slope plot', () => {
 });
 
 describe('gauge-floor chart', () => {
-  it('groups by detector and draws ρ and the live reference', () => {
+  it('groups by gauge family (LayerNorm first), then the detectors of no symmetry, and draws ρ and the live reference', () => {
     const r = loadRead('lnmlp_gelu_s1');
     const doc = parseSvg(buildGaugeFloor(directionsInput(r), SIZE));
     const dets = Array.from(doc.querySelectorAll('text[data-detector]')).map((t) => t.getAttribute('data-detector'));
-    expect(dets).toEqual([...new Set(r.directions.map((d) => d.detector))]);
+    const all = [...new Set(r.directions.map((d) => d.detector))];
+    const ln = all.filter((d) => d.startsWith('ln-'));
+    expect(ln.length).toBeGreaterThan(0);
+    expect(dets).toEqual([...ln, ...all.filter((d) => !d.startsWith('ln-'))]);
+    const families = Array.from(doc.querySelectorAll('text[data-family]')).map((t) => t.getAttribute('data-family'));
+    expect(families).toEqual(['LayerNorm', 'no symmetry']);
     expect(doc.querySelector('[data-role="rho"]')).not.toBeNull();
     expect(doc.querySelector('[data-role="live-reference"]')).not.toBeNull();
     expect(textOf(doc).some((t) => t.startsWith('ρ = 1e−3'))).toBe(true);
@@ -188,6 +193,28 @@ describe('gauge-floor chart', () => {
 });
 
 describe('alignment heatmap', () => {
+  it('at a chosen r the cells show the sweep at that r (and say where r exceeds d)', () => {
+    const gpt2 = JSON.parse(readFileSync(resolve(DATA_DIR, 'gpt2_12blocks_s7.read.json'), 'utf8')) as ReadResult;
+    const layers = gpt2.layers.filter((l) => l.axisAlignment);
+    expect(layers.length).toBe(12);
+    const cols = [{ name: 'gpt2', layers }];
+    for (const r of [1, 3, 8]) {
+      const doc = parseSvg(buildAlignmentHeatmap(cols, { width: 720, height: 900 }, { rank: r }));
+      expect(doc.querySelector('[data-role="title"]')!.textContent).toContain(`r = ${r}`);
+      for (const l of layers) {
+        const cell = doc.querySelector(`g[data-layer="${l.layer}"][data-column="0"]`)!;
+        const s = l.axisAlignment!.sweep.find((x) => x.r === r)!;
+        expect(Number(cell.getAttribute('data-value'))).toBeCloseTo(s.value, 4);
+        // METHOD §5: the random baseline is r/d
+        expect(cell.querySelector('title')!.textContent).toContain(`r/d = ${(r / l.axisAlignment!.d).toFixed(3)}`);
+      }
+    }
+    const narrow = [{ name: 'x', layers: [{ ...layers[0], axisAlignment: { ...layers[0].axisAlignment!, d: 2, sweep: layers[0].axisAlignment!.sweep.slice(0, 2) } }] }];
+    const doc = parseSvg(buildAlignmentHeatmap(narrow, { width: 720, height: 300 }, { rank: 5 }));
+    expect(doc.querySelector(`g[data-layer="${layers[0].layer}"]`)!.getAttribute('data-value')).toBeNull();
+    expect(textOf(doc)).toContain('no r = 5');
+  });
+
   it('rows = layers by depth, columns = checkpoints, values and baselines from the reads', () => {
     const reads = DATASETS.map((n) => loadRead(n));
     const cols = DATASETS.map((n, i) => ({ name: label(n), layers: reads[i].layers }));

@@ -14,6 +14,7 @@ import {
   type TensorPatch, touchedTensors,
 } from '../types.ts';
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
+import { tokenInputError } from '../../ops/embedding/definition.ts';
 import { fisherPerSample } from './fisher.ts';
 import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTensor, type Flow } from './flow.ts';
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
@@ -47,6 +48,8 @@ export class CpuEngine implements FisherEngine {
     this.params = params;
     this.head = head;
     this.n = probe.count;
+    const tokens = model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null;
+    if (tokens) throw new Error(tokens);
     this.shapes = valueShapes(model);
     this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
     // the fast scan walks a chain: op i reads value i

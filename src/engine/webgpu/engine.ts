@@ -23,6 +23,7 @@ import { GpuContext } from './context.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { KERNELS } from './kernels.ts';
 import { evaluateDense } from '../../ops/interpret.ts';
+import { tokenInputError } from '../../ops/embedding/definition.ts';
 import { BatchBuffers } from './buffers.ts';
 import { rowSupport } from './supports.ts';
 import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
@@ -100,6 +101,9 @@ export class WebGpuEngine implements FisherEngine {
     if (size(probe.shape) !== widths[0]) {
       throw new Error(`probe sample shape [${probe.shape}] does not match the model input [${model.inputShape}]`);
     }
+    // token ids travel as f32 numbers (exact below 2^24); the kernels read rows by them
+    const tokens = model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null;
+    if (tokens) throw new Error(tokens);
     // parameters: one buffer, each tensor once
     this.paramOffset.clear();
     this.firstOpOf.clear();

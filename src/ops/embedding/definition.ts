@@ -4,6 +4,7 @@
  * flows into them (they are integers), only into W.
  */
 import type { OpDefinition } from '../types.ts';
+import type { GraphNode } from '../../model/graph.ts';
 
 export interface EmbeddingOp {
   kind: 'embedding';
@@ -17,7 +18,20 @@ export interface EmbeddingOp {
 export function tokenError(tokens: ArrayLike<number>, vocab: number): string | null {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (!Number.isInteger(t) || t < 0 || t >= vocab) return `token id ${t} at position ${i} is not an integer in [0, ${vocab})`;
+    if (!Number.isInteger(t) || t < 0 || t >= vocab) return `token id ${t} at element ${i} of the input is not an integer in [0, ${vocab})`;
+  }
+  return null;
+}
+
+/**
+ * Why a probe of token ids does not fit the embeddings that read the model input (value 0), or null.
+ * Both engines check this in prepare, so a bad id is a plain message, not a read of row garbage.
+ */
+export function tokenInputError(nodes: readonly GraphNode[], data: ArrayLike<number>): string | null {
+  for (const n of nodes) {
+    if (n.op.kind !== 'embedding' || !n.inputs.includes(0)) continue;
+    const err = tokenError(data, n.op.vocab);
+    if (err) return `probe ${err} (${n.op.layer || 'embedding'} has ${n.op.vocab} tokens)`;
   }
   return null;
 }

@@ -1,5 +1,5 @@
 /**
- * Figure 5 — every candidate direction: sortable, filterable by class and detector. Rows are
+ * Figure 5 — every candidate direction: sortable, filterable by class, detector, layer, block and head. Rows are
  * focusable; hovering or focusing a row highlights the direction in every figure, Enter pins
  * it, Escape unpins, arrow keys move between rows.
  */
@@ -8,6 +8,7 @@ import type { DirectionClass, DirectionResult } from '../../read/schema.ts';
 import {
   activeCheckpoint, directionsOf, filterActive, filterDirections, NO_FILTER, setHovered, setState, togglePinned, useStore, type SortKey,
 } from '../../state/store.ts';
+import { blocksOf } from '../blocks.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS } from '../theme.ts';
 import { fmtFixed, fmtNum, fmtWindow } from '../format.ts';
 
@@ -20,6 +21,7 @@ const COLUMNS: Array<{ key: SortKey | null; label: string; title: string; num?: 
   { key: 'kRounded', label: 'k rounded', title: 'k̂ rounded to an integer: the order λ = 1/(2k) uses', num: true },
   { key: 'predictedK', label: 'k pred.', title: 'the order the architecture predicts', num: true },
   { key: 'lambda', label: 'λ', title: 'per-direction learning coefficient 1/(2k)', num: true },
+  { key: 'nu', label: 'ν(k)', title: 'singular fluctuation ν(k) of the order-k cell (METHOD §7), live and singular directions', num: true },
   { key: 'ratio', label: 'F/F_live', title: 'ratio to the live reference (largest along the path for gauges)', num: true },
   { key: null, label: 'window t', title: 'the asymptotic window' },
 ];
@@ -30,7 +32,7 @@ function sortValue(d: DirectionResult, key: Exclude<SortKey, 'order'>): string |
     case 'layer': return `${d.layer}\u0000${String(d.unit ?? -1).padStart(8, '0')}`;
     case 'detector': return d.detector;
     case 'class': return CLASSES.indexOf(d.class);
-    default: return d[key];
+    default: return d[key] ?? null;
   }
 }
 
@@ -67,6 +69,8 @@ export function DirectionTable() {
 
   const detectors = useMemo(() => [...new Set(all.map((d) => d.detector))], [all]);
   const layers = useMemo(() => [...new Set(all.map((d) => d.layer))], [all]);
+  const blocks = useMemo(() => (all.some((d) => d.block !== undefined || d.head !== undefined) ? blocksOf(all) : []), [all]);
+  const heads = useMemo(() => [...new Set(all.flatMap((d) => (d.head === undefined ? [] : [d.head])))].sort((a, b) => a - b), [all]);
   const counts = useMemo(() => {
     const m = new Map<DirectionClass, number>();
     for (const d of all) m.set(d.class, (m.get(d.class) ?? 0) + 1);
@@ -123,6 +127,20 @@ export function DirectionTable() {
           <option value="">all layers</option>
           {layers.map((l) => <option key={l} value={l}>{l}</option>)}
         </select>
+        {blocks.length > 1 ? (
+          <select aria-label="filter by block" data-testid="filter-block" value={filter.blocks[0] ?? ''}
+            onChange={(e) => setState((s) => ({ filter: { ...s.filter, blocks: e.target.value ? [e.target.value] : [] } }))}>
+            <option value="">all blocks</option>
+            {blocks.map((b) => <option key={b} value={b}>{b}</option>)}
+          </select>
+        ) : null}
+        {heads.length ? (
+          <select aria-label="filter by attention head" data-testid="filter-head" value={filter.heads[0] ?? ''}
+            onChange={(e) => setState((s) => ({ filter: { ...s.filter, heads: e.target.value === '' ? [] : [Number(e.target.value)] } }))}>
+            <option value="">all heads</option>
+            {heads.map((h) => <option key={h} value={h}>head {h}</option>)}
+          </select>
+        ) : null}
         <input type="search" placeholder="search id, layer, tensor…" aria-label="search directions" value={filter.text}
           onChange={(e) => setState((s) => ({ filter: { ...s.filter, text: e.target.value } }))} />
         {filterActive(filter) ? <button type="button" className="btn small ghost" onClick={() => setState({ filter: { ...NO_FILTER } })}
@@ -154,12 +172,13 @@ export function DirectionTable() {
                 onKeyDown={(e) => onRowKey(e, d)}>
                 <td className="mono">{d.id}</td>
                 <td>{d.detector}</td>
-                <td className="mono">{d.layer}{d.unit !== null ? <span className="muted">:{d.unit}</span> : null}</td>
+                <td className="mono">{d.layer}{d.unit !== null ? <span className="muted">:{d.unit}</span> : null}{d.head !== undefined ? <span className="muted"> head {d.head}</span> : null}</td>
                 <td><span className="swatch" style={{ background: CLASS_COLOURS[d.class] }} />{d.class}</td>
                 <td className="num" title={hasOrder(d) ? undefined : NO_ORDER_TITLE}>{hasOrder(d) ? fmtFixed(d.k, 2) : '—'}</td>
                 <td className="num" title={hasOrder(d) ? undefined : NO_ORDER_TITLE}>{hasOrder(d) ? d.kRounded ?? '—' : '—'}</td>
                 <td className="num">{d.predictedK ?? '—'}</td>
                 <td className="num">{fmtFixed(d.lambda, 3)}</td>
+                <td className="num" title={hasOrder(d) ? undefined : NO_ORDER_TITLE}>{hasOrder(d) ? fmtFixed(d.nu, 3) : '—'}</td>
                 <td className="num">{fmtNum(d.ratio)}</td>
                 <td className="num">{fmtWindow(d.window)}</td>
               </tr>

@@ -23,6 +23,8 @@ export interface FigureProps {
   height: number;
   fileStem: string;
   empty?: string | null;
+  /** figure-specific controls shown beside the export buttons (the heatmap's r) */
+  controls?: React.ReactNode;
 }
 
 function useWidth(ref: React.RefObject<HTMLElement | null>): number {
@@ -64,7 +66,7 @@ export function applyFocus(svg: SVGSVGElement, layers: { under: string; over: st
   if (found) svg.setAttribute('data-has-focus', ''); else svg.removeAttribute('data-has-focus');
 }
 
-export function Figure({ id, caption, model, focus, focusDirection, exportFocus, height, fileStem, empty }: FigureProps) {
+export function Figure({ id, caption, model, focus, focusDirection, exportFocus, height, fileStem, empty, controls }: FigureProps) {
   const host = useRef<HTMLDivElement>(null);
   const svgHost = useRef<HTMLDivElement>(null);
   const width = useWidth(host);
@@ -98,6 +100,7 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
   return (
     <section className="card figure" aria-label={caption}>
       <div className="figure-actions">
+        {controls}
         <button type="button" className="btn small ghost" data-testid={`export-svg-${id}`} onClick={onSvg} disabled={!!empty}
           title="Download this figure as a standalone SVG (opens in browsers and Inkscape)">SVG</button>
         <button type="button" className="btn small ghost" data-testid={`export-png-${id}`} onClick={onPng} disabled={!!empty || busy}

@@ -1,5 +1,5 @@
 /** The four linked figures for the active checkpoint (the heatmap spans every loaded checkpoint). */
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { activeCheckpoint, directionsOf, filterDirections, focusId, useStore } from '../../state/store.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
@@ -8,6 +8,7 @@ import {
   alignmentHeatmapModel, gaugeFloorModel, nuHatPlotModel, ratePlotModel, slopePlotModel,
   type DirectionsInput, type FigureSize, type HeatmapColumn,
 } from '../figures/index.ts';
+import { sweepRanks, type HeatmapRank } from '../figures/alignment-heatmap.ts';
 import { Figure } from './Figure.tsx';
 
 export function Figures() {
@@ -51,7 +52,18 @@ export function Figures() {
   const rate = useCallback((s: FigureSize) => ratePlotModel(input, s), [input]);
   const slope = useCallback((s: FigureSize) => slopePlotModel(input, s), [input]);
   const gauge = useCallback((s: FigureSize) => gaugeFloorModel(input, s), [input]);
-  const heat = useCallback((s: FigureSize) => alignmentHeatmapModel(columns, s), [columns]);
+  const [rank, setRank] = useState<HeatmapRank>('auto');
+  const ranks = useMemo(() => sweepRanks(columns), [columns]);
+  const heat = useCallback((s: FigureSize) => alignmentHeatmapModel(columns, s, rank), [columns, rank]);
+  const rankControl = ranks.length ? (
+    <label className="figure-control small" title="the dead-subspace rank r the cells show: the read's automatic r, or one r of the sweep (the optimiser contrast lives at small r, METHOD §5)">
+      r{' '}
+      <select data-testid="heatmap-rank" value={String(rank)} onChange={(e) => setRank(e.target.value === 'auto' ? 'auto' : Number(e.target.value))}>
+        <option value="auto">automatic</option>
+        {ranks.map((r) => <option key={r} value={r}>{r}</option>)}
+      </select>
+    </label>
+  ) : null;
   const fluctuation = active?.result?.fluctuation;
   const nuHat = useCallback((s: FigureSize) => nuHatPlotModel({ checkpoint: active?.name ?? '', orders: fluctuation?.orders ?? [] }, s), [active?.name, fluctuation]);
   const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections };
@@ -66,7 +78,7 @@ export function Figures() {
       <Figure id="slope-plot" caption="Local slope α(t)" model={slope} height={380} {...linked} />
       <Figure id="alignment-heatmap" caption="Axis-alignment, all checkpoints" model={heat} height={heatHeight}
         focus={focusLayer} focusDirection={null} exportFocus={pinnedLayer} fileStem={columns.length > 1 ? 'compare' : stem}
-        empty={columns.length ? null : 'Appears when a read finishes.'} />
+        empty={columns.length ? null : 'Appears when a read finishes.'} controls={rankControl} />
       <Figure id="gauge-floor-chart" caption="Gauge floor F / F_live" model={gauge} height={380} {...linked} />
       {fluctuation?.orders.length ? (
         <Figure id="nu-hat-plot" caption="Singular fluctuation ν̂ against n" model={nuHat} height={340}

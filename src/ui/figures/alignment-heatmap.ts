@@ -20,6 +20,25 @@ export interface HeatmapOptions {
   focusLayer?: string | null;
 }
 
+/** Which r the cells show: the read's automatic r, or one r of `axisAlignment.sweep` (r = 1 … min(8, d)). */
+export type HeatmapRank = 'auto' | number;
+
+/** The alignment a cell shows at `rank`: the automatic one, the sweep's entry at r, or null where r > d (or the read has no sweep). */
+export function alignmentAt(l: LayerResult, rank: HeatmapRank): { r: number; d: number; value: number; baseline: number } | null {
+  const a = l.axisAlignment;
+  if (!a) return null;
+  if (rank === 'auto') return { r: a.r, d: a.d, value: a.value, baseline: a.baseline };
+  const s = (a.sweep ?? []).find((x) => x.r === rank);
+  return s ? { r: s.r, d: a.d, value: s.value, baseline: s.baseline } : null;
+}
+
+/** The r values a selector offers: those some layer's sweep has. */
+export function sweepRanks(cols: readonly HeatmapColumn[]): number[] {
+  const rs = new Set<number>();
+  for (const c of cols) for (const l of c.layers) for (const s of l.axisAlignment?.sweep ?? []) rs.add(s.r);
+  return [...rs].sort((a, b) => a - b);
+}
+
 export const HEATMAP_AXES = { x: 'checkpoint', y: 'layer (by depth)' } as const;
 
 export function alignmentColour(v: number): string {
@@ -40,7 +59,7 @@ function clip(label: string, maxChars: number): string {
 }
 
 /** The heatmap as a figure model: its focus key is a layer name (the focused direction's layer). */
-export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: FigureSize): FigureModel {
+export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: FigureSize, rank: HeatmapRank = 'auto'): FigureModel {
   const { width, height } = size;
   const rows = layerRows(cols);
   const labelW = 112;
@@ -57,7 +76,8 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
   const rowH = rows.length ? Math.max(24, Math.min(50, avail / rows.length)) : 40;
   const x0 = labelW + 6;
 
-  const body: string[] = [heading(14, 'Axis-alignment of the dead subspace',
+  const rankText = rank === 'auto' ? 'automatic r' : `r = ${rank}`;
+  const body: string[] = [heading(14, `Axis-alignment of the dead subspace (${rankText})`,
     `${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`)];
 
   body.push(text(x0 - 8, top - 8, HEATMAP_AXES.y, { 'text-anchor': 'end', 'font-size': 11.5, 'data-role': 'axis-label' }));
@@ -89,10 +109,12 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
     cols.forEach((c, j) => {
       const x = x0 + j * colW;
       const l = c.layers.find((q) => q.layer === layer);
-      const a = l?.axisAlignment ?? null;
+      const a = l ? alignmentAt(l, rank) : null;
+      const beyond = l?.axisAlignment && !a; // a chosen r the layer's sweep does not reach (r > d, or an older read)
       const cellTitle = a
         ? `${c.name} · layer ${layer}: alignment ${a.value.toFixed(3)} (r = ${a.r}, d = ${a.d}, random baseline r/d = ${a.baseline.toFixed(3)})`
-        : l ? `${c.name} · layer ${layer}: no activation-side subspace` : `${c.name} has no layer ${layer}`;
+        : beyond ? `${c.name} · layer ${layer}: no alignment at ${rankText} (d = ${l!.axisAlignment!.d})`
+          : l ? `${c.name} · layer ${layer}: no activation-side subspace` : `${c.name} has no layer ${layer}`;
       const parts: string[] = [el('title', {}, esc(cellTitle))];
       if (a) {
         const fill = alignmentColour(a.value);
@@ -113,7 +135,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
         }
       } else {
         parts.push(el('rect', { x: x + 1, y: y + 1, width: colW - 2, height: rowH - 2, rx: 3, fill: '#f4f5f7', stroke: '#e1e4e8', 'stroke-dasharray': '3 3' }));
-        parts.push(text(x + colW / 2, y + rowH / 2 + 4, l ? 'no subspace' : 'no such layer', { 'text-anchor': 'middle', fill: MUTED, 'font-size': 10 }));
+        parts.push(text(x + colW / 2, y + rowH / 2 + 4, beyond ? `no ${rankText}` : l ? 'no subspace' : 'no such layer', { 'text-anchor': 'middle', fill: MUTED, 'font-size': 10 }));
       }
       body.push(el('g', { 'data-layer': layer, 'data-column': j, 'data-value': a ? a.value.toFixed(4) : null }, parts));
     });
@@ -147,13 +169,13 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
 
   const svg = (opts: FigureOptions = {}): string => svgDocument({
     width, height, figure: 'alignment-heatmap',
-    title: 'Axis-alignment of the dead subspace',
+    title: `Axis-alignment of the dead subspace (${rankText})`,
     desc: 'For each layer, the bottom-r eigenvectors of the input second moment A; alignment = (1/r)·(sum of the r largest '
-      + 'neuron leverages), in [r/d, 1] (METHOD §5). One column per checkpoint.',
+      + `neuron leverages), in [r/d, 1] (METHOD §5), at ${rankText}. One column per checkpoint.`,
   }, [...body, el('g', { 'data-layer': 'over' }, over(opts.focus ?? null))]);
   return { svg, layers: (focusLayer) => ({ under: '', over: over(focusLayer) }) };
 }
 
-export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: FigureSize, opts: HeatmapOptions = {}): string {
-  return alignmentHeatmapModel(cols, size).svg({ focus: opts.focusLayer ?? null });
+export function buildAlignmentHeatmap(cols: readonly HeatmapColumn[], size: FigureSize, opts: HeatmapOptions & { rank?: HeatmapRank } = {}): string {
+  return alignmentHeatmapModel(cols, size, opts.rank ?? 'auto').svg({ focus: opts.focusLayer ?? null });
 }

@@ -9,4 +9,7 @@ done
 # the real MNIST MLP (1 437 directions: the band-mode figures), a reduced probe on the CPU engine
 npx deadscope read fixtures/mnist-mlp-dfdx.safetensors --inputs fixtures/mnist-test-1000.safetensors --probe 64 --backend cpu \
   2>/dev/null > test/ui/data/mnist_mlp_probe64.read.json
+# a 12-block GPT-2 (test-written by scripts/make-gpt2-blocks.ts; block-local until the engines read it whole)
+npx deadscope read fixtures/gpt2_12blocks_s7.safetensors --config fixtures/gpt2_12blocks_s7.config.json \
+  2>/dev/null > test/ui/data/gpt2_12blocks_s7.read.json
 git rev-parse HEAD > test/ui/data/CLI_COMMIT

@@ -1,0 +1,189 @@
+/**
+ * How a transformer graph is wired, for the gauge detectors: which tensors are tied to a second
+ * use, which features of a
+ * projection feed an attention head, and the matrices a head's gauge acts on.
+ * A gauge is exact only when what it moves has no other reader, so every lookup here returns
+ * null where some other op could see the change (METHOD §4, notes: transformer gauges).
+ */
+import { consumersOf, opTensors, producerOf, type GraphNode, type LinearOp, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
+import type { AttentionOp } from '../ops/ops.ts';
+import { linearWeightIndex } from '../ops/linear/definition.ts';
+import type { FisherQuery, ParamSet, TensorPatch } from '../engine/types.ts';
+import { expm, matMul } from '../math/linalg.ts';
+
+/** The slice op as the op contract names it (COORDINATION: `slice`), matched by kind until it lands. */
+interface SliceView { kind: 'slice'; start: number; length: number }
+
+/** An op's kind as a string (ops of the contract that have not landed are matched by kind). */
+export const kindOf = (op: Op): string => op.kind;
+const asSlice = (op: Op): SliceView | null => (kindOf(op) === 'slice' ? (op as unknown as SliceView) : null);
+
+/** tensor name → how many ops read it (2 or more: tied, e.g. an unembedding reading the embedding) */
+export function tensorUses(model: ModelGraph): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const n of model.nodes) for (const t of opTensors(n.op)) uses.set(t, (uses.get(t) ?? 0) + 1);
+  return uses;
+}
+
+/** whether no other op reads any tensor of `op` (a change to them moves nothing else) */
+export const ownsTensors = (uses: Map<string, number>, op: Op): boolean => opTensors(op).every((t) => uses.get(t) === 1);
+
+/** A run of a linear map's output features [offset, offset + width) that only one value carries on. */
+export interface ProjectionSlot { op: LinearOp; offset: number }
+
+/**
+ * The linear map (and feature offset) producing value x, when x is that map's output or a slice
+ * of it (a fused QKV), x is read only by `reader` (once), no other reader of the map's output
+ * sees these features, and the map's tensors are not tied elsewhere.
+ */
+function exclusiveProjection(model: ModelGraph, readers: Map<ValueId, GraphNode[]>, uses: Map<string, number>, x: ValueId, reader: GraphNode): ProjectionSlot | null {
+  if (readers.get(x)?.length !== 1 || reader.inputs.filter((v) => v === x).length !== 1) return null;
+  const p = producerOf(model, x);
+  if (!p) return null;
+  let lin: GraphNode = p;
+  let offset = 0;
+  const slice = asSlice(p.op);
+  if (slice) {
+    const src = producerOf(model, p.inputs[0]);
+    if (!src) return null;
+    // every other reader of the fused output is a slice of other features
+    const others = readers.get(p.inputs[0]) ?? [];
+    for (const o of others) {
+      if (o === p) continue;
+      const s = asSlice(o.op);
+      if (!s || (s.start < slice.start + slice.length && slice.start < s.start + s.length)) return null;
+    }
+    lin = src;
+    offset = slice.start;
+  }
+  if (lin.op.kind !== 'linear' || !ownsTensors(uses, lin.op)) return null;
+  return { op: lin.op, offset };
+}
+
+export interface AttentionWiring {
+  node: GraphNode;
+  op: AttentionOp;
+  q: ProjectionSlot | null;
+  k: ProjectionSlot | null;
+  v: ProjectionSlot | null;
+  /** the output projection reading the attention output directly and alone, or null */
+  o: LinearOp | null;
+}
+
+/** Every attention node with the projections whose head features it alone reads. */
+export function attentionWirings(model: ModelGraph): AttentionWiring[] {
+  const readers = consumersOf(model);
+  const uses = tensorUses(model);
+  const out: AttentionWiring[] = [];
+  for (const node of model.nodes) {
+    const op = node.op;
+    if (op.kind !== 'attention') continue;
+    const [q, k, v] = node.inputs.map((x) => exclusiveProjection(model, readers, uses, x, node));
+    const next = readers.get(node.id);
+    const oNode = node.id !== model.output && next?.length === 1 && next[0].op.kind === 'linear' && ownsTensors(uses, next[0].op) ? next[0] : null;
+    out.push({ node, op, q, k, v, o: oNode ? (oNode.op as LinearOp) : null });
+  }
+  return out;
+}
+
+/** The query heads that read key/value group g (GQA: head h reads group ⌊h·Hkv/H⌋). */
+export function headsOfGroup(op: AttentionOp, g: number): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < op.heads; h++) if (Math.floor((h * op.kvHeads) / op.heads) === g) out.push(h);
+  return out;
+}
+
+/**
+ * The (a, b) index pairs of a head that rotary embeddings rotate together, in the op's
+ * convention: half-split (LLaMA HF rotate_half) pairs i with i + dims/2, interleaved
+ * (Meta, GPT-J) pairs 2i with 2i + 1; features from `dims` on are not rotated.
+ */
+export function rotaryPairs(rotary: NonNullable<AttentionOp['rotary']>): [number, number][] {
+  const half = rotary.dims / 2;
+  return Array.from({ length: half }, (_, i) => (rotary.convention === 'half-split' ? [i, i + half] : [2 * i, 2 * i + 1]));
+}
+
+/** A matrix of stored weight entries: element (r, c) is `tensors[r·cols + c][index]`. */
+export interface EntryMatrix {
+  rows: number;
+  cols: number;
+  tensor: string[];
+  index: number[];
+}
+
+/**
+ * Head features [f0, f0 + dh) of a projection as an (in + 1) × dh matrix, rows the input
+ * features and (last, when there is a bias) the bias: x·W + b = [x, 1]·[W; b], so a right
+ * multiplication moves weight and bias together.
+ */
+export function projectionMatrix(slot: ProjectionSlot, f0: number, dh: number): EntryMatrix {
+  const { op } = slot;
+  const tensor: string[] = [], index: number[] = [];
+  for (let i = 0; i < op.inFeatures; i++) for (let j = 0; j < dh; j++) {
+    tensor.push(op.weight);
+    index.push(linearWeightIndex(op, slot.offset + f0 + j, i));
+  }
+  if (op.bias) for (let j = 0; j < dh; j++) {
+    tensor.push(op.bias);
+    index.push(slot.offset + f0 + j);
+  }
+  return { rows: op.inFeatures + (op.bias ? 1 : 0), cols: dh, tensor, index };
+}
+
+/** Input features [f0, f0 + dh) of the output projection as a dh × out matrix (its rows read head h). */
+export function outputMatrix(op: LinearOp, f0: number, dh: number): EntryMatrix {
+  const tensor: string[] = [], index: number[] = [];
+  for (let j = 0; j < dh; j++) for (let o = 0; o < op.outFeatures; o++) {
+    tensor.push(op.weight);
+    index.push(linearWeightIndex(op, o, f0 + j));
+  }
+  return { rows: dh, cols: op.outFeatures, tensor, index };
+}
+
+/** X → X·e^{tG} ('right', G cols × cols) or e^{tG}·X ('left', G rows × rows). */
+export interface MatrixFactor { m: EntryMatrix; side: 'right' | 'left'; generator: Float64Array }
+
+/**
+ * The exact orbit t ↦ θ(t) of a matrix-group gauge: every factor X moves to X e^{tG} (or e^{tG} X);
+ * delta = X(e^{tG} − I), tangent ∝ X e^{tG} G (e^{tG} and G commute), unit over all factors.
+ * Built lazily: a query's arrays exist only when an engine reads them.
+ */
+export function matrixOrbit(params: ParamSet, factors: MatrixFactor[]): (t: number) => FisherQuery {
+  const current = factors.map(({ m }) => Float64Array.from(m.index, (ix, k) => params.get(m.tensor[k])!.data[ix]));
+  return (t) => {
+    let built: { delta: TensorPatch; tangent: TensorPatch } | null = null;
+    const build = () => {
+      const delta: TensorPatch = new Map();
+      const tangent: TensorPatch = new Map();
+      let sq = 0;
+      const tangents: Float64Array[] = [];
+      factors.forEach(({ m, side, generator }, f) => {
+        const n = side === 'right' ? m.cols : m.rows;
+        const E = expm(generator.map((x) => x * t), n);
+        const X = current[f];
+        const moved = side === 'right' ? matMul(X, E, m.rows, n, n) : matMul(E, X, n, n, m.cols);
+        const tg = side === 'right' ? matMul(moved, generator, m.rows, n, n) : matMul(generator, moved, n, n, m.cols);
+        for (let k = 0; k < X.length; k++) {
+          add(delta, params, m.tensor[k], m.index[k], moved[k] - X[k]);
+          sq += tg[k] * tg[k];
+        }
+        tangents.push(tg);
+      });
+      const scale = sq > 0 ? 1 / Math.sqrt(sq) : 1;
+      factors.forEach(({ m }, f) => {
+        for (let k = 0; k < m.index.length; k++) add(tangent, params, m.tensor[k], m.index[k], tangents[f][k] * scale);
+      });
+      return { delta, tangent };
+    };
+    return {
+      get delta() { return (built ??= build()).delta; },
+      get tangent() { return (built ??= build()).tangent; },
+    };
+  };
+}
+
+function add(patch: TensorPatch, params: ParamSet, name: string, index: number, value: number): void {
+  let a = patch.get(name);
+  if (!a) patch.set(name, (a = new Float64Array(params.get(name)!.data.length)));
+  a[index] += value;
+}
