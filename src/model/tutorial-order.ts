@@ -65,6 +65,10 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'positional':
       case 'attention':
       case 'take':
+      case 'slice':
+      case 'patchify':
+      case 'cls':
+      case 'scale':
         return false;
     }
   };

@@ -20,6 +20,10 @@ import { embeddingDefinition } from './embedding/definition.ts';
 import { positionalDefinition } from './positional/definition.ts';
 import { attentionDefinition } from './attention/definition.ts';
 import { takeDefinition } from './take/definition.ts';
+import { sliceDefinition } from './slice/definition.ts';
+import { patchifyDefinition } from './patchify/definition.ts';
+import { clsDefinition } from './cls/definition.ts';
+import { scaleDefinition } from './scale/definition.ts';
 
 export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   linear: linearDefinition,
@@ -36,6 +40,10 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   positional: positionalDefinition,
   attention: attentionDefinition,
   take: takeDefinition,
+  slice: sliceDefinition,
+  patchify: patchifyDefinition,
+  cls: clsDefinition,
+  scale: scaleDefinition,
 };
 
 export const OP_KINDS = Object.keys(DEFINITIONS) as OpKind[];

@@ -13,11 +13,20 @@ import type { EmbeddingOp } from './embedding/definition.ts';
 import type { PositionalOp } from './positional/definition.ts';
 import type { AttentionOp } from './attention/definition.ts';
 import type { TakeOp } from './take/definition.ts';
+import type { SliceOp } from './slice/definition.ts';
+import type { PatchifyOp } from './patchify/definition.ts';
+import type { ClsOp } from './cls/definition.ts';
+import type { ScaleOp } from './scale/definition.ts';
 
 export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp | RmsNormOp | MulOp
+  | SliceOp
+  | PatchifyOp
+  | ClsOp
+  | ScaleOp
   | EmbeddingOp
   | PositionalOp
   | AttentionOp
   | TakeOp;
 export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp, RmsNormOp, MulOp };
 export type { EmbeddingOp, PositionalOp, AttentionOp, TakeOp };
+export type { SliceOp, PatchifyOp, ClsOp, ScaleOp };

@@ -18,6 +18,10 @@ import { embeddingReference } from './embedding/reference.ts';
 import { positionalReference } from './positional/reference.ts';
 import { attentionReference } from './attention/reference.ts';
 import { takeReference } from './take/reference.ts';
+import { sliceReference } from './slice/reference.ts';
+import { patchifyReference } from './patchify/reference.ts';
+import { clsReference } from './cls/reference.ts';
+import { scaleReference } from './scale/reference.ts';
 
 export { UnsupportedBackwardError } from './reference-args.ts';
 
@@ -36,6 +40,10 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   positional: positionalReference,
   attention: attentionReference,
   take: takeReference,
+  slice: sliceReference,
+  patchify: patchifyReference,
+  cls: clsReference,
+  scale: scaleReference,
 };
 
 export function referenceOf<K extends OpKind>(op: OpOf<K>): ReferenceOp<K> {

@@ -30,6 +30,14 @@ import { positionalGpu } from './positional/gpu.ts';
 import { attentionGpu } from './attention/gpu.ts';
 import { takeFlow } from './take/flow.ts';
 import { takeGpu } from './take/gpu.ts';
+import { sliceFlow } from './slice/flow.ts';
+import { sliceGpu } from './slice/gpu.ts';
+import { patchifyFlow } from './patchify/flow.ts';
+import { patchifyGpu } from './patchify/gpu.ts';
+import { clsFlow } from './cls/flow.ts';
+import { clsGpu } from './cls/gpu.ts';
+import { scaleFlow } from './scale/flow.ts';
+import { scaleGpu } from './scale/gpu.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   linear: { ...DEFINITIONS.linear, reference: REFERENCES.linear, flow: linearFlow, gpu: linearGpu },
@@ -49,6 +57,10 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   // attention mixes every position and feature of a head: dense after any change
   attention: { ...DEFINITIONS.attention, reference: REFERENCES.attention, flow: null, gpu: attentionGpu },
   take: { ...DEFINITIONS.take, reference: REFERENCES.take, flow: takeFlow, gpu: takeGpu },
+  slice: { ...DEFINITIONS.slice, reference: REFERENCES.slice, flow: sliceFlow, gpu: sliceGpu },
+  patchify: { ...DEFINITIONS.patchify, reference: REFERENCES.patchify, flow: patchifyFlow, gpu: patchifyGpu },
+  cls: { ...DEFINITIONS.cls, reference: REFERENCES.cls, flow: clsFlow, gpu: clsGpu },
+  scale: { ...DEFINITIONS.scale, reference: REFERENCES.scale, flow: scaleFlow, gpu: scaleGpu },
 };
 
 /** The registry entry of an op, typed to its kind. */

@@ -35,6 +35,11 @@ export interface ArchLayer {
   positionwise?: boolean;
   /** value ids the layer reads (0 = model input, layer i's output = i + 1); default [its predecessor] */
   inputs?: number[];
+  /** slice: the first feature of the last axis kept, and how many */
+  start?: number;
+  length?: number;
+  /** cls, scale: the tensor's full name where it is not the default `<prefix>.<name>` */
+  weight?: string;
   /** take: the position (−1 = last) */
   index?: number;
   /** attention: heads, key/value heads (GQA), head width, causal mask, score scale, rotary positions */
