@@ -3,11 +3,14 @@
  * read (files opened → JSON built), the multiply-adds the CPU engine's fast scans counted, the
  * process's peak RSS and the F of every direction (to compare with the NumPy peer).
  *
- *   npx tsx bench/read-once.ts CKPT [--inputs F] [--precision f32|f64] [--detectors a,b] [--probe N]
+ *   npx tsx bench/read-once.ts CKPT [--inputs F] [--config F] [--precision f32|f64] [--detectors a,b] [--probe N]
+ *     [--input-cap N] [--input-scale X] [--threads N] [--layers a,b]
  */
 import { fileSource } from '../src/format/node-source.ts';
 import { readCheckpoint } from '../src/read/pipeline.ts';
+import { readFileSync } from 'node:fs';
 import { CpuEngine } from '../src/engine/cpu/engine.ts';
+import { PooledCpuEngine } from '../src/fast/pool.ts';
 import { macCounter } from '../src/fast/gemm.ts';
 import type { ReadOptions } from '../src/read/options.ts';
 
@@ -22,12 +25,21 @@ const precision = (flag('precision') ?? 'f32') as 'f32' | 'f64';
 const options: Partial<ReadOptions> = { backend: 'cpu', precision };
 if (flag('detectors')) options.detectors = flag('detectors')!.split(',');
 if (flag('probe')) options.probe = Number(flag('probe'));
+if (flag('input-cap')) options.inputCap = Number(flag('input-cap'));
+if (flag('input-scale')) options.inputScale = Number(flag('input-scale'));
+if (flag('layers')) options.layers = flag('layers')!.split(',');
+const threads = Number(flag('threads') ?? 1);
+const configPath = flag('config');
 
 const started = performance.now();
 const checkpoint = await fileSource(checkpointPath);
 const inputs = inputsPath ? await fileSource(inputsPath) : null;
-const engine = new CpuEngine({ precision });
-const result = await readCheckpoint({ checkpoint, checkpointName: checkpointPath, inputs, inputsName: inputsPath }, options, engine);
+const engine = threads > 1 ? new PooledCpuEngine({ precision, threads }) : new CpuEngine({ precision });
+const result = await readCheckpoint({
+  checkpoint, checkpointName: checkpointPath, inputs, inputsName: inputsPath,
+  configText: configPath ? readFileSync(configPath, 'utf8') : null, configName: configPath,
+}, options, engine);
+engine.dispose();
 const wallMs = performance.now() - started;
 await checkpoint.close();
 await inputs?.close();

@@ -3,6 +3,7 @@ import { ACTIVATIONS, type Activation } from '../model/graph.ts';
 import { parseActivation } from '../model/infer.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
 import { InputError } from '../read/pipeline.ts';
+import { DETECTORS } from '../detectors/registry.ts';
 import { DEFAULT_SETTINGS, settingProblems, type ReadSettings } from '../read/settings.ts';
 
 /** The flag that sets each setting (the grid's three share one). */
@@ -144,14 +145,14 @@ numeric __metadata__ such as accuracies).
   --input-cap N        use at most N of the given --inputs (default: all of them)
   --seed S             seed of every random choice (default ${DEFAULT_OPTIONS.seed})
   --head H             auto | regression | classification (default auto)
-  --detectors a,b      node-death, inactive, bottom-subspace, ln-mean, ln-scale, ln-kernel, relu-rescaling (default all)
+  --detectors a,b      ${DETECTORS.map((d) => d.id).join(', ')} (default all)
   --grid TMIN,TMAX,PD  scan grid (default ${DEFAULT_OPTIONS.tMin},${DEFAULT_OPTIONS.tMax},${DEFAULT_OPTIONS.perDecade})
   --slope-tol X        flat-run slope tolerance (default ${DEFAULT_OPTIONS.slopeTol})
   --min-decades X      shortest window in decades (default ${DEFAULT_OPTIONS.minDecades})
   --floor-ratio X      ρ, the floor ratio to the live reference (default ${DEFAULT_OPTIONS.floorRatio})
   --numerical-floor X  rounding-noise floor relative to max(F_live, max F) (default ${DEFAULT_OPTIONS.numericalFloor})
   --live-probes N      random directions per block for F_live (default ${DEFAULT_OPTIONS.liveProbes})
-  --bottom-k N         K-FAC candidates per linear layer (default ${DEFAULT_OPTIONS.bottomK})
+  --bottom-k N         K-FAC candidates per linear/conv layer, dual-factor per unit layer (default ${DEFAULT_OPTIONS.bottomK})
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)

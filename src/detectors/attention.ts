@@ -105,10 +105,13 @@ export const voLinear: Detector = {
 function groupCandidate(detector: string, op: AttentionOp, g: number, factors: MatrixFactor[], ctx: DetectorContext): Candidate {
   const orbit = matrixOrbit(ctx.params, factors);
   const tensors = [...new Set(factors.flatMap((f) => f.m.tensor))];
-  const heads = op.kvHeads === op.heads ? `head ${g}` : `key/value group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`;
+  const notes = [
+    ...(op.kvHeads === op.heads ? [] : [`key/value group ${g}: query heads ${headsOfGroup(op, g).join(', ')} move together`]),
+    ...(op.rotary && detector.startsWith('qk-') ? ['rotary: 2×2 blocks per frequency pair only'] : []),
+  ];
   return {
-    id: `${detector}:${op.layer}:${g}`, detector, layer: op.layer, unit: null, tensors,
+    id: `${detector}:${op.layer}:${g}`, detector, layer: op.layer, unit: null, head: g, tensors,
     direction: () => orbit(0).tangent, predictedK: null, gauge: true, orbit,
-    note: op.rotary && detector.startsWith('qk-') ? `${heads}; rotary: 2×2 blocks per frequency pair only` : heads,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }

@@ -2,53 +2,100 @@
  * Bottom subspace (METHOD §4, basis-free): the Fisher block of a linear layer is ≈ A ⊗ G (K-FAC).
  * Bottom eigenvectors a of A and g of G give rank-one directions ΔW = g aᵀ with Fisher ≈ λ_A·λ_G;
  * the `bottomK` smallest products are the candidates. Finds dead structure rotated off the axes.
+ * A conv layer has the same factors over patches (Grosse & Martens 2016): A = E[a aᵀ] over its
+ * im2col patches a (C·kh·kw entries, a trailing 1 for the bias) averaged over output positions,
+ * G = E[Σ_positions g gᵀ] per output channel; ΔW[o, c, i, j] = g_o a_(c,i,j).
  */
-import { inputSideCovariance, outputSideCovariance, UnsupportedBackwardError } from '../ops/interpret.ts';
+import { inputSideCovariance } from '../ops/interpret.ts';
+import { outputFactor } from './output-factors.ts';
 import { symmetricEigen } from '../math/linalg.ts';
+import { size, valueShapes, type Conv2dOp, type GraphNode, type LinearOp } from '../model/graph.ts';
+import { convOutSize, convShape } from '../ops/conv2d/reference.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
-import { size, valueShapes } from '../model/graph.ts';
-import type { Candidate, Detector } from './types.ts';
+import type { Candidate, Detector, DetectorContext } from './types.ts';
+
+/** The two K-FAC factors of a layer: A (dA × dA, input side, bias last) and G (dG × dG, output side). */
+export interface KfacFactors { A: Float64Array; dA: number; G: Float64Array; dG: number }
+
+/** A = E[a aᵀ] over the im2col patches of a conv's input (per position: a mean over N·positions). */
+export function convPatchCovariance(op: Conv2dOp, input: Float64Array, inShape: number[], n: number): Float64Array {
+  const s = convShape(op, inShape, 1);
+  const [oh, ow] = convOutSize(s);
+  const kk = s.kh * s.kw;
+  const dA = s.c * kk + (op.bias ? 1 : 0);
+  const A = new Float64Array(dA * dA);
+  const a = new Float64Array(dA);
+  const inW = s.c * s.h * s.w;
+  for (let smp = 0; smp < n; smp++) {
+    for (let y0 = 0; y0 < oh; y0++) for (let x0 = 0; x0 < ow; x0++) {
+      for (let c = 0; c < s.c; c++) for (let i = 0; i < s.kh; i++) for (let j = 0; j < s.kw; j++) {
+        const yy = y0 * s.sh - s.ph + i;
+        const xx = x0 * s.sw - s.pw + j;
+        a[c * kk + i * s.kw + j] = yy < 0 || yy >= s.h || xx < 0 || xx >= s.w ? 0 : input[smp * inW + (c * s.h + yy) * s.w + xx];
+      }
+      if (op.bias) a[dA - 1] = 1;
+      for (let p = 0; p < dA; p++) {
+        const ap = a[p];
+        if (ap === 0) continue;
+        for (let q = p; q < dA; q++) A[p * dA + q] += ap * a[q];
+      }
+    }
+  }
+  const count = n * oh * ow;
+  for (let p = 0; p < dA; p++) for (let q = p; q < dA; q++) A[q * dA + p] = A[p * dA + q] /= count;
+  return A;
+}
+
+/** K-FAC factors of a linear or conv node, or null when reverse mode cannot reach it. */
+export function kfacFactors(ctx: DetectorContext, node: GraphNode<LinearOp | Conv2dOp>): KfacFactors | null {
+  const op = node.op;
+  const shapes = valueShapes(ctx.model);
+  const out = shapes[node.id];
+  if (op.kind === 'linear') {
+    // positionwise: every position is a row of the same map (K-FAC over samples × positions):
+    // A over all rows, G the sum of the per-position diagonal blocks
+    const T = size(out) / op.outFeatures;
+    const G = outputFactor(ctx, node.id, T, T > 1 ? 'positions-first' : 'channels-first');
+    if (!G) return null;
+    const A = inputSideCovariance(ctx.values, ctx.probe.count * T, op.inFeatures, node.inputs[0], op.bias !== null);
+    return { A, dA: op.inFeatures + (op.bias ? 1 : 0), G, dG: op.outFeatures };
+  }
+  const G = outputFactor(ctx, node.id, out[1] * out[2], 'channels-first');
+  if (!G) return null;
+  const A = convPatchCovariance(op, ctx.values[node.inputs[0]], shapes[node.inputs[0]], ctx.probe.count);
+  return { A, dA: op.inChannels * op.kernel[0] * op.kernel[1] + (op.bias ? 1 : 0), G, dG: op.outChannels };
+}
 
 export const bottomSubspace: Detector = {
   id: 'bottom-subspace',
-  summary: 'K-FAC A⊗G: the bottomK smallest eigen-products per linear layer, ΔW = g aᵀ',
+  summary: 'K-FAC A⊗G: the bottomK smallest eigen-products per linear or conv layer, ΔW = g aᵀ',
   detect(ctx) {
     const out: Candidate[] = [];
     ctx.model.nodes.forEach((node) => {
       const op = node.op;
-      if (op.kind !== 'linear') return;
+      if (op.kind !== 'linear' && op.kind !== 'conv2d') return;
+      const f = kfacFactors(ctx, node as GraphNode<LinearOp | Conv2dOp>);
+      if (!f) return;
       const withBias = op.bias !== null;
-      let G: Float64Array;
-      try {
-        G = outputSideCovariance(ctx.model, ctx.params, ctx.values, ctx.probe.count, ctx.head, node.id);
-      } catch (e) {
-        if (e instanceof UnsupportedBackwardError) return;
-        throw e;
-      }
-      // positionwise: every position is a row of the same map (K-FAC over samples × positions):
-      // A over all rows, G the sum of the per-position diagonal blocks
-      const T = op.positionwise ? size(valueShapes(ctx.model)[node.inputs[0]]) / op.inFeatures : 1;
-      if (T > 1) G = positionBlockSum(G, T, op.outFeatures);
-      const A = inputSideCovariance(ctx.values, ctx.probe.count * T, op.inFeatures, node.inputs[0], withBias);
-      const dA = op.inFeatures + (withBias ? 1 : 0);
-      const eA = symmetricEigen(A, dA);
-      const eG = symmetricEigen(G, op.outFeatures);
+      const dW = f.dA - (withBias ? 1 : 0); // weight entries per output row / channel
+      const eA = symmetricEigen(f.A, f.dA);
+      const eG = symmetricEigen(f.G, f.dG);
       const pairs: { a: number; g: number; product: number }[] = [];
-      const take = Math.min(ctx.settings.bottomK, dA * op.outFeatures);
+      const take = Math.min(ctx.settings.bottomK, f.dA * f.dG);
       // the smallest products come from the bottom `take` of each factor
-      for (let a = 0; a < Math.min(take, dA); a++)
-        for (let g = 0; g < Math.min(take, op.outFeatures); g++)
+      for (let a = 0; a < Math.min(take, f.dA); a++)
+        for (let g = 0; g < Math.min(take, f.dG); g++)
           pairs.push({ a, g, product: Math.max(eA.values[a], 0) * Math.max(eG.values[g], 0) });
       pairs.sort((x, y) => x.product - y.product || x.a - y.a || x.g - y.g);
       pairs.slice(0, take).forEach(({ a, g }, rank) => {
         const av = eA.vectors[a];
         const gv = eG.vectors[g];
         const direction = (): TensorPatch => {
-          const W = new Float64Array(op.outFeatures * op.inFeatures);
-          for (let o = 0; o < op.outFeatures; o++) for (let c = 0; c < op.inFeatures; c++) W[linearWeightIndex(op, o, c)] = gv[o] * av[c];
+          const W = new Float64Array(f.dG * dW);
+          for (let o = 0; o < f.dG; o++) for (let c = 0; c < dW; c++) W[op.kind === 'linear' ? linearWeightIndex(op, o, c) : o * dW + c] = gv[o] * av[c];
           const p: TensorPatch = new Map([[op.weight, W]]);
-          if (withBias) p.set(op.bias!, Float64Array.from(gv, (x) => x * av[op.inFeatures]));
+          if (withBias) p.set(op.bias!, Float64Array.from(gv, (x) => x * av[dW]));
           return p;
         };
         out.push({

@@ -9,10 +9,11 @@ import { gluUnit } from './glu-unit.ts';
 import { qkRotation, qkLinear, voLinear } from './attention.ts';
 import { softmaxShift } from './softmax-shift.ts';
 import { residualMean } from './residual-mean.ts';
-import { normRescaling } from './norm-rescaling.ts';
+import { dualFactor } from './dual-factor.ts';
+import { lnRescaling, rmsRescaling } from './norm-rescaling.ts';
 
 export const DETECTORS: readonly Detector[] = [nodeDeath, inactive, bottomSubspace, lnMean, lnScale, lnKernel, reluRescaling, gluUnit,
-  qkRotation, qkLinear, voLinear, softmaxShift, residualMean, normRescaling];
+  qkRotation, qkLinear, voLinear, softmaxShift, residualMean, lnRescaling, rmsRescaling, dualFactor];
 
 export function detectorsById(ids: string[] | null): Detector[] {
   if (!ids) return [...DETECTORS];

@@ -72,16 +72,16 @@ export const softmaxShift: Detector = {
         // every direction of the key bias alone is such a shift (without rotary), so the live
         // reference is taken over the key map, weight and bias (METHOD notes)
         out.push(shiftCandidate(`softmax-shift:${op.layer}:${g}`, op.layer, new Map([[k.op.bias, b]]),
-          `key bias of group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`, [k.op.weight, k.op.bias]));
+          `key bias of group ${g} (query heads ${headsOfGroup(op, g).join(', ')})`, [k.op.weight, k.op.bias], g));
       }
     }
     return out;
   },
 };
 
-function shiftCandidate(id: string, layer: string, direction: TensorPatch, note?: string, block: string[] = [...direction.keys()]): Candidate {
+function shiftCandidate(id: string, layer: string, direction: TensorPatch, note?: string, block: string[] = [...direction.keys()], head?: number): Candidate {
   return {
-    id, detector: 'softmax-shift', layer, unit: null, tensors: block, direction: () => direction,
+    id, detector: 'softmax-shift', layer, unit: null, ...(head !== undefined ? { head } : {}), tensors: block, direction: () => direction,
     predictedK: null, gauge: true, ...(note ? { note } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface Candidate {
   /** tensor-name prefix of the layer whose units index the direction */
   layer: string;
   unit: number | null;
+  /** the attention head, or key/value group under GQA, of a per-head detector's direction */
+  head?: number;
   /** the tensors of the direction's block: those it touches (the live reference of METHOD §3 is drawn over them) */
   tensors: string[];
   /** builds the unit-norm direction v (lazily: a read holds only the batch being scanned) */

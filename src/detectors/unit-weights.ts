@@ -65,6 +65,21 @@ export function unitVector(v: Float64Array): Float64Array | null {
  * from zero, as an add into zero arrays would give).
  */
 export function sparsePatch(params: ParamSet, parts: { idx: [string, number[]][]; values: ArrayLike<number>; scale?: number }[]): SparsePatch {
+  const nonZeros = new Map<string, NonZeros>();
+  // the usual case: every tensor in one part, its indices ascending: the arrays as given
+  let simple = true;
+  for (const { idx, values, scale = 1 } of parts) {
+    let k = 0;
+    for (const [n, is] of idx) {
+      if (nonZeros.has(n) || is.some((i, e) => e > 0 && i <= is[e - 1])) simple = false;
+      if (!simple) break;
+      const v = new Float64Array(is.length);
+      for (let e = 0; e < is.length; e++) v[e] = 0 + scale * values[k++];
+      nonZeros.set(n, { length: params.get(n)!.data.length, index: Int32Array.from(is), values: v });
+    }
+  }
+  if (simple) return new SparsePatch(nonZeros);
+  nonZeros.clear();
   const byTensor = new Map<string, Map<number, number>>();
   for (const { idx, values, scale = 1 } of parts) {
     let k = 0;
@@ -74,7 +89,6 @@ export function sparsePatch(params: ParamSet, parts: { idx: [string, number[]][]
       for (const i of is) m.set(i, (m.get(i) ?? 0) + scale * values[k++]);
     }
   }
-  const nonZeros = new Map<string, NonZeros>();
   for (const [n, m] of byTensor) {
     const index = Int32Array.from(m.keys()).sort();
     nonZeros.set(n, { length: params.get(n)!.data.length, index, values: Float64Array.from(index, (i) => m.get(i)!) });

@@ -95,3 +95,26 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
 export function unitFeature(L: UnitLayer, u: number, p: number, plane: number): number {
   return L.positionwise ? p * L.units + u : u * plane + p;
 }
+
+/**
+ * The activation-side factor of a unit layer in unit coordinates (METHOD §5): A = E[h hᵀ] over the
+ * unit activations the consumer reads, per position for channels (a channel's `plane` features)
+ * and for sequences (a position-wise unit at every position).
+ */
+export function unitActivationCovariance(model: ModelGraph, values: Float64Array[], count: number, L: UnitLayer): Float64Array {
+  const h = values[L.consumerInput];
+  const F = size(valueShapes(model)[L.consumerInput]);
+  const d = L.units;
+  const plane = F / d;
+  const A = new Float64Array(d * d);
+  for (let s = 0; s < count; s++) for (let p = 0; p < plane; p++) {
+    for (let i = 0; i < d; i++) {
+      const hi = h[s * F + unitFeature(L, i, p, plane)];
+      if (hi === 0) continue;
+      for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + unitFeature(L, j, p, plane)];
+    }
+  }
+  const n = count * plane;
+  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= n;
+  return A;
+}

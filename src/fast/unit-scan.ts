@@ -26,6 +26,7 @@ import { nonZerosOf, type FisherQuery, type Head, type ParamSet, type TensorPatc
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
+import { indicesOf } from '../engine/index-sets.ts';
 
 export type Precision = 'f32' | 'f64';
 
@@ -202,7 +203,7 @@ export class UnitScan {
     if (Bbias) for (let r = 0; r < H; r++) if (Bbias[r] !== 0) hit[r] = 1;
     // a −0 in the producer's patch counts as touched (its row is read), a +0 does not
     if (BW) BW.index.forEach((i, e) => { if (BW.values[e] !== 0 || Object.is(BW.values[e], -0)) hit[Math.floor(i / inF)] = 1; });
-    const R = indices(hit);
+    const R = indicesOf(hit);
     if (R.length === 0 || R.length > MAX_UNITS) return null;
     const posOf = new Int32Array(H).fill(-1);
     R.forEach((r, a) => (posOf[r] = a));
@@ -211,7 +212,7 @@ export class UnitScan {
     if (BC) {
       const colHit = new Uint8Array(H);
       BC.index.forEach((i, e) => { if (BC.values[e] !== 0) colHit[i % H] = 1; });
-      for (const col of indices(colHit)) {
+      for (const col of indicesOf(colHit)) {
         if (posOf[col] < 0) return null; // the consumer patch reads a unit whose value does not change
         cols.push(col);
       }
@@ -558,6 +559,14 @@ export class UnitScan {
           matmulTransB(X.subarray(D * width), D, width, W, op.outFeatures, null, next.subarray(D * op.outFeatures));
           X = next;
           width = op.outFeatures;
+        } else if (op.kind === 'activation' && op.fn === 'relu') {
+          // relu(v), and the tangent times relu'(v), without a call per element
+          for (let k = 0; k < D * width; k++) {
+            if (!(X[k] > 0)) {
+              X[k] = 0;
+              X[D * width + k] = 0;
+            }
+          }
         } else if (op.kind === 'activation') {
           for (let k = 0; k < D * width; k++) {
             const v = X[k];
@@ -619,12 +628,6 @@ function multipleOf(a: Float64Array, b: Float64Array, o: number, len: number, ob
   let res = 0;
   for (let k = 0; k < len; k++) res = Math.max(res, Math.abs(a[o + k] - kappa * b[ob + k]));
   return res <= 1e-12 * Math.sqrt(aa / Math.max(1, len)) * 4 ? kappa : null;
-}
-
-function indices(hit: Uint8Array): Int32Array {
-  const out: number[] = [];
-  hit.forEach((h, i) => h && out.push(i));
-  return Int32Array.from(out);
 }
 
 function growInt(a: Int32Array): Int32Array<ArrayBuffer> {

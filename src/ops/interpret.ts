@@ -69,19 +69,48 @@ export function withDelta(params: ParamSet, delta: TensorPatch): ParamSet {
 }
 
 /**
+ * One output-side factor wanted: at value `at`, its features grouped into channels over `plane`
+ * positions, stored channels-first (a conv's [C, H, W]: feature c·plane + p) or positions-first
+ * (a sequence's [T, D]: feature p·D + c).
+ */
+export interface OutputFactorRequest { at: ValueId; plane: number; order?: 'channels-first' | 'positions-first' }
+
+/**
  * Output-side K-FAC factor G = E_x[J_zᵀ Λ J_z] for value `at` (METHOD §4), by reverse mode from
  * the logits with each op's VJP: Λ = I (regression) or diag p − ppᵀ = Σ_c p_c (e_c − p)(e_c − p)ᵀ
- * (classification), so each sample back-propagates the rows of Λ^{1/2}.
+ * (classification), so each sample back-propagates the rows of Λ^{1/2}. With `plane` > 1 the
+ * value's features are grouped into d/plane channels of `plane` consecutive features (a conv
+ * channel's positions; see OutputFactorRequest) and G is the channel factor Σ_p G[(i,p),(j,p)]
+ * (Grosse & Martens 2016). One reverse pass per sample serves every request; a request behind an op without a VJP is null.
  */
-export function outputSideCovariance(
-  model: ModelGraph, params: ParamSet, values: Float64Array[], n: number, head: Head, at: ValueId,
-): Float64Array {
+export function outputSideCovariances(
+  model: ModelGraph, params: ParamSet, values: Float64Array[], n: number, head: Head, requests: OutputFactorRequest[],
+): (Float64Array | null)[] {
   const shapes = valueShapes(model);
   const outW = size(shapes[model.output]);
-  const d = size(shapes[at]);
-  const G = new Float64Array(d * d);
+  const dims = requests.map((q) => size(shapes[q.at]) / q.plane);
+  const Gs = dims.map((d) => new Float64Array(d * d));
+  const reached = requests.map(() => true);
   const logits = values[model.output];
-  const start = model.nodes.findIndex((nd) => nd.id === at);
+  const position = new Map(model.nodes.map((nd, i) => [nd.id, i]));
+  // walk back to the earliest requested value (the input, value 0, sits before every node)
+  const start = Math.min(...requests.map((q) => position.get(q.at) ?? -1));
+  const fold = (k: number, rowsAt: Float64Array) => {
+    const { plane, order } = requests[k];
+    const d = dims[k];
+    const width = d * plane;
+    const G = Gs[k];
+    // feature (channel a, position p) sits at a·plane + p, or at p·d + a positions-first
+    const [ca, cp] = order === 'positions-first' ? [1, d] : [plane, 1];
+    for (let r = 0; r < outW; r++) {
+      const row = rowsAt.subarray(r * width, (r + 1) * width);
+      for (let a = 0; a < d; a++) for (let p = 0; p < plane; p++) {
+        const ra = row[a * ca + p * cp];
+        if (ra === 0) continue;
+        for (let b = 0; b < d; b++) G[a * d + b] += ra * row[b * ca + p * cp];
+      }
+    }
+  };
   for (let s = 0; s < n; s++) {
     // rows of Λ^{1/2}, the cotangent of the output
     const M = new Float64Array(outW * outW);
@@ -99,13 +128,19 @@ export function outputSideCovariance(
     }
     // cotangents by value, accumulated over consumers (a value read twice gets both)
     const cot = new Map<ValueId, Float64Array>([[model.output, M]]);
+    const take = (v: ValueId) => requests.forEach((q, k) => { if (q.at === v && reached[k]) fold(k, cot.get(v) ?? new Float64Array(outW * size(shapes[v]))); });
     for (let i = model.nodes.length - 1; i > start; i--) {
       const node = model.nodes[i];
+      take(node.id);
       const c = cot.get(node.id);
       if (!c) continue;
       cot.delete(node.id);
       const vjp = referenceOf(node.op).vjp;
-      if (!vjp) throw new UnsupportedBackwardError(`reverse mode through ${node.op.kind} is not implemented`);
+      if (!vjp) {
+        // nothing before this node is reachable: the requests behind it are null
+        requests.forEach((q, k) => { if ((position.get(q.at) ?? -1) < i) reached[k] = false; });
+        break;
+      }
       const inShapes = node.inputs.map((v) => shapes[v]);
       const xs = node.inputs.map((v, k) => values[v].subarray(s * size(inShapes[k]), (s + 1) * size(inShapes[k])));
       const ins = vjp(node.op, { params, inShapes, xs, rows: outW, cotangent: c });
@@ -115,17 +150,21 @@ export function outputSideCovariance(
         else for (let j = 0; j < prev.length; j++) prev[j] += ins[k][j];
       });
     }
-    const rowsAt = cot.get(at) ?? new Float64Array(outW * d);
-    for (let r = 0; r < outW; r++) {
-      const row = rowsAt.subarray(r * d, (r + 1) * d);
-      for (let a = 0; a < d; a++) {
-        const ra = row[a];
-        if (ra === 0) continue;
-        for (let b = 0; b < d; b++) G[a * d + b] += ra * row[b];
-      }
-    }
+    take(start < 0 ? 0 : model.nodes[start].id);
   }
-  for (let k = 0; k < G.length; k++) G[k] /= n;
+  return Gs.map((G, k) => {
+    if (!reached[k]) return null;
+    for (let j = 0; j < G.length; j++) G[j] /= n;
+    return G;
+  });
+}
+
+/** G of one value (see outputSideCovariances); throws UnsupportedBackwardError when unreachable. */
+export function outputSideCovariance(
+  model: ModelGraph, params: ParamSet, values: Float64Array[], n: number, head: Head, at: ValueId, plane = 1,
+): Float64Array {
+  const [G] = outputSideCovariances(model, params, values, n, head, [{ at, plane }]);
+  if (!G) throw new UnsupportedBackwardError(`reverse mode cannot reach value ${at}: an op on the way has no VJP`);
   return G;
 }
 

@@ -167,7 +167,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: the attention itself (softmax over positions) needs the attention op'); continue; }
       if (!readable.length) { skip(block, block.name, 'no projection reads its norm'); continue; }
       // the norm's rescaling moves the columns of every projection reading it: exact for a block only when it holds them all
-      const alone = block.projections.filter((p) => p.role !== 'o').length > 1 ? ['norm-rescaling'] : [];
+      const alone = block.projections.filter((p) => p.role !== 'o').length > 1 ? ['ln-rescaling', 'rms-rescaling'] : [];
       for (const proj of readable) {
         const name = `${block.norm.module} → ${proj.linear.module}`;
         await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(proj.linear, p)]), alone);
@@ -177,7 +177,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: a lone linear map'); continue; }
       const name = `${block.norm.module} → ${block.linear.module}`;
       // a tied unembedding also moves the embedding: the LayerNorm kernel is not a gauge of the whole network
-      await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(block.linear, p)]), block.tiedTo ? ['ln-kernel', 'norm-rescaling'] : []);
+      await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(block.linear, p)]), block.tiedTo ? ['ln-kernel', 'ln-rescaling', 'rms-rescaling'] : []);
       if (block.tiedTo) warnings.push(`${name}: ${block.linear.weight} is tied to the token embedding, so its LayerNorm kernel is not a gauge of the whole network and is not read`);
     }
   }

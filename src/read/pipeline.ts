@@ -14,7 +14,7 @@ import { CancelledError, linePoint } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { unitFeature, unitLayers } from '../detectors/units.ts';
+import { unitActivationCovariance, unitLayers } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
@@ -492,7 +492,7 @@ export async function scanGraph(
       const neverFires = c.unit !== null && (neverFiring.get(c.layer)?.has(c.unit) ?? false);
       const cls = classifyDirection({ t: grid, F: line, fLive, settings, isGauge: c.gauge, orbitF: orbitF ?? (c.gauge ? line : undefined), predictedK: c.predictedK, neverFires });
       const d: DirectionResult = {
-        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, tensors: c.tensors,
+        id: c.id, detector: c.detector, layer: c.layer, unit: c.unit, ...(c.head !== undefined ? { head: c.head } : {}), tensors: c.tensors,
         predictedK: c.predictedK, class: cls.class, path: cls.path, k: cls.k, kRounded: cls.kRounded, lambda: cls.lambda,
         nu: (cls.class === 'singular' || cls.class === 'live') && cls.kRounded !== null ? singularFluctuationCached(cls.kRounded) : null,
         ratio: cls.ratio, window: cls.window, scan: { t: grid, F: line, slope: cls.slopes },
@@ -612,25 +612,10 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
 export function layerResults(ctx: DetectorContext): LayerResult[] {
-  const shapes = valueShapes(ctx.model);
   return unitLayers(ctx.model).map((L) => {
     const dead = inactiveUnits(ctx, L);
-    // A = E[h hᵀ] over the unit activations the consumer reads (per position for channels and sequences)
-    const h = ctx.values[L.consumerInput];
-    const F = size(shapes[L.consumerInput]);
     const d = L.units;
-    const plane = F / d;
-    const at = (u: number, p: number) => unitFeature(L, u, p, plane);
-    const A = new Float64Array(d * d);
-    for (let s = 0; s < ctx.probe.count; s++) for (let p = 0; p < plane; p++) {
-      for (let i = 0; i < d; i++) {
-        const hi = h[s * F + at(i, p)];
-        if (hi === 0) continue;
-        for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + at(j, p)];
-      }
-    }
-    const count = ctx.probe.count * plane;
-    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) A[j * d + i] = A[i * d + j] /= count;
+    const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);
     const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {
       layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,

@@ -25,7 +25,7 @@ export interface ReadSettings {
   inputCap: number;
   /** seed of every random choice (synthetic inputs, random fallbacks, live probes) */
   seed: number;
-  /** K-FAC bottom-subspace candidates per linear layer (METHOD §4) */
+  /** K-FAC bottom-subspace candidates per linear or conv layer, and dual-factor candidates per unit layer (METHOD §4) */
   bottomK: number;
   /** dead-subspace rank r: eigenvalues of A below alignmentRel × largest (METHOD §5) */
   alignmentRel: number;
@@ -63,7 +63,7 @@ export const SETTING_DOCS: Record<keyof ReadSettings, string> = {
   probe: 'number of synthetic probe inputs (when no inputs are given)',
   inputCap: 'given probe inputs: use at most this many (0 = all of them)',
   seed: 'seed of all random choices',
-  bottomK: 'K-FAC bottom-subspace candidates per linear layer (METHOD §4)',
+  bottomK: 'K-FAC bottom-subspace candidates per linear or conv layer, and dual-factor candidates per unit layer (METHOD §4)',
   alignmentRel: 'dead-subspace rank: eigenvalues of A below this × the largest (METHOD §5)',
   rankRel: 'reduced-rank chain y = B·A·x: singular values of B·A below this × the largest count as zero (METHOD §6)',
 };

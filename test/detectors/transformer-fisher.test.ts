@@ -12,8 +12,8 @@ import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
 import type { DirectionResult } from '../../src/read/schema.ts';
 import { build, GPT2_LIKE, LLAMA_LIKE, type Spec } from './transformer-model.ts';
 
-const GAUGES = ['ln-mean', 'ln-kernel', 'qk-rotation', 'qk-linear', 'vo-linear', 'softmax-shift', 'residual-mean', 'norm-rescaling'];
-const CURVED = new Set(['qk-rotation', 'qk-linear', 'vo-linear', 'norm-rescaling']);
+const GAUGES = ['ln-mean', 'ln-kernel', 'qk-rotation', 'qk-linear', 'vo-linear', 'softmax-shift', 'residual-mean', 'ln-rescaling', 'rms-rescaling'];
+const CURVED = new Set(['qk-rotation', 'qk-linear', 'vo-linear', 'ln-rescaling', 'rms-rescaling']);
 
 async function read(spec: Spec): Promise<DirectionResult[]> {
   const { graph, params } = build(spec);
@@ -30,8 +30,8 @@ describe('transformer gauges read class gauge along their orbits (CPU engine, f6
     it(`${name}: every gauge direction reads gauge; curved orbits' straight lines leave the floor`, async () => {
       const dirs = await read(spec);
       const detectors = new Set(dirs.map((d) => d.detector));
-      for (const det of ['qk-rotation', 'qk-linear', 'vo-linear', 'softmax-shift', 'norm-rescaling']) expect(detectors.has(det), det).toBe(true);
-      if (spec.norm === 'layernorm') for (const det of ['ln-kernel', 'residual-mean']) expect(detectors.has(det), det).toBe(true);
+      for (const det of ['qk-rotation', 'qk-linear', 'vo-linear', 'softmax-shift']) expect(detectors.has(det), det).toBe(true);
+      for (const det of spec.norm === 'layernorm' ? ['ln-kernel', 'residual-mean', 'ln-rescaling'] : ['rms-rescaling']) expect(detectors.has(det), det).toBe(true);
       for (const d of dirs) {
         expect(d.class, `${d.id}: ${d.reason}`).toBe('gauge');
         // at the floor along the path: far below ρ = 1e-3, rounding of an f64 forward

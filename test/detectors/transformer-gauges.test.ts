@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { qkLinear, qkRotation, qkGenerator, voLinear } from '../../src/detectors/attention.ts';
 import { softmaxShift } from '../../src/detectors/softmax-shift.ts';
 import { residualMean } from '../../src/detectors/residual-mean.ts';
-import { normRescaling } from '../../src/detectors/norm-rescaling.ts';
+import { lnRescaling, rmsRescaling } from '../../src/detectors/norm-rescaling.ts';
 import { lnKernel, lnMean } from '../../src/detectors/layernorm.ts';
 import type { AttentionOp } from '../../src/ops/ops.ts';
 import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, type Built, type Spec } from './transformer-model.ts';
@@ -87,8 +87,9 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
         expect(c.length).toBe(spec.layers * spec.kvHeads);
         checkInvariant(spec, c);
       });
-      it('norm-rescaling: every norm read only by linear maps, exact', () => {
-        const c = normRescaling.detect(ctx());
+      it(`${spec.norm === 'layernorm' ? 'ln' : 'rms'}-rescaling: every norm read only by linear maps, exact`, () => {
+        const c = (spec.norm === 'layernorm' ? lnRescaling : rmsRescaling).detect(ctx());
+        expect((spec.norm === 'layernorm' ? rmsRescaling : lnRescaling).detect(ctx())).toEqual([]);
         // ln_1 (QKV) and ln_2 (MLP) of each layer and ln_f (untied unembedding)
         expect(c.map((x) => x.layer).sort()).toEqual([...Array.from({ length: spec.layers }, (_, l) => [`h.${l}.ln_1`, `h.${l}.ln_2`]).flat(), 'ln_f'].sort());
         checkInvariant(spec, c);
@@ -205,9 +206,9 @@ describe('rotary: the query–key detectors emit only transformations that commu
 });
 
 describe('orbits: the tangent is the derivative of the path', () => {
-  it('qk-rotation, vo-linear and norm-rescaling: (θ(t+h) − θ(t−h))/2h ∥ tangent(t), unit norm', () => {
+  it('qk-rotation, qk-linear, vo-linear and rms-rescaling: (θ(t+h) − θ(t−h))/2h ∥ tangent(t), unit norm', () => {
     const b = build(LLAMA_LIKE);
-    const cands = [qkRotation, qkLinear, voLinear, normRescaling].map((d) => d.detect(context(b))[0]);
+    const cands = [qkRotation, qkLinear, voLinear, rmsRescaling].map((d) => d.detect(context(b))[0]);
     for (const c of cands) {
       for (const t of [0, 0.4]) {
         const h = 1e-5;

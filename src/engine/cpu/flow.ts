@@ -4,6 +4,7 @@
  * inputs' flows to their output's flow (src/ops/<kind>/flow.ts); the helpers here are shared.
  */
 import { deltaOf, tangentOf, type FisherQuery, type ParamSet } from '../types.ts';
+import { indicesOf } from '../index-sets.ts';
 
 export { deltaOf, tangentOf };
 
@@ -117,15 +118,6 @@ export function computeMatrixSupport(m: Float64Array, rows: number, cols: number
   return { rows: indicesOf(rowHit), cols: indicesOf(colHit) };
 }
 
-export function indicesOf(hit: Uint8Array): Int32Array {
-  let k = 0;
-  for (const h of hit) k += h;
-  const out = new Int32Array(k);
-  k = 0;
-  for (let i = 0; i < hit.length; i++) if (hit[i]) out[k++] = i;
-  return out;
-}
-
 export function nonzero(a: Float64Array | null): Int32Array | undefined {
   if (!a) return undefined;
   const hit = new Uint8Array(a.length);
@@ -172,24 +164,6 @@ export function addArrays(a: Float64Array, b: Float64Array): Float64Array {
 
 export function addTo(a: Float64Array, b: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
-}
-
-/** The distinct ⌊i / plane⌋ of ascending indices: the channels a support or a column set covers. */
-export function channelsOf(sorted: Int32Array, plane: number): Int32Array {
-  const out: number[] = [];
-  for (const f of sorted) {
-    const c = Math.floor(f / plane);
-    if (out[out.length - 1] !== c) out.push(c);
-  }
-  return Int32Array.from(out);
-}
-
-export function expandChannels(ch: Int32Array, plane: number): Int32Array {
-  const out = new Int32Array(ch.length * plane);
-  ch.forEach((c, a) => {
-    for (let p = 0; p < plane; p++) out[a * plane + p] = c * plane + p;
-  });
-  return out;
 }
 
 /** The flow's diff or tangent, already a compact [N][channels][plane] array over `inCh`. */

@@ -26,7 +26,8 @@ import { encodeDensify, positionMap } from './densify.ts';
 import { encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
 import { IndexBuilder, PatchBuilder } from './patches.ts';
-import { colSupport, expandChannels, inChannelSupport, rowSupport, union } from './supports.ts';
+import { colSupport, inChannelSupport, rowSupport } from './supports.ts';
+import { expandChannels, union } from '../index-sets.ts';
 import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 
 const SPARSE_FRACTION = 0.5;

@@ -1,6 +1,7 @@
-/** Where a batch of queries acts: the rows, columns and channels their patches touch, and index-set helpers. */
+/** Where a batch of queries acts: the rows, columns and channels their patches touch (index sets: ../index-sets.ts). */
 import type { Op } from '../../model/graph.ts';
 import { supportArrays, type FisherQuery, type ParamSet } from '../types.ts';
+import { indicesOf } from '../index-sets.ts';
 
 /** Output rows (linear) / channels (conv) that any query's patches of this op touch. */
 export function rowSupport(params: ParamSet, op: Extract<Op, { kind: 'linear' | 'conv2d' }>, qs: FisherQuery[], rows: number): Int32Array {
@@ -17,7 +18,7 @@ export function rowSupport(params: ParamSet, op: Extract<Op, { kind: 'linear' | 
       if (b) for (let r = 0; r < rows; r++) if (b[r] !== 0) hit[r] = 1;
     }
   }
-  return indices(hit);
+  return indicesOf(hit);
 }
 
 /** Columns of a linear weight that any query's patches touch. */
@@ -28,7 +29,7 @@ export function colSupport(op: Extract<Op, { kind: 'linear' }>, qs: FisherQuery[
     if (!w) continue;
     for (let k = 0; k < w.length; k++) if (w[k] !== 0) hit[k % op.inFeatures] = 1;
   }
-  return indices(hit);
+  return indicesOf(hit);
 }
 
 /** Input channels of a conv weight that any query's patches touch. */
@@ -41,50 +42,5 @@ export function inChannelSupport(op: Extract<Op, { kind: 'conv2d' }>, qs: Fisher
     if (!w) continue;
     for (let k = 0; k < w.length; k++) if (w[k] !== 0) hit[Math.floor(k / kk) % C] = 1;
   }
-  return indices(hit);
+  return indicesOf(hit);
 }
-
-export function indices(hit: Uint8Array): Int32Array {
-  let k = 0;
-  for (const h of hit) k += h;
-  const out = new Int32Array(k);
-  k = 0;
-  for (let i = 0; i < hit.length; i++) if (hit[i]) out[k++] = i;
-  return out;
-}
-
-export function union(a: Int32Array, b: Int32Array, n: number): Int32Array {
-  const hit = new Uint8Array(n);
-  for (const i of a) hit[i] = 1;
-  for (const i of b) hit[i] = 1;
-  return indices(hit);
-}
-
-export function isSubset(a: Int32Array, U: Int32Array): boolean {
-  const s = new Set(U);
-  for (const i of a) if (!s.has(i)) return false;
-  return true;
-}
-
-/** The channels of a channel-aligned support (whole planes, in order), or null if it is not one. */
-export function channelsOf(U: Int32Array, plane: number): Int32Array | null {
-  if (U.length % plane !== 0) return null;
-  const n = U.length / plane;
-  const ch = new Int32Array(n);
-  for (let a = 0; a < n; a++) {
-    const c = U[a * plane] / plane;
-    if (!Number.isInteger(c)) return null;
-    for (let p = 0; p < plane; p++) if (U[a * plane + p] !== c * plane + p) return null;
-    ch[a] = c;
-  }
-  return ch;
-}
-
-export function expandChannels(ch: Int32Array, plane: number): Int32Array {
-  const out = new Int32Array(ch.length * plane);
-  ch.forEach((c, a) => {
-    for (let p = 0; p < plane; p++) out[a * plane + p] = c * plane + p;
-  });
-  return out;
-}
-

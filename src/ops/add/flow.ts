@@ -1,5 +1,6 @@
 /** The CPU engine's sparse rule for add: the changes of both inputs, on the union of their supports. */
-import { indicesOf, positions, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { positions, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { indicesOf } from '../../engine/index-sets.ts';
 import type { AddOp } from './definition.ts';
 
 export function addFlow(_op: AddOp, [a, b]: Flow[], ctx: FlowArgs): Flow {

@@ -4,9 +4,10 @@
  * output channels: only those are computed.
  */
 import {
-  addArrays, addTo, channelsOf, compactChannels, deltaTensor, expandChannels, gatherChannels, matrixSupport, nonzero,
-  rangeArr, tangentTensor, unionSorted, type Flow, type FlowArgs,
+  addArrays, addTo, compactChannels, deltaTensor, gatherChannels, matrixSupport, nonzero, rangeArr, tangentTensor, unionSorted,
+  type Flow, type FlowArgs,
 } from '../../engine/cpu/flow.ts';
+import { channelsCovered, expandChannels } from '../../engine/index-sets.ts';
 import { conv2dForward, convOutSize, convShape } from './reference.ts';
 import type { Conv2dOp } from './definition.ts';
 
@@ -23,7 +24,7 @@ export function conv2dFlow(op: Conv2dOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const tW = tangentTensor(ctx.query, op.weight);
   const db = op.bias ? deltaTensor(ctx.query, op.bias) : null;
   const tb = op.bias ? tangentTensor(ctx.query, op.bias) : null;
-  const inCh = flow.support === null ? rangeArr(s.c) : channelsOf(flow.support, plane);
+  const inCh = flow.support === null ? rangeArr(s.c) : channelsCovered(flow.support, plane);
   const sW = dW ? matrixSupport(dW, s.o, s.c * kk) : null;
   const sT = tW ? matrixSupport(tW, s.o, s.c * kk) : null;
   const outCh = inCh.length > 0
@@ -42,11 +43,11 @@ export function conv2dFlow(op: Conv2dOp, [flow]: Flow[], ctx: FlowArgs): Flow {
     addConv(tan, compactChannels(flow, inCh, plane, 'tan'), inCh, Wp);
   }
   if (dW) {
-    const cs = channelsOf(sW!.cols, kk);
+    const cs = channelsCovered(sW!.cols, kk);
     addConv(diff, gatherChannels(xb, null, cs, s.c, plane, n), cs, dW);
   }
   if (tW) {
-    const cs = channelsOf(sT!.cols, kk);
+    const cs = channelsCovered(sT!.cols, kk);
     addConv(tan, gatherChannels(xb, flow, cs, s.c, plane, n), cs, tW);
   }
   for (const [b, target] of [[db, diff], [tb, tan]] as const) {

@@ -1,6 +1,7 @@
 /** Dispatcher of conv2d-sparse.wgsl (beside it): a conv2d fed by a sparse flow on whole input channels. */
 import type { Bindings, Recorder } from '../../engine/webgpu/context.ts';
-import { channelsOf, inChannelSupport, isSubset } from '../../engine/webgpu/supports.ts';
+import { inChannelSupport } from '../../engine/webgpu/supports.ts';
+import { alignedChannels, isSubset } from '../../engine/index-sets.ts';
 import type { SparseRuleArgs, SparseRuleStep } from '../op-def.ts';
 import type { Conv2dOp } from './definition.ts';
 import { convGeometryWords, sparseInputWords, type ConvGeometry, type SparseInputArgs } from '../../engine/webgpu/op-args.ts';
@@ -24,7 +25,7 @@ export function encodeConv2dSparse(rec: Recorder, bind: Bindings, a: Conv2dSpars
 export function conv2dSparseInput(op: Conv2dOp, a: SparseRuleArgs): SparseRuleStep | null {
   const { U, patch, G, M, s0 } = a;
   const [C, H, Wd] = a.inShape;
-  const Cin = channelsOf(U, H * Wd);
+  const Cin = alignedChannels(U, H * Wd);
   if (!Cin || !isSubset(inChannelSupport(op, a.queries), Cin)) return null;
   const idxOff = a.idx.add(Cin);
   const kk = op.kernel[0] * op.kernel[1];

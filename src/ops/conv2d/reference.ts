@@ -92,8 +92,46 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
     const dy = dx || tangent ? conv2dTangent(x, dx, W, patchOf(tangent, op.weight), patchOf(tangent, op.bias), s) : null;
     return { y, dy };
   },
-  // no detector reads through a conv in reverse mode yet (K-FAC for conv would)
-  vjp: null,
+  /** cotangent rows (R × O·oh·ow) → (R × C·H·W): the transposed convolution, for K-FAC through a conv */
+  vjp(op, { params, inShapes: [inShape], rows, cotangent: M }) {
+    const s = convShape(op, inShape, 1);
+    const W = param(params, op.weight)!;
+    const [oh, ow] = convOutSize(s);
+    const inW = s.c * s.h * s.w;
+    const outW = s.o * oh * ow;
+    const next = new Float64Array(rows * inW);
+    // output positions whose input row/column lies inside the image, per kernel offset
+    const inside = (k: number, size: number, stride: number, pad: number, out: number): [number, number] => {
+      let lo = 0;
+      while (lo < out && lo * stride - pad + k < 0) lo++;
+      let hi = out;
+      while (hi > lo && (hi - 1) * stride - pad + k >= size) hi--;
+      return [lo, hi];
+    };
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < s.o; o++) {
+        const go = r * outW + o * oh * ow;
+        for (let c = 0; c < s.c; c++) {
+          const xo = r * inW + c * s.h * s.w;
+          const wo = (o * s.c + c) * s.kh * s.kw;
+          for (let i = 0; i < s.kh; i++) {
+            const [ylo, yhi] = inside(i, s.h, s.sh, s.ph, oh);
+            for (let j = 0; j < s.kw; j++) {
+              const wv = W[wo + i * s.kw + j];
+              if (wv === 0) continue;
+              const [xlo, xhi] = inside(j, s.w, s.sw, s.pw, ow);
+              for (let y0 = ylo; y0 < yhi; y0++) {
+                const xrow = xo + (y0 * s.sh - s.ph + i) * s.w - s.pw + j;
+                const grow = go + y0 * ow;
+                for (let x0 = xlo; x0 < xhi; x0++) next[xrow + x0 * s.sw] += wv * M[grow + x0];
+              }
+            }
+          }
+        }
+      }
+    }
+    return [next];
+  },
 };
 
 function addInto(a: Arr, b: Arr): void {

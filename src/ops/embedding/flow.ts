@@ -3,7 +3,8 @@
  * output (t, d) only where d ∈ C and some sample has its token at t in R (a residual-stream
  * direction stays one column of the stream).
  */
-import { deltaTensor, indicesOf, isEmptyFlow, tangentTensor, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { deltaTensor, isEmptyFlow, tangentTensor, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { indicesOf } from '../../engine/index-sets.ts';
 import type { EmbeddingOp } from './definition.ts';
 
 export function embeddingFlow(op: EmbeddingOp, [x]: Flow[], a: FlowArgs): Flow | null {

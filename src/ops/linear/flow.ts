@@ -4,9 +4,9 @@
  * its stored layout (`linearWeightAt`); positionwise, every position t is a row of the same map.
  */
 import {
-  deltaOf, indicesOf, matrixSupport, nonzero, positions, rangeArr, tangentOf, unionSorted,
-  type Flow, type FlowArgs, type MatrixSupport,
+  deltaOf, matrixSupport, nonzero, positions, rangeArr, tangentOf, unionSorted, type Flow, type FlowArgs, type MatrixSupport,
 } from '../../engine/cpu/flow.ts';
+import { indicesOf } from '../../engine/index-sets.ts';
 import { linearLayout, linearPositions, linearWeightAt, type LinearOp, type LinearWeightAt } from './definition.ts';
 
 /** Σ_k W[wo + cols[k]·si]·x[xo + cols[k]] (in the order of cols, as sparseDot). */

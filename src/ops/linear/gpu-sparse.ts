@@ -1,6 +1,7 @@
 /** Dispatcher of linear-sparse.wgsl (beside it): a linear layer fed by a sparse flow (change on U). */
 import type { Bindings, Recorder } from '../../engine/webgpu/context.ts';
-import { colSupport, isSubset } from '../../engine/webgpu/supports.ts';
+import { colSupport } from '../../engine/webgpu/supports.ts';
+import { isSubset } from '../../engine/index-sets.ts';
 import type { SparseRuleArgs, SparseRuleStep } from '../op-def.ts';
 import { isPlainLinear, type LinearOp } from './definition.ts';
 import { sparseInputWords, type SparseInputArgs } from '../../engine/webgpu/op-args.ts';

@@ -1,5 +1,6 @@
 /** The CPU engine's sparse rule for max-pooling: per channel, only the changed channels are pooled again. Dense for a dense change. */
-import { channelsOf, expandChannels, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { channelsCovered, expandChannels } from '../../engine/index-sets.ts';
 import type { MaxPoolOp } from './definition.ts';
 
 export function maxpoolFlow(op: MaxPoolOp, [flow]: Flow[], ctx: FlowArgs): Flow | null {
@@ -10,7 +11,7 @@ export function maxpoolFlow(op: MaxPoolOp, [flow]: Flow[], ctx: FlowArgs): Flow 
   const plane = h * w;
   const oplane = oh * ow;
   const S = flow.support!;
-  const channels = channelsOf(S, plane);
+  const channels = channelsCovered(S, plane);
   const m = S.length; // channel-aligned: channels.length × plane
   const outM = channels.length * oplane;
   const xb = ctx.xBase[0];

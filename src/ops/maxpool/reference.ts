@@ -44,5 +44,12 @@ export const maxpoolReference: ReferenceOp<'maxpool'> = {
     const { y, argmax } = maxpoolForward(x, { n, c, h, w, k: op.kernel, stride: op.stride });
     return { y, dy: dx ? maxpoolTangent(dx, argmax) : tangent ? new Float64Array(y.length) : null };
   },
-  vjp: null,
+  /** each output's cotangent goes to its winning input */
+  vjp(op, { inShapes: [[c, h, w]], xs: [x], rows, cotangent: M }) {
+    const { argmax } = maxpoolForward(x, { n: 1, c, h, w, k: op.kernel, stride: op.stride });
+    const inW = c * h * w;
+    const next = new Float64Array(rows * inW);
+    for (let r = 0; r < rows; r++) for (let o = 0; o < argmax.length; o++) next[r * inW + argmax[o]] += M[r * argmax.length + o];
+    return [next];
+  },
 };

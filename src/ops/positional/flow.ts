@@ -1,6 +1,7 @@
 /** The CPU engine's sparse rule for learned positions: the input's change plus ΔP, on the union of their supports. */
 import { addFlow } from '../add/flow.ts';
-import { deltaTensor, indicesOf, tangentTensor, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { deltaTensor, tangentTensor, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { indicesOf } from '../../engine/index-sets.ts';
 import type { PositionalOp } from './definition.ts';
 
 export function positionalFlow(op: PositionalOp, [x]: Flow[], a: FlowArgs): Flow {
