@@ -57,6 +57,7 @@ def tail(layers, k, y, dy):
 def main():
     model, inputs, probe, out_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     P = load_safetensors(model)
     layers = [(P[f"{i}.0.weight"].astype(np.float32), P[f"{i}.0.bias"].astype(np.float32)) for i in range(3)]
     layers.append((P["3.weight"].astype(np.float32), P["3.bias"].astype(np.float32)))
@@ -113,7 +114,8 @@ def main():
             best = max(best, float(fisher_rows(zz, jv).mean()))
         live[f"{l}.0"] = best
     wall = time.perf_counter() - t0
-    json.dump({"wallSeconds": wall, "F": F, "fLive": live, "probe": N, "grid": grid.tolist()}, open(out_path, "w"))
+    cpu = time.process_time() - c0
+    json.dump({"wallSeconds": wall, "cpuSeconds": cpu, "F": F, "fLive": live, "probe": N, "grid": grid.tolist()}, open(out_path, "w"))
     print(f"peer_numpy: {len(F)} directions × {T} t, probe {N}, {wall:.3f} s")
 
 

@@ -4,10 +4,14 @@
  * process's peak RSS and the F of every direction (to compare with the NumPy peer).
  *
  *   npx tsx bench/read-once.ts CKPT [--inputs F] [--config F] [--precision f32|f64] [--detectors a,b] [--probe N]
- *     [--input-cap N] [--input-scale X] [--threads N] [--layers a,b]
+ *     [--input-cap N] [--input-scale X] [--threads N] [--layers a,b] [--open-only]
+ *
+ * --open-only: stops at the read's first progress event (file opened, graph or blocks planned,
+ * tensors and probe loaded, nothing computed) and prints that time as wallMs.
  */
 import { fileSource } from '../src/format/node-source.ts';
 import { readCheckpoint } from '../src/read/pipeline.ts';
+import { CancelledError } from '../src/engine/types.ts';
 import { readFileSync } from 'node:fs';
 import { CpuEngine } from '../src/engine/cpu/engine.ts';
 import { PooledCpuEngine } from '../src/fast/pool.ts';
@@ -32,19 +36,39 @@ const threads = Number(flag('threads') ?? 1);
 const configPath = flag('config');
 
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const checkpoint = await fileSource(checkpointPath);
 const inputs = inputsPath ? await fileSource(inputsPath) : null;
 const engine = threads > 1 ? new PooledCpuEngine({ precision, threads }) : new CpuEngine({ precision });
-const result = await readCheckpoint({
+const openOnly = argv.includes('--open-only');
+const stop = new AbortController();
+let openMs: number | null = null;
+const read = readCheckpoint({
   checkpoint, checkpointName: checkpointPath, inputs, inputsName: inputsPath,
   configText: configPath ? readFileSync(configPath, 'utf8') : null, configName: configPath,
-}, options, engine);
+}, options, engine, {
+  signal: stop.signal,
+  onProgress: () => {
+    if (!openOnly || openMs !== null) return;
+    openMs = performance.now() - started;
+    stop.abort();
+  },
+});
+if (openOnly) {
+  await read.catch((e) => { if (!(e instanceof CancelledError)) throw e; });
+  engine.dispose();
+  await checkpoint.close();
+  process.stdout.write(`${JSON.stringify({ wallMs: openMs, macs: 0, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+  process.exit(0);
+}
+const result = await read;
 engine.dispose();
 const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
 await checkpoint.close();
 await inputs?.close();
 process.stdout.write(`${JSON.stringify({
-  wallMs, macs: macCounter.value, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  wallMs, cpuMs: (cpu.user + cpu.system) / 1000, macs: macCounter.value, peakRssBytes: process.resourceUsage().maxRSS * 1024,
   params: result.checkpoint.params, directions: result.directions.length, queries: result.timing.queries,
   classes: result.directions.map((d) => [d.id, d.class, d.kRounded]),
   F: Object.fromEntries(result.directions.map((d) => [d.id, d.scan.F])),

@@ -6,13 +6,19 @@
  * ratio peer wall / deadscope wall (≥ 1: deadscope is as fast or faster). Every read runs in its own
  * process (clean peak RSS).
  *
- *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling]
+ * Then, one run each: the same read on two worker threads, the GPT-2 fixture (all detectors), a
+ * 124 M GPT-2-small-shaped file with random weights and real names (open time), the scaling
+ * series; opt-in, as they take far longer today: --gpt2-block, the read of a one-block file of
+ * GPT-2-small widths, and --conv, the MNIST conv net (all detectors, 256 images).
+ *
+ *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling] [--no-gpt2] [--gpt2-block] [--conv]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeSafetensors } from './write-mlp.ts';
+import { GPT2_SMALL, writeGpt2 } from './write-gpt2.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
@@ -21,10 +27,11 @@ const opt = (name: string, dflt: string): string => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
 const runs = Math.max(3, Number(opt('runs', '3')));
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const outPath = resolve(ROOT, opt('out', 'bench/last-run.md'));
 const tmp = mkdtempSync(join(os.tmpdir(), 'deadscope-bench-'));
 
-interface Once { wallMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number; classes: [string, string, number | null][]; F: Record<string, number[]> }
+interface Once { wallMs: number; cpuMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number; classes: [string, string, number | null][]; F: Record<string, number[]> }
 
 function readOnce(args: string[]): Once {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'bench/read-once.ts'), ...args], {
@@ -35,7 +42,7 @@ function readOnce(args: string[]): Once {
 }
 
 const python = '/usr/bin/python3';
-function peerOnce(model: string, inputs: string, probe: number): { wallMs: number; peakRssBytes: number; F: Record<string, number[]> } | null {
+function peerOnce(model: string, inputs: string, probe: number): { wallMs: number; cpuMs: number; peakRssBytes: number; F: Record<string, number[]> } | null {
   if (!existsSync(python)) return null;
   const out = join(tmp, 'peer.json');
   // the peer's BLAS tuned the way a user's would be: no core-type or cache-size overrides
@@ -47,9 +54,9 @@ function peerOnce(model: string, inputs: string, probe: number): { wallMs: numbe
     process.stderr.write(`peer_numpy.py did not run (${r.stderr.trim().split('\n').pop()}); no peer row\n`);
     return null;
   }
-  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; F: Record<string, number[]> };
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; cpuSeconds: number; F: Record<string, number[]> };
   const rssKb = Number(r.stderr.trim().split('\n').pop());
-  return { wallMs: j.wallSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F };
+  return { wallMs: j.wallSeconds * 1000, cpuMs: j.cpuSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -87,6 +94,10 @@ if (peers.length) {
   const peerMed = median(peers.map((p) => p.wallMs));
   row([caseName, 'NumPy peer (OpenBLAS, 1 thread)', 'f32', `${(peerMed / 1000).toFixed(2)} s`, peers.length, '—', '—', mib(median(peers.map((p) => p.peakRssBytes)))]);
   notes.push(`ratio NumPy peer / deadscope (f32, medians, same session, alternating): ${(peerMed / oursMed).toFixed(2)}`);
+  // on a shared machine the CPU time each process was given says more than the wall
+  const oursCpu = median(ours.map((o) => o.cpuMs));
+  const peerCpu = median(peers.map((p) => p.cpuMs));
+  notes.push(`CPU time (user + system, medians): deadscope ${fmtS(oursCpu)}, NumPy peer ${fmtS(peerCpu)}; ratio ${(peerCpu / oursCpu).toFixed(2)}`);
   // the peer's F against deadscope's f64 read, where F is above the numerical floor
   let worst = 0;
   for (const [id, F] of Object.entries(ref.F)) {
@@ -105,7 +116,43 @@ for (const [id, F] of Object.entries(ref.F)) {
 const sameClass = ref.classes.every(([id, c, k], i) => ours[0].classes[i][0] === id && ours[0].classes[i][1] === c && ours[0].classes[i][2] === k);
 notes.push(`deadscope f32 vs f64: largest relative F difference ${worst32.toExponential(2)}; class and kRounded ${sameClass ? 'identical' : 'DIFFER'} for all ${ref.directions} directions`);
 
-// 2. scaling: random ReLU MLPs, node death at the synthetic probe 256
+// 2. the same read on two worker threads (tinypool; the workers' multiply-adds are not counted here)
+if (os.cpus().length >= 2) {
+  const two = readOnce([...mlpArgs, '--precision', 'f32', '--threads', '2']);
+  row([caseName, 'cpu (fast scan, JS), 2 worker threads', 'f32', fmtS(two.wallMs), 1, '—', '—', mib(two.peakRssBytes)]);
+  const same = Object.entries(ours[0].F).every(([id, F]) => F.every((f, j) => f === two.F[id][j]));
+  notes.push(`2 worker threads vs 1 thread: F ${same ? 'identical to the last bit' : 'DIFFER'} on all ${two.directions} directions`);
+}
+
+// 3. transformers: the GPT-2 fixture, and a GPT-2-small-shaped file (124 M parameters, random weights)
+if (!argv.includes('--no-gpt2')) {
+  const fixture = resolve(ROOT, 'fixtures/gpt2_modadd23_s1.safetensors');
+  const g = readOnce([fixture, '--config', resolve(ROOT, 'fixtures/gpt2_modadd23_s1.config.json')]);
+  row([`GPT-2 fixture gpt2_modadd23_s1 (${g.params.toExponential(1)} params, ${g.directions} directions), all detectors, probe 256`, 'cpu', 'f32 fast scan / f64 engine', fmtS(g.wallMs), 1, g.macs.toExponential(2), '—', mib(g.peakRssBytes)]);
+  const big = join(tmp, 'gpt2-small.safetensors');
+  const bigConfig = join(tmp, 'gpt2-small.config.json');
+  const params = writeGpt2(big, bigConfig, GPT2_SMALL, 7);
+  const open = readOnce([big, '--config', bigConfig, '--open-only']);
+  row([`GPT-2-small-shaped file (${(params / 1e6).toFixed(1)} M params, ${(params * 4 / 2 ** 20).toFixed(0)} MiB F32, random weights, HF names): open until the first block's forward pass`, 'cpu', '—', fmtS(open.wallMs), 1, '—', '—', mib(open.peakRssBytes)]);
+  rmSync(big);
+}
+// one GPT-2-small block's read (opt-in: over 10 minutes on the f64 engine today, BENCHMARKS.md)
+if (argv.includes('--gpt2-block')) {
+  const one = join(tmp, 'gpt2-small-1block.safetensors');
+  const oneConfig = join(tmp, 'gpt2-small-1block.config.json');
+  const oneParams = writeGpt2(one, oneConfig, { ...GPT2_SMALL, layers: 1 }, 7);
+  const block = readOnce([one, '--config', oneConfig]);
+  row([`one GPT-2-small block (d 768, a 1-block file of ${(oneParams / 1e6).toFixed(1)} M params with the full wte/wpe), all detectors, probe 256, ${block.directions} directions`, 'cpu', 'f32 fast scan / f64 engine', fmtS(block.wallMs), 1, block.macs.toExponential(2), '—', mib(block.peakRssBytes)]);
+  rmSync(one);
+}
+
+// 4. the MNIST conv net, all detectors, 256 images (opt-in: the conv scan has no fast path yet)
+if (argv.includes('--conv')) {
+  const conv = readOnce([resolve(ROOT, 'fixtures/mnist-convnet-tinygrad.safetensors'), '--inputs', mnist, '--input-cap', '256', '--input-scale', '1']);
+  row([`MNIST conv net (${conv.params.toExponential(1)} params, ${conv.directions} directions), all detectors, 256 images`, 'cpu', 'f32 fast scan / f64 engine', fmtS(conv.wallMs), 1, conv.macs.toExponential(2), '—', mib(conv.peakRssBytes)]);
+}
+
+// 5. scaling: random ReLU MLPs, node death at the synthetic probe 256
 if (!argv.includes('--no-scaling')) {
   for (const widths of [[64, 64, 64], [256, 256, 128], [1024, 512, 256], [1024, 1024, 512]]) {
     const path = join(tmp, `mlp-${widths.join('-')}.safetensors`);

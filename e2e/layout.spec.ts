@@ -67,3 +67,27 @@ test('the table’s controls are reachable by keyboard', async ({ page }) => {
   await page.keyboard.press('ArrowDown'); // a native select changes with the keyboard
   await expect(page.getByTestId('direction-row').first()).toBeVisible();
 });
+
+test('figure marks are reachable by keyboard: Tab onto a figure, arrows walk its directions, Enter pins', async ({ page }) => {
+  await exampleRead(page);
+  const fig = page.getByTestId('gauge-floor-chart');
+  // Tab from the figure's own export buttons reaches the figure
+  await page.getByTestId('export-png-gauge-floor-chart').focus();
+  await page.keyboard.press('Tab');
+  await expect(fig).toBeFocused();
+  // a visible focus ring
+  expect(await fig.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+  const first = await page.getByTestId('direction-row').first().getAttribute('data-direction-id');
+  await expect(fig.locator('[data-role="marks"] > g[data-focused]')).toHaveAttribute('data-direction-id', first!);
+  await page.keyboard.press('ArrowRight');
+  const second = await page.getByTestId('direction-row').nth(1).getAttribute('data-direction-id');
+  // the same linked highlight as the mouse: the mark, the other figures, the row, the k-tooltip
+  await expect(fig.locator('[data-role="marks"] > g[data-focused]')).toHaveAttribute('data-direction-id', second!);
+  await expect(page.getByTestId('rate-plot').locator(`path[data-focused][data-direction-id="${second}"]`).first()).toBeAttached();
+  await expect(page.locator(`[data-testid="direction-row"][data-direction-id="${second}"]`)).toHaveClass(/hl/);
+  await expect(page.getByTestId('k-tooltip')).toContainText(second!);
+  await page.keyboard.press('Enter');
+  await expect(page.locator(`[data-testid="direction-row"][data-direction-id="${second}"]`)).toHaveClass(/pinned/);
+  await page.keyboard.press('Escape');
+  await expect(page.locator(`[data-testid="direction-row"][data-direction-id="${second}"]`)).not.toHaveClass(/pinned/);
+});

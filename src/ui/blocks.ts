@@ -17,6 +17,7 @@ export { blockKey, directionBlock };
 export const GAUGE_FAMILIES: ReadonlyArray<{ family: string; short: string; test: RegExp }> = [
   { family: 'LayerNorm', short: 'LN', test: /^ln-/ },
   { family: 'RMSNorm', short: 'RMS', test: /^rms/ },
+  { family: 'norm rescaling', short: 'norm×', test: /^norm-rescal/ },
   { family: 'query–key', short: 'QK', test: /^qk/ },
   { family: 'value–output', short: 'VO', test: /^vo/ },
   { family: 'softmax shift', short: 'softmax', test: /softmax/ },

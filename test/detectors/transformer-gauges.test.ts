@@ -79,6 +79,8 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
       it('qk-rotation: one per key/value group, exact', () => {
         const c = qkRotation.detect(ctx());
         expect(c.length).toBe(spec.layers * spec.kvHeads);
+        // each layer's directions name its key/value groups 0 … kvHeads − 1 (the explorer's head filter)
+        expect(c.map((x) => x.head)).toEqual(Array.from({ length: spec.layers * spec.kvHeads }, (_, i) => i % spec.kvHeads));
         checkInvariant(spec, c);
       });
       it('qk-linear: exact', () => checkInvariant(spec, qkLinear.detect(ctx())));

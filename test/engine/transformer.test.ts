@@ -68,4 +68,11 @@ describe('transformer ops in a graph (CPU engine)', () => {
     const frac = { count: 1, shape: [5], data: Float64Array.from([1, 2, 0.5, 0, 4]) };
     await expect(new CpuEngine().prepare(g, params, frac, 'classification')).rejects.toThrow(/not an integer/);
   });
+
+  it('refuses a position table shorter than the sequence, with a plain message', async () => {
+    const params = transformerParams(g);
+    params.set('wpe.weight', { shape: [1, 4, 8], data: new Float64Array(32) });
+    const probe = randomProbe(g, 2, createRng(2));
+    await expect(new CpuEngine().prepare(g, params, probe, 'classification')).rejects.toThrow(/tensor wpe\.weight \[1,4,8\] holds 32 values; Positions wpe needs 40/);
+  });
 });

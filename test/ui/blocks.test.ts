@@ -64,14 +64,17 @@ describe('the 12-block GPT-2 read block-locally', () => {
     });
   });
 
-  it('reports the LayerNorm kernel gauge floors per block: both norms gauge, the largest R under ρ', () => {
+  it('reports the gauge floors per block and family: LayerNorm kernel and norm rescaling, every one gauge, the largest R under ρ', () => {
     for (const r of rows.slice(0, 12)) {
-      expect(r.gauges.map((g) => g.family)).toEqual(['LayerNorm']);
-      const ln = r.directions.filter((d) => d.detector.startsWith('ln-'));
-      expect(r.gauges[0].n).toBe(ln.length);
-      expect(r.gauges[0].gauge).toBe(2);
-      expect(r.gauges[0].worst).toBe(Math.max(...ln.map((d) => d.ratio)));
-      expect(r.gauges[0].worst).toBeLessThan(gpt2.settings.floorRatio);
+      expect(r.gauges.map((g) => g.family)).toEqual(['LayerNorm', 'norm rescaling']);
+      for (const [g, prefix] of [[r.gauges[0], 'ln-'], [r.gauges[1], 'norm-rescaling']] as const) {
+        const fam = r.directions.filter((d) => d.detector.startsWith(prefix));
+        expect(g.n).toBe(fam.length);
+        expect(g.gauge).toBe(fam.length); // ln_1 → c_attn and ln_2 → c_fc: each norm read by one linear map
+        expect(fam.length).toBe(2);
+        expect(g.worst).toBe(Math.max(...fam.map((d) => d.ratio)));
+        expect(g.worst).toBeLessThan(gpt2.settings.floorRatio);
+      }
     }
     // the tied unembedding's norm is no gauge (the read says why): no floor in that row
     expect(rows[12].gauges).toEqual([]);
@@ -94,8 +97,8 @@ describe('the 12-block GPT-2 read block-locally', () => {
 
 describe('gauge families', () => {
   it.each([
-    ['ln-kernel', 'LayerNorm'], ['ln-mean', 'LayerNorm'], ['rmsnorm-scale', 'RMSNorm'], ['qk-rotation', 'query–key'], ['qk-gl', 'query–key'],
-    ['vo-gl', 'value–output'], ['softmax-shift', 'softmax shift'], ['residual-mean', 'residual stream'], ['relu-rescaling', 'ReLU rescaling'],
+    ['ln-kernel', 'LayerNorm'], ['ln-mean', 'LayerNorm'], ['rmsnorm-scale', 'RMSNorm'], ['norm-rescaling', 'norm rescaling'], ['qk-rotation', 'query–key'],
+    ['qk-linear', 'query–key'], ['vo-linear', 'value–output'], ['softmax-shift', 'softmax shift'], ['residual-mean', 'residual stream'], ['relu-rescaling', 'ReLU rescaling'],
   ])('%s is a %s gauge', (det, fam) => expect(gaugeFamily(det)?.family).toBe(fam));
   it.each(['node-death', 'bottom-subspace', 'inactive', 'glu-unit'])('%s proposes no symmetry', (det) => expect(gaugeFamily(det)).toBeNull());
 });

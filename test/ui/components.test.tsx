@@ -13,6 +13,7 @@ import type { CheckpointSummary } from '../../src/model/inspect.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { initialState, setState, getState, unpin, NO_FILTER, type LoadedCheckpoint } from '../../src/state/store.ts';
 import { DirectionTable } from '../../src/ui/components/DirectionTable.tsx';
+import { BlockTable } from '../../src/ui/components/BlockTable.tsx';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
@@ -155,6 +156,54 @@ describe('linked figures', () => {
     // the figure was rebuilt around the focus: click the curve now under the pointer
     const now = host.querySelector(`[data-testid="rate-plot"] path[data-direction-id="${d.id}"]`)!;
     act(() => { now.dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(getState().pinned).toBe(d.id);
+  });
+});
+
+describe('block view', () => {
+  it('one row per block of a transformer read; a row (click or Enter) filters to its block and back', () => {
+    const gpt2 = JSON.parse(readFileSync(resolve(DATA_DIR, 'gpt2_12blocks_s7.read.json'), 'utf8')) as ReadResult;
+    setState({ checkpoints: [loaded('g.safetensors', gpt2)], activeKey: 'g.safetensors' });
+    act(() => root.render(<BlockTable />));
+    const brows = Array.from(host.querySelectorAll<HTMLTableRowElement>('[data-testid="block-row"]'));
+    expect(brows.map((b) => b.dataset.block)).toEqual([...Array.from({ length: 12 }, (_, i) => `transformer.h.${i}`), 'transformer.ln_f → transformer.wte']);
+    act(() => { brows[5].dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(getState().filter.blocks).toEqual(['transformer.h.5']);
+    act(() => { brows[5].dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })); });
+    expect(getState().filter.blocks).toEqual([]);
+  });
+
+  it('is absent for a read that is not organised in blocks', () => {
+    act(() => root.render(<BlockTable />));
+    expect(host.querySelector('[data-testid="block-table"]')).toBeNull();
+  });
+});
+
+describe('keyboard on the figures', () => {
+  it('a focused figure walks its directions with the arrow keys, highlighting each everywhere; Enter pins', () => {
+    act(() => root.render(<><Figures /><DirectionTable /></>));
+    const fig = host.querySelector<HTMLElement>('[data-testid="gauge-floor-chart"]')!;
+    expect(fig.tabIndex).toBe(0);
+    expect(fig.getAttribute('aria-label')).toContain(`${r.directions.length} directions`);
+    act(() => fig.focus());
+    expect(getState().hovered).toBe(r.directions[0].id); // focus lands on the first direction drawn
+    const key = (k: string) => act(() => { fig.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true })); });
+    key('ArrowRight');
+    key('ArrowRight');
+    const d = r.directions[2];
+    expect(getState().hovered).toBe(d.id);
+    // the same highlight as the mouse: the mark in every figure, the row in the table, the tooltip's anchor
+    expect(fig.querySelector(`g[data-direction-id="${d.id}"][data-focused]`)).not.toBeNull();
+    expect(host.querySelector(`[data-testid="rate-plot"] path[data-direction-id="${d.id}"][data-focused]`)).not.toBeNull();
+    expect(rows().find((x) => x.dataset.directionId === d.id)!.className).toContain('hl');
+    expect(getState().anchor).not.toBeNull();
+    expect(fig.querySelector('[aria-live]')!.textContent).toBe(d.id);
+    key('Enter');
+    expect(getState().pinned).toBe(d.id);
+    key('ArrowLeft'); key('ArrowLeft'); key('ArrowLeft');
+    expect(getState().hovered).toBe(r.directions[r.directions.length - 1].id); // wraps around
+    act(() => fig.blur());
+    expect(getState().hovered).toBeNull();
     expect(getState().pinned).toBe(d.id);
   });
 });

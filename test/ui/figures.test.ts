@@ -15,7 +15,9 @@ import {
 import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { ratePlotModel } from '../../src/ui/figures/index.ts';
-import { clipSegment, decadeTicks, esc, num } from '../../src/ui/figures/svg.ts';
+import { clipSegment, esc, num } from '../../src/ui/figures/svg.ts';
+import { decades } from '../../src/ui/figures/axis.ts';
+import { logScale } from '../../src/ui/figures/common.ts';
 import { CLASS_COLOURS } from '../../src/ui/theme.ts';
 import { DATA_DIR, DATASETS, loadRead, parseSvg, textOf, type Dataset } from './helpers.ts';
 
@@ -200,7 +202,7 @@ describe('alignment heatmap', () => {
     const cols = [{ name: 'gpt2', layers }];
     for (const r of [1, 3, 8]) {
       const doc = parseSvg(buildAlignmentHeatmap(cols, { width: 720, height: 900 }, { rank: r }));
-      expect(doc.querySelector('[data-role="title"]')!.textContent).toContain(`r = ${r}`);
+      expect(doc.querySelector('title')!.textContent).toContain(`at r = ${r}`);
       for (const l of layers) {
         const cell = doc.querySelector(`g[data-layer="${l.layer}"][data-column="0"]`)!;
         const s = l.axisAlignment!.sweep.find((x) => x.r === r)!;
@@ -262,8 +264,10 @@ describe('escaping and helpers', () => {
     expect(esc('x\u0000y\u001fz')).toBe('xyz');
     expect(num(-0.001)).toBe('0');
     expect(num(1.005 + 1e-12)).toBe('1.01');
-    expect(decadeTicks(1e-4, 1)).toEqual([-4, -3, -2, -1, 0]);
-    expect(decadeTicks(1e-33, 10, 7).length).toBeLessThanOrEqual(7);
+    expect(decades(logScale([1e-4, 1], [0, 100]))).toEqual([-4, -3, -2, -1, 0]);
+    const many = decades(logScale([1e-33, 10], [0, 100]), 7);
+    expect(many.length).toBeLessThanOrEqual(7);
+    expect(many.every((e) => Number.isInteger(e) && e >= -33 && e <= 1)).toBe(true);
     expect(clipSegment(-10, 5, 110, 5, { x0: 0, y0: 0, x1: 100, y1: 10 })).toEqual([0, 5, 100, 5]);
     expect(clipSegment(-10, 50, 110, 50, { x0: 0, y0: 0, x1: 100, y1: 10 })).toBeNull();
   });

@@ -41,8 +41,9 @@ beforeAll(async () => {
 
 /** The data value of a mark's cy through its panel's linear axis (two gridline labels give the map). */
 function valueOf(panel: Element, cy: number): number {
-  const labels = Array.from(panel.querySelectorAll('text[text-anchor="end"]')).filter((t) => /^−?[\d.]+$/.test(t.textContent ?? ''));
-  const pts = labels.map((t) => [Number((t.textContent ?? '').replace('−', '-')), Number(t.getAttribute('y')) - 4] as const);
+  // d3-axis places each tick (line and label) by its group's translate(0, y)
+  const labels = Array.from(panel.querySelectorAll('[data-role="axis-y"] g[transform] > text')).filter((t) => /^−?[\d.]+$/.test(t.textContent ?? ''));
+  const pts = labels.map((t) => [Number((t.textContent ?? '').replace('−', '-')), Number(/translate\([^,]+,([^)]+)\)/.exec(t.parentElement!.getAttribute('transform')!)![1])] as const);
   const [[v0, y0], [v1, y1]] = [pts[0], pts[pts.length - 1]];
   return v0 + ((cy - y0) / (y1 - y0)) * (v1 - v0);
 }

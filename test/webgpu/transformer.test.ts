@@ -32,11 +32,15 @@ describe.skipIf(!gpu)(`WebGPU engine on a transformer block${skipNote(gpu)}`, ()
     engine.dispose();
   });
 
-  it('refuses token ids outside the vocabulary, with a plain message', async () => {
+  it('refuses token ids outside the vocabulary and a short position table, with plain messages', async () => {
     const g = transformerGraph();
     const engine = new WebGpuEngine(gpu!.dev.device, gpu!.dev.description);
     const bad = { count: 1, shape: [5], data: Float64Array.from([1, 2, 3, -1, 4]) };
     await expect(engine.prepare(g, transformerParams(g), bad, 'classification')).rejects.toThrow(/token id -1 at element 3/);
+    // a position table shorter than the sequence would be read past its end
+    const short = transformerParams(g);
+    short.set('wpe.weight', { shape: [1, 4, 8], data: new Float64Array(32) });
+    await expect(engine.prepare(g, short, randomProbe(g, 2, createRng(2)), 'classification')).rejects.toThrow(/wpe\.weight \[1,4,8\] holds 32 values/);
     engine.dispose();
   });
 });

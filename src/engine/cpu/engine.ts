@@ -15,6 +15,7 @@ import {
 } from '../types.ts';
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
 import { tokenInputError } from '../../ops/embedding/definition.ts';
+import { paramsError } from '../../model/params-check.ts';
 import { fisherPerSample } from './fisher.ts';
 import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTensor, type Flow } from './flow.ts';
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
@@ -48,8 +49,8 @@ export class CpuEngine implements FisherEngine {
     this.params = params;
     this.head = head;
     this.n = probe.count;
-    const tokens = model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null;
-    if (tokens) throw new Error(tokens);
+    const bad = paramsError(model, params) ?? (model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null);
+    if (bad) throw new Error(bad);
     this.shapes = valueShapes(model);
     this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
     // the fast scan walks a chain: op i reads value i

@@ -24,6 +24,7 @@ import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { KERNELS } from './kernels.ts';
 import { evaluateDense } from '../../ops/interpret.ts';
 import { tokenInputError } from '../../ops/embedding/definition.ts';
+import { paramsError } from '../../model/params-check.ts';
 import { BatchBuffers } from './buffers.ts';
 import { rowSupport } from './supports.ts';
 import { encodeNode, type PreparedGraph, type WebGpuStats } from './prepared.ts';
@@ -102,8 +103,9 @@ export class WebGpuEngine implements FisherEngine {
       throw new Error(`probe sample shape [${probe.shape}] does not match the model input [${model.inputShape}]`);
     }
     // token ids travel as f32 numbers (exact below 2^24); the kernels read rows by them
-    const tokens = model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null;
-    if (tokens) throw new Error(tokens);
+    // a tensor smaller than its op needs would be read past its end (into its neighbour) on the GPU
+    const bad = paramsError(model, params) ?? (model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null);
+    if (bad) throw new Error(bad);
     // parameters: one buffer, each tensor once
     this.paramOffset.clear();
     this.firstOpOf.clear();

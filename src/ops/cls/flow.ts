@@ -1,5 +1,6 @@
 /** The CPU engine's sparse rule for the class token: the input's change one row down, plus Δc on row 0. */
-import { deltaTensor, indicesOf, tangentTensor, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { deltaTensor, tangentTensor, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { indicesOf } from '../../engine/index-sets.ts';
 import { addFlow } from '../add/flow.ts';
 import { moveFlow } from '../slice/flow.ts';
 import type { ClsOp } from './definition.ts';

@@ -3,7 +3,8 @@
  *   y' − ŷ = d ⊙ γ' + x̂ ⊙ Δγ,   ẏ = ṫ ⊙ γ' + x' ⊙ γ̇,
  * on the input's support and, where γ moves, on its features at every position.
  */
-import { deltaOf, indicesOf, positions, tangentOf, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { deltaOf, positions, tangentOf, type Flow, type FlowArgs } from '../../engine/cpu/flow.ts';
+import { indicesOf } from '../../engine/index-sets.ts';
 import type { ScaleOp } from './definition.ts';
 
 export function scaleFlow(op: ScaleOp, [x]: Flow[], a: FlowArgs): Flow {

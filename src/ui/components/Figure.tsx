@@ -25,6 +25,15 @@ export interface FigureProps {
   empty?: string | null;
   /** figure-specific controls shown beside the export buttons (the heatmap's r) */
   controls?: React.ReactNode;
+  /** the directions drawn, in order: the keyboard walks them (arrow keys) with the same hover/pin as the mouse */
+  directionIds?: readonly string[];
+}
+
+/** Where the tooltip of a keyboard-focused direction goes: beside its mark, else the figure's corner. */
+function markAnchor(host: HTMLElement, id: string): { x: number; y: number } {
+  const marks = Array.from(host.querySelectorAll('[data-direction-id]')).filter((m) => m.getAttribute('data-direction-id') === id && !m.hasAttribute('data-hit'));
+  const r = (marks[0] ?? host).getBoundingClientRect();
+  return { x: r.right, y: marks[0] ? r.top + r.height / 2 : r.top + 40 };
 }
 
 function useWidth(ref: React.RefObject<HTMLElement | null>): number {
@@ -66,13 +75,31 @@ export function applyFocus(svg: SVGSVGElement, layers: { under: string; over: st
   if (found) svg.setAttribute('data-has-focus', ''); else svg.removeAttribute('data-has-focus');
 }
 
-export function Figure({ id, caption, model, focus, focusDirection, exportFocus, height, fileStem, empty, controls }: FigureProps) {
+export function Figure({ id, caption, model, focus, focusDirection, exportFocus, height, fileStem, empty, controls, directionIds }: FigureProps) {
   const host = useRef<HTMLDivElement>(null);
   const svgHost = useRef<HTMLDivElement>(null);
   const width = useWidth(host);
   const fm = useMemo(() => (width > 0 && !empty ? model({ width, height }) : null), [model, width, height, empty]);
   const base = useMemo(() => (fm ? fm.svg({ interactive: true }) : ''), [fm]);
   const [busy, setBusy] = useState(false);
+  /** the direction the keyboard is on (it is also the hovered one while the figure has focus) */
+  const keyed = useRef<string | null>(null);
+
+  const keyTo = (next: string) => {
+    keyed.current = next;
+    setHovered(next, host.current ? markAnchor(host.current, next) : null);
+  };
+  const onKey = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    const ids = directionIds ?? [];
+    if (!ids.length) return;
+    const at = keyed.current === null ? -1 : ids.indexOf(keyed.current);
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') { e.preventDefault(); keyTo(ids[(at + 1) % ids.length]); }
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') { e.preventDefault(); keyTo(ids[at <= 0 ? ids.length - 1 : at - 1]); }
+    else if (e.key === 'Home') { e.preventDefault(); keyTo(ids[0]); }
+    else if (e.key === 'End') { e.preventDefault(); keyTo(ids[ids.length - 1]); }
+    else if ((e.key === 'Enter' || e.key === ' ') && keyed.current) { e.preventDefault(); togglePinned(keyed.current); }
+  };
+  const keyboard = !!directionIds?.length && !empty;
 
   useLayoutEffect(() => {
     const svg = svgHost.current?.querySelector('svg');
@@ -111,6 +138,13 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
         className="figure-host"
         style={{ minHeight: height }}
         data-testid={id}
+        tabIndex={keyboard ? 0 : undefined}
+        role={keyboard ? 'group' : undefined}
+        aria-label={keyboard ? `${caption}: ${directionIds!.length} directions; arrow keys move between them, Enter pins, Escape unpins` : undefined}
+        aria-describedby={keyboard ? `${id}-focused` : undefined}
+        onKeyDown={keyboard ? onKey : undefined}
+        onFocus={(e) => { if (keyboard && e.target === e.currentTarget) keyTo(keyed.current && directionIds!.includes(keyed.current) ? keyed.current : directionIds![0]); }}
+        onBlur={(e) => { if (keyboard && e.target === e.currentTarget) setHovered(null); }}
         onMouseOver={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
         onMouseMove={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
         onMouseOut={(e) => { if (directionAt(e.target) && !directionAt(e.relatedTarget)) setHovered(null); }}
@@ -118,6 +152,7 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
       >
         {empty ? <div className="figure-empty" style={{ height }}>{empty}</div>
           : <div ref={svgHost} className="figure-svg" dangerouslySetInnerHTML={{ __html: base }} />}
+        {keyboard ? <span id={`${id}-focused`} className="sr-only" aria-live="polite">{focusDirection ?? ''}</span> : null}
       </div>
     </section>
   );

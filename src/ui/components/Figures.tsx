@@ -66,7 +66,8 @@ export function Figures() {
   ) : null;
   const fluctuation = active?.result?.fluctuation;
   const nuHat = useCallback((s: FigureSize) => nuHatPlotModel({ checkpoint: active?.name ?? '', orders: fluctuation?.orders ?? [] }, s), [active?.name, fluctuation]);
-  const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections };
+  const ids = useMemo(() => directions.map((d) => d.id), [directions]);
+  const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections, directionIds: ids };
 
   const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
   // the heatmap's own height: header, rows of 46 px and the colour legend (no empty band under them)

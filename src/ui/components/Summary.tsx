@@ -72,8 +72,8 @@ export function Summary() {
       ) : null}
       <ul className="class-counts" aria-label="directions per class">
         {CLASSES.map((c) => (
-          <li key={c} title={CLASS_DOCS[c]} className={counts[c] ? '' : 'zero'} data-class={c}>
-            <span className="count" style={{ color: CLASS_COLOURS[c] }}>{counts[c]}</span>
+          <li key={c} title={CLASS_DOCS[c]} className={counts[c] ? '' : 'zero'} data-class={c} style={{ '--class': CLASS_COLOURS[c] } as React.CSSProperties}>
+            <span className="count">{counts[c]}</span>
             <span className="label"><span className="swatch" style={{ background: CLASS_COLOURS[c] }} />{CLASS_LABELS[c]}</span>
             <span className="doc">{CLASS_LAMBDA[c]}</span>
           </li>

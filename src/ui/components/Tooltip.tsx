@@ -11,6 +11,7 @@ export function DirectionFacts({ d }: { d: DirectionResult }) {
       <dt>k̂ read</dt><dd data-field="k" title={d.k !== null && !hasOrder(d) ? 'the slope of the line; this class contributes no order' : undefined}>{d.k === null ? 'none' : fmtFixed(d.k, 3)}</dd>
       <dt>k rounded</dt><dd data-field="kRounded">{hasOrder(d) ? d.kRounded ?? '—' : '—'}{d.predictedK !== null ? <span className="muted"> (predicted {d.predictedK})</span> : null}</dd>
       <dt>λ</dt><dd data-field="lambda">{d.lambda === null ? '—' : fmtFixed(d.lambda, 3)}</dd>
+      {hasOrder(d) && d.nu !== null && d.nu !== undefined ? <><dt>ν(k)</dt><dd data-field="nu">{fmtFixed(d.nu, 3)}</dd></> : null}
       <dt>class</dt><dd data-field="class"><span className="swatch" style={{ background: CLASS_COLOURS[d.class] }} />{CLASS_LABELS[d.class]}</dd>
       <dt>F/F_live</dt><dd data-field="ratio">{fmtNum(d.ratio)}{d.path === 'orbit' ? <span className="muted"> (max along orbit)</span> : null}</dd>
       <dt>window</dt><dd data-field="window">{fmtWindow(d.window)}</dd>
@@ -34,7 +35,7 @@ export function Tooltip() {
         <span className="swatch" style={{ background: CLASS_COLOURS[d.class] }} />
         <strong>{d.id}</strong>
       </div>
-      <div className="muted small">{d.detector} · layer {d.layer}{d.unit !== null ? ` · unit ${d.unit}` : ''}</div>
+      <div className="muted small">{d.detector} · layer {d.layer}{d.unit !== null ? ` · unit ${d.unit}` : ''}{d.head !== undefined ? ` · head ${d.head}` : ''}{d.scope === 'block-local' ? ' · read block-locally' : ''}</div>
       <DirectionFacts d={d} />
       <div className="tooltip-reason">{d.reason}</div>
     </div>

@@ -77,8 +77,8 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
   const x0 = labelW + 6;
 
   const rankText = rank === 'auto' ? 'automatic r' : `r = ${rank}`;
-  const body: string[] = [heading(14, `Axis-alignment of the dead subspace (${rankText})`,
-    `${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`)];
+  const body: string[] = [heading(14, 'Axis-alignment of the dead subspace',
+    `at ${rankText} · ${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`)];
 
   body.push(text(x0 - 8, top - 8, HEATMAP_AXES.y, { 'text-anchor': 'end', 'font-size': 11.5, 'data-role': 'axis-label' }));
   body.push(text(x0 + (colW * cols.length) / 2, slanted ? 56 : top - 24, HEATMAP_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
@@ -169,7 +169,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
 
   const svg = (opts: FigureOptions = {}): string => svgDocument({
     width, height, figure: 'alignment-heatmap',
-    title: `Axis-alignment of the dead subspace (${rankText})`,
+    title: `Axis-alignment of the dead subspace at ${rankText}`,
     desc: 'For each layer, the bottom-r eigenvectors of the input second moment A; alignment = (1/r)·(sum of the r largest '
       + `neuron leverages), in [r/d, 1] (METHOD §5), at ${rankText}. One column per checkpoint.`,
   }, [...body, el('g', { 'data-layer': 'over' }, over(opts.focus ?? null))]);

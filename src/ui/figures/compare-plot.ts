@@ -8,7 +8,8 @@ import type { DirectionResult } from '../../read/schema.ts';
 import { MUTED } from '../theme.ts';
 import { decadeDomain, gmean, linearScale, logScale, pathD, positiveExtent, type FigureModel, type FigureSize } from './common.ts';
 import { guideLabel, guideLine } from './direction-plot.ts';
-import { el, esc, frame, heading, legend, linearYAxis, logAxis, svgDocument, text, type Box } from './svg.ts';
+import { el, esc, frame, heading, legend, svgDocument, text, type Box } from './svg.ts';
+import { linearYAxis, logAxis } from './axis.ts';
 
 export interface CompareInput {
   id: string;
@@ -39,14 +40,14 @@ export function comparePlotModel(input: CompareInput, size: FigureSize, kind: 'r
   if (kind === 'rate') {
     const yDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.F)), [1e-12, 1]);
     const y = logScale(yDom, [box.y1, box.y0]);
-    body.push(logAxis('bottom', x, xDom, box, COMPARE_AXES.x), logAxis('left', y, yDom, box, COMPARE_AXES.rate));
+    body.push(logAxis('bottom', x, box, COMPARE_AXES.x), logAxis('left', y, box, COMPARE_AXES.rate));
     body.push(el('g', { 'data-role': 'curves' }, present.map((s) => el('path', {
       d: pathD(s.direction!.scan.t.map((t, i) => (t > 0 && s.direction!.scan.F[i] >= yDom[0] ? [x(t), y(s.direction!.scan.F[i])] : null))),
       fill: 'none', stroke: s.colour, 'stroke-width': 1.8, 'data-checkpoint-name': s.name,
     }, el('title', {}, esc(`${s.name}: ${input.id}`))))));
   } else {
     const y = linearScale([-1, 7], [box.y1, box.y0]);
-    body.push(logAxis('bottom', x, xDom, box, COMPARE_AXES.x), linearYAxis(y, [0, 2, 4, 6], box, COMPARE_AXES.slope));
+    body.push(logAxis('bottom', x, box, COMPARE_AXES.x), linearYAxis(y, box, COMPARE_AXES.slope, [0, 2, 4, 6]));
     for (let k = 1; k <= 4; k++) {
       body.push(guideLine({ x1: box.x0, x2: box.x1, y1: y(2 * (k - 1)), y2: y(2 * (k - 1)) }), guideLabel(box.x1 + 5, y(2 * (k - 1)) + 3.5, k));
     }

@@ -13,7 +13,8 @@ import {
   classLegendItems, decadeDomain, directionTitle, focusLast, logScale, positiveExtent,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
-import { el, esc, frame, hash01, heading, legend, logAxis, shortNumber, svgDocument, text, type Box } from './svg.ts';
+import { el, esc, frame, hash01, heading, legend, shortNumber, svgDocument, text, type Box } from './svg.ts';
+import { logAxis } from './axis.ts';
 
 /** x: the gauge family and detector that proposed each direction; detectors of no symmetry last */
 export const GAUGE_FLOOR_AXES = { x: 'gauge family · detector (then detectors that propose no symmetry)', y: 'R = F / F_live' } as const;
@@ -77,7 +78,7 @@ export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: 
 
   // floor region, ρ and the live reference
   body.push(el('rect', { x: box.x0, y: y(rho), width: box.x1 - box.x0, height: box.y1 - y(rho), fill: FLOOR_FILL, 'data-role': 'floor' }));
-  body.push(logAxis('left', y, yDom, box, GAUGE_FLOOR_AXES.y, 6));
+  body.push(logAxis('left', y, box, GAUGE_FLOOR_AXES.y, 6));
   body.push(el('line', { x1: box.x0, x2: box.x1, y1: y(rho), y2: y(rho), stroke: CLASS_COLOURS.gauge, 'stroke-width': 1.3, 'stroke-dasharray': '6 3', 'data-role': 'rho' }));
   body.push(text(box.x1 - 4, y(rho) - 4, `ρ = ${shortNumber(rho)}`, { 'text-anchor': 'end', 'font-size': 10, fill: CLASS_COLOURS.gauge, 'font-weight': 600 }));
   body.push(el('line', { x1: box.x0, x2: box.x1, y1: y(1), y2: y(1), stroke: INK, 'stroke-width': 1.2, 'data-role': 'live-reference' }));

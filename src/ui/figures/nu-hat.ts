@@ -7,7 +7,8 @@
 import type { ReadResult } from '../../read/schema.ts';
 import { GUIDE, MUTED } from '../theme.ts';
 import { decadeDomain, linearScale, logScale, positiveExtent, type FigureModel, type FigureSize } from './common.ts';
-import { el, esc, frame, heading, legend, linearYAxis, logAxis, shortNumber, svgDocument, text, type Box } from './svg.ts';
+import { el, esc, frame, heading, legend, shortNumber, svgDocument, text, type Box } from './svg.ts';
+import { linearYAxis, logAxis } from './axis.ts';
 
 export const NU_HAT_AXES = { x: 'sample size n', y: 'ν̂ = ½ Σᵢ Var_post log p(yᵢ | s)' } as const;
 
@@ -34,13 +35,13 @@ export function buildNuHatPlot(input: NuHatInput, size: FigureSize): string {
   const ys = orders.flatMap((o) => [o.nu, ...o.nuHat.flatMap((p) => [p.mean - 2 * p.se, p.mean + 2 * p.se])]);
   const yMax = Math.max(0.6, ...ys) * 1.05;
   const y = linearScale([0, yMax], [box.y1, box.y0]);
-  const ticks = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8].filter((v) => v <= yMax);
+  const ticks = y.ticks(8);
   const draws = orders[0]?.nuHat[0]?.draws ?? 0;
   const body: string[] = [
     heading(14, 'Singular fluctuation: ν̂ against n', `${input.checkpoint} · order-k cell, ${draws} seeded draws per n, ±2 s.e.`),
     leg.svg,
-    logAxis('bottom', x, xDom, box, NU_HAT_AXES.x, 6),
-    linearYAxis(y, ticks, box, NU_HAT_AXES.y),
+    logAxis('bottom', x, box, NU_HAT_AXES.x, 6),
+    linearYAxis(y, box, NU_HAT_AXES.y, ticks),
   ];
   orders.forEach((o, i) => {
     const colour = ORDER_COLOURS[i % ORDER_COLOURS.length];

@@ -14,7 +14,8 @@ import {
 import {
   bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
 } from './direction-plot.ts';
-import { clipSegment, el, heading, logAxis, shortNumber, text, type Box } from './svg.ts';
+import { clipSegment, el, heading, shortNumber, text, type Box } from './svg.ts';
+import { logAxis } from './axis.ts';
 
 /**
  * The rate plot's y-range: from the data's top down to a decade under the lowest direction's
@@ -88,8 +89,8 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
 
   const head = [
     heading(14, 'Rate plot: F(t) along each direction', subtitle), leg.svg,
-    logAxis('bottom', x, xDom, box, RATE_PLOT_AXES.x),
-    logAxis('left', y, yDom, box, RATE_PLOT_AXES.y),
+    logAxis('bottom', x, box, RATE_PLOT_AXES.x),
+    logAxis('left', y, box, RATE_PLOT_AXES.y),
     floorMarks,
   ].join('');
 

@@ -9,7 +9,8 @@ import type { DirectionResult } from '../../read/schema.ts';
 import { SERIES_CLASSES, type SeriesRow } from '../../series/series.ts';
 import { CLASS_COLOURS, CLASS_LABELS, GUIDE, INK, MUTED } from '../theme.ts';
 import type { FigureModel, FigureOptions, FigureSize, Scale } from './common.ts';
-import { el, esc, frame, heading, legend, num, powerLabel, shortNumber, svgDocument, text, type Box, type LegendItem } from './svg.ts';
+import { el, esc, frame, heading, legend, num, shortNumber, svgDocument, text, type Box, type LegendItem } from './svg.ts';
+import { axis as axisMark } from './axis.ts';
 
 export interface SeriesPoint {
   /** the loaded checkpoint's key (marks carry it, so a click opens that checkpoint) */
@@ -119,19 +120,11 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
       const lo = Math.min(...vals), hi = Math.max(...vals);
       const dom: [number, number] = [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi))];
       y = scaleLog().domain(dom).range([box.y1, box.y0]);
-      const e0 = Math.log10(dom[0]), e1 = Math.log10(dom[1]);
-      const stride = Math.max(1, Math.ceil((e1 - e0) / 4));
-      for (let e = e0; e <= e1; e += stride) {
-        axis.push(el('line', { x1: x0, x2: x1, y1: y(10 ** e), y2: y(10 ** e), stroke: '#e6e8eb' }));
-        axis.push(powerLabel(x0 - 7, y(10 ** e) + 4, e, { 'text-anchor': 'end', fill: MUTED }));
-      }
+      axis.push(axisMark('left', y, box, { log: true, maxTicks: 5 }));
     } else {
       const lo = p.domain?.[0] ?? Math.min(0, ...vals), hi = p.domain?.[1] ?? Math.max(1, ...vals, ...(p.guides ?? []));
       y = scaleLinear().domain([lo, hi]).nice(4).range([box.y1, box.y0]);
-      for (const v of y.ticks(4)) {
-        axis.push(el('line', { x1: x0, x2: x1, y1: y(v), y2: y(v), stroke: '#e6e8eb' }));
-        axis.push(text(x0 - 7, y(v) + 4, shortNumber(v).replace('-', '−'), { 'text-anchor': 'end', fill: MUTED }));
-      }
+      axis.push(axisMark('left', y, box, { maxTicks: 4, values: y.ticks(4), format: (v) => shortNumber(v).replace('-', '−') }));
     }
     for (const g of p.guides ?? []) {
       axis.push(el('line', { x1: x0, x2: x1, y1: y(g), y2: y(g), stroke: GUIDE, 'stroke-dasharray': '4 3' }));
@@ -156,11 +149,7 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
     ]));
     // step ticks under the last panel only
     if (pi === ps.length - 1) {
-      const ticks = stepTicks(steps).map((s) => [
-        el('line', { x1: x(s), x2: x(s), y1: box.y1, y2: box.y1 + 4, stroke: MUTED }),
-        text(x(s), box.y1 + 16, String(s), { 'text-anchor': 'middle', fill: MUTED }),
-      ].join(''));
-      body.push(el('g', { 'data-role': 'axis-x' }, [...ticks, text((x0 + x1) / 2, box.y1 + 34, `${SERIES_AXES.x} (symmetric log scale)`, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' })]));
+      body.push(axisMark('bottom', x, box, { values: stepTicks(steps), format: String, grid: false, label: `${SERIES_AXES.x} (symmetric log scale)` }));
     }
     y0 += PANEL_H + GAP;
   });

@@ -8,13 +8,15 @@ import {
   decadeDomain, gmean, linearScale, logScale, noiseLevel, pathD, positiveExtent,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
+import { range } from 'd3';
 import type { DirectionResult } from '../../read/schema.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { bandsSvg, classBands } from './class-bands.ts';
 import {
   bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
 } from './direction-plot.ts';
-import { el, heading, linearYAxis, logAxis, text, type Box } from './svg.ts';
+import { el, heading, text, type Box } from './svg.ts';
+import { linearYAxis, logAxis } from './axis.ts';
 
 export const SLOPE_PLOT_AXES = { x: 'step t along the direction', y: 'local slope α(t) = d log F / d log t' } as const;
 
@@ -49,9 +51,9 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = linearScale(yDom, [box.y1, box.y0]);
-  const ticks: number[] = [];
+  // the slopes an order reads are the even numbers 2(k − 1): ticks on them (every 4 on a tall range)
   const step = yDom[1] - yDom[0] > 12 ? 4 : 2;
-  for (let v = Math.ceil(yDom[0] / step) * step; v <= yDom[1]; v += step) ticks.push(v);
+  const ticks = range(Math.ceil(yDom[0] / step) * step, yDom[1] + 1e-9, step);
 
   const inRange = (s: number) => Number.isFinite(s) && s >= yDom[0] && s <= yDom[1];
   const values = (d: DirectionResult): Array<[number, number] | null> => (informative.get(d.id) ?? []).map((s, i) => {
@@ -71,8 +73,8 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   }
   const head = [
     heading(14, 'Local slope α(t)', subtitle), leg.svg,
-    logAxis('bottom', x, xDom, box, SLOPE_PLOT_AXES.x),
-    linearYAxis(y, ticks, box, SLOPE_PLOT_AXES.y),
+    logAxis('bottom', x, box, SLOPE_PLOT_AXES.x),
+    linearYAxis(y, box, SLOPE_PLOT_AXES.y, ticks),
   ].join('');
 
   const under = (focus: DirectionResult | null): string => (focus?.window ? windowBand(focus.window, x, box) : '');

@@ -3,7 +3,7 @@
  * so the same code renders in the page, in the export and in a Vitest snapshot. Styles are
  * written as presentation attributes: the file opens the same in a browser and in Inkscape.
  */
-import { FONT_STACK, INK, MUTED, GRID } from '../theme.ts';
+import { FONT_STACK, INK, MUTED } from '../theme.ts';
 
 export type Attrs = Record<string, string | number | null | undefined | false>;
 
@@ -100,25 +100,7 @@ export function clipSegment(x0: number, y0: number, x1: number, y1: number, b: B
   return [x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy];
 }
 
-/** Integer decades covering [lo, hi] (both > 0), thinned to at most `max` labels. */
-export function decadeTicks(lo: number, hi: number, max = 7): number[] {
-  const a = Math.ceil(Math.log10(lo) - 1e-9), b = Math.floor(Math.log10(hi) + 1e-9);
-  const all: number[] = [];
-  for (let e = a; e <= b; e++) all.push(e);
-  if (all.length <= max) return all;
-  const stride = Math.ceil(all.length / max);
-  return all.filter((e) => e % stride === 0);
-}
-
 const SUPERSCRIPT_MINUS = '−';
-
-/** "10" with a raised exponent, as SVG tspans (renders the same in browsers and Inkscape). */
-export function powerLabel(x: number, y: number, exponent: number, a: Attrs = {}): string {
-  if (exponent === 0) return text(x, y, '1', a);
-  if (exponent === 1) return text(x, y, '10', a);
-  const e = exponent < 0 ? `${SUPERSCRIPT_MINUS}${-exponent}` : String(exponent);
-  return el('text', { x, y, ...a }, `10${el('tspan', { dy: -5, 'font-size': 8 }, esc(e))}`);
-}
 
 /** A compact, deterministic number label: 0.25, 1.5, 1e-3 → "1e−3". */
 export function shortNumber(v: number): string {
@@ -128,45 +110,6 @@ export function shortNumber(v: number): string {
   const [m, e] = v.toExponential(1).split('e');
   const mant = m.endsWith('.0') ? m.slice(0, -2) : m;
   return `${mant}e${e.replace('-', SUPERSCRIPT_MINUS).replace('+', '')}`;
-}
-
-/** Gridline + tick label for a log axis (x or y), one per decade. */
-export function logAxis(
-  orient: 'bottom' | 'left',
-  scale: (v: number) => number,
-  domain: [number, number],
-  box: Box,
-  label: string,
-  maxTicks = 7,
-): string {
-  const parts: string[] = [];
-  for (const e of decadeTicks(domain[0], domain[1], maxTicks)) {
-    const p = scale(10 ** e);
-    if (orient === 'bottom') {
-      parts.push(el('line', { x1: p, x2: p, y1: box.y0, y2: box.y1, stroke: GRID, 'stroke-width': 1 }));
-      parts.push(el('line', { x1: p, x2: p, y1: box.y1, y2: box.y1 + 4, stroke: MUTED }));
-      parts.push(powerLabel(p, box.y1 + 17, e, { 'text-anchor': 'middle', fill: MUTED }));
-    } else {
-      parts.push(el('line', { x1: box.x0, x2: box.x1, y1: p, y2: p, stroke: GRID, 'stroke-width': 1 }));
-      parts.push(el('line', { x1: box.x0 - 4, x2: box.x0, y1: p, y2: p, stroke: MUTED }));
-      parts.push(powerLabel(box.x0 - 7, p + 4, e, { 'text-anchor': 'end', fill: MUTED }));
-    }
-  }
-  parts.push(axisLabel(orient, box, label));
-  return el('g', { 'data-role': `axis-${orient === 'bottom' ? 'x' : 'y'}` }, parts);
-}
-
-/** Gridline + tick label for a linear y axis at the given tick values. */
-export function linearYAxis(scale: (v: number) => number, ticks: number[], box: Box, label: string): string {
-  const parts: string[] = [];
-  for (const v of ticks) {
-    const p = scale(v);
-    parts.push(el('line', { x1: box.x0, x2: box.x1, y1: p, y2: p, stroke: GRID, 'stroke-width': 1 }));
-    parts.push(el('line', { x1: box.x0 - 4, x2: box.x0, y1: p, y2: p, stroke: MUTED }));
-    parts.push(text(box.x0 - 7, p + 4, shortNumber(v).replace('-', SUPERSCRIPT_MINUS), { 'text-anchor': 'end', fill: MUTED }));
-  }
-  parts.push(axisLabel('left', box, label));
-  return el('g', { 'data-role': 'axis-y' }, parts);
 }
 
 export function axisLabel(orient: 'bottom' | 'left', box: Box, label: string): string {
