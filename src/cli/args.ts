@@ -1,7 +1,7 @@
 /** Command-line flags → read options. Every METHOD setting has a flag; see `deadscope read --help`. */
 import { ACTIVATIONS, type Activation } from '../model/graph.ts';
 import { parseActivation } from '../model/infer.ts';
-import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
+import { DEFAULT_OPTIONS, HEAD_CHOICES, type ReadOptions } from '../read/options.ts';
 import { InputError } from '../read/pipeline.ts';
 import { DETECTORS } from '../detectors/registry.ts';
 import { DEFAULT_SETTINGS, settingProblems, type ReadSettings } from '../read/settings.ts';
@@ -65,8 +65,9 @@ export function parseReadArgs(argv: string[]): CliArgs {
       case '--seed': options.seed = num(flag, value()); break;
       case '--head': {
         const v = value();
-        if (v !== 'auto' && v !== 'regression' && v !== 'classification') throw new InputError('command line', `--head must be auto, regression or classification, got "${v}"`);
-        options.head = v;
+        const choice = HEAD_CHOICES.find((h) => h.value === v);
+        if (!choice) throw new InputError('command line', `--head must be ${HEAD_CHOICES.map((h) => h.value).join(', ')}, got "${v}"`);
+        options.head = choice.value;
         break;
       }
       case '--detectors': options.detectors = value().split(',').map((s) => s.trim()).filter(Boolean); break;
@@ -144,7 +145,8 @@ numeric __metadata__ such as accuracies).
   --probe N            synthetic probe inputs when no --inputs are given (default ${DEFAULT_OPTIONS.probe})
   --input-cap N        use at most N of the given --inputs (default: all of them)
   --seed S             seed of every random choice (default ${DEFAULT_OPTIONS.seed})
-  --head H             auto | regression | classification (default auto)
+  --head H             auto | regression | classification | logits (default auto; logits: a Gaussian
+                       on the centred logits, which does not saturate where the softmax is confident)
   --detectors a,b      ${DETECTORS.map((d) => d.id).join(', ')} (default all)
   --grid TMIN,TMAX,PD  scan grid (default ${DEFAULT_OPTIONS.tMin},${DEFAULT_OPTIONS.tMax},${DEFAULT_OPTIONS.perDecade})
   --slope-tol X        flat-run slope tolerance (default ${DEFAULT_OPTIONS.slopeTol})

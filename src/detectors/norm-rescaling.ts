@@ -11,7 +11,8 @@ import type { FisherQuery, TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
-import { ownsTensors, tensorUses } from './wiring.ts';
+import { entryRuns, ownsTensors, tensorUses } from './wiring.ts';
+import { sparsePatch } from './unit-weights.ts';
 
 function rescaling(kind: 'layernorm' | 'rmsnorm'): Detector {
   const id = kind === 'layernorm' ? 'ln-rescaling' : 'rms-rescaling';
@@ -46,19 +47,18 @@ function rescaling(kind: 'layernorm' | 'rmsnorm'): Detector {
             entries.push({ tensor: lin.weight, index, value: W.data[index], rate: -d[i] });
           }
         }
+        // the moved entries by their non-zeros (γ, β and the readers' columns), not whole tensors
+        const runs = entryRuns(entries.map((e) => e.tensor), entries.map((e) => e.index));
         const orbit = (t: number): FisherQuery => {
           let built: { delta: TensorPatch; tangent: TensorPatch } | null = null;
           const build = () => {
-            const delta: TensorPatch = new Map(), tangent: TensorPatch = new Map();
             let sq = 0;
             for (const e of entries) sq += (e.rate * e.value * Math.exp(t * e.rate)) ** 2;
             const k = sq > 0 ? 1 / Math.sqrt(sq) : 1;
-            for (const e of entries) {
-              for (const p of [delta, tangent]) if (!p.has(e.tensor)) p.set(e.tensor, new Float64Array(ctx.params.get(e.tensor)!.data.length));
-              delta.get(e.tensor)![e.index] = e.value * Math.expm1(t * e.rate);
-              tangent.get(e.tensor)![e.index] = e.rate * e.value * Math.exp(t * e.rate) * k;
-            }
-            return { delta, tangent };
+            return {
+              delta: sparsePatch(ctx.params, [{ idx: runs, values: entries.map((e) => e.value * Math.expm1(t * e.rate)) }]),
+              tangent: sparsePatch(ctx.params, [{ idx: runs, values: entries.map((e) => e.rate * e.value * Math.exp(t * e.rate) * k) }]),
+            };
           };
           return {
             get delta() { return (built ??= build()).delta; },

@@ -11,19 +11,19 @@
  *  - a patch-embedding conv (through `patchify`): ΔW[o] = s_o·u over its (in, kh, kw), Δb = c·s.
  * A linear map feeding one LayerNorm alone is ln-mean's, not repeated here.
  */
-import { consumersOf, type GraphNode, type ModelGraph, type ValueId } from '../model/graph.ts';
+import { consumersOf, type GraphNode, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
 import type { ParamSet, TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector } from './types.ts';
 import { normalizePatch } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
-import { kindOf, ownsTensors, tensorUses } from './wiring.ts';
+import { ownsTensors, tensorUses } from './wiring.ts';
 
 /** a shift direction: 'ones' (1) or explicit per-feature values */
 type Shift = 'ones' | Float64Array;
 
 // a patch sequence [h·w, D] is the conv output [D, h, w] transposed: a per-token shift s is a per-channel one
-const PASS_THROUGH = new Set(['add', 'take', 'positional', 'cls', 'patchify']);
+const PASS_THROUGH: ReadonlySet<Op['kind']> = new Set(['add', 'take', 'positional', 'cls', 'patchify']);
 
 /** value → the shift direction every reader erases, or absent when some reader sees it */
 export function erasedShifts(model: ModelGraph, params: ParamSet): Map<ValueId, Shift> {
@@ -45,13 +45,12 @@ export function erasedShifts(model: ModelGraph, params: ParamSet): Map<ValueId, 
 }
 
 function shiftErasedBy(r: GraphNode, erased: Map<ValueId, Shift>, params: ParamSet): Shift | null {
-  const kind = kindOf(r.op);
-  if (kind === 'layernorm') return 'ones';
+  if (r.op.kind === 'layernorm') return 'ones';
   const after = erased.get(r.id);
   if (!after) return null;
-  if (PASS_THROUGH.has(kind)) return after;
-  if (kind === 'scale') {
-    const gamma = params.get((r.op as unknown as { weight: string }).weight)!.data;
+  if (PASS_THROUGH.has(r.op.kind)) return after;
+  if (r.op.kind === 'scale') {
+    const gamma = params.get(r.op.weight)!.data;
     if (gamma.some((x) => x === 0)) return null;
     return gamma.map((x, i) => (after === 'ones' ? 1 : after[i]) / x);
   }
@@ -81,7 +80,6 @@ export const residualMean: Detector = {
       const s = erased.get(node.id);
       if (!s) continue;
       const op = node.op;
-      const kind = kindOf(op);
       if (!ownsTensors(uses, op)) continue; // tied (e.g. the embedding an unembedding reads): not exact
       const p: TensorPatch = new Map();
       let layer: string;
@@ -103,9 +101,9 @@ export const residualMean: Detector = {
         p.set(op.weight, Float64Array.from(W, (_, k) => shift[Math.floor(k / per)] * u[k % per]));
         if (op.bias) p.set(op.bias, shift.map((x) => x * u[per]));
         layer = op.layer;
-      } else if (kind === 'embedding' || kind === 'positional' || kind === 'cls') {
+      } else if (op.kind === 'embedding' || op.kind === 'positional' || op.kind === 'cls') {
         // a table [rows, D] (the position table may be stored [1, T, D]): row r moves by a_r·s
-        const { weight, layer: name } = op as unknown as { weight: string; layer: string };
+        const { weight, layer: name } = op;
         const table = ctx.params.get(weight)!;
         const D = table.shape[table.shape.length - 1];
         const rows = table.data.length / D;

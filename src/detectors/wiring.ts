@@ -6,17 +6,13 @@
  * null where some other op could see the change (METHOD §4, notes: transformer gauges).
  */
 import { consumersOf, opTensors, producerOf, type GraphNode, type LinearOp, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
-import type { AttentionOp } from '../ops/ops.ts';
+import type { AttentionOp, SliceOp } from '../ops/ops.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { FisherQuery, ParamSet, TensorPatch } from '../engine/types.ts';
 import { expm, matMul } from '../math/linalg.ts';
+import { sparsePatch } from './unit-weights.ts';
 
-/** The slice op as the op contract names it (COORDINATION: `slice`), matched by kind until it lands. */
-interface SliceView { kind: 'slice'; start: number; length: number }
-
-/** An op's kind as a string (ops of the contract that have not landed are matched by kind). */
-export const kindOf = (op: Op): string => op.kind;
-const asSlice = (op: Op): SliceView | null => (kindOf(op) === 'slice' ? (op as unknown as SliceView) : null);
+const asSlice = (op: Op): SliceOp | null => (op.kind === 'slice' ? op : null);
 
 /** tensor name → how many ops read it (2 or more: tied, e.g. an unembedding reading the embedding) */
 export function tensorUses(model: ModelGraph): Map<string, number> {
@@ -146,34 +142,31 @@ export interface MatrixFactor { m: EntryMatrix; side: 'right' | 'left'; generato
 /**
  * The exact orbit t ↦ θ(t) of a matrix-group gauge: every factor X moves to X e^{tG} (or e^{tG} X);
  * delta = X(e^{tG} − I), tangent ∝ X e^{tG} G (e^{tG} and G commute), unit over all factors.
- * Built lazily: a query's arrays exist only when an engine reads them.
+ * Built lazily and stored by its non-zeros (a head's block, not the whole fused tensor).
  */
 export function matrixOrbit(params: ParamSet, factors: MatrixFactor[]): (t: number) => FisherQuery {
   const current = factors.map(({ m }) => Float64Array.from(m.index, (ix, k) => params.get(m.tensor[k])!.data[ix]));
+  const runs = factors.map(({ m }) => entryRuns(m.tensor, m.index));
   return (t) => {
     let built: { delta: TensorPatch; tangent: TensorPatch } | null = null;
     const build = () => {
-      const delta: TensorPatch = new Map();
-      const tangent: TensorPatch = new Map();
       let sq = 0;
-      const tangents: Float64Array[] = [];
+      const deltas: Float64Array[] = [], tangents: Float64Array[] = [];
       factors.forEach(({ m, side, generator }, f) => {
         const n = side === 'right' ? m.cols : m.rows;
         const E = expm(generator.map((x) => x * t), n);
         const X = current[f];
         const moved = side === 'right' ? matMul(X, E, m.rows, n, n) : matMul(E, X, n, n, m.cols);
         const tg = side === 'right' ? matMul(moved, generator, m.rows, n, n) : matMul(generator, moved, n, n, m.cols);
-        for (let k = 0; k < X.length; k++) {
-          add(delta, params, m.tensor[k], m.index[k], moved[k] - X[k]);
-          sq += tg[k] * tg[k];
-        }
+        for (let k = 0; k < X.length; k++) sq += tg[k] * tg[k];
+        deltas.push(moved.map((x, k) => x - X[k]));
         tangents.push(tg);
       });
       const scale = sq > 0 ? 1 / Math.sqrt(sq) : 1;
-      factors.forEach(({ m }, f) => {
-        for (let k = 0; k < m.index.length; k++) add(tangent, params, m.tensor[k], m.index[k], tangents[f][k] * scale);
-      });
-      return { delta, tangent };
+      return {
+        delta: sparsePatch(params, runs.map((idx, f) => ({ idx, values: deltas[f] }))),
+        tangent: sparsePatch(params, runs.map((idx, f) => ({ idx, values: tangents[f], scale }))),
+      };
     };
     return {
       get delta() { return (built ??= build()).delta; },
@@ -182,8 +175,13 @@ export function matrixOrbit(params: ParamSet, factors: MatrixFactor[]): (t: numb
   };
 }
 
-function add(patch: TensorPatch, params: ParamSet, name: string, index: number, value: number): void {
-  let a = patch.get(name);
-  if (!a) patch.set(name, (a = new Float64Array(params.get(name)!.data.length)));
-  a[index] += value;
+/** (tensor, indices) runs of consecutive entries of one tensor, in entry order (sparsePatch's input). */
+export function entryRuns(tensor: readonly string[], index: readonly number[]): [string, number[]][] {
+  const out: [string, number[]][] = [];
+  tensor.forEach((name, k) => {
+    const last = out[out.length - 1];
+    if (last && last[0] === name) last[1].push(index[k]);
+    else out.push([name, [index[k]]]);
+  });
+  return out;
 }

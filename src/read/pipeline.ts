@@ -207,7 +207,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const metaHead = file.metadata?.head;
   let head: Head;
   if (options.head !== 'auto') head = options.head;
-  else if (metaHead === 'regression' || metaHead === 'classification') head = metaHead;
+  else if (metaHead === 'regression' || metaHead === 'classification' || metaHead === 'logits') head = metaHead;
   else head = transformer?.head ?? (graph.outputWidth === 1 ? 'regression' : 'classification');
 
   const features = size(graph.inputShape);

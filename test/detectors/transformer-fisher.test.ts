@@ -10,7 +10,7 @@ import { createRng } from '../../src/math/random.ts';
 import { scanGraph } from '../../src/read/pipeline.ts';
 import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
 import type { DirectionResult } from '../../src/read/schema.ts';
-import { build, GPT2_LIKE, LLAMA_LIKE, type Spec } from './transformer-model.ts';
+import { build, GPT2_LIKE, LLAMA_LIKE, TL_LIKE, VIT_LIKE, type Spec } from './transformer-model.ts';
 
 const GAUGES = ['ln-mean', 'ln-kernel', 'qk-rotation', 'qk-linear', 'vo-linear', 'softmax-shift', 'residual-mean', 'ln-rescaling', 'rms-rescaling'];
 const CURVED = new Set(['qk-rotation', 'qk-linear', 'vo-linear', 'ln-rescaling', 'rms-rescaling']);
@@ -19,13 +19,16 @@ async function read(spec: Spec): Promise<DirectionResult[]> {
   const { graph, params } = build(spec);
   const rng = createRng(21);
   const count = 12;
-  const probe = { count, shape: [spec.T], data: Float64Array.from({ length: count * spec.T }, () => Math.floor(rng.next() * spec.vocab)) };
+  const probe = spec.images
+    ? { count, shape: graph.inputShape, data: Float64Array.from({ length: count * graph.inputShape.reduce((a, b) => a * b, 1) }, () => rng.normal()) }
+    : { count, shape: [spec.T], data: Float64Array.from({ length: count * spec.T }, () => Math.floor(rng.next() * spec.vocab)) };
   const r = await scanGraph(new CpuEngine({ precision: 'f64' }), { graph, params, probe, head: 'classification' }, { ...DEFAULT_OPTIONS, detectors: GAUGES, perDecade: 2 });
   return r.directions;
 }
 
 describe('transformer gauges read class gauge along their orbits (CPU engine, f64)', () => {
-  const cases: [string, Spec][] = [['GPT-2-like, q/k/v maps [out, in]', { ...GPT2_LIKE, fused: false, layout: 'out-in' }], ['LLaMA-like (GQA, rotary)', LLAMA_LIKE]];
+  const cases: [string, Spec][] = [['GPT-2-like (fused QKV)', GPT2_LIKE], ['GPT-2-like, q/k/v maps [out, in]', { ...GPT2_LIKE, fused: false, layout: 'out-in' }], ['LLaMA-like (GQA, rotary)', LLAMA_LIKE], ['TransformerLens-like (W_Q [heads, D, dh])', TL_LIKE],
+    ['ViT-like (patch conv, CLS, layer scale)', VIT_LIKE]];
   for (const [name, spec] of cases) {
     it(`${name}: every gauge direction reads gauge; curved orbits' straight lines leave the floor`, async () => {
       const dirs = await read(spec);

@@ -16,7 +16,7 @@ import { residualMean } from '../../src/detectors/residual-mean.ts';
 import { lnRescaling, rmsRescaling } from '../../src/detectors/norm-rescaling.ts';
 import { lnKernel, lnMean } from '../../src/detectors/layernorm.ts';
 import type { AttentionOp } from '../../src/ops/ops.ts';
-import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, type Built, type Spec } from './transformer-model.ts';
+import { build, forward, GPT2_LIKE, LLAMA_LIKE, logSoftmax, moved, TL_LIKE, VIT_LIKE, type Built, type Spec } from './transformer-model.ts';
 
 const TOKENS = [[3, 1, 4, 1, 5], [2, 6, 0, 3, 3], [5, 5, 2, 0, 1]];
 const imageRng = createRng(17);
@@ -63,10 +63,11 @@ function checkInvariant(spec: Spec, cands: Candidate[], softmax = false) {
   }
 }
 
-const GPT2_SPLIT: Spec = { ...GPT2_LIKE, fused: false };
 const ROTARY_INTERLEAVED_PARTIAL: Spec = { ...LLAMA_LIKE, rotary: { base: 100, convention: 'interleaved', dims: 2 }, dh: 4, kvHeads: 1, norm: 'layernorm' };
 const SPECS: [string, Spec][] = [
-  ['GPT-2-like (q/k/v maps, Conv1D [in, out], LayerNorm, biases)', GPT2_SPLIT],
+  ['ViT-like (patch conv, CLS, positions [1, T, D], layer scale, bidirectional)', VIT_LIKE],
+  ['GPT-2-like (fused QKV via slices, Conv1D [in, out], LayerNorm, biases)', GPT2_LIKE],
+  ['TransformerLens-like (W_Q/W_K/W_V [heads, D, dh], biases [heads, dh])', TL_LIKE],
   ['LLaMA-like (q/k/v maps [out, in], RMSNorm, GQA 4 → 2, rotary half-split, SwiGLU)', LLAMA_LIKE],
   ['rotary interleaved on 2 of 4 features, multi-query (kvHeads 1), LayerNorm', ROTARY_INTERLEAVED_PARTIAL],
 ];
@@ -108,15 +109,22 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
   }
 
   it('residual-mean: every writer into a pre-LN stream (embedding, positions, attention and MLP outputs), exact', () => {
-    const b = build(GPT2_SPLIT);
+    const b = build(GPT2_LIKE);
     const c = residualMean.detect(context(b));
     expect(c.map((x) => x.layer).sort()).toEqual(['h.0.attn.c_proj', 'h.0.mlp.c_proj', 'h.1.attn.c_proj', 'h.1.mlp.c_proj', 'wpe', 'wte']);
-    checkInvariant(GPT2_SPLIT, c);
+    checkInvariant(GPT2_LIKE, c);
+  });
+
+  it('residual-mean: ViT writers (patch conv, CLS token, positions, outputs through layer scale γ: ΔW = (1 ⊘ γ) uᵀ), exact', () => {
+    const b = build(VIT_LIKE);
+    const c = residualMean.detect(context(b));
+    expect(c.map((x) => x.layer).sort()).toEqual(['cls', 'h.0.attn.c_proj', 'h.0.mlp.c_proj', 'h.1.attn.c_proj', 'h.1.mlp.c_proj', 'patch', 'wpe']);
+    checkInvariant(VIT_LIKE, c);
   });
 
   it('residual-mean: none in an RMSNorm stack (no centring), none on a tied embedding', () => {
     expect(residualMean.detect(context(build(LLAMA_LIKE)))).toEqual([]);
-    const tied = { ...GPT2_SPLIT, tied: true };
+    const tied = { ...GPT2_LIKE, tied: true };
     const c = residualMean.detect(context(build(tied)));
     expect(c.map((x) => x.layer)).not.toContain('wte');
     expect(c.length).toBe(5);
@@ -124,7 +132,7 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
   });
 
   it('LayerNorm kernel at every LayerNorm read by a linear map (each map of a branching read), not on a tied unembedding', () => {
-    const sep = GPT2_SPLIT;
+    const sep = { ...GPT2_LIKE, fused: false };
     const c = lnKernel.detect(context(build(sep)));
     // ln_1 read by q, k, v: three kernels; ln_2 by c_fc; ln_f by lm_head
     expect(c.map((x) => x.id).sort()).toEqual([
@@ -132,16 +140,16 @@ describe('transformer gauges: a finite move along the orbit leaves a plain forwa
       'ln-kernel:h.1.ln_1:h.1.attn.k_proj', 'ln-kernel:h.1.ln_1:h.1.attn.q_proj', 'ln-kernel:h.1.ln_1:h.1.attn.v_proj', 'ln-kernel:h.1.ln_2', 'ln-kernel:ln_f',
     ]);
     checkInvariant(sep, c);
-    const tied = { ...GPT2_SPLIT, tied: true };
+    const tied = { ...GPT2_LIKE, tied: true };
     expect(lnKernel.detect(context(build(tied))).map((x) => x.id)).not.toContain('ln-kernel:ln_f');
     // the stream feeds every LayerNorm together with a residual add: no ln-mean there (residual-mean's)
-    expect(lnMean.detect(context(build(GPT2_SPLIT)))).toEqual([]);
+    expect(lnMean.detect(context(build(GPT2_LIKE)))).toEqual([]);
   });
 
   it('softmax-shift: a tied unembedding without bias has none; a regression head has none', () => {
-    const tied = build({ ...GPT2_SPLIT, tied: true });
+    const tied = build({ ...GPT2_LIKE, tied: true });
     expect(softmaxShift.detect(context(tied)).filter((c) => c.layer === 'lm_head')).toEqual([]);
-    expect(softmaxShift.detect(context(build(GPT2_SPLIT), 'regression')).filter((c) => c.layer === 'lm_head')).toEqual([]);
+    expect(softmaxShift.detect(context(build(GPT2_LIKE), 'regression')).filter((c) => c.layer === 'lm_head')).toEqual([]);
   });
 });
 

@@ -37,6 +37,8 @@ export interface Spec {
   images?: { channels: number; size: number; patch: number };
   /** DINOv2 layer scale γ ⊙ after each sub-block */
   layerScale?: boolean;
+  /** TransformerLens: W_Q/W_K/W_V stored [heads, D, dh], biases [heads, dh] (q/k/v maps only) */
+  headsLayout?: boolean;
 }
 
 export const GPT2_LIKE: Spec = {
@@ -47,6 +49,9 @@ export const LLAMA_LIKE: Spec = {
   vocab: 7, T: 5, D: 8, heads: 4, kvHeads: 2, dh: 4, layers: 2, mlp: 10, norm: 'rmsnorm', fused: false, layout: 'out-in', bias: true,
   rotary: { base: 10000, convention: 'half-split', dims: 4 }, gated: true, positions: false, tied: false, unembedBias: false, takeLast: true,
 };
+
+/** TransformerLens: per-head Q/K/V [heads, D, dh], the rest [in, out] */
+export const TL_LIKE: Spec = { ...GPT2_LIKE, fused: false, headsLayout: true };
 
 export const VIT_LIKE: Spec = {
   ...GPT2_LIKE, fused: false, layout: 'out-in', T: 5, vocab: 3, images: { channels: 2, size: 4, patch: 2 }, layerScale: true, tied: false, unembedBias: true, takeLast: false, positions: true,
@@ -72,7 +77,13 @@ export function build(spec: Spec, seed = 3): Built {
     nodes.push({ id, op, inputs });
     return id;
   };
-  const linear = (layer: string, inp: number, out: number, x: number, bias = spec.bias) => {
+  const linear = (layer: string, inp: number, out: number, x: number, bias = spec.bias, perHead = false) => {
+    if (perHead) {
+      const h = out / dh;
+      const weight = tensor(`${layer}.weight`, [h, inp, dh], 'w');
+      const b = bias ? tensor(`${layer}.bias`, [h, dh], 'small') : null;
+      return push(cast({ kind: 'linear', layer, weight, bias: b, inFeatures: inp, outFeatures: out, layout: 'heads', positionwise: true, heads: h }), [x]);
+    }
     const weight = tensor(`${layer}.weight`, spec.layout === 'out-in' ? [out, inp] : [inp, out], 'w');
     const b = bias ? tensor(`${layer}.bias`, [out], 'small') : null;
     return push(cast({ kind: 'linear', layer, weight, bias: b, inFeatures: inp, outFeatures: out, layout: spec.layout, positionwise: true }), [x]);
@@ -111,9 +122,10 @@ export function build(spec: Spec, seed = 3): Built {
       k = push(cast({ kind: 'slice', start: heads * dh, length: kvHeads * dh }), [qkv]);
       v = push(cast({ kind: 'slice', start: (heads + kvHeads) * dh, length: kvHeads * dh }), [qkv]);
     } else {
-      q = linear(`${p}.attn.q_proj`, D, heads * dh, n1);
-      k = linear(`${p}.attn.k_proj`, D, kvHeads * dh, n1);
-      v = linear(`${p}.attn.v_proj`, D, kvHeads * dh, n1);
+      const tl = spec.headsLayout ?? false;
+      q = linear(`${p}.attn.q_proj`, D, heads * dh, n1, spec.bias, tl);
+      k = linear(`${p}.attn.k_proj`, D, kvHeads * dh, n1, spec.bias, tl);
+      v = linear(`${p}.attn.v_proj`, D, kvHeads * dh, n1, spec.bias, tl);
     }
     const a = push(cast({ kind: 'attention', layer: `${p}.attn`, heads, kvHeads, headDim: dh, causal: !spec.images, scale: 1 / Math.sqrt(dh), rotary: spec.rotary }), [q, k, v]);
     const o = scaled(`${p}.ls1`, linear(`${p}.attn.c_proj`, heads * dh, D, a));
@@ -161,15 +173,18 @@ export function forward(spec: Spec, params: ParamSet, input: number[]): Mat {
   const { D, dh, heads, kvHeads } = spec;
   const img = spec.images;
   const T = img ? spec.T : input.length;
-  const lin = (layer: string, x: Mat, inp: number, out: number, bias = spec.bias, layout = spec.layout, weight = `${layer}.weight`): Mat => {
+  const lin = (layer: string, x: Mat, inp: number, out: number, bias = spec.bias, layout: Spec['layout'] | 'heads' = spec.layout, weight = `${layer}.weight`): Mat => {
     const W = P(weight);
     const b = bias ? P(`${layer}.bias`) : null;
+    // heads: W[h, i, j] for output h·dh + j (TransformerLens W_Q)
+    const at = (o: number, i: number) => (layout === 'out-in' ? o * inp + i : layout === 'in-out' ? i * out + o : (Math.floor(o / dh) * inp + i) * dh + (o % dh));
     return x.map((row) => Array.from({ length: out }, (_, o) => {
       let s = b ? b[o] : 0;
-      for (let i = 0; i < inp; i++) s += row[i] * (layout === 'out-in' ? W[o * inp + i] : W[i * out + o]);
+      for (let i = 0; i < inp; i++) s += row[i] * W[at(o, i)];
       return s;
     }));
   };
+  const qkvLayout = spec.headsLayout ? 'heads' : spec.layout;
   const normF = (layer: string, x: Mat): Mat => x.map((row) => {
     const g = P(`${layer}.weight`);
     if (spec.norm === 'layernorm') {
@@ -222,9 +237,9 @@ export function forward(spec: Spec, params: ParamSet, input: number[]): Mat {
       k = qkv.map((r) => r.slice(heads * dh, (heads + kvHeads) * dh));
       v = qkv.map((r) => r.slice((heads + kvHeads) * dh));
     } else {
-      q = lin(`${p}.attn.q_proj`, n1, D, heads * dh);
-      k = lin(`${p}.attn.k_proj`, n1, D, kvHeads * dh);
-      v = lin(`${p}.attn.v_proj`, n1, D, kvHeads * dh);
+      q = lin(`${p}.attn.q_proj`, n1, D, heads * dh, spec.bias, qkvLayout);
+      k = lin(`${p}.attn.k_proj`, n1, D, kvHeads * dh, spec.bias, qkvLayout);
+      v = lin(`${p}.attn.v_proj`, n1, D, kvHeads * dh, spec.bias, qkvLayout);
     }
     const att: Mat = Array.from({ length: T }, () => new Array(heads * dh).fill(0));
     for (let h = 0; h < heads; h++) {
