@@ -107,7 +107,7 @@ function ModelPanel() {
         edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
       {s.transformer ? (
         <p className="small" data-testid="transformer-blocks">
-          {s.transformer.label}: {s.transformer.blocks.length} blocks, read block by block (scope “block-local”)
+          {s.transformer.label}: {s.transformer.blocks.length} blocks, {s.architecture ? 'read as one network (scope “whole”)' : 'read block by block (scope “block-local”)'}
         </p>
       ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
