@@ -2,6 +2,7 @@
 // query on the GPU (METHOD §1):
 //   regression      ‖ż‖²
 //   classification  Var_{c∼softmax(z)}[ż_c] = Σ_c p_c (ż_c − Σ p ż)²   (centred form)
+//   logits          ‖ż − mean ż‖²   (Gaussian on the centred logits)
 // in *log space*: a confident classifier has p_c ≈ e^{−200} for the other classes, so F is far
 // below the smallest f32 (1e-45) while the f64 reference reads, say, 1e-100 — and a value that
 // underflows to exactly 0 would read as "exactly zero" (an inactive direction). Each sample gives
@@ -15,7 +16,7 @@ struct U {
   G: u32,
   M: u32,
   width: u32,
-  head: u32,   // 0 regression, 1 classification
+  head: u32,   // 0 regression, 1 classification, 2 centred logits
   nBlocks: u32,
   outOff: u32,
 }
@@ -57,17 +58,25 @@ fn lseMerge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
 // log F_s of one sample (NEG_BIG when F_s = 0 exactly).
 fn perSampleLog(zo: u32, to: u32) -> f32 {
   var acc = vec2<f32>(NEG_BIG, 0.0);
-  if (u.head == 0u) {
+  if (u.head != 1u) {
+    // regression: ‖ż‖²; centred logits: ‖ż − mean ż‖² (scaled by the largest entry: no underflow)
+    var centre = 0.0;
+    if (u.head == 2u) {
+      for (var c = 0u; c < u.width; c = c + 1u) {
+        centre = centre + src[to + c];
+      }
+      centre = centre / f32(u.width);
+    }
     var m = 0.0;
     for (var c = 0u; c < u.width; c = c + 1u) {
-      m = max(m, abs(src[to + c]));
+      m = max(m, abs(src[to + c] - centre));
     }
     if (m == 0.0) {
       return NEG_BIG;
     }
     var s = 0.0;
     for (var c = 0u; c < u.width; c = c + 1u) {
-      let r = src[to + c] / m;
+      let r = (src[to + c] - centre) / m;
       s = s + r * r;
     }
     return 2.0 * log(m) + log(s);

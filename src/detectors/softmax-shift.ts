@@ -9,7 +9,7 @@
  *    Rotary rotates the bias with the key's position, so only features rotary leaves alone.
  */
 import { consumersOf, producerOf, type LinearOp } from '../model/graph.ts';
-import type { TensorPatch } from '../engine/types.ts';
+import { readsLogits, type TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
@@ -41,7 +41,7 @@ export const softmaxShift: Detector = {
   detect(ctx) {
     const out: Candidate[] = [];
     const uses = tensorUses(ctx.model);
-    const logits = ctx.head === 'classification' ? logitMap(ctx) : null;
+    const logits = readsLogits(ctx.head) ? logitMap(ctx) : null;
     if (logits) {
       const { lin, perInput } = logits;
       const tied = !ownsTensors(uses, lin);

@@ -7,7 +7,15 @@ export type ParamSet = Map<string, Tensor64>;
 /** Probe inputs: `count` samples of per-sample `shape`, row-major. */
 export interface ProbeSet { count: number; shape: number[]; data: Float64Array }
 
-export type Head = 'regression' | 'classification';
+/**
+ * The likelihood the Fisher is taken under (METHOD §1): Gaussian on the outputs, softmax over
+ * logits, or Gaussian on the centred logits (z − mean z: the softmax's logit-shift gauge stays
+ * exactly flat, and the read does not saturate where the softmax is confident; METHOD notes).
+ */
+export type Head = 'regression' | 'classification' | 'logits';
+
+/** Heads whose outputs are class logits (labels are class indices). */
+export const readsLogits = (head: Head): boolean => head !== 'regression';
 
 /** A change confined to a few tensors: tensor name -> dense array of that tensor's size. */
 export type TensorPatch = Map<string, Float64Array>;

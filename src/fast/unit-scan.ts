@@ -21,6 +21,7 @@
  * F = (1/N) Σ over active rows of the head's per-sample Fisher (METHOD §1), accumulated in f64.
  * `precision` sets the type of the stacked arrays and weights (f32 halves the memory traffic).
  */
+import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
 import { nonZerosOf, type FisherQuery, type Head, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
@@ -580,25 +581,6 @@ export class UnitScan {
     for (let q = 0; q < Q; q++) F[q] /= n;
     return F;
   }
-}
-
-/** The per-sample Fisher of the head (METHOD §1) from logits z and Jv, in f64. */
-function fisherRow(head: Head, z: ArrayLike<number>, zo: number, jv: ArrayLike<number>, jo: number, w: number, p: Float64Array): number {
-  if (head === 'regression') {
-    let acc = 0;
-    for (let c = 0; c < w; c++) acc += jv[jo + c] * jv[jo + c];
-    return acc;
-  }
-  let mx = -Infinity;
-  for (let c = 0; c < w; c++) mx = Math.max(mx, z[zo + c]);
-  let sum = 0;
-  for (let c = 0; c < w; c++) sum += (p[c] = Math.exp(z[zo + c] - mx));
-  let e1 = 0;
-  for (let c = 0; c < w; c++) e1 += (p[c] /= sum) * jv[jo + c];
-  // centred form: no cancellation when the softmax is saturated
-  let v = 0;
-  for (let c = 0; c < w; c++) v += p[c] * (jv[jo + c] - e1) ** 2;
-  return v;
 }
 
 /** λ_k with row k of G (K × O) = λ_k·row 0 to rounding, or null (row 0 must not vanish). */

@@ -77,8 +77,8 @@ export interface OutputFactorRequest { at: ValueId; plane: number; order?: 'chan
 
 /**
  * Output-side K-FAC factor G = E_x[J_zᵀ Λ J_z] for value `at` (METHOD §4), by reverse mode from
- * the logits with each op's VJP: Λ = I (regression) or diag p − ppᵀ = Σ_c p_c (e_c − p)(e_c − p)ᵀ
- * (classification), so each sample back-propagates the rows of Λ^{1/2}. With `plane` > 1 the
+ * the logits with each op's VJP: Λ = I (regression), diag p − ppᵀ = Σ_c p_c (e_c − p)(e_c − p)ᵀ
+ * (classification) or I − 11ᵀ/K (centred logits), so each sample back-propagates the rows of Λ^{1/2}. With `plane` > 1 the
  * value's features are grouped into d/plane channels of `plane` consecutive features (a conv
  * channel's positions; see OutputFactorRequest) and G is the channel factor Σ_p G[(i,p),(j,p)]
  * (Grosse & Martens 2016). One reverse pass per sample serves every request; a request behind an op without a VJP is null.
@@ -115,6 +115,8 @@ export function outputSideCovariances(
     // rows of Λ^{1/2}, the cotangent of the output
     const M = new Float64Array(outW * outW);
     if (head === 'regression') for (let c = 0; c < outW; c++) M[c * outW + c] = 1;
+    // centred logits: Λ = I − 11ᵀ/K is a projector, its own square root
+    else if (head === 'logits') for (let c = 0; c < outW; c++) for (let k = 0; k < outW; k++) M[c * outW + k] = (k === c ? 1 : 0) - 1 / outW;
     else {
       const z = logits.subarray(s * outW, (s + 1) * outW);
       const m = Math.max(...z);

@@ -1,10 +1,14 @@
 /** Everything a read can be told: the METHOD settings plus the model/probe choices. */
 import type { Activation } from '../model/graph.ts';
+import type { Head } from '../engine/types.ts';
 import { DEFAULT_SETTINGS, type ReadSettings } from './settings.ts';
 
 export interface ReadOptions extends ReadSettings {
-  /** output head; auto = `__metadata__.head`, else regression for width 1, else classification */
-  head: 'auto' | 'regression' | 'classification';
+  /**
+   * output head; auto = `__metadata__.head`, else regression for width 1, else classification;
+   * logits = a Gaussian on the centred logits, which does not saturate (METHOD notes)
+   */
+  head: 'auto' | Head;
   /** hidden activation override (else `__metadata__.activation`, else ReLU with a warning) */
   activation: Activation | null;
   /** U8 probe inputs are multiplied by this (default 1/255) */
@@ -18,7 +22,23 @@ export interface ReadOptions extends ReadSettings {
   threads: number;
   /** read only the directions of these layers (a shard; `deadscope merge` joins shards); null = all */
   layers: string[] | null;
+  /**
+   * transformers: `whole` reads the assembled network (an error naming what is missing when it
+   * cannot be assembled), `block-local` each block alone, `auto` the whole network where it
+   * assembles and block-local reads where not
+   */
+  scope: 'auto' | 'whole' | 'block-local';
+  /** synthetic token probes: at most this many positions (the model's context length when shorter) */
+  contextCap: number;
 }
+
+/** The head choices with what each reads (CLI help, the explorer's head control). */
+export const HEAD_CHOICES: readonly { value: ReadOptions['head']; label: string }[] = [
+  { value: 'auto', label: 'auto' },
+  { value: 'regression', label: 'regression (Gaussian)' },
+  { value: 'classification', label: 'classification (softmax)' },
+  { value: 'logits', label: 'logits (Gaussian on centred logits; does not saturate)' },
+];
 
 export const DEFAULT_OPTIONS: ReadOptions = {
   ...DEFAULT_SETTINGS,
@@ -30,4 +50,6 @@ export const DEFAULT_OPTIONS: ReadOptions = {
   precision: 'f32',
   layers: null,
   threads: 1,
+  scope: 'auto',
+  contextCap: 32,
 };

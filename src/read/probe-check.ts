@@ -10,7 +10,7 @@
  * `nearChance`: the model is less than a quarter of the way from chance to perfect
  * (accuracy < chance + (1 − chance)/4; for regression R² < 1/4) — docs/METHOD.md notes.
  */
-import type { Head } from '../engine/types.ts';
+import { readsLogits, type Head } from '../engine/types.ts';
 
 export interface ProbeLabelCheck {
   /** the labels' tensor in the inputs file */
@@ -61,7 +61,7 @@ export function metadataInputScale(metadata: Record<string, string> | null | und
  */
 export function checkLabels(head: Head, outputs: ArrayLike<number>, width: number, labels: ArrayLike<number>, count: number, tensor: string): ProbeLabelCheck {
   if (outputs.length !== count * width) throw new RangeError(`checkLabels: ${outputs.length} outputs for ${count} × ${width}`);
-  if (head === 'classification') {
+  if (readsLogits(head)) {
     if (labels.length !== count) throw new RangeError(`labels "${tensor}" hold ${labels.length} values for ${count} samples`);
     let correct = 0;
     let nll = 0;

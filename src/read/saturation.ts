@@ -47,5 +47,5 @@ export function softmaxSaturation(logits: Float64Array, count: number, classes: 
 export function saturationWarning(s: Saturation): string | null {
   if (s.share < 0.5) return null;
   return `the softmax head is saturated on ${s.saturated} of ${s.of} probe inputs (max p > 1 − ${s.threshold}; median 1 − max p = ${s.medianComplement.toExponential(1)}): `
-    + 'there the classification Fisher of every direction is at most 2(1 − max p)·‖J v‖², so F sits decades under the live reference and many directions read flat.';
+    + 'there the classification Fisher of every direction is at most 2(1 − max p)·‖J v‖², so F sits decades under the live reference and many directions read flat; the read on the centred logits (head logits, --head logits) does not saturate.';
 }

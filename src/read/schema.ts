@@ -1,5 +1,6 @@
 /** The `deadscope.read/1` JSON: what the CLI prints, the explorer exports and every later tool consumes. */
 import type { ReadSettings } from './settings.ts';
+import type { Head } from '../engine/types.ts';
 import type { LinearChainInput } from './assembly.ts';
 import type { ProbeReport } from './probe-check.ts';
 import type { AlignmentAtRank } from './alignment.ts';
@@ -122,7 +123,7 @@ export interface ReadResult {
     architecture: unknown;
   };
   settings: ReadSettings & {
-    head: 'regression' | 'classification';
+    head: Head;
     activation: string;
     inputs: string;
     inputScale: number;

@@ -10,8 +10,9 @@ import type { DirectionClass, DirectionResult, ReadResult } from '../read/schema
 import { DEFAULT_SETTINGS, type ReadSettings } from '../read/settings.ts';
 import { directionBlock } from './block-key.ts';
 import type { ReadFiles } from '../worker/api.ts';
+import type { ReadOptions } from '../read/options.ts';
 
-export type Head = 'auto' | 'regression' | 'classification';
+export type Head = ReadOptions['head'];
 export type Backend = 'auto' | 'cpu' | 'webgpu';
 
 export interface ModelOverrides {

@@ -2,31 +2,44 @@
 type Arr = Float64Array;
 type MaybeArr = Float64Array | null;
 
+import type { Head } from '../types.ts';
+
 /**
- * Per-sample Fisher quadratic form of the output tangent (METHOD §1):
- * regression ‖dz‖²; classification Var_{c∼softmax(z)}[dz_c] = Σ p dz² − (Σ p dz)².
+ * The per-sample Fisher quadratic form of the output tangent dz (METHOD §1) for the sample whose
+ * logits start at z[zo] and tangent at dz[jo], `w` outputs; `p` is scratch of length ≥ w:
+ * regression ‖dz‖²; classification Var_{c∼softmax(z)}[dz_c]; logits ‖dz − mean(dz)‖².
  */
-export function fisherPerSample(head: 'regression' | 'classification', z: Arr, dz: Arr, n: number, out: number): Arr {
-  const f = new Float64Array(n);
-  for (let s = 0; s < n; s++) {
-    const o = s * out;
-    if (head === 'regression') {
-      let acc = 0;
-      for (let c = 0; c < out; c++) acc += dz[o + c] * dz[o + c];
-      f[s] = acc;
-    } else {
-      let m = -Infinity;
-      for (let c = 0; c < out; c++) m = Math.max(m, z[o + c]);
-      let zsum = 0;
-      for (let c = 0; c < out; c++) zsum += Math.exp(z[o + c] - m);
-      let e1 = 0;
-      for (let c = 0; c < out; c++) e1 += (Math.exp(z[o + c] - m) / zsum) * dz[o + c];
-      // Centred form: Σ p (dz − E dz)² avoids the cancellation of Σ p dz² − (Σ p dz)².
-      let v = 0;
-      for (let c = 0; c < out; c++) v += (Math.exp(z[o + c] - m) / zsum) * (dz[o + c] - e1) ** 2;
-      f[s] = v;
-    }
+export function headFisherRow(head: Head, z: ArrayLike<number>, zo: number, dz: ArrayLike<number>, jo: number, w: number, p: Float64Array): number {
+  if (head === 'regression') {
+    let acc = 0;
+    for (let c = 0; c < w; c++) acc += dz[jo + c] * dz[jo + c];
+    return acc;
   }
+  if (head === 'logits') {
+    let m = 0;
+    for (let c = 0; c < w; c++) m += dz[jo + c];
+    m /= w;
+    let acc = 0;
+    for (let c = 0; c < w; c++) acc += (dz[jo + c] - m) ** 2;
+    return acc;
+  }
+  let mx = -Infinity;
+  for (let c = 0; c < w; c++) mx = Math.max(mx, z[zo + c]);
+  let sum = 0;
+  for (let c = 0; c < w; c++) sum += (p[c] = Math.exp(z[zo + c] - mx));
+  let e1 = 0;
+  for (let c = 0; c < w; c++) e1 += (p[c] /= sum) * dz[jo + c];
+  // centred form: Σ p (dz − E dz)² avoids the cancellation of Σ p dz² − (Σ p dz)² when saturated
+  let v = 0;
+  for (let c = 0; c < w; c++) v += p[c] * (dz[jo + c] - e1) ** 2;
+  return v;
+}
+
+/** headFisherRow of every sample (n samples of `out` outputs). */
+export function fisherPerSample(head: Head, z: Arr, dz: Arr, n: number, out: number): Arr {
+  const f = new Float64Array(n);
+  const p = new Float64Array(out);
+  for (let s = 0; s < n; s++) f[s] = headFisherRow(head, z, s * out, dz, s * out, out, p);
   return f;
 }
 

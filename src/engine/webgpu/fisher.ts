@@ -4,6 +4,7 @@
  * turns those pairs back into F in f64, with f64's range (a confident classifier's F can be far
  * below f32's smallest number).
  */
+import type { Head } from '../types.ts';
 import { UniformWords, type Bindings, type FlowRef, type Recorder } from './context.ts';
 
 export interface FisherArgs {
@@ -12,10 +13,13 @@ export interface FisherArgs {
   G: number;
   M: number;
   width: number;
-  head: 'regression' | 'classification';
+  head: Head;
   /** where in dst the G × blocks(M) × 2 partials go */
   outOff: number;
 }
+
+/** the kernel's `head` word */
+const HEAD_CODE: Record<Head, number> = { regression: 0, classification: 1, logits: 2 };
 
 export const fisherBlocks = (M: number): number => Math.ceil(M / 256);
 
@@ -37,7 +41,7 @@ export function encodeFisher(rec: Recorder, bind: Bindings, a: FisherArgs): void
   const nBlocks = fisherBlocks(a.M);
   const words = new UniformWords()
     .flow(a.x)
-    .u32(a.G, a.M, a.width, a.head === 'regression' ? 0 : 1, nBlocks, a.outOff)
+    .u32(a.G, a.M, a.width, HEAD_CODE[a.head], nBlocks, a.outOff)
     .finish();
   if (rec.ctx.cpuLike) rec.dispatch1D('fisher:main_simple', words, bind, a.G * nBlocks);
   else rec.dispatch('fisher', words, bind, [nBlocks, a.G, 1]);
