@@ -24,7 +24,7 @@ async function setSetting(page: Page, key: string, value: string): Promise<void>
 }
 
 test('the MNIST MLP: class bands, filters drive every figure, inactive counted once, saturated head reported', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(540_000);
   await exampleRead(page);
   await setSetting(page, 'inputCap', '16');
   await page.locator('label:has(.setting-name:text-is("backend")) select').selectOption('cpu');
@@ -33,7 +33,7 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
   const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
-    directions: Array<{ id: string; class: string; layer: string; unit: number | null; detector: string }>;
+    directions: Array<{ id: string; class: string; layer: string; unit: number | null; detector: string; ratio: number }>;
     layers: Array<{ inactiveUnits: number | null }>; saturation?: { saturated: number; of: number };
   };
   expect(json.directions.length).toBeGreaterThan(1000);
@@ -65,6 +65,20 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   const live = kept.filter((d) => d.class === 'live');
   await expect(page.getByTestId('direction-row')).toHaveCount(live.length);
   await expect(page.getByTestId('slope-plot').locator('[data-role="curves"] path[data-direction-id]:not([data-hit])')).toHaveCount(live.length);
+
+  // the saturated softmax: one button reads again on the centred logits (--head logits), which do not saturate
+  expect(json.saturation!.saturated).toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Clear filter' }).click();
+  await page.getByTestId('read-logits').click();
+  await expect(page.getByTestId('head-select')).toHaveValue('logits');
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
+  const [again] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const logits = JSON.parse(readFileSync(await again.path(), 'utf8')) as typeof json & { settings: { head: string; floorRatio: number } };
+  expect(logits.settings.head).toBe('logits');
+  const underRho = (j: typeof json) => j.directions.filter((d) => d.ratio < logits.settings.floorRatio).length;
+  // fewer directions pinned under the floor than on the saturated softmax
+  expect(underRho(logits)).toBeLessThan(underRho(json));
+  await expect(page.getByTestId('read-logits')).toHaveCount(0);
 });
 
 test('a training run: one folder read step by step and plotted against the step; compare; duplicates open once', async ({ page }) => {

@@ -97,6 +97,18 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.threads = v;
         break;
       }
+      case '--scope': {
+        const v = value();
+        if (v !== 'auto' && v !== 'whole' && v !== 'block-local') throw new InputError('command line', `--scope must be auto, whole or block-local, got "${v}"`);
+        options.scope = v;
+        break;
+      }
+      case '--context-cap': {
+        const v = num(flag, value());
+        if (!Number.isInteger(v) || v < 1 || v > 4096) throw new InputError('command line', `--context-cap must be a whole number 1…4096, got ${v}`);
+        options.contextCap = v;
+        break;
+      }
       case '--layers': options.layers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--precision': {
         const v = value();
@@ -128,7 +140,7 @@ numeric __metadata__ such as accuracies).
   --config F           Hugging Face config.json
   --arch F             explicit architecture JSON (README: "Architecture JSON")
   --activation A       ${ACTIVATIONS.join(' | ')} (default: __metadata__.activation, else relu with a warning)
-  --inputs F           probe inputs safetensors (tensor "inputs" or "images", else its only tensor)
+  --inputs F           probe inputs safetensors (tensor "inputs", "tokens", "input_ids" or "images", else its only tensor)
   --input-scale X      U8 inputs are multiplied by X (default ${DEFAULT_OPTIONS.inputScale})
   --probe N            synthetic probe inputs when no --inputs are given (default ${DEFAULT_OPTIONS.probe})
   --input-cap N        use at most N of the given --inputs (default: all of them)
@@ -147,6 +159,9 @@ numeric __metadata__ such as accuracies).
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)
   --threads N          worker threads of the CPU engine (default 1; the F are the same for any N)
+  --scope S            transformers: auto | whole | block-local (default auto: the whole network where it
+                       assembles, else each block alone on synthetic inputs)
+  --context-cap N      synthetic token probes: at most N positions (default ${DEFAULT_OPTIONS.contextCap})
   --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
   --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
   --out F              write the JSON to F instead of stdout (several checkpoints: a folder)

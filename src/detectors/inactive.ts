@@ -7,7 +7,7 @@ import { randomUnitVector } from '../math/random.ts';
 import { valueShapes, size } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import type { Candidate, Detector, DetectorContext } from './types.ts';
-import { unitLayers, type UnitLayer } from './units.ts';
+import { unitFeature, unitLayers, type UnitLayer } from './units.ts';
 import { gather, incomingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
 /** Unit indices of L that never fire on the probe; null when L's first activation is not ReLU-type. */
@@ -16,14 +16,15 @@ export function inactiveUnits(ctx: Pick<DetectorContext, 'model' | 'values' | 'p
   const act = ctx.model.nodes[L.activationAt].op;
   if (act.kind !== 'activation' || (act.fn !== 'relu' && act.fn !== 'relu2')) return null;
   const pre = ctx.values[L.preActivation];
-  const shape = valueShapes(ctx.model)[L.preActivation];
-  const F = size(shape);
-  const units = shape[0];
-  const plane = F / units;
-  const fired = new Uint8Array(units);
+  const F = size(valueShapes(ctx.model)[L.preActivation]);
+  const plane = F / L.units;
+  const at = (u: number, p: number) => unitFeature(L, u, p, plane);
+  const fired = new Uint8Array(L.units);
   for (let s = 0; s < ctx.probe.count; s++) {
     const o = s * F;
-    for (let f = 0; f < F; f++) if (pre[o + f] > 0) fired[Math.floor(f / plane)] = 1;
+    for (let u = 0; u < L.units; u++) {
+      for (let p = 0; p < plane && !fired[u]; p++) if (pre[o + at(u, p)] > 0) fired[u] = 1;
+    }
   }
   const dead: number[] = [];
   fired.forEach((h, u) => { if (!h) dead.push(u); });

@@ -2,6 +2,8 @@
  * Hidden units: a producer op (linear, conv or LayerNorm) whose output features/channels pass
  * unit-wise (activation, BatchNorm, max-pool, flatten) into a consumer (linear or conv).
  * Node death, inactive units, ReLU rescaling and axis-alignment all index the same units.
+ * A position-wise linear map ([T, in] → [T, out], a transformer MLP) has its units on the last
+ * axis: unit u is feature u at every position, read by a position-wise consumer's column u.
  */
 import { consumersOf, valueShapes, size, type Activation, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
 import { DEFINITIONS } from '../ops/definitions.ts';
@@ -23,8 +25,10 @@ export interface UnitLayer {
   between: Op['kind'][];
   layer: string;
   units: number;
-  /** features per unit at the producer output (1 for vectors, H·W for channels) */
+  /** features per unit at the producer output (1 for vectors, H·W for channels, T for positions) */
   plane: number;
+  /** units on the last axis of [T, units] (a position-wise map), not unit-major planes */
+  positionwise: boolean;
   /** the consumer-input feature indices of unit u: u·consumerPlane … (u+1)·consumerPlane − 1 */
   consumerPlane: number;
   /** φ(z) ~ z^p near 0, multiplied over the activations on the way */
@@ -43,8 +47,7 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
   model.nodes.forEach((node, i) => {
     const op = node.op;
     if (op.kind !== 'linear' && op.kind !== 'conv2d' && op.kind !== 'layernorm') return;
-    // a positionwise map's unit is one feature at every position (strided, not a contiguous plane): not indexed here yet
-    if (op.kind === 'linear' && op.positionwise) return;
+    const positionwise = op.kind === 'linear' && op.positionwise === true;
     const between: Op['kind'][] = [];
     const acts: Activation[] = [];
     let activationAt = -1;
@@ -67,15 +70,18 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
     if (!next || next.length !== 1 || v === model.output) return;
     const consumerNode = next[0];
     const consumer = consumerNode.op;
-    if ((consumer.kind !== 'linear' || consumer.positionwise) && consumer.kind !== 'conv2d') return;
+    if (consumer.kind !== 'linear' && consumer.kind !== 'conv2d') return;
+    // a position-wise unit is read column by column only by a position-wise map
+    if ((consumer.kind === 'linear' && consumer.positionwise === true) !== positionwise) return;
     // without a nonlinearity the "unit" is a bilinear factor: only meaningful for identity nets
     if (!acts.length && model.activation !== 'identity') return;
     const outShape = shapes[node.id];
-    const units = outShape[0];
+    const units = positionwise ? outShape[outShape.length - 1] : outShape[0];
     out.push({
       producer: i, consumer: indexOf.get(consumerNode)!, activationAt, preActivation, consumerInput: v, activations: acts, between, layer: op.layer, units,
       plane: size(outShape) / units,
-      consumerPlane: consumer.kind === 'linear' ? consumer.inFeatures / units : 1,
+      positionwise,
+      consumerPlane: positionwise ? 1 : consumer.kind === 'linear' ? consumer.inFeatures / units : 1,
       order: acts.reduce((p, a) => p * activationOrder(a), 1),
     });
   });
@@ -83,8 +89,17 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
 }
 
 /**
+ * Index of unit u's p-th feature in a value of `plane` features per unit between producer and
+ * consumer: unit-major planes for channels (a pool may shrink them), unit-minor for positions.
+ */
+export function unitFeature(L: UnitLayer, u: number, p: number, plane: number): number {
+  return L.positionwise ? p * L.units + u : u * plane + p;
+}
+
+/**
  * The activation-side factor of a unit layer in unit coordinates (METHOD §5): A = E[h hᵀ] over the
- * unit activations the consumer reads, per position for channels (a channel's `plane` features).
+ * unit activations the consumer reads, per position for channels (a channel's `plane` features)
+ * and for sequences (a position-wise unit at every position).
  */
 export function unitActivationCovariance(model: ModelGraph, values: Float64Array[], count: number, L: UnitLayer): Float64Array {
   const h = values[L.consumerInput];
@@ -94,9 +109,9 @@ export function unitActivationCovariance(model: ModelGraph, values: Float64Array
   const A = new Float64Array(d * d);
   for (let s = 0; s < count; s++) for (let p = 0; p < plane; p++) {
     for (let i = 0; i < d; i++) {
-      const hi = h[s * F + i * plane + p];
+      const hi = h[s * F + unitFeature(L, i, p, plane)];
       if (hi === 0) continue;
-      for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + j * plane + p];
+      for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + unitFeature(L, j, p, plane)];
     }
   }
   const n = count * plane;

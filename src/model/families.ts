@@ -48,6 +48,8 @@ export interface AttentionBlock {
   /** reads another stack's output for K and V (encoder–decoder) */
   cross: boolean;
   projections: { role: Projection; head: number | null; linear: LinearRef }[];
+  /** layer scale after the output projection (DINOv2 `layer_scale1.lambda1`) */
+  layerScale: string | null;
 }
 export interface MlpBlock {
   kind: 'mlp';
@@ -79,6 +81,18 @@ export interface Recognition {
   hyper: Hyperparameters;
   /** rotary convention where the family uses rotary embeddings */
   rotary: 'half-split' | 'interleaved' | null;
+  /** the input stage a whole-network graph starts from (tensor names; null where absent) */
+  inputs: {
+    tokenEmbedding: string | null;
+    /** learned positions [Tmax, D] or [1, Tmax, D] */
+    positionEmbedding: string | null;
+    /** ViT patch embedding conv [D, C, p, p] */
+    patchEmbedding: { module: string; weight: string; bias: string | null } | null;
+    /** ViT CLS token [1, 1, D] */
+    clsToken: string | null;
+  };
+  /** the final norm (also when no head reads it: a backbone) */
+  finalNorm: NormRef | null;
   notes: string[];
 }
 
@@ -349,7 +363,8 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
       const byName = a.cross ? crossNorm : attnNorm;
       const n = byName ?? assignNorm(group);
       if (n && n.weight?.shape[0] === dModel) a.norm = norm(n, key);
-      blocks.push({ kind: 'attention', name: `${key}.${group}`, norm: a.norm, cross: a.cross, projections: a.projections });
+      const ls = scales.find((s) => /1$/.test(leafOf(s.path)) || /ls1|layer_scale1/.test(s.path)) ?? null;
+      blocks.push({ kind: 'attention', name: `${key}.${group}`, norm: a.norm, cross: a.cross, projections: a.projections, layerScale: ls && !a.cross ? scaleTensor(ls) : null });
     }
     for (const [parent, p] of mlpParts) {
       let up = p.up, down = p.down, gate = p.gate, nrm: Module | null = null;
@@ -485,9 +500,17 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   }
   const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved' : hyper.ropeTheta ? 'half-split' : null;
   if (rotary) hyper.ropeTheta ??= fromFamily(10000);
+  const posTensor = pos?.weight ?? pos?.other.find((t) => /position_embeddings$/.test(t.name)) ?? null;
+  const cls = [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)cls_token$/.test(t.name)) ?? null;
+  const inputs: Recognition['inputs'] = {
+    tokenEmbedding: tokenEmbedding?.weight?.name ?? null,
+    positionEmbedding: posTensor?.name ?? null,
+    patchEmbedding: patch?.weight ? { module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null } : null,
+    clsToken: cls?.name ?? null,
+  };
 
   if (!hyper.nHeads) notes.push('number of heads unknown (set n_head / num_attention_heads in config.json): needed for a whole-network read');
-  return { family, label: FAMILY_LABELS[family], dModel, normKind, blocks, embeddings, buffers, unplaced, hyper, rotary, notes };
+  return { family, label: FAMILY_LABELS[family], dModel, normKind, blocks, embeddings, buffers, unplaced, hyper, rotary, inputs, finalNorm: finalNorm ? norm(finalNorm, '') : null, notes };
 }
 
 type Role = Projection | MlpRole | 'seq';

@@ -204,6 +204,7 @@ function describeNodes(nodes: GraphNode[]): string {
  */
 export async function readBlockLocal(
   sources: ReadSources, partial: Partial<ReadOptions>, engineOrFactory: FisherEngine | (() => Promise<FisherEngine>), hooks: ReadHooks = {},
+  whyNotWhole: string | null = null,
 ): Promise<ReadResult | null> {
   const started = Date.now();
   const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
@@ -245,7 +246,7 @@ export async function readBlockLocal(
   }
   const notRead = plan.blocks.filter((b) => !b.read);
   const warnings = [
-    `${rec.label}: the whole network cannot be assembled with this version's ops, so ${n} block${n === 1 ? ' was' : 's were'} read block-locally, each on ${options.probe} seeded N(0, 1) inputs of its input width with the regression Fisher on the block output (scope "block-local")`,
+    `${rec.label}: the whole network is not read (${whyNotWhole ?? 'not assembled'}), so ${n} block${n === 1 ? ' was' : 's were'} read block-locally, each on ${options.probe} seeded N(0, 1) inputs of its input width with the regression Fisher on the block output (scope "block-local")`,
     ...(notRead.length ? [`not read: ${notRead.map((b) => `${b.block} (${b.why})`).join('; ')}`] : []),
     ...(sources.inputs ? ['the probe inputs are not used by block-local reads (each block gets synthetic inputs of its own width)'] : []),
     ...(rec.unplaced.length ? [`tensors no role fits: ${rec.unplaced.join(', ')}`] : []),

@@ -22,6 +22,14 @@ export interface ReadOptions extends ReadSettings {
   threads: number;
   /** read only the directions of these layers (a shard; `deadscope merge` joins shards); null = all */
   layers: string[] | null;
+  /**
+   * transformers: `whole` reads the assembled network (an error naming what is missing when it
+   * cannot be assembled), `block-local` each block alone, `auto` the whole network where it
+   * assembles and block-local reads where not
+   */
+  scope: 'auto' | 'whole' | 'block-local';
+  /** synthetic token probes: at most this many positions (the model's context length when shorter) */
+  contextCap: number;
 }
 
 /** The head choices with what each reads (CLI help, the explorer's head control). */
@@ -42,4 +50,6 @@ export const DEFAULT_OPTIONS: ReadOptions = {
   precision: 'f32',
   layers: null,
   threads: 1,
+  scope: 'auto',
+  contextCap: 32,
 };

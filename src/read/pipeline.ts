@@ -5,7 +5,9 @@
  */
 import { openSafetensors, type ByteSource, type SafetensorsFile } from '../format/safetensors.ts';
 import { sha256OfSource } from '../format/sha256.ts';
-import { architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
+import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
+import { recognizeTransformer, type Recognition } from '../model/families.ts';
+import { assembleTransformer, isAssembled, type AssembledTransformer, type NotAssembled } from '../model/transformer-graph.ts';
 import { consumersOf, graphOps, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
 import { CancelledError, linePoint } from '../engine/types.ts';
@@ -71,6 +73,8 @@ export interface LoadedModel {
   /** labels (or regression targets) for the probe samples, when the inputs file carries them */
   labels: { tensor: string; data: Float64Array } | null;
   options: ReadOptions;
+  /** set when the checkpoint is a transformer read as a whole network */
+  transformer: (AssembledTransformer & { family: string; label: string; hyperparameters: Record<string, unknown> }) | null;
 }
 
 function parseJson(text: string, file: string): unknown {
@@ -81,12 +85,14 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
-/** The probe-input tensor of an inputs file: `inputs`, else `images`, else its only tensor. */
+const PROBE_TENSORS = ['inputs', 'tokens', 'input_ids', 'images'];
+
+/** The probe-input tensor of an inputs file: `inputs`, `tokens`, `input_ids` or `images`, else its only tensor. */
 async function probeTensor(source: ByteSource, name: string): Promise<{ file: SafetensorsFile; tensor: SafetensorsFile['tensors'][number] }> {
   const file = await openSafetensors(source, name);
-  const tensor = file.tensors.find((t) => t.name === 'inputs') ?? file.tensors.find((t) => t.name === 'images')
+  const tensor = PROBE_TENSORS.map((n) => file.tensors.find((t) => t.name === n)).find((t) => t !== undefined)
     ?? (file.tensors.length === 1 ? file.tensors[0] : null);
-  if (!tensor) throw new InputError(name, `no tensor named "inputs" or "images" and more than one tensor (${file.tensors.map((t) => t.name).join(', ')})`);
+  if (!tensor) throw new InputError(name, `no tensor named ${PROBE_TENSORS.map((n) => `"${n}"`).join(', ')} and more than one tensor (${file.tensors.map((t) => t.name).join(', ')})`);
   if (tensor.shape.length < 1 || tensor.shape[0] < 1) throw new InputError(name, `tensor "${tensor.name}" has no samples (shape [${tensor.shape}])`);
   return { file, tensor };
 }
@@ -96,31 +102,63 @@ export interface LoadedGraph {
   graph: ModelGraph;
   /** the probe-input tensor, when inputs were given */
   inputs: { file: SafetensorsFile; tensor: SafetensorsFile['tensors'][number]; name: string } | null;
+  /** a transformer assembled as a whole network (its input kind, readout and implied head) */
+  transformer: AssembledTransformer | null;
 }
 
 /**
- * The checkpoint and its graph (from `--arch`, else inferred; probe inputs can fix an image
- * model's input size): the one way the CLI, a read and the explorer's inspect load a model.
+ * A recognised transformer whose whole network was not assembled (scope auto or block-local):
+ * the read goes block by block instead, saying why.
  */
-export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'>): Promise<LoadedGraph> {
+export class WholeNetworkUnavailable extends ArchitectureError {
+  constructor(readonly recognition: Recognition, readonly reason: NotAssembled) {
+    super(`recognised ${recognition.label}, ${recognition.blocks.length} blocks; the whole network is not assembled (${reason.why}): a read reads each block block-locally (scope "block-local")`);
+    this.name = 'WholeNetworkUnavailable';
+  }
+}
+
+/**
+ * The checkpoint and its graph (from `--arch`, else a transformer assembled from its recognised
+ * family, else inferred; probe inputs can fix an image model's input size or a sequence length):
+ * the one way the CLI, a read and the explorer's inspect load a model.
+ */
+export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'> & Partial<Pick<ReadOptions, 'scope' | 'contextCap'>>): Promise<LoadedGraph> {
   const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
   const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
   const inName = sources.inputsName ?? 'inputs';
   const inputs = sources.inputs ? { ...(await probeTensor(sources.inputs, inName)), name: inName } : null;
   const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
+  const rec = sources.archText ? null : recognizeTransformer(descs, config);
+  if (rec) {
+    const scope = options.scope ?? 'auto';
+    if (scope === 'block-local') throw new WholeNetworkUnavailable(rec, { why: 'scope "block-local" was asked for', missing: null });
+    const tokens = rec.inputs.patchEmbedding === null;
+    const a = assembleTransformer(rec, descs, config, {
+      activation: options.activation, metadataActivation: file.metadata?.activation ? parseActivation(file.metadata.activation) : null,
+      sequenceLength: tokens && inputs ? size(inputs.tensor.shape.slice(1)) : null, contextCap: options.contextCap ?? DEFAULT_OPTIONS.contextCap,
+    });
+    if (isAssembled(a)) return { file, graph: a.graph, inputs, transformer: a };
+    if (a.badInputs) throw new InputError(inName, a.why);
+    if (scope === 'whole') {
+      throw new InputError(sources.checkpointName, a.missing
+        ? `${rec.label}: the whole network needs the ${a.missing} (${a.why})`
+        : `${rec.label}: the whole network cannot be assembled: ${a.why} (--scope auto reads it block-locally)`);
+    }
+    throw new WholeNetworkUnavailable(rec, a);
+  }
   const graph = sources.archText
     ? architectureFromJson(parseJson(sources.archText, sources.archName ?? 'arch.json'), descs, file.metadata, { activation: options.activation })
     : inferArchitecture(descs, file.metadata, {
       activation: options.activation, inputFeatures: inputs ? inputs.tensor.elements / inputs.tensor.shape[0] : null, config,
     });
-  return { file, graph, inputs };
+  return { file, graph, inputs, transformer: null };
 }
 
 /** Open and check everything a read needs, before any scanning. */
 export async function loadModel(sources: ReadSources, partial: Partial<ReadOptions> = {}): Promise<LoadedModel> {
   const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
   checkOptions(options);
-  const { file, graph, inputs: given } = await loadGraph(sources, options);
+  const { file, graph, inputs: given, transformer } = await loadGraph(sources, options);
 
   // U8 inputs are scaled by: the setting when given, else __metadata__.input_scale, else the default
   let metaScale: number | null;
@@ -170,7 +208,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   let head: Head;
   if (options.head !== 'auto') head = options.head;
   else if (metaHead === 'regression' || metaHead === 'classification' || metaHead === 'logits') head = metaHead;
-  else head = graph.outputWidth === 1 ? 'regression' : 'classification';
+  else head = transformer?.head ?? (graph.outputWidth === 1 ? 'regression' : 'classification');
 
   const features = size(graph.inputShape);
   let probe: ProbeSet;
@@ -181,6 +219,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
       throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
     }
     const count = options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count;
+    if (transformer?.input.kind === 'tokens') checkTokens(inputs.data, transformer.input.vocab, sources.inputsName ?? 'inputs');
     probe = { count, shape: graph.inputShape, data: count === inputs.count ? inputs.data : inputs.data.slice(0, count * features) };
     probeDescription = count === inputs.count
       ? `${inputs.name} (all ${count})`
@@ -189,6 +228,14 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
       const per = allLabels.data.length / inputs.count;
       labels = { tensor: allLabels.tensor, data: count === inputs.count ? allLabels.data : allLabels.data.slice(0, count * per) };
     }
+  } else if (transformer?.input.kind === 'tokens') {
+    // seeded uniform token ids over the vocabulary (docs/METHOD.md notes: token probes)
+    const { vocab, length, maxLength } = transformer.input;
+    const rng = createRng(options.seed ^ 0x5eed);
+    const data = new Float64Array(options.probe * length);
+    for (let i = 0; i < data.length; i++) data[i] = Math.min(vocab - 1, Math.floor(rng.next() * vocab));
+    probe = { count: options.probe, shape: graph.inputShape, data };
+    probeDescription = `synthetic uniform tokens over the ${vocab}-token vocabulary, ${length} positions${maxLength !== null && maxLength > length ? ` (of the context ${maxLength}: contextCap ${options.contextCap})` : ''}, ${options.probe} samples, seed ${options.seed}`;
   } else {
     // METHOD §1 default: standard normal features (images too), seeded
     const rng = createRng(options.seed ^ 0x5eed);
@@ -201,7 +248,17 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     description: probeDescription, source: inputs ? 'given' : 'synthetic', count: probe.count,
     inputScale: inputs?.u8 ? inputScale : null, labels: null,
   };
-  return { file, graph, params, head, probe, probeDescription, probeReport, labels, options };
+  const described = transformer && {
+    ...transformer, family: transformer.recognition.family, label: transformer.recognition.label,
+    hyperparameters: Object.fromEntries(Object.entries(transformer.recognition.hyper).filter(([, v]) => v !== null)),
+  };
+  return { file, graph, params, head, probe, probeDescription, probeReport, labels, options, transformer: described };
+}
+
+/** Token ids must be whole numbers in [0, vocab). */
+function checkTokens(data: Float64Array, vocab: number, file: string): void {
+  const bad = data.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
+  if (bad >= 0) throw new InputError(file, `token ${data[bad]} at position ${bad} is not an id of the ${vocab}-token vocabulary`);
 }
 
 /** SHA-256 of the checkpoint, started now and awaited when the JSON is written (never an unhandled rejection). */
@@ -225,6 +282,8 @@ export function checkOptions(o: ReadOptions): void {
   if (problem) bad(`${problem.key} ${problem.message} (got ${o[problem.key]})`);
   if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
+  if (!['auto', 'whole', 'block-local'].includes(o.scope)) bad(`scope must be auto, whole or block-local (got ${o.scope})`);
+  if (!(Number.isInteger(o.contextCap) && o.contextCap >= 1 && o.contextCap <= 4096)) bad(`contextCap must be a whole number 1…4096 (got ${o.contextCap})`);
   try {
     detectorsById(o.detectors);
   } catch (e) {
@@ -259,11 +318,16 @@ export async function readCheckpoint(
   hooks: ReadHooks = {},
 ): Promise<ReadResult> {
   const started = Date.now();
-  if (!sources.archText) {
-    const blockLocal = await readBlockLocal(sources, partial, engineOrFactory, hooks);
-    if (blockLocal) return blockLocal;
+  let m: LoadedModel;
+  try {
+    m = await loadModel(sources, partial);
+  } catch (e) {
+    if (!(e instanceof WholeNetworkUnavailable)) throw e;
+    const blockLocal = await readBlockLocal(sources, partial, engineOrFactory, hooks, e.reason.why);
+    if (!blockLocal) throw e;
+    return blockLocal;
   }
-  const m = await loadModel(sources, partial);
+  const transformer = m.transformer;
   const engine = typeof engineOrFactory === 'function' ? await engineOrFactory() : engineOrFactory;
   const { graph, params, head, options } = m;
   const settings: ReadSettings = pickSettings(options);
@@ -279,7 +343,11 @@ export async function readCheckpoint(
     schema: 'deadscope.read/1',
     checkpoint: {
       path: sources.checkpointName, bytes: m.file.byteSize, sha256, params: m.file.tensors.reduce((s, t) => s + t.elements, 0),
-      tensors: m.file.tensors.length, architecture: { inputShape: graph.inputShape, ops: graphOps(graph), outputWidth: graph.outputWidth },
+      tensors: m.file.tensors.length,
+      architecture: {
+        inputShape: graph.inputShape, ops: graphOps(graph), outputWidth: graph.outputWidth,
+        ...(transformer ? { scope: 'whole', inputType: graph.inputType, inputs: graph.nodes.map((n) => n.inputs), family: transformer.family, label: transformer.label, hyperparameters: transformer.hyperparameters } : {}),
+      },
     },
     settings: {
       ...settings, head, activation: graph.activation, inputs: m.probeDescription, inputScale: options.inputScale,
@@ -295,7 +363,11 @@ export async function readCheckpoint(
     ...(read.saturation ? { saturation: read.saturation } : {}),
     probe: probeReport,
     ...(read.shard ? { shard: { ...read.shard, chains } } : {}),
-    warnings: [...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings],
+    ...(transformer ? { scope: 'whole' as const } : {}),
+    warnings: [
+      ...(transformer ? [`${transformer.label}: the whole network read (scope "whole"), the ${head} Fisher on ${transformer.readout}; probe: ${m.probeDescription}`] : []),
+      ...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings,
+    ],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };
 }

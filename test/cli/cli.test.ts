@@ -63,14 +63,35 @@ describe('deadscope read', () => {
   });
   it('a transformer reads block-locally: exit 0, warnings on stderr say what was block-local and why', () => {
     const out = join(dir, 'gpt2.json');
-    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--backend', 'cpu', '--probe', '32', '--out', out);
+    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--backend', 'cpu', '--probe', '32', '--scope', 'block-local', '--out', out);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: GPT-2 .*3 blocks were read block-locally/);
+    expect(r.stderr).toMatch(/warning: GPT-2 .*not read \(scope "block-local" was asked for\).*3 blocks were read block-locally/);
     expect(r.stderr).toMatch(/warning: not read: transformer\.h\.0\.attn \(attention\) \(softmax attention over positions/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     expect(json.scope).toBe('block-local');
     expect(json.checkpoint.architecture).toMatchObject({ scope: 'block-local', family: 'gpt2-hf', hyperparameters: { nHeads: { value: 4, source: 'config' } } });
     expect(new Set(json.directions.map((d: { block: string }) => d.block))).toEqual(new Set(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']));
+  });
+  it('the GPT-2 fixture reads as a whole network: exit 0, scope whole, on its task inputs at the accuracy PyTorch measured (96.6 %)', () => {
+    const out = join(dir, 'gpt2-whole.json');
+    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--inputs', fixture('gpt2_modadd23_pairs.safetensors'),
+      '--backend', 'cpu', '--detectors', 'ln-kernel', '--grid', '1e-3,1,2', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: GPT-2 .*the whole network read \(scope "whole"\), the classification Fisher on the logits at the last position/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.scope).toBe('whole');
+    expect(json.checkpoint.architecture).toMatchObject({ scope: 'whole', family: 'gpt2-hf', inputShape: [3], inputType: 'token', outputWidth: 24 });
+    expect(json.checkpoint.architecture.ops.map((o: { kind: string }) => o.kind)).toContain('attention');
+    expect(json.probe.labels).toMatchObject({ tensor: 'labels', count: 529 });
+    expect(json.probe.labels.accuracy).toBeCloseTo(511 / 529, 10);
+    expect(json.directions.length).toBeGreaterThan(0);
+    for (const d of json.directions) expect(d.class, d.id).toBe('gauge');
+  });
+  it('--scope whole on a transformer whose heads nothing gives: exit 2, one line naming the hyperparameter', () => {
+    const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--scope', 'whole', '--backend', 'cpu');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/gpt2_modadd23_s1\.safetensors: GPT-2 .*needs the number of heads \(n_head/);
   });
   it('a LLaMA-style checkpoint (RMSNorm, SwiGLU, no config.json) reads block-locally with exit 0', async () => {
     const { llamaHf } = await import('../helpers/transformers.ts');

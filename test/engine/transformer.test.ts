@@ -67,6 +67,8 @@ describe('transformer ops in a graph (CPU engine)', () => {
     await expect(new CpuEngine().prepare(g, params, bad, 'classification')).rejects.toThrow(/token id 13 at element 2 of the input is not an integer in \[0, 13\)/);
     const frac = { count: 1, shape: [5], data: Float64Array.from([1, 2, 0.5, 0, 4]) };
     await expect(new CpuEngine().prepare(g, params, frac, 'classification')).rejects.toThrow(/not an integer/);
+    // a graph built without inputType 'token' is checked all the same
+    await expect(new CpuEngine().prepare({ ...g, inputType: 'float' }, params, bad, 'classification')).rejects.toThrow(/token id 13/);
   });
 
   it('refuses a position table shorter than the sequence, with a plain message', async () => {

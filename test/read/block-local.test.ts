@@ -21,7 +21,7 @@ const gpt2Config = () => readFileSync(fixture('gpt2_modadd23_s1.config.json'), '
 async function readGpt2(options: Record<string, unknown>): Promise<ReadResult> {
   const src = await fileSource(fixture(GPT2));
   try {
-    return await readCheckpoint({ checkpoint: src, checkpointName: GPT2, configText: gpt2Config(), configName: 'config.json' }, options, new CpuEngine({ precision: 'f64' }));
+    return await readCheckpoint({ checkpoint: src, checkpointName: GPT2, configText: gpt2Config(), configName: 'config.json' }, { scope: 'block-local', ...options }, new CpuEngine({ precision: 'f64' }));
   } finally {
     await src.close();
   }
@@ -112,7 +112,7 @@ describe('block-local reads', () => {
       for (const withConfig of [true, false]) {
         const r = await readCheckpoint(
           { checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: withConfig ? JSON.stringify(ck.config) : null },
-          { probe: 16, perDecade: 2 }, new CpuEngine(),
+          { probe: 16, perDecade: 2, scope: 'block-local' }, new CpuEngine(),
         );
         expect(r.scope).toBe('block-local');
         const read = r.blocks!.filter((b) => b.read);
@@ -135,7 +135,7 @@ describe('block-local reads', () => {
   for (const name of ['llama-hf', 'llama-meta', 'fused-phi3'] as const) {
     it(`${name}: RMSNorm pairs and SwiGLU MLPs read block-locally`, async () => {
       const ck = T.FAMILY_CHECKPOINTS[name]();
-      const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: JSON.stringify(ck.config) }, { probe: 16, perDecade: 2 }, new CpuEngine());
+      const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: JSON.stringify(ck.config) }, { probe: 16, perDecade: 2, scope: 'block-local' }, new CpuEngine());
       const read = r.blocks!.filter((b) => b.read);
       expect(read.filter((b) => b.kind === 'mlp').length).toBe(T.LAYERS);
       expect(read.find((b) => b.kind === 'mlp')!.why).toMatch(/= mul\(/);
@@ -148,7 +148,7 @@ describe('block-local reads', () => {
   it('a planted dead SwiGLU unit (gate row, up row, down column all zero) reads k = 3; live units read k = 1', async () => {
     const ck = T.llamaHf(3);
     const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },
-      { probe: 64, detectors: ['glu-unit'] }, new CpuEngine({ precision: 'f64' }));
+      { probe: 64, detectors: ['glu-unit'], scope: 'block-local' }, new CpuEngine({ precision: 'f64' }));
     const layer0 = r.directions.filter((d) => d.layer === 'model.layers.0.mlp.gate_proj');
     expect(layer0.length).toBe(T.MLP);
     const dead = layer0.find((d) => d.unit === 3)!;
@@ -161,7 +161,7 @@ describe('block-local reads', () => {
     const ck = T.llamaHf();
     const probe = 12;
     const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },
-      { probe, detectors: ['glu-unit'] }, new CpuEngine({ precision: 'f64' }));
+      { probe, detectors: ['glu-unit'], scope: 'block-local' }, new CpuEngine({ precision: 'f64' }));
     const file = await openSafetensors(bytesSource(ck.bytes), 'llama');
     const get = (n: string) => file.readFloat64(`model.layers.1.${n}`);
     const w = { g: await get('post_attention_layernorm.weight'), gate: await get('mlp.gate_proj.weight'), up: await get('mlp.up_proj.weight'), down: await get('mlp.down_proj.weight') };

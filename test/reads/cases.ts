@@ -20,7 +20,8 @@ export interface ReadCase {
   options: Partial<ReadOptions>;
 }
 
-// gpt2_modadd23_s1 is read block-locally (scope "block-local") until the engines have attention.
+// gpt2_modadd23_s1 is read as a whole network (scope "whole") on 32 of its task's 529 inputs (a seeded
+// uniform sample, fixtures/README.md); its block-local read is checked in test/read/block-local.test.ts.
 
 /** Reduced settings for the real MNIST nets: a small probe, a coarse grid, few live probes. */
 const MNIST_REDUCED: Partial<ReadOptions> = { inputCap: 8, tMin: 1e-2, perDecade: 1, liveProbes: 2 };
@@ -33,7 +34,7 @@ export const READ_CASES: readonly ReadCase[] = [
   { name: 'lnmlp_gelu_s1', options: {} },
   { name: 'rrr_M3H3N5r1_s1', options: {} },
   { name: 'mnist-mlp-dfdx', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, detectors: ['inactive', 'node-death'] } },
-  { name: 'gpt2_modadd23_s1', config: 'gpt2_modadd23_s1.config.json', options: { probe: 64 } },
+  { name: 'gpt2_modadd23_s1', config: 'gpt2_modadd23_s1.config.json', inputs: 'gpt2_modadd23_pairs', options: { inputCap: 32 } },
   { name: 'mnist-convnet-tinygrad', inputs: 'mnist-test-1000', options: { ...MNIST_REDUCED, inputCap: 1, inputScale: 1, detectors: ['node-death'] } },
 ];
 

@@ -211,6 +211,11 @@ describe('alignment heatmap', () => {
         expect(cell.querySelector('title')!.textContent).toContain(`r/d = ${(r / l.axisAlignment!.d).toFixed(3)}`);
       }
     }
+    // twelve rows named alike up front: each label keeps its distinguishing tail
+    const doc12 = parseSvg(buildAlignmentHeatmap(cols, { width: 720, height: 900 }));
+    const rowLabels = layers.map((l) => doc12.querySelector(`text[data-layer="${l.layer}"]`)!.firstChild!.textContent);
+    expect(new Set(rowLabels).size).toBe(12);
+    expect(rowLabels[11]).toContain('11.mlp.c_fc');
     const narrow = [{ name: 'x', layers: [{ ...layers[0], axisAlignment: { ...layers[0].axisAlignment!, d: 2, sweep: layers[0].axisAlignment!.sweep.slice(0, 2) } }] }];
     const doc = parseSvg(buildAlignmentHeatmap(narrow, { width: 720, height: 300 }, { rank: 5 }));
     expect(doc.querySelector(`g[data-layer="${layers[0].layer}"]`)!.getAttribute('data-value')).toBeNull();

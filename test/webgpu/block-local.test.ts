@@ -27,7 +27,7 @@ async function read(engine: FisherEngine, options: Record<string, unknown>): Pro
     return await readCheckpoint({
       checkpoint, checkpointName: 'gpt2_modadd23_s1.safetensors',
       configText: readFileSync(`${FIX}/gpt2_modadd23_s1.config.json`, 'utf8'), configName: 'config.json',
-    }, options, engine);
+    }, { scope: 'block-local', ...options }, engine);
   } finally {
     await checkpoint.close();
     engine.dispose();
@@ -63,7 +63,7 @@ describe.skipIf(!gpu)(`block-local read of the GPT-2 fixture: WebGPU vs CPU${ski
     const ck = llamaHf(3);
     const opts = { probe: 16, numericalFloor: FLOOR, detectors: ['glu-unit', 'bottom-subspace'] };
     const readWith = (engine: FisherEngine, backend: 'cpu' | 'webgpu') => readCheckpoint(
-      { checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, { ...opts, backend }, engine,
+      { checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, { ...opts, backend, scope: 'block-local' }, engine,
     ).finally(() => engine.dispose());
     const cpu = await readWith(new CpuEngine({ precision: 'f64' }), 'cpu');
     const web = await readWith(new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), 'webgpu');

@@ -55,16 +55,16 @@ describe('read worker and client (Node, MessageChannel)', () => {
     expect(s.architectureError).toBeNull();
   });
 
-  it('a transformer: inspect recognises it, read reads it block-locally (direction events carry the scope)', async () => {
+  it('a transformer: inspect assembles the whole network; a block-local read labels its direction events with the scope', async () => {
     const reader = createReader({ spawn: () => channelWorker(new ReaderService('node')) });
     readers.push(reader);
     const gpt2: ReadFiles = { ...files('gpt2_modadd23_s1.safetensors'), config: blob('gpt2_modadd23_s1.config.json') };
     const s = await reader.inspect(gpt2);
-    expect(s.architecture).toBeNull();
-    expect(s.architectureError).toMatch(/recognised GPT-2/);
+    expect(s.architectureError).toBeNull();
+    expect(s.architecture?.inputType).toBe('token');
     expect(s.transformer).toMatchObject({ family: 'gpt2-hf', blocks: [{ name: 'transformer.h.0.attn', kind: 'attention' }, { name: 'transformer.h.0.mlp', kind: 'mlp' }, { name: 'unembedding', kind: 'head' }] });
     const events: ReadEvent[] = [];
-    const r = await reader.read(gpt2, { ...QUICK, detectors: ['ln-kernel'] }, (e) => events.push(e));
+    const r = await reader.read(gpt2, { ...QUICK, detectors: ['ln-kernel'], scope: 'block-local' }, (e) => events.push(e));
     expect(r.scope).toBe('block-local');
     const dirs = events.flatMap((e) => (e.type === 'direction' ? [e.direction] : []));
     expect(dirs.map((d) => [d.scope, d.block, d.class])).toEqual([

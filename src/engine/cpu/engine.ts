@@ -49,7 +49,7 @@ export class CpuEngine implements FisherEngine {
     this.params = params;
     this.head = head;
     this.n = probe.count;
-    const bad = paramsError(model, params) ?? (model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null);
+    const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
     if (bad) throw new Error(bad);
     this.shapes = valueShapes(model);
     this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;

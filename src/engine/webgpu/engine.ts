@@ -104,7 +104,7 @@ export class WebGpuEngine implements FisherEngine {
     }
     // token ids travel as f32 numbers (exact below 2^24); the kernels read rows by them
     // a tensor smaller than its op needs would be read past its end (into its neighbour) on the GPU
-    const bad = paramsError(model, params) ?? (model.inputType === 'token' ? tokenInputError(model.nodes, probe.data) : null);
+    const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
     if (bad) throw new Error(bad);
     // parameters: one buffer, each tensor once
     this.paramOffset.clear();

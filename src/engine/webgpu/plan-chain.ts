@@ -32,35 +32,51 @@ import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from '.
 
 const SPARSE_FRACTION = 0.5;
 
-/** The first linear/conv after op i reached through activations and flattens only. */
-function nextMixing(ops: Op[], i: number): number {
-  for (let j = i + 1; j < ops.length; j++) {
+/** The first linear/conv after op i (before `end`) reached through activations and flattens only. */
+function nextMixing(ops: Op[], i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
     const k = ops[j].kind;
     if (k === 'activation' || k === 'flatten') continue;
     return j;
   }
-  return ops.length;
+  return end;
 }
 
-/** One batch: G queries × M samples from s0. Returns per-query sums of the per-sample F. */
-export async function runChainBatch(
-  p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
-): Promise<Float64Array> {
-  const ctx = p.ctx;
+/** A recorded step of a batch plan, once its buffers exist. */
+export type BatchStep = (rec: Recorder, bufs: { patch: GPUBuffer; idx: GPUBuffer; flows: GPUBuffer[] }) => void;
+
+/** What a stretch plan shares with the batch plan around it. */
+export interface StretchEnv {
+  p: PreparedGraph;
+  qs: FisherQuery[];
+  s0: number;
+  M: number;
+  patch: PatchBuilder;
+  idx: IndexBuilder;
+  slots: FlowSlots;
+  steps: BatchStep[];
+}
+
+/** Value / tangent refs of a tensor in dense mode (θ̂ + δ per query where patched). */
+export function denseRefs(p: PreparedGraph, patch: PatchBuilder) {
+  return {
+    value: (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'delta') ? patch.full(name, 'value') : p.base(name)),
+    tangent: (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'tangent') ? patch.full(name, 'tangent') : null),
+  };
+}
+
+/**
+ * Plans ops first … end − 1 of a stretch in which op i reads value i alone (a whole chain, or a
+ * chain piece of a graph such as the MLP of a residual block) and leaves value `end`, dense, in the
+ * returned slot: the sparse start at a linear/conv, sparse-input rules while they apply, then dense.
+ */
+export function planStretch(env: StretchEnv, first: number, end: number): { slot: number; mode: string } {
+  const { p, qs, s0, M, patch, idx, slots, steps } = env;
   const ops = p.ops;
-  const L = ops.length;
+  const L = end;
   const G = qs.length;
   const W = p.widths;
-  const patch = new PatchBuilder(qs, p.params);
-  const idx = new IndexBuilder();
-  type Step = (rec: Recorder, bufs: { patch: GPUBuffer; idx: GPUBuffer; flows: GPUBuffer[] }) => void;
-  const steps: Step[] = [];
-  let wide = 1;
-  for (let i = first; i <= L; i++) wide = Math.max(wide, W[i]);
-
-  // value / tangent refs of a tensor in dense mode (θ̂ + δ per query where patched)
-  const denseValue = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'delta') ? patch.full(name, 'value') : p.base(name));
-  const denseTangent = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'tangent') ? patch.full(name, 'tangent') : null);
+  const { value: denseValue, tangent: denseTangent } = denseRefs(p, patch);
 
   // `cur` is the slot holding the current flow (-1: the cache); a chain's flow has one reader, so
   // its slot is free again as soon as the next step is planned
@@ -68,7 +84,6 @@ export async function runChainBatch(
   let sparseU: Int32Array | null = null;
   let mode = 'dense';
   const flowRef = (w: number, tan: boolean): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan });
-  const slots = new FlowSlots();
   const next = (): number => slots.alloc();
   const consumed = (s: number) => {
     if (s >= 0) slots.release(s);
@@ -86,14 +101,14 @@ export async function runChainBatch(
     let U: Int32Array | null = null;
     if (R.length <= rows * SPARSE_FRACTION) {
       if (op0.kind === 'linear') {
-        const g = nextMixing(p.ops, first);
-        const gop = ops[g];
+        const g = nextMixing(p.ops, first, L);
+        const gop = g < L ? ops[g] : undefined;
         const C = gop && gop.kind === 'linear' && isPlainLinear(gop) ? colSupport(gop, qs) : new Int32Array(0);
         const Uu = union(R, C, rows);
         if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
       } else {
-        const g = nextMixing(p.ops, first);
-        const gop = ops[g];
+        const g = nextMixing(p.ops, first, L);
+        const gop = g < L ? ops[g] : undefined;
         const C = gop && gop.kind === 'conv2d' ? inChannelSupport(gop, qs) : new Int32Array(0);
         const Uu = union(R, C, rows);
         if (Uu.length <= rows * SPARSE_FRACTION) U = Uu;
@@ -161,7 +176,7 @@ export async function runChainBatch(
 
   // ---- the rest of the chain
   for (; i <= L; i++) {
-    const op = ops[i] as Op | undefined;
+    const op = i < end ? ops[i] : undefined;
     if (sparseU) {
       const U = sparseU;
       // an op that moves no data passes the sparse flow on
@@ -210,6 +225,26 @@ export async function runChainBatch(
     consumed(cur);
     cur = o;
   }
+
+  return { slot: cur, mode };
+}
+
+/** One batch: G queries × M samples from s0. Returns per-query sums of the per-sample F. */
+export async function runChainBatch(
+  p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
+): Promise<Float64Array> {
+  const ctx = p.ctx;
+  const L = p.ops.length;
+  const G = qs.length;
+  const W = p.widths;
+  const patch = new PatchBuilder(qs, p.params);
+  const idx = new IndexBuilder();
+  const steps: BatchStep[] = [];
+  const slots = new FlowSlots();
+  let wide = 1;
+  for (let i = first; i <= L; i++) wide = Math.max(wide, W[i]);
+  const flowRef = (w: number, tan: boolean): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan });
+  const { slot: cur, mode } = planStretch({ p, qs, s0, M, patch, idx, slots, steps }, first, L);
 
   // ---- the Fisher form, summed per query on the GPU
   const nb = fisherBlocks(M);

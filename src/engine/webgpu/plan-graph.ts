@@ -1,19 +1,42 @@
 /** The dense, value-keyed batch plan of a branching graph (WebGPU). */
-import { opTensors } from '../../model/graph.ts';
+import { consumersOf, opTensors } from '../../model/graph.ts';
 import type { FisherQuery } from '../types.ts';
 import { touchedTensors } from '../types.ts';
-import type { FlowRef, ParamRef, Recorder } from './context.ts';
+import type { FlowRef } from './context.ts';
 import { opDef } from '../../ops/registry.ts';
 import { encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
-import { PatchBuilder } from './patches.ts';
+import { IndexBuilder, PatchBuilder } from './patches.ts';
+import { denseRefs, planStretch, type BatchStep } from './plan-chain.ts';
+import { isPlainLinear } from '../../ops/linear/definition.ts';
 import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+
+/**
+ * Where the sparse start of a chain applies inside a graph: node `first` is a plain linear or a
+ * conv and nodes first … end − 1 each read the previous value alone (no other reader, not the
+ * output), e.g. up → activation → down of an MLP inside a residual block. Returns end (= first
+ * when there is no such stretch).
+ */
+export function sparseStretchEnd(p: PreparedGraph, first: number): number {
+  const nodes = p.model.nodes;
+  const op0 = nodes[first].op;
+  if (!((op0.kind === 'linear' && isPlainLinear(op0)) || op0.kind === 'conv2d')) return first;
+  const readers = consumersOf(p.model);
+  let e = first;
+  for (; e < nodes.length; e++) {
+    const n = nodes[e];
+    if (n.id !== e + 1 || n.inputs.length !== 1 || n.inputs[0] !== e) break;
+    if (e > first && (readers.get(e)?.length !== 1 || p.model.output === e)) break;
+  }
+  return e;
+}
 
 /**
  * One batch on a branching graph: every value the batch changes is computed dense (value and
  * tangent, θ̂ + δ per query where patched) into its own buffer, keyed by value id; a value the
  * batch does not change is read from the cache. Buffers are reused once a value's last reader
- * has been recorded, so a chain stretch needs two and a residual block three.
+ * has been recorded, so a chain stretch needs two and a residual block three. A query whose first
+ * node heads a chain piece (sparseStretchEnd) starts with the chain's sparse plan over that piece.
  */
 export async function runGraphBatch(
   p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
@@ -37,14 +60,21 @@ export async function runGraphBatch(
   let wide = 1;
   for (const v of changed) wide = Math.max(wide, W[v]);
   const flowRef = (w: number): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan: true });
-  const denseValue = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'delta') ? patch.full(name, 'value') : p.base(name));
-  const denseTangent = (name: string | null): ParamRef => (name === null ? null : patch.has(name, 'tangent') ? patch.full(name, 'tangent') : null);
+  const { value: denseValue, tangent: denseTangent } = denseRefs(p, patch);
   // the flow slot of each changed value (an aliasing op shares its input's)
   const slotOf = new Map<number, number>();
   const slots = new FlowSlots();
-  type Step = (rec: Recorder, flows: GPUBuffer[], patchBuf: GPUBuffer) => void;
-  const steps: Step[] = [];
-  for (let i = first; i < nodes.length; i++) {
+  const idx = new IndexBuilder();
+  const steps: BatchStep[] = [];
+  // a chain piece at the start: sparse plan up to value `end`, left dense in its slot
+  const end = sparseStretchEnd(p, first);
+  let stretchMode = '';
+  if (end > first) {
+    const r = planStretch({ p, qs, s0, M, patch, idx, slots, steps }, first, end);
+    slotOf.set(end, r.slot);
+    stretchMode = `, ${r.mode}`;
+  }
+  for (let i = Math.max(first, end); i < nodes.length; i++) {
     const node = nodes[i];
     if (!changed.has(node.id)) continue;
     if (!opDef(node.op).gpu.encode) {
@@ -58,7 +88,7 @@ export async function runGraphBatch(
       const out = node.id;
       // the patch regions are laid out now, before the patch buffer is written
       const refs = new Map(opTensors(node.op).map((t) => [t, [denseValue(t), denseTangent(t)] as const]));
-      steps.push((rec, flows, patchBuf) => encodeNode(p, rec, i, G, M,
+      steps.push((rec, { flows, patch: patchBuf }) => encodeNode(p, rec, i, G, M,
         ins.map(({ slot, v }) => (slot < 0
           ? { buffer: p.cache[v], ref: { off: s0 * W[v], toff: 0, gs: 0, tan: false } }
           : { buffer: flows[slot], ref: flowRef(W[v]) })),
@@ -76,13 +106,18 @@ export async function runGraphBatch(
   if (!changed.has(p.model.output)) return new Float64Array(G);
   const outSlot = slotOf.get(p.model.output)!;
   const patchData = patch.finish();
-  const patchBuf = buffers.ensure('patch', patchData.byteLength);
-  ctx.write(patchBuf, 0, patchData);
+  const idxData = idx.finish();
   const slotBytes = 4 * 2 * G * M * wide;
-  const flows = Array.from({ length: slots.count }, (_, k) => buffers.flow(k, slotBytes));
+  const bufs = {
+    patch: buffers.ensure('patch', patchData.byteLength),
+    idx: buffers.ensure('idx', idxData.byteLength),
+    flows: Array.from({ length: slots.count }, (_, k) => buffers.flow(k, slotBytes)),
+  };
+  ctx.write(bufs.patch, 0, patchData);
+  ctx.write(bufs.idx, 0, idxData);
   const rec = ctx.recorder();
-  for (const st of steps) st(rec, flows, patchBuf);
-  encodeFisher(rec, { src: flows[outSlot], dst: buffers.partial() }, { x: flowRef(outW), G, M, width: outW, head: p.head, outOff: 0 });
-  return submitBatch(p, rec, buffers, stats, { first, G, M, mode: `graph(${flows.length} buffers)` }, nb);
+  for (const st of steps) st(rec, bufs);
+  encodeFisher(rec, { src: bufs.flows[outSlot], dst: buffers.partial() }, { x: flowRef(outW), G, M, width: outW, head: p.head, outOff: 0 });
+  return submitBatch(p, rec, buffers, stats, { first, G, M, mode: `graph(${bufs.flows.length} buffers${stretchMode})` }, nb);
 }
 

@@ -6,7 +6,8 @@
 // (rotary: half-split pairs (i, i + dims/2) or interleaved (2i, 2i + 1), θ = p·base^(−2i/dims)).
 // Head h reads key/value group ⌊h·Hkv/H⌋. q is bound as `src`, k as `baseIn`, v as `baseOut`,
 // each with its own Flow (an input the batch does not change is read from the cache, gs = 0).
-// Two passes over s (the row maximum, then the sums), scores recomputed in the second.
+// Two passes over s (the row maximum, then the sums), scores recomputed in the second; one
+// sin/cos per rotated pair and key.
 // @include common/bindings.wgsl
 
 struct U {
@@ -30,33 +31,55 @@ struct U {
 
 const MAXDH: u32 = 256u;
 
-// Rotation of feature c at position p: out_c = x_c·cs + x_partner·sn.
-struct Rope {
-  partner: u32,
-  cs: f32,
-  sn: f32,
+// The rotated pair i of a head: features (a, b) = (i, i + dims/2) half-split or (2i, 2i + 1)
+// interleaved, turned by θ = p·base^(−2i/dims): (a, b) → (a·cos − b·sin, b·cos + a·sin).
+fn pairAt(i: u32) -> vec2<u32> {
+  if (u.interleaved != 0u) {
+    return vec2<u32>(2u * i, 2u * i + 1u);
+  }
+  return vec2<u32>(i, i + u.rotDims / 2u);
 }
 
-fn rope(c: u32, p: u32) -> Rope {
-  if (c >= u.rotDims) {
-    return Rope(c, 1.0, 0.0);
+fn angle(i: u32, p: u32) -> vec2<f32> {
+  return sinCos(f32(p) * exp2(-f32(2u * i) / f32(u.rotDims) * u.log2Base));
+}
+
+// q′ and q̇′ of the invocation's row (one sin/cos per pair)
+var<private> qr: array<f32, MAXDH>;
+var<private> dqr: array<f32, MAXDH>;
+
+// (q′·k′_s, q̇′·k′_s + q′·k̇′_s) for the key row at element kb of baseIn (its tangent at kt), position s
+fn keyDots(kb: u32, kt: u32, s: u32, dq: bool, dk: bool) -> vec2<f32> {
+  var acc = 0.0;
+  var dacc = 0.0;
+  for (var i = 0u; i < u.rotDims / 2u; i = i + 1u) {
+    let ab = pairAt(i);
+    let sc = angle(i, s);
+    let ka = baseIn[kb + ab.x];
+    let kb2 = baseIn[kb + ab.y];
+    let ra = ka * sc.y - kb2 * sc.x;
+    let rb = kb2 * sc.y + ka * sc.x;
+    acc = acc + qr[ab.x] * ra + qr[ab.y] * rb;
+    if (dq) {
+      dacc = dacc + dqr[ab.x] * ra + dqr[ab.y] * rb;
+    }
+    if (dk) {
+      let ta = baseIn[kt + ab.x];
+      let tb = baseIn[kt + ab.y];
+      dacc = dacc + qr[ab.x] * (ta * sc.y - tb * sc.x) + qr[ab.y] * (tb * sc.y + ta * sc.x);
+    }
   }
-  var i: u32;
-  var partner: u32;
-  var first: bool;
-  if (u.interleaved != 0u) {
-    i = c / 2u;
-    first = (c % 2u) == 0u;
-    partner = select(c - 1u, c + 1u, first);
-  } else {
-    let half = u.rotDims / 2u;
-    first = c < half;
-    i = select(c - half, c, first);
-    partner = select(c - half, c + half, first);
+  for (var c = u.rotDims; c < u.dh; c = c + 1u) {
+    let kc = baseIn[kb + c];
+    acc = acc + qr[c] * kc;
+    if (dq) {
+      dacc = dacc + dqr[c] * kc;
+    }
+    if (dk) {
+      dacc = dacc + qr[c] * baseIn[kt + c];
+    }
   }
-  let theta = f32(p) * exp2(-f32(2u * i) / f32(u.rotDims) * u.log2Base);
-  let sc = sinCos(theta);
-  return Rope(partner, sc.y, select(sc.x, -sc.x, first));
+  return vec2<f32>(acc, dacc);
 }
 
 // (sin x, cos x) to a few ulp for x ≥ 0 below ~5·10⁴: Cody–Waite reduction by π/2 and Cephes'
@@ -108,13 +131,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let dk = tangent && u.k.tan != 0u;
   let dv = tangent && u.v.tan != 0u;
 
-  var qr: array<f32, MAXDH>;
-  var dqr: array<f32, MAXDH>;
-  for (var c = 0u; c < dh; c = c + 1u) {
-    let rc = rope(c, t);
-    qr[c] = src[u.q.off + qrow + c] * rc.cs + src[u.q.off + qrow + rc.partner] * rc.sn;
+  for (var c = u.rotDims; c < dh; c = c + 1u) {
+    qr[c] = src[u.q.off + qrow + c];
     if (dq) {
-      dqr[c] = src[u.q.toff + qrow + c] * rc.cs + src[u.q.toff + qrow + rc.partner] * rc.sn;
+      dqr[c] = src[u.q.toff + qrow + c];
+    }
+  }
+  for (var p = 0u; p < u.rotDims / 2u; p = p + 1u) {
+    let ab = pairAt(p);
+    let sc = angle(p, t);
+    let qa = src[u.q.off + qrow + ab.x];
+    let qb = src[u.q.off + qrow + ab.y];
+    qr[ab.x] = qa * sc.y - qb * sc.x;
+    qr[ab.y] = qb * sc.y + qa * sc.x;
+    if (dq) {
+      let ta = src[u.q.toff + qrow + ab.x];
+      let tb = src[u.q.toff + qrow + ab.y];
+      dqr[ab.x] = ta * sc.y - tb * sc.x;
+      dqr[ab.y] = tb * sc.y + ta * sc.x;
     }
   }
   var last = u.T - 1u;
@@ -126,11 +160,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var mx = -3.0e38;
   for (var s = 0u; s <= last; s = s + 1u) {
     let kb = g * u.k.gs + krow0 + s * kw;
-    var acc = 0.0;
-    for (var c = 0u; c < dh; c = c + 1u) {
-      let rc = rope(c, s);
-      acc = acc + qr[c] * (baseIn[u.k.off + kb + c] * rc.cs + baseIn[u.k.off + kb + rc.partner] * rc.sn);
-    }
+    let acc = keyDots(u.k.off + kb, 0u, s, false, false).x;
     mx = max(mx, u.scale * acc);
   }
 
@@ -148,19 +178,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var s = 0u; s <= last; s = s + 1u) {
     let kb = g * u.k.gs + krow0 + s * kw;
     let vb = g * u.v.gs + krow0 + s * kw;
-    var acc = 0.0;
-    var dacc = 0.0;
-    for (var c = 0u; c < dh; c = c + 1u) {
-      let rc = rope(c, s);
-      let kc = baseIn[u.k.off + kb + c] * rc.cs + baseIn[u.k.off + kb + rc.partner] * rc.sn;
-      acc = acc + qr[c] * kc;
-      if (dq) {
-        dacc = dacc + dqr[c] * kc;
-      }
-      if (dk) {
-        dacc = dacc + qr[c] * (baseIn[u.k.toff + kb + c] * rc.cs + baseIn[u.k.toff + kb + rc.partner] * rc.sn);
-      }
-    }
+    let dots = keyDots(u.k.off + kb, u.k.toff + kb, s, dq, dk);
+    let acc = dots.x;
+    let dacc = dots.y;
     let e = exp(u.scale * acc - mx);
     let eds = e * u.scale * dacc;
     sum = sum + e;

@@ -25,7 +25,8 @@ export function tokenError(tokens: ArrayLike<number>, vocab: number): string | n
 
 /**
  * Why a probe of token ids does not fit the embeddings that read the model input (value 0), or null.
- * Both engines check this in prepare, so a bad id is a plain message, not a read of row garbage.
+ * Both engines check this in prepare, whatever the graph's inputType says, so a bad id is a plain
+ * message, not a read of the wrong row.
  */
 export function tokenInputError(nodes: readonly GraphNode[], data: ArrayLike<number>): string | null {
   for (const n of nodes) {

@@ -2,6 +2,7 @@
 import { ACTIVATIONS, valueShapes, type Activation, type ModelGraph } from '../../model/graph.ts';
 import { definitionOf } from '../../ops/definitions.ts';
 import { DEFAULT_SETTINGS, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
+import { HEAD_CHOICES } from '../../read/options.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
@@ -87,11 +88,10 @@ function ModelPanel() {
         </label>
         <label>
           <span>head</span>
-          <select value={c.overrides.head} disabled={reading}
+          <select value={c.overrides.head} disabled={reading} data-testid="head-select"
+            title="the output head of the Fisher; logits: a Gaussian on the centred logits, which does not saturate where the softmax is confident"
             onChange={(e) => void setOverrides(c.key, { head: e.target.value as Head })}>
-            <option value="auto">auto</option>
-            <option value="regression">regression (Gaussian)</option>
-            <option value="classification">classification (softmax)</option>
+            {HEAD_CHOICES.map((h) => <option key={h.value} value={h.value}>{h.label}</option>)}
           </select>
         </label>
       </div>
@@ -107,7 +107,7 @@ function ModelPanel() {
         edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
       {s.transformer ? (
         <p className="small" data-testid="transformer-blocks">
-          {s.transformer.label}: {s.transformer.blocks.length} blocks, read block by block (scope “block-local”)
+          {s.transformer.label}: {s.transformer.blocks.length} blocks, {s.architecture ? 'read as one network (scope “whole”)' : 'read block by block (scope “block-local”)'}
         </p>
       ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
 import type { ProbeReport } from '../../read/probe-check.ts';
 import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state/store.ts';
+import { enqueueRead, setOverrides } from '../../state/actions.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS, CLASS_LAMBDA } from '../theme.ts';
 import { fmtFixed } from '../format.ts';
 
@@ -68,6 +69,11 @@ export function Summary() {
           Softmax saturated on {active.result.saturation.saturated} of {active.result.saturation.of} probe inputs
           (max p &gt; 1 − {active.result.saturation.threshold}; median 1 − max p = {active.result.saturation.medianComplement.toExponential(1)}).
           There the Fisher of every direction is at most 2(1 − max p)·‖J v‖², so F sits decades under the live reference and directions read flat.
+          {active.result.settings.head === 'classification' ? (
+            <> <button type="button" className="btn small" data-testid="read-logits" disabled={active.status === 'reading' || active.status === 'queued'}
+              title="read again with the head set to logits: a Gaussian on the centred logits, which does not saturate (the Model panel's head control)"
+              onClick={() => void setOverrides(active.key, { head: 'logits' }).then(() => enqueueRead(active.key))}>Read on the logits</button></>
+          ) : null}
         </p>
       ) : null}
       <ul className="class-counts" aria-label="directions per class">

@@ -58,6 +58,11 @@ function clip(label: string, maxChars: number): string {
   return label.length <= maxChars ? label : `${label.slice(0, Math.max(1, maxChars - 1))}…`;
 }
 
+/** A layer name kept by its tail (`…h.11.mlp.c_fc`): transformer layers share their head, not their end. */
+function clipStart(label: string, maxChars: number): string {
+  return label.length <= maxChars ? label : `…${label.slice(-(maxChars - 1))}`;
+}
+
 /** The heatmap as a figure model: its focus key is a layer name (the focused direction's layer). */
 export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: FigureSize, rank: HeatmapRank = 'auto'): FigureModel {
   const { width, height } = size;
@@ -102,7 +107,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
     const y = top + i * rowH;
     const width0 = cols.map((c) => c.layers.find((l) => l.layer === layer)?.width).find((w) => w !== undefined);
     body.push(el('text', { x: x0 - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', 'font-size': 11, 'data-layer': layer }, [
-      esc(clip(layer, 14)),
+      esc(clipStart(layer, 14)),
       width0 !== undefined ? el('tspan', { fill: MUTED, 'font-size': 9.5 }, esc(` (${width0} units)`)) : '',
       el('title', {}, esc(`layer ${layer}${width0 !== undefined ? `, width ${width0}` : ''}`)),
     ]));

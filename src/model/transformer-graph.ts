@@ -1,0 +1,298 @@
+/**
+ * Whole-network transformer graphs: from a `Recognition` (families.ts) and config.json to one
+ * ModelGraph over the ops of the transformer contract (embedding, positional, attention, take,
+ * linear with its stored layout and `positionwise`, slice, patchify, cls, scale, norms, add, mul).
+ *
+ * Assembled for the wirings whose forward is known exactly: pre-norm residual stacks of
+ * GPT-2 (HF Conv1D and minGPT/nanoGPT), TransformerLens, LLaMA (HF half-split and Meta interleaved
+ * rotary, GQA, tied or untied lm_head), fused `qkv`/`gate_up` decoders whose config.json names a
+ * model type listed in PRE_NORM_DECODERS, and HF ViT / DINOv2 (patch conv, CLS, learned positions,
+ * layer scale). Anything else (per-head modules, cross-attention, post-norm or unknown wiring)
+ * returns why not, and the read falls back to block-local reads (src/read/block-local.ts).
+ */
+import type { Family, LinearRef, NormRef, Recognition, AttentionBlock, MlpBlock, HeadBlock } from './families.ts';
+import { graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op, type ValueId } from './graph.ts';
+import type { TensorDesc } from './infer.ts';
+
+/** What the graph reads: token ids of a sequence, or images. */
+export type TransformerInput =
+  | { kind: 'tokens'; length: number; vocab: number; maxLength: number | null }
+  | { kind: 'images'; shape: [number, number, number] };
+
+export interface AssembledTransformer {
+  recognition: Recognition;
+  graph: ModelGraph;
+  input: TransformerInput;
+  /** what the graph's output is, in words (the JSON's warnings say it) */
+  readout: string;
+  /** a head the wiring implies (a backbone: regression on its output), else null = the usual rule */
+  head: 'regression' | null;
+  warnings: string[];
+}
+
+/**
+ * Why the whole network was not assembled; `missing` names a hyperparameter the user can give;
+ * `badInputs` marks given probe inputs that do not fit the model (the user's mistake, not a fallback).
+ */
+export interface NotAssembled { why: string; missing: string | null; badInputs?: true }
+
+export interface AssembleOptions {
+  /** explicit activation (flag or UI) */
+  activation: Activation | null;
+  /** `__metadata__.activation`, parsed */
+  metadataActivation: Activation | null;
+  /** sequence length of given token inputs (null: synthetic tokens) */
+  sequenceLength: number | null;
+  /** synthetic tokens: at most this many positions (ReadOptions.contextCap) */
+  contextCap: number;
+}
+
+/**
+ * Generic (role-named) decoders assembled only where config.json's model_type names a pre-norm
+ * decoder with rotary positions whose forward is the LLaMA one (fused or split projections).
+ * Others of the same names differ in ways the names do not show (Gemma's (1 + γ) norm and
+ * embedding scale, GPT-NeoX's interleaved fused qkv and parallel residual), so they stay block-local.
+ */
+const PRE_NORM_DECODERS = new Set(['llama', 'mistral', 'qwen2', 'phi3']);
+
+const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf']);
+
+export function isAssembled(a: AssembledTransformer | NotAssembled): a is AssembledTransformer {
+  return 'graph' in a;
+}
+
+/**
+ * The whole network of a recognised transformer, or why it cannot be assembled. `tensors` are the
+ * checkpoint's (for shapes); `config` the parsed config.json (null without one).
+ */
+export function assembleTransformer(
+  rec: Recognition, tensors: TensorDesc[], config: Record<string, unknown> | null, options: AssembleOptions,
+): AssembledTransformer | NotAssembled {
+  const shapeOf = new Map(tensors.map((t) => [t.name, t.shape]));
+  const no = (why: string, missing: string | null = null): NotAssembled => ({ why, missing });
+  const modelType = typeof config?.model_type === 'string' ? config.model_type : null;
+  if (config?.scale_attn_by_inverse_layer_idx === true) return no('config.json sets scale_attn_by_inverse_layer_idx (attention scaled per layer): not in the attention op');
+  if (config?.rope_scaling !== undefined && config.rope_scaling !== null) return no('config.json sets rope_scaling: scaled rotary frequencies are not in the attention op');
+
+  const attention = rec.blocks.filter((b): b is AttentionBlock => b.kind === 'attention');
+  const mlps = rec.blocks.filter((b): b is MlpBlock => b.kind === 'mlp');
+  const heads = rec.blocks.filter((b): b is HeadBlock => b.kind === 'head');
+  if (!attention.length) return no('no attention layer recognised');
+  if (attention.some((a) => a.cross)) return no('cross-attention (encoder–decoder): the decoder reads a second stack');
+  if (attention.some((a) => a.projections.some((p) => p.head !== null))) return no('attention stored one module per head: joining the heads needs a concatenation op');
+  const generic = rec.family === 'generic';
+  if (!WHOLE_FAMILIES.has(rec.family) && !(generic && modelType && PRE_NORM_DECODERS.has(modelType))) {
+    return no(generic
+      ? `the names are recognised by role only${modelType ? ` (model_type "${modelType}")` : ' and config.json names no model_type'}, so the order and wiring of the sub-blocks is not known for certain`
+      : `${rec.label}: no whole-network wiring for this family`);
+  }
+  if (rec.unplaced.length) return no(`tensors no role fits (${rec.unplaced.slice(0, 4).join(', ')}${rec.unplaced.length > 4 ? ', …' : ''})`);
+  if (heads.length > 1) return no('more than one head block');
+  if (rec.blocks.some((b) => b.kind !== 'head' && !b.norm)) return no('a sub-block without a norm in front of it: not a pre-norm stack');
+
+  // one attention and at most one MLP per layer, in that order (pre-norm residual blocks)
+  const layerOf = (name: string) => {
+    const parts = name.split('.');
+    const at = parts.findIndex((p) => /^\d+$/.test(p));
+    return parts.slice(0, at + 1).join('.');
+  };
+  const layers = new Map<string, { attention: AttentionBlock[]; mlp: MlpBlock[] }>();
+  for (const b of [...attention, ...mlps]) {
+    const key = layerOf(b.name);
+    let l = layers.get(key);
+    if (!l) layers.set(key, (l = { attention: [], mlp: [] }));
+    if (b.kind === 'attention') l.attention.push(b);
+    else l.mlp.push(b);
+  }
+  const order = rec.blocks.filter((b) => b.kind !== 'head').map((b) => layerOf(b.name)).filter((k, i, a) => a.indexOf(k) === i);
+  for (const key of order) {
+    const l = layers.get(key)!;
+    if (l.attention.length !== 1 || l.mlp.length > 1) return no(`${key}: ${l.attention.length} attention layers and ${l.mlp.length} MLPs (a residual block has one of each)`);
+  }
+
+  const warnings: string[] = [];
+  const hyper = rec.hyper;
+  const D = rec.dModel;
+  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json)');
+  const H = hyper.nHeads.value;
+  const eps = hyper.normEps?.value ?? 1e-5;
+  if (hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
+  const activation: Activation = options.activation ?? (hyper.activation?.source === 'config' ? hyper.activation.value : null) ?? options.metadataActivation ?? hyper.activation?.value ?? 'gelu';
+  if (!options.activation && hyper.activation?.source !== 'config' && !options.metadataActivation) {
+    const why = hyper.unsupportedActivation ? `config.json's activation "${hyper.unsupportedActivation}" is not one this version has` : 'config.json has no activation_function / hidden_act';
+    warnings.push(`activation ${activation}: the ${rec.label} default (${why}; set --activation to change)`);
+  }
+  // the decoders of PRE_NORM_DECODERS are causal language models
+  const causal = hyper.causal?.value ?? (generic ? true : null);
+  if (causal === null) return no('whether attention is causal is not known', 'attention direction (is_causal, or attention_dir "causal"/"bidirectional" in config.json)');
+  if (hyper.causal?.source === 'family default' && rec.family === 'transformer-lens') warnings.push('causal attention: the TransformerLens default (config.json has no attention_dir)');
+  const rotaryConvention = rec.rotary ?? (generic ? 'half-split' : null);
+  const partial = typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1;
+
+  // ---- the input stage -------------------------------------------------------------------
+  const nodes: GraphNode[] = [];
+  const push = (op: Op, inputs: ValueId[]): ValueId => {
+    const id = nodes.length + 1;
+    nodes.push({ id, op, inputs });
+    return id;
+  };
+  let input: TransformerInput;
+  let inputShape: number[];
+  let x: ValueId;
+  const images = rec.inputs.patchEmbedding !== null;
+  if (images) {
+    const pe = rec.inputs.patchEmbedding!;
+    const w = shapeOf.get(pe.weight)!;
+    const [outC, inC, kh, kw] = w;
+    if (outC !== D || kh !== kw) return no(`patch embedding ${pe.weight} [${w}] is not a square-patch conv into the model width ${D}`);
+    if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)');
+    const side = hyper.imageSize.value;
+    if (side % kh !== 0) return no(`image size ${side} is not a multiple of the patch size ${kh}`);
+    if (!rec.inputs.clsToken || !rec.inputs.positionEmbedding) return no('a ViT without a CLS token or position embeddings');
+    inputShape = [inC, side, side];
+    input = { kind: 'images', shape: [inC, side, side] };
+    const conv = push({ kind: 'conv2d', layer: pe.module, weight: pe.weight, bias: pe.bias, inChannels: inC, outChannels: D, kernel: [kh, kw], stride: [kh, kw], padding: [0, 0] }, [0]);
+    const seq = push({ kind: 'patchify' }, [conv]);
+    const withCls = push({ kind: 'cls', layer: moduleOf(rec.inputs.clsToken), weight: rec.inputs.clsToken }, [seq]);
+    const posShape = shapeOf.get(rec.inputs.positionEmbedding)!;
+    const tokens = (side / kh) ** 2 + 1;
+    if (posShape[posShape.length - 2] !== tokens) return no(`position embeddings ${rec.inputs.positionEmbedding} have ${posShape[posShape.length - 2]} rows for ${tokens} tokens (${side}×${side} images): interpolated positions are not in the ops`);
+    x = push({ kind: 'positional', layer: moduleOf(rec.inputs.positionEmbedding), weight: rec.inputs.positionEmbedding, dim: D }, [withCls]);
+  } else {
+    const te = rec.inputs.tokenEmbedding;
+    if (!te) return no('no token embedding recognised');
+    const [vocab, dim] = shapeOf.get(te)!;
+    if (dim !== D) return no(`token embedding ${te} has width ${dim}, not the model width ${D}`);
+    const posRows = rec.inputs.positionEmbedding ? shapeOf.get(rec.inputs.positionEmbedding)!.slice(-2)[0] : null;
+    if (posRows === null && !rotaryConvention) return no('neither position embeddings nor rotary positions recognised');
+    const maxLength = posRows ?? hyper.context?.value ?? null;
+    let T: number;
+    if (options.sequenceLength !== null) {
+      T = options.sequenceLength;
+      if (maxLength !== null && T > maxLength) return { why: `${T} positions per sample, more than the model's context ${maxLength}`, missing: null, badInputs: true };
+    } else {
+      T = Math.min(maxLength ?? options.contextCap, options.contextCap);
+      if (maxLength === null) warnings.push(`context length unknown (no position embeddings; config.json has no max_position_embeddings): synthetic tokens of ${T} positions (contextCap)`);
+    }
+    inputShape = [T];
+    input = { kind: 'tokens', length: T, vocab, maxLength };
+    x = push({ kind: 'embedding', layer: moduleOf(te), weight: te, vocab, dim: D }, [0]);
+    if (rec.inputs.positionEmbedding) x = push({ kind: 'positional', layer: moduleOf(rec.inputs.positionEmbedding), weight: rec.inputs.positionEmbedding, dim: D }, [x]);
+  }
+
+  const normOp = (n: NormRef): Op => (n.kind === 'layernorm'
+    ? { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps }
+    : { kind: 'rmsnorm', layer: n.module, weight: n.weight, eps });
+  const linearOp = (ref: LinearRef, positionwise: boolean, layer = ref.module): Op => {
+    const stored = shapeOf.get(ref.weight)!;
+    // TransformerLens W_Q/K/V [H, in, dh] and W_O [H, dh, out] carry their head count
+    const heads = stored.length === 3 ? { heads: stored[0] } : {};
+    return { kind: 'linear', layer, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures, layout: ref.layout, positionwise, ...heads };
+  };
+  const slice = (v: ValueId, start: number, length: number) => push({ kind: 'slice', start, length }, [v]);
+
+  // ---- the residual blocks ---------------------------------------------------------------
+  for (const key of order) {
+    const { attention: [a], mlp: [m] } = layers.get(key)!;
+    const normed = push(normOp(a.norm!), [x]);
+    const proj = (role: string) => a.projections.find((p) => p.role === role)?.linear ?? null;
+    const o = proj('o');
+    if (!o) return no(`${a.name}: no output projection`);
+    let q: ValueId, k: ValueId, v: ValueId;
+    let dh: number, Hkv: number;
+    const qkv = proj('qkv');
+    if (qkv) {
+      dh = hyper.dHead?.source === 'config' ? hyper.dHead.value : D / H;
+      const kvRows = qkv.outFeatures - H * dh;
+      Hkv = hyper.nKeyValueHeads?.source === 'config' ? hyper.nKeyValueHeads.value : kvRows / (2 * dh);
+      if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || Hkv < 1 || kvRows !== 2 * Hkv * dh) {
+        return no(`${qkv.module}: ${qkv.outFeatures} fused rows do not split into ${H} query heads and equal key/value heads`, 'head size (head_dim) and key/value heads (num_key_value_heads in config.json)');
+      }
+      const fused = push(linearOp(qkv, true), [normed]);
+      q = slice(fused, 0, H * dh);
+      k = slice(fused, H * dh, Hkv * dh);
+      v = slice(fused, (H + Hkv) * dh, Hkv * dh);
+    } else {
+      const [pq, pk, pv] = [proj('q'), proj('k'), proj('v')];
+      if (!pq || !pk || !pv) return no(`${a.name}: query, key and value projections not all recognised`);
+      dh = pq.outFeatures / H;
+      Hkv = pk.outFeatures / dh;
+      if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || pv.outFeatures !== pk.outFeatures) {
+        return no(`${a.name}: query width ${pq.outFeatures}, key width ${pk.outFeatures} and ${H} heads do not give whole heads`, 'number of heads (n_head / num_attention_heads in config.json)');
+      }
+      q = push(linearOp(pq, true), [normed]);
+      k = push(linearOp(pk, true), [normed]);
+      v = push(linearOp(pv, true), [normed]);
+    }
+    if (H % Hkv !== 0) return no(`${a.name}: ${H} query heads do not group over ${Hkv} key/value heads`);
+    if (o.inFeatures !== H * dh || o.outFeatures !== D) return no(`${o.module}: ${o.inFeatures}→${o.outFeatures} does not map ${H}×${dh} head outputs to the width ${D}`);
+    const rotaryDims = Math.round(dh * partial);
+    const rotary = rotaryConvention ? { base: hyper.ropeTheta?.value ?? 10000, convention: rotaryConvention, dims: rotaryDims - (rotaryDims % 2) } : null;
+    const att = push({ kind: 'attention', layer: a.name, heads: H, kvHeads: Hkv, headDim: dh, causal, scale: 1 / Math.sqrt(dh), rotary }, [q, k, v]);
+    let out = push(linearOp(o, true), [att]);
+    if (a.layerScale) out = push({ kind: 'scale', layer: moduleOf(a.layerScale), weight: a.layerScale }, [out]);
+    x = push({ kind: 'add' }, [x, out]);
+    if (!m) continue;
+    const mn = push(normOp(m.norm!), [x]);
+    let hidden: ValueId;
+    if (m.gate || m.fusedGateUp) {
+      let gate: ValueId, up: ValueId;
+      if (m.fusedGateUp) {
+        const both = push(linearOp(m.up, true), [mn]);
+        const half = m.up.outFeatures / 2;
+        // gate first, as Phi-3's `gate, up = gate_up.chunk(2, dim=-1)`
+        gate = slice(both, 0, half);
+        up = slice(both, half, half);
+      } else {
+        gate = push(linearOp(m.gate!, true), [mn]);
+        up = push(linearOp(m.up, true), [mn]);
+      }
+      const act = push({ kind: 'activation', fn: activation }, [gate]);
+      hidden = push({ kind: 'mul' }, [act, up]);
+    } else {
+      const up = push(linearOp(m.up, true), [mn]);
+      hidden = push({ kind: 'activation', fn: activation }, [up]);
+    }
+    let down = push(linearOp(m.down, true), [hidden]);
+    if (m.layerScale) down = push({ kind: 'scale', layer: moduleOf(m.layerScale), weight: m.layerScale }, [down]);
+    x = push({ kind: 'add' }, [x, down]);
+  }
+
+  // ---- readout: one position, the final norm, the head -----------------------------------
+  const position = images ? 0 : -1;
+  x = push({ kind: 'take', index: position }, [x]);
+  const finalNorm = heads[0]?.norm ?? rec.finalNorm;
+  if (finalNorm) x = push(normOp(finalNorm), [x]);
+  else warnings.push('no final norm recognised: the last residual stream is read directly');
+  const where = images ? 'the CLS token' : 'the last position';
+  let readout: string;
+  let head: 'regression' | null = null;
+  if (heads.length) {
+    const h = heads[0];
+    if (h.linear.inFeatures !== D) return no(`${h.linear.module} reads ${h.linear.inFeatures} features, not the model width ${D}`);
+    // a tied unembedding reads the embedding's weight; its layer is named apart from the embedding's
+    x = push(linearOp(h.linear, false, h.tiedTo ? `unembedding (tied to ${h.tiedTo})` : h.linear.module), [x]);
+    readout = images ? `the classifier on ${where}` : `the logits at ${where}`;
+  } else {
+    head = 'regression';
+    readout = `the ${finalNorm ? 'normed ' : ''}output at ${where} (a backbone without a head)`;
+    warnings.push(`no head: the regression Fisher on ${readout.replace(' (a backbone without a head)', '')}, the backbone's ${D} features`);
+  }
+
+  const graph: ModelGraph = {
+    inputShape, inputType: images ? 'float' : 'token', nodes, output: x, outputWidth: 0, activation,
+    activationSource: options.activation ? 'setting' : hyper.activation?.source === 'config' ? 'arch' : options.metadataActivation ? 'metadata' : 'default',
+    warnings: [],
+  };
+  const err = graphError(graph);
+  if (err) return no(`the assembled graph does not check: ${err}`);
+  graph.outputWidth = size(valueShapes(graph)[x]);
+  graph.warnings = warnings;
+  return { recognition: rec, graph, input, readout, head, warnings };
+}
+
+/** The module prefix of a tensor name (`transformer.wte.weight` → `transformer.wte`). */
+function moduleOf(tensor: string): string {
+  const parts = tensor.split('.');
+  return parts.length > 1 ? parts.slice(0, -1).join('.') : tensor;
+}

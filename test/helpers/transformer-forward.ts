@@ -1,0 +1,225 @@
+/**
+ * Plain f64 forward passes of the transformer families, written from the libraries' modeling code
+ * (Hugging Face GPT-2, LLaMA, ViT, DINOv2; TransformerLens; Meta's llama / llama2.c) straight from the
+ * stored tensors by name, without the project's ops or graph: the independent reference the
+ * assembled whole-network graphs are checked against.
+ */
+export type Tensors = Record<string, Float64Array>;
+type Seq = Float64Array[];
+
+/** y = W x + b with W stored [out, in] (nn.Linear) or [in, out] (Conv1D, TransformerLens). */
+export function lin(x: Float64Array, W: Float64Array, b: Float64Array | null | undefined, I: number, O: number, stored: 'out-in' | 'in-out'): Float64Array {
+  const y = new Float64Array(O);
+  for (let o = 0; o < O; o++) {
+    let s = b ? b[o] : 0;
+    for (let i = 0; i < I; i++) s += x[i] * (stored === 'out-in' ? W[o * I + i] : W[i * O + o]);
+    y[o] = s;
+  }
+  return y;
+}
+
+export function layerNorm(x: Float64Array, g: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
+  const n = x.length;
+  const mu = x.reduce((a, v) => a + v, 0) / n;
+  const v = x.reduce((a, u) => a + (u - mu) ** 2, 0) / n;
+  return x.map((u, i) => ((u - mu) / Math.sqrt(v + eps)) * (g ? g[i] : 1) + (b ? b[i] : 0));
+}
+
+export function rmsNorm(x: Float64Array, g: Float64Array, eps: number): Float64Array {
+  const ms = x.reduce((a, u) => a + u * u, 0) / x.length;
+  return x.map((u, i) => (u / Math.sqrt(ms + eps)) * g[i]);
+}
+
+/** erf by its everywhere-positive series (exact to rounding for |x| < 6). */
+function erf(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 6) return Math.sign(x);
+  let term = a, sum = a;
+  for (let n = 1; n < 300 && term > sum * 1e-18; n++) { term *= (2 * a * a) / (2 * n + 1); sum += term; }
+  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * sum;
+}
+
+export const ACT: Record<string, (z: number) => number> = {
+  gelu: (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
+  gelu_tanh: (z) => 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3))),
+  relu: (z) => Math.max(z, 0),
+  silu: (z) => z / (1 + Math.exp(-z)),
+};
+
+export type Rope = null | { base: number; convention: 'half-split' | 'interleaved' };
+
+/** Rotate one head vector at position t (HF rotate_half, or Meta's complex pairs (2i, 2i+1)). */
+function rotate(x: Float64Array, t: number, rope: NonNullable<Rope>): Float64Array {
+  const d = x.length, half = d / 2;
+  const y = new Float64Array(d);
+  for (let i = 0; i < half; i++) {
+    const theta = t * rope.base ** (-(2 * i) / d);
+    const c = Math.cos(theta), s = Math.sin(theta);
+    const [a, b] = rope.convention === 'half-split' ? [i, i + half] : [2 * i, 2 * i + 1];
+    y[a] = x[a] * c - x[b] * s;
+    y[b] = x[b] * c + x[a] * s;
+  }
+  return y;
+}
+
+/** Multi-head softmax attention over a sequence: q [T][H·dh], k, v [T][Hkv·dh] → [T][H·dh]. */
+export function attention(q: Seq, k: Seq, v: Seq, H: number, Hkv: number, causal: boolean, rope: Rope): Seq {
+  const T = q.length, dh = q[0].length / H;
+  const out = q.map(() => new Float64Array(H * dh));
+  for (let h = 0; h < H; h++) {
+    const g = Math.floor((h * Hkv) / H);
+    const head = (x: Float64Array, j: number) => x.slice(j * dh, (j + 1) * dh);
+    const qs = q.map((x, t) => (rope ? rotate(head(x, h), t, rope) : head(x, h)));
+    const ks = k.map((x, t) => (rope ? rotate(head(x, g), t, rope) : head(x, g)));
+    for (let t = 0; t < T; t++) {
+      const logits = ks.map((kk, s) => (causal && s > t ? -Infinity : qs[t].reduce((a, u, i) => a + u * kk[i], 0) / Math.sqrt(dh)));
+      const m = Math.max(...logits);
+      const w = logits.map((l) => Math.exp(l - m));
+      const z = w.reduce((a, u) => a + u, 0);
+      for (let s = 0; s < T; s++) for (let i = 0; i < dh; i++) out[t][h * dh + i] += (w[s] / z) * v[s][g * dh + i];
+    }
+  }
+  return out;
+}
+
+const addSeq = (a: Seq, b: Seq): Seq => a.map((x, t) => x.map((u, i) => u + b[t][i]));
+const embed = (W: Float64Array, tokens: number[], D: number): Seq => tokens.map((tok) => W.slice(tok * D, (tok + 1) * D));
+
+export interface Dims { D: number; H: number; Hkv?: number; layers: number; eps: number; act: string }
+
+/** Hugging Face GPT2LMHeadModel (Conv1D [in, out]) or minGPT/nanoGPT (nn.Linear [out, in]); logits at the last position. */
+export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: string; stored: 'in-out' | 'out-in'; lmHead: string }): Float64Array {
+  const { D, H } = d;
+  const p = o.prefix;
+  let x = addSeq(embed(w[`${p}wte.weight`], tokens, D), tokens.map((_, t) => w[`${p}wpe.weight`].slice(t * D, (t + 1) * D)));
+  for (let l = 0; l < d.layers; l++) {
+    const b = `${p}h.${l}.`;
+    const n1 = x.map((u) => layerNorm(u, w[`${b}ln_1.weight`], w[`${b}ln_1.bias`] ?? null, d.eps));
+    const qkv = n1.map((u) => lin(u, w[`${b}attn.c_attn.weight`], w[`${b}attn.c_attn.bias`], D, 3 * D, o.stored));
+    const a = attention(qkv.map((u) => u.slice(0, D)), qkv.map((u) => u.slice(D, 2 * D)), qkv.map((u) => u.slice(2 * D)), H, H, true, null);
+    x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.c_proj.weight`], w[`${b}attn.c_proj.bias`], D, D, o.stored)));
+    const n2 = x.map((u) => layerNorm(u, w[`${b}ln_2.weight`], w[`${b}ln_2.bias`] ?? null, d.eps));
+    const F = w[`${b}mlp.c_fc.weight`].length / D;
+    const m = n2.map((u) => lin(lin(u, w[`${b}mlp.c_fc.weight`], w[`${b}mlp.c_fc.bias`], D, F, o.stored).map(ACT[d.act]), w[`${b}mlp.c_proj.weight`], w[`${b}mlp.c_proj.bias`], F, D, o.stored));
+    x = addSeq(x, m);
+  }
+  const last = layerNorm(x[x.length - 1], w[`${p}ln_f.weight`], w[`${p}ln_f.bias`] ?? null, d.eps);
+  const V = w[o.lmHead].length / D;
+  return lin(last, w[o.lmHead], null, D, V, 'out-in');
+}
+
+/** TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out]. */
+export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number }): Float64Array {
+  const { D, H, dh } = d;
+  let x = addSeq(embed(w['embed.W_E'], tokens, D), tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
+  const perHead = (u: Float64Array, W: Float64Array, b: Float64Array) => {
+    const y = new Float64Array(H * dh);
+    for (let h = 0; h < H; h++) for (let j = 0; j < dh; j++) {
+      let s = b[h * dh + j];
+      for (let i = 0; i < D; i++) s += u[i] * W[(h * D + i) * dh + j];
+      y[h * dh + j] = s;
+    }
+    return y;
+  };
+  for (let l = 0; l < d.layers; l++) {
+    const b = `blocks.${l}.`;
+    const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.w`], w[`${b}ln1.b`], d.eps));
+    const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => perHead(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`])));
+    const a = attention(q, k, v, H, H, true, null);
+    x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.W_O`], w[`${b}attn.b_O`], H * dh, D, 'in-out')));
+    const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.w`], w[`${b}ln2.b`], d.eps));
+    const F = w[`${b}mlp.b_in`].length;
+    x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}mlp.W_in`], w[`${b}mlp.b_in`], D, F, 'in-out').map(ACT[d.act]), w[`${b}mlp.W_out`], w[`${b}mlp.b_out`], F, D, 'in-out')));
+  }
+  const last = layerNorm(x[x.length - 1], w['ln_final.w'], w['ln_final.b'], d.eps);
+  return lin(last, w['unembed.W_U'], w['unembed.b_U'], D, w['unembed.b_U'].length, 'in-out');
+}
+
+/** LLaMA: HF names (half-split rotary) or Meta names (interleaved); SwiGLU; GQA; logits at the last position. */
+export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: NonNullable<Rope> }, names: 'hf' | 'meta' | 'phi3'): Float64Array {
+  const { D, H } = d;
+  const Hkv = d.Hkv ?? H;
+  const dh = D / H;
+  const n = names === 'meta'
+    ? { emb: 'tok_embeddings.weight', layer: 'layers.', q: 'attention.wq', k: 'attention.wk', v: 'attention.wv', o: 'attention.wo', gate: 'feed_forward.w1', up: 'feed_forward.w3', down: 'feed_forward.w2', n1: 'attention_norm', n2: 'ffn_norm', norm: 'norm.weight', head: 'output.weight' }
+    : { emb: 'model.embed_tokens.weight', layer: 'model.layers.', q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj', n1: 'input_layernorm', n2: 'post_attention_layernorm', norm: 'model.norm.weight', head: 'lm_head.weight' };
+  let x = embed(w[n.emb], tokens, D);
+  for (let l = 0; l < d.layers; l++) {
+    const b = `${n.layer}${l}.`;
+    const n1 = x.map((u) => rmsNorm(u, w[`${b}${n.n1}.weight`], d.eps));
+    let q: Seq, k: Seq, v: Seq;
+    if (names === 'phi3') {
+      const qkv = n1.map((u) => lin(u, w[`${b}self_attn.qkv_proj.weight`], null, D, (H + 2 * Hkv) * dh, 'out-in'));
+      q = qkv.map((u) => u.slice(0, H * dh));
+      k = qkv.map((u) => u.slice(H * dh, (H + Hkv) * dh));
+      v = qkv.map((u) => u.slice((H + Hkv) * dh));
+    } else {
+      q = n1.map((u) => lin(u, w[`${b}${n.q}.weight`], null, D, H * dh, 'out-in'));
+      k = n1.map((u) => lin(u, w[`${b}${n.k}.weight`], null, D, Hkv * dh, 'out-in'));
+      v = n1.map((u) => lin(u, w[`${b}${n.v}.weight`], null, D, Hkv * dh, 'out-in'));
+    }
+    const a = attention(q, k, v, H, Hkv, true, d.rope);
+    x = addSeq(x, a.map((u) => lin(u, w[`${b}${n.o}.weight`], null, H * dh, D, 'out-in')));
+    const n2 = x.map((u) => rmsNorm(u, w[`${b}${n.n2}.weight`], d.eps));
+    let hidden: Seq;
+    if (names === 'phi3') {
+      const F = w[`${b}mlp.gate_up_proj.weight`].length / D / 2;
+      hidden = n2.map((u) => {
+        const gu = lin(u, w[`${b}mlp.gate_up_proj.weight`], null, D, 2 * F, 'out-in');
+        return gu.slice(0, F).map((g, j) => ACT[d.act](g) * gu[F + j]);
+      });
+    } else {
+      const F = w[`${b}${n.up}.weight`].length / D;
+      hidden = n2.map((u) => {
+        const g = lin(u, w[`${b}${n.gate}.weight`], null, D, F, 'out-in');
+        const up = lin(u, w[`${b}${n.up}.weight`], null, D, F, 'out-in');
+        return g.map((z, j) => ACT[d.act](z) * up[j]);
+      });
+    }
+    const F = hidden[0].length;
+    x = addSeq(x, hidden.map((u) => lin(u, w[`${b}${names === 'phi3' ? 'mlp.down_proj' : n.down}.weight`], null, F, D, 'out-in')));
+  }
+  const last = rmsNorm(x[x.length - 1], w[n.norm], d.eps);
+  return lin(last, w[n.head], null, D, w[n.head].length / D, 'out-in');
+}
+
+/**
+ * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token) or Dinov2Model (no
+ * prefix, layer scale, no head: the normed CLS output). image [C, S, S].
+ */
+export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2'): Float64Array {
+  const { D, H, C, S, P } = d;
+  const p = kind === 'vit' ? 'vit.' : '';
+  const side = S / P;
+  const Wp = w[`${p}embeddings.patch_embeddings.projection.weight`], bp = w[`${p}embeddings.patch_embeddings.projection.bias`];
+  let x: Seq = [w[`${p}embeddings.cls_token`].slice()];
+  for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+    const e = new Float64Array(D);
+    for (let o = 0; o < D; o++) {
+      let s = bp[o];
+      for (let ch = 0; ch < C; ch++) for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) s += Wp[((o * C + ch) * P + i) * P + j] * image[(ch * S + r * P + i) * S + c * P + j];
+      e[o] = s;
+    }
+    x.push(e);
+  }
+  const pos = w[`${p}embeddings.position_embeddings`];
+  x = x.map((u, t) => u.map((v, i) => v + pos[t * D + i]));
+  const names = kind === 'vit'
+    ? { n1: 'layernorm_before', n2: 'layernorm_after', up: 'intermediate.dense', down: 'output.dense' }
+    : { n1: 'norm1', n2: 'norm2', up: 'mlp.fc1', down: 'mlp.fc2' };
+  for (let l = 0; l < d.layers; l++) {
+    const b = `${p}encoder.layer.${l}.`;
+    const n1 = x.map((u) => layerNorm(u, w[`${b}${names.n1}.weight`], w[`${b}${names.n1}.bias`], d.eps));
+    const [q, k, v] = ['query', 'key', 'value'].map((m) => n1.map((u) => lin(u, w[`${b}attention.attention.${m}.weight`], w[`${b}attention.attention.${m}.bias`], D, D, 'out-in')));
+    let a = attention(q, k, v, H, H, false, null).map((u) => lin(u, w[`${b}attention.output.dense.weight`], w[`${b}attention.output.dense.bias`], D, D, 'out-in'));
+    if (kind === 'dinov2') a = a.map((u) => u.map((z, i) => z * w[`${b}layer_scale1.lambda1`][i]));
+    x = addSeq(x, a);
+    const n2 = x.map((u) => layerNorm(u, w[`${b}${names.n2}.weight`], w[`${b}${names.n2}.bias`], d.eps));
+    const F = w[`${b}${names.up}.bias`].length;
+    let m = n2.map((u) => lin(lin(u, w[`${b}${names.up}.weight`], w[`${b}${names.up}.bias`], D, F, 'out-in').map(ACT[d.act]), w[`${b}${names.down}.weight`], w[`${b}${names.down}.bias`], F, D, 'out-in'));
+    if (kind === 'dinov2') m = m.map((u) => u.map((z, i) => z * w[`${b}layer_scale2.lambda1`][i]));
+    x = addSeq(x, m);
+  }
+  const cls = layerNorm(x[0], w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps);
+  return kind === 'vit' ? lin(cls, w['classifier.weight'], w['classifier.bias'], D, w['classifier.bias'].length, 'out-in') : cls;
+}

@@ -1,0 +1,110 @@
+/**
+ * Whole-network transformer reads (scope "whole"): a node-death scan on a TransformerLens MLP equals
+ * the classification Fisher at the last position of an independent forward (test/helpers/
+ * transformer-forward.ts) differentiated by central differences; a planted dead SwiGLU unit reads
+ * k = 3 in the whole LLaMA network; a missing hyperparameter is named (scope whole) or read
+ * block-locally (scope auto).
+ */
+import { describe, expect, it } from 'vitest';
+import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
+import { writeSafetensors } from '../../src/format/writer.ts';
+import { InputError, loadModel, readCheckpoint } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import * as T from '../helpers/transformers.ts';
+import * as R from '../helpers/transformer-forward.ts';
+
+async function tensorsOf(bytes: Uint8Array): Promise<R.Tensors> {
+  const file = await openSafetensors(bytesSource(bytes), 't.safetensors');
+  const out: R.Tensors = {};
+  for (const t of file.tensors) out[t.name] = await file.readFloat64(t.name);
+  return out;
+}
+
+/** E_x (Jv)ᵀ (diag p − p pᵀ) (Jv) with Jv by central differences of the logits. */
+function classificationFisher(forward: (w: R.Tensors, x: Float64Array) => Float64Array, w: R.Tensors, move: (w: R.Tensors, t: number) => R.Tensors, t: number, xs: Float64Array[]): number {
+  const h = 1e-5;
+  const plus = move(w, t + h), minus = move(w, t - h), at = move(w, t);
+  let F = 0;
+  for (const x of xs) {
+    const z = forward(at, x);
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    const p = e.map((v) => v / s);
+    const a = forward(plus, x), b = forward(minus, x);
+    const jv = a.map((v, i) => (v - b[i]) / (2 * h));
+    const mean = jv.reduce((acc, v, i) => acc + p[i] * v, 0);
+    F += jv.reduce((acc, v, i) => acc + p[i] * (v - mean) ** 2, 0);
+  }
+  return F / xs.length;
+}
+
+describe('whole-network transformer reads', () => {
+  it('TransformerLens: a node-death scan on a position-wise MLP equals the independent forward\'s classification Fisher (central differences)', async () => {
+    const ck = T.transformerLens();
+    const sources = { checkpoint: bytesSource(ck.bytes), checkpointName: 'tl.safetensors', configText: JSON.stringify(ck.config) };
+    const probe = 8;
+    const r = await readCheckpoint(sources, { probe, detectors: ['node-death'], perDecade: 2 }, new CpuEngine({ precision: 'f64' }));
+    expect(r.scope).toBe('whole');
+    expect(r.settings.head).toBe('classification');
+    expect(r.warnings[0]).toMatch(/whole network read.*classification Fisher on the logits at the last position/);
+    expect(r.layers.map((l) => [l.layer, l.width])).toEqual([['blocks.0.mlp.in', T.MLP], ['blocks.1.mlp.in', T.MLP]]);
+    const m = await loadModel(sources, { probe });
+    const f = m.probe.data.length / probe;
+    const xs = Array.from({ length: probe }, (_, s) => m.probe.data.slice(s * f, (s + 1) * f));
+    const w = await tensorsOf(ck.bytes);
+    const forward = (tw: R.Tensors, x: Float64Array) => R.transformerLensForward(tw, [...x], { D: T.D, H: T.HEADS, layers: T.LAYERS, dh: T.DH, eps: 1e-5, act: 'relu' });
+    for (const u of [2, 11]) {
+      const dir = r.directions.find((d) => d.id === `node-death:blocks.1.mlp.in:${u}`)!;
+      // METHOD §4 node death: (W_in[:, u], b_in[u]) and W_out[u, :], each normalised, /√2 (W_in, W_out stored [in, out])
+      const alpha = [...Array.from({ length: T.D }, (_, i) => w['blocks.1.mlp.W_in'][i * T.MLP + u]), w['blocks.1.mlp.b_in'][u]];
+      const beta = Array.from({ length: T.D }, (_, o) => w['blocks.1.mlp.W_out'][u * T.D + o]);
+      const na = Math.hypot(...alpha), nb = Math.hypot(...beta);
+      const move = (tw: R.Tensors, t: number): R.Tensors => {
+        const c = { ...tw, 'blocks.1.mlp.W_in': tw['blocks.1.mlp.W_in'].slice(), 'blocks.1.mlp.b_in': tw['blocks.1.mlp.b_in'].slice(), 'blocks.1.mlp.W_out': tw['blocks.1.mlp.W_out'].slice() };
+        for (let i = 0; i < T.D; i++) c['blocks.1.mlp.W_in'][i * T.MLP + u] += (t * alpha[i]) / na / Math.SQRT2;
+        c['blocks.1.mlp.b_in'][u] += (t * alpha[T.D]) / na / Math.SQRT2;
+        for (let o = 0; o < T.D; o++) c['blocks.1.mlp.W_out'][u * T.D + o] += (t * beta[o]) / nb / Math.SQRT2;
+        return c;
+      };
+      for (const i of [0, dir.scan.t.length - 1]) {
+        const t = dir.scan.t[i];
+        const F = classificationFisher(forward, w, move, t, xs);
+        expect(Math.abs(dir.scan.F[i] - F) / F, `unit ${u}, t = ${t}`).toBeLessThan(1e-5);
+      }
+    }
+  }, 120_000);
+
+  it('LLaMA HF: a planted dead SwiGLU unit (gate row, up row, down column zero) reads k = 3 in the whole network', async () => {
+    const ck = T.llamaHf(3);
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },
+      { probe: 16, detectors: ['glu-unit'] }, new CpuEngine({ precision: 'f64' }));
+    expect(r.scope).toBe('whole');
+    const dead = r.directions.find((d) => d.id === 'glu-unit:model.layers.0.mlp.gate_proj:3')!;
+    expect(dead.class).toBe('singular');
+    expect(dead.kRounded).toBe(3);
+    const live = r.directions.filter((d) => d.class === 'live');
+    expect(live.length).toBeGreaterThan(T.MLP);
+    for (const d of live) expect(d.kRounded).toBe(1);
+  }, 120_000);
+
+  it('a hyperparameter neither config.json nor the shapes give: scope whole names it (exit 2), scope auto reads block-locally and says why', async () => {
+    const ck = T.gpt2Hf();
+    const sources = { checkpoint: bytesSource(ck.bytes), checkpointName: 'gpt2.safetensors' };
+    await expect(readCheckpoint(sources, { probe: 8, scope: 'whole' }, new CpuEngine())).rejects.toThrow(InputError);
+    await expect(readCheckpoint(sources, { probe: 8, scope: 'whole' }, new CpuEngine())).rejects.toThrow(/needs the number of heads \(n_head/);
+    const r = await readCheckpoint(sources, { probe: 8, perDecade: 2, detectors: ['node-death'] }, new CpuEngine());
+    expect(r.scope).toBe('block-local');
+    expect(r.warnings[0]).toMatch(/whole network is not read \(the number of attention heads is not known\)/);
+  }, 60_000);
+
+  it('token inputs that do not fit the model are the user\'s mistake: ids outside the vocabulary, more positions than the context', async () => {
+    const ck = T.llamaHf();
+    const tokens = (shape: number[], data: number[]) => bytesSource(writeSafetensors([{ name: 'tokens', dtype: 'I64', shape, data: data.map(BigInt) }]));
+    const read = (inputs: ReturnType<typeof bytesSource>) => loadModel({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config), inputs, inputsName: 'tokens.safetensors' }, {});
+    await expect(read(tokens([2, 3], [0, 1, 2, 3, 4, T.VOCAB]))).rejects.toThrow(/tokens\.safetensors: token 11 at position 5 is not an id of the 11-token vocabulary/);
+    await expect(read(tokens([1, T.CTX + 1], Array.from({ length: T.CTX + 1 }, () => 1)))).rejects.toThrow(/tokens\.safetensors: 6 positions per sample, more than the model's context 5/);
+    const ok = await read(tokens([2, 3], [0, 1, 2, 3, 4, 5]));
+    expect([ok.graph.inputShape, ok.probe.count, ok.probeDescription]).toEqual([[3], 2, 'tokens.safetensors:tokens (all 2)']);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Whole-network transformer reads (scope "whole": token embedding, attention, position-wise maps,
+ * tied unembedding) on the WebGPU engine (SwiftShader in CI) agree with the f64 CPU engine: the
+ * same direction ids and classes, scans within f32 accuracy (1e-3 relative where F > 1e-6 of the
+ * direction's largest and > 1e-7·F_live, as in read-parity.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
+import { fileSource } from '../../src/format/node-source.ts';
+import { bytesSource } from '../../src/format/safetensors.ts';
+import { readCheckpoint, type ReadSources } from '../../src/read/pipeline.ts';
+import type { FisherEngine } from '../../src/engine/types.ts';
+import type { ReadResult } from '../../src/read/schema.ts';
+import { skipNote, testGpu } from './gpu.ts';
+import { llamaHf } from '../helpers/transformers.ts';
+
+const gpu = await testGpu();
+const FIX = resolve(import.meta.dirname, '../../fixtures');
+const FLOOR = 1e-12;
+
+function compare(name: string, cpu: ReadResult, web: ReadResult): void {
+  expect(web.backend).toBe('webgpu');
+  expect(web.scope).toBe('whole');
+  expect(web.directions.map((d) => d.id)).toEqual(cpu.directions.map((d) => d.id));
+  const diffs: string[] = [];
+  let worst = 0;
+  cpu.directions.forEach((c, i) => {
+    const g = web.directions[i];
+    if (g.class !== c.class) diffs.push(`${c.id}: cpu ${c.class} gpu ${g.class}`);
+    const top = Math.max(...c.scan.F);
+    if (top <= FLOOR * c.fLive) return;
+    c.scan.F.forEach((f, j) => {
+      if (f > 1e-6 * top && f > 1e-7 * c.fLive) worst = Math.max(worst, Math.abs(g.scan.F[j] - f) / f);
+    });
+  });
+  console.log(`${name} whole: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}`);
+  expect(diffs).toEqual([]);
+  expect(worst).toBeLessThan(1e-3);
+}
+
+async function both(sources: () => Promise<ReadSources>, options: Record<string, unknown>): Promise<[ReadResult, ReadResult]> {
+  const run = async (engine: FisherEngine, backend: 'cpu' | 'webgpu') => {
+    const s = await sources();
+    try {
+      return await readCheckpoint(s, { ...options, backend, scope: 'whole' }, engine);
+    } finally {
+      engine.dispose();
+    }
+  };
+  return [await run(new CpuEngine({ precision: 'f64' }), 'cpu'), await run(new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), 'webgpu')];
+}
+
+describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(gpu)}`, () => {
+  it('the GPT-2 fixture on 16 of its task inputs', async () => {
+    const [cpu, web] = await both(async () => ({
+      checkpoint: await fileSource(`${FIX}/gpt2_modadd23_s1.safetensors`), checkpointName: 'gpt2_modadd23_s1.safetensors',
+      configText: readFileSync(`${FIX}/gpt2_modadd23_s1.config.json`, 'utf8'), configName: 'config.json',
+      inputs: await fileSource(`${FIX}/gpt2_modadd23_pairs.safetensors`), inputsName: 'gpt2_modadd23_pairs.safetensors',
+    }), { inputCap: 16, numericalFloor: FLOOR, perDecade: 1, detectors: ['node-death', 'ln-kernel', 'bottom-subspace'] });
+    expect(web.probe?.labels?.accuracy).toBeCloseTo(cpu.probe!.labels!.accuracy!, 10);
+    compare('gpt2', cpu, web);
+  }, 300_000);
+
+  it('a LLaMA-style checkpoint: rotary half-split attention with grouped key/value heads, SwiGLU', async () => {
+    const ck = llamaHf(3);
+    const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }),
+      { probe: 16, numericalFloor: FLOOR, perDecade: 2, detectors: ['glu-unit'] });
+    compare('llama', cpu, web);
+  }, 300_000);
+});
