@@ -47,7 +47,8 @@ const metadata = fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.string(
 
 /** A well-formed file (unique names; sub-byte dtypes keep whole bytes by padding elements to 8). */
 const wellFormed = fc.tuple(fc.uniqueArray(tensorSpec, { selector: (t) => t.name, maxLength: 5 }), metadata, fc.nat(7)).map(([specs, meta, pad]) => {
-  const header: Record<string, unknown> = {};
+  // no prototype: a generated name `__proto__` must become a key (on `{}` it would set the prototype)
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (meta) header.__metadata__ = meta;
   let offset = 0;
   const bytes: number[] = [];
