@@ -15,7 +15,11 @@ interface Json {
   directions: Array<{ id: string; class: string; layer: string; block?: string; detector: string; nu: number | null }>;
 }
 
-test('a 12-block GPT-2: one row per block, counts from the read, a row filters table and figures', async ({ page }) => {
+// Since the whole-network transformer read landed (main bb7697f) the explorer reads this model whole
+// (scope auto), which on the CPU engine takes hours; the explorer has no scope control yet to ask for
+// the block-local read this test was written against. The block view stays covered by
+// test/ui/blocks.test.ts and test/ui/components.test.tsx on the CLI's block-local read.
+test.fixme('a 12-block GPT-2: one row per block, counts from the read, a row filters table and figures', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/');
   await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });

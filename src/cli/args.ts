@@ -109,6 +109,12 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.contextCap = v;
         break;
       }
+      case '--max-eigen-dim': {
+        const v = num(flag, value());
+        if (!Number.isInteger(v) || v < 1) throw new InputError('command line', `--max-eigen-dim must be a whole number ≥ 1, got ${v}`);
+        options.maxEigenDim = v;
+        break;
+      }
       case '--layers': options.layers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--precision': {
         const v = value();
@@ -163,6 +169,8 @@ numeric __metadata__ such as accuracies).
                        assembles, else each block alone on synthetic inputs)
   --context-cap N      synthetic token probes: at most N positions (default ${DEFAULT_OPTIONS.contextCap})
   --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
+  --max-eigen-dim N    largest d × d matrix decomposed densely (default ${DEFAULT_OPTIONS.maxEigenDim}): a detector over it
+                       refuses the read, a layer's axis alignment over it is skipped with a warning
   --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
   --out F              write the JSON to F instead of stdout (several checkpoints: a folder)
 

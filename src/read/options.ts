@@ -2,6 +2,7 @@
 import type { Activation } from '../model/graph.ts';
 import type { Head } from '../engine/types.ts';
 import { DEFAULT_SETTINGS, type ReadSettings } from './settings.ts';
+import { EIGEN_DIM_LIMIT } from './memory.ts';
 
 export interface ReadOptions extends ReadSettings {
   /**
@@ -30,6 +31,11 @@ export interface ReadOptions extends ReadSettings {
   scope: 'auto' | 'whole' | 'block-local';
   /** synthetic token probes: at most this many positions (the model's context length when shorter) */
   contextCap: number;
+  /**
+   * largest d × d matrix a read decomposes densely (O(d³)); a detector over it refuses the read,
+   * a layer's axis alignment over it is skipped with a warning (src/read/memory.ts)
+   */
+  maxEigenDim: number;
 }
 
 /** The head choices with what each reads (CLI help, the explorer's head control). */
@@ -52,4 +58,5 @@ export const DEFAULT_OPTIONS: ReadOptions = {
   threads: 1,
   scope: 'auto',
   contextCap: 32,
+  maxEigenDim: EIGEN_DIM_LIMIT,
 };

@@ -29,7 +29,7 @@ import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
 import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
-import { formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
+import { densePartProblem, densePartsOverLimit, formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
 import { linearMatrix } from '../ops/linear/definition.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
@@ -401,6 +401,18 @@ export async function scanGraph(
   const stage = (s: string, fraction: number) => hooks.onProgress?.({ fraction, etaSeconds: null, stage: s });
   const { graph, params, head, probe } = m;
   const settings: ReadSettings = pickSettings(options);
+  const detectors = detectorsById(options.detectors);
+  // dense work checked from the shapes before anything is allocated: a detector over a limit
+  // refuses the read with the number, a layer's axis alignment over it is skipped with a warning
+  const maxEigenDim = options.maxEigenDim ?? DEFAULT_OPTIONS.maxEigenDim;
+  const overLimit = densePartsOverLimit(graph, detectors.map((d) => d.id), maxEigenDim);
+  const refused = overLimit.find((p) => p.part.startsWith('detector '));
+  if (refused) {
+    const over = new Set(overLimit.map((p) => p.part));
+    const others = detectors.map((d) => d.id).filter((id) => !over.has(`detector ${id}`));
+    throw new InputError('settings', `${densePartProblem(refused, maxEigenDim)}: read without it (--detectors ${others.join(',') || 'inactive'}), per block (--scope block-local, transformers) or raise --max-eigen-dim`);
+  }
+  const skipAlignment = new Set(overLimit.filter((p) => p.part === 'layer statistics').map((p) => p.layer));
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
@@ -410,7 +422,6 @@ export async function scanGraph(
     ? softmaxSaturation(values[graph.output], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
-  const detectors = detectorsById(options.detectors);
   const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng };
   stage('detectors', 0);
   const every: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
@@ -422,7 +433,9 @@ export async function scanGraph(
   }
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
-  const layers = layerResults(ctx).filter((l) => inSelection(l.layer));
+  const layers = layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l)).filter((l) => inSelection(l.layer));
+  const alignmentWarnings = overLimit.filter((p) => p.part === 'layer statistics' && inSelection(p.layer))
+    .map((p) => `layer ${p.layer}: axis alignment skipped: ${densePartProblem(p, maxEigenDim)}; raise --max-eigen-dim to compute it`);
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
 
@@ -510,7 +523,7 @@ export async function scanGraph(
     ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes,
-    warnings: [...readWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
+    warnings: [...readWarnings, ...alignmentWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
     outputs: values[graph.output],
   };
 }
@@ -611,10 +624,11 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
 }
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
-export function layerResults(ctx: DetectorContext): LayerResult[] {
+export function layerResults(ctx: DetectorContext, align: (layer: string) => boolean = () => true): LayerResult[] {
   return unitLayers(ctx.model).map((L) => {
     const dead = inactiveUnits(ctx, L);
     const d = L.units;
+    if (!align(L.layer)) return { layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null, axisAlignment: null };
     const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);
     const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {

@@ -19,6 +19,14 @@ const zeroWidth = join(dir, 'zero-width.safetensors');
 // 2 → 0 → 1: a hidden layer of width zero
 writeFileSync(zeroWidth, stBytes({ '0.weight': entry('F32', [0, 2], [0, 0]), '0.bias': entry('F32', [0], [0, 0]), '2.weight': entry('F32', [1, 0], [0, 0]), '2.bias': entry('F32', [1], [0, 4]) }, 4));
 
+// 2 → 3000 → 1: a hidden layer too wide for a dense eigendecomposition (48 KB of zeros)
+const wideHidden = join(dir, 'wide-hidden.safetensors');
+writeFileSync(wideHidden, stBytes({ '0.weight': entry('F32', [3000, 2], [0, 24000]), '0.bias': entry('F32', [3000], [24000, 36000]), '2.weight': entry('F32', [1, 3000], [36000, 48000]), '2.bias': entry('F32', [1], [48000, 48004]) }, 48004));
+// 2 → 4 → 20000: a vocabulary-sized output; its K-FAC reverse pass holds two 20000 × 20000 f64 cotangents and
+// the 20000 × 20000 factor G: 3 · 8 · 20000² B = 8.9 GiB
+const wideOutput = join(dir, 'wide-output.safetensors');
+writeFileSync(wideOutput, stBytes({ '0.weight': entry('F32', [4, 2], [0, 32]), '0.bias': entry('F32', [4], [32, 48]), '2.weight': entry('F32', [20000, 4], [48, 320048]), '2.bias': entry('F32', [20000], [320048, 400048]) }, 400048));
+
 const textFile = join(dir, 'model-card.safetensors');
 writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to look like a header length.\n');
 
@@ -40,6 +48,10 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--min-decades longer than the grid', [ts, '--grid', '1e-2,1,4', '--min-decades', '3'], /--min-decades must not exceed the grid's span \(2 decades\)/],
   ['--probe 10^7', [ts, '--probe', '10000000'], /--probe must be ≤ 100000/],
   ['a probe whose working set will not fit', [fixture('mnist-convnet-tinygrad.safetensors'), '--probe', '100000'], /needs about \d+\.\d GiB of memory \(100000 probe inputs.* more than the 4\.0 GiB a read may use/],
+  ['a detector over the eigen-dimension limit', [wideHidden, '--backend', 'cpu'], /settings: detector bottom-subspace on layer 0 decomposes a 3000 × 3000 matrix .* above the 2048 limit \(maxEigenDim\): read without it \(--detectors [a-z-,]+\), per block \(--scope block-local, transformers\) or raise --max-eigen-dim/],
+  ['the K-FAC factors of a vocabulary-sized output', [wideOutput, '--backend', 'cpu'], /settings: detector bottom-subspace needs about 8\.9 GiB of memory \(all layers\), more than the 4\.0 GiB a read may use: read without it/],
+  ['a lowered --max-eigen-dim', [ts, '--max-eigen-dim', '2', '--backend', 'cpu'], /decomposes a \d+ × \d+ matrix .* above the 2 limit/],
+  ['fractional --max-eigen-dim', [ts, '--max-eigen-dim', '2.5'], /--max-eigen-dim must be a whole number ≥ 1/],
   ['negative --input-cap', [ts, '--input-cap', '-1'], /--input-cap must be ≥ 0/],
   ['fractional --probe', [ts, '--probe', '2.5'], /--probe must be a whole number/],
   ['--live-probes 0', [ts, '--live-probes', '0'], /--live-probes must be ≥ 1/],
@@ -69,5 +81,21 @@ describe('deadscope read: bad input exits 2 with one line', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
     expect(seconds).toBeLessThan(5);
+  });
+});
+
+describe('deadscope read: a layer too wide for its axis alignment', () => {
+  it('skips that statistic with a warning and keeps the rest of the read', () => {
+    // 2 → 40 → 1 with seeded weights; --max-eigen-dim 16 puts the 40-unit layer over the limit
+    const w = new Float32Array(2 * 40 + 40 + 40 + 1);
+    let s = 7;
+    for (let i = 0; i < w.length; i++) { s = (s * 1103515245 + 12345) % 2 ** 31; w[i] = s / 2 ** 31 - 0.5; }
+    const file = join(dir, 'forty.safetensors');
+    writeFileSync(file, stBytes({ '0.weight': entry('F32', [40, 2], [0, 320]), '0.bias': entry('F32', [40], [320, 480]), '2.weight': entry('F32', [1, 40], [480, 640]), '2.bias': entry('F32', [1], [640, 644]) }, new Uint8Array(w.buffer)));
+    const r = spawnSync(process.execPath, [bin, 'read', file, '--detectors', 'inactive', '--max-eigen-dim', '16', '--backend', 'cpu', '--probe', '64'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    const read = JSON.parse(r.stdout);
+    expect(read.layers).toEqual([expect.objectContaining({ layer: '0', width: 40, axisAlignment: null })]);
+    expect(read.warnings).toContainEqual(expect.stringMatching(/^layer 0: axis alignment skipped: layer statistics on layer 0 decomposes a 40 × 40 matrix .* above the 16 limit \(maxEigenDim\); raise --max-eigen-dim/));
   });
 });

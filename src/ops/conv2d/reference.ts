@@ -32,30 +32,58 @@ export function conv2dForward(
   const cs = inChannels ?? range(s.c);
   const os = outChannels ?? range(s.o);
   const y = new Float64Array(s.n * os.length * oh * ow);
+  const { kh, kw, sh, sw, ph, pw, h, w } = s;
+  const kk = kh * kw;
+  // output rows/columns whose whole window lies inside the image: no bounds checks there
+  const [yLo, yHi] = insideRange(kh, h, sh, ph, oh);
+  const [xLo, xHi] = insideRange(kw, w, sw, pw, ow);
+  if (b) for (let n = 0; n < s.n; n++) for (let oi = 0; oi < os.length; oi++) y.fill(b[os[oi]], (n * os.length + oi) * oh * ow, (n * os.length + oi + 1) * oh * ow);
+  if (yLo === 0 && yHi === oh && xLo === 0 && xHi === ow) {
+    convInterior(x, W, y, s, cs, os, oh, ow);
+    return y;
+  }
   for (let n = 0; n < s.n; n++) {
     for (let oi = 0; oi < os.length; oi++) {
       const o = os[oi];
       const yo = (n * os.length + oi) * oh * ow;
-      if (b) for (let p = 0; p < oh * ow; p++) y[yo + p] = b[o];
       for (let ci = 0; ci < cs.length; ci++) {
         const c = cs[ci];
-        const xo = (n * cs.length + ci) * s.h * s.w;
-        const wo = (o * s.c + c) * s.kh * s.kw;
-        for (let i = 0; i < s.kh; i++) {
-          for (let j = 0; j < s.kw; j++) {
-            const wv = W[wo + i * s.kw + j];
-            if (wv === 0) continue;
-            for (let y0 = 0; y0 < oh; y0++) {
-              const yy = y0 * s.sh - s.ph + i;
-              if (yy < 0 || yy >= s.h) continue;
-              const xrow = xo + yy * s.w;
-              const yrow = yo + y0 * ow;
-              for (let x0 = 0; x0 < ow; x0++) {
-                const xx = x0 * s.sw - s.pw + j;
-                if (xx < 0 || xx >= s.w) continue;
-                y[yrow + x0] += wv * x[xrow + xx];
+        const xo = (n * cs.length + ci) * h * w;
+        const wo = (o * s.c + c) * kk;
+        // Each output element sums its window's kernel terms in a register, in the order (i, j) they
+        // were always added in, so every sum is bit-identical to a term-by-term loop; zero weights
+        // are skipped as before.
+        for (let y0 = 0; y0 < oh; y0++) {
+          const top = y0 * sh - ph;
+          const yrow = yo + y0 * ow;
+          const rowInside = y0 >= yLo && y0 < yHi;
+          for (let x0 = 0; x0 < ow; x0++) {
+            const left = x0 * sw - pw;
+            let acc = y[yrow + x0];
+            if (rowInside && x0 >= xLo && x0 < xHi) {
+              let xi = xo + top * w + left;
+              let wi = wo;
+              for (let i = 0; i < kh; i++, xi += w) {
+                for (let j = 0; j < kw; j++, wi++) {
+                  const wv = W[wi];
+                  acc += wv * x[xi + j];
+                }
+              }
+            } else {
+              for (let i = 0; i < kh; i++) {
+                const yy = top + i;
+                if (yy < 0 || yy >= h) continue;
+                const xrow = xo + yy * w;
+                const wrow = wo + i * kw;
+                for (let j = 0; j < kw; j++) {
+                  const xx = left + j;
+                  if (xx < 0 || xx >= w) continue;
+                  const wv = W[wrow + j];
+                  if (wv !== 0) acc += wv * x[xrow + xx];
+                }
               }
             }
+            y[yrow + x0] = acc;
           }
         }
       }
@@ -136,6 +164,74 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
 
 function addInto(a: Arr, b: Arr): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
+}
+
+/**
+ * conv2dForward when every output's window lies inside the image (no padding reaches it): four
+ * output channels × two output columns per pass keep eight sums in registers and share each loaded
+ * input. Every output still sums its terms in the order (channel, kernel row, kernel column), the
+ * order of the bounds-checked loop, so the values are the same to the bit (up to the sign of an
+ * exact zero: zero weights are added rather than skipped).
+ */
+function convInterior(
+  x: Arr, W: Arr, y: Arr, s: ConvShape, cs: ArrayLike<number>, os: ArrayLike<number>, oh: number, ow: number,
+): void {
+  const { kh, kw, sh, sw, h, w } = s;
+  const kk = kh * kw;
+  const nc = cs.length;
+  const no = os.length;
+  const plane = h * w;
+  const oplane = oh * ow;
+  const wStride = s.c * kk;
+  for (let n = 0; n < s.n; n++) {
+    const xn = n * nc * plane;
+    for (let oi = 0; oi < no; oi += 4) {
+      const t = Math.min(4, no - oi);
+      // fewer than four channels left: repeat the last one (its sums are stored once)
+      const w0 = os[oi] * wStride, w1 = os[oi + Math.min(1, t - 1)] * wStride;
+      const w2 = os[oi + Math.min(2, t - 1)] * wStride, w3 = os[oi + t - 1] * wStride;
+      const y0 = (n * no + oi) * oplane;
+      const y1 = y0 + Math.min(1, t - 1) * oplane, y2 = y0 + Math.min(2, t - 1) * oplane, y3 = y0 + (t - 1) * oplane;
+      for (let r = 0; r < oh; r++) {
+        const xr = xn + r * sh * w;
+        for (let q = 0; q < ow; q += 2) {
+          const two = q + 1 < ow;
+          const p = r * ow + q;
+          const dq = two ? sw : 0; // one column left: the second column repeats it
+          let a00 = y[y0 + p], a10 = y[y1 + p], a20 = y[y2 + p], a30 = y[y3 + p];
+          let a01 = two ? y[y0 + p + 1] : 0, a11 = two ? y[y1 + p + 1] : 0;
+          let a21 = two ? y[y2 + p + 1] : 0, a31 = two ? y[y3 + p + 1] : 0;
+          for (let ci = 0; ci < nc; ci++) {
+            const xc = xr + ci * plane + q * sw;
+            const wc = cs[ci] * kk;
+            for (let i = 0; i < kh; i++) {
+              const xi = xc + i * w;
+              const wi = wc + i * kw;
+              for (let j = 0; j < kw; j++) {
+                const u = x[xi + j], v = x[xi + j + dq];
+                const k0 = W[w0 + wi + j], k1 = W[w1 + wi + j], k2 = W[w2 + wi + j], k3 = W[w3 + wi + j];
+                a00 += k0 * u; a01 += k0 * v;
+                a10 += k1 * u; a11 += k1 * v;
+                a20 += k2 * u; a21 += k2 * v;
+                a30 += k3 * u; a31 += k3 * v;
+              }
+            }
+          }
+          y[y0 + p] = a00; y[y1 + p] = a10; y[y2 + p] = a20; y[y3 + p] = a30;
+          if (two) { y[y0 + p + 1] = a01; y[y1 + p + 1] = a11; y[y2 + p + 1] = a21; y[y3 + p + 1] = a31; }
+        }
+      }
+    }
+  }
+}
+
+/** [lo, hi): the outputs whose whole window (k taps, stride, pad) lies inside an axis of `size` */
+function insideRange(k: number, size: number, stride: number, pad: number, out: number): [number, number] {
+  let lo = 0;
+  while (lo < out && lo * stride - pad < 0) lo++;
+  let hi = out;
+  while (hi > lo && (hi - 1) * stride - pad + k > size) hi--;
+  return [lo, hi];
 }
 
 function range(n: number): number[] {
