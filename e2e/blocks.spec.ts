@@ -15,10 +15,11 @@ interface Json {
   directions: Array<{ id: string; class: string; layer: string; block?: string; detector: string; nu: number | null }>;
 }
 
-// Since the whole-network transformer read landed (main bb7697f) the explorer reads this model whole
-// (scope auto), which on the CPU engine takes hours; the explorer has no scope control yet to ask for
-// the block-local read this test was written against. The block view stays covered by
-// test/ui/blocks.test.ts and test/ui/components.test.tsx on the CLI's block-local read.
+// Scope auto reads this model whole, which on the CPU engine takes hours; the test cancels that read
+// and asks for the block-local read through the scope control, as a user in a hurry would. Switched
+// off: with the scope control that block-local read did not finish within 280 s on this 2-core machine
+// under load (not yet investigated). The block view stays covered by test/ui/blocks.test.ts and
+// test/ui/components.test.tsx on the CLI's block-local read.
 test.fixme('a 12-block GPT-2: one row per block, counts from the read, a row filters table and figures', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/');
@@ -28,6 +29,11 @@ test.fixme('a 12-block GPT-2: one row per block, counts from the read, a row fil
     { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(resolve(FIXTURES, 'gpt2_12blocks_s7.config.json')) },
   ]);
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('gpt2_12blocks_s7', { timeout: 60_000 });
+  await page.getByTestId('cancel-read').click({ timeout: 60_000 });
+  await expect(page.getByTestId('scope-select')).toBeEnabled({ timeout: 60_000 });
+  await page.getByTestId('scope-select').selectOption('block-local');
+  await expect(page.getByTestId('run-read')).toBeEnabled({ timeout: 60_000 });
+  await page.getByTestId('run-read').click();
   await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 280_000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
   const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as Json;

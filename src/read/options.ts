@@ -46,6 +46,13 @@ export const HEAD_CHOICES: readonly { value: ReadOptions['head']; label: string 
   { value: 'logits', label: 'logits (Gaussian on centred logits; does not saturate)' },
 ];
 
+/** The scope choices (the explorer's scope control for transformers). */
+export const SCOPE_CHOICES: readonly { value: ReadOptions['scope']; label: string }[] = [
+  { value: 'auto', label: 'auto (whole where it assembles)' },
+  { value: 'whole', label: 'whole network' },
+  { value: 'block-local', label: 'block-local (each block alone)' },
+];
+
 export const DEFAULT_OPTIONS: ReadOptions = {
   ...DEFAULT_SETTINGS,
   head: 'auto',

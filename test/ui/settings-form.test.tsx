@@ -32,7 +32,7 @@ function loaded(name: string): LoadedCheckpoint {
   return {
     key: name, name, files, originalFiles: files, stale: false, companions: [],
     summary: { fileName: name, bytes: r.checkpoint.bytes, metadata: null, tensors: [], params: r.checkpoint.params, architecture: graphOfRead(r), architectureError: null, warnings: [] } as unknown as CheckpointSummary,
-    overrides: { head: 'auto', activation: null }, status: 'done', partial: [], result: r, readError: null, example: false,
+    overrides: { head: 'auto', activation: null, scope: 'auto' }, status: 'done', partial: [], result: r, readError: null, example: false,
   };
 }
 

@@ -2,7 +2,7 @@
 import { ACTIVATIONS, valueShapes, type Activation, type ModelGraph } from '../../model/graph.ts';
 import { definitionOf } from '../../ops/definitions.ts';
 import { DEFAULT_SETTINGS, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
-import { HEAD_CHOICES } from '../../read/options.ts';
+import { HEAD_CHOICES, SCOPE_CHOICES } from '../../read/options.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
@@ -94,6 +94,16 @@ function ModelPanel() {
             {HEAD_CHOICES.map((h) => <option key={h.value} value={h.value}>{h.label}</option>)}
           </select>
         </label>
+        {s.transformer ? (
+          <label>
+            <span>scope</span>
+            <select value={c.overrides.scope} disabled={reading} data-testid="scope-select"
+              title="whole: the assembled network; block-local: each block alone on seeded inputs of its width (faster, METHOD notes); auto: whole where it assembles"
+              onChange={(e) => void setOverrides(c.key, { scope: e.target.value as LoadedCheckpoint['overrides']['scope'] })}>
+              {SCOPE_CHOICES.map((h) => <option key={h.value} value={h.value}>{h.label}</option>)}
+            </select>
+          </label>
+        ) : null}
       </div>
 
       {g ? (
@@ -107,7 +117,7 @@ function ModelPanel() {
         edited={c.companions.includes(EDITED_ARCH_NAME)} ckKey={c.key} disabled={reading} open={!g} />
       {s.transformer ? (
         <p className="small" data-testid="transformer-blocks">
-          {s.transformer.label}: {s.transformer.blocks.length} blocks, {s.architecture ? 'read as one network (scope “whole”)' : 'read block by block (scope “block-local”)'}
+          {s.transformer.label}: {s.transformer.blocks.length} blocks, {s.architecture && c.overrides.scope !== 'block-local' ? 'read as one network (scope “whole”)' : 'read block by block (scope “block-local”)'}
         </p>
       ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
