@@ -8,11 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { graphError } from '../../src/model/graph.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
 import { graphToArch } from '../../src/state/arch.ts';
 import { architectureFromJson } from '../../src/model/infer.ts';
 import { createRng, randomPatch, randomProbe } from '../helpers/models.ts';
-import { denseFisher } from '../helpers/residual.ts';
+import { denseFisher, jvpVsCentralDifferences } from '../helpers/residual.ts';
 import { TRANSFORMER_TENSORS, transformerGraph, transformerParams, transformerQueries } from '../helpers/transformer.ts';
 
 describe('transformer ops in a graph (CPU engine)', () => {
@@ -31,17 +30,7 @@ describe('transformer ops in a graph (CPU engine)', () => {
     const params = transformerParams(g, rng);
     const probe = randomProbe(g, 4, rng);
     const v = randomPatch(params, [...params.keys()], rng);
-    const { dz } = evaluateDense(g, params, probe.data, probe.count, { tangent: v });
-    const h = 1e-5;
-    const scaled = (s: number) => new Map([...v].map(([n, a]) => [n, a.map((x) => x * s)]));
-    const zp = evaluateDense(g, withDelta(params, scaled(h)), probe.data, probe.count).z;
-    const zm = evaluateDense(g, withDelta(params, scaled(-h)), probe.data, probe.count).z;
-    let err = 0, mag = 0;
-    zp.forEach((_, i) => {
-      err = Math.max(err, Math.abs((zp[i] - zm[i]) / (2 * h) - dz![i]));
-      mag = Math.max(mag, Math.abs(dz![i]));
-    });
-    expect(err / mag).toBeLessThan(1e-7);
+    expect(jvpVsCentralDifferences(g, params, probe, v)).toBeLessThan(1e-7);
   });
 
   for (const head of ['classification', 'regression'] as const) it(`sparse CPU engine = dense f64 reference (${head})`, async () => {

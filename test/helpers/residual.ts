@@ -1,7 +1,7 @@
 /** A residual block built as architecture JSON with `inputs` (the graph IR beyond a chain), for engine tests. */
 import { architectureFromJson } from '../../src/model/infer.ts';
 import type { ModelGraph } from '../../src/model/graph.ts';
-import type { FisherQuery, Head, ParamSet, ProbeSet } from '../../src/engine/types.ts';
+import type { FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../../src/engine/types.ts';
 import { evaluateDense, withDelta } from '../../src/ops/interpret.ts';
 import { fisherPerSample, mean } from '../../src/engine/cpu/fisher.ts';
 
@@ -31,4 +31,19 @@ export function residualGraph(): ModelGraph {
 export function denseFisher(g: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head, q: FisherQuery): number {
   const r = evaluateDense(g, withDelta(params, q.delta), probe.data, probe.count, { tangent: q.tangent });
   return mean(fisherPerSample(head, r.z, r.dz!, probe.count, r.outWidth));
+}
+
+/** Largest error of the graph's dense JVP along v against central differences (h = 1e-5), relative to the largest |JVP|. */
+export function jvpVsCentralDifferences(g: ModelGraph, params: ParamSet, probe: ProbeSet, v: TensorPatch): number {
+  const { dz } = evaluateDense(g, params, probe.data, probe.count, { tangent: v });
+  const h = 1e-5;
+  const scaled = (s: number) => new Map([...v].map(([n, a]) => [n, a.map((x) => x * s)]));
+  const zp = evaluateDense(g, withDelta(params, scaled(h)), probe.data, probe.count).z;
+  const zm = evaluateDense(g, withDelta(params, scaled(-h)), probe.data, probe.count).z;
+  let err = 0, mag = 0;
+  zp.forEach((_, i) => {
+    err = Math.max(err, Math.abs((zp[i] - zm[i]) / (2 * h) - dz![i]));
+    mag = Math.max(mag, Math.abs(dz![i]));
+  });
+  return err / mag;
 }
