@@ -14,6 +14,7 @@
 import { ArchitectureError, type TensorDesc } from './infer.ts';
 import { hyperparametersFromConfig, type Hyperparameters, type Known } from './hyperparameters.ts';
 import type { Activation } from './graph.ts';
+import type { LinearLayout } from '../ops/linear/definition.ts';
 
 export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'generic';
 
@@ -29,16 +30,8 @@ export const FAMILY_LABELS: Record<Family, string> = {
   generic: 'transformer (names recognised by role)',
 };
 
-/**
- * How a stored 2-D (or 3-D) weight maps to y = W x:
- *  - `out-in`: `nn.Linear`, W[o, i];
- *  - `in-out`: GPT-2 `Conv1D` and TransformerLens `W_in`/`W_out`/`W_U`/`W_O` (W_O's first two
- *    axes, [n_heads, d_head], flatten to the input), W[i, o];
- *  - `heads`: TransformerLens `W_Q/W_K/W_V` [n_heads, d_in, d_head]: y[h·d_head + j] = Σ_i W[h, i, j] x_i.
- */
-export type Layout = 'out-in' | 'in-out' | 'heads';
-
-export interface LinearRef { module: string; weight: string; bias: string | null; layout: Layout; inFeatures: number; outFeatures: number }
+/** A linear map of a block: its stored weight read in its stored layout (src/ops/linear/definition.ts). */
+export interface LinearRef { module: string; weight: string; bias: string | null; layout: LinearLayout; inFeatures: number; outFeatures: number }
 export interface NormRef { module: string; kind: 'layernorm' | 'rmsnorm'; weight: string | null; bias: string | null; width: number }
 export type Projection = 'q' | 'k' | 'v' | 'qkv' | 'o';
 
@@ -269,7 +262,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
       else if (s[1] === dModel) inOutVotes++;
     }
   }
-  const convention: Layout = family === 'transformer-lens' || inOutVotes > outInVotes ? 'in-out' : 'out-in';
+  const convention: LinearLayout = family === 'transformer-lens' || inOutVotes > outInVotes ? 'in-out' : 'out-in';
 
   const linear = (m: Module, side: 'reads-model' | 'writes-model', key = ''): LinearRef | null => {
     const w = m.weight;
@@ -284,7 +277,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     }
     if (w.shape.length !== 2) return null;
     const [a, b] = w.shape;
-    let layout: Layout;
+    let layout: LinearLayout;
     if (family === 'transformer-lens') layout = 'in-out';
     else if (a === b) layout = convention;
     else if (side === 'reads-model') layout = b === dModel ? 'out-in' : a === dModel ? 'in-out' : convention;
