@@ -47,7 +47,7 @@ function parseConfig(sources: ReadSources): Record<string, unknown> | null {
   }
 }
 
-/** Stored weight → [out, in] f64 (see `Layout` in src/model/families.ts); `shape` is the stored shape. */
+/** Stored weight → [out, in] f64 (see `LinearLayout` in src/ops/linear/definition.ts); `shape` is the stored shape. */
 export function toOutIn(ref: LinearRef, stored: Float64Array, shape: number[]): Float64Array {
   const { inFeatures: I, outFeatures: O } = ref;
   if (ref.layout === 'out-in') return stored;
