@@ -229,3 +229,39 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
   const cls = layerNorm(x[0], w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps);
   return kind === 'vit' ? lin(cls, w['classifier.weight'], w['classifier.bias'], D, w['classifier.bias'].length, 'out-in') : cls;
 }
+
+/**
+ * Karpathy's "GPT from scratch" lecture model (ng-video-lecture gpt.py): one Head module per head
+ * (`blocks.N.sa.heads.H.{key,query,value}`, no biases) scaling its scores by C**-0.5 with C = n_embd,
+ * heads joined by torch.cat, `sa.proj`, a ReLU `ffwd.net`, pre-norm; logits at the last position.
+ */
+export function lectureGptForward(w: Tensors, tokens: number[], d: { D: number; H: number; layers: number; eps: number }): Float64Array {
+  const { D, H } = d;
+  const T = tokens.length;
+  let x: Seq = tokens.map((tok, t) => w['token_embedding_table.weight'].slice(tok * D, (tok + 1) * D).map((u, i) => u + w['position_embedding_table.weight'][t * D + i]));
+  for (let l = 0; l < d.layers; l++) {
+    const b = `blocks.${l}.`;
+    const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.weight`], w[`${b}ln1.bias`], d.eps));
+    const heads: Seq[] = [];
+    for (let h = 0; h < H; h++) {
+      const hs = w[`${b}sa.heads.${h}.query.weight`].length / D;
+      const [q, k, v] = ['query', 'key', 'value'].map((m) => n1.map((u) => lin(u, w[`${b}sa.heads.${h}.${m}.weight`], null, D, hs, 'out-in')));
+      heads.push(q.map((qt, t) => {
+        const s = k.map((ks, j) => (j > t ? -Infinity : qt.reduce((a, u, i) => a + u * ks[i], 0) * D ** -0.5));
+        const m = Math.max(...s);
+        const e = s.map((z) => Math.exp(z - m));
+        const z = e.reduce((a, u) => a + u, 0);
+        const o = new Float64Array(hs);
+        for (let j = 0; j < T; j++) for (let i = 0; i < hs; i++) o[i] += (e[j] / z) * v[j][i];
+        return o;
+      }));
+    }
+    const cat = x.map((_, t) => Float64Array.from(heads.flatMap((hd) => [...hd[t]])));
+    x = addSeq(x, cat.map((u) => lin(u, w[`${b}sa.proj.weight`], w[`${b}sa.proj.bias`], D, D, 'out-in')));
+    const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.weight`], w[`${b}ln2.bias`], d.eps));
+    const F = w[`${b}ffwd.net.0.bias`].length;
+    x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}ffwd.net.0.weight`], w[`${b}ffwd.net.0.bias`], D, F, 'out-in').map(ACT.relu), w[`${b}ffwd.net.2.weight`], w[`${b}ffwd.net.2.bias`], F, D, 'out-in')));
+  }
+  const last = layerNorm(x[T - 1], w['ln_f.weight'], w['ln_f.bias'], d.eps);
+  return lin(last, w['lm_head.weight'], w['lm_head.bias'], D, w['lm_head.bias'].length, 'out-in');
+}

@@ -15,7 +15,7 @@ import type { ReadOptions } from '../../src/read/options.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
 import { readDifferences, readOnBoth } from './parity.ts';
-import { llamaHf } from '../helpers/transformers.ts';
+import { fusedPhi3, llamaHf, perHead } from '../helpers/transformers.ts';
 
 const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
@@ -48,5 +48,16 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }),
       { probe: 16, numericalFloor: FLOOR, perDecade: 2, detectors: ['glu-unit'] });
     compare('llama', cpu, web);
+  }, 300_000);
+
+  it('one module per head (the lecture GPT, heads joined by concat) and a fused gate_up (Phi-3)', async () => {
+    const ph = perHead();
+    const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ph.bytes), checkpointName: 'gpt.safetensors', configText: JSON.stringify(ph.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'qk-rotation', 'vo-linear'] });
+    compare('per-head', cpu, web);
+    const phi = fusedPhi3(5);
+    const [cpu3, web3] = await both(async () => ({ checkpoint: bytesSource(phi.bytes), checkpointName: 'phi3.safetensors', configText: JSON.stringify(phi.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['glu-unit'] });
+    compare('phi3', cpu3, web3);
   }, 300_000);
 });
