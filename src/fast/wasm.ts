@@ -25,7 +25,9 @@ export interface RowStack {
   /**
    * out[j] = the head's per-sample Fisher form (METHOD §1) of the output tangent m at the outputs
    * zb + gam[j]·m, for j < count (zb, m: W elements; gam, out: count); rows of one sample.
-   * `scratch`: W + 4 elements. Allocates nothing (views taken before stay valid).
+   * `scratch`: 2·W + 8 elements. Allocates nothing (views taken before stay valid). out[j] = −1:
+   * a row too saturated for this stack's precision (every other class below e^−80 of the top),
+   * which the caller computes in f64.
    */
   headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, scratch: number): void;
 }
@@ -132,8 +134,11 @@ export class WasmRows implements RowStack {
   }
 
   headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, scratch: number): void {
-    if (head === 'classification') this.x.softmaxVariance(4 * zb, 4 * m, W, 4 * gam, count, 4 * out, 4 * scratch);
-    else headFormsJs(this.f32, head, zb, m, W, gam, count, out, this.scratch.fit(W).z, this.scratch.p);
+    if (head !== 'classification') {
+      headFormsJs(this.f32, head, zb, m, W, gam, count, out, this.scratch.fit(W).z, this.scratch.p);
+      return;
+    }
+    this.x.softmaxVariance(4 * zb, 4 * m, W, 4 * gam, count, 4 * out, 4 * scratch);
   }
 }
 
