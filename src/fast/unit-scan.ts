@@ -469,13 +469,12 @@ export class UnitScan {
       // the rows of one sample that stay inside their interval go to headForms together
       const gamAt = st.alloc(Q);
       const formAt = st.alloc(Q);
+      const expoAt = st.alloc(Q);
       const scratch = st.alloc(2 * outW + 8);
       const gv = st.at(gamAt, Q);
       const fv = st.at(formAt, Q);
+      const ev = st.at(expoAt, Q);
       const keep = new Int32Array(Q);
-      const Mv = st.at(Mat, S * outW);
-      const zv = new Float64Array(outW);
-      const mv = new Float64Array(outW);
       for (let a = 0; a < S; a++) {
         let count = 0;
         for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
@@ -488,19 +487,10 @@ export class UnitScan {
           gv[count++] = g;
         }
         if (count === 0) continue;
-        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, scratch);
+        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, expoAt, scratch);
         for (let j = 0; j < count; j++) {
           const r = keep[j];
-          let form = fv[j];
-          if (form < 0) {
-            // saturated beyond f32 (headForms): this row's form in f64
-            const s = samples[a];
-            for (let e = 0; e < outW; e++) {
-              mv[e] = Mv[a * outW + e];
-              zv[e] = zBase[s * outW + e] + gam[r] * mv[e];
-            }
-            form = fisherRow(this.f.head, zv, 0, mv, 0, outW, pbuf);
-          }
+          const form = ev[j] === 0 ? fv[j] : fv[j] * Math.exp(ev[j]);
           F[rowQ[r]] += tgam[r] * tgam[r] * form;
         }
       }
