@@ -155,4 +155,106 @@
         (br $rowLoop)))
     (local.get $total)
   )
+
+  ;; e^x for four lanes (Cephes expf: x = n·ln 2 + r, a degree-6 polynomial in r, 2^n from the
+  ;; exponent bits), relative error about 2e-7; lanes below −87 give 0.
+  (func $exp4 (param $x v128) (result v128)
+    (local $fx v128) (local $r v128) (local $y v128) (local $live v128)
+    (local.set $live (f32x4.gt (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+    (local.set $fx (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (v128.and
+      (local.get $live)
+      (f32x4.mul (local.get $y)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
+
+  ;; the four lanes of a vector added
+  (func $sum4 (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; lanes c0 … c0 + 3 that are < W, as an all-ones mask
+  (func $lanes (param $c0 i32) (param $W i32) (result v128)
+    (i32x4.lt_s
+      (i32x4.add (i32x4.splat (local.get $c0)) (v128.const i32x4 0 1 2 3))
+      (i32x4.splat (local.get $W))))
+
+  ;; The classification head's Fisher form of `count` rows of one sample: with z = zb + γ_j·m
+  ;; (W outputs), out[j] = Var_{c ~ softmax(z)}[m_c] = Σ_c p_c (m_c − Σ p m)², centred (no cancellation
+  ;; when saturated). zb, m: W f32 each (read four at a time: 3 floats past the end must be
+  ;; addressable); gam, out: count f32; p: scratch of W + 4 f32.
+  (func (export "softmaxVariance")
+    (param $zb i32) (param $m i32) (param $W i32) (param $gam i32) (param $count i32) (param $out i32) (param $p i32)
+    (local $j i32) (local $c i32) (local $o i32) (local $g v128) (local $mask v128) (local $z v128) (local $mx v128)
+    (local $e v128) (local $sum v128) (local $e1 v128) (local $v v128) (local $d v128) (local $mxs f32) (local $inv f32)
+    (local $WB i32)
+    (local.set $WB (i32.shl (local.get $W) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $g (f32x4.splat (f32.load (i32.add (local.get $gam) (i32.shl (local.get $j) (i32.const 2))))))
+        ;; z into p, and its largest entry
+        (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $c (i32.const 0))
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $z (v128.bitselect
+            (f32x4.add (v128.load (i32.add (local.get $zb) (local.get $o)))
+                       (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $m) (local.get $o)))))
+            (v128.const f32x4 -inf -inf -inf -inf)
+            (call $lanes (local.get $c) (local.get $W))))
+          (v128.store (i32.add (local.get $p) (local.get $o)) (local.get $z))
+          (local.set $mx (f32x4.max (local.get $mx) (local.get $z)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $l1)))
+        (local.set $mxs (f32.max
+          (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+          (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (local.set $mx (f32x4.splat (local.get $mxs)))
+        ;; p = e^(z − max) (0 on lanes past W), Σ p and Σ p·m
+        (local.set $sum (v128.const f32x4 0 0 0 0))
+        (local.set $e1 (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $mx))))
+          (v128.store (i32.add (local.get $p) (local.get $o)) (local.get $e))
+          (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+          (local.set $e1 (f32x4.add (local.get $e1)
+            (v128.and (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $m) (local.get $o))))
+                      (call $lanes (local.get $c) (local.get $W)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $l2)))
+        (local.set $inv (f32.div (f32.const 1) (call $sum4 (local.get $sum))))
+        (local.set $e1 (f32x4.splat (f32.mul (call $sum4 (local.get $e1)) (local.get $inv))))
+        ;; Σ p (m − E m)²
+        (local.set $v (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $d3 (loop $l3
+          (br_if $d3 (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $d (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $e1)))
+          (local.set $v (f32x4.add (local.get $v)
+            (v128.and (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (f32x4.mul (local.get $d) (local.get $d)))
+                      (call $lanes (local.get $c) (local.get $W)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $l3)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.mul (call $sum4 (local.get $v)) (local.get $inv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $row)))
+  )
 )
