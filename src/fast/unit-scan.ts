@@ -80,6 +80,8 @@ export class UnitScan {
   private readonly weightT = new Map<string, number>();
   /** … and the cached input of every plain linear op, by op index (the live probes' left operand) */
   private readonly inputOf = new Map<number, number>();
+  /** … and the cached outputs (logits) at θ̂ */
+  private readonly outputAt: number;
   /** per-run scratch, grown as needed and reused: rows' samples, scan points and coefficients */
   private rowS = new Int32Array(1024);
   private rowQ = new Int32Array(1024);
@@ -99,6 +101,7 @@ export class UnitScan {
       }
       this.inputOf.set(i, put(this.stack, f.acts[i]));
     });
+    this.outputAt = put(this.stack, f.acts[f.ops.length]);
   }
 
   /** Y = X·Wᵀ (+ b on the first `biasRows` rows) for X of `rows` rows on the stack; returns Y's offset. */
@@ -462,24 +465,33 @@ export class UnitScan {
           }
         }
       }
-      // the output tangent is tg·m (m = J_s g): every head's form is quadratic, F = tg²·form(m)
-      const zv = new Float64Array(outW);
-      const mv = new Float64Array(outW);
-      const zb = new Float64Array(outW);
-      const M = st.at(Mat, S * outW);
+      // the output tangent is tg·m (m = J_s g): every head's form is quadratic, F = tg²·form(m);
+      // the rows of one sample that stay inside their interval go to headForms together
+      const gamAt = st.alloc(Q);
+      const formAt = st.alloc(Q);
+      const expoAt = st.alloc(Q);
+      const scratch = st.alloc(2 * outW + 8);
+      const gv = st.at(gamAt, Q);
+      const fv = st.at(formAt, Q);
+      const ev = st.at(expoAt, Q);
+      const keep = new Int32Array(Q);
       for (let a = 0; a < S; a++) {
-        const s = samples[a];
-        mv.set(M.subarray(a * outW, (a + 1) * outW));
-        zb.set(zBase.subarray(s * outW, (s + 1) * outW));
+        let count = 0;
         for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
           const g = gam[r];
           if (!(g > lo[a] && g < hi[a])) {
             direct.push(r);
             continue;
           }
-          const tg = tgam[r];
-          for (let e = 0; e < outW; e++) zv[e] = zb[e] + g * mv[e];
-          F[rowQ[r]] += tg * tg * fisherRow(this.f.head, zv, 0, mv, 0, outW, pbuf);
+          keep[count] = r;
+          gv[count++] = g;
+        }
+        if (count === 0) continue;
+        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, expoAt, scratch);
+        for (let j = 0; j < count; j++) {
+          const r = keep[j];
+          const form = ev[j] === 0 ? fv[j] : fv[j] * Math.exp(ev[j]);
+          F[rowQ[r]] += tgam[r] * tgam[r] * form;
         }
       }
       macCounter.value += rows * (K * 2 + outW * 2);

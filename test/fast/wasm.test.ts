@@ -73,6 +73,36 @@ describe('row kernel C += A·WT over the non-zeros of A', () => {
   });
 });
 
+describe('classification Fisher form of rows of one sample', () => {
+  /** Var_{softmax(z)}[m] by the definition, in f64 */
+  const variance = (z: number[], m: number[]) => {
+    const mx = Math.max(...z);
+    const e = z.map((x) => Math.exp(x - mx));
+    const sum = e.reduce((a, b) => a + b, 0);
+    const p = e.map((x) => x / sum);
+    const mean = p.reduce((a, pc, c) => a + pc * m[c], 0);
+    return p.reduce((a, pc, c) => a + pc * (m[c] - mean) ** 2, 0);
+  };
+  for (const [W, spread] of [[10, 3], [10, 40], [10, 400], [3, 1], [1, 1], [17, 8]] as const) {
+    it(`W = ${W}, logits spread ${spread}${spread > 20 ? ' (saturated)' : ''}`, () => {
+      const rng = createRng(W * 7 + spread);
+      const zb = Array.from({ length: W }, () => spread * rng.normal());
+      const m = Array.from({ length: W }, () => rng.normal());
+      const gam = [0, 1e-4, -0.3, 2, 25];
+      const want = gam.map((g) => variance(zb.map((z, c) => z + g * m[c]), m));
+      for (const [name, st, tol] of [['f32 (SIMD)', WasmRows.create()!, 1e-4], ['f64', new JsRows(), 1e-13]] as const) {
+        const at = { zb: put(st, zb), m: put(st, m), gam: put(st, gam), out: st.alloc(gam.length), expo: st.alloc(gam.length), scratch: st.alloc(2 * W + 8) };
+        st.headForms('classification', at.zb, at.m, W, at.gam, gam.length, at.out, at.expo, at.scratch);
+        const expo = st.at(at.expo, gam.length);
+        const got = Array.from(st.at(at.out, gam.length), (v, j) => v * Math.exp(expo[j]));
+        // relative to each row's own variance, saturated rows included (f32: logits of size ~10³ are
+        // rounded by ~6e-5, which moves e^(z − max) by as much)
+        got.forEach((v, j) => expect(Math.abs(v - want[j]), `${name} γ = ${gam[j]}: ${v} vs ${want[j]}`).toBeLessThanOrEqual(tol * want[j] + 1e-300));
+      }
+    });
+  }
+});
+
 describe('compiled kernel', () => {
   it('src/fast/kernels-wasm.ts is the compile of src/fast/kernels.wat (run `node scripts/build-wasm.mjs`)', async () => {
     expect(readFileSync(OUT_PATH, 'utf8')).toBe(await kernelModuleText());

@@ -4,6 +4,7 @@ import type { DirectionClass, DirectionResult, ReadResult } from '../../read/sch
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_LABELS } from '../theme.ts';
 import type { LegendItem } from './marks/legend.ts';
+import type { Box } from './svg.ts';
 
 /** What the per-direction figures draw: one checkpoint's (possibly partial, possibly filtered) read. */
 export interface DirectionsInput {
@@ -43,7 +44,15 @@ export interface FigureOptions {
 export interface FigureModel {
   svg(opts?: FigureOptions): string;
   layers(focus: string | null): { under: string; over: string };
+  /**
+   * A figure whose y-range can be zoomed (the rate plot): its unzoomed y scale and plot box, and
+   * how far in it zooms. The page drives d3-zoom with them and rebuilds with `FigureView.yDomain`.
+   */
+  zoomY?: { scale: Scale; box: Box; maxScale: number };
 }
+
+/** What the page's zoom asks of a figure: the y-range shown (omit for the whole range). */
+export interface FigureView { yDomain?: [number, number] }
 
 export function directionsInput(r: Pick<ReadResult, 'checkpoint' | 'directions' | 'settings'>, label?: string): DirectionsInput {
   return {

@@ -117,6 +117,8 @@ export interface DirectionPlotParts {
   over(focus: DirectionResult | null): string;
   /** drawn between the under layer and the curves, whatever the focus */
   behind?: string;
+  /** clip the curves to the plot box (a zoomed y-range: curves run past it) */
+  clip?: boolean;
 }
 
 /** The figure model of a plot with one curve per direction (see FigureModel). */
@@ -124,17 +126,21 @@ export function directionPlotModel(input: DirectionsInput, size: FigureSize, p: 
   const ds = input.directions;
   const byId = new Map(ds.map((d) => [d.id, d]));
   const curves = p.bands === undefined ? new Map(ds.map((d) => [d.id, p.pointsOf(d)])) : null;
+  const clipId = `${p.figure}-plot-area`;
+  const clipped = (a: Record<string, string>) => (p.clip ? { ...a, 'clip-path': `url(#${clipId})` } : a);
   // in band mode the focused direction's curve is part of the focus layer (there are no per-direction curves to raise)
-  const over = (focus: DirectionResult | null): string => (curves || !focus ? '' : directionLine(focus, p.pointsOf(focus), 'focus', false)) + p.over(focus);
+  const over = (focus: DirectionResult | null): string =>
+    (curves || !focus ? '' : el('g', clipped({ 'data-role': 'focus-curve' }), directionLine(focus, p.pointsOf(focus), 'focus', false))) + p.over(focus);
   const svg = (opts: FigureOptions = {}): string => {
     const focus = opts.focus ? byId.get(opts.focus) ?? null : null;
     const drawn = curves ? focusLast(ds, focus?.id).map((d) =>
       directionLine(d, curves.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive)) : [p.bands!];
     return svgDocument({ width: size.width, height: size.height, figure: p.figure, title: p.title, desc: p.desc }, [
+      p.clip ? el('defs', {}, el('clipPath', { id: clipId }, rectMark(p.box))) : '',
       p.head,
       el('g', { 'data-layer': 'under' }, p.under(focus)),
       ...(p.behind === undefined ? [] : [p.behind]),
-      el('g', { 'data-role': 'curves' }, drawn),
+      el('g', clipped({ 'data-role': 'curves' }), drawn),
       el('g', { 'data-layer': 'over' }, over(focus)),
       frame(p.box),
     ]);
