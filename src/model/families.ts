@@ -16,7 +16,7 @@ import { hyperparametersFromConfig, type Hyperparameters, type Known } from './h
 import type { Activation } from './graph.ts';
 import type { LinearLayout } from '../ops/linear/definition.ts';
 
-export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'generic';
+export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'vit-pytorch' | 'generic';
 
 export const FAMILY_LABELS: Record<Family, string> = {
   'gpt2-hf': 'GPT-2 (Hugging Face names, Conv1D [in, out] weights)',
@@ -27,6 +27,7 @@ export const FAMILY_LABELS: Record<Family, string> = {
   'llama-hf': 'LLaMA-style (Hugging Face names)',
   'llama-meta': 'LLaMA-style (Meta/llama2.c names)',
   'gpt-lecture': 'GPT from scratch (Karpathy\'s lecture names: one module per head)',
+  'vit-pytorch': 'ViT (lucidrains vit-pytorch names: Residual(PreNorm(…)) wrappers, linear patch embedding)',
   generic: 'transformer (names recognised by role)',
 };
 
@@ -80,8 +81,8 @@ export interface Recognition {
     tokenEmbedding: string | null;
     /** learned positions [Tmax, D] or [1, Tmax, D] */
     positionEmbedding: string | null;
-    /** ViT patch embedding conv [D, C, p, p] */
-    patchEmbedding: { module: string; weight: string; bias: string | null } | null;
+    /** ViT patch embedding: a conv [D, C, p, p] (HF, timm) or a linear [D, p·p·C] on einops `(p1 p2 c)` patches (vit-pytorch) */
+    patchEmbedding: { kind: 'conv' | 'linear'; module: string; weight: string; bias: string | null } | null;
     /** ViT CLS token [1, 1, D] */
     clsToken: string | null;
   };
@@ -240,6 +241,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   } else if (has(/\.attention\.attention\.query\.weight$/)) family = has(/\.(norm1|layer_scale1)\./) ? 'dinov2-hf' : 'vit-hf';
   else if (has(/\.self_attn\.q_proj\.weight$/) && has(/\.mlp\.gate_proj\.weight$/)) family = 'llama-hf';
   else if (has(/\.attention\.wq\.weight$/) && has(/\.feed_forward\.w1\.weight$/)) family = 'llama-meta';
+  else if (has(/\.fn\.fn\.to_qkv\.weight$/) && has(/^to_patch_embedding\.\d+\.weight$/)) family = 'vit-pytorch';
   else if (has(/^token_embedding_table\.weight$/) && has(/\.sa\.heads\.\d+\.query\.weight$/) && has(/\.ffwd\.net\.\d+\.weight$/)) family = 'gpt-lecture';
 
   // HF LLaMA-style names with bias-free norms are RMSNorms (GPT-NeoX's LayerNorms of the same names carry biases)
@@ -475,21 +477,35 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   }
   const tokenShape = tokenEmbedding?.weight?.shape;
   hyper.vocab ??= fromShapes(tokenShape ? tokenShape[0] : null);
-  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => /position_embeddings$/.test(t.name)));
-  const posShape = (pos?.weight ?? pos?.other.find((t) => /position_embeddings$/.test(t.name)) ?? pos?.other[0])?.shape;
+  // a table stored as a bare parameter (`embeddings.position_embeddings`, vit-pytorch's top-level `pos_embedding`)
+  const POSITION_PARAM = /(position_embeddings|^pos_embedding)$/;
+  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(t.name)));
+  const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? pos?.other[0])?.shape;
   const patch = [...globalModules.values()].find((m) => /patch_embed(dings)?\.(projection|proj)$/.test(m.path) && m.weight?.shape.length === 4);
   if (patch?.weight) hyper.patchSize ??= fromShapes(patch.weight.shape[2]);
-  if (posShape && !patch) hyper.context ??= fromShapes(posShape[posShape.length - 2]);
+  // vit-pytorch: `to_patch_embedding` = Sequential(Rearrange, Linear) — one linear on p·p·C patch features
+  const patchModules = family === 'vit-pytorch' ? [...globalModules.values()].filter((m) => /^to_patch_embedding\.\d+$/.test(m.path)) : [];
+  const linearPatch = patchModules.length === 1 && patchModules[0].weight?.shape.length === 2 ? patchModules[0] : null;
+  if (linearPatch?.weight && !hyper.patchSize) {
+    const channels = typeof config?.channels === 'number' ? config.channels : 3;
+    const side = Math.round(Math.sqrt(linearPatch.weight.shape[1] / channels));
+    if (side * side * channels === linearPatch.weight.shape[1]) hyper.patchSize = typeof config?.channels === 'number' ? fromShapes(side) : fromFamily(side);
+  }
+  if (posShape && !patch && !linearPatch) hyper.context ??= fromShapes(posShape[posShape.length - 2]);
+  if (posShape && linearPatch && hyper.patchSize && !hyper.imageSize) {
+    const side = Math.round(Math.sqrt(posShape[posShape.length - 2] - 1));
+    if (side * side === posShape[posShape.length - 2] - 1) hyper.imageSize = fromShapes(side * hyper.patchSize.value);
+  }
   if (posShape && patch?.weight && !hyper.imageSize) {
     const tokens = posShape[posShape.length - 2] - 1;
     const side = Math.round(Math.sqrt(tokens));
     if (side * side === tokens) hyper.imageSize = fromShapes(side * patch.weight.shape[2]);
   }
-  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, generic: 1e-5 };
+  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, 'vit-pytorch': 1e-5, generic: 1e-5 };
   hyper.normEps ??= fromFamily(eps[family]);
-  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', generic: 'gelu' };
+  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', 'vit-pytorch': 'gelu', generic: 'gelu' };
   hyper.activation ??= fromFamily(act[family]);
-  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-hf': false, 'dinov2-hf': false };
+  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-pytorch': false, 'vit-hf': false, 'dinov2-hf': false };
   if (!hyper.causal) {
     const dir = config?.attention_dir;
     if (dir === 'causal' || dir === 'bidirectional') hyper.causal = { value: dir === 'causal', source: 'config' };
@@ -501,12 +517,13 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   if (family === 'gpt-lecture') hyper.attentionScale ??= fromFamily(1 / Math.sqrt(dModel));
   const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved' : hyper.ropeTheta ? 'half-split' : null;
   if (rotary) hyper.ropeTheta ??= fromFamily(10000);
-  const posTensor = pos?.weight ?? pos?.other.find((t) => /position_embeddings$/.test(t.name)) ?? null;
+  const posTensor = pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? null;
   const cls = [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)cls_token$/.test(t.name)) ?? null;
   const inputs: Recognition['inputs'] = {
     tokenEmbedding: tokenEmbedding?.weight?.name ?? null,
     positionEmbedding: posTensor?.name ?? null,
-    patchEmbedding: patch?.weight ? { module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null } : null,
+    patchEmbedding: patch?.weight ? { kind: 'conv', module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null }
+      : linearPatch?.weight ? { kind: 'linear', module: linearPatch.path, weight: linearPatch.weight.name, bias: linearPatch.bias?.name ?? null } : null,
     clsToken: cls?.name ?? null,
   };
 
