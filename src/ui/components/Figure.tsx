@@ -96,6 +96,8 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
       .scaleExtent([1, maxScale])
       .extent([[box.x0, box.y0], [box.x1, box.y1]])
       .translateExtent([[-1e9, box.y0], [1e9, box.y1]])
+      // d3's default multiplies Ctrl+wheel by 10 (a trackpad pinch's small deltas): a mouse notch would jump 4×
+      .wheelDelta((e: WheelEvent) => -e.deltaY * (e.deltaMode === 1 ? 0.05 : e.deltaMode ? 1 : 0.004))
       // the wheel zooms only with Ctrl/⌘ (a trackpad pinch) and touch is left to the page: a plain wheel or a swipe scrolls;
       // a mouse drag pans (the buttons and keys do the rest)
       .filter((e: Event) => (e.type === 'wheel' ? (e as WheelEvent).ctrlKey || (e as WheelEvent).metaKey : e.type === 'mousedown' && !(e as MouseEvent).button))
