@@ -15,9 +15,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let F = u.C * u.H * u.W;
   let per = u.M * F;
   if (i >= u.G * per) {
@@ -38,13 +37,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let pr = n / cols;
   let pq = n - pr * cols;
   let ex = g * u.x.gs + m * F + (c * u.H + pr * u.p + pi) * u.W + pq * u.p + pj;
-  let o = g * u.y.gs + r;
-  dst[u.y.off + o] = src[u.x.off + ex];
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = src[u.x.toff + ex];
-    }
-    dst[u.y.toff + o] = t;
-  }
+  copyElement(u.x, ex, u.y, g * u.y.gs + r);
 }
