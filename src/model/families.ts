@@ -118,6 +118,9 @@ const UNEMBEDDINGS = new Set(['lm_head', 'output', 'unembed', 'classifier', 'hea
 const LAYER_SCALE_PARAMS = new Set(['lambda1', 'lambda2', 'gamma', 'gamma_1', 'gamma_2']);
 const BUFFER_LEAVES = new Set(['masked_bias', 'mask', 'IGNORE', 'inv_freq', 'freqs_cos', 'freqs_sin', 'freqs_cis', 'position_ids', 'num_batches_tracked', 'tril', 'causal_mask']);
 const WRAPPER_PREFIXES = ['_orig_mod.', 'module.'];
+/** HF encoder–decoders with BART's norm names, by where their layers' norms sit */
+const POST_NORM_SEQ2SEQ = new Set(['bart', 'marian', 'plbart', 'blenderbot-small']);
+const PRE_NORM_SEQ2SEQ = new Set(['mbart', 'pegasus', 'blenderbot', 'blenderbot-small', 'm2m_100', 'plbart']);
 
 interface Module { path: string; weight: TensorDesc | null; bias: TensorDesc | null; other: TensorDesc[] }
 
@@ -298,12 +301,14 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   // 5. blocks, in natural order of their keys
   const blocks: Block[] = [];
   const keys = [...layerModules.keys()].sort(naturalCompare);
+  const normsOfLayer = new Map<string, Module[]>();
   for (const key of keys) {
     const mods = layerModules.get(key)!;
     const used = new Set<string>();
     const attn = new Map<string, { cross: boolean; projections: AttentionBlock['projections']; norm: NormRef | null }>();
     const mlpParts = new Map<string, { up?: Module; gate?: Module; down?: Module; gateUp?: Module; seq: Module[] }>();
     const norms: Module[] = [];
+    normsOfLayer.set(key, norms);
     const scales: Module[] = [];
     for (const m of [...mods.values()].sort((x, y) => naturalCompare(x.path, y.path))) {
       const dims = (m.weight ?? m.bias)?.shape.length ?? 0;
@@ -452,6 +457,52 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
       if (lin) notes.push(`${unembed.path} reads ${lin.inFeatures} features, not the model width ${dModel} (e.g. CLS and mean-pooled patches): not read block-locally`);
     }
   } else if (finalNorm) embeddings.push(...tensorNames(finalNorm));
+
+  // 6b. HF encoder–decoders named as BART (`self_attn_layer_norm`, `encoder_attn_layer_norm`,
+  //     `final_layer_norm` in each layer): where each norm sits depends on the model type, which
+  //     the names do not show — BART and Marian add them after each sub-block (post-norm), mBART,
+  //     Pegasus, Blenderbot and M2M100 before it (pre-norm) — so they are paired only where
+  //     config.json's model_type says which.
+  const modelType = String(config?.model_type ?? '');
+  const seq2seq = POST_NORM_SEQ2SEQ.has(modelType) ? 'post' : PRE_NORM_SEQ2SEQ.has(modelType) ? 'pre' : null;
+  if (seq2seq && [...normsOfLayer.values()].some((ns) => ns.some((n) => n.path === 'self_attn_layer_norm'))) {
+    const layerNorm = (key: string | undefined, leaf: string) => (key === undefined ? undefined : normsOfLayer.get(key)?.find((n) => n.path === leaf));
+    const ref = (key: string, m: Module | undefined): NormRef | null => (m && (m.weight ?? m.bias)!.shape[0] === dModel ? norm(m, key) : null);
+    const globalNorm = (path: string) => {
+      const m = globalModules.get(path);
+      if (!m || (m.weight ?? m.bias)?.shape.length !== 1) return null;
+      const at = embeddings.indexOf((m.weight ?? m.bias)!.name);
+      if (at >= 0) embeddings.splice(at, tensorNames(m).length);
+      return ref('', m);
+    };
+    const stacks = new Map<string, string[]>();
+    for (const k of keys) stacks.set(container(k), [...(stacks.get(container(k)) ?? []), k]);
+    for (const [stack, layers] of stacks) {
+      const root = stack.split('.').slice(0, -1).join('.');
+      layers.forEach((key, i) => {
+        const decoder = layers.some((k) => layerNorm(k, 'encoder_attn_layer_norm'));
+        for (const b of blocks) {
+          if (b.kind === 'head' || !(b.name === key || b.name.startsWith(`${key}.`))) continue;
+          if (seq2seq === 'pre') {
+            b.norm = b.kind === 'mlp' ? ref(key, layerNorm(key, 'final_layer_norm')) : ref(key, layerNorm(key, b.cross ? 'encoder_attn_layer_norm' : 'self_attn_layer_norm'));
+          } else if (b.kind === 'mlp') {
+            b.norm = ref(key, layerNorm(key, decoder ? 'encoder_attn_layer_norm' : 'self_attn_layer_norm'));
+          } else if (b.cross) {
+            b.norm = ref(key, layerNorm(key, 'self_attn_layer_norm'));
+          } else {
+            b.norm = i === 0 ? globalNorm(`${root}.layernorm_embedding`) : ref(layers[i - 1], layerNorm(layers[i - 1], 'final_layer_norm'));
+          }
+        }
+      });
+      // post-norm: the last layer's final_layer_norm is the stack's output (the decoder's feeds the head)
+      const head = blocks.find((b): b is HeadBlock => b.kind === 'head');
+      if (head && !head.norm && /decoder/.test(stack)) {
+        // pre-norm stacks end in their own `layer_norm`
+        head.norm = seq2seq === 'post' ? ref(layers[layers.length - 1], layerNorm(layers[layers.length - 1], 'final_layer_norm')) : globalNorm(`${root}.layer_norm`);
+      }
+    }
+    notes.push(`${modelType}: the layers' norms sit ${seq2seq === 'post' ? 'after' : 'before'} their sub-blocks (${seq2seq}-norm)`);
+  }
 
   // 7. hyperparameters the shapes determine, then family defaults (each with its source)
   const fromShapes = <T>(v: T | null): Known<T> | null => (v === null ? null : { value: v, source: 'shapes' });
