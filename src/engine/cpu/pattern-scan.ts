@@ -132,15 +132,21 @@ export class PatternScan {
   /** Answers the scaled queries whose tensors are conv or linear weights and biases, by direction; marks them in `done`. */
   async answer(queries: FisherQuery[], out: Float64Array, done: Uint8Array, between: () => Promise<void>): Promise<void> {
     const groups = new Map<TensorPatch, number[]>();
-    queries.forEach((q, i) => {
-      if (done[i] || !q.scaled) return;
-      let g = groups.get(q.scaled.basis);
-      if (!g) groups.set(q.scaled.basis, (g = []));
+    const points: (NonNullable<FisherQuery['scaled']> | null)[] = queries.map((q) => {
+      if (q.scaled) return q.scaled;
+      // θ̂ itself with a tangent (the live-reference probes): a direction of one point, step 0
+      if (q.delta.size === 0) return { basis: q.tangent, delta: new Map(), tangent: new Map([...q.tangent.keys()].map((n) => [n, 1])) };
+      return null;
+    });
+    points.forEach((p, i) => {
+      if (done[i] || !p) return;
+      let g = groups.get(p.basis);
+      if (!g) groups.set(p.basis, (g = []));
       g.push(i);
     });
     for (const [basis, idx] of groups) {
       if (!this.covers(basis)) continue;
-      const F = this.run(basis, idx.map((i) => queries[i].scaled!));
+      const F = this.run(basis, idx.map((i) => points[i]!));
       idx.forEach((q, a) => {
         out[q] = F[a];
         done[q] = 1;

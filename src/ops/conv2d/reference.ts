@@ -129,7 +129,7 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
     const inW = s.c * s.h * s.w;
     const outW = s.o * oh * ow;
     const next = new Float64Array(rows * inW);
-    // output positions whose input row/column lies inside the image, per kernel offset
+    // output positions whose input row/column lies inside the image, per kernel offset (computed once)
     const inside = (k: number, size: number, stride: number, pad: number, out: number): [number, number] => {
       let lo = 0;
       while (lo < out && lo * stride - pad + k < 0) lo++;
@@ -137,18 +137,24 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
       while (hi > lo && (hi - 1) * stride - pad + k >= size) hi--;
       return [lo, hi];
     };
+    const rowsIn = Array.from({ length: s.kh }, (_, i) => inside(i, s.h, s.sh, s.ph, oh));
+    const colsIn = Array.from({ length: s.kw }, (_, j) => inside(j, s.w, s.sw, s.pw, ow));
     for (let r = 0; r < rows; r++) {
       for (let o = 0; o < s.o; o++) {
         const go = r * outW + o * oh * ow;
+        // a cotangent plane of zeros (a channel the ReLU silenced for this row) adds nothing
+        let any = false;
+        for (let p = go; p < go + oh * ow && !any; p++) any = M[p] !== 0;
+        if (!any) continue;
         for (let c = 0; c < s.c; c++) {
           const xo = r * inW + c * s.h * s.w;
           const wo = (o * s.c + c) * s.kh * s.kw;
           for (let i = 0; i < s.kh; i++) {
-            const [ylo, yhi] = inside(i, s.h, s.sh, s.ph, oh);
+            const [ylo, yhi] = rowsIn[i];
             for (let j = 0; j < s.kw; j++) {
               const wv = W[wo + i * s.kw + j];
               if (wv === 0) continue;
-              const [xlo, xhi] = inside(j, s.w, s.sw, s.pw, ow);
+              const [xlo, xhi] = colsIn[j];
               for (let y0 = ylo; y0 < yhi; y0++) {
                 const xrow = xo + (y0 * s.sh - s.ph + i) * s.w - s.pw + j;
                 const grow = go + y0 * ow;
