@@ -633,7 +633,7 @@ export function layerResults(ctx: DetectorContext, align: (layer: string) => boo
     const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {
       layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
-      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, sweep },
+      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, ...(al.undetermined ? { undetermined: al.undetermined } : {}), sweep },
     };
   });
 }
