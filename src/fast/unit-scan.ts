@@ -23,7 +23,7 @@
  */
 import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
-import { nonZerosOf, type FisherQuery, type Head, type ParamSet, type TensorPatch } from '../engine/types.ts';
+import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
@@ -268,7 +268,8 @@ export class UnitScan {
     let w = this.weights.get(name);
     if (!w) {
       const d = this.f.params.get(name)!.data;
-      w = this.precision === 'f32' ? Float32Array.from(d) : d;
+      // an F32/F16/BF16 checkpoint's weights are held as float32 already: no copy
+      w = this.precision === 'f32' && !(d instanceof Float32Array) ? Float32Array.from(d) : d;
       this.weights.set(name, w);
     }
     return w;
@@ -596,7 +597,7 @@ function parallelTo(G: Float64Array, K: number, O: number): Float64Array | null 
 }
 
 /** κ with a[o…o+len) = κ·b[o…o+len) to rounding, else null. */
-function multipleOf(a: Float64Array, b: Float64Array, o: number, len: number, ob = o): number | null {
+function multipleOf(a: Float64Array, b: ParamArray, o: number, len: number, ob = o): number | null {
   let ab = 0;
   let bb = 0;
   let aa = 0;

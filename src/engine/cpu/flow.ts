@@ -3,7 +3,7 @@
  * tangent on the same support (support null = every feature). Ops plug in a rule that maps their
  * inputs' flows to their output's flow (src/ops/<kind>/flow.ts); the helpers here are shared.
  */
-import { deltaOf, tangentOf, type FisherQuery, type ParamSet } from '../types.ts';
+import { deltaOf, tangentOf, type FisherQuery, type ParamArray, type ParamSet } from '../types.ts';
 import { indicesOf } from '../index-sets.ts';
 
 export { deltaOf, tangentOf };
@@ -156,7 +156,7 @@ export function scatterAdd(target: Float64Array, S: Int32Array | null, vals: Flo
   for (let s = 0; s < n; s++) for (let a = 0; a < m; a++) target[s * F + S[a]] += vals[s * m + a];
 }
 
-export function addArrays(a: Float64Array, b: Float64Array): Float64Array {
+export function addArrays(a: ParamArray, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
   return out;

@@ -3,6 +3,7 @@
  * With channel lists the arrays are compact (the CPU engine's sparse flow uses this).
  */
 import type { ReferenceOp } from '../op-def.ts';
+import type { ParamArray } from '../../engine/types.ts';
 import type { Conv2dOp } from './definition.ts';
 import { param, patchOf } from '../reference-args.ts';
 
@@ -25,7 +26,7 @@ export const convOutSize = (s: ConvShape): [number, number] => [
  * engine uses this, since a change confined to a few channels only needs those.
  */
 export function conv2dForward(
-  x: Arr, W: Arr, b: MaybeArr, s: ConvShape,
+  x: Arr, W: ParamArray, b: ParamArray | null, s: ConvShape,
   inChannels: ArrayLike<number> | null = null, outChannels: ArrayLike<number> | null = null,
 ): Arr {
   const [oh, ow] = convOutSize(s);
@@ -93,7 +94,7 @@ export function conv2dForward(
 }
 
 /** dy = conv(dx, W) + conv(x, dW) + db: conv is bilinear in (x, W). */
-export function conv2dTangent(x: Arr, dx: MaybeArr, W: Arr, dW: MaybeArr, db: MaybeArr, s: ConvShape): Arr {
+export function conv2dTangent(x: Arr, dx: MaybeArr, W: ParamArray, dW: MaybeArr, db: MaybeArr, s: ConvShape): Arr {
   const [oh, ow] = convOutSize(s);
   const dy = new Float64Array(s.n * s.o * oh * ow);
   if (dx) addInto(dy, conv2dForward(dx, W, null, s));
@@ -174,7 +175,7 @@ function addInto(a: Arr, b: Arr): void {
  * exact zero: zero weights are added rather than skipped).
  */
 function convInterior(
-  x: Arr, W: Arr, y: Arr, s: ConvShape, cs: ArrayLike<number>, os: ArrayLike<number>, oh: number, ow: number,
+  x: Arr, W: ParamArray, y: Arr, s: ConvShape, cs: ArrayLike<number>, os: ArrayLike<number>, oh: number, ow: number,
 ): void {
   const { kh, kw, sh, sw, h, w } = s;
   const kk = kh * kw;
