@@ -11,7 +11,9 @@
  *    network opened up to its forward pass, and a block-local read of its first block (probe 8).
  *
  * Child mode (one case): `npx tsx bench/memory.ts --child CKPT [--config F] [--scope S] [--blocks K]`
- * prints one JSON line: the wall time to the stop, the peak RSS, the number of blocks read.
+ * stops (exits) when the (K + 1)-th forward pass starts, i.e. after K graphs were read (K = 0: all
+ * tensors of the whole read or of the first block loaded, nothing computed), and prints one JSON
+ * line: the wall time to the stop, the peak RSS, the number of blocks read.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSource } from '../src/format/node-source.ts';
 import { readCheckpoint } from '../src/read/pipeline.ts';
-import { CancelledError } from '../src/engine/types.ts';
 import { CpuEngine } from '../src/engine/cpu/engine.ts';
 import type { ReadOptions } from '../src/read/options.ts';
 import { writeSafetensors } from './write-mlp.ts';
@@ -40,24 +41,20 @@ if (argv[0] === '--child') {
   if (flag('scope')) options.scope = flag('scope') as ReadOptions['scope'];
   const started = performance.now();
   const checkpoint = await fileSource(path);
-  const stop = new AbortController();
   let passes = 0;
-  let stoppedMs: number | null = null;
-  const read = readCheckpoint({
+  // the process ends at the stop, so the peak RSS is that of the work up to it and nothing after
+  const done = () => {
+    process.stdout.write(`${JSON.stringify({ wallMs: performance.now() - started, peakRssBytes: process.resourceUsage().maxRSS * 1024, blocks: Math.max(0, passes - 1) })}\n`);
+    process.exit(0);
+  };
+  await readCheckpoint({
     checkpoint, checkpointName: path, configText: configPath ? readFileSync(configPath, 'utf8') : null, configName: configPath,
   }, options, new CpuEngine({ precision: 'f32' }), {
-    signal: stop.signal,
     onProgress: (p) => {
-      if (p.stage !== 'forward pass' || p.fraction !== 0 || stoppedMs !== null) return;
-      if (passes++ < blocks) return;
-      stoppedMs = performance.now() - started;
-      stop.abort();
+      if (p.stage === 'forward pass' && passes++ === blocks) done();
     },
   });
-  await read.catch((e) => { if (!(e instanceof CancelledError)) throw e; });
-  await checkpoint.close();
-  process.stdout.write(`${JSON.stringify({ wallMs: stoppedMs ?? performance.now() - started, peakRssBytes: process.resourceUsage().maxRSS * 1024, blocks: Math.max(0, passes - 1) })}\n`);
-  process.exit(0);
+  done();
 }
 
 const dir = flag('dir') ?? mkdtempSync(join(tmpdir(), 'deadscope-memory-'));
@@ -78,7 +75,7 @@ if (!existsSync(gpt2)) writeGpt2(gpt2, gpt2Config, GPT2_SMALL, 7);
 const rows: [string, ReturnType<typeof once>][] = [
   [`random ReLU MLP ${mlpWidths.join('→')} (1.0e+8 params, F32): whole read up to its forward pass`, once([mlp])],
   ['GPT-2-small-shaped (1.2e+8 params, F32): whole network up to its forward pass', once([gpt2, '--config', gpt2Config])],
-  ['GPT-2-small-shaped: block-local, first block read (probe 8, node-death)', once([gpt2, '--config', gpt2Config, '--scope', 'block-local', '--blocks', '1'])],
+  ['GPT-2-small-shaped: block-local, its first block (ln_1 → c_attn) read, LayerNorm gauges, probe 8', once([gpt2, '--config', gpt2Config, '--scope', 'block-local', '--blocks', '1', '--detectors', 'ln-mean,ln-scale,ln-kernel'])],
 ];
 console.log('| case | wall to the stop | peak RSS |\n| --- | --- | --- |');
 for (const [name, r] of rows) console.log(`| ${name} | ${(r.wallMs / 1000).toFixed(2)} s | ${mib(r.peakRssBytes)} |`);
