@@ -5,7 +5,9 @@ fixtures/mnist-test-1000.safetensors --detectors node-death`: for every hidden u
 direction v = (incoming row and bias, outgoing column)/√2 (each normalised), F_v(θ̂ + t·v) at the
 17 scan points, averaged over the probe images; plus the live reference of each layer pair (the
 largest F among 8 random unit directions over its tensors; the random draws differ from deadscope's
-seeded ones, so only the work, not F_live, is comparable). Written the way a researcher would: cache
+seeded ones, so only the work, not F_live, is comparable); plus, as deadscope's read does, the axis
+alignment of every hidden layer (METHOD §5: eigendecomposition of the activation second moment,
+the dead-subspace rank r, leverages, the alignment at r and at r = 1…8). Written the way a researcher would: cache
 the activations, keep only the probe rows where the unit is active at some t (elsewhere Jv = 0), stack
 all t × active rows and push value and tangent through the tail with GEMMs. One BLAS thread.
 
@@ -43,6 +45,19 @@ def fisher_rows(z, jv):
     return (p * (jv - m) ** 2).sum(axis=1)
 
 
+def axis_alignment(h, rel=1e-4, r_max=8):
+    """METHOD §5 for one layer's activations h (N × d): (r, alignment at r, [alignment at 1…r_max])."""
+    h = h.astype(np.float64)
+    d = h.shape[1]
+    w, V = np.linalg.eigh(h.T @ h / h.shape[0])
+    r = d if not w[-1] > 0 else max(1, int((w < rel * w[-1]).sum()))
+
+    def at(k):
+        lev = (V[:, :k] ** 2).sum(1)
+        return float(np.sort(lev)[::-1][:k].sum() / k)
+    return r, at(r), [at(k) for k in range(1, min(r_max, d) + 1)]
+
+
 def tail(layers, k, y, dy):
     """Value and tangent from the output of linear k (pre-activation) through the rest of the net."""
     for W, b in layers[k + 1:]:
@@ -71,6 +86,9 @@ def main():
         zs.append(xs[-1] @ W.T + b)
         if l + 1 < len(layers):
             xs.append(np.maximum(zs[-1], 0))
+    ta = time.process_time()
+    alignment = {f"{l}.0": axis_alignment(xs[l + 1]) for l in range(3)}
+    align_cpu = time.process_time() - ta
     s2 = np.float32(np.sqrt(0.5))
     F = {}
     rng = np.random.default_rng(0)
@@ -115,7 +133,8 @@ def main():
         live[f"{l}.0"] = best
     wall = time.perf_counter() - t0
     cpu = time.process_time() - c0
-    json.dump({"wallSeconds": wall, "cpuSeconds": cpu, "F": F, "fLive": live, "probe": N, "grid": grid.tolist()}, open(out_path, "w"))
+    json.dump({"wallSeconds": wall, "cpuSeconds": cpu, "alignmentCpuSeconds": align_cpu, "F": F, "fLive": live,
+               "alignment": alignment, "probe": N, "grid": grid.tolist()}, open(out_path, "w"))
     print(f"peer_numpy: {len(F)} directions × {T} t, probe {N}, {wall:.3f} s")
 
 

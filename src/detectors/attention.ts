@@ -62,10 +62,14 @@ function qkDetector(kind: Kind): Detector {
         const { op } = w;
         const dh = op.headDim;
         for (let g = 0; g < op.kvHeads; g++) {
+          const heads = headsOfGroup(op, g);
+          const qs = heads.map((h) => w.q!.at(h * dh, dh));
+          const k = w.k.at(g * dh, dh);
+          if (!k || qs.some((q) => !q)) continue;
           const M = qkGenerator(op, kind, ctx.rng);
           const factors: MatrixFactor[] = [
-            ...headsOfGroup(op, g).map((h): MatrixFactor => ({ m: projectionMatrix(w.q!, h * dh, dh), side: 'right', generator: M })),
-            { m: projectionMatrix(w.k!, g * dh, dh), side: 'right', generator: negTranspose(M, dh) },
+            ...qs.map((q, i): MatrixFactor => ({ m: projectionMatrix(q!, heads[i] * dh, dh), side: 'right', generator: M })),
+            { m: projectionMatrix(k, g * dh, dh), side: 'right', generator: negTranspose(M, dh) },
           ];
           out.push(groupCandidate(id, op, g, factors, ctx));
         }
@@ -88,11 +92,13 @@ export const voLinear: Detector = {
       const { op } = w;
       const dh = op.headDim;
       for (let g = 0; g < op.kvHeads; g++) {
+        const v = w.v.at(g * dh, dh);
+        if (!v) continue;
         const M = gaussianVector(dh * dh, ctx.rng);
         const n = Math.hypot(...M);
         for (let i = 0; i < M.length; i++) M[i] /= n;
         const factors: MatrixFactor[] = [
-          { m: projectionMatrix(w.v!, g * dh, dh), side: 'right', generator: M },
+          { m: projectionMatrix(v, g * dh, dh), side: 'right', generator: M },
           ...headsOfGroup(op, g).map((h): MatrixFactor => ({ m: outputMatrix(w.o!, h * dh, dh), side: 'left', generator: M.map((x) => -x) })),
         ];
         out.push(groupCandidate('vo-linear', op, g, factors, ctx));

@@ -59,13 +59,13 @@ export const softmaxShift: Detector = {
       if (p.size) out.push(shiftCandidate(`softmax-shift:${lin.layer}`, lin.layer, normalizePatch(p), only));
     }
     for (const w of attentionWirings(ctx.model)) {
-      const k = w.k;
-      if (!k?.op.bias) continue;
       const { op } = w;
       const dh = op.headDim;
       const from = op.rotary ? op.rotary.dims : 0;
       if (from >= dh) continue;
       for (let g = 0; g < op.kvHeads; g++) {
+        const k = w.k?.at(g * dh, dh);
+        if (!k?.op.bias) continue;
         const u = randomUnitVector(dh - from, ctx.rng);
         const b = new Float64Array(ctx.params.get(k.op.bias)!.data.length);
         for (let j = from; j < dh; j++) b[k.offset + g * dh + j] = u[j - from];

@@ -27,15 +27,42 @@ export const ownsTensors = (uses: Map<string, number>, op: Op): boolean => opTen
 /** A run of a linear map's output features [offset, offset + width) that only one value carries on. */
 export interface ProjectionSlot { op: LinearOp; offset: number }
 
+/** Value features [start, start + length) are the linear map's output features [offset, offset + length). */
+interface Piece { op: LinearOp; offset: number; start: number; length: number }
+
 /**
- * The linear map (and feature offset) producing value x, when x is that map's output or a slice
- * of it (a fused QKV), x is read only by `reader` (once), no other reader of the map's output
- * sees these features, and the map's tensors are not tied elsewhere.
+ * The projections feeding an attention input, feature by feature: a linear map's output, a slice
+ * of it (a fused QKV), or a concatenation of such (heads stored one module per head).
+ * `at(f0, width)` is the slot holding value features [f0, f0 + width) (so that feature f is the
+ * map's feature `offset + f`), or null where they span two maps.
  */
-function exclusiveProjection(model: ModelGraph, readers: Map<ValueId, GraphNode[]>, uses: Map<string, number>, x: ValueId, reader: GraphNode): ProjectionSlot | null {
+export interface HeadProjection { at(f0: number, width: number): ProjectionSlot | null }
+
+function headProjection(pieces: Piece[]): HeadProjection {
+  return {
+    at(f0, width) {
+      const p = pieces.find((q) => q.start <= f0 && f0 + width <= q.start + q.length);
+      return p ? { op: p.op, offset: p.offset - p.start } : null;
+    },
+  };
+}
+
+/**
+ * The linear maps (and feature offsets) producing value x, when x is that map's output, a slice
+ * of it (a fused QKV) or a concatenation of such, x is read only by `reader` (once), no other
+ * reader of a map's output sees these features, and the maps' tensors are not tied elsewhere.
+ */
+function exclusivePieces(model: ModelGraph, readers: Map<ValueId, GraphNode[]>, uses: Map<string, number>, x: ValueId, reader: GraphNode): Piece[] | null {
   if (readers.get(x)?.length !== 1 || reader.inputs.filter((v) => v === x).length !== 1) return null;
   const p = producerOf(model, x);
   if (!p) return null;
+  if (p.op.kind === 'concat') {
+    const a = exclusivePieces(model, readers, uses, p.inputs[0], p);
+    const b = exclusivePieces(model, readers, uses, p.inputs[1], p);
+    if (!a || !b) return null;
+    const widthA = a.reduce((s, q) => s + q.length, 0);
+    return [...a, ...b.map((q) => ({ ...q, start: q.start + widthA }))];
+  }
   let lin: GraphNode = p;
   let offset = 0;
   const slice = asSlice(p.op);
@@ -53,15 +80,15 @@ function exclusiveProjection(model: ModelGraph, readers: Map<ValueId, GraphNode[
     offset = slice.start;
   }
   if (lin.op.kind !== 'linear' || !ownsTensors(uses, lin.op)) return null;
-  return { op: lin.op, offset };
+  return [{ op: lin.op, offset, start: 0, length: slice ? slice.length : lin.op.outFeatures }];
 }
 
 export interface AttentionWiring {
   node: GraphNode;
   op: AttentionOp;
-  q: ProjectionSlot | null;
-  k: ProjectionSlot | null;
-  v: ProjectionSlot | null;
+  q: HeadProjection | null;
+  k: HeadProjection | null;
+  v: HeadProjection | null;
   /** the output projection reading the attention output directly and alone, or null */
   o: LinearOp | null;
 }
@@ -74,7 +101,10 @@ export function attentionWirings(model: ModelGraph): AttentionWiring[] {
   for (const node of model.nodes) {
     const op = node.op;
     if (op.kind !== 'attention') continue;
-    const [q, k, v] = node.inputs.map((x) => exclusiveProjection(model, readers, uses, x, node));
+    const [q, k, v] = node.inputs.map((x) => {
+      const pieces = exclusivePieces(model, readers, uses, x, node);
+      return pieces ? headProjection(pieces) : null;
+    });
     const next = readers.get(node.id);
     const oNode = node.id !== model.output && next?.length === 1 && next[0].op.kind === 'linear' && ownsTensors(uses, next[0].op) ? next[0] : null;
     out.push({ node, op, q, k, v, o: oNode ? (oNode.op as LinearOp) : null });

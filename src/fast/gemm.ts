@@ -1,63 +1,12 @@
 /**
- * Dense matrix products on the CPU in plain JavaScript over Float32Array or Float64Array, the
- * shapes the fast scan needs: C = A·Wᵀ (+ b) with W in PyTorch's [out, in] layout, so both
- * operands are read along contiguous rows. A 4-row × 2-column register tile keeps 8 sums in
- * registers and reads each loaded element twice or four times. JavaScript computes in f64 whatever
- * the array type; an f32 array rounds on store. (Candidates measured against this one are in
- * BENCHMARKS.md, "CPU matrix multiply".)
+ * The fast scan's matrix product in plain JavaScript (the f64 reference mode; f32 runs the
+ * WebAssembly SIMD twin in src/fast/kernels.wat, see src/fast/wasm.ts), the multiply-add counter
+ * and a transpose. Candidates measured are in BENCHMARKS.md, "CPU matrix multiply".
  */
 export type FloatArray = Float32Array | Float64Array;
 
 /** Multiply-adds done by every kernel here since the process started (for benchmarks). */
 export const macCounter = { value: 0 };
-
-/** C[r, o] = Σ_k A[r, k]·W[o, k] + (b ? b[o] : 0), C of `rows × outF` written into `C`. */
-export function matmulTransB(
-  A: FloatArray, rows: number, k: number, W: FloatArray, outF: number, b: FloatArray | null, C: FloatArray,
-): void {
-  macCounter.value += rows * k * outF;
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const a0 = r * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-    let o = 0;
-    for (; o + 2 <= outF; o += 2) {
-      const w0 = o * k, w1 = w0 + k;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-      for (let c = 0; c < k; c++) {
-        const x0 = W[w0 + c], x1 = W[w1 + c];
-        const y0 = A[a0 + c], y1 = A[a1 + c], y2 = A[a2 + c], y3 = A[a3 + c];
-        s00 += y0 * x0; s01 += y0 * x1;
-        s10 += y1 * x0; s11 += y1 * x1;
-        s20 += y2 * x0; s21 += y2 * x1;
-        s30 += y3 * x0; s31 += y3 * x1;
-      }
-      const b0 = b ? b[o] : 0, b1 = b ? b[o + 1] : 0;
-      C[r * outF + o] = s00 + b0; C[r * outF + o + 1] = s01 + b1;
-      C[(r + 1) * outF + o] = s10 + b0; C[(r + 1) * outF + o + 1] = s11 + b1;
-      C[(r + 2) * outF + o] = s20 + b0; C[(r + 2) * outF + o + 1] = s21 + b1;
-      C[(r + 3) * outF + o] = s30 + b0; C[(r + 3) * outF + o + 1] = s31 + b1;
-    }
-    for (; o < outF; o++) {
-      const w0 = o * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let c = 0; c < k; c++) {
-        const x = W[w0 + c];
-        s0 += A[a0 + c] * x; s1 += A[a1 + c] * x; s2 += A[a2 + c] * x; s3 += A[a3 + c] * x;
-      }
-      const bo = b ? b[o] : 0;
-      C[r * outF + o] = s0 + bo; C[(r + 1) * outF + o] = s1 + bo; C[(r + 2) * outF + o] = s2 + bo; C[(r + 3) * outF + o] = s3 + bo;
-    }
-  }
-  for (; r < rows; r++) {
-    const a0 = r * k;
-    for (let o = 0; o < outF; o++) {
-      const w0 = o * k;
-      let s = 0;
-      for (let c = 0; c < k; c++) s += A[a0 + c] * W[w0 + c];
-      C[r * outF + o] = s + (b ? b[o] : 0);
-    }
-  }
-}
 
 /**
  * C[r, :] += Σ_k A[r, k]·WT[k, :] over the non-zero A[r, k] only, WT = Wᵀ in [k, outF] layout.

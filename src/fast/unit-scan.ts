@@ -19,13 +19,15 @@
  *     itself (value and tangent, GEMMs). Other tails push every active row.
  *
  * F = (1/N) Σ over active rows of the head's per-sample Fisher (METHOD §1), accumulated in f64.
- * `precision` sets the type of the stacked arrays and weights (f32 halves the memory traffic).
+ * `precision` sets where the stacked matrices live and how they are multiplied (src/fast/wasm.ts):
+ * f32 in WebAssembly memory with the SIMD row kernel, f64 in JavaScript (the reference mode).
  */
 import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
 import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
-import { addSparseRowsTimes, macCounter, matmulTransB, transposed, type FloatArray } from './gemm.ts';
+import { macCounter, transposed } from './gemm.ts';
+import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
 import { indicesOf } from '../engine/index-sets.ts';
 
@@ -73,14 +75,45 @@ export class UnitScan {
   readonly stats = { rows: 0, active: 0, direct: 0, tangentOnly: 0 };
   private plans = new WeakMap<TensorPatch, Plan | null>();
   private firstOpOf = new Map<string, number>();
-  private weights = new Map<string, FloatArray>();
-  private readonly Arr: Float32ArrayConstructor | Float64ArrayConstructor;
+  private readonly stack: RowStack;
+  /** offsets on the stack, kept for the scan's lifetime: Wᵀ of every plain linear op, by weight name */
+  private readonly weightT = new Map<string, number>();
+  /** … and the cached input of every plain linear op, by op index (the live probes' left operand) */
+  private readonly inputOf = new Map<number, number>();
+  /** … and the cached outputs (logits) at θ̂ */
+  private readonly outputAt: number;
+  /** per-run scratch, grown as needed and reused: rows' samples, scan points and coefficients */
+  private rowS = new Int32Array(1024);
+  private rowQ = new Int32Array(1024);
+  private coef = new Float64Array(1024);
+  private tcoef = new Float64Array(1024);
 
   constructor(private readonly f: CachedForward, readonly precision: Precision) {
-    this.Arr = precision === 'f32' ? Float32Array : Float64Array;
+    // f32 without WebAssembly SIMD (an old runtime) computes in f64: slower, never less exact
+    this.stack = (precision === 'f32' ? WasmRows.create() : null) ?? new JsRows();
     f.ops.forEach((op, i) => {
       for (const t of opTensors(op)) if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
+      if (op.kind !== 'linear' || !isPlainLinear(op)) return;
+      if (!this.weightT.has(op.weight)) {
+        const at = this.stack.alloc(op.inFeatures * op.outFeatures);
+        transposed(f.params.get(op.weight)!.data, op.outFeatures, op.inFeatures, this.stack.at(at, op.inFeatures * op.outFeatures));
+        this.weightT.set(op.weight, at);
+      }
+      this.inputOf.set(i, put(this.stack, f.acts[i]));
     });
+    this.outputAt = put(this.stack, f.acts[f.ops.length]);
+  }
+
+  /** Y = X·Wᵀ (+ b on the first `biasRows` rows) for X of `rows` rows on the stack; returns Y's offset. */
+  private linear(X: number, rows: number, op: Extract<Op, { kind: 'linear' }>, biasRows: number): number {
+    const out = op.outFeatures;
+    const Y = this.stack.alloc(rows * out);
+    const y = this.stack.at(Y, rows * out);
+    y.fill(0);
+    const b = op.bias && biasRows ? this.f.params.get(op.bias)!.data : null;
+    if (b) for (let r = 0; r < biasRows; r++) y.set(b, r * out);
+    this.stack.rowsTimes(X, rows, op.inFeatures, this.weightT.get(op.weight)!, out, Y);
+    return Y;
   }
 
   /**
@@ -128,44 +161,45 @@ export class UnitScan {
     if (first === ops.length) return null;
     if (!ops.slice(first).every((o) => (o.kind === 'linear' && isPlainLinear(o)) || o.kind === 'activation' || o.kind === 'flatten')) return null;
     this.stats.tangentOnly++;
-    let T: FloatArray | null = null;
+    const st = this.stack;
+    const base = st.mark();
+    let T = -1;
     let width = 0;
     for (let i = first; i < ops.length; i++) {
       const op = ops[i];
       if (op.kind === 'linear') {
-        const next = new this.Arr(n * op.outFeatures);
-        if (T) addSparseRowsTimes(T, n, op.inFeatures, this.weightT(op.weight), op.outFeatures, next);
+        const out = op.outFeatures;
+        const next = T >= 0 ? this.linear(T, n, op, 0) : st.alloc(n * out);
+        if (T < 0) st.at(next, n * out).fill(0);
         const dW = tangent.get(op.weight);
         if (dW) {
-          const dWT = transposed(dW, op.outFeatures, op.inFeatures, new this.Arr(dW.length));
-          addSparseRowsTimes(acts[i], n, op.inFeatures, dWT, op.outFeatures, next);
+          const dWT = st.alloc(dW.length);
+          transposed(dW, out, op.inFeatures, st.at(dWT, dW.length));
+          st.rowsTimes(this.inputOf.get(i)!, n, op.inFeatures, dWT, out, next);
         }
         const db = op.bias ? tangent.get(op.bias) : undefined;
-        if (db) for (let s = 0; s < n; s++) for (let o = 0; o < op.outFeatures; o++) next[s * op.outFeatures + o] += db[o];
+        if (db) {
+          const y = st.at(next, n * out);
+          for (let s = 0; s < n; s++) for (let o = 0; o < out; o++) y[s * out + o] += db[o];
+        }
         T = next;
-        width = op.outFeatures;
-      } else if (op.kind === 'activation' && T) {
+        width = out;
+      } else if (op.kind === 'activation' && T >= 0) {
         const u = acts[i];
-        for (let k = 0; k < n * width; k++) T[k] *= activationDerivative(op.fn, u[k]);
+        const y = st.at(T, n * width);
+        if (op.fn === 'relu') {
+          for (let k = 0; k < n * width; k++) if (!(u[k] > 0)) y[k] = 0;
+        } else for (let k = 0; k < n * width; k++) y[k] *= activationDerivative(op.fn, u[k]);
       }
     }
     const zBase = acts[ops.length];
     const outW = model.outputWidth;
     const pbuf = new Float64Array(outW);
+    const y = st.at(T, n * outW);
     let F = 0;
-    for (let s = 0; s < n; s++) F += fisherRow(head, zBase, s * outW, T!, s * outW, outW, pbuf);
+    for (let s = 0; s < n; s++) F += fisherRow(head, zBase, s * outW, y, s * outW, outW, pbuf);
+    st.rewind(base);
     return F / n;
-  }
-
-  private weightT(name: string): FloatArray {
-    const key = `${name}ᵀ`;
-    let w = this.weights.get(key);
-    if (!w) {
-      const t = this.f.params.get(name)!;
-      w = transposed(t.data, t.shape[0], t.data.length / t.shape[0], new this.Arr(t.data.length));
-      this.weights.set(key, w);
-    }
-    return w;
   }
 
   private planFor(basis: TensorPatch): Plan | null {
@@ -264,17 +298,6 @@ export class UnitScan {
     };
   }
 
-  private weight(name: string): FloatArray {
-    let w = this.weights.get(name);
-    if (!w) {
-      const d = this.f.params.get(name)!.data;
-      // an F32/F16/BF16 checkpoint's weights are held as float32 already: no copy
-      w = this.precision === 'f32' && !(d instanceof Float32Array) ? Float32Array.from(d) : d;
-      this.weights.set(name, w);
-    }
-    return w;
-  }
-
   private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
     const { n, acts, model } = this.f;
     const ops = this.f.ops;
@@ -294,11 +317,12 @@ export class UnitScan {
     // facts 1 and 2: coefficients of the active rows, grouped by sample
     const zpre = acts[plan.producer + 1];
     const hb = acts[plan.consumer];
-    let rowS = new Int32Array(1024);
-    let rowQ = new Int32Array(1024);
+    let { rowS, rowQ, coef, tcoef } = this;
+    if (coef.length < rowS.length * K) {
+      coef = new Float64Array(rowS.length * K);
+      tcoef = new Float64Array(rowS.length * K);
+    }
     let rows = 0;
-    let coef: Float64Array = new Float64Array(1024 * K);
-    let tcoef: Float64Array = new Float64Array(1024 * K);
     const reluOnly = between.length === 1 && between[0] === 'relu';
     const hv = new Float64Array(m);
     const ht = new Float64Array(m);
@@ -377,12 +401,15 @@ export class UnitScan {
       }
     }
     macCounter.value += n * Q * m * (2 + between.length);
+    Object.assign(this, { rowS, rowQ, coef, tcoef });
 
     const F = new Float64Array(Q);
     this.stats.rows += n * Q;
     this.stats.active += rows;
     if (rows === 0) return F;
     const tailOps: [number, Op][] = ops.map((o, i) => [i, o] as [number, Op]).slice(plan.consumer + 1);
+    const st = this.stack;
+    const base = st.mark();
     const outW = model.outputWidth;
     const pbuf = new Float64Array(outW);
     const zBase = acts[ops.length];
@@ -407,18 +434,18 @@ export class UnitScan {
       const { samples, firstRow } = sampleRuns(rowS, rows);
       const S = samples.length;
       let width = O;
-      let M: FloatArray = new this.Arr(S * O);
-      for (let a = 0; a < S; a++) M.set(G.subarray(0, O), a * O);
+      let Mat = st.alloc(S * O);
+      const g0 = G.subarray(0, O);
+      for (let a = 0; a < S; a++) st.at(Mat + a * O, O).set(g0);
       const lo = new Float64Array(S).fill(-Infinity);
       const hi = new Float64Array(S).fill(Infinity);
       for (const [i, op] of tailOps) {
         if (op.kind === 'linear') {
-          const next = new this.Arr(S * op.outFeatures);
-          matmulTransB(M, S, op.inFeatures, this.weight(op.weight), op.outFeatures, null, next);
-          M = next;
+          Mat = this.linear(Mat, S, op, 0);
           width = op.outFeatures;
         } else if (op.kind === 'activation' && op.fn === 'relu') {
           const u = acts[i];
+          const M = st.at(Mat, S * width);
           for (let a = 0; a < S; a++) {
             const uo = samples[a] * width;
             const mo = a * width;
@@ -438,23 +465,30 @@ export class UnitScan {
           }
         }
       }
-      const zv = new Float64Array(outW);
-      const jv = new Float64Array(outW);
+      // the output tangent is tg·m (m = J_s g): every head's form is quadratic, F = tg²·form(m);
+      // the rows of one sample that stay inside their interval go to headForms together
+      const gamAt = st.alloc(Q);
+      const formAt = st.alloc(Q);
+      const scratch = st.alloc(outW + 4);
+      const gv = st.at(gamAt, Q);
+      const fv = st.at(formAt, Q);
+      const keep = new Int32Array(Q);
       for (let a = 0; a < S; a++) {
-        const s = samples[a];
-        const mo = a * outW;
+        let count = 0;
         for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
           const g = gam[r];
           if (!(g > lo[a] && g < hi[a])) {
             direct.push(r);
             continue;
           }
-          const tg = tgam[r];
-          for (let e = 0; e < outW; e++) {
-            zv[e] = zBase[s * outW + e] + g * M[mo + e];
-            jv[e] = tg * M[mo + e];
-          }
-          F[rowQ[r]] += fisherRow(this.f.head, zv, 0, jv, 0, outW, pbuf);
+          keep[count] = r;
+          gv[count++] = g;
+        }
+        if (count === 0) continue;
+        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, scratch);
+        for (let j = 0; j < count; j++) {
+          const r = keep[j];
+          F[rowQ[r]] += tgam[r] * tgam[r] * fv[j];
         }
       }
       macCounter.value += rows * (K * 2 + outW * 2);
@@ -463,18 +497,17 @@ export class UnitScan {
       const { samples, firstRow } = sampleRuns(rowS, rows);
       const S = samples.length;
       let width = O;
-      let M: FloatArray = new this.Arr(S * K * O);
-      for (let a = 0; a < S; a++) M.set(G, a * K * O);
+      let Mat = st.alloc(S * K * O);
+      for (let a = 0; a < S; a++) st.at(Mat + a * K * O, K * O).set(G);
       const ok = new Uint8Array(rows).fill(1);
       const du = new Float64Array(Math.max(O, ...tailOps.map(([, o]) => (o.kind === 'linear' ? o.outFeatures : 0))));
       for (const [i, op] of tailOps) {
         if (op.kind === 'linear') {
-          const next = new this.Arr(S * K * op.outFeatures);
-          matmulTransB(M, S * K, op.inFeatures, this.weight(op.weight), op.outFeatures, null, next);
-          M = next;
+          Mat = this.linear(Mat, S * K, op, 0);
           width = op.outFeatures;
         } else if (op.kind === 'activation' && op.fn === 'relu') {
           const u = acts[i];
+          const M = st.at(Mat, S * K * width);
           for (let a = 0; a < S; a++) {
             const s = samples[a];
             const mo = a * K * width;
@@ -502,6 +535,7 @@ export class UnitScan {
       }
       const zv = new Float64Array(outW);
       const jv = new Float64Array(outW);
+      const M = st.at(Mat, S * K * outW);
       for (let a = 0; a < S; a++) {
         const s = samples[a];
         const mo = a * K * outW;
@@ -537,7 +571,8 @@ export class UnitScan {
       const D = direct.length;
       const yb = acts[plan.consumer + 1];
       let width = O;
-      let X: FloatArray = new this.Arr(2 * D * O);
+      let Xat = st.alloc(2 * D * O);
+      let X = st.at(Xat, 2 * D * O);
       direct.forEach((r, d) => {
         const s = rowS[r];
         for (let e = 0; e < O; e++) {
@@ -554,13 +589,10 @@ export class UnitScan {
       macCounter.value += D * K * O * 2;
       for (const [, op] of tailOps) {
         if (op.kind === 'linear') {
-          const next = new this.Arr(2 * D * op.outFeatures);
-          const W = this.weight(op.weight);
-          const b = op.bias ? this.weight(op.bias) : null;
-          matmulTransB(X.subarray(0, D * width), D, width, W, op.outFeatures, b, next.subarray(0, D * op.outFeatures));
-          matmulTransB(X.subarray(D * width), D, width, W, op.outFeatures, null, next.subarray(D * op.outFeatures));
-          X = next;
+          // value rows (with the bias) and tangent rows (without) in one product
+          Xat = this.linear(Xat, 2 * D, op, D);
           width = op.outFeatures;
+          X = st.at(Xat, 2 * D * width);
         } else if (op.kind === 'activation' && op.fn === 'relu') {
           // relu(v), and the tangent times relu'(v), without a call per element
           for (let k = 0; k < D * width; k++) {
@@ -579,6 +611,7 @@ export class UnitScan {
       }
       for (let d = 0; d < D; d++) F[rowQ[direct[d]]] += fisherRow(this.f.head, X, d * outW, X, (D + d) * outW, outW, pbuf);
     }
+    st.rewind(base);
     for (let q = 0; q < Q; q++) F[q] /= n;
     return F;
   }

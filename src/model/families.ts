@@ -14,8 +14,9 @@
 import { ArchitectureError, type TensorDesc } from './infer.ts';
 import { hyperparametersFromConfig, type Hyperparameters, type Known } from './hyperparameters.ts';
 import type { Activation } from './graph.ts';
+import type { LinearLayout } from '../ops/linear/definition.ts';
 
-export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'generic';
+export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'generic';
 
 export const FAMILY_LABELS: Record<Family, string> = {
   'gpt2-hf': 'GPT-2 (Hugging Face names, Conv1D [in, out] weights)',
@@ -25,19 +26,12 @@ export const FAMILY_LABELS: Record<Family, string> = {
   'dinov2-hf': 'DINOv2 (Hugging Face names)',
   'llama-hf': 'LLaMA-style (Hugging Face names)',
   'llama-meta': 'LLaMA-style (Meta/llama2.c names)',
+  'gpt-lecture': 'GPT from scratch (Karpathy\'s lecture names: one module per head)',
   generic: 'transformer (names recognised by role)',
 };
 
-/**
- * How a stored 2-D (or 3-D) weight maps to y = W x:
- *  - `out-in`: `nn.Linear`, W[o, i];
- *  - `in-out`: GPT-2 `Conv1D` and TransformerLens `W_in`/`W_out`/`W_U`/`W_O` (W_O's first two
- *    axes, [n_heads, d_head], flatten to the input), W[i, o];
- *  - `heads`: TransformerLens `W_Q/W_K/W_V` [n_heads, d_in, d_head]: y[h·d_head + j] = Σ_i W[h, i, j] x_i.
- */
-export type Layout = 'out-in' | 'in-out' | 'heads';
-
-export interface LinearRef { module: string; weight: string; bias: string | null; layout: Layout; inFeatures: number; outFeatures: number }
+/** A linear map of a block: its stored weight read in its stored layout (src/ops/linear/definition.ts). */
+export interface LinearRef { module: string; weight: string; bias: string | null; layout: LinearLayout; inFeatures: number; outFeatures: number }
 export interface NormRef { module: string; kind: 'layernorm' | 'rmsnorm'; weight: string | null; bias: string | null; width: number }
 export type Projection = 'q' | 'k' | 'v' | 'qkv' | 'o';
 
@@ -246,6 +240,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   } else if (has(/\.attention\.attention\.query\.weight$/)) family = has(/\.(norm1|layer_scale1)\./) ? 'dinov2-hf' : 'vit-hf';
   else if (has(/\.self_attn\.q_proj\.weight$/) && has(/\.mlp\.gate_proj\.weight$/)) family = 'llama-hf';
   else if (has(/\.attention\.wq\.weight$/) && has(/\.feed_forward\.w1\.weight$/)) family = 'llama-meta';
+  else if (has(/^token_embedding_table\.weight$/) && has(/\.sa\.heads\.\d+\.query\.weight$/) && has(/\.ffwd\.net\.\d+\.weight$/)) family = 'gpt-lecture';
 
   // HF LLaMA-style names with bias-free norms are RMSNorms (GPT-NeoX's LayerNorms of the same names carry biases)
   const llamaNames = has(/\.input_layernorm\.weight$/) && !has(/\.input_layernorm\.bias$/);
@@ -267,7 +262,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
       else if (s[1] === dModel) inOutVotes++;
     }
   }
-  const convention: Layout = family === 'transformer-lens' || inOutVotes > outInVotes ? 'in-out' : 'out-in';
+  const convention: LinearLayout = family === 'transformer-lens' || inOutVotes > outInVotes ? 'in-out' : 'out-in';
 
   const linear = (m: Module, side: 'reads-model' | 'writes-model', key = ''): LinearRef | null => {
     const w = m.weight;
@@ -282,7 +277,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     }
     if (w.shape.length !== 2) return null;
     const [a, b] = w.shape;
-    let layout: Layout;
+    let layout: LinearLayout;
     if (family === 'transformer-lens') layout = 'in-out';
     else if (a === b) layout = convention;
     else if (side === 'reads-model') layout = b === dModel ? 'out-in' : a === dModel ? 'in-out' : convention;
@@ -486,11 +481,11 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     const side = Math.round(Math.sqrt(tokens));
     if (side * side === tokens) hyper.imageSize = fromShapes(side * patch.weight.shape[2]);
   }
-  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, generic: 1e-5 };
+  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, generic: 1e-5 };
   hyper.normEps ??= fromFamily(eps[family]);
-  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', generic: 'gelu' };
+  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', generic: 'gelu' };
   hyper.activation ??= fromFamily(act[family]);
-  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'vit-hf': false, 'dinov2-hf': false };
+  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-hf': false, 'dinov2-hf': false };
   if (!hyper.causal) {
     const dir = config?.attention_dir;
     if (dir === 'causal' || dir === 'bidirectional') hyper.causal = { value: dir === 'causal', source: 'config' };
@@ -498,6 +493,8 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     else if (family === 'transformer-lens') hyper.causal = fromFamily(true);
     else if (buffers.some((b) => /(attn\.bias|mask|tril)$/.test(b))) hyper.causal = fromShapes(true);
   }
+  // the lecture's Head scales its scores by C**-0.5, C = n_embd (not the head width)
+  if (family === 'gpt-lecture') hyper.attentionScale ??= fromFamily(1 / Math.sqrt(dModel));
   const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved' : hyper.ropeTheta ? 'half-split' : null;
   if (rotary) hyper.ropeTheta ??= fromFamily(10000);
   const posTensor = pos?.weight ?? pos?.other.find((t) => /position_embeddings$/.test(t.name)) ?? null;

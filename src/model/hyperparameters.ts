@@ -29,6 +29,8 @@ export interface Hyperparameters {
   layerScale: Known<number> | null;
   vocab: Known<number> | null;
   context: Known<number> | null;
+  /** the attention scores' scale where it is not 1/√head_dim */
+  attentionScale: Known<number> | null;
 }
 
 const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedActivation' | 'activation' | 'causal' | 'tiedEmbeddings'>]: string[] } = {
@@ -44,6 +46,7 @@ const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedAct
   layerScale: ['layerscale_value', 'layer_scale_init_value'],
   vocab: ['vocab_size', 'd_vocab', 'n_vocab'],
   context: ['n_positions', 'max_position_embeddings', 'n_ctx', 'block_size', 'seq_len', 'max_seq_len'],
+  attentionScale: ['attention_scale', 'attn_scale', 'softmax_scale'],
 };
 
 const ACTIVATION_KEYS = ['activation_function', 'hidden_act', 'act_fn', 'hidden_activation', 'activation'];
@@ -77,6 +80,6 @@ export function hyperparametersFromConfig(config: Record<string, unknown> | null
     dModel: num('dModel'), nLayers: num('nLayers'), nHeads: num('nHeads'), nKeyValueHeads: num('nKeyValueHeads'),
     dHead: num('dHead'), normEps: num('normEps'), activation: fromConfig(activation), ropeTheta: num('ropeTheta'),
     causal: fromConfig(causalKey), tiedEmbeddings: fromConfig(tied), patchSize: num('patchSize'), imageSize: num('imageSize'),
-    layerScale: num('layerScale'), vocab: num('vocab'), context: num('context'),
+    layerScale: num('layerScale'), vocab: num('vocab'), context: num('context'), attentionScale: num('attentionScale'),
   };
 }

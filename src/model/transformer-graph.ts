@@ -7,7 +7,8 @@
  * GPT-2 (HF Conv1D and minGPT/nanoGPT), TransformerLens, LLaMA (HF half-split and Meta interleaved
  * rotary, GQA, tied or untied lm_head), fused `qkv`/`gate_up` decoders whose config.json names a
  * model type listed in PRE_NORM_DECODERS, and HF ViT / DINOv2 (patch conv, CLS, learned positions,
- * layer scale). Anything else (per-head modules, cross-attention, post-norm or unknown wiring)
+ * layer scale), and Karpathy's lecture GPT (one module per head, joined by concat). Anything else
+ * (other per-head modules, cross-attention, post-norm or unknown wiring)
  * returns why not, and the read falls back to block-local reads (src/read/block-local.ts).
  */
 import type { Family, LinearRef, NormRef, Recognition, AttentionBlock, MlpBlock, HeadBlock } from './families.ts';
@@ -55,7 +56,7 @@ export interface AssembleOptions {
  */
 const PRE_NORM_DECODERS = new Set(['llama', 'mistral', 'qwen2', 'phi3']);
 
-const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf']);
+const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf', 'gpt-lecture']);
 
 export function isAssembled(a: AssembledTransformer | NotAssembled): a is AssembledTransformer {
   return 'graph' in a;
@@ -79,7 +80,6 @@ export function assembleTransformer(
   const heads = rec.blocks.filter((b): b is HeadBlock => b.kind === 'head');
   if (!attention.length) return no('no attention layer recognised');
   if (attention.some((a) => a.cross)) return no('cross-attention (encoder–decoder): the decoder reads a second stack');
-  if (attention.some((a) => a.projections.some((p) => p.head !== null))) return no('attention stored one module per head: joining the heads needs a concatenation op');
   const generic = rec.family === 'generic';
   if (!WHOLE_FAMILIES.has(rec.family) && !(generic && modelType && PRE_NORM_DECODERS.has(modelType))) {
     return no(generic
@@ -126,6 +126,7 @@ export function assembleTransformer(
   const causal = hyper.causal?.value ?? (generic ? true : null);
   if (causal === null) return no('whether attention is causal is not known', 'attention direction (is_causal, or attention_dir "causal"/"bidirectional" in config.json)');
   if (hyper.causal?.source === 'family default' && rec.family === 'transformer-lens') warnings.push('causal attention: the TransformerLens default (config.json has no attention_dir)');
+  if (hyper.attentionScale?.source === 'family default') warnings.push(`attention scores scaled by ${hyper.attentionScale.value.toPrecision(4)} = 1/√d_model, as the ${rec.label} code does (config.json attention_scale sets another)`);
   const rotaryConvention = rec.rotary ?? (generic ? 'half-split' : null);
   const partial = typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1;
 
@@ -201,7 +202,20 @@ export function assembleTransformer(
     let q: ValueId, k: ValueId, v: ValueId;
     let dh: number, Hkv: number;
     const qkv = proj('qkv');
-    if (qkv) {
+    const perHead = (role: string) => a.projections.filter((p) => p.role === role && p.head !== null).sort((x, y) => x.head! - y.head!).map((p) => p.linear);
+    if (a.projections.some((p) => p.head !== null)) {
+      // one module per head: each head's map per position, joined in head order (torch.cat(heads, -1))
+      const [hq, hk, hv] = [perHead('q'), perHead('k'), perHead('v')];
+      dh = hq[0]?.outFeatures ?? 0;
+      Hkv = H;
+      if (hq.length !== H || hk.length !== H || hv.length !== H || [...hq, ...hk, ...hv].some((l) => l.outFeatures !== dh)) {
+        return no(`${a.name}: ${hq.length} query, ${hk.length} key and ${hv.length} value modules of equal width do not make ${H} heads`);
+      }
+      const join = (lins: LinearRef[]) => lins.map((l) => push(linearOp(l, true), [normed])).reduce((acc, h) => push({ kind: 'concat' }, [acc, h]));
+      q = join(hq);
+      k = join(hk);
+      v = join(hv);
+    } else if (qkv) {
       dh = hyper.dHead?.source === 'config' ? hyper.dHead.value : D / H;
       const kvRows = qkv.outFeatures - H * dh;
       Hkv = hyper.nKeyValueHeads?.source === 'config' ? hyper.nKeyValueHeads.value : kvRows / (2 * dh);
@@ -228,7 +242,7 @@ export function assembleTransformer(
     if (o.inFeatures !== H * dh || o.outFeatures !== D) return no(`${o.module}: ${o.inFeatures}→${o.outFeatures} does not map ${H}×${dh} head outputs to the width ${D}`);
     const rotaryDims = Math.round(dh * partial);
     const rotary = rotaryConvention ? { base: hyper.ropeTheta?.value ?? 10000, convention: rotaryConvention, dims: rotaryDims - (rotaryDims % 2) } : null;
-    const att = push({ kind: 'attention', layer: a.name, heads: H, kvHeads: Hkv, headDim: dh, causal, scale: 1 / Math.sqrt(dh), rotary }, [q, k, v]);
+    const att = push({ kind: 'attention', layer: a.name, heads: H, kvHeads: Hkv, headDim: dh, causal, scale: hyper.attentionScale?.value ?? 1 / Math.sqrt(dh), rotary }, [q, k, v]);
     let out = push(linearOp(o, true), [att]);
     if (a.layerScale) out = push({ kind: 'scale', layer: moduleOf(a.layerScale), weight: a.layerScale }, [out]);
     x = push({ kind: 'add' }, [x, out]);

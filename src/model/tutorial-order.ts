@@ -66,6 +66,7 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'attention':
       case 'take':
       case 'slice':
+      case 'concat':
       case 'patchify':
       case 'cls':
       case 'scale':

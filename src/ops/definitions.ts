@@ -21,6 +21,7 @@ import { positionalDefinition } from './positional/definition.ts';
 import { attentionDefinition } from './attention/definition.ts';
 import { takeDefinition } from './take/definition.ts';
 import { sliceDefinition } from './slice/definition.ts';
+import { concatDefinition } from './concat/definition.ts';
 import { patchifyDefinition } from './patchify/definition.ts';
 import { clsDefinition } from './cls/definition.ts';
 import { scaleDefinition } from './scale/definition.ts';
@@ -41,6 +42,7 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   attention: attentionDefinition,
   take: takeDefinition,
   slice: sliceDefinition,
+  concat: concatDefinition,
   patchify: patchifyDefinition,
   cls: clsDefinition,
   scale: scaleDefinition,

@@ -19,6 +19,7 @@ import { positionalReference } from './positional/reference.ts';
 import { attentionReference } from './attention/reference.ts';
 import { takeReference } from './take/reference.ts';
 import { sliceReference } from './slice/reference.ts';
+import { concatReference } from './concat/reference.ts';
 import { patchifyReference } from './patchify/reference.ts';
 import { clsReference } from './cls/reference.ts';
 import { scaleReference } from './scale/reference.ts';
@@ -41,6 +42,7 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   attention: attentionReference,
   take: takeReference,
   slice: sliceReference,
+  concat: concatReference,
   patchify: patchifyReference,
   cls: clsReference,
   scale: scaleReference,

@@ -57,7 +57,7 @@ function parseConfig(sources: ReadSources): Record<string, unknown> | null {
 /** A new array of the same precision as `like` (a permutation of its values stays exact). */
 const sameKind = (like: ParamArray, n: number): ParamArray => (like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
 
-/** Stored weight → [out, in], in its stored precision (see `Layout` in src/model/families.ts); `shape` is the stored shape. */
+/** Stored weight → [out, in], in its stored precision (see `LinearLayout` in src/ops/linear/definition.ts); `shape` is the stored shape. */
 export function toOutIn(ref: LinearRef, stored: ParamArray, shape: number[]): ParamArray {
   const { inFeatures: I, outFeatures: O } = ref;
   if (ref.layout === 'out-in') return stored;

@@ -78,6 +78,8 @@ export interface SeriesRow {
   alignment: Record<string, number>;
   /** numeric `__metadata__` entries (train_loss, test_acc, …) other than the step */
   metadata: Record<string, number>;
+  /** the model's accuracy (classification) or R² (regression) and loss on a labelled probe, computed by the read */
+  probe: { accuracy: number | null; r2: number | null; loss: number } | null;
 }
 
 export function seriesRow(r: ReadResult, metadata: Record<string, string> | null | undefined, file = r.checkpoint.path): SeriesRow {
@@ -89,9 +91,11 @@ export function seriesRow(r: ReadResult, metadata: Record<string, string> | null
   }
   const alignment: Record<string, number> = {};
   for (const l of r.layers) if (l.axisAlignment) alignment[l.layer] = l.axisAlignment.value;
+  const labels = r.probe?.labels;
   return {
     step: checkpointStep(file, metadata), file, sha256: r.checkpoint.sha256, directions: r.directions.length,
     counts: censusCounts(r.directions), censusLambda: censusLambda(r.directions), global: globalLambda(r), alignment, metadata: numeric,
+    probe: labels ? { accuracy: labels.accuracy, r2: labels.r2, loss: labels.loss } : null,
   };
 }
 
@@ -108,18 +112,20 @@ function csvCell(v: string | number | null): string {
   return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** One line per checkpoint, by step: census, λ, alignment per layer, numeric metadata. */
+/** One line per checkpoint, by step: census, λ, alignment per layer, the labelled probe's accuracy and loss, numeric metadata. */
 export function seriesCsv(rows: readonly SeriesRow[]): string {
   const sorted = sortSeries(rows);
   const layers = [...new Set(sorted.flatMap((r) => Object.keys(r.alignment)))];
   const meta = [...new Set(sorted.flatMap((r) => Object.keys(r.metadata)))].sort();
+  const probed = sorted.some((r) => r.probe);
   const header = ['step', 'file', 'sha256', 'directions', ...SERIES_CLASSES.map((c) => `n_${c}`), 'census_lambda', 'global_lambda', 'global_m',
-    ...layers.map((l) => `alignment_${l}`), ...meta];
+    ...layers.map((l) => `alignment_${l}`), ...(probed ? ['probe_accuracy', 'probe_r2', 'probe_loss'] : []), ...meta];
   const lines = [header.map(csvCell).join(',')];
   for (const r of sorted) {
     lines.push([
       r.step, r.file, r.sha256, r.directions, ...SERIES_CLASSES.map((c) => r.counts[c]), r.censusLambda, r.global?.lambda ?? null, r.global?.m ?? null,
-      ...layers.map((l) => r.alignment[l] ?? null), ...meta.map((k) => r.metadata[k] ?? null),
+      ...layers.map((l) => r.alignment[l] ?? null),
+      ...(probed ? [r.probe?.accuracy ?? null, r.probe?.r2 ?? null, r.probe?.loss ?? null] : []), ...meta.map((k) => r.metadata[k] ?? null),
     ].map(csvCell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;

@@ -50,6 +50,8 @@ export const MONO_STACK = "'JetBrains Mono', 'SFMono-Regular', Menlo, Consolas, 
 export const INK = '#1f2328';
 export const MUTED = '#6e7781';
 export const GRID = '#e6e8eb';
+/** a plot's outline */
+export const FRAME = '#c9ced4';
 export const GUIDE = '#8c959f';
 export const WINDOW_FILL = '#fff1c2';
 export const FLOOR_FILL = '#eef6f1';

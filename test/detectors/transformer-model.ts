@@ -3,12 +3,15 @@
  *  - `graph`: the ModelGraph per the op contract (embedding, positional, norms, linear projections
  *    in their stored layouts, fused QKV via slice, attention with GQA/rotary, residual adds, take),
  *    which the detectors read;
- *  - `forward`: a plain f64 forward pass written here from the formulas (HF GPT-2 / LLaMA), which
- *    reads the same named tensors and never touches the op registry — the check of invariance.
+ *  - `forward`: the plain f64 layers of test/helpers/transformer-forward.ts (written from HF GPT-2 /
+ *    LLaMA / ViT and TransformerLens) composed per the spec, reading the same named tensors and never
+ *    touching the op registry — the check of invariance.
  */
 import type { GraphNode, ModelGraph, Op } from '../../src/model/graph.ts';
 import type { ParamSet } from '../../src/engine/types.ts';
 import { createRng } from '../../src/math/random.ts';
+import * as R from '../helpers/transformer-forward.ts';
+import type { Seq } from '../helpers/transformer-forward.ts';
 
 export interface Spec {
   vocab: number;
@@ -167,115 +170,64 @@ export function build(spec: Spec, seed = 3): Built {
 
 type Mat = number[][]; // [T][features]
 
-/** logits per position (or of the last / CLS position); `input` is token ids, or a flat [C, S, S] image */
+/**
+ * logits per position (or of the last / CLS position); `input` is token ids, or a flat [C, S, S]
+ * image. Composed of the plain f64 layers of test/helpers/transformer-forward.ts (the reference the
+ * assembled family graphs are checked against), reading this spec's tensor names.
+ */
 export function forward(spec: Spec, params: ParamSet, input: number[]): Mat {
-  const P = (n: string) => params.get(n)!.data;
+  // f64 copies (exact) of the parameters as held, for the plain layers' Float64Array arguments
+  const held = new Map<string, Float64Array>();
+  const P = (n: string): Float64Array => held.get(n) ?? held.set(n, Float64Array.from(params.get(n)!.data)).get(n)!;
   const { D, dh, heads, kvHeads } = spec;
   const img = spec.images;
-  const T = img ? spec.T : input.length;
-  const lin = (layer: string, x: Mat, inp: number, out: number, bias = spec.bias, layout: Spec['layout'] | 'heads' = spec.layout, weight = `${layer}.weight`): Mat => {
-    const W = P(weight);
-    const b = bias ? P(`${layer}.bias`) : null;
-    // heads: W[h, i, j] for output h·dh + j (TransformerLens W_Q)
-    const at = (o: number, i: number) => (layout === 'out-in' ? o * inp + i : layout === 'in-out' ? i * out + o : (Math.floor(o / dh) * inp + i) * dh + (o % dh));
-    return x.map((row) => Array.from({ length: out }, (_, o) => {
-      let s = b ? b[o] : 0;
-      for (let i = 0; i < inp; i++) s += row[i] * W[at(o, i)];
-      return s;
-    }));
-  };
-  const qkvLayout = spec.headsLayout ? 'heads' : spec.layout;
-  const normF = (layer: string, x: Mat): Mat => x.map((row) => {
-    const g = P(`${layer}.weight`);
-    if (spec.norm === 'layernorm') {
-      const b = P(`${layer}.bias`);
-      const mu = row.reduce((a, c) => a + c, 0) / D;
-      const va = row.reduce((a, c) => a + (c - mu) ** 2, 0) / D;
-      return row.map((c, i) => ((c - mu) / Math.sqrt(va + 1e-5)) * g[i] + b[i]);
-    }
-    const ms = row.reduce((a, c) => a + c * c, 0) / D;
-    return row.map((c, i) => (c / Math.sqrt(ms + 1e-6)) * g[i]);
-  });
-  const rotate = (vec: number[], pos: number): number[] => {
-    const r = spec.rotary;
-    if (!r) return vec;
-    const out = vec.slice();
-    const half = r.dims / 2;
-    for (let i = 0; i < half; i++) {
-      const [a, b] = r.convention === 'half-split' ? [i, i + half] : [2 * i, 2 * i + 1];
-      const th = pos * r.base ** ((-2 * i) / r.dims);
-      out[a] = vec[a] * Math.cos(th) - vec[b] * Math.sin(th);
-      out[b] = vec[b] * Math.cos(th) + vec[a] * Math.sin(th);
-    }
-    return out;
-  };
-  let x: Mat;
+  const lin = (layer: string, x: Seq, inp: number, out: number, bias = spec.bias, layout: Spec['layout'] | 'heads' = spec.layout, weight = `${layer}.weight`): Seq =>
+    x.map((row) => R.lin(row, P(weight), bias ? P(`${layer}.bias`) : null, inp, out, layout, out / dh));
+  const normF = (layer: string, x: Seq): Seq => x.map((row) => (spec.norm === 'layernorm'
+    ? R.layerNorm(row, P(`${layer}.weight`), P(`${layer}.bias`), 1e-5)
+    : R.rmsNorm(row, P(`${layer}.weight`), 1e-6)));
+  const scaled = (layer: string, m: Seq): Seq => (spec.layerScale ? m.map((r) => r.map((c, i) => c * P(`${layer}.lambda`)[i])) : m);
+  const act = R.ACT[spec.gated ? 'silu' : 'gelu_tanh'];
+  let x: Seq;
   if (img) {
-    // patch (py, px) → token 1 + py·n + px: Σ_{c, ky, kx} W[o, c, ky, kx]·image[c, py·p + ky, px·p + kx] + b[o]; CLS first
-    const p = img.patch, n = img.size / p, C = img.channels, S = img.size;
-    const W = P('patch.weight'), b = P('patch.bias');
-    x = [Array.from(P('cls'))];
-    for (let py = 0; py < n; py++) for (let px = 0; px < n; px++) {
-      x.push(Array.from({ length: D }, (_, o) => {
-        let z = b[o];
-        for (let c = 0; c < C; c++) for (let ky = 0; ky < p; ky++) for (let kx = 0; kx < p; kx++) z += W[((o * C + c) * p + ky) * p + kx] * input[(c * S + py * p + ky) * S + px * p + kx];
-        return z;
-      }));
-    }
-    x = x.map((r, t) => r.map((c, i) => c + P('wpe.weight')[t * D + i]));
+    const embedded = [P('cls').slice(), ...R.patchEmbed(input, P('patch.weight'), P('patch.bias'), { D, C: img.channels, S: img.size, P: img.patch })];
+    x = embedded.map((r, t) => r.map((c, i) => c + P('wpe.weight')[t * D + i]));
   } else {
-    x = input.map((tok, t) => Array.from({ length: D }, (_, i) => P('wte.weight')[tok * D + i] + (spec.positions ? P('wpe.weight')[t * D + i] : 0)));
+    x = input.map((tok, t) => Float64Array.from({ length: D }, (_, i) => P('wte.weight')[tok * D + i] + (spec.positions ? P('wpe.weight')[t * D + i] : 0)));
   }
-  const ls = (layer: string, m: Mat): Mat => (spec.layerScale ? m.map((r) => r.map((c, i) => c * P(`${layer}.lambda`)[i])) : m);
   for (let l = 0; l < spec.layers; l++) {
     const p = `h.${l}`;
     const n1 = normF(`${p}.ln_1`, x);
-    let q: Mat, k: Mat, v: Mat;
+    let q: Seq, k: Seq, v: Seq;
     if (spec.fused) {
       const qkv = lin(`${p}.attn.c_attn`, n1, D, (heads + 2 * kvHeads) * dh);
       q = qkv.map((r) => r.slice(0, heads * dh));
       k = qkv.map((r) => r.slice(heads * dh, (heads + kvHeads) * dh));
       v = qkv.map((r) => r.slice((heads + kvHeads) * dh));
     } else {
-      q = lin(`${p}.attn.q_proj`, n1, D, heads * dh, spec.bias, qkvLayout);
-      k = lin(`${p}.attn.k_proj`, n1, D, kvHeads * dh, spec.bias, qkvLayout);
-      v = lin(`${p}.attn.v_proj`, n1, D, kvHeads * dh, spec.bias, qkvLayout);
+      const layout = spec.headsLayout ? 'heads' : spec.layout;
+      q = lin(`${p}.attn.q_proj`, n1, D, heads * dh, spec.bias, layout);
+      k = lin(`${p}.attn.k_proj`, n1, D, kvHeads * dh, spec.bias, layout);
+      v = lin(`${p}.attn.v_proj`, n1, D, kvHeads * dh, spec.bias, layout);
     }
-    const att: Mat = Array.from({ length: T }, () => new Array(heads * dh).fill(0));
-    for (let h = 0; h < heads; h++) {
-      const g = Math.floor((h * kvHeads) / heads);
-      for (let t = 0; t < T; t++) {
-        const qt = rotate(q[t].slice(h * dh, (h + 1) * dh), t);
-        const s: number[] = [];
-        const last = img ? T - 1 : t; // ViT attends both ways
-        for (let u = 0; u <= last; u++) {
-          const ku = rotate(k[u].slice(g * dh, (g + 1) * dh), u);
-          s.push(qt.reduce((acc, c, j) => acc + c * ku[j], 0) / Math.sqrt(dh));
-        }
-        const m = Math.max(...s);
-        const e = s.map((c) => Math.exp(c - m));
-        const z = e.reduce((a, c) => a + c, 0);
-        for (let u = 0; u <= last; u++) for (let j = 0; j < dh; j++) att[t][h * dh + j] += (e[u] / z) * v[u][g * dh + j];
-      }
-    }
-    const o = ls(`${p}.ls1`, lin(`${p}.attn.c_proj`, att, heads * dh, D));
-    x = x.map((r, t) => r.map((c, i) => c + o[t][i]));
+    // ViT attends both ways
+    const att = R.attention(q, k, v, heads, kvHeads, !img, spec.rotary);
+    x = R.addSeq(x, scaled(`${p}.ls1`, lin(`${p}.attn.c_proj`, att, heads * dh, D)));
     const n2 = normF(`${p}.ln_2`, x);
-    let hdn: Mat;
+    let hdn: Seq;
     if (spec.gated) {
-      const g = lin(`${p}.mlp.gate`, n2, D, spec.mlp, false);
       const up = lin(`${p}.mlp.up`, n2, D, spec.mlp, false);
-      hdn = g.map((r, t) => r.map((c, i) => (c / (1 + Math.exp(-c))) * up[t][i]));
+      hdn = lin(`${p}.mlp.gate`, n2, D, spec.mlp, false).map((r, t) => r.map((c, i) => act(c) * up[t][i]));
     } else {
-      hdn = lin(`${p}.mlp.c_fc`, n2, D, spec.mlp).map((r) => r.map((c) => 0.5 * c * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (c + 0.044715 * c ** 3)))));
+      hdn = lin(`${p}.mlp.c_fc`, n2, D, spec.mlp).map((r) => r.map(act));
     }
-    const down = ls(`${p}.ls2`, lin(`${p}.mlp.c_proj`, hdn, spec.mlp, D));
-    x = x.map((r, t) => r.map((c, i) => c + down[t][i]));
+    x = R.addSeq(x, scaled(`${p}.ls2`, lin(`${p}.mlp.c_proj`, hdn, spec.mlp, D)));
   }
-  if (img) return lin('lm_head', normF('ln_f', [x[0]]), D, spec.vocab, true, 'out-in');
+  const rows = (m: Seq): Mat => m.map((r) => Array.from(r));
+  if (img) return rows(lin('lm_head', normF('ln_f', [x[0]]), D, spec.vocab, true, 'out-in'));
   x = normF('ln_f', x);
   const logits = spec.tied ? lin('lm_head', x, D, spec.vocab, false, 'out-in', 'wte.weight') : lin('lm_head', x, D, spec.vocab, spec.unembedBias);
-  return spec.takeLast ? [logits[T - 1]] : logits;
+  return rows(spec.takeLast ? [logits[logits.length - 1]] : logits);
 }
 
 /** log-softmax of each row (what a classification head sees: logits up to a shift) */

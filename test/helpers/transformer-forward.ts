@@ -5,14 +5,19 @@
  * assembled whole-network graphs are checked against.
  */
 export type Tensors = Record<string, Float64Array>;
-type Seq = Float64Array[];
+export type Seq = Float64Array[];
 
-/** y = W x + b with W stored [out, in] (nn.Linear) or [in, out] (Conv1D, TransformerLens). */
-export function lin(x: Float64Array, W: Float64Array, b: Float64Array | null | undefined, I: number, O: number, stored: 'out-in' | 'in-out'): Float64Array {
+/**
+ * y = W x + b with W stored [out, in] (nn.Linear), [in, out] (Conv1D, TransformerLens) or
+ * [heads, in, d_head] (TransformerLens W_Q/W_K/W_V: y[h·d_head + j] = Σ_i W[h, i, j] x_i).
+ */
+export function lin(x: Float64Array, W: Float64Array, b: Float64Array | null | undefined, I: number, O: number, stored: 'out-in' | 'in-out' | 'heads', heads = 1): Float64Array {
+  const dh = O / heads;
+  const at = (o: number, i: number) => (stored === 'out-in' ? o * I + i : stored === 'in-out' ? i * O + o : (Math.floor(o / dh) * I + i) * dh + (o % dh));
   const y = new Float64Array(O);
   for (let o = 0; o < O; o++) {
     let s = b ? b[o] : 0;
-    for (let i = 0; i < I; i++) s += x[i] * (stored === 'out-in' ? W[o * I + i] : W[i * O + o]);
+    for (let i = 0; i < I; i++) s += x[i] * W[at(o, i)];
     y[o] = s;
   }
   return y;
@@ -46,12 +51,13 @@ export const ACT: Record<string, (z: number) => number> = {
   silu: (z) => z / (1 + Math.exp(-z)),
 };
 
-export type Rope = null | { base: number; convention: 'half-split' | 'interleaved' };
+/** Rotary positions on the first `dims` features of a head (all of them when absent; NeoX rotary_pct). */
+export type Rope = null | { base: number; convention: 'half-split' | 'interleaved'; dims?: number };
 
 /** Rotate one head vector at position t (HF rotate_half, or Meta's complex pairs (2i, 2i+1)). */
 function rotate(x: Float64Array, t: number, rope: NonNullable<Rope>): Float64Array {
-  const d = x.length, half = d / 2;
-  const y = new Float64Array(d);
+  const d = rope.dims ?? x.length, half = d / 2;
+  const y = x.slice();
   for (let i = 0; i < half; i++) {
     const theta = t * rope.base ** (-(2 * i) / d);
     const c = Math.cos(theta), s = Math.sin(theta);
@@ -82,7 +88,7 @@ export function attention(q: Seq, k: Seq, v: Seq, H: number, Hkv: number, causal
   return out;
 }
 
-const addSeq = (a: Seq, b: Seq): Seq => a.map((x, t) => x.map((u, i) => u + b[t][i]));
+export const addSeq = (a: Seq, b: Seq): Seq => a.map((x, t) => x.map((u, i) => u + b[t][i]));
 const embed = (W: Float64Array, tokens: number[], D: number): Seq => tokens.map((tok) => W.slice(tok * D, (tok + 1) * D));
 
 export interface Dims { D: number; H: number; Hkv?: number; layers: number; eps: number; act: string }
@@ -112,19 +118,10 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
 export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number }): Float64Array {
   const { D, H, dh } = d;
   let x = addSeq(embed(w['embed.W_E'], tokens, D), tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
-  const perHead = (u: Float64Array, W: Float64Array, b: Float64Array) => {
-    const y = new Float64Array(H * dh);
-    for (let h = 0; h < H; h++) for (let j = 0; j < dh; j++) {
-      let s = b[h * dh + j];
-      for (let i = 0; i < D; i++) s += u[i] * W[(h * D + i) * dh + j];
-      y[h * dh + j] = s;
-    }
-    return y;
-  };
   for (let l = 0; l < d.layers; l++) {
     const b = `blocks.${l}.`;
     const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.w`], w[`${b}ln1.b`], d.eps));
-    const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => perHead(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`])));
+    const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => lin(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`], D, H * dh, 'heads', H)));
     const a = attention(q, k, v, H, H, true, null);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.W_O`], w[`${b}attn.b_O`], H * dh, D, 'in-out')));
     const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.w`], w[`${b}ln2.b`], d.eps));
@@ -184,15 +181,13 @@ export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: Non
 }
 
 /**
- * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token) or Dinov2Model (no
- * prefix, layer scale, no head: the normed CLS output). image [C, S, S].
+ * The patch embedding of a ViT: a P×P conv of stride P (weight [D, C, P, P]) over image [C, S, S],
+ * patch (r, c) → row r·(S/P) + c.
  */
-export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2'): Float64Array {
-  const { D, H, C, S, P } = d;
-  const p = kind === 'vit' ? 'vit.' : '';
+export function patchEmbed(image: ArrayLike<number>, Wp: Float64Array, bp: Float64Array, d: { D: number; C: number; S: number; P: number }): Seq {
+  const { D, C, S, P } = d;
   const side = S / P;
-  const Wp = w[`${p}embeddings.patch_embeddings.projection.weight`], bp = w[`${p}embeddings.patch_embeddings.projection.bias`];
-  let x: Seq = [w[`${p}embeddings.cls_token`].slice()];
+  const out: Seq = [];
   for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
     const e = new Float64Array(D);
     for (let o = 0; o < D; o++) {
@@ -200,8 +195,19 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
       for (let ch = 0; ch < C; ch++) for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) s += Wp[((o * C + ch) * P + i) * P + j] * image[(ch * S + r * P + i) * S + c * P + j];
       e[o] = s;
     }
-    x.push(e);
+    out.push(e);
   }
+  return out;
+}
+
+/**
+ * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token) or Dinov2Model (no
+ * prefix, layer scale, no head: the normed CLS output). image [C, S, S].
+ */
+export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2'): Float64Array {
+  const { D, H } = d;
+  const p = kind === 'vit' ? 'vit.' : '';
+  let x: Seq = [w[`${p}embeddings.cls_token`].slice(), ...patchEmbed(image, w[`${p}embeddings.patch_embeddings.projection.weight`], w[`${p}embeddings.patch_embeddings.projection.bias`], d)];
   const pos = w[`${p}embeddings.position_embeddings`];
   x = x.map((u, t) => u.map((v, i) => v + pos[t * D + i]));
   const names = kind === 'vit'
@@ -222,4 +228,40 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
   }
   const cls = layerNorm(x[0], w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps);
   return kind === 'vit' ? lin(cls, w['classifier.weight'], w['classifier.bias'], D, w['classifier.bias'].length, 'out-in') : cls;
+}
+
+/**
+ * Karpathy's "GPT from scratch" lecture model (ng-video-lecture gpt.py): one Head module per head
+ * (`blocks.N.sa.heads.H.{key,query,value}`, no biases) scaling its scores by C**-0.5 with C = n_embd,
+ * heads joined by torch.cat, `sa.proj`, a ReLU `ffwd.net`, pre-norm; logits at the last position.
+ */
+export function lectureGptForward(w: Tensors, tokens: number[], d: { D: number; H: number; layers: number; eps: number }): Float64Array {
+  const { D, H } = d;
+  const T = tokens.length;
+  let x: Seq = tokens.map((tok, t) => w['token_embedding_table.weight'].slice(tok * D, (tok + 1) * D).map((u, i) => u + w['position_embedding_table.weight'][t * D + i]));
+  for (let l = 0; l < d.layers; l++) {
+    const b = `blocks.${l}.`;
+    const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.weight`], w[`${b}ln1.bias`], d.eps));
+    const heads: Seq[] = [];
+    for (let h = 0; h < H; h++) {
+      const hs = w[`${b}sa.heads.${h}.query.weight`].length / D;
+      const [q, k, v] = ['query', 'key', 'value'].map((m) => n1.map((u) => lin(u, w[`${b}sa.heads.${h}.${m}.weight`], null, D, hs, 'out-in')));
+      heads.push(q.map((qt, t) => {
+        const s = k.map((ks, j) => (j > t ? -Infinity : qt.reduce((a, u, i) => a + u * ks[i], 0) * D ** -0.5));
+        const m = Math.max(...s);
+        const e = s.map((z) => Math.exp(z - m));
+        const z = e.reduce((a, u) => a + u, 0);
+        const o = new Float64Array(hs);
+        for (let j = 0; j < T; j++) for (let i = 0; i < hs; i++) o[i] += (e[j] / z) * v[j][i];
+        return o;
+      }));
+    }
+    const cat = x.map((_, t) => Float64Array.from(heads.flatMap((hd) => [...hd[t]])));
+    x = addSeq(x, cat.map((u) => lin(u, w[`${b}sa.proj.weight`], w[`${b}sa.proj.bias`], D, D, 'out-in')));
+    const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.weight`], w[`${b}ln2.bias`], d.eps));
+    const F = w[`${b}ffwd.net.0.bias`].length;
+    x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}ffwd.net.0.weight`], w[`${b}ffwd.net.0.bias`], D, F, 'out-in').map(ACT.relu), w[`${b}ffwd.net.2.weight`], w[`${b}ffwd.net.2.bias`], F, D, 'out-in')));
+  }
+  const last = layerNorm(x[T - 1], w['ln_f.weight'], w['ln_f.bias'], d.eps);
+  return lin(last, w['lm_head.weight'], w['lm_head.bias'], D, w['lm_head.bias'].length, 'out-in');
 }

@@ -201,8 +201,11 @@ export function llamaMeta(): FamilyCheckpoint {
   return w.done({ dim: D, n_layers: LAYERS, n_heads: HEADS, n_kv_heads: HEADS, vocab_size: VOCAB, multiple_of: 4, norm_eps: 1e-5, max_seq_len: CTX });
 }
 
-/** Fused projections (Phi-3 style: qkv_proj, gate_up_proj) with RMSNorm. */
-export function fusedPhi3(): FamilyCheckpoint {
+/**
+ * Fused projections (Phi-3 style: qkv_proj, gate_up_proj) with RMSNorm; `deadUnit` zeroes that
+ * SwiGLU unit in layer 0: its gate row u and up row MLP + u of gate_up_proj, and down_proj's column u.
+ */
+export function fusedPhi3(deadUnit: number | null = null): FamilyCheckpoint {
   const w = writer(8);
   w.add('model.embed_tokens.weight', [VOCAB, D]);
   for (let l = 0; l < LAYERS; l++) {
@@ -216,6 +219,10 @@ export function fusedPhi3(): FamilyCheckpoint {
   }
   w.norm('model.norm', false);
   w.linear('lm_head', VOCAB, D, false);
+  if (deadUnit !== null) {
+    w.zero('model.layers.0.mlp.gate_up_proj.weight', (i) => Math.floor(i / D) === deadUnit || Math.floor(i / D) === MLP + deadUnit);
+    w.zero('model.layers.0.mlp.down_proj.weight', (i) => i % MLP === deadUnit);
+  }
   return w.done({ model_type: 'phi3', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: HEADS, hidden_act: 'silu', rms_norm_eps: 1e-5 });
 }
 

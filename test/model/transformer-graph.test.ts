@@ -59,7 +59,7 @@ const kinds = (a: AssembledTransformer) => a.graph.nodes.map((n) => n.op.kind);
 const opsOf = <K extends Op['kind']>(a: AssembledTransformer, kind: K) => a.graph.nodes.map((n) => n.op).filter((o): o is Extract<Op, { kind: K }> => o.kind === kind);
 
 describe('whole-network transformer graphs', () => {
-  const whole: Name[] = ['gpt2-hf', 'nanogpt', 'transformer-lens', 'vit-hf', 'dinov2-hf', 'llama-hf', 'llama-meta', 'fused-phi3'];
+  const whole: Name[] = ['gpt2-hf', 'nanogpt', 'transformer-lens', 'vit-hf', 'dinov2-hf', 'llama-hf', 'llama-meta', 'fused-phi3', 'per-head'];
   for (const name of whole) {
     it(`${name}: assembles with config.json; without it, assembles or names the missing hyperparameter`, async () => {
       const a = await assemble(name, true);
@@ -68,8 +68,8 @@ describe('whole-network transformer graphs', () => {
       expect(opsOf(a, 'attention').length).toBe(T.LAYERS);
       expect(opsOf(a, 'add').length).toBe(2 * T.LAYERS);
       const bare = await assemble(name, false);
-      if (name === 'transformer-lens') {
-        // W_Q [n_heads, d_model, d_head] gives the heads
+      if (name === 'transformer-lens' || name === 'per-head') {
+        // W_Q [n_heads, d_model, d_head] gives the heads; so does the number of per-head modules
         expect(isAssembled(bare)).toBe(true);
       } else if (name === 'fused-phi3') {
         expect(isAssembled(bare) ? '' : bare.why).toMatch(/recognised by role only/);
@@ -79,11 +79,11 @@ describe('whole-network transformer graphs', () => {
     });
   }
 
-  for (const name of ['per-head', 'nested', 'encoder-decoder'] as const) {
+  for (const name of ['nested', 'encoder-decoder'] as const) {
     it(`${name}: not assembled, with the reason`, async () => {
       const a = await assemble(name, true);
       expect(isAssembled(a)).toBe(false);
-      if (!isAssembled(a)) expect(a.why).toMatch(name === 'encoder-decoder' ? /cross-attention/ : name === 'per-head' ? /one module per head/ : /role only|wiring/);
+      if (!isAssembled(a)) expect(a.why).toMatch(name === 'encoder-decoder' ? /cross-attention/ : /role only|wiring/);
     });
   }
 
@@ -98,6 +98,14 @@ describe('whole-network transformer graphs', () => {
     expect(opsOf(a, 'take')[0].index).toBe(-1);
     expect(lins[lins.length - 1]).toMatchObject({ weight: 'transformer.wte.weight', layout: 'out-in', positionwise: false, outFeatures: T.VOCAB });
     expect(a.input).toEqual({ kind: 'tokens', length: T.CTX, vocab: T.VOCAB, maxLength: T.CTX });
+  });
+
+  it('per-head modules (the lecture GPT): each head a linear per position, joined by concat in head order, scores scaled by 1/√d_model', async () => {
+    const a = (await assemble('per-head', false)) as AssembledTransformer;
+    expect(kinds(a).slice(0, 9)).toEqual(['embedding', 'positional', 'layernorm', 'linear', 'linear', 'concat', 'linear', 'linear', 'concat']);
+    expect(opsOf(a, 'linear').slice(0, 6).map((l) => l.weight)).toEqual(['query', 'key', 'value'].flatMap((m) => [0, 1].map((h) => `blocks.0.sa.heads.${h}.${m}.weight`)));
+    expect(opsOf(a, 'attention')[0]).toMatchObject({ layer: 'blocks.0.sa', heads: T.HEADS, kvHeads: T.HEADS, headDim: T.DH, causal: true, scale: 1 / Math.sqrt(T.D) });
+    expect(a.warnings.join(' ')).toMatch(/scaled by 0\.3536 = 1\/√d_model/);
   });
 
   it('rotary: LLaMA HF names take the half-split convention with GQA, Meta names the interleaved one', async () => {
@@ -133,6 +141,7 @@ describe('whole-network transformer graphs', () => {
     'fused-phi3': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'phi3'),
     'vit-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-12, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'vit'),
     'dinov2-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2'),
+    'per-head': (w, x) => R.lectureGptForward(w, [...x], { ...dims, eps: 1e-5 }),
   };
   for (const [name, ref] of Object.entries(reference) as [Name, (w: R.Tensors, x: Float64Array) => Float64Array][]) {
     it(`${name}: a plain forward of the whole graph equals the independent forward (f64)`, async () => {

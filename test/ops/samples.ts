@@ -57,6 +57,7 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
     { op: { kind: 'attention', layer: 'a', heads: 4, kvHeads: 2, headDim: 6, causal: false, scale: 0.5, rotary: { base: 100, convention: 'interleaved', dims: 6 } }, inputs: [[3, 24], [3, 12], [3, 12]], note: 'bidirectional GQA 4/2, interleaved rotary' },
   ],
   slice: [{ op: { kind: 'slice', start: 5, length: 7 }, inputs: [[3, 17]], note: 'middle of a fused projection' }],
+  concat: [{ op: { kind: 'concat' }, inputs: [[3, 5], [3, 7]], note: 'two heads of different widths' }],
   patchify: [{ op: { kind: 'patchify' }, inputs: [[5, 3, 7]], note: '[D, h, w] conv output' }],
   cls: [{ op: { kind: 'cls', layer: 'e', weight: 'e.cls_token' }, inputs: [[5, 7]], note: 'token prepended' }],
   scale: [{ op: { kind: 'scale', layer: 's', weight: 's.lambda1' }, inputs: [[3, 11]], note: 'layer scale per position' }],

@@ -75,6 +75,42 @@ describe('whole-network transformer reads', () => {
     }
   }, 120_000);
 
+  it('lecture GPT (one module per head, joined by concat): a node-death scan equals the independent forward\'s classification Fisher; every per-head QK and VO gauge reads gauge', async () => {
+    const ck = T.perHead();
+    const sources = { checkpoint: bytesSource(ck.bytes), checkpointName: 'gpt.safetensors' };
+    const probe = 8;
+    const r = await readCheckpoint(sources, { probe, detectors: ['node-death', 'qk-rotation', 'vo-linear'], perDecade: 2 }, new CpuEngine({ precision: 'f64' }));
+    expect(r.scope).toBe('whole');
+    const gauges = r.directions.filter((d) => d.detector === 'qk-rotation' || d.detector === 'vo-linear');
+    expect(gauges.length).toBe(2 * T.LAYERS * T.HEADS);
+    for (const d of gauges) expect(d.class, d.id).toBe('gauge');
+    // head 1's QK rotation moves head 1's own query and key modules only
+    expect(gauges.find((d) => d.id === 'qk-rotation:blocks.0.sa:1')!.tensors.sort()).toEqual(['blocks.0.sa.heads.1.key.weight', 'blocks.0.sa.heads.1.query.weight']);
+    const m = await loadModel(sources, { probe });
+    const f = m.probe.data.length / probe;
+    const xs = Array.from({ length: probe }, (_, s) => m.probe.data.slice(s * f, (s + 1) * f));
+    const w = await tensorsOf(ck.bytes);
+    const forward = (tw: R.Tensors, x: Float64Array) => R.lectureGptForward(tw, [...x], { D: T.D, H: T.HEADS, layers: T.LAYERS, eps: 1e-5 });
+    const u = 6, up = 'blocks.0.ffwd.net.0', down = 'blocks.0.ffwd.net.2';
+    const dir = r.directions.find((d) => d.id === `node-death:${up}:${u}`)!;
+    // (W_up[u, :], b_up[u]) and W_down[:, u], each normalised, /√2 (nn.Linear [out, in])
+    const alpha = [...Array.from({ length: T.D }, (_, i) => w[`${up}.weight`][u * T.D + i]), w[`${up}.bias`][u]];
+    const beta = Array.from({ length: T.D }, (_, o) => w[`${down}.weight`][o * T.MLP + u]);
+    const na = Math.hypot(...alpha), nb = Math.hypot(...beta);
+    const move = (tw: R.Tensors, t: number): R.Tensors => {
+      const c = { ...tw, [`${up}.weight`]: tw[`${up}.weight`].slice(), [`${up}.bias`]: tw[`${up}.bias`].slice(), [`${down}.weight`]: tw[`${down}.weight`].slice() };
+      for (let i = 0; i < T.D; i++) c[`${up}.weight`][u * T.D + i] += (t * alpha[i]) / na / Math.SQRT2;
+      c[`${up}.bias`][u] += (t * alpha[T.D]) / na / Math.SQRT2;
+      for (let o = 0; o < T.D; o++) c[`${down}.weight`][o * T.MLP + u] += (t * beta[o]) / nb / Math.SQRT2;
+      return c;
+    };
+    for (const i of [0, dir.scan.t.length - 1]) {
+      const t = dir.scan.t[i];
+      const F = classificationFisher(forward, w, move, t, xs);
+      expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-5);
+    }
+  }, 120_000);
+
   it('LLaMA HF: a planted dead SwiGLU unit (gate row, up row, down column zero) reads k = 3 in the whole network', async () => {
     const ck = T.llamaHf(3);
     const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },
@@ -84,6 +120,21 @@ describe('whole-network transformer reads', () => {
     expect(dead.class).toBe('singular');
     expect(dead.kRounded).toBe(3);
     const live = r.directions.filter((d) => d.class === 'live');
+    expect(live.length).toBeGreaterThan(T.MLP);
+    for (const d of live) expect(d.kRounded).toBe(1);
+  }, 120_000);
+
+  it('Phi-3 fused gate_up: every SwiGLU unit is seen through the two slices (gate rows u, up rows MLP + u); a planted dead unit reads k = 3', async () => {
+    const ck = T.fusedPhi3(5);
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'phi3.safetensors', configText: JSON.stringify(ck.config) },
+      { probe: 16, detectors: ['glu-unit'] }, new CpuEngine({ precision: 'f64' }));
+    expect(r.scope).toBe('whole');
+    const units = r.directions.filter((d) => d.detector === 'glu-unit');
+    expect(units.length).toBe(T.LAYERS * T.MLP);
+    expect(units.every((d) => d.predictedK === 3)).toBe(true);
+    const dead = units.find((d) => d.id === 'glu-unit:model.layers.0.mlp.gate_up_proj:5')!;
+    expect([dead.class, dead.kRounded]).toEqual(['singular', 3]);
+    const live = units.filter((d) => d.class === 'live');
     expect(live.length).toBeGreaterThan(T.MLP);
     for (const d of live) expect(d.kRounded).toBe(1);
   }, 120_000);

@@ -15,11 +15,16 @@ import {
 import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { ratePlotModel } from '../../src/ui/figures/index.ts';
-import { clipSegment, esc, num } from '../../src/ui/figures/svg.ts';
-import { decades } from '../../src/ui/figures/axis.ts';
+import { esc, num } from '../../src/ui/figures/svg.ts';
+import { clipSegment } from '../../src/ui/figures/marks/rule.ts';
+import { decades } from '../../src/ui/figures/marks/axis.ts';
 import { logScale } from '../../src/ui/figures/common.ts';
 import { CLASS_COLOURS } from '../../src/ui/theme.ts';
-import { DATA_DIR, DATASETS, loadRead, parseSvg, textOf, type Dataset } from './helpers.ts';
+import { checkLegend, DATA_DIR, DATASETS, loadRead, parseSvg, textOf, type Dataset } from './helpers.ts';
+import { comparePlotModel } from '../../src/ui/figures/compare-plot.ts';
+import { buildNuHatPlot } from '../../src/ui/figures/index.ts';
+import { nuHatCurve } from '../../src/read/fluctuation-estimate.ts';
+import { singularFluctuation } from '../../src/read/fluctuation.ts';
 
 const SIZE = { width: 640, height: 380 };
 const label = (n: Dataset) => `${n}.safetensors`;
@@ -378,5 +383,118 @@ describe('figures at 1 000+ directions (the real MNIST MLP read by the CLI, prob
     const path = doc.querySelector(`path[data-direction-id="${d.id}"]`)?.getAttribute('d') ?? '';
     const informative = d.scan.slope.filter((_, i) => d.scan.F[i] > noise(d) && d.scan.F[i + 1] > noise(d) && d.scan.slope[i] >= -4 && d.scan.slope[i] <= 14).length;
     expect((path.match(/[ML]/g) ?? []).length).toBe(informative);
+  });
+});
+
+/** The box a label covers, estimated here: 0.62 em per character, 0.8 em above the baseline, 0.25 em below. */
+function labelBox(t: Element) {
+  const size = Number(t.getAttribute('font-size') ?? 11);
+  const x = Number(t.getAttribute('x')), y = Number(t.getAttribute('y'));
+  const w = [...(t.textContent ?? '')].length * 0.62 * size;
+  const anchor = t.getAttribute('text-anchor') ?? 'start';
+  const x0 = anchor === 'end' ? x - w : anchor === 'middle' ? x - w / 2 : x;
+  return { x0, x1: x0 + w, y0: y - 0.8 * size, y1: y + 0.25 * size };
+}
+type B = ReturnType<typeof labelBox>;
+const meets = (a: B, b: B) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+describe('gauge-floor chart: the reference lines’ labels keep clear of the marks', () => {
+  const gpt2 = JSON.parse(readFileSync(resolve(DATA_DIR, 'gpt2_12blocks_s7.read.json'), 'utf8')) as ReadResult;
+  const mnist = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+  const cases: Array<[string, ReturnType<typeof directionsInput>]> = [
+    ...DATASETS.map((n): [string, ReturnType<typeof directionsInput>] => [n, input(n)]),
+    ['gpt2_12blocks_s7', directionsInput(gpt2)], ['mnist', directionsInput(mnist)],
+  ];
+  for (const [name, inp] of cases) {
+    it(name, () => {
+      let placed = 0;
+      for (const focus of [null, ...inp.directions.slice(0, 3).map((d) => d.id)]) {
+        const doc = parseSvg(buildGaugeFloor(inp, SIZE, { focus }));
+        // every mark's box: dots (circle r), zero markers (triangles about their translate), orbit whiskers
+        const marks: B[] = [];
+        for (const c of Array.from(doc.querySelectorAll('[data-role="marks"] circle'))) {
+          const cx = Number(c.getAttribute('cx')), cy = Number(c.getAttribute('cy')), r = Number(c.getAttribute('r')) + 1;
+          marks.push({ x0: cx - r, x1: cx + r, y0: cy - r, y1: cy + r });
+        }
+        for (const p of Array.from(doc.querySelectorAll('[data-role="marks"] path'))) {
+          const [, tx, ty] = /translate\(([-\d.]+),([-\d.]+)\)/.exec(p.getAttribute('transform')!)!.map(Number);
+          marks.push({ x0: tx - 7, x1: tx + 7, y0: ty - 7, y1: ty + 7 });
+        }
+        for (const l of Array.from(doc.querySelectorAll('[data-role="marks"] line'))) {
+          const x = Number(l.getAttribute('x1')), ya = Number(l.getAttribute('y1')), yb = Number(l.getAttribute('y2'));
+          marks.push({ x0: x - 1, x1: x + 1, y0: Math.min(ya, yb), y1: Math.max(ya, yb) });
+        }
+        const frameRect = doc.querySelector('svg > rect[stroke="#c9ced4"]')!;
+        const fx = Number(frameRect.getAttribute('x')), fy = Number(frameRect.getAttribute('y'));
+        const frameBox = { x0: fx, y0: fy, x1: fx + Number(frameRect.getAttribute('width')), y1: fy + Number(frameRect.getAttribute('height')) };
+        const lines = ['rho', 'live-reference'].map((r) => Number(doc.querySelector(`[data-role="${r}"]`)!.getAttribute('y1')));
+        const labels = ['rho-label', 'live-reference-label'].map((r) => doc.querySelector(`[data-role="${r}"]`)).filter((t): t is Element => t !== null);
+        for (const t of labels) {
+          const b = labelBox(t);
+          placed++;
+          for (const m of marks) expect(meets(b, m), `${t.textContent} meets a mark at ${JSON.stringify(m)}`).toBe(false);
+          // inside the plot, crossing neither reference line
+          expect(b.x0 >= frameBox.x0 && b.x1 <= frameBox.x1 && b.y0 >= frameBox.y0 && b.y1 <= frameBox.y1).toBe(true);
+          for (const ly of lines) expect(ly > b.y0 && ly < b.y1, `${t.textContent} crosses the line at ${ly}`).toBe(false);
+        }
+        if (labels.length === 2) expect(meets(labelBox(labels[0]), labelBox(labels[1]))).toBe(false);
+      }
+      // at least ρ is labelled on every chart (the legend names both lines either way)
+      expect(placed).toBeGreaterThan(0);
+    });
+  }
+
+  it('the live reference is labelled where there is room, beside its line', () => {
+    const doc = parseSvg(buildGaugeFloor(input('ts_relu2_adamw_s1'), SIZE));
+    const t = doc.querySelector('[data-role="live-reference-label"]')!;
+    const ly = Number(doc.querySelector('[data-role="live-reference"]')!.getAttribute('y1'));
+    expect(Math.abs(Number(t.getAttribute('y')) - ly)).toBeLessThan(12);
+  });
+});
+
+describe('legends list only the marks that are drawn', () => {
+  const check = (svg: string) => checkLegend(parseSvg(svg));
+  const mnist = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+  const mi = directionsInput(mnist);
+
+  it('rate, slope and gauge-floor plots (each read, with and without a focus, line and band mode)', () => {
+    for (const inp of [...DATASETS.map(input), mi]) {
+      const focus = inp.directions.find((d) => d.window && d.k !== null)?.id ?? null;
+      for (const f of [null, focus]) {
+        check(buildRatePlot(inp, SIZE, { focus: f }));
+        check(buildSlopePlot(inp, SIZE, { focus: f }));
+        check(buildGaugeFloor(inp, SIZE, { focus: f }));
+      }
+    }
+  });
+
+  it('a class none of whose directions has a drawn curve is not listed (the slope plot of MNIST’s inactive units)', () => {
+    const inactive = mnist.directions.filter((d) => d.class === 'inactive');
+    expect(inactive.length).toBeGreaterThan(0);
+    const keys = check(buildSlopePlot(mi, SIZE));
+    // an inactive unit's F is 0 for small t: no slope between two informative points (written out here)
+    const nf = mnist.settings.numericalFloor;
+    const hasSlope = (d: ReadResult['directions'][number]) => {
+      const noise = nf * Math.max(d.fLive, ...d.scan.F);
+      return d.scan.slope.some((s, i) => Number.isFinite(s) && d.scan.F[i] > noise && d.scan.F[i + 1] > noise);
+    };
+    expect(keys.includes('inactive')).toBe(inactive.some(hasSlope));
+    expect(check(buildRatePlot(mi, SIZE))).toContain('inactive');
+  });
+
+  it('compare plots (a checkpoint without the direction is not listed) and the ν̂ plot', () => {
+    const a = loadRead('ts_relu2_adamw_s1'), b = loadRead('ts_relu2_muon_s1');
+    const d = a.directions.find((x) => b.directions.some((y) => y.id === x.id))!;
+    const ci = { id: d.id, series: [{ name: 'a.safetensors', direction: d }, { name: 'b.safetensors', direction: b.directions.find((y) => y.id === d.id)! }, { name: 'c.safetensors', direction: null }] };
+    for (const kind of ['rate', 'slope'] as const) expect(check(comparePlotModel(ci, SIZE, kind).svg())).not.toContain('c.safetensors');
+    const orders = [2, 3].map((k) => nuHatCurve(k, singularFluctuation(k), 1));
+    expect(check(buildNuHatPlot({ checkpoint: 'x', orders }, SIZE))).toEqual(['2', '3']);
+  });
+
+  it('the orbit entry appears exactly when an orbit whisker is drawn', () => {
+    for (const inp of [...DATASETS.map(input), mi]) {
+      const doc = parseSvg(buildGaugeFloor(inp, SIZE));
+      expect(doc.querySelector('[data-legend="orbit"]') !== null).toBe(doc.querySelector('[data-role="marks"] [data-role="orbit"]') !== null);
+    }
   });
 });

@@ -43,3 +43,21 @@ export function parseCsv(text: string): string[][] {
   }
   return rows;
 }
+
+/**
+ * Each legend entry of a figure names (by its data-legend key) a drawn mark outside the legend:
+ * an element with that class, role, checkpoint, order or track that has geometry. Returns the keys.
+ */
+export function checkLegend(doc: Document): Array<string | null> {
+  const items = Array.from(doc.querySelectorAll('[data-role="legend"] > g, [data-role="focus-legend"] > g'));
+  for (const it of items) {
+    const key = it.getAttribute('data-legend');
+    expect(key, `legend entry “${it.textContent}” has no key`).toBeTruthy();
+    const q = ['data-class', 'data-role', 'data-checkpoint-name', 'data-order', 'data-track'].map((a) => `[${a}="${key!.replace(/["\\]/g, '\\$&')}"]`).join(', ');
+    const geometry = 'path[d]:not([d=""]), line, circle, rect';
+    const drawn = Array.from(doc.querySelectorAll(q)).filter((m) => !m.closest('[data-role="legend"], [data-role="focus-legend"]'))
+      .filter((m) => m.matches(geometry) || m.querySelector(geometry));
+    expect(drawn.length, `legend entry “${it.textContent}” (${key}) names no drawn mark`).toBeGreaterThan(0);
+  }
+  return items.map((it) => it.getAttribute('data-legend'));
+}

@@ -14,7 +14,7 @@ import { seriesPlotModel, type SeriesInput } from '../../src/ui/figures/index.ts
 import { fileSource } from '../../src/format/node-source.ts';
 import { readCheckpoint } from '../../src/read/pipeline.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { parseSvg } from './helpers.ts';
+import { checkLegend, parseSvg } from './helpers.ts';
 
 // jsdom's import.meta.url is not a file URL: paths from the repository root
 const RUN = resolve(process.cwd(), 'fixtures/series/ts_relu2_adamw_s1');
@@ -51,6 +51,11 @@ function valueOf(panel: Element, cy: number): number {
 describe('training-run figure', () => {
   it('snapshot', async () => {
     await expect(seriesPlotModel(input, { width: 900, height: 0 }).svg()).toMatchFileSnapshot('./__snapshots__/series-plot.ts_relu2_adamw_s1.svg');
+  });
+
+  it('each panel’s legend lists only its drawn tracks', () => {
+    const doc = parseSvg(seriesPlotModel(input, { width: 900, height: 0 }).svg());
+    expect(checkLegend(doc).length).toBeGreaterThan(4);
   });
 
   it('census λ and class counts per step are the reads’ own, through the drawn axes', () => {

@@ -8,12 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { fileSource } from '../../src/format/node-source.ts';
-import { readCheckpoint } from '../../src/read/pipeline.ts';
-import type { FisherEngine } from '../../src/engine/types.ts';
-import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
+import { readDifferences, readOnBoth } from './parity.ts';
 import { bytesSource } from '../../src/format/safetensors.ts';
 import { llamaHf } from '../helpers/transformers.ts';
 
@@ -21,39 +18,17 @@ const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
 const FLOOR = 1e-12;
 
-async function read(engine: FisherEngine, options: Record<string, unknown>): Promise<ReadResult> {
-  const checkpoint = await fileSource(`${FIX}/gpt2_modadd23_s1.safetensors`);
-  try {
-    return await readCheckpoint({
-      checkpoint, checkpointName: 'gpt2_modadd23_s1.safetensors',
-      configText: readFileSync(`${FIX}/gpt2_modadd23_s1.config.json`, 'utf8'), configName: 'config.json',
-    }, { scope: 'block-local', ...options }, engine);
-  } finally {
-    await checkpoint.close();
-    engine.dispose();
-  }
-}
-
 describe.skipIf(!gpu)(`block-local read of the GPT-2 fixture: WebGPU vs CPU${skipNote(gpu)}`, () => {
   it('same blocks, ids and classes; scans within f32 accuracy', async () => {
-    const options = { probe: 32, numericalFloor: FLOOR, detectors: ['node-death', 'ln-kernel', 'bottom-subspace'] };
-    const cpu = await read(new CpuEngine(), { ...options, backend: 'cpu' });
-    const web = await read(new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), { ...options, backend: 'webgpu' });
-    expect(web.backend).toBe('webgpu');
+    const options = { probe: 32, numericalFloor: FLOOR, detectors: ['node-death', 'ln-kernel', 'bottom-subspace'], scope: 'block-local' as const };
+    const [cpu, web] = await readOnBoth(gpu!, async () => ({
+      checkpoint: await fileSource(`${FIX}/gpt2_modadd23_s1.safetensors`), checkpointName: 'gpt2_modadd23_s1.safetensors',
+      configText: readFileSync(`${FIX}/gpt2_modadd23_s1.config.json`, 'utf8'), configName: 'config.json',
+    }), options, new CpuEngine());
     expect(web.scope).toBe('block-local');
     expect(web.blocks).toEqual(cpu.blocks);
-    expect(web.directions.map((d) => [d.id, d.block])).toEqual(cpu.directions.map((d) => [d.id, d.block]));
-    const diffs: string[] = [];
-    let worst = 0;
-    cpu.directions.forEach((c, i) => {
-      const g = web.directions[i];
-      if (g.class !== c.class) diffs.push(`${c.id}: cpu ${c.class} gpu ${g.class}`);
-      const top = Math.max(...c.scan.F);
-      if (top <= FLOOR * c.fLive) return;
-      c.scan.F.forEach((f, j) => {
-        if (f > 1e-6 * top && f > 1e-7 * c.fLive) worst = Math.max(worst, Math.abs(web.directions[i].scan.F[j] - f) / f);
-      });
-    });
+    expect(web.directions.map((d) => d.block)).toEqual(cpu.directions.map((d) => d.block));
+    const { diffs, worst } = readDifferences(cpu, web, FLOOR);
     console.log(`gpt2 block-local: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}`);
     expect(diffs).toEqual([]);
     expect(worst).toBeLessThan(1e-3);
@@ -61,23 +36,10 @@ describe.skipIf(!gpu)(`block-local read of the GPT-2 fixture: WebGPU vs CPU${ski
 
   it('a LLaMA-style checkpoint: RMSNorm and the SwiGLU graph (a value read twice, a product) on WebGPU as on the CPU', async () => {
     const ck = llamaHf(3);
-    const opts = { probe: 16, numericalFloor: FLOOR, detectors: ['glu-unit', 'bottom-subspace'] };
-    const readWith = (engine: FisherEngine, backend: 'cpu' | 'webgpu') => readCheckpoint(
-      { checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, { ...opts, backend, scope: 'block-local' }, engine,
-    ).finally(() => engine.dispose());
-    const cpu = await readWith(new CpuEngine({ precision: 'f64' }), 'cpu');
-    const web = await readWith(new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), 'webgpu');
-    expect(web.directions.map((d) => d.id)).toEqual(cpu.directions.map((d) => d.id));
-    const diffs = cpu.directions.flatMap((c, i) => (web.directions[i].class === c.class ? [] : [`${c.id}: cpu ${c.class} gpu ${web.directions[i].class}`]));
+    const opts = { probe: 16, numericalFloor: FLOOR, detectors: ['glu-unit', 'bottom-subspace'], scope: 'block-local' as const };
+    const [cpu, web] = await readOnBoth(gpu!, async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }), opts, new CpuEngine({ precision: 'f64' }));
+    const { diffs, worst } = readDifferences(cpu, web, FLOOR);
     expect(diffs).toEqual([]);
-    let worst = 0;
-    cpu.directions.forEach((c, i) => {
-      const top = Math.max(...c.scan.F);
-      if (top <= FLOOR * c.fLive) return;
-      c.scan.F.forEach((f, j) => {
-        if (f > 1e-6 * top && f > 1e-7 * c.fLive) worst = Math.max(worst, Math.abs(web.directions[i].scan.F[j] - f) / f);
-      });
-    });
     console.log(`llama block-local: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-3);
   }, 300_000);

@@ -4,14 +4,12 @@
  * and the value-keyed dense plan from the residual add on. F against the f64 CPU engine.
  */
 import { describe, expect, it } from 'vitest';
-import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { linePoint, type FisherQuery } from '../../src/engine/types.ts';
 import { architectureFromJson } from '../../src/model/infer.ts';
 import { nodeDeath } from '../../src/detectors/node-death.ts';
-import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { createRng, randomParams, randomPatch, randomProbe } from '../helpers/models.ts';
 import { skipNote, testGpu } from './gpu.ts';
+import { expectGpuFisherAsCpu, f64Reference } from './parity.ts';
 
 const gpu = await testGpu();
 
@@ -28,30 +26,21 @@ const TENSORS = [t('ln.weight', [6]), t('ln.bias', [6]), t('up.weight', [21, 6])
 
 describe.skipIf(!gpu)(`WebGPU engine: sparse start inside a residual block${skipNote(gpu)}`, () => {
   for (const head of ['classification', 'regression'] as const) it(`equals the f64 CPU engine (${head})`, async () => {
-    const g = architectureFromJson(ARCH, TENSORS, null, {});
+    const graph = architectureFromJson(ARCH, TENSORS, null, {});
     const rng = createRng(53);
-    const params = randomParams(g, rng);
-    const probe = randomProbe(g, 13, rng);
-    const cpu = new CpuEngine({ precision: 'f64' });
-    await cpu.prepare(g, params, probe, head);
-    const ctx = { model: g, params, probe, head, values: await cpu.values(), settings: DEFAULT_SETTINGS, rng };
-    const units = nodeDeath.detect(ctx).filter((c) => c.layer === 'up');
+    const params = randomParams(graph, rng);
+    const c = { graph, params, probe: randomProbe(graph, 13, rng), head };
+    const { cpu, ctx } = await f64Reference(c, rng);
+    const units = nodeDeath.detect(ctx).filter((d) => d.layer === 'up');
     expect(units.length).toBe(21);
     const queries: FisherQuery[] = [];
-    for (const c of units.slice(0, 7)) for (const s of [1e-2, 0.3]) queries.push(linePoint(c.direction(), s));
+    for (const d of units.slice(0, 7)) for (const s of [1e-2, 0.3]) queries.push(linePoint(d.direction(), s));
     const a = new Float64Array(params.get('up.weight')!.data.length);
     a[8] = 1;
     queries.push(linePoint(new Map([['up.weight', a]]), 0.1));
     // a query that also moves a tensor after the stretch (the head) and the whole down map
     queries.push({ delta: randomPatch(params, ['head.bias'], rng), tangent: randomPatch(params, ['down.weight', 'head.weight'], rng) });
-    const want = await cpu.directionalFisher(queries);
-    const engine = new WebGpuEngine(gpu!.dev.device, gpu!.dev.description, { maxQueriesPerBatch: 4, maxSamplesPerBatch: 8 });
-    await engine.prepare(g, params, probe, head);
-    const got = await engine.directionalFisher(queries);
-    const modes = engine.lastStats.shapes.map((s) => s.mode);
+    const modes = await expectGpuFisherAsCpu(gpu!, c, cpu, queries, { maxQueriesPerBatch: 4, maxSamplesPerBatch: 8 });
     expect(modes.some((m) => /^graph\(.*sparse-rows/.test(m)), modes.join('; ')).toBe(true);
-    const top = Math.max(...want);
-    want.forEach((w, i) => expect(Math.abs(got[i] - w), `query ${i}: ${got[i]} vs ${w}`).toBeLessThan(1e-4 * Math.max(w, 1e-3 * top)));
-    engine.dispose();
   });
 });

@@ -16,27 +16,14 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { fileSource } from '../../src/format/node-source.ts';
-import { readCheckpoint } from '../../src/read/pipeline.ts';
-import type { FisherEngine } from '../../src/engine/types.ts';
-import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
+import { readDifferences, readOnBoth } from './parity.ts';
 
 const gpu = await testGpu();
 /** comfortably above f32 rounding of F = ‖Jv‖² (≈ 1e-14 of F_live) */
 const FLOOR = 1e-12;
 const FIX = resolve(import.meta.dirname, '../../fixtures');
-
-async function read(name: string, engine: FisherEngine, options: Record<string, unknown>): Promise<ReadResult> {
-  const checkpoint = await fileSource(`${FIX}/${name}`);
-  try {
-    return await readCheckpoint({ checkpoint, checkpointName: name }, options, engine);
-  } finally {
-    await checkpoint.close();
-    engine.dispose();
-  }
-}
 
 describe.skipIf(!gpu)(`whole read: WebGPU vs CPU engine${skipNote(gpu)}`, () => {
   const cases: [string, Record<string, unknown>][] = [
@@ -50,25 +37,9 @@ describe.skipIf(!gpu)(`whole read: WebGPU vs CPU engine${skipNote(gpu)}`, () => 
   for (const [name, options] of cases) {
     for (const floor of [null, FLOOR]) it(`${name}: identical class and kRounded for every direction${floor ? ` (numericalFloor ${floor})` : ' above the f32 floor (default settings)'}`, async () => {
       const opts = floor ? { ...options, numericalFloor: floor } : options;
-      const cpu = await read(name, new CpuEngine(), { ...opts, backend: 'cpu' });
-      const t0 = performance.now();
-      const gpuRead = await read(name, new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), { ...opts, backend: 'webgpu' });
-      const ms = performance.now() - t0;
-      expect(gpuRead.backend).toBe('webgpu');
-      expect(gpuRead.directions.map((d) => d.id)).toEqual(cpu.directions.map((d) => d.id));
-      let worst = 0;
-      const diffs: string[] = [];
-      cpu.directions.forEach((c, i) => {
-        const g = gpuRead.directions[i];
-        const atFloor = Math.max(...c.scan.F, ...g.scan.F) <= FLOOR * c.fLive;
-        if (g.class !== c.class || (g.kRounded !== c.kRounded && (floor !== null || !atFloor))) diffs.push(`${c.id}: cpu ${c.class}/${c.kRounded} (k ${c.k}) gpu ${g.class}/${g.kRounded} (k ${g.k}) max F/F_live cpu ${(Math.max(...c.scan.F) / c.fLive).toExponential(1)} gpu ${(Math.max(...g.scan.F) / g.fLive).toExponential(1)}`);
-        const top = Math.max(...c.scan.F);
-        if (top <= FLOOR * c.fLive) return; // numerical zero in both engines
-        c.scan.F.forEach((f, j) => {
-          if (f > 1e-6 * top && f > 1e-7 * c.fLive) worst = Math.max(worst, Math.abs(g.scan.F[j] - f) / f);
-        });
-      });
-      console.log(`${name}: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}, cpu ${cpu.timing.totalMs} ms, webgpu ${ms.toFixed(0)} ms`);
+      const [cpu, gpuRead] = await readOnBoth(gpu!, async () => ({ checkpoint: await fileSource(`${FIX}/${name}`), checkpointName: name }), opts, new CpuEngine());
+      const { diffs, worst } = readDifferences(cpu, gpuRead, FLOOR, floor === null ? 'above-floor' : 'always');
+      console.log(`${name}: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}, cpu ${cpu.timing.totalMs} ms, webgpu ${gpuRead.timing.totalMs} ms`);
       expect(diffs).toEqual([]);
       expect(worst).toBeLessThan(1e-3);
     });

@@ -5,31 +5,22 @@
  * within f32 accuracy, and the same plain refusal of token ids outside the vocabulary.
  */
 import { describe, expect, it } from 'vitest';
-import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { createRng, randomProbe } from '../helpers/models.ts';
 import { transformerGraph, transformerParams, transformerQueries } from '../helpers/transformer.ts';
 import { skipNote, testGpu } from './gpu.ts';
+import { expectGpuFisherAsCpu, f64Reference } from './parity.ts';
 
 const gpu = await testGpu();
 
 describe.skipIf(!gpu)(`WebGPU engine on a transformer block${skipNote(gpu)}`, () => {
   for (const head of ['classification', 'regression'] as const) it(`equals the f64 CPU engine (${head})`, async () => {
-    const g = transformerGraph();
+    const graph = transformerGraph();
     const rng = createRng(21);
-    const params = transformerParams(g, rng);
-    const probe = randomProbe(g, 7, rng);
-    const cpu = new CpuEngine({ precision: 'f64' });
-    await cpu.prepare(g, params, probe, head);
-    const queries = transformerQueries(params, probe.data, 23);
-    const want = await cpu.directionalFisher(queries);
-    const engine = new WebGpuEngine(gpu!.dev.device, gpu!.dev.description, { maxQueriesPerBatch: 4, maxSamplesPerBatch: 5 });
-    await engine.prepare(g, params, probe, head);
-    const got = await engine.directionalFisher(queries);
-    expect(engine.lastStats.shapes.every((s) => s.mode.startsWith('graph('))).toBe(true);
-    const top = Math.max(...want);
-    want.forEach((w, i) => expect(Math.abs(got[i] - w), `query ${i}: ${got[i]} vs ${w}`).toBeLessThan(1e-4 * Math.max(w, 1e-3 * top)));
-    engine.dispose();
+    const c = { graph, params: transformerParams(graph, rng), probe: randomProbe(graph, 7, rng), head };
+    const { cpu } = await f64Reference(c, rng);
+    const modes = await expectGpuFisherAsCpu(gpu!, c, cpu, transformerQueries(c.params, c.probe.data, 23), { maxQueriesPerBatch: 4, maxSamplesPerBatch: 5 });
+    expect(modes.every((m) => m.startsWith('graph('))).toBe(true);
   });
 
   it('refuses token ids outside the vocabulary and a short position table, with plain messages', async () => {

@@ -8,50 +8,29 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { fileSource } from '../../src/format/node-source.ts';
 import { bytesSource } from '../../src/format/safetensors.ts';
-import { readCheckpoint, type ReadSources } from '../../src/read/pipeline.ts';
-import type { FisherEngine } from '../../src/engine/types.ts';
+import type { ReadSources } from '../../src/read/pipeline.ts';
+import type { ReadOptions } from '../../src/read/options.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
-import { llamaHf } from '../helpers/transformers.ts';
+import { readDifferences, readOnBoth } from './parity.ts';
+import { fusedPhi3, llamaHf, perHead } from '../helpers/transformers.ts';
 
 const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
 const FLOOR = 1e-12;
 
 function compare(name: string, cpu: ReadResult, web: ReadResult): void {
-  expect(web.backend).toBe('webgpu');
   expect(web.scope).toBe('whole');
-  expect(web.directions.map((d) => d.id)).toEqual(cpu.directions.map((d) => d.id));
-  const diffs: string[] = [];
-  let worst = 0;
-  cpu.directions.forEach((c, i) => {
-    const g = web.directions[i];
-    if (g.class !== c.class) diffs.push(`${c.id}: cpu ${c.class} gpu ${g.class}`);
-    const top = Math.max(...c.scan.F);
-    if (top <= FLOOR * c.fLive) return;
-    c.scan.F.forEach((f, j) => {
-      if (f > 1e-6 * top && f > 1e-7 * c.fLive) worst = Math.max(worst, Math.abs(g.scan.F[j] - f) / f);
-    });
-  });
+  const { diffs, worst } = readDifferences(cpu, web, FLOOR);
   console.log(`${name} whole: ${cpu.directions.length} directions, max rel err of F ${worst.toExponential(2)}`);
   expect(diffs).toEqual([]);
   expect(worst).toBeLessThan(1e-3);
 }
 
-async function both(sources: () => Promise<ReadSources>, options: Record<string, unknown>): Promise<[ReadResult, ReadResult]> {
-  const run = async (engine: FisherEngine, backend: 'cpu' | 'webgpu') => {
-    const s = await sources();
-    try {
-      return await readCheckpoint(s, { ...options, backend, scope: 'whole' }, engine);
-    } finally {
-      engine.dispose();
-    }
-  };
-  return [await run(new CpuEngine({ precision: 'f64' }), 'cpu'), await run(new WebGpuEngine(gpu!.dev.device, gpu!.dev.description), 'webgpu')];
-}
+const both = (sources: () => Promise<ReadSources>, options: Partial<ReadOptions>) =>
+  readOnBoth(gpu!, sources, { ...options, scope: 'whole' }, new CpuEngine({ precision: 'f64' }));
 
 describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(gpu)}`, () => {
   it('the GPT-2 fixture on 16 of its task inputs', async () => {
@@ -69,5 +48,16 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }),
       { probe: 16, numericalFloor: FLOOR, perDecade: 2, detectors: ['glu-unit'] });
     compare('llama', cpu, web);
+  }, 300_000);
+
+  it('one module per head (the lecture GPT, heads joined by concat) and a fused gate_up (Phi-3)', async () => {
+    const ph = perHead();
+    const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ph.bytes), checkpointName: 'gpt.safetensors', configText: JSON.stringify(ph.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'qk-rotation', 'vo-linear'] });
+    compare('per-head', cpu, web);
+    const phi = fusedPhi3(5);
+    const [cpu3, web3] = await both(async () => ({ checkpoint: bytesSource(phi.bytes), checkpointName: 'phi3.safetensors', configText: JSON.stringify(phi.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['glu-unit'] });
+    compare('phi3', cpu3, web3);
   }, 300_000);
 });

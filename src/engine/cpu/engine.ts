@@ -19,6 +19,7 @@ import { paramsError } from '../../model/params-check.ts';
 import { fisherPerSample } from './fisher.ts';
 import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTensor, type Flow } from './flow.ts';
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
+import { PatternScan } from './pattern-scan.ts';
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
@@ -27,6 +28,8 @@ export class CpuEngine implements FisherEngine {
   /** unit directions go through the fast scan (src/fast, chains only) in this precision; everything else in f64 */
   readonly precision: Precision;
   private fast: UnitScan | null = null;
+  /** scaled directions of conv chains, all points of a direction at once (f64) */
+  pattern: PatternScan | null = null;
   private model!: ModelGraph;
   private params!: ParamSet;
   private head!: Head;
@@ -55,6 +58,7 @@ export class CpuEngine implements FisherEngine {
     this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
     // the fast scan walks a chain: op i reads value i
     this.fast = isChain(model) ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
+    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model));
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
@@ -71,7 +75,16 @@ export class CpuEngine implements FisherEngine {
     options: { signal?: AbortSignal; onProgress?: (p: EngineProgress) => void } = {},
   ): Promise<Float64Array> {
     const out = new Float64Array(queries.length);
-    const answered = this.fast?.answer(queries, out) ?? [];
+    const answered = this.fast?.answer(queries, out) ?? new Uint8Array(queries.length);
+    if (this.pattern) {
+      let done = 0;
+      await this.pattern.answer(queries, out, answered, async () => {
+        await new Promise((r) => setTimeout(r, 0));
+        if (options.signal?.aborted) throw new CancelledError();
+        done = answered.reduce((a, b) => a + b, 0);
+        options.onProgress?.({ done, total: queries.length });
+      });
+    }
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
       if (q % this.chunk === 0) {

@@ -54,7 +54,7 @@ export const deltaTensor = (q: FisherQuery, name: string) => materialize(deltaOf
 export const tangentTensor = (q: FisherQuery, name: string) => materialize(tangentOf(q, name));
 
 /** Supports are cached per array: a line scan reuses its tangent's at every grid point. */
-const supportCache = new WeakMap<Float64Array, MatrixSupport>();
+const supportCache = new WeakMap<ParamArray, MatrixSupport>();
 
 /**
  * Drop units (features, or whole channels of `plane` features) whose change and tangent are
@@ -100,7 +100,7 @@ export function pruneSupport(flow: Flow, n: number, F: number, plane: number): F
   return { support, diff, tan };
 }
 
-export function matrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
+export function matrixSupport(m: ParamArray, rows: number, cols: number): MatrixSupport {
   const hit = supportCache.get(m);
   if (hit) return hit;
   const s = computeMatrixSupport(m, rows, cols);
@@ -108,7 +108,7 @@ export function matrixSupport(m: Float64Array, rows: number, cols: number): Matr
   return s;
 }
 
-export function computeMatrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
+export function computeMatrixSupport(m: ParamArray, rows: number, cols: number): MatrixSupport {
   const rowHit = new Uint8Array(rows);
   const colHit = new Uint8Array(cols);
   for (let r = 0; r < rows; r++) {

@@ -5,15 +5,16 @@
  * (hover highlights everywhere, click pins). SVG / PNG export buttons build the standalone file.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 import { setHovered, setState, togglePinned } from '../../state/store.ts';
 import { download, standaloneSvg, svgToPng } from '../export.ts';
-import type { FigureId, FigureModel, FigureSize } from '../figures/index.ts';
+import type { FigureId, FigureModel, FigureSize, FigureView } from '../figures/index.ts';
 
 export interface FigureProps {
   id: FigureId;
   caption: string;
-  /** the figure model for a size (memoise it on the data) */
-  model: (size: FigureSize) => FigureModel;
+  /** the figure model for a size and view (memoise it on the data) */
+  model: (size: FigureSize, view?: FigureView) => FigureModel;
   /** the model's focus key (a direction id; for the heatmap, the focused direction's layer) */
   focus: string | null;
   /** the direction to mark in this figure's marks */
@@ -79,8 +80,40 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
   const host = useRef<HTMLDivElement>(null);
   const svgHost = useRef<HTMLDivElement>(null);
   const width = useWidth(host);
-  const fm = useMemo(() => (width > 0 && !empty ? model({ width, height }) : null), [model, width, height, empty]);
+  const whole = useMemo(() => (width > 0 && !empty ? model({ width, height }) : null), [model, width, height, empty]);
+  // a zoomable figure (the rate plot's y-range): d3-zoom on the host drives the y-range shown
+  const [yDomain, setYDomain] = useState<[number, number] | null>(null);
+  const view = useMemo((): FigureView => (yDomain ? { yDomain } : {}), [yDomain]);
+  const fm = useMemo(() => (whole && yDomain ? model({ width, height }, view) : whole), [whole, yDomain, model, width, height, view]);
   const base = useMemo(() => (fm ? fm.svg({ interactive: true }) : ''), [fm]);
+  const zoomer = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
+  const zoomY = whole?.zoomY;
+  useEffect(() => {
+    const el = host.current;
+    if (!el || !zoomY) { zoomer.current = null; setYDomain(null); return; }
+    const { scale, box, maxScale } = zoomY;
+    const behaviour = zoom<HTMLDivElement, unknown>()
+      .scaleExtent([1, maxScale])
+      .extent([[box.x0, box.y0], [box.x1, box.y1]])
+      .translateExtent([[-1e9, box.y0], [1e9, box.y1]])
+      // the wheel zooms only with Ctrl/⌘ (a trackpad pinch) and touch is left to the page: a plain wheel or a swipe scrolls;
+      // a mouse drag pans (the buttons and keys do the rest)
+      .filter((e: Event) => (e.type === 'wheel' ? (e as WheelEvent).ctrlKey || (e as WheelEvent).metaKey : e.type === 'mousedown' && !(e as MouseEvent).button))
+      .on('zoom', (e: { transform: typeof zoomIdentity }) => {
+        const t = e.transform;
+        setYDomain(t.k === 1 && Math.abs(t.y) < 1e-9 ? null : (t.rescaleY(scale).domain() as [number, number]));
+      });
+    const sel = select(el);
+    sel.call(behaviour).call(behaviour.transform, zoomIdentity);
+    zoomer.current = behaviour;
+    return () => { sel.on('.zoom', null); zoomer.current = null; };
+  }, [zoomY]);
+  /** zoom the y-range by a factor (about the middle), pan it by a share of the plot's height, or reset it */
+  const zoomBy = (k: number) => { if (zoomer.current && host.current) select(host.current).call(zoomer.current.scaleBy, k); };
+  const panBy = (share: number) => {
+    if (zoomer.current && host.current && zoomY) select(host.current).call(zoomer.current.translateBy, 0, share * (zoomY.box.y1 - zoomY.box.y0));
+  };
+  const zoomReset = () => { if (zoomer.current && host.current) select(host.current).call(zoomer.current.transform, zoomIdentity); };
   const [busy, setBusy] = useState(false);
   /** the direction the keyboard is on (it is also the hovered one while the figure has focus) */
   const keyed = useRef<string | null>(null);
@@ -90,6 +123,11 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
     setHovered(next, host.current ? markAnchor(host.current, next) : null);
   };
   const onKey = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    if (zoomY && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const act = e.key === '+' || e.key === '=' ? () => zoomBy(1.5) : e.key === '-' || e.key === '_' ? () => zoomBy(1 / 1.5)
+        : e.key === '0' ? zoomReset : e.key === 'PageUp' ? () => panBy(0.25) : e.key === 'PageDown' ? () => panBy(-0.25) : null;
+      if (act) { e.preventDefault(); act(); return; }
+    }
     const ids = directionIds ?? [];
     if (!ids.length) return;
     const at = keyed.current === null ? -1 : ids.indexOf(keyed.current);
@@ -99,7 +137,7 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
     else if (e.key === 'End') { e.preventDefault(); keyTo(ids[ids.length - 1]); }
     else if ((e.key === 'Enter' || e.key === ' ') && keyed.current) { e.preventDefault(); togglePinned(keyed.current); }
   };
-  const keyboard = !!directionIds?.length && !empty;
+  const keyboard = (!!directionIds?.length || !!zoomY) && !empty;
 
   useLayoutEffect(() => {
     const svg = svgHost.current?.querySelector('svg');
@@ -110,7 +148,8 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
 
   const exportSvg = () => {
     const size = { width: Math.max(560, width || 720), height };
-    return (size.width === width && fm ? fm : model(size)).svg({ focus: exportFocus });
+    // the export shows what the page shows (a zoomed y-range included)
+    return (size.width === width && fm ? fm : model(size, view)).svg({ focus: exportFocus });
   };
   const onSvg = () => download(standaloneSvg(exportSvg()), `${fileStem}-${id}.svg`, 'image/svg+xml');
   const onPng = async () => {
@@ -128,6 +167,13 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
     <section className="card figure" aria-label={caption}>
       <div className="figure-actions">
         {controls}
+        {zoomY ? (
+          <span className="figure-zoom" role="group" aria-label="zoom the y-range">
+            <button type="button" className="btn small ghost" data-testid={`zoom-in-${id}`} onClick={() => zoomBy(1.5)} title="Zoom into the y-range (key +; Ctrl/⌘ + wheel or drag on the plot)" aria-label="zoom in on the y-range">y+</button>
+            <button type="button" className="btn small ghost" data-testid={`zoom-out-${id}`} onClick={() => zoomBy(1 / 1.5)} disabled={!yDomain} title="Zoom out of the y-range (key −)" aria-label="zoom out of the y-range">y−</button>
+            <button type="button" className="btn small ghost" data-testid={`zoom-reset-${id}`} onClick={zoomReset} disabled={!yDomain} title="Show the whole y-range (key 0)" aria-label="show the whole y-range">y 1:1</button>
+          </span>
+        ) : null}
         <button type="button" className="btn small ghost" data-testid={`export-svg-${id}`} onClick={onSvg} disabled={!!empty}
           title="Download this figure as a standalone SVG (opens in browsers and Inkscape)">SVG</button>
         <button type="button" className="btn small ghost" data-testid={`export-png-${id}`} onClick={onPng} disabled={!!empty || busy}
@@ -140,10 +186,11 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
         data-testid={id}
         tabIndex={keyboard ? 0 : undefined}
         role={keyboard ? 'group' : undefined}
-        aria-label={keyboard ? `${caption}: ${directionIds!.length} directions; arrow keys move between them, Enter pins, Escape unpins` : undefined}
+        aria-label={keyboard ? `${caption}: ${directionIds?.length ?? 0} directions; arrow keys move between them, Enter pins, Escape unpins`
+          + (zoomY ? '; + and − zoom the y-range, Page Up and Page Down move it, 0 shows all of it' : '') : undefined}
         aria-describedby={keyboard ? `${id}-focused` : undefined}
         onKeyDown={keyboard ? onKey : undefined}
-        onFocus={(e) => { if (keyboard && e.target === e.currentTarget) keyTo(keyed.current && directionIds!.includes(keyed.current) ? keyed.current : directionIds![0]); }}
+        onFocus={(e) => { if (keyboard && directionIds?.length && e.target === e.currentTarget) keyTo(keyed.current && directionIds!.includes(keyed.current) ? keyed.current : directionIds![0]); }}
         onBlur={(e) => { if (keyboard && e.target === e.currentTarget) setHovered(null); }}
         onMouseOver={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
         onMouseMove={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}

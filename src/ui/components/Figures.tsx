@@ -6,7 +6,7 @@ import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { fileStem } from '../export.ts';
 import {
   alignmentHeatmapModel, gaugeFloorModel, nuHatPlotModel, ratePlotModel, slopePlotModel,
-  type DirectionsInput, type FigureSize, type HeatmapColumn,
+  type DirectionsInput, type FigureSize, type FigureView, type HeatmapColumn,
 } from '../figures/index.ts';
 import { sweepRanks, type HeatmapRank } from '../figures/alignment-heatmap.ts';
 import { Figure } from './Figure.tsx';
@@ -49,7 +49,7 @@ export function Figures() {
           : active.status === 'failed' ? 'The read failed — see the message above.' : 'No directions read.')
       : null;
 
-  const rate = useCallback((s: FigureSize) => ratePlotModel(input, s), [input]);
+  const rate = useCallback((s: FigureSize, view?: FigureView) => ratePlotModel(input, s, view), [input]);
   const slope = useCallback((s: FigureSize) => slopePlotModel(input, s), [input]);
   const gauge = useCallback((s: FigureSize) => gaugeFloorModel(input, s), [input]);
   const [rank, setRank] = useState<HeatmapRank>('auto');

@@ -3,11 +3,15 @@
  * columns = loaded checkpoints, colour = alignment in [r/d, 1]. Each cell also prints r, d and
  * the random baseline r/d, which the legend marks.
  */
-import { interpolatePuBu } from 'd3';
+import { interpolatePuBu, scaleBand, scaleLinear } from 'd3';
 import type { LayerResult } from '../../read/schema.ts';
 import { INK, MUTED } from '../theme.ts';
 import type { FigureModel, FigureOptions, FigureSize } from './common.ts';
-import { el, esc, heading, num, svgDocument, text } from './svg.ts';
+import { el, esc, num, svgDocument } from './svg.ts';
+import { dot } from './marks/dot.ts';
+import { rectMark } from './marks/rect.ts';
+import { ruleX, ruleY } from './marks/rule.ts';
+import { heading, text } from './marks/text.ts';
 
 export interface HeatmapColumn {
   /** checkpoint label */
@@ -80,6 +84,9 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
   const avail = height - top - legendH - 12;
   const rowH = rows.length ? Math.max(24, Math.min(50, avail / rows.length)) : 40;
   const x0 = labelW + 6;
+  // one band per checkpoint across, one per layer down (d3's band scales, no padding: cells inset by 1 px)
+  const colX = scaleBand<number>().domain(cols.map((_, j) => j)).range([x0, x0 + colW * cols.length]);
+  const rowY = scaleBand<string>().domain(rows).range([top, top + rowH * rows.length]);
 
   const rankText = rank === 'auto' ? 'automatic r' : `r = ${rank}`;
   const body: string[] = [heading(14, 'Axis-alignment of the dead subspace',
@@ -90,7 +97,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
 
   // column headers
   cols.forEach((c, j) => {
-    const cx = x0 + j * colW + colW / 2;
+    const cx = colX(j)! + colW / 2;
     // every column alike (the page's tabs say which checkpoint is active; the export has no active one)
     const style = { 'font-size': 10.5, fill: INK, 'data-column': j };
     const label = [esc(clip(shorts[j], slanted ? 24 : Math.max(4, Math.floor(colW / 6.2)))), el('title', {}, esc(c.name))];
@@ -103,8 +110,8 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
     body.push(text(x0, top + 24, cols.length ? 'No layer has an activation-side subspace.' : 'No checkpoint read yet.', { fill: MUTED }));
   }
 
-  rows.forEach((layer, i) => {
-    const y = top + i * rowH;
+  rows.forEach((layer) => {
+    const y = rowY(layer)!;
     const width0 = cols.map((c) => c.layers.find((l) => l.layer === layer)?.width).find((w) => w !== undefined);
     body.push(el('text', { x: x0 - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', 'font-size': 11, 'data-layer': layer }, [
       esc(clipStart(layer, 14)),
@@ -112,7 +119,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
       el('title', {}, esc(`layer ${layer}${width0 !== undefined ? `, width ${width0}` : ''}`)),
     ]));
     cols.forEach((c, j) => {
-      const x = x0 + j * colW;
+      const x = colX(j)!;
       const l = c.layers.find((q) => q.layer === layer);
       const a = l ? alignmentAt(l, rank) : null;
       const beyond = l?.axisAlignment && !a; // a chosen r the layer's sweep does not reach (r > d, or an older read)
@@ -124,12 +131,14 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
       if (a) {
         const fill = alignmentColour(a.value);
         const dark = a.value > 0.55;
-        parts.push(el('rect', { x: x + 1, y: y + 1, width: colW - 2, height: rowH - 2, rx: 3, fill }));
+        const cell = { x0: x + 1, y0: y + 1, x1: x + colW - 1, y1: y + rowH - 1 };
+        parts.push(rectMark(cell, { rx: 3, fill }));
         // the baseline and the value on a 0–1 track along the cell bottom
-        const tx0 = x + 8, tx1 = x + colW - 8, ty = y + rowH - 7;
-        if (rowH >= 40) parts.push(el('line', { x1: tx0, x2: tx1, y1: ty, y2: ty, stroke: dark ? '#ffffff' : INK, 'stroke-opacity': 0.35, 'stroke-width': 1 }));
-        if (rowH >= 40) parts.push(el('line', { x1: tx0 + a.baseline * (tx1 - tx0), x2: tx0 + a.baseline * (tx1 - tx0), y1: ty - 3, y2: ty + 3, stroke: dark ? '#ffffff' : INK, 'stroke-width': 1.2, 'data-role': 'baseline' }));
-        if (rowH >= 40) parts.push(el('circle', { cx: tx0 + a.value * (tx1 - tx0), cy: ty, r: 2.2, fill: dark ? '#ffffff' : INK }));
+        const track = scaleLinear().domain([0, 1]).range([x + 8, x + colW - 8]), ty = y + rowH - 7;
+        const trackInk = dark ? '#ffffff' : INK;
+        if (rowH >= 40) parts.push(ruleY(ty, { x0: track(0), x1: track(1) }, { stroke: trackInk, 'stroke-opacity': 0.35, 'stroke-width': 1 }));
+        if (rowH >= 40) parts.push(ruleX(track(a.baseline), { y0: ty - 3, y1: ty + 3 }, { stroke: trackInk, 'stroke-width': 1.2, 'data-role': 'baseline' }));
+        if (rowH >= 40) parts.push(dot(track(a.value), ty, 2.2, { fill: trackInk }));
         const ink = dark ? '#ffffff' : INK;
         if (rowH >= 40) {
           parts.push(text(x + 8, y + 19, a.value.toFixed(2), { 'font-size': 14, 'font-weight': 600, fill: ink }));
@@ -139,36 +148,37 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
           parts.push(text(x + colW / 2, y + rowH / 2 + 1, a.value.toFixed(2), { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600, fill: ink }));
         }
       } else {
-        parts.push(el('rect', { x: x + 1, y: y + 1, width: colW - 2, height: rowH - 2, rx: 3, fill: '#f4f5f7', stroke: '#e1e4e8', 'stroke-dasharray': '3 3' }));
+        parts.push(rectMark({ x0: x + 1, y0: y + 1, x1: x + colW - 1, y1: y + rowH - 1 }, { rx: 3, fill: '#f4f5f7', stroke: '#e1e4e8', 'stroke-dasharray': '3 3' }));
         parts.push(text(x + colW / 2, y + rowH / 2 + 4, beyond ? `no ${rankText}` : l ? 'no subspace' : 'no such layer', { 'text-anchor': 'middle', fill: MUTED, 'font-size': 10 }));
       }
       body.push(el('g', { 'data-layer': layer, 'data-column': j, 'data-value': a ? a.value.toFixed(4) : null }, parts));
     });
   });
   const over = (focusLayer: string | null): string => {
-    const i = focusLayer === null ? -1 : rows.indexOf(focusLayer);
-    if (i < 0 || !cols.length) return '';
-    return el('rect', { x: x0 - 1, y: top + i * rowH - 0.5, width: colW * cols.length + 2, height: rowH + 1, rx: 4, fill: 'none', stroke: INK, 'stroke-width': 1.6, 'data-role': 'focus-row' });
+    const y = focusLayer === null ? undefined : rowY(focusLayer);
+    if (y === undefined || !cols.length) return '';
+    return rectMark({ x0: x0 - 1, y0: y - 0.5, x1: x0 + colW * cols.length + 1, y1: y + rowH + 0.5 }, { rx: 4, fill: 'none', stroke: INK, 'stroke-width': 1.6, 'data-role': 'focus-row' });
   };
 
   // colour legend: 0…1 with the cell's track explained
   const ly = Math.min(height - legendH + 18, top + rows.length * rowH + 30);
   const lx = x0, lw = Math.max(120, Math.min(260, width - lx - 150));
+  const ramp = scaleLinear().domain([0, 1]).range([lx, lx + lw]);
   const steps = 40;
   const sw: string[] = [];
   for (let i = 0; i < steps; i++) {
-    sw.push(el('rect', { x: lx + (i * lw) / steps, y: ly, width: lw / steps + 0.4, height: 10, fill: alignmentColour((i + 0.5) / steps) }));
+    sw.push(rectMark({ x0: ramp(i / steps), y0: ly, x1: ramp(i / steps) + lw / steps + 0.4, y1: ly + 10 }, { fill: alignmentColour((i + 0.5) / steps) }));
   }
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((v) => [
-    el('line', { x1: lx + v * lw, x2: lx + v * lw, y1: ly + 10, y2: ly + 14, stroke: MUTED }),
-    text(lx + v * lw, ly + 24, String(v), { 'text-anchor': 'middle', 'font-size': 9.5, fill: MUTED }),
+    ruleX(ramp(v), { y0: ly + 10, y1: ly + 14 }, { stroke: MUTED }),
+    text(ramp(v), ly + 24, String(v), { 'text-anchor': 'middle', 'font-size': 9.5, fill: MUTED }),
   ].join(''));
   body.push(el('g', { 'data-role': 'legend' }, [
     text(lx, ly - 5, 'alignment = (1/r) Σ of the r largest neuron leverages', { 'font-size': 10.5 }),
     ...sw, ...ticks,
-    el('line', { x1: lx + lw + 16, x2: lx + lw + 16, y1: ly - 1, y2: ly + 9, stroke: INK, 'stroke-width': 1.2 }),
+    ruleX(lx + lw + 16, { y0: ly - 1, y1: ly + 9 }, { stroke: INK, 'stroke-width': 1.2 }),
     text(lx + lw + 22, ly + 8, 'random baseline r/d', { 'font-size': 10, fill: MUTED }),
-    el('circle', { cx: lx + lw + 19, cy: ly + 20, r: 2.2, fill: INK }),
+    dot(lx + lw + 19, ly + 20, 2.2, { fill: INK }),
     text(lx + lw + 25, ly + 23, 'alignment (cell track)', { 'font-size': 10, fill: MUTED }),
   ]));
 

@@ -3,11 +3,13 @@
  * median of a value over the directions of one class. Used by the rate and slope plots when a
  * curve per direction would be an unreadable block (more than LINE_LIMIT directions).
  */
-import { area, line, quantileSorted } from 'd3';
+import { quantileSorted } from 'd3';
 import type { DirectionClass, DirectionResult } from '../../read/schema.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_LABELS } from '../theme.ts';
 import type { Scale } from './common.ts';
-import { el, esc, num } from './svg.ts';
+import { el, esc } from './svg.ts';
+import { areaMark } from './marks/area.ts';
+import { lineMark } from './marks/line.ts';
 
 /** The quantile levels drawn: outer band, inner band, median. */
 export const BAND_LEVELS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
@@ -52,16 +54,16 @@ export function classBands(ds: readonly DirectionResult[], valueAt: (d: Directio
 
 /** The bands drawn on scales x, y; `toY` maps a stored value to the y scale's domain (e.g. 10^v). */
 export function bandsSvg(bands: readonly ClassBand[], x: Scale, y: Scale, toY: (v: number) => number = (v) => v): string {
-  const rnd = (v: number) => Number(num(v));
-  const groups = bands.map((b) => {
+  // a class with no value at any t has nothing to draw (and no legend entry: the plots list drawn classes)
+  const groups = bands.filter((b) => b.rows.length > 0).map((b) => {
     const colour = CLASS_COLOURS[b.cls];
-    const band = (lo: number, hi: number) => area<BandRow>().x((r) => rnd(x(r.x))).y0((r) => rnd(y(toY(r.q[lo])))).y1((r) => rnd(y(toY(r.q[hi]))))(b.rows) ?? '';
-    const median = line<BandRow>().x((r) => rnd(x(r.x))).y((r) => rnd(y(toY(r.q[2]))))(b.rows) ?? '';
+    const band = (lo: number, hi: number, a: Record<string, string | number>) =>
+      areaMark(b.rows, (r) => x(r.x), (r) => y(toY(r.q[lo])), (r) => y(toY(r.q[hi])), { fill: colour, ...a });
     return el('g', { 'data-class': b.cls, 'data-band': b.directions }, [
       el('title', {}, esc(`${CLASS_LABELS[b.cls]}: ${b.directions} direction${b.directions === 1 ? '' : 's'} — median, 25–75 % and 10–90 % at each t`)),
-      el('path', { d: band(0, 4), fill: colour, 'fill-opacity': 0.14, stroke: 'none', 'data-role': 'band-outer' }),
-      el('path', { d: band(1, 3), fill: colour, 'fill-opacity': 0.28, stroke: 'none', 'data-role': 'band-inner' }),
-      el('path', { d: median, fill: 'none', stroke: colour, 'stroke-width': 1.8, 'data-role': 'band-median' }),
+      band(0, 4, { 'fill-opacity': 0.14, 'data-role': 'band-outer' }),
+      band(1, 3, { 'fill-opacity': 0.28, 'data-role': 'band-inner' }),
+      lineMark(b.rows.map((r) => [x(r.x), y(toY(r.q[2]))]), { stroke: colour, 'stroke-width': 1.8, 'data-role': 'band-median' }),
     ]);
   });
   return el('g', { 'data-role': 'bands' }, groups);

@@ -1,9 +1,10 @@
 /** Inputs and pieces shared by the per-direction figures (rate plot, slope plot, gauge floor). */
-import { line, scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3';
+import { scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3';
 import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_LABELS } from '../theme.ts';
-import { esc, num, el, type LegendItem } from './svg.ts';
+import type { LegendItem } from './marks/legend.ts';
+import type { Box } from './svg.ts';
 
 /** What the per-direction figures draw: one checkpoint's (possibly partial, possibly filtered) read. */
 export interface DirectionsInput {
@@ -43,7 +44,15 @@ export interface FigureOptions {
 export interface FigureModel {
   svg(opts?: FigureOptions): string;
   layers(focus: string | null): { under: string; over: string };
+  /**
+   * A figure whose y-range can be zoomed (the rate plot): its unzoomed y scale and plot box, and
+   * how far in it zooms. The page drives d3-zoom with them and rebuilds with `FigureView.yDomain`.
+   */
+  zoomY?: { scale: Scale; box: Box; maxScale: number };
 }
+
+/** What the page's zoom asks of a figure: the y-range shown (omit for the whole range). */
+export interface FigureView { yDomain?: [number, number] }
 
 export function directionsInput(r: Pick<ReadResult, 'checkpoint' | 'directions' | 'settings'>, label?: string): DirectionsInput {
   return {
@@ -71,12 +80,6 @@ export function classLegendItems(ds: readonly DirectionResult[]): LegendItem[] {
   return classesPresent(ds).map((c) => ({ label: CLASS_LABELS[c], colour: CLASS_COLOURS[c], key: c }));
 }
 
-/** Polyline path through points (d3's line, coordinates rounded for stable files); `null` breaks the line (a gap). */
-export function pathD(points: Array<[number, number] | null>): string {
-  const path = line<[number, number] | null>().defined((p) => p !== null).x((p) => Number(num(p![0]))).y((p) => Number(num(p![1])));
-  return path(points) ?? '';
-}
-
 /** A one-line description for SVG <title> hover text: id, layer, tensors (escaped by the caller's el()). */
 export function directionTitle(d: DirectionResult): string {
   const k = d.k === null ? 'no order' : `k̂ = ${d.k.toFixed(2)}`;
@@ -89,32 +92,6 @@ export function focusLast(ds: readonly DirectionResult[], focus: string | null |
   const rest = ds.filter((d) => d.id !== focus);
   const f = ds.find((d) => d.id === focus);
   return f ? [...rest, f] : rest;
-}
-
-/** A direction's line: a visible path plus (interactive) a wide transparent hit path. */
-export function directionPath(
-  d: DirectionResult,
-  dAttr: string,
-  state: 'normal' | 'dim' | 'focus',
-  interactive: boolean,
-): string {
-  if (!dAttr) return '';
-  const colour = CLASS_COLOURS[d.class];
-  const visible = el('path', {
-    d: dAttr,
-    fill: 'none',
-    stroke: colour,
-    'stroke-width': state === 'focus' ? 2.6 : 1.3,
-    'stroke-opacity': state === 'dim' ? 0.22 : state === 'focus' ? 1 : 0.75,
-    'stroke-linejoin': 'round',
-    'stroke-linecap': 'round',
-    'data-direction-id': d.id,
-    'data-class': d.class,
-  }, el('title', {}, esc(directionTitle(d))));
-  const hit = interactive
-    ? el('path', { d: dAttr, fill: 'none', stroke: '#000', 'stroke-opacity': 0, 'stroke-width': 9, 'data-direction-id': d.id, 'data-hit': 'true' })
-    : '';
-  return visible + hit;
 }
 
 /** Geometric mean of a and b (the midpoint of a log axis). */

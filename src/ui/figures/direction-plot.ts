@@ -6,10 +6,17 @@
 import type { DirectionResult } from '../../read/schema.ts';
 import { CLASS_COLOURS, GUIDE, INK, MUTED, WINDOW_FILL } from '../theme.ts';
 import {
-  classLegendItems, directionPath, focusLast, LINE_LIMIT,
+  classLegendItems, directionTitle, focusLast, LINE_LIMIT,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
-import { el, frame, legend, legendWidth, svgDocument, text, type Attrs, type Box, type LegendItem } from './svg.ts';
+import { el, esc, svgDocument, type Box } from './svg.ts';
+import { dot } from './marks/dot.ts';
+import { frame } from './marks/frame.ts';
+import { legend, legendWidth, type LegendItem } from './marks/legend.ts';
+import { lineMark, type PixelPoint } from './marks/line.ts';
+import { rectMark } from './marks/rect.ts';
+import { ruleY, segment } from './marks/rule.ts';
+import { haloText } from './marks/text.ts';
 
 /** Bands instead of one curve per direction (see LINE_LIMIT). */
 export function bandMode(input: DirectionsInput): boolean {
@@ -24,13 +31,16 @@ export function directionsSubtitle(input: DirectionsInput, note: string): string
   return `${input.checkpoint} · ${n}${of} direction${n === 1 && !of ? '' : 's'}${drawn}` + note;
 }
 
-/** What the plot draws whatever the focus: the classes present (lines or bands) and the guides 2(k−1). */
-export function directionLegend(input: DirectionsInput, width: number): { svg: string; height: number } {
+/**
+ * What the plot draws whatever the focus: the classes drawn (lines or bands) and the guides 2(k−1).
+ * `drawn(d)`: whether direction d has a point on the plot.
+ */
+export function directionLegend(input: DirectionsInput, width: number, drawn: (d: DirectionResult) => boolean): { svg: string; height: number } {
   const bands = bandMode(input);
   return legend([
-    ...classLegendItems(input.directions).map((it): LegendItem => (bands ? { ...it, kind: 'band', stroke: it.colour } : it)),
-    ...(bands ? [{ label: 'median, 25–75 %, 10–90 %', colour: '#d0d4d9', kind: 'band' as const }] : []),
-    { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash' },
+    ...classLegendItems(input.directions.filter(drawn)).map((it): LegendItem => (bands ? { ...it, kind: 'band', stroke: it.colour } : it)),
+    ...(bands ? [{ label: 'median, 25–75 %, 10–90 %', colour: '#d0d4d9', kind: 'band' as const, key: 'bands' }] : []),
+    { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash', key: 'guides' },
   ], 66, 52, width - 80);
 }
 
@@ -38,34 +48,57 @@ export function directionLegend(input: DirectionsInput, width: number): { svg: s
 export function focusLegend(focus: DirectionResult | null, fitLabel: string, width: number): string {
   if (!focus?.window || focus.k === null) return '';
   const items: LegendItem[] = [
-    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band' },
-    { label: fitLabel, colour: INK, kind: 'line' },
+    { label: 'asymptotic window', colour: WINDOW_FILL, kind: 'band', key: 'window' },
+    { label: fitLabel, colour: INK, kind: 'line', key: 'fit' },
   ];
-  return legend(items, width - 14 - legendWidth(items), 18, width).svg.replace('data-role="legend"', 'data-role="focus-legend"');
+  return legend(items, width - 14 - legendWidth(items), 18, width, 'focus-legend').svg;
 }
 
-/** A dashed reference guide from (x1, y1) to (x2, y2) (attributes in the caller's order). */
-export function guideLine(ends: Attrs): string {
-  return el('line', { ...ends, stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' });
+const GUIDE_STROKE = { stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' };
+
+/** A dashed reference guide from (x1, y1) to (x2, y2), clipped to `clip` when given. */
+export function guideLine(ends: [number, number, number, number], clip?: Box): string {
+  return segment(ends, GUIDE_STROKE, clip);
 }
 
-/** The `k=…` label of guide k. */
+/** A dashed horizontal reference guide at y across `span`. */
+export function guideRule(y: number, span: Pick<Box, 'x0' | 'x1'>): string {
+  return ruleY(y, span, GUIDE_STROKE);
+}
+
+/** The `k=…` label of guide k (a white halo keeps it legible where curves pass under it). */
 export function guideLabel(x: number, y: number, k: number, anchor?: 'start' | 'end'): string {
-  // a white halo keeps the label legible where curves pass under it
-  return text(x, y, `k=${k}`, { 'text-anchor': anchor, 'font-size': 9.5, fill: MUTED, stroke: '#ffffff', 'stroke-width': 3, 'stroke-linejoin': 'round', 'paint-order': 'stroke' });
+  return haloText(x, y, `k=${k}`, { 'text-anchor': anchor, 'font-size': 9.5, fill: MUTED });
 }
 
 /** The focus's asymptotic window [a, b], shaded over the plot's height. */
 export function windowBand([a, b]: [number, number], x: (t: number) => number, box: Box): string {
-  return el('rect', { x: x(a), y: box.y0, width: Math.max(1, x(b) - x(a)), height: box.y1 - box.y0, fill: WINDOW_FILL, 'data-role': 'window' });
+  return rectMark({ x0: x(a), y0: box.y0, x1: x(a) + Math.max(1, x(b) - x(a)), y1: box.y1 }, { fill: WINDOW_FILL, 'data-role': 'window' });
 }
 
 /** The focus's points (null: not drawn) as open circles of its class colour. */
-export function focusPoints(focus: DirectionResult, points: Array<[number, number] | null>): string {
+export function focusPoints(focus: DirectionResult, points: readonly PixelPoint[]): string {
   const colour = CLASS_COLOURS[focus.class];
   const pts = points.filter((p): p is [number, number] => p !== null)
-    .map((p) => el('circle', { cx: p[0], cy: p[1], r: 2.6, fill: '#fff', stroke: colour, 'stroke-width': 1.4 }));
+    .map((p) => dot(p[0], p[1], 2.6, { fill: '#fff', stroke: colour, 'stroke-width': 1.4 }));
   return el('g', { 'data-role': 'focus-points' }, pts);
+}
+
+/** A direction's line: a visible path plus (interactive) a wide transparent hit path. */
+export function directionLine(d: DirectionResult, points: readonly PixelPoint[], state: 'normal' | 'dim' | 'focus', interactive: boolean): string {
+  const visible = lineMark(points, {
+    stroke: CLASS_COLOURS[d.class],
+    'stroke-width': state === 'focus' ? 2.6 : 1.3,
+    'stroke-opacity': state === 'dim' ? 0.22 : state === 'focus' ? 1 : 0.75,
+    'stroke-linejoin': 'round',
+    'stroke-linecap': 'round',
+    'data-direction-id': d.id,
+    'data-class': d.class,
+  }, el('title', {}, esc(directionTitle(d))));
+  const hit = interactive && visible
+    ? lineMark(points, { stroke: '#000', 'stroke-opacity': 0, 'stroke-width': 9, 'data-direction-id': d.id, 'data-hit': 'true' })
+    : '';
+  return visible + hit;
 }
 
 export interface DirectionPlotParts {
@@ -75,8 +108,8 @@ export interface DirectionPlotParts {
   /** heading, legend and axes */
   head: string;
   box: Box;
-  /** a direction's curve (path d) */
-  pathOf(d: DirectionResult): string;
+  /** a direction's curve in pixels (null: a gap) */
+  pointsOf(d: DirectionResult): PixelPoint[];
   /** in band mode: the class bands, drawn instead of one curve per direction */
   bands?: string;
   /** the focus layers, behind and in front of the curves */
@@ -84,24 +117,30 @@ export interface DirectionPlotParts {
   over(focus: DirectionResult | null): string;
   /** drawn between the under layer and the curves, whatever the focus */
   behind?: string;
+  /** clip the curves to the plot box (a zoomed y-range: curves run past it) */
+  clip?: boolean;
 }
 
 /** The figure model of a plot with one curve per direction (see FigureModel). */
 export function directionPlotModel(input: DirectionsInput, size: FigureSize, p: DirectionPlotParts): FigureModel {
   const ds = input.directions;
   const byId = new Map(ds.map((d) => [d.id, d]));
-  const paths = p.bands === undefined ? new Map(ds.map((d) => [d.id, p.pathOf(d)])) : null;
+  const curves = p.bands === undefined ? new Map(ds.map((d) => [d.id, p.pointsOf(d)])) : null;
+  const clipId = `${p.figure}-plot-area`;
+  const clipped = (a: Record<string, string>) => (p.clip ? { ...a, 'clip-path': `url(#${clipId})` } : a);
   // in band mode the focused direction's curve is part of the focus layer (there are no per-direction curves to raise)
-  const over = (focus: DirectionResult | null): string => (paths || !focus ? '' : directionPath(focus, p.pathOf(focus), 'focus', false)) + p.over(focus);
+  const over = (focus: DirectionResult | null): string =>
+    (curves || !focus ? '' : el('g', clipped({ 'data-role': 'focus-curve' }), directionLine(focus, p.pointsOf(focus), 'focus', false))) + p.over(focus);
   const svg = (opts: FigureOptions = {}): string => {
     const focus = opts.focus ? byId.get(opts.focus) ?? null : null;
-    const curves = paths ? focusLast(ds, focus?.id).map((d) =>
-      directionPath(d, paths.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive)) : [p.bands!];
+    const drawn = curves ? focusLast(ds, focus?.id).map((d) =>
+      directionLine(d, curves.get(d.id)!, !focus ? 'normal' : d.id === focus.id ? 'focus' : 'dim', !!opts.interactive)) : [p.bands!];
     return svgDocument({ width: size.width, height: size.height, figure: p.figure, title: p.title, desc: p.desc }, [
+      p.clip ? el('defs', {}, el('clipPath', { id: clipId }, rectMark(p.box))) : '',
       p.head,
       el('g', { 'data-layer': 'under' }, p.under(focus)),
       ...(p.behind === undefined ? [] : [p.behind]),
-      el('g', { 'data-role': 'curves' }, curves),
+      el('g', clipped({ 'data-role': 'curves' }), drawn),
       el('g', { 'data-layer': 'over' }, over(focus)),
       frame(p.box),
     ]);

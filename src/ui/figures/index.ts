@@ -4,7 +4,7 @@ export { buildSlopePlot, slopePlotModel, SLOPE_PLOT_AXES } from './slope-plot.ts
 export { alignmentHeatmapModel, buildAlignmentHeatmap, HEATMAP_AXES, type HeatmapColumn } from './alignment-heatmap.ts';
 export { buildGaugeFloor, gaugeFloorModel, GAUGE_FLOOR_AXES } from './gauge-floor.ts';
 export { buildNuHatPlot, nuHatPlotModel, NU_HAT_AXES, type NuHatInput } from './nu-hat.ts';
-export { directionsInput, type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize } from './common.ts';
+export { directionsInput, type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize, type FigureView } from './common.ts';
 
 export { defaultChosen, seriesPlotHeight, seriesPlotModel, SERIES_AXES, type SeriesInput, type SeriesPoint } from './series-plot.ts';
 

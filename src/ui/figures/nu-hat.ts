@@ -7,8 +7,14 @@
 import type { ReadResult } from '../../read/schema.ts';
 import { GUIDE, MUTED } from '../theme.ts';
 import { decadeDomain, linearScale, logScale, positiveExtent, type FigureModel, type FigureSize } from './common.ts';
-import { el, esc, frame, heading, legend, shortNumber, svgDocument, text, type Box } from './svg.ts';
-import { linearYAxis, logAxis } from './axis.ts';
+import { el, esc, shortNumber, svgDocument, type Box } from './svg.ts';
+import { linearYAxis, logAxis } from './marks/axis.ts';
+import { dot } from './marks/dot.ts';
+import { frame } from './marks/frame.ts';
+import { legend } from './marks/legend.ts';
+import { lineMark } from './marks/line.ts';
+import { ruleX, ruleY } from './marks/rule.ts';
+import { heading, text } from './marks/text.ts';
 
 export const NU_HAT_AXES = { x: 'sample size n', y: 'ν̂ = ½ Σᵢ Var_post log p(yᵢ | s)' } as const;
 
@@ -27,7 +33,7 @@ export function nuHatPlotModel(input: NuHatInput, size: FigureSize): FigureModel
 export function buildNuHatPlot(input: NuHatInput, size: FigureSize): string {
   const { width, height } = size;
   const orders = input.orders;
-  const leg = legend(orders.map((o, i) => ({ label: `k = ${o.k}: ν(${o.k}) = ${o.nu.toFixed(4)}`, colour: ORDER_COLOURS[i % ORDER_COLOURS.length], kind: 'line' as const })), 66, 52, width - 80);
+  const leg = legend(orders.map((o, i) => ({ label: `k = ${o.k}: ν(${o.k}) = ${o.nu.toFixed(4)}`, colour: ORDER_COLOURS[i % ORDER_COLOURS.length], kind: 'line' as const, key: String(o.k) })), 66, 52, width - 80);
   const box: Box = { x0: 66, y0: 52 + leg.height + 6, x1: width - 14, y1: height - 44 };
   const ns = orders.flatMap((o) => o.nuHat.map((p) => p.n));
   const xDom = decadeDomain(positiveExtent(ns), [10, 1e4]);
@@ -46,16 +52,14 @@ export function buildNuHatPlot(input: NuHatInput, size: FigureSize): string {
   orders.forEach((o, i) => {
     const colour = ORDER_COLOURS[i % ORDER_COLOURS.length];
     const parts: string[] = [];
-    parts.push(el('line', { x1: box.x0, x2: box.x1, y1: y(o.nu), y2: y(o.nu), stroke: colour, 'stroke-width': 1.2, 'stroke-dasharray': '6 3', 'data-role': 'nu' }));
+    parts.push(ruleY(y(o.nu), box, { stroke: colour, 'stroke-width': 1.2, 'stroke-dasharray': '6 3', 'data-role': 'nu' }));
     parts.push(text(box.x1 - 4, y(o.nu) - 4, `ν(${o.k})`, { 'text-anchor': 'end', 'font-size': 10, fill: colour }));
-    const pts = o.nuHat.map((p) => [x(p.n), y(p.mean)] as const);
-    parts.push(el('path', { d: pts.map(([px, py], j) => `${j ? 'L' : 'M'}${px.toFixed(2)},${py.toFixed(2)}`).join(''), fill: 'none', stroke: colour, 'stroke-width': 1.6 }));
+    parts.push(lineMark(o.nuHat.map((p) => [x(p.n), y(p.mean)]), { stroke: colour, 'stroke-width': 1.6 }));
     for (const p of o.nuHat) {
       const px = x(p.n);
-      parts.push(el('line', { x1: px, x2: px, y1: y(p.mean - 2 * p.se), y2: y(p.mean + 2 * p.se), stroke: colour, 'stroke-width': 1.2 }));
-      parts.push(el('circle', { cx: px, cy: y(p.mean), r: 3.4, fill: colour, stroke: '#ffffff', 'stroke-width': 0.8 }, [
-        el('title', {}, esc(`k = ${o.k}, n = ${p.n}: ν̂ = ${p.mean.toFixed(4)} ± ${p.se.toFixed(4)} (ν(${o.k}) = ${o.nu.toFixed(4)})`)),
-      ]));
+      parts.push(ruleX(px, { y0: y(p.mean - 2 * p.se), y1: y(p.mean + 2 * p.se) }, { stroke: colour, 'stroke-width': 1.2 }));
+      parts.push(dot(px, y(p.mean), 3.4, { fill: colour, stroke: '#ffffff', 'stroke-width': 0.8 },
+        el('title', {}, esc(`k = ${o.k}, n = ${p.n}: ν̂ = ${p.mean.toFixed(4)} ± ${p.se.toFixed(4)} (ν(${o.k}) = ${o.nu.toFixed(4)})`))));
     }
     body.push(el('g', { 'data-order': o.k }, parts));
   });

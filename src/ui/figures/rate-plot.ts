@@ -8,14 +8,18 @@ import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { FLOOR_FILL, INK, MUTED } from '../theme.ts';
 import { bandsSvg, classBands } from './class-bands.ts';
 import {
-  decadeDomain, logScale, noiseLevel, pathD, positiveExtent, windowPoints,
-  type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
+  decadeDomain, logScale, noiseLevel, positiveExtent, windowPoints,
+  type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize, type FigureView,
 } from './common.ts';
 import {
   bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
 } from './direction-plot.ts';
-import { clipSegment, el, heading, shortNumber, text, type Box } from './svg.ts';
-import { logAxis } from './axis.ts';
+import { el, shortNumber, type Box } from './svg.ts';
+import { logAxis } from './marks/axis.ts';
+import type { PixelPoint } from './marks/line.ts';
+import { rectMark } from './marks/rect.ts';
+import { clipSegment, ruleY, segment } from './marks/rule.ts';
+import { heading, text } from './marks/text.ts';
 
 /**
  * The rate plot's y-range: from the data's top down to a decade under the lowest direction's
@@ -58,33 +62,45 @@ function fAt(d: DirectionResult, t: number): number | null {
   return j >= 0 && F[j] > 0 ? F[j] : null;
 }
 
-export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureModel {
+/**
+ * The rate plot. `view.yDomain` zooms the y-range (the page's d3-zoom); the curves are then
+ * clipped to the plot, and F under the whole range still sits on its bottom edge (off the plot
+ * unless the zoom reaches it).
+ */
+export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: FigureView = {}): FigureModel {
   const { width, height } = size;
   const ds = input.directions;
 
-  const { domain: yDom, floor } = rateYDomain(ds, input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor);
-  const below = ds.filter((d) => d.scan.F.some((F) => !(F >= yDom[0]))).length;
-  const subtitle = directionsSubtitle(input, below
-    ? ` · F under ${shortNumber(yDom[0])} (or 0) on the bottom edge (${below} direction${below === 1 ? '' : 's'})` : '');
+  const { domain: fullDom, floor } = rateYDomain(ds, input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor);
+  const yDom = view.yDomain ?? fullDom;
+  const zoomed = view.yDomain !== undefined;
+  const below = ds.filter((d) => d.scan.F.some((F) => !(F >= fullDom[0]))).length;
+  const subtitle = directionsSubtitle(input, (below
+    ? ` · F under ${shortNumber(fullDom[0])} (or 0) on the bottom edge (${below} direction${below === 1 ? '' : 's'})` : '')
+    + (zoomed ? ` · y zoomed to ${shortNumber(yDom[0])}…${shortNumber(yDom[1])}` : ''));
 
-  const leg = directionLegend(input, width);
+  const leg = directionLegend(input, width, (d) => d.scan.t.some((t) => t > 0));
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 14, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = logScale(yDom, [box.y1, box.y0]);
-  // F under the y-range (and exact zeros) sit on the bottom edge, inside the marked floor strip
-  const clampF = (F: number): number => (F >= yDom[0] ? F : yDom[0]);
-  const inBox = (t: number, F: number): [number, number] | null => (t > 0 ? [x(t), y(clampF(F))] : null);
-  const pathOf = (d: DirectionResult) => pathD(d.scan.t.map((t, i) => inBox(t, d.scan.F[i])));
+  // F under the whole y-range (and exact zeros) sit on its bottom edge, inside the marked floor strip
+  const clampF = (F: number): number => (F >= fullDom[0] ? F : fullDom[0]);
+  const inBox = (t: number, F: number): PixelPoint => (t > 0 ? [x(t), y(clampF(F))] : null);
+  const pointsOf = (d: DirectionResult) => d.scan.t.map((t, i) => inBox(t, d.scan.F[i]));
   const bands = bandMode(input)
     ? bandsSvg(classBands(ds, (d) => d.scan.t.map((t, i) => (t > 0 ? [t, Math.log10(clampF(d.scan.F[i]))] : null))), x, y, (v) => 10 ** v)
     : undefined;
 
-  const floorMarks = floor === null ? '' : el('g', { 'data-role': 'floor' }, [
-    el('rect', { x: box.x0, y: y(floor), width: box.x1 - box.x0, height: box.y1 - y(floor), fill: FLOOR_FILL }),
-    el('line', { x1: box.x0, x2: box.x1, y1: y(floor), y2: y(floor), stroke: MUTED, 'stroke-width': 1, 'stroke-dasharray': '2 3' }),
-    text(box.x0 + 4, y(floor) - 4, `numerical floor ${shortNumber(floor)}: below it F is rounding noise`, { 'font-size': 9.5, fill: MUTED }),
+  // the floor strip, cut to the plot when the zoom moves it (its line and label only while in view)
+  const fy = floor === null ? null : Math.max(box.y0, y(floor));
+  const floorMarks = fy === null || fy >= box.y1 ? '' : el('g', { 'data-role': 'floor' }, [
+    rectMark({ ...box, y0: fy }, { fill: FLOOR_FILL }),
+    ...(fy > box.y0 ? [
+      ruleY(fy, box, { stroke: MUTED, 'stroke-width': 1, 'stroke-dasharray': '2 3' }),
+      text(box.x0 + 4, fy - 4, `numerical floor ${shortNumber(floor!)}: below it F is rounding noise`, { 'font-size': 9.5, fill: MUTED }),
+    ] : []),
   ]);
 
   const head = [
@@ -110,7 +126,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
       const s = 2 * (k - 1);
       const seg = clipSegment(x(aT / 10 ** span), y(aF / 10 ** (s * span)), x(aT), y(aF), box);
       if (!seg) continue;
-      guides.push(guideLine({ x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3] }));
+      guides.push(guideLine(seg));
       // label at the guide's far end, kept inside the plot (clear of the axis tick labels)
       const atBottom = seg[1] > box.y1 - 12;
       const lx = atBottom ? seg[0] + 3 : seg[0] - 3;
@@ -125,14 +141,14 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
   const over = (focus: DirectionResult | null): string => {
     if (!focus) return '';
     const out: string[] = [focusLegend(focus, 'fitted slope', width)];
-    out.push(focusPoints(focus, focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i]))));
+    // the points inside the plot (a zoomed range leaves some out)
+    out.push(focusPoints(focus, focus.scan.t.map((t, i) => inBox(t, focus.scan.F[i])).map((p) => (p && p[1] >= box.y0 - 0.5 && p[1] <= box.y1 + 0.5 ? p : null))));
     const fit = fittedLine(focus);
     if (fit) {
       const ext = 0.25;
       const la = Math.log10(fit.window[0]) - ext, lb = Math.log10(fit.window[1]) + ext;
       const Fa = 10 ** (fit.logF + fit.slope * (la - fit.logT)), Fb = 10 ** (fit.logF + fit.slope * (lb - fit.logT));
-      const seg = clipSegment(x(10 ** la), y(Fa), x(10 ** lb), y(Fb), box);
-      if (seg) out.push(el('line', { x1: seg[0], y1: seg[1], x2: seg[2], y2: seg[3], stroke: INK, 'stroke-width': 1.4, 'data-role': 'fit' }));
+      out.push(segment([x(10 ** la), y(Fa), x(10 ** lb), y(Fb)], { stroke: INK, 'stroke-width': 1.4, 'data-role': 'fit' }, box));
       const lx = Math.min(box.x1 - 4, x(fit.window[1]) + 6);
       out.push(text(lx, box.y0 + 14, `slope ${fit.slope.toFixed(2)} → k̂ = ${focus.k!.toFixed(2)}`, {
         'text-anchor': lx > (box.x0 + box.x1) / 2 ? 'end' : 'start', 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label',
@@ -141,13 +157,16 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize): FigureM
     return out.join('');
   };
 
-  return directionPlotModel(input, size, {
+  const model = directionPlotModel(input, size, {
     figure: 'rate-plot',
     title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
     desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
       + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
-    head, box, pathOf, bands, under, over,
+    head, box, pointsOf, bands, under, over, clip: zoomed,
   });
+  // whole decades of the full range stay in view at the deepest zoom
+  const decadesShown = Math.log10(fullDom[1] / fullDom[0]);
+  return { ...model, zoomY: { scale: logScale(fullDom, [box.y1, box.y0]), box, maxScale: Math.max(1, decadesShown / 1.5) } };
 }
 
 export function buildRatePlot(input: DirectionsInput, size: FigureSize, opts: FigureOptions = {}): string {

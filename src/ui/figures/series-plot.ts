@@ -4,13 +4,19 @@
  * it), directions per class, the axis-alignment of each layer, the order k̂ of chosen directions,
  * and the numeric metadata the checkpoints carry (losses, accuracies).
  */
-import { line, scaleLinear, scaleLog, scaleSymlog, schemeTableau10 } from 'd3';
+import { scaleLinear, scaleLog, scaleSymlog, schemeTableau10 } from 'd3';
 import type { DirectionResult } from '../../read/schema.ts';
 import { SERIES_CLASSES, type SeriesRow } from '../../series/series.ts';
 import { CLASS_COLOURS, CLASS_LABELS, GUIDE, INK, MUTED } from '../theme.ts';
 import type { FigureModel, FigureOptions, FigureSize, Scale } from './common.ts';
-import { el, esc, frame, heading, legend, num, shortNumber, svgDocument, text, type Box, type LegendItem } from './svg.ts';
-import { axis as axisMark } from './axis.ts';
+import { el, esc, shortNumber, svgDocument, type Box } from './svg.ts';
+import { axis as axisMark } from './marks/axis.ts';
+import { dot } from './marks/dot.ts';
+import { frame } from './marks/frame.ts';
+import { legend, type LegendItem } from './marks/legend.ts';
+import { lineMark } from './marks/line.ts';
+import { ruleX, ruleY } from './marks/rule.ts';
+import { heading, text } from './marks/text.ts';
 
 export interface SeriesPoint {
   /** the loaded checkpoint's key (marks carry it, so a click opens that checkpoint) */
@@ -127,25 +133,25 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
       axis.push(axisMark('left', y, box, { maxTicks: 4, values: y.ticks(4), format: (v) => shortNumber(v).replace('-', '−') }));
     }
     for (const g of p.guides ?? []) {
-      axis.push(el('line', { x1: x0, x2: x1, y1: y(g), y2: y(g), stroke: GUIDE, 'stroke-dasharray': '4 3' }));
+      axis.push(ruleY(y(g), box, { stroke: GUIDE, 'stroke-dasharray': '4 3' }));
       axis.push(text(x1 - 4, y(g) - 3, `k=${g}`, { 'text-anchor': 'end', 'font-size': 9.5, fill: MUTED }));
     }
     body.push(el('g', { 'data-role': 'panel', 'data-panel': p.title }, [
       text(x0, y0 - 6, p.title, { 'font-size': 11.5, 'font-weight': 600, 'data-role': 'axis-label' }),
       ...axis,
       ...p.tracks.map((t) => {
-        const path = line<[number, number | null]>().defined((d) => d[1] !== null && (!p.log || d[1] > 0))
-          .x((d) => Number(num(x(d[0])))).y((d) => Number(num(y(d[1]!))))(steps.map((s, i) => [s, t.values[i]])) ?? '';
-        const dots = t.values.map((v, i) => (v === null || (p.log && !(v > 0)) ? '' : el('circle', {
-          cx: x(steps[i]), cy: y(v), r: 2.6, fill: t.colour, 'data-checkpoint': pts[i].key, 'data-step': steps[i],
-        }, el('title', {}, esc(`${t.label} at step ${steps[i]}: ${shortNumber(v)} (${pts[i].row.file})`)))));
+        const drawn = (v: number | null): v is number => v !== null && (!p.log || v > 0);
+        const dots = t.values.map((v, i) => (!drawn(v) ? '' : dot(x(steps[i]), y(v), 2.6, { fill: t.colour, 'data-checkpoint': pts[i].key, 'data-step': steps[i] },
+          el('title', {}, esc(`${t.label} at step ${steps[i]}: ${shortNumber(v)} (${pts[i].row.file})`)))));
         return el('g', { 'data-track': t.label, 'data-key': t.key ?? null }, [
-          el('path', { d: path, fill: 'none', stroke: t.colour, 'stroke-width': 1.6, 'stroke-dasharray': t.dash ? '5 3' : null }),
+          lineMark(t.values.map((v, i) => (drawn(v) ? [x(steps[i]), y(v)] : null)), { stroke: t.colour, 'stroke-width': 1.6, 'stroke-dasharray': t.dash ? '5 3' : null }),
           ...dots,
         ]);
       }),
       frame(box),
-      legend(p.tracks.map((t): LegendItem => ({ label: t.label.length > 26 ? `${t.label.slice(0, 25)}…` : t.label, colour: t.colour, kind: t.dash ? 'dash' : 'line' })), x1 + 12, y0 + 10, 170).svg,
+      // the panel's legend lists the tracks that have a drawn value
+      legend(p.tracks.filter((t) => t.values.some((v) => v !== null && (!p.log || v > 0)))
+        .map((t): LegendItem => ({ label: t.label.length > 26 ? `${t.label.slice(0, 25)}…` : t.label, colour: t.colour, kind: t.dash ? 'dash' : 'line', key: t.label })), x1 + 12, y0 + 10, 170).svg,
     ]));
     // step ticks under the last panel only
     if (pi === ps.length - 1) {
@@ -157,7 +163,7 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
   const over = (key: string | null): string => {
     const i = pts.findIndex((p) => p.key === key);
     if (i < 0) return '';
-    return el('line', { x1: x(steps[i]), x2: x(steps[i]), y1: 52, y2: y0 - GAP, stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 6, 'data-role': 'current-step' });
+    return ruleX(x(steps[i]), { y0: 52, y1: y0 - GAP }, { stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 6, 'data-role': 'current-step' });
   };
   const svg = (opts: FigureOptions = {}) => svgDocument({
     width, height, figure: 'series-plot', title: `Training run over time — ${input.run}`,

@@ -5,7 +5,7 @@
  */
 import { INK } from '../theme.ts';
 import {
-  decadeDomain, gmean, linearScale, logScale, noiseLevel, pathD, positiveExtent,
+  decadeDomain, gmean, linearScale, logScale, noiseLevel, positiveExtent,
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize,
 } from './common.ts';
 import { range } from 'd3';
@@ -13,10 +13,13 @@ import type { DirectionResult } from '../../read/schema.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { bandsSvg, classBands } from './class-bands.ts';
 import {
-  bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
+  bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideRule, windowBand,
 } from './direction-plot.ts';
-import { el, heading, text, type Box } from './svg.ts';
-import { linearYAxis, logAxis } from './axis.ts';
+import { el, type Box } from './svg.ts';
+import { linearYAxis, logAxis } from './marks/axis.ts';
+import type { PixelPoint } from './marks/line.ts';
+import { ruleY } from './marks/rule.ts';
+import { heading, text } from './marks/text.ts';
 
 export const SLOPE_PLOT_AXES = { x: 'step t along the direction', y: 'local slope α(t) = d log F / d log t' } as const;
 
@@ -45,7 +48,13 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const yDom: [number, number] = [Math.floor(lo), Math.ceil(hi)];
 
   const subtitle = directionsSubtitle(input, dropped ? ` · ${dropped} slope${dropped === 1 ? '' : 's'} outside ${Y_CLAMP[0]}…${Y_CLAMP[1]} not drawn` : '');
-  const leg = directionLegend(input, width);
+  const inRange = (s: number) => Number.isFinite(s) && s >= yDom[0] && s <= yDom[1];
+  const values = (d: DirectionResult): Array<[number, number] | null> => (informative.get(d.id) ?? []).map((s, i) => {
+    const t0 = d.scan.t[i], t1 = d.scan.t[i + 1];
+    return t1 !== undefined && t0 > 0 && inRange(s) ? [gmean(t0, t1), s] : null;
+  });
+  // a direction whose every slope is left out has no curve: its class is listed only if another of it is drawn
+  const leg = directionLegend(input, width, (d) => values(d).some((p) => p !== null));
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 40, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
@@ -55,20 +64,14 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const step = yDom[1] - yDom[0] > 12 ? 4 : 2;
   const ticks = range(Math.ceil(yDom[0] / step) * step, yDom[1] + 1e-9, step);
 
-  const inRange = (s: number) => Number.isFinite(s) && s >= yDom[0] && s <= yDom[1];
-  const values = (d: DirectionResult): Array<[number, number] | null> => (informative.get(d.id) ?? []).map((s, i) => {
-    const t0 = d.scan.t[i], t1 = d.scan.t[i + 1];
-    return t1 !== undefined && t0 > 0 && inRange(s) ? [gmean(t0, t1), s] : null;
-  });
-  const points = (d: DirectionResult): Array<[number, number] | null> => values(d).map((p) => (p ? [x(p[0]), y(p[1])] : null));
-  const pathOf = (d: DirectionResult) => pathD(points(d));
+  const pointsOf = (d: DirectionResult): PixelPoint[] => values(d).map((p) => (p ? [x(p[0]), y(p[1])] : null));
   const bands = bandMode(input) ? bandsSvg(classBands(ds, values), x, y) : undefined;
 
   const guides: string[] = [];
   for (let k = 1; k <= 4; k++) {
     const v = 2 * (k - 1);
     if (v < yDom[0] || v > yDom[1]) continue;
-    guides.push(guideLine({ x1: box.x0, x2: box.x1, y1: y(v), y2: y(v) }));
+    guides.push(guideRule(y(v), box));
     guides.push(guideLabel(box.x1 + 5, y(v) + 3.5, k));
   }
   const head = [
@@ -82,11 +85,11 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const over = (focus: DirectionResult | null): string => {
     if (!focus) return '';
     const out: string[] = [focusLegend(focus, '2(k̂−1) on the window', width)];
-    out.push(focusPoints(focus, points(focus)));
+    out.push(focusPoints(focus, pointsOf(focus)));
     if (focus.k !== null && focus.window) {
       const a = 2 * (focus.k - 1);
       if (a >= yDom[0] && a <= yDom[1]) {
-        out.push(el('line', { x1: x(focus.window[0]), x2: x(focus.window[1]), y1: y(a), y2: y(a), stroke: INK, 'stroke-width': 2, 'data-role': 'fit' }));
+        out.push(ruleY(y(a), { x0: x(focus.window[0]), x1: x(focus.window[1]) }, { stroke: INK, 'stroke-width': 2, 'data-role': 'fit' }));
         const label = `α = ${a.toFixed(2)} → k̂ = ${focus.k.toFixed(2)}`;
         const w = label.length * 6.2;
         const wx0 = x(focus.window[0]), wx1 = x(focus.window[1]);
@@ -105,7 +108,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
     title: `Local slope α(t) — ${input.checkpoint}`,
     desc: 'Local slope of log F against log t between neighbouring scan points. Order k̂ = 1 + α/2 on the asymptotic window '
       + '(the flat run with the largest median slope above the numerical floor; METHOD §2).',
-    head, box, pathOf, bands, under, over,
+    head, box, pointsOf, bands, under, over,
     behind: el('g', { 'data-role': 'guides' }, guides),
   });
 }

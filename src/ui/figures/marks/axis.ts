@@ -5,9 +5,10 @@
  * element to draw into: the page's document, or jsdom's in the tests.
  */
 import { axisBottom, axisLeft, select, type Axis, type NumberValue } from 'd3';
-import { GRID, MUTED } from '../theme.ts';
-import type { Scale } from './common.ts';
-import { axisLabel, num, type Box } from './svg.ts';
+import { GRID, MUTED } from '../../theme.ts';
+import type { Scale } from '../common.ts';
+import { num, type Box } from '../svg.ts';
+import { text } from './text.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MINUS = '−';
@@ -49,6 +50,17 @@ export interface AxisOptions {
   format?: (v: number) => string;
   /** gridlines across the box (default true) */
   grid?: boolean;
+}
+
+/** The axis title: centred under the box, or rotated beside it. */
+export function axisLabel(orient: 'bottom' | 'left', box: Box, label: string): string {
+  if (orient === 'bottom') {
+    return text((box.x0 + box.x1) / 2, box.y1 + 34, label, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' });
+  }
+  const cx = box.x0 - 44, cy = (box.y0 + box.y1) / 2;
+  return text(cx, cy, label, {
+    'text-anchor': 'middle', 'font-size': 11.5, transform: `rotate(-90 ${num(cx)} ${num(cy)})`, 'data-role': 'axis-label',
+  });
 }
 
 /** Draw one d3 axis generator into a fresh group and bring its attributes to the figures' style. */

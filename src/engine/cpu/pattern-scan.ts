@@ -1,0 +1,566 @@
+/**
+ * The scan of one direction at all its points (a line θ̂ + t·v, or a detector's orbit), exact in f64,
+ * on chains of conv2d, linear, ReLU, BatchNorm (eval), max-pool and flatten: the conv nets.
+ *
+ * Every point of a scaled query moves tensor n by δ_n·B_n with tangent τ_n·B_n (one fixed basis B,
+ * scalars per point). Conv and linear ops are bilinear in (input, weights), so at the base activation
+ * pattern (each ReLU on its side at θ̂, each max-pool taking its θ̂ winner) the change and the tangent
+ * of every value are Σ_k a_k·G_k and Σ_k b_k·G_k over a few fixed maps G_k per sample (a node-death
+ * direction: two), with scalar coefficients per point (t, t², 2t …). The maps are pushed through the
+ * network once per direction and sample — instead of once per point, twice (value and tangent) — and
+ * only on the channels where they are non-zero (a channel direction fills one channel until the next
+ * conv). A point then differs from Σ a_k·G_k only where a ReLU changes side or a pool changes winner:
+ * there the exact value and tangent are taken (as the reference computes them) and the difference
+ * goes on as a sparse correction, through the convs by scattering its few entries (dense when most
+ * entries hold one). At the small steps of a log grid almost nothing changes side.
+ *
+ * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding.
+ */
+import { opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
+import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../types.ts';
+import { isPlainLinear } from '../../ops/linear/definition.ts';
+import { conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
+import { headFisherRow } from './fisher.ts';
+import { matrixSupport } from './flow.ts';
+
+type Arr = Float64Array;
+
+/** One op of the chain, with what the scan needs of it. */
+type Step =
+  | { kind: 'conv'; s: ConvShape; W: ParamArray; b: ParamArray | null; weight: string; bias: string | null }
+  | { kind: 'linear'; inF: number; outF: number; W: ParamArray; weight: string; bias: string | null }
+  | { kind: 'relu' }
+  | { kind: 'bn'; scale: Arr; plane: number }
+  | {
+    kind: 'pool'; c: number; h: number; w: number; oh: number; ow: number; k: number; stride: number; argmax: Int32Array;
+    /** outputs visited at the current point, to visit each once */
+    visited: Uint8Array; visitedList: Int32Array;
+  }
+  | { kind: 'flatten' };
+
+/** A fixed map of one sample with its coefficient in the change (a) and in the tangent (b) at each point of the group. */
+interface MapTerm { a: Arr; b: Arr; data: Arr }
+
+/** Per-sample scratch of one value: a correction's change d and tangent t, the entries that may be non-zero. */
+interface Slot {
+  d: Arr; t: Arr;
+  idx: Int32Array; len: number;
+  mark: Uint8Array;
+  /** entries where some map of the current sample is non-zero, and their marks */
+  supp: Int32Array; suppLen: number; suppMark: Uint8Array;
+}
+
+/** scattering costs about this many dense multiply-adds per multiply-add */
+const SCATTER_COST = 3;
+
+export class PatternScan {
+  private steps: Step[];
+  private sizes: number[];
+  private firstOpOf = new Map<string, number>();
+  private slots: Slot[];
+  private readonly n: number;
+  /** queries answered, and groups (directions) run: for tests and benchmarks */
+  readonly stats = { queries: 0, groups: 0 };
+
+  private constructor(
+    private model: ModelGraph, private params: ParamSet, private head: Head, private cached: Arr[], steps: Step[],
+  ) {
+    this.n = cached[0].length / size(model.inputShape);
+    this.steps = steps;
+    const shapes = valueShapes(model);
+    this.sizes = shapes.map(size);
+    model.nodes.forEach((node, i) => {
+      for (const t of opTensors(node.op)) {
+        // a tensor read by two ops (tied weights) is not a chain patch the rules below know
+        this.firstOpOf.set(t, this.firstOpOf.has(t) ? -1 : i);
+      }
+    });
+    this.slots = this.sizes.map((F) => ({
+      d: new Float64Array(F), t: new Float64Array(F), idx: new Int32Array(F), len: 0, mark: new Uint8Array(F),
+      supp: new Int32Array(F), suppLen: 0, suppMark: new Uint8Array(F),
+    }));
+  }
+
+  /** The scan for a chain whose every op it knows (ReLU the only activation), else null. */
+  static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], chain: boolean): PatternScan | null {
+    if (!chain) return null;
+    const shapes = valueShapes(model);
+    const n = cached[0].length / size(model.inputShape);
+    const steps: Step[] = [];
+    for (const [i, node] of model.nodes.entries()) {
+      const step = stepOf(node.op, shapes[i], shapes[i + 1], params, cached[i], n);
+      if (!step) return null;
+      steps.push(step);
+    }
+    if (!steps.some((s) => s.kind === 'conv')) return null;
+    return new PatternScan(model, params, head, cached, steps);
+  }
+
+  /** Answers the scaled queries whose tensors are conv or linear weights and biases, by direction; marks them in `done`. */
+  async answer(queries: FisherQuery[], out: Float64Array, done: Uint8Array, between: () => Promise<void>): Promise<void> {
+    const groups = new Map<TensorPatch, number[]>();
+    queries.forEach((q, i) => {
+      if (done[i] || !q.scaled) return;
+      let g = groups.get(q.scaled.basis);
+      if (!g) groups.set(q.scaled.basis, (g = []));
+      g.push(i);
+    });
+    for (const [basis, idx] of groups) {
+      if (!this.covers(basis)) continue;
+      const F = this.run(basis, idx.map((i) => queries[i].scaled!));
+      idx.forEach((q, a) => {
+        out[q] = F[a];
+        done[q] = 1;
+      });
+      this.stats.groups++;
+      this.stats.queries += idx.length;
+      await between();
+    }
+  }
+
+  private covers(basis: TensorPatch): boolean {
+    for (const name of basis.keys()) {
+      const i = this.firstOpOf.get(name);
+      if (i === undefined || i < 0) return false;
+      const st = this.steps[i];
+      if (st.kind !== 'conv' && st.kind !== 'linear') return false;
+      if (name !== st.weight && name !== st.bias) return false;
+    }
+    return basis.size > 0;
+  }
+
+  /** F at every point of one direction. */
+  private run(basis: TensorPatch, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
+    const Q = points.length;
+    const coef = (name: string, which: 'delta' | 'tangent') => Float64Array.from(points, (p) => p[which].get(name) ?? 0);
+    let start = this.steps.length;
+    for (const name of basis.keys()) start = Math.min(start, this.firstOpOf.get(name)!);
+    // per op: its touched weight and bias, each with its basis array and per-point scalars
+    const touch = this.steps.map((st) => {
+      if (st.kind !== 'conv' && st.kind !== 'linear') return null;
+      const part = (name: string | null) => (name !== null && basis.has(name)
+        ? { B: basis.get(name)!, delta: coef(name, 'delta'), tangent: coef(name, 'tangent') } : null);
+      const w = part(st.weight);
+      const b = part(st.bias);
+      return w || b ? { w, b } : null;
+    });
+    const F = new Float64Array(Q);
+    const outV = this.steps.length;
+    const outW = this.sizes[outV];
+    const z = new Float64Array(outW);
+    const dz = new Float64Array(outW);
+    const p = new Float64Array(outW);
+    const zBase = this.cached[outV];
+    for (let s = 0; s < this.n; s++) {
+      const maps = this.pushMaps(s, start, touch, Q);
+      for (let q = 0; q < Q; q++) {
+        for (let i = start; i < this.steps.length; i++) this.correct(i, s, q, maps, touch[i]);
+        const end = this.slots[outV];
+        const G = maps[outV];
+        for (let c = 0; c < outW; c++) {
+          let d = end.d[c], t = end.t[c];
+          for (const m of G) { d += m.a[q] * m.data[c]; t += m.b[q] * m.data[c]; }
+          z[c] = zBase[s * outW + c] + d;
+          dz[c] = t;
+        }
+        F[q] += headFisherRow(this.head, z, 0, dz, 0, outW, p);
+        for (let v = start; v <= outV; v++) clear(this.slots[v]);
+      }
+      for (let v = start; v <= outV; v++) clearSupport(this.slots[v]);
+    }
+    for (let q = 0; q < Q; q++) F[q] /= this.n;
+    return F;
+  }
+
+  /** The maps of sample s at every value from `start` on (maps[v]); fills each value's support. */
+  private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number): MapTerm[][] {
+    const maps: MapTerm[][] = [];
+    maps[start] = [];
+    for (let i = start; i < this.steps.length; i++) {
+      const st = this.steps[i];
+      const inMaps = maps[i];
+      const F = this.sizes[i + 1];
+      let next: MapTerm[];
+      switch (st.kind) {
+        case 'conv':
+        case 'linear': {
+          const t = touch[i];
+          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data)).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
+          if (t?.w) {
+            const { B, delta, tangent } = t.w;
+            const xs = this.cached[i].subarray(s * this.sizes[i], (s + 1) * this.sizes[i]);
+            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true);
+            next.push({ a: delta, b: tangent, data: through[0] });
+            inMaps.forEach((m, k) => next.push({
+              a: m.a.map((x, q) => x * delta[q]), b: m.b.map((x, q) => x * delta[q] + m.a[q] * tangent[q]), data: through[k + 1],
+            }));
+          }
+          if (t?.b) {
+            const { B, delta, tangent } = t.b;
+            const data = new Float64Array(F);
+            const plane = st.kind === 'conv' ? F / st.s.o : 1;
+            for (let o = 0; o < F; o++) data[o] = B[Math.floor(o / plane)];
+            next.push({ a: delta, b: tangent, data });
+          }
+          next = merged(next, Q);
+          break;
+        }
+        case 'relu': {
+          const x = this.cached[i];
+          const off = s * F;
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: m.data.map((g, e) => (x[off + e] > 0 ? g : 0)) }));
+          break;
+        }
+        case 'bn': {
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: m.data.map((g, e) => g * st.scale[Math.floor(e / st.plane)]) }));
+          break;
+        }
+        case 'pool': {
+          const am = st.argmax.subarray(s * F, (s + 1) * F);
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: Float64Array.from(am, (e) => m.data[e]) }));
+          break;
+        }
+        case 'flatten':
+          next = inMaps;
+          break;
+      }
+      maps[i + 1] = next;
+    }
+    for (let v = start; v < maps.length; v++) {
+      const sl = this.slots[v];
+      for (const m of maps[v]) {
+        const d = m.data;
+        for (let e = 0; e < d.length; e++) if (d[e] !== 0 && !sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+      }
+    }
+    return maps;
+  }
+
+  /**
+   * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
+   * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
+   */
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, xs: Arr[], sparseW = false): Arr[] {
+    if (st.kind === 'linear') {
+      return xs.map((x) => {
+        const y = new Float64Array(st.outF);
+        for (let i = 0; i < st.inF; i++) {
+          const v = x[i];
+          if (v === 0) continue;
+          for (let o = 0; o < st.outF; o++) y[o] += W[o * st.inF + i] * v;
+        }
+        return y;
+      });
+    }
+    const { s } = st;
+    const plane = s.h * s.w;
+    const kk = s.kh * s.kw;
+    const [oh, ow] = convOutSize(s);
+    const oplane = oh * ow;
+    const ws = sparseW ? matrixSupport(W, s.o, s.c * kk) : null;
+    const hit = new Uint8Array(s.c);
+    const allowed = ws ? new Uint8Array(s.c) : null;
+    if (ws && allowed) for (const col of ws.cols) allowed[Math.floor(col / kk)] = 1;
+    for (const x of xs) for (let c = 0; c < s.c; c++) {
+      if (hit[c] || (allowed && !allowed[c])) continue;
+      for (let e = c * plane; e < (c + 1) * plane; e++) if (x[e] !== 0) { hit[c] = 1; break; }
+    }
+    const cs: number[] = [];
+    hit.forEach((h, c) => h && cs.push(c));
+    const per = s.o * oplane;
+    const os = ws ? ws.rows : null;
+    if (cs.length === 0 || (os && os.length === 0)) return xs.map(() => new Float64Array(per));
+    const compact = new Float64Array(xs.length * cs.length * plane);
+    xs.forEach((x, k) => cs.forEach((c, a) => compact.set(x.subarray(c * plane, (c + 1) * plane), (k * cs.length + a) * plane)));
+    const y = conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
+    if (!os || os.length === s.o) return xs.map((_, k) => y.subarray(k * per, (k + 1) * per));
+    // compact over the basis rows: back to every output channel
+    return xs.map((_, k) => {
+      const full = new Float64Array(per);
+      os.forEach((o, a) => full.set(y.subarray((k * os.length + a) * oplane, (k * os.length + a + 1) * oplane), o * oplane));
+      return full;
+    });
+  }
+
+  /** The correction of point q of sample s through op i: from slot i into slot i + 1. */
+  private correct(i: number, s: number, q: number, maps: MapTerm[][], t: Touch | null): void {
+    const st = this.steps[i];
+    const src = this.slots[i];
+    const dst = this.slots[i + 1];
+    const inMaps = maps[i];
+    const F = this.sizes[i];
+    switch (st.kind) {
+      case 'conv':
+      case 'linear': {
+        if (src.len === 0) return;
+        this.scatterOp(st, st.W, src, dst, 1, 1, 0);
+        if (t?.w) this.scatterOp(st, t.w.B, src, dst, t.w.delta[q], t.w.delta[q], t.w.tangent[q]);
+        return;
+      }
+      case 'relu': {
+        const x = this.cached[i];
+        const off = s * F;
+        const visit = (e: number) => {
+          let lin = 0, tl = 0;
+          for (const m of inMaps) { lin += m.a[q] * m.data[e]; tl += m.b[q] * m.data[e]; }
+          const cd = src.d[e], ct = src.t[e];
+          const xb = x[off + e];
+          const zv = xb + (lin + cd);
+          const on0 = xb > 0, on1 = zv > 0;
+          if (on0 && on1) {
+            if (cd !== 0 || ct !== 0) push(dst, e, cd, ct);
+          } else if (on0 || on1) {
+            // a ReLU that changes side: the exact change and tangent, as the reference takes them
+            const diff = (on1 ? zv : 0) - (on0 ? xb : 0);
+            push(dst, e, diff - (on0 ? lin : 0), (on1 ? tl + ct : 0) - (on0 ? tl : 0));
+          }
+        };
+        for (let k = 0; k < src.suppLen; k++) visit(src.supp[k]);
+        for (let k = 0; k < src.len; k++) if (!src.suppMark[src.idx[k]]) visit(src.idx[k]);
+        return;
+      }
+      case 'bn': {
+        for (let k = 0; k < src.len; k++) {
+          const e = src.idx[k];
+          const sc = st.scale[Math.floor(e / st.plane)];
+          push(dst, e, src.d[e] * sc, src.t[e] * sc);
+        }
+        return;
+      }
+      case 'pool': {
+        const { c, h, w, oh, ow, k, stride } = st;
+        const plane = h * w;
+        const oplane = oh * ow;
+        const x = this.cached[i];
+        const off = s * F;
+        const yb = this.cached[i + 1];
+        const yoff = s * c * oplane;
+        const am = st.argmax;
+        const { visited, visitedList } = st;
+        let nVisited = 0;
+        const valueAt = (e: number) => {
+          let lin = 0;
+          for (const m of inMaps) lin += m.a[q] * m.data[e];
+          return x[off + e] + (lin + src.d[e]);
+        };
+        const visitOut = (o: number) => {
+          visited[o] = 1;
+          visitedList[nVisited++] = o;
+          const ch = Math.floor(o / oplane);
+          const r = o - ch * oplane;
+          const oy = Math.floor(r / ow), ox = r - oy * ow;
+          let best = -Infinity, win = -1;
+          for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+            const e = ch * plane + (oy * stride + ky) * w + (ox * stride + kx);
+            const v = valueAt(e);
+            if (v > best || win < 0) { best = v; win = e; }
+          }
+          const a0 = am[yoff + o];
+          if (win === a0) {
+            push(dst, o, src.d[a0], src.t[a0]);
+            return;
+          }
+          // a pool that changes winner: the exact change and tangent
+          let lin = 0, tl0 = 0, tlw = 0;
+          for (const m of inMaps) { lin += m.a[q] * m.data[a0]; tl0 += m.b[q] * m.data[a0]; tlw += m.b[q] * m.data[win]; }
+          push(dst, o, best - yb[yoff + o] - lin, tlw + src.t[win] - tl0);
+        };
+        const visitIn = (e: number) => {
+          const ch = Math.floor(e / plane);
+          const r = e - ch * plane;
+          const y = Math.floor(r / w), xx = r - y * w;
+          const y0 = Math.max(0, Math.ceil((y - k + 1) / stride)), y1 = Math.min(oh - 1, Math.floor(y / stride));
+          const x0 = Math.max(0, Math.ceil((xx - k + 1) / stride)), x1 = Math.min(ow - 1, Math.floor(xx / stride));
+          for (let oy = y0; oy <= y1; oy++) for (let ox = x0; ox <= x1; ox++) {
+            const o = ch * oplane + oy * ow + ox;
+            if (!visited[o]) visitOut(o);
+          }
+        };
+        for (let kk = 0; kk < src.suppLen; kk++) visitIn(src.supp[kk]);
+        for (let kk = 0; kk < src.len; kk++) visitIn(src.idx[kk]);
+        for (let kk = 0; kk < nVisited; kk++) visited[visitedList[kk]] = 0;
+        return;
+      }
+      case 'flatten': {
+        for (let k = 0; k < src.len; k++) {
+          const e = src.idx[k];
+          push(dst, e, src.d[e], src.t[e]);
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * dst.d += cd·op_W(src.d); dst.t += ct·op_W(src.t) + cx·op_W(src.d): scattering the correction's
+   * entries, or the dense op on its channels when they are many.
+   */
+  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+    if (cd === 0 && ct === 0 && cx === 0) return;
+    if (st.kind === 'linear') {
+      const { inF, outF } = st;
+      for (let k = 0; k < src.len; k++) {
+        const e = src.idx[k];
+        const vd = cd * src.d[e], vt = ct * src.t[e] + cx * src.d[e];
+        if (vd === 0 && vt === 0) continue;
+        for (let o = 0; o < outF; o++) {
+          const wv = W[o * inF + e];
+          dst.d[o] += wv * vd;
+          dst.t[o] += wv * vt;
+        }
+      }
+      for (let o = 0; o < outF; o++) mark(dst, o);
+      return;
+    }
+    const { s } = st;
+    const { c: C, h, w, o: O, kh, kw, sh, sw, ph, pw } = s;
+    const [oh, ow] = convOutSize(s);
+    const plane = h * w, oplane = oh * ow, kk = kh * kw, wo = C * kk;
+    if (src.len * SCATTER_COST > (C * plane) / 2) {
+      this.denseConv(st, W, src, dst, cd, ct, cx);
+      return;
+    }
+    for (let k = 0; k < src.len; k++) {
+      const e = src.idx[k];
+      const vd = cd * src.d[e], vt = ct * src.t[e] + cx * src.d[e];
+      if (vd === 0 && vt === 0) continue;
+      const ch = Math.floor(e / plane);
+      const r = e - ch * plane;
+      const y = Math.floor(r / w), x = r - y * w;
+      for (let i = 0; i < kh; i++) {
+        const oyN = y + ph - i;
+        if (oyN < 0 || oyN % sh !== 0) continue;
+        const oy = oyN / sh;
+        if (oy >= oh) continue;
+        for (let j = 0; j < kw; j++) {
+          const oxN = x + pw - j;
+          if (oxN < 0 || oxN % sw !== 0) continue;
+          const ox = oxN / sw;
+          if (ox >= ow) continue;
+          const pos = oy * ow + ox;
+          const wb = (ch * kh + i) * kw + j;
+          for (let o = 0; o < O; o++) {
+            const wv = W[o * wo + wb];
+            dst.d[o * oplane + pos] += wv * vd;
+            dst.t[o * oplane + pos] += wv * vt;
+          }
+          if (!dst.mark[pos]) for (let o = 0; o < O; o++) mark(dst, o * oplane + pos);
+        }
+      }
+    }
+  }
+
+  private denseConv(st: Step & { kind: 'conv' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+    const { s } = st;
+    const plane = s.h * s.w;
+    const vd = new Float64Array(s.c * plane);
+    const vt = new Float64Array(s.c * plane);
+    for (let k = 0; k < src.len; k++) {
+      const e = src.idx[k];
+      vd[e] = cd * src.d[e];
+      vt[e] = ct * src.t[e] + cx * src.d[e];
+    }
+    const [yd, yt] = this.applyOp(st, W, [vd, vt]);
+    for (let e = 0; e < yd.length; e++) {
+      dst.d[e] += yd[e];
+      dst.t[e] += yt[e];
+      mark(dst, e);
+    }
+  }
+}
+
+type Touch = { w: TouchPart | null; b: TouchPart | null };
+interface TouchPart { B: Arr; delta: Arr; tangent: Arr }
+
+function push(sl: Slot, e: number, d: number, t: number): void {
+  if (d === 0 && t === 0) return;
+  sl.d[e] += d;
+  sl.t[e] += t;
+  mark(sl, e);
+}
+
+function mark(sl: Slot, e: number): void {
+  if (sl.mark[e]) return;
+  sl.mark[e] = 1;
+  sl.idx[sl.len++] = e;
+}
+
+function clear(sl: Slot): void {
+  for (let k = 0; k < sl.len; k++) {
+    const e = sl.idx[k];
+    sl.d[e] = 0;
+    sl.t[e] = 0;
+    sl.mark[e] = 0;
+  }
+  sl.len = 0;
+}
+
+function clearSupport(sl: Slot): void {
+  for (let k = 0; k < sl.suppLen; k++) sl.suppMark[sl.supp[k]] = 0;
+  sl.suppLen = 0;
+}
+
+/** Maps with the same coefficients at every point are one map; maps with no coefficient are dropped. */
+function merged(maps: MapTerm[], Q: number): MapTerm[] {
+  const out: MapTerm[] = [];
+  for (const m of maps) {
+    let zero = true;
+    for (let q = 0; q < Q && zero; q++) if (m.a[q] !== 0 || m.b[q] !== 0) zero = false;
+    if (zero) continue;
+    const same = out.find((o) => {
+      for (let q = 0; q < Q; q++) if (o.a[q] !== m.a[q] || o.b[q] !== m.b[q]) return false;
+      return true;
+    });
+    if (same) {
+      const sum = same.data.slice();
+      for (let e = 0; e < sum.length; e++) sum[e] += m.data[e];
+      same.data = sum;
+    } else out.push({ a: m.a, b: m.b, data: m.data });
+  }
+  return out;
+}
+
+function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
+  switch (op.kind) {
+    case 'conv2d':
+      return { kind: 'conv', s: convShape(op, inShape, 1), W: params.get(op.weight)!.data, b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
+    case 'linear':
+      if (!isPlainLinear(op)) return null;
+      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: params.get(op.weight)!.data, weight: op.weight, bias: op.bias };
+    case 'activation':
+      return op.fn === 'relu' ? { kind: 'relu' } : null;
+    case 'batchnorm': {
+      if (inShape.length !== 3) return null;
+      const c = inShape[0];
+      const g = op.weight ? params.get(op.weight)!.data : null;
+      const v = params.get(op.runningVar)!.data;
+      return { kind: 'bn', plane: inShape[1] * inShape[2], scale: Float64Array.from({ length: c }, (_, ch) => (g ? g[ch] : 1) / Math.sqrt(v[ch] + op.eps)) };
+    }
+    case 'maxpool': {
+      const [c, h, w] = inShape;
+      const [, oh, ow] = outShape;
+      const plane = h * w, oplane = oh * ow;
+      // the winner at θ̂ of each output (first maximum, as maxpoolForward takes it), per sample
+      const argmax = new Int32Array(n * c * oplane);
+      for (let s = 0; s < n; s++) for (let ch = 0; ch < c; ch++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        let best = -Infinity, at = -1;
+        for (let ky = 0; ky < op.kernel; ky++) for (let kx = 0; kx < op.kernel; kx++) {
+          const e = ch * plane + (oy * op.stride + ky) * w + (ox * op.stride + kx);
+          const v = x[s * c * plane + e];
+          if (v > best || at < 0) { best = v; at = e; }
+        }
+        argmax[s * c * oplane + ch * oplane + oy * ow + ox] = at;
+      }
+      return {
+        kind: 'pool', c, h, w, oh, ow, k: op.kernel, stride: op.stride, argmax,
+        visited: new Uint8Array(c * oplane), visitedList: new Int32Array(c * oplane),
+      };
+    }
+    case 'flatten':
+      return { kind: 'flatten' };
+    // ops the scan has no rule for: the sparse engine reads these graphs
+    case 'layernorm': case 'add': case 'rmsnorm': case 'mul': case 'slice': case 'patchify': case 'cls': case 'scale':
+    case 'embedding': case 'positional': case 'attention': case 'take': case 'concat':
+      return null;
+  }
+}

@@ -1,0 +1,260 @@
+;; The fast scan's f32 row kernel in WebAssembly SIMD (f32x4): compiled by scripts/build-wasm.mjs
+;; into src/fast/kernels-wasm.ts (checked in; test/fast/wasm.test.ts recompiles and compares).
+;; Pointers are byte offsets into the exported memory; every matrix is row-major f32.
+(module
+  (memory (export "memory") 1)
+
+  ;; C[r, 0:N] += Σ_{c : A[r, c] ≠ 0} A[r, c] · WT[c, 0:N] for r < rows
+  ;; (A rows × k, WT k × N, C rows × N). Exact zeros of A (pixels, ReLU outputs, masked rows) are
+  ;; skipped; eight non-zeros share each pass over C's row, four lanes at a time.
+  ;; scratch: 8·k bytes for the (WT row address, value) list of one row's non-zeros.
+  ;; Returns the number of non-zeros of A used (the multiply-adds are that times N).
+  (func (export "rowsTimes")
+    (param $A i32) (param $rows i32) (param $k i32) (param $WT i32) (param $N i32) (param $C i32) (param $scratch i32)
+    (result i32)
+    (local $total i32) (local $r i32) (local $c i32) (local $nz i32) (local $ap i32) (local $cp i32) (local $j i32) (local $o i32)
+    (local $rowB i32) (local $vecB i32) (local $e i32) (local $v f32) (local $acc v128)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32) (local $p6 i32) (local $p7 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32) (local $s4 f32) (local $s5 f32) (local $s6 f32) (local $s7 f32)
+    ;; bytes of one row of WT / C, and of its four-lane part
+    (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $vecB (i32.and (local.get $rowB) (i32.const -16)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $ap (i32.add (local.get $A) (i32.shl (i32.mul (local.get $r) (local.get $k)) (i32.const 2))))
+        (local.set $cp (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $rowB))))
+        ;; the row's non-zeros
+        (local.set $nz (i32.const 0))
+        (local.set $c (i32.const 0))
+        (block $gatherDone
+          (loop $gather
+            (br_if $gatherDone (i32.ge_u (local.get $c) (local.get $k)))
+            (local.set $v (f32.load (i32.add (local.get $ap) (i32.shl (local.get $c) (i32.const 2)))))
+            (if (f32.ne (local.get $v) (f32.const 0))
+              (then
+                (local.set $e (i32.add (local.get $scratch) (i32.shl (local.get $nz) (i32.const 3))))
+                (i32.store (local.get $e) (i32.add (local.get $WT) (i32.mul (local.get $c) (local.get $rowB))))
+                (f32.store offset=4 (local.get $e) (local.get $v))
+                (local.set $nz (i32.add (local.get $nz) (i32.const 1)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $gather)))
+        ;; eight non-zeros per pass
+        (local.set $j (i32.const 0))
+        (block $eightDone
+          (loop $eight
+            (br_if $eightDone (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $nz)))
+            (local.set $e (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $p0 (i32.load offset=0 (local.get $e)))
+            (local.set $s0 (f32.load offset=4 (local.get $e)))
+            (local.set $p1 (i32.load offset=8 (local.get $e)))
+            (local.set $s1 (f32.load offset=12 (local.get $e)))
+            (local.set $p2 (i32.load offset=16 (local.get $e)))
+            (local.set $s2 (f32.load offset=20 (local.get $e)))
+            (local.set $p3 (i32.load offset=24 (local.get $e)))
+            (local.set $s3 (f32.load offset=28 (local.get $e)))
+            (local.set $p4 (i32.load offset=32 (local.get $e)))
+            (local.set $s4 (f32.load offset=36 (local.get $e)))
+            (local.set $p5 (i32.load offset=40 (local.get $e)))
+            (local.set $s5 (f32.load offset=44 (local.get $e)))
+            (local.set $p6 (i32.load offset=48 (local.get $e)))
+            (local.set $s6 (f32.load offset=52 (local.get $e)))
+            (local.set $p7 (i32.load offset=56 (local.get $e)))
+            (local.set $s7 (f32.load offset=60 (local.get $e)))
+            (local.set $a0 (f32x4.splat (local.get $s0)))
+            (local.set $a1 (f32x4.splat (local.get $s1)))
+            (local.set $a2 (f32x4.splat (local.get $s2)))
+            (local.set $a3 (f32x4.splat (local.get $s3)))
+            (local.set $a4 (f32x4.splat (local.get $s4)))
+            (local.set $a5 (f32x4.splat (local.get $s5)))
+            (local.set $a6 (f32x4.splat (local.get $s6)))
+            (local.set $a7 (f32x4.splat (local.get $s7)))
+            (local.set $o (i32.const 0))
+            (block $vecDone
+              (loop $vec
+                (br_if $vecDone (i32.ge_u (local.get $o) (local.get $vecB)))
+                (v128.store (i32.add (local.get $cp) (local.get $o))
+                  (f32x4.add
+                    (v128.load (i32.add (local.get $cp) (local.get $o)))
+                    (f32x4.add
+                      (f32x4.add
+                        (f32x4.add
+                          (f32x4.mul (local.get $a0) (v128.load (i32.add (local.get $p0) (local.get $o))))
+                          (f32x4.mul (local.get $a1) (v128.load (i32.add (local.get $p1) (local.get $o)))))
+                        (f32x4.add
+                          (f32x4.mul (local.get $a2) (v128.load (i32.add (local.get $p2) (local.get $o))))
+                          (f32x4.mul (local.get $a3) (v128.load (i32.add (local.get $p3) (local.get $o))))))
+                      (f32x4.add
+                        (f32x4.add
+                          (f32x4.mul (local.get $a4) (v128.load (i32.add (local.get $p4) (local.get $o))))
+                          (f32x4.mul (local.get $a5) (v128.load (i32.add (local.get $p5) (local.get $o)))))
+                        (f32x4.add
+                          (f32x4.mul (local.get $a6) (v128.load (i32.add (local.get $p6) (local.get $o))))
+                          (f32x4.mul (local.get $a7) (v128.load (i32.add (local.get $p7) (local.get $o)))))))))
+                (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                (br $vec)))
+            ;; the last N mod 4 columns
+            (block $tailDone
+              (loop $tail
+                (br_if $tailDone (i32.ge_u (local.get $o) (local.get $rowB)))
+                (f32.store (i32.add (local.get $cp) (local.get $o))
+                  (f32.add
+                    (f32.load (i32.add (local.get $cp) (local.get $o)))
+                    (f32.add
+                      (f32.add
+                        (f32.add
+                          (f32.mul (local.get $s0) (f32.load (i32.add (local.get $p0) (local.get $o))))
+                          (f32.mul (local.get $s1) (f32.load (i32.add (local.get $p1) (local.get $o)))))
+                        (f32.add
+                          (f32.mul (local.get $s2) (f32.load (i32.add (local.get $p2) (local.get $o))))
+                          (f32.mul (local.get $s3) (f32.load (i32.add (local.get $p3) (local.get $o))))))
+                      (f32.add
+                        (f32.add
+                          (f32.mul (local.get $s4) (f32.load (i32.add (local.get $p4) (local.get $o))))
+                          (f32.mul (local.get $s5) (f32.load (i32.add (local.get $p5) (local.get $o)))))
+                        (f32.add
+                          (f32.mul (local.get $s6) (f32.load (i32.add (local.get $p6) (local.get $o))))
+                          (f32.mul (local.get $s7) (f32.load (i32.add (local.get $p7) (local.get $o)))))))))
+                (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                (br $tail)))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $eight)))
+        ;; the remaining non-zeros one at a time
+        (block $oneDone
+          (loop $one
+            (br_if $oneDone (i32.ge_u (local.get $j) (local.get $nz)))
+            (local.set $e (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $p0 (i32.load (local.get $e)))
+            (local.set $s0 (f32.load offset=4 (local.get $e)))
+            (local.set $a0 (f32x4.splat (local.get $s0)))
+            (local.set $o (i32.const 0))
+            (block $vec1Done
+              (loop $vec1
+                (br_if $vec1Done (i32.ge_u (local.get $o) (local.get $vecB)))
+                (v128.store (i32.add (local.get $cp) (local.get $o))
+                  (f32x4.add
+                    (v128.load (i32.add (local.get $cp) (local.get $o)))
+                    (f32x4.mul (local.get $a0) (v128.load (i32.add (local.get $p0) (local.get $o))))))
+                (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                (br $vec1)))
+            (block $tail1Done
+              (loop $tail1
+                (br_if $tail1Done (i32.ge_u (local.get $o) (local.get $rowB)))
+                (f32.store (i32.add (local.get $cp) (local.get $o))
+                  (f32.add
+                    (f32.load (i32.add (local.get $cp) (local.get $o)))
+                    (f32.mul (local.get $s0) (f32.load (i32.add (local.get $p0) (local.get $o))))))
+                (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                (br $tail1)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $one)))
+        (local.set $total (i32.add (local.get $total) (local.get $nz)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop)))
+    (local.get $total)
+  )
+
+  ;; e^x for four lanes (Cephes expf: x = n·ln 2 + r, a degree-6 polynomial in r, 2^n from the
+  ;; exponent bits), relative error about 2e-7; lanes below −87 give 0.
+  (func $exp4 (param $x v128) (result v128)
+    (local $fx v128) (local $r v128) (local $y v128) (local $live v128)
+    (local.set $live (f32x4.gt (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+    (local.set $fx (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (v128.and
+      (local.get $live)
+      (f32x4.mul (local.get $y)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
+
+  ;; the four lanes of a vector added
+  (func $sum4 (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; lanes c0 … c0 + 3 that are < W, as an all-ones mask
+  (func $lanes (param $c0 i32) (param $W i32) (result v128)
+    (i32x4.lt_s
+      (i32x4.add (i32x4.splat (local.get $c0)) (v128.const i32x4 0 1 2 3))
+      (i32x4.splat (local.get $W))))
+
+  ;; The classification head's Fisher form of `count` rows of one sample: with z = zb + γ_j·m
+  ;; (W outputs), out[j] = Var_{c ~ softmax(z)}[m_c] = Σ_c p_c (m_c − Σ p m)², centred (no cancellation
+  ;; when saturated). zb, m: W f32 each (read four at a time: 3 floats past the end must be
+  ;; addressable); gam, out: count f32; p: scratch of W + 4 f32.
+  (func (export "softmaxVariance")
+    (param $zb i32) (param $m i32) (param $W i32) (param $gam i32) (param $count i32) (param $out i32) (param $p i32)
+    (local $j i32) (local $c i32) (local $o i32) (local $g v128) (local $mask v128) (local $z v128) (local $mx v128)
+    (local $e v128) (local $sum v128) (local $e1 v128) (local $v v128) (local $d v128) (local $mxs f32) (local $inv f32)
+    (local $WB i32)
+    (local.set $WB (i32.shl (local.get $W) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $g (f32x4.splat (f32.load (i32.add (local.get $gam) (i32.shl (local.get $j) (i32.const 2))))))
+        ;; z into p, and its largest entry
+        (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $c (i32.const 0))
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $z (v128.bitselect
+            (f32x4.add (v128.load (i32.add (local.get $zb) (local.get $o)))
+                       (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $m) (local.get $o)))))
+            (v128.const f32x4 -inf -inf -inf -inf)
+            (call $lanes (local.get $c) (local.get $W))))
+          (v128.store (i32.add (local.get $p) (local.get $o)) (local.get $z))
+          (local.set $mx (f32x4.max (local.get $mx) (local.get $z)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $l1)))
+        (local.set $mxs (f32.max
+          (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+          (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (local.set $mx (f32x4.splat (local.get $mxs)))
+        ;; p = e^(z − max) (0 on lanes past W), Σ p and Σ p·m
+        (local.set $sum (v128.const f32x4 0 0 0 0))
+        (local.set $e1 (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $mx))))
+          (v128.store (i32.add (local.get $p) (local.get $o)) (local.get $e))
+          (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+          (local.set $e1 (f32x4.add (local.get $e1)
+            (v128.and (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $m) (local.get $o))))
+                      (call $lanes (local.get $c) (local.get $W)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $l2)))
+        (local.set $inv (f32.div (f32.const 1) (call $sum4 (local.get $sum))))
+        (local.set $e1 (f32x4.splat (f32.mul (call $sum4 (local.get $e1)) (local.get $inv))))
+        ;; Σ p (m − E m)²
+        (local.set $v (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $d3 (loop $l3
+          (br_if $d3 (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $d (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $e1)))
+          (local.set $v (f32x4.add (local.get $v)
+            (v128.and (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (f32x4.mul (local.get $d) (local.get $d)))
+                      (call $lanes (local.get $c) (local.get $W)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $l3)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.mul (call $sum4 (local.get $v)) (local.get $inv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $row)))
+  )
+)

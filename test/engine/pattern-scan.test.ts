@@ -1,0 +1,69 @@
+/**
+ * The pattern scan (src/engine/cpu/pattern-scan.ts) answers every scaled query of a conv chain
+ * and equals the plain dense evaluation (the f64 reference, query by query), also at steps large
+ * enough that many ReLUs change side and pools change winner.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ModelGraph, Op } from '../../src/model/graph.ts';
+import type { FisherQuery, Head } from '../../src/engine/types.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { createRng, graph, randomParams, randomProbe } from '../helpers/models.ts';
+import { denseFisher } from '../helpers/residual.ts';
+import { nodeDeath } from '../../src/detectors/node-death.ts';
+import { bottomSubspace } from '../../src/detectors/bottom-subspace.ts';
+import { reluRescaling } from '../../src/detectors/relu-rescaling.ts';
+import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
+import { linePoint } from '../../src/engine/types.ts';
+
+const bn = (l: string): Op => ({ kind: 'batchnorm', layer: l, weight: `${l}.weight`, bias: `${l}.bias`, runningMean: `${l}.running_mean`, runningVar: `${l}.running_var`, eps: 1e-5 });
+const conv = (l: string, i: number, o: number, k: number, stride = 1, pad = 0): Op => ({
+  kind: 'conv2d', layer: l, weight: `${l}.weight`, bias: `${l}.bias`, inChannels: i, outChannels: o, kernel: [k, k], stride: [stride, stride], padding: [pad, pad],
+});
+const lin = (l: string, i: number, o: number): Op => ({ kind: 'linear', layer: l, weight: `${l}.weight`, bias: `${l}.bias`, inFeatures: i, outFeatures: o });
+const relu: Op = { kind: 'activation', fn: 'relu' };
+
+const models: [string, ModelGraph, Head][] = [
+  // the MNIST conv net's op sequence, small: conv relu conv relu bn pool conv relu conv relu bn pool flatten linear
+  ['MNIST-like conv net, classification', graph([1, 14, 14], [
+    conv('c0', 1, 3, 3), relu, conv('c2', 3, 4, 3), relu, bn('b4'), { kind: 'maxpool', kernel: 2, stride: 2 },
+    conv('c6', 4, 4, 2), relu, conv('c8', 4, 5, 2), relu, bn('b10'), { kind: 'maxpool', kernel: 2, stride: 1 },
+    { kind: 'flatten' }, lin('l', 20, 3),
+  ]), 'classification'],
+  // padding, stride, overlapping pools, a linear tail with a ReLU, regression
+  ['padded strided conv net, regression', graph([2, 9, 9], [
+    conv('c0', 2, 3, 3, 2, 1), relu, { kind: 'maxpool', kernel: 3, stride: 1 }, conv('c3', 3, 4, 2, 1, 1), relu,
+    { kind: 'flatten' }, lin('l5', 64, 6), relu, lin('l7', 6, 2),
+  ]), 'regression'],
+];
+
+describe('pattern scan = dense evaluation', () => {
+  for (const [name, g, head] of models) {
+    it(name, async () => {
+      const rng = createRng(11);
+      const params = randomParams(g, rng);
+      const probe = randomProbe(g, 5, rng);
+      const engine = new CpuEngine({ precision: 'f64' });
+      await engine.prepare(g, params, probe, head);
+      expect(engine.pattern).not.toBeNull();
+      const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
+      const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
+      expect(cands.some((c) => c.orbit)).toBe(true);
+      const queries: FisherQuery[] = [];
+      for (const c of cands) {
+        const v = c.direction();
+        for (const t of [0, 1e-4, 1e-2, 0.3, 1, 3]) queries.push(linePoint(v, t));
+        if (c.orbit) for (const t of [1e-3, 0.4, 2]) queries.push(c.orbit(t));
+      }
+      const F = await engine.directionalFisher(queries);
+      // every query is scaled and touches conv or linear tensors only: the scan answers all those the unit scan does not
+      const touchesConv = queries.filter((q) => [...q.scaled!.basis.keys()].some((n) => n.startsWith('c'))).length;
+      expect(engine.pattern!.stats.queries).toBeGreaterThanOrEqual(touchesConv);
+      let worst = 0;
+      queries.forEach((q, i) => {
+        const ref = denseFisher(g, params, probe, head, q);
+        worst = Math.max(worst, Math.abs(F[i] - ref) / Math.max(ref, 1e-12));
+      });
+      expect(worst).toBeLessThanOrEqual(1e-9);
+    });
+  }
+});

@@ -1,0 +1,109 @@
+/**
+ * The WebAssembly SIMD row kernel (src/fast/kernels.wat) against a plain f64 triple loop, on
+ * shapes that exercise every branch (widths not a multiple of 4, non-zero counts not a multiple of
+ * 8, all-zero rows), its f64 twin JsRows, and the checked-in compiled module against the text.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { JsRows, put, WasmRows, type RowStack } from '../../src/fast/wasm.ts';
+import { macCounter } from '../../src/fast/gemm.ts';
+import { createRng } from '../../src/math/random.ts';
+// @ts-expect-error: a plain .mjs build script without types
+import { kernelModuleText, OUT_PATH } from '../../scripts/build-wasm.mjs';
+
+function sparseMatrix(rows: number, k: number, density: number, seed: number): Float64Array {
+  const rng = createRng(seed);
+  const A = new Float64Array(rows * k);
+  for (let i = 0; i < A.length; i++) if (rng.next() < density) A[i] = rng.normal();
+  // an all-zero row
+  A.fill(0, 0, k);
+  return A;
+}
+
+/** C0 + A·WT by the definition, in f64 */
+function reference(A: Float64Array, rows: number, k: number, WT: Float64Array, N: number, C0: Float64Array): Float64Array {
+  const C = C0.slice();
+  for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) for (let o = 0; o < N; o++) C[r * N + o] += A[r * k + c] * WT[c * N + o];
+  return C;
+}
+
+function product(stack: RowStack, A: Float64Array, rows: number, k: number, WT: Float64Array, N: number, C0: Float64Array): { C: Float64Array; macs: number } {
+  const m = stack.mark();
+  const a = put(stack, A);
+  const w = put(stack, WT);
+  const c = put(stack, C0);
+  const mac0 = macCounter.value;
+  stack.rowsTimes(a, rows, k, w, N, c);
+  const C = Float64Array.from(stack.at(c, rows * N));
+  stack.rewind(m);
+  return { C, macs: macCounter.value - mac0 };
+}
+
+describe('row kernel C += A·WT over the non-zeros of A', () => {
+  const wasm = WasmRows.create();
+  it('WebAssembly SIMD is available in this runtime', () => expect(wasm).not.toBeNull());
+  for (const [rows, k, N, density] of [[7, 13, 5, 0.4], [9, 37, 18, 0.7], [4, 20, 32, 1], [3, 50, 1, 0.3], [12, 64, 130, 0.15]] as const) {
+    it(`${rows}×${k} · ${k}×${N} (density ${density})`, () => {
+      const A = sparseMatrix(rows, k, density, rows * 1000 + k);
+      const rng = createRng(N);
+      const WT = Float64Array.from({ length: k * N }, () => rng.normal());
+      const C0 = Float64Array.from({ length: rows * N }, () => rng.normal());
+      const want = reference(A, rows, k, WT, N, C0);
+      let nnz = 0;
+      A.forEach((x) => { if (x !== 0) nnz++; });
+      // f32 operands: the f32 rounding of the inputs and of each partial sum
+      const scale = Math.max(...want.map(Math.abs));
+      const got32 = product(wasm!, A, rows, k, WT, N, C0);
+      got32.C.forEach((x, i) => expect(Math.abs(x - want[i]), `f32 entry ${i}`).toBeLessThanOrEqual(1e-5 * scale));
+      expect(got32.macs).toBe(nnz * N);
+      const got64 = product(new JsRows(), A, rows, k, WT, N, C0);
+      got64.C.forEach((x, i) => expect(Math.abs(x - want[i]), `f64 entry ${i}`).toBeLessThanOrEqual(1e-13 * scale));
+      expect(got64.macs).toBe(nnz * N);
+    });
+  }
+
+  it('keeps what lies below a mark when the memory grows', () => {
+    const st = WasmRows.create()!;
+    const kept = put(st, [1, 2, 3]);
+    const m = st.mark();
+    st.alloc(4 << 20); // 16 MiB: grows the memory
+    expect(Array.from(st.at(kept, 3))).toEqual([1, 2, 3]);
+    st.rewind(m);
+    expect(st.mark()).toBe(m);
+  });
+});
+
+describe('classification Fisher form of rows of one sample', () => {
+  /** Var_{softmax(z)}[m] by the definition, in f64 */
+  const variance = (z: number[], m: number[]) => {
+    const mx = Math.max(...z);
+    const e = z.map((x) => Math.exp(x - mx));
+    const sum = e.reduce((a, b) => a + b, 0);
+    const p = e.map((x) => x / sum);
+    const mean = p.reduce((a, pc, c) => a + pc * m[c], 0);
+    return p.reduce((a, pc, c) => a + pc * (m[c] - mean) ** 2, 0);
+  };
+  for (const [W, spread] of [[10, 3], [10, 40], [3, 1], [1, 1], [17, 8]] as const) {
+    it(`W = ${W}, logits spread ${spread}${spread > 20 ? ' (saturated)' : ''}`, () => {
+      const rng = createRng(W * 7 + spread);
+      const zb = Array.from({ length: W }, () => spread * rng.normal());
+      const m = Array.from({ length: W }, () => rng.normal());
+      const gam = [0, 1e-4, -0.3, 2, 25];
+      const want = gam.map((g) => variance(zb.map((z, c) => z + g * m[c]), m));
+      for (const [name, st, tol] of [['f32 (SIMD)', WasmRows.create()!, 2e-5], ['f64', new JsRows(), 1e-13]] as const) {
+        const at = { zb: put(st, zb), m: put(st, m), gam: put(st, gam), out: st.alloc(gam.length), scratch: st.alloc(W + 4) };
+        st.headForms('classification', at.zb, at.m, W, at.gam, gam.length, at.out, at.scratch);
+        const got = Array.from(st.at(at.out, gam.length));
+        // relative to the sample's scale Var ≤ max m² (a saturated row's variance is tiny)
+        const scale = Math.max(...m.map((x) => x * x));
+        got.forEach((v, j) => expect(Math.abs(v - want[j]), `${name} γ = ${gam[j]}: ${v} vs ${want[j]}`).toBeLessThanOrEqual(tol * Math.max(want[j], 1e-6 * scale) + 1e-300));
+      }
+    });
+  }
+});
+
+describe('compiled kernel', () => {
+  it('src/fast/kernels-wasm.ts is the compile of src/fast/kernels.wat (run `node scripts/build-wasm.mjs`)', async () => {
+    expect(readFileSync(OUT_PATH, 'utf8')).toBe(await kernelModuleText());
+  });
+});
