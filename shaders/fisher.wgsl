@@ -137,9 +137,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 // Without workgroup memory or barriers (for CPU implementations, see linear.wgsl): one
 // invocation per (query, block) accumulates the block's samples in order. 1-D over G·nBlocks.
 @compute @workgroup_size(256)
-fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main_simple(grid: Grid1D) {
+  let i = flatIndex(grid);
   if (i >= u.G * u.nBlocks) {
     return;
   }

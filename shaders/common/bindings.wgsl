@@ -58,7 +58,36 @@ fn ploadOr(r: Ref, g: u32, i: u32, dflt: f32) -> f32 {
   return pload(r, g, i);
 }
 
-// Flat invocation index of a 1-D job laid over a 2-D grid of 256-wide workgroups.
-fn flatIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+// The builtins of a 1-D job laid over a 2-D grid of 256-wide workgroups (the Recorder's
+// dispatch1D): a kernel's entry point takes `grid: Grid1D` and calls flatIndex(grid).
+struct Grid1D {
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+}
+
+// Flat invocation index of a 1-D job.
+fn flatIndex(grid: Grid1D) -> u32 {
+  return (grid.wid.y * grid.nwg.x + grid.wid.x) * 256u + grid.lid.x;
+}
+
+// The tangent of flow x at element e, 0 when x carries none.
+fn srcTangent(x: Flow, e: u32) -> f32 {
+  if (x.tan == 0u) {
+    return 0.0;
+  }
+  return src[x.toff + e];
+}
+
+// Writes value v at element o of flow y and, when y wants a tangent, t.
+fn storeFlow(y: Flow, o: u32, v: f32, t: f32) {
+  dst[y.off + o] = v;
+  if (y.tan != 0u) {
+    dst[y.toff + o] = t;
+  }
+}
+
+// Element e of x (value and tangent) to element o of y: the ops that only move elements.
+fn copyElement(x: Flow, e: u32, y: Flow, o: u32) {
+  storeFlow(y, o, src[x.off + e], srcTangent(x, e));
 }

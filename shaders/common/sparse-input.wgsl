@@ -20,8 +20,5 @@ fn sparseAcc(acc: vec2<f32>, x: Flow, bi: u32, fi: u32, w: f32, dW: f32, dWt: f3
 
 // Writes y' = ŷ + acc.x + Δb at y's element `out` and, when y wants it, ẏ = acc.y + ḃ.
 fn sparseStore(y: Flow, out: u32, yHat: f32, acc: vec2<f32>, bd: f32, bt: f32) {
-  dst[y.off + out] = yHat + acc.x + bd;
-  if (y.tan != 0u) {
-    dst[y.toff + out] = acc.y + bt;
-  }
+  storeFlow(y, out, yHat + acc.x + bd, acc.y + bt);
 }

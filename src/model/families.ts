@@ -244,7 +244,9 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
 
   // HF LLaMA-style names with bias-free norms are RMSNorms (GPT-NeoX's LayerNorms of the same names carry biases)
   const llamaNames = has(/\.input_layernorm\.weight$/) && !has(/\.input_layernorm\.bias$/);
-  const rmsEvidence = family === 'llama-hf' || family === 'llama-meta' || llamaNames || (config !== null && ('rms_norm_eps' in config || /rms/i.test(String(config.normalization_type ?? ''))));
+  // T5's `layer_norm` (T5LayerNorm) is an RMSNorm: no bias, no mean subtracted; its attention names are capitalised
+  const t5Names = has(/\.(SelfAttention|EncDecAttention)\.q\.weight$/) || /^(t5|mt5|umt5|longt5)$/.test(String(config?.model_type ?? ''));
+  const rmsEvidence = family === 'llama-hf' || family === 'llama-meta' || llamaNames || t5Names || (config !== null && ('rms_norm_eps' in config || /rms/i.test(String(config.normalization_type ?? ''))));
   const normKind: 'layernorm' | 'rmsnorm' = rmsEvidence ? 'rmsnorm' : 'layernorm';
 
   // 4. stored layout: TransformerLens by name; otherwise by which axis has the model width, a
@@ -303,6 +305,8 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     const scales: Module[] = [];
     for (const m of [...mods.values()].sort((x, y) => naturalCompare(x.path, y.path))) {
       const dims = (m.weight ?? m.bias)?.shape.length ?? 0;
+      // T5's learned relative-position buckets [buckets, heads]: a position table of the attention, outside every block read
+      if (leafOf(m.path) === 'relative_attention_bias') { embeddings.push(...tensorNames(m)); used.add(m.path); continue; }
       if (m.other.some((t) => LAYER_SCALE_PARAMS.has(t.name.split('.').pop()!)) && !m.weight) { scales.push(m); used.add(m.path); continue; }
       if (dims === 1 && !m.other.length) { norms.push(m); used.add(m.path); continue; }
       const role = roleOf(m.path, mods);

@@ -35,8 +35,9 @@ export interface Hyperparameters {
 
 const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedActivation' | 'activation' | 'causal' | 'tiedEmbeddings'>]: string[] } = {
   dModel: ['n_embd', 'hidden_size', 'd_model', 'dim', 'n_embed'],
-  nLayers: ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers'],
-  nHeads: ['n_head', 'num_attention_heads', 'n_heads', 'num_heads'],
+  nLayers: ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers', 'encoder_layers'],
+  // BART/Marian name the heads per stack (equal in the checkpoints they publish)
+  nHeads: ['n_head', 'num_attention_heads', 'n_heads', 'num_heads', 'encoder_attention_heads', 'decoder_attention_heads'],
   nKeyValueHeads: ['num_key_value_heads', 'n_kv_heads', 'num_kv_heads', 'n_key_value_heads'],
   dHead: ['head_dim', 'd_head', 'd_kv'],
   normEps: ['layer_norm_epsilon', 'layer_norm_eps', 'rms_norm_eps', 'norm_eps', 'eps', 'layer_norm_epsilon'],
@@ -49,7 +50,8 @@ const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedAct
   attentionScale: ['attention_scale', 'attn_scale', 'softmax_scale'],
 };
 
-const ACTIVATION_KEYS = ['activation_function', 'hidden_act', 'act_fn', 'hidden_activation', 'activation'];
+// T5's MLP activation is `dense_act_fn` (its `feed_forward_proj` also names the gating)
+const ACTIVATION_KEYS = ['activation_function', 'hidden_act', 'act_fn', 'hidden_activation', 'activation', 'dense_act_fn'];
 
 function firstNumber(config: Record<string, unknown>, keys: string[]): number | null {
   for (const k of keys) {

@@ -1,6 +1,6 @@
 /**
  * The pattern scan (src/engine/cpu/pattern-scan.ts) answers every scaled query of a conv chain
- * and equals the plain dense evaluation (the f64 reference, query by query), also at steps large
+ * (and every tangent-only query at θ̂) and equals the plain dense evaluation (the f64 reference, query by query), also at steps large
  * enough that many ReLUs change side and pools change winner.
  */
 import { describe, expect, it } from 'vitest';
@@ -53,10 +53,12 @@ describe('pattern scan = dense evaluation', () => {
         const v = c.direction();
         for (const t of [0, 1e-4, 1e-2, 0.3, 1, 3]) queries.push(linePoint(v, t));
         if (c.orbit) for (const t of [1e-3, 0.4, 2]) queries.push(c.orbit(t));
+        // θ̂ itself with the direction as tangent (how the live-reference probes ask)
+        queries.push({ delta: new Map(), tangent: v });
       }
       const F = await engine.directionalFisher(queries);
       // every query is scaled and touches conv or linear tensors only: the scan answers all those the unit scan does not
-      const touchesConv = queries.filter((q) => [...q.scaled!.basis.keys()].some((n) => n.startsWith('c'))).length;
+      const touchesConv = queries.filter((q) => [...(q.scaled?.basis ?? q.tangent).keys()].some((n) => n.startsWith('c'))).length;
       expect(engine.pattern!.stats.queries).toBeGreaterThanOrEqual(touchesConv);
       let worst = 0;
       queries.forEach((q, i) => {

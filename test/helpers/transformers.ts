@@ -300,8 +300,62 @@ export function encoderDecoder(): FamilyCheckpoint {
   return w.done({ d_model: D, num_heads: HEADS, activation: 'relu', layer_norm_eps: 1e-5 });
 }
 
+/**
+ * Hugging Face BART/Marian-style encoder–decoder (post-norm: `self_attn_layer_norm` after the
+ * residual add, `final_layer_norm` after the MLP; `encoder_attn` cross-attention; learned
+ * positions with BART's offset of 2; `final_logits_bias` buffer-like parameter).
+ */
+export function bartHf(): FamilyCheckpoint {
+  const w = writer(12);
+  w.add('model.shared.weight', [VOCAB, D]);
+  for (const stack of ['encoder', 'decoder']) {
+    w.add(`model.${stack}.embed_positions.weight`, [CTX + 2, D]);
+    w.norm(`model.${stack}.layernorm_embedding`);
+    for (let l = 0; l < LAYERS; l++) {
+      const p = `model.${stack}.layers.${l}`;
+      for (const attn of stack === 'encoder' ? ['self_attn'] : ['self_attn', 'encoder_attn']) {
+        for (const m of ['k_proj', 'v_proj', 'q_proj', 'out_proj']) w.linear(`${p}.${attn}.${m}`, D, D);
+        w.norm(`${p}.${attn}_layer_norm`);
+      }
+      w.linear(`${p}.fc1`, MLP, D);
+      w.linear(`${p}.fc2`, D, MLP);
+      w.norm(`${p}.final_layer_norm`);
+    }
+  }
+  w.add('final_logits_bias', [1, VOCAB], 'zeros');
+  w.add('lm_head.weight', [VOCAB, D]);
+  return w.done({ model_type: 'bart', d_model: D, encoder_attention_heads: HEADS, decoder_attention_heads: HEADS, encoder_layers: LAYERS, decoder_layers: LAYERS, encoder_ffn_dim: MLP, activation_function: 'gelu', vocab_size: VOCAB, max_position_embeddings: CTX, normalize_before: false });
+}
+
+/** Hugging Face T5 (RMS `layer_norm` without bias before each sub-layer, `EncDecAttention`, relative position buckets, ReLU `DenseReluDense`). */
+export function t5Hf(): FamilyCheckpoint {
+  const w = writer(13);
+  w.add('shared.weight', [VOCAB, D]);
+  for (const stack of ['encoder', 'decoder']) {
+    for (let l = 0; l < LAYERS; l++) {
+      const p = `${stack}.block.${l}.layer`;
+      const attention = (q: string) => { for (const m of ['q', 'k', 'v', 'o']) w.linear(`${q}.${m}`, D, D, false); };
+      attention(`${p}.0.SelfAttention`);
+      if (l === 0) w.add(`${p}.0.SelfAttention.relative_attention_bias.weight`, [32, HEADS]);
+      w.norm(`${p}.0.layer_norm`, false);
+      let at = 1;
+      if (stack === 'decoder') {
+        attention(`${p}.1.EncDecAttention`);
+        w.norm(`${p}.1.layer_norm`, false);
+        at = 2;
+      }
+      w.linear(`${p}.${at}.DenseReluDense.wi`, MLP, D, false);
+      w.linear(`${p}.${at}.DenseReluDense.wo`, D, MLP, false);
+      w.norm(`${p}.${at}.layer_norm`, false);
+    }
+    w.norm(`${stack}.final_layer_norm`, false);
+  }
+  w.add('lm_head.weight', [VOCAB, D]);
+  return w.done({ model_type: 't5', d_model: D, d_kv: DH, d_ff: MLP, num_heads: HEADS, num_layers: LAYERS, num_decoder_layers: LAYERS, feed_forward_proj: 'relu', dense_act_fn: 'relu', layer_norm_epsilon: 1e-6, vocab_size: VOCAB, relative_attention_num_buckets: 32, tie_word_embeddings: false });
+}
+
 export const FAMILY_CHECKPOINTS = {
   'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': transformerLens, 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf,
   'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
-  'encoder-decoder': encoderDecoder,
+  'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

@@ -132,6 +132,71 @@ describe('block-local reads', () => {
     }, 60_000);
   }
 
+  it('HF BART and T5 encoder–decoders (self_attn/encoder_attn, SelfAttention/EncDecAttention) read block-locally with and without config.json', async () => {
+    for (const name of ['bart', 't5'] as const) for (const withConfig of [true, false]) {
+      const ck = T.FAMILY_CHECKPOINTS[name]();
+      const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: withConfig ? JSON.stringify(ck.config) : null },
+        { probe: 8, perDecade: 2 }, new CpuEngine());
+      expect(r.scope).toBe('block-local');
+      expect(r.warnings[0]).toMatch(/cross-attention \(encoder–decoder\)/);
+      expect(r.directions.length).toBeGreaterThan(0);
+      expect(r.directions.every((d) => d.scope === 'block-local' && typeof d.block === 'string' && d.scan.F.every(Number.isFinite))).toBe(true);
+      // every recognised attention layer is listed, the cross-attention ones included; every MLP is read
+      const attention = r.blocks!.filter((b) => b.kind === 'attention').map((b) => b.block);
+      const cross = name === 'bart' ? /\.encoder_attn$/ : /EncDecAttention \(attention\)$|EncDecAttention$/;
+      expect(attention.filter((b) => cross.test(b)).length).toBe(T.LAYERS);
+      expect(r.blocks!.filter((b) => b.kind === 'mlp' && b.read).length).toBe(2 * T.LAYERS);
+      if (name === 't5') {
+        // T5LayerNorm is an RMSNorm (no bias, no mean): every norm a read block starts with is one
+        const norms = r.blocks!.filter((b) => b.read).map((b) => (b.architecture!.nodes[0] as { op: { kind: string } }).op.kind);
+        expect(new Set(norms)).toEqual(new Set(['rmsnorm']));
+        // cross-attention keys and values read the encoder's output: only its query is paired with the decoder's norm
+        expect(r.blocks!.filter((b) => b.read && /EncDecAttention/.test(b.block)).map((b) => b.block.split('.').pop())).toEqual(['q', 'q']);
+        expect(r.warnings.join(' ')).not.toMatch(/relative_attention_bias/);
+      }
+    }
+  }, 120_000);
+
+  it('T5: a node-death scan on a DenseReluDense block read block-locally equals a plain forward (RMSNorm, ReLU) by central differences', async () => {
+    const ck = T.t5Hf();
+    const probe = 12;
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 't5.safetensors', configText: JSON.stringify(ck.config) },
+      { probe, detectors: ['node-death'], scope: 'block-local' }, new CpuEngine({ precision: 'f64' }));
+    const file = await openSafetensors(bytesSource(ck.bytes), 't5');
+    const p = 'encoder.block.1.layer.1';
+    const w = { g: await file.readFloat64(`${p}.layer_norm.weight`), wi: await file.readFloat64(`${p}.DenseReluDense.wi.weight`), wo: await file.readFloat64(`${p}.DenseReluDense.wo.weight`) };
+    const d = T.D, h = T.MLP, eps = 1e-6;
+    const forward = (v: typeof w, x: Float64Array) => {
+      const rms = 1 / Math.sqrt(x.reduce((s, z) => s + z * z, 0) / d + eps);
+      const n = Array.from(x, (z, i) => z * rms * v.g[i]);
+      const hid = Array.from({ length: h }, (_, j) => Math.max(0, n.reduce((s, z, i) => s + v.wi[j * d + i] * z, 0)));
+      return Array.from({ length: d }, (_, o) => hid.reduce((s, z, j) => s + z * v.wo[o * h + j], 0));
+    };
+    const rng = createRng(0 ^ 0x5eed);
+    const xs = Array.from({ length: probe }, () => Float64Array.from({ length: d }, () => rng.normal()));
+    const u = 4;
+    const dir = r.directions.find((x) => x.id === `node-death:${p}.DenseReluDense.wi:${u}`)!;
+    const unit = (a: number[]) => { const k = Math.hypot(...a); return a.map((z) => z / k / Math.SQRT2); };
+    const a = unit(Array.from({ length: d }, (_, i) => w.wi[u * d + i]));
+    const b = unit(Array.from({ length: d }, (_, o) => w.wo[o * h + u]));
+    const at = (t: number) => {
+      const c = { ...w, wi: w.wi.slice(), wo: w.wo.slice() };
+      for (let i = 0; i < d; i++) { c.wi[u * d + i] += t * a[i]; c.wo[i * h + u] += t * b[i]; }
+      return c;
+    };
+    for (const i of [0, dir.scan.t.length - 1]) {
+      const t = dir.scan.t[i], step = 1e-5;
+      const plus = at(t + step), minus = at(t - step);
+      let F = 0;
+      for (const x of xs) {
+        const y1 = forward(plus, x), y0 = forward(minus, x);
+        for (let o = 0; o < d; o++) F += ((y1[o] - y0[o]) / (2 * step)) ** 2;
+      }
+      F /= probe;
+      expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
+    }
+  }, 60_000);
+
   for (const name of ['llama-hf', 'llama-meta', 'fused-phi3'] as const) {
     it(`${name}: RMSNorm pairs and SwiGLU MLPs read block-locally`, async () => {
       const ck = T.FAMILY_CHECKPOINTS[name]();

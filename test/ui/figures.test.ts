@@ -498,3 +498,34 @@ describe('legends list only the marks that are drawn', () => {
     }
   });
 });
+
+describe('light and dark themes export the same figures', () => {
+  /** every builder, at a focus, under a page that prefers `scheme` (matchMedia and color-scheme as the browser sets them) */
+  function all(scheme: 'light' | 'dark'): string[] {
+    const saved = window.matchMedia;
+    window.matchMedia = ((q: string) => ({ matches: q.includes(scheme), media: q, addEventListener() {}, removeEventListener() {} })) as unknown as typeof window.matchMedia;
+    document.documentElement.style.colorScheme = scheme;
+    try {
+      const r = loadRead('lnmlp_gelu_s1');
+      const inp = directionsInput(r, 'x.safetensors');
+      const focus = r.directions[0].id;
+      return [
+        buildRatePlot(inp, SIZE, { focus }), buildSlopePlot(inp, SIZE, { focus }), buildGaugeFloor(inp, SIZE, { focus }),
+        buildAlignmentHeatmap([{ name: 'x', layers: r.layers }], SIZE),
+        buildNuHatPlot({ checkpoint: 'x', orders: [nuHatCurve(2, singularFluctuation(2), 1)] }, SIZE),
+      ];
+    } finally {
+      window.matchMedia = saved;
+      document.documentElement.style.colorScheme = '';
+    }
+  }
+  it('the SVG does not depend on the page’s theme and carries its own colours (no currentColor, no CSS variables)', () => {
+    const light = all('light'), dark = all('dark');
+    expect(dark).toEqual(light);
+    for (const svg of light) {
+      expect(svg).not.toMatch(/currentColor|var\(--/);
+      // white paper under everything: the first drawn element after title/desc is a full-size white rect
+      expect(parseSvg(svg).querySelector('svg > rect')!.getAttribute('fill')).toBe('#ffffff');
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ReadResult } from '../../src/read/schema.ts';
-import { initialState, setState, type LoadedCheckpoint } from '../../src/state/store.ts';
+import { getState, initialState, setState, type LoadedCheckpoint } from '../../src/state/store.ts';
 import type { CheckpointSummary } from '../../src/model/inspect.ts';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { directionsInput, ratePlotModel } from '../../src/ui/figures/index.ts';
@@ -124,5 +124,20 @@ describe('zoom on the page', () => {
     expect(host.querySelector<HTMLButtonElement>('[data-testid="zoom-reset-rate-plot"]')!.disabled).toBe(true);
     // the other figures do not zoom
     expect(host.querySelector('[data-testid="zoom-in-slope-plot"]')).toBeNull();
+  });
+
+  it('a pointer press that focuses a figure leaves the keyboard off (the pressed mark gets the click); Tab focus starts on the first direction', () => {
+    act(() => root.render(<Figures />));
+    const fig = host.querySelector<HTMLElement>('[data-testid="slope-plot"]')!;
+    const d = r.directions[5];
+    const mark = () => fig.querySelector(`path[data-direction-id="${d.id}"]:not([data-hit])`)!;
+    act(() => { mark().dispatchEvent(new MouseEvent('mouseover', { bubbles: true, clientX: 5, clientY: 5 })); });
+    act(() => { mark().dispatchEvent(new Event('pointerdown', { bubbles: true })); fig.focus(); });
+    expect(getState().hovered).toBe(d.id); // not moved to the first direction by the focus
+    act(() => { mark().dispatchEvent(new Event('pointerup', { bubbles: true })); mark().dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(getState().pinned).toBe(d.id);
+    act(() => fig.blur());
+    act(() => fig.focus());
+    expect(getState().hovered).toBe(r.directions[0].id);
   });
 });

@@ -21,7 +21,7 @@ import { encodeConv2d, convOut } from '../../src/ops/conv2d/gpu.ts';
 import { encodeConv2dSparse } from '../../src/ops/conv2d/gpu-sparse.ts';
 import { encodeMaxpool } from '../../src/ops/maxpool/gpu.ts';
 import { encodeBatchnorm } from '../../src/ops/batchnorm/gpu.ts';
-import { encodeLayernorm } from '../../src/ops/layernorm/gpu.ts';
+import { encodeRowNorm } from '../../src/engine/webgpu/op-args.ts';
 import { encodeDensify, positionMap } from '../../src/engine/webgpu/densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from '../../src/engine/webgpu/fisher.ts';
 import { f32, flowBuffer, group, measured, randomArray, readFlow, record, relErr, skipNote, testGpu } from './gpu.ts';
@@ -385,7 +385,7 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     const src = flowBuffer(gpu!, G, per, x, dx, 'x');
     const dst = flowBuffer(gpu!, G, per, null, null, 'y');
     const rec = gpu!.ctx.recorder();
-    encodeLayernorm(rec, { src: src.buffer, dst: dst.buffer, patch: p.buffer }, {
+    encodeRowNorm(rec, 'layernorm', { src: src.buffer, dst: dst.buffer, patch: p.buffer }, {
       x: src.ref, y: { ...dst.ref, tan: true }, gamma: p.refs.g, beta: p.refs.b, dgamma: p.refs.dg, dbeta: p.refs.db,
       G, rows, f, eps: 1e-5,
     });

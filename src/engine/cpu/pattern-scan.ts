@@ -19,7 +19,7 @@
 import { opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
 import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../types.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
-import { conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
+import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
 import { matrixSupport } from './flow.ts';
 
@@ -27,8 +27,8 @@ type Arr = Float64Array;
 
 /** One op of the chain, with what the scan needs of it. */
 type Step =
-  | { kind: 'conv'; s: ConvShape; W: ParamArray; b: ParamArray | null; weight: string; bias: string | null }
-  | { kind: 'linear'; inF: number; outF: number; W: ParamArray; weight: string; bias: string | null }
+  | { kind: 'conv'; s: ConvShape; W: Arr; b: ParamArray | null; weight: string; bias: string | null }
+  | { kind: 'linear'; inF: number; outF: number; W: Arr; weight: string; bias: string | null }
   | { kind: 'relu' }
   | { kind: 'bn'; scale: Arr; plane: number }
   | {
@@ -50,6 +50,29 @@ interface Slot {
   supp: Int32Array; suppLen: number; suppMark: Uint8Array;
 }
 
+/**
+ * Which entries of a ReLU (or outputs of a pool) a point must look at: those whose side (winner) the
+ * maps alone can change at that point's step. An entry e with |x_e| > M·S_e (S_e = Σ_k |G_k[e]|,
+ * M = max_k |a_k|) keeps its side, since |Σ_k a_k·G_k[e]| ≤ M·S_e; a pool output keeps its winner
+ * when its gap to the runner-up exceeds M times the two entries' S. Entries are bucketed by the
+ * smallest step threshold M of the group that reaches them, so a point visits a prefix of `order`
+ * (the log grid's small steps visit almost nothing), plus the entries its correction holds.
+ */
+interface Candidates {
+  order: Int32Array;
+  /** bucket of each entry (never = 0x7fffffff) */
+  bucketOf: Int32Array;
+  /** end in `order` of each bucket, cumulative */
+  bucketEnd: Int32Array;
+  /** each point's bucket */
+  qBucket: Int32Array;
+  /** S_e over the op's input entries (pools) */
+  S: Float64Array;
+}
+const NEVER = 0x7fffffff;
+/** relative slack on the bound, for the rounding of Σ_k a_k·G_k and of x + D */
+const SLACK = 1e-9;
+
 /** scattering costs about this many dense multiply-adds per multiply-add */
 const SCATTER_COST = 3;
 
@@ -58,6 +81,8 @@ export class PatternScan {
   private sizes: number[];
   private firstOpOf = new Map<string, number>();
   private slots: Slot[];
+  /** per ReLU or pool step: its candidate entries at the current sample */
+  private cands: (Candidates | null)[];
   private readonly n: number;
   /** queries answered, and groups (directions) run: for tests and benchmarks */
   readonly stats = { queries: 0, groups: 0 };
@@ -79,6 +104,14 @@ export class PatternScan {
       d: new Float64Array(F), t: new Float64Array(F), idx: new Int32Array(F), len: 0, mark: new Uint8Array(F),
       supp: new Int32Array(F), suppLen: 0, suppMark: new Uint8Array(F),
     }));
+    this.cands = steps.map((st, i) => {
+      if (st.kind !== 'relu' && st.kind !== 'pool') return null;
+      const entries = st.kind === 'relu' ? this.sizes[i] : this.sizes[i + 1];
+      return {
+        order: new Int32Array(entries), bucketOf: new Int32Array(entries).fill(NEVER), bucketEnd: new Int32Array(0), qBucket: new Int32Array(0),
+        S: new Float64Array(this.sizes[i]),
+      };
+    });
   }
 
   /** The scan for a chain whose every op it knows (ReLU the only activation), else null. */
@@ -99,15 +132,21 @@ export class PatternScan {
   /** Answers the scaled queries whose tensors are conv or linear weights and biases, by direction; marks them in `done`. */
   async answer(queries: FisherQuery[], out: Float64Array, done: Uint8Array, between: () => Promise<void>): Promise<void> {
     const groups = new Map<TensorPatch, number[]>();
-    queries.forEach((q, i) => {
-      if (done[i] || !q.scaled) return;
-      let g = groups.get(q.scaled.basis);
-      if (!g) groups.set(q.scaled.basis, (g = []));
+    const points: (NonNullable<FisherQuery['scaled']> | null)[] = queries.map((q) => {
+      if (q.scaled) return q.scaled;
+      // θ̂ itself with a tangent (the live-reference probes): a direction of one point, step 0
+      if (q.delta.size === 0) return { basis: q.tangent, delta: new Map(), tangent: new Map([...q.tangent.keys()].map((n) => [n, 1])) };
+      return null;
+    });
+    points.forEach((p, i) => {
+      if (done[i] || !p) return;
+      let g = groups.get(p.basis);
+      if (!g) groups.set(p.basis, (g = []));
       g.push(i);
     });
     for (const [basis, idx] of groups) {
       if (!this.covers(basis)) continue;
-      const F = this.run(basis, idx.map((i) => queries[i].scaled!));
+      const F = this.run(basis, idx.map((i) => points[i]!));
       idx.forEach((q, a) => {
         out[q] = F[a];
         done[q] = 1;
@@ -165,6 +204,12 @@ export class PatternScan {
         }
         F[q] += headFisherRow(this.head, z, 0, dz, 0, outW, p);
         for (let v = start; v <= outV; v++) clear(this.slots[v]);
+      }
+      for (let i = start; i < this.steps.length; i++) {
+        const c = this.cands[i];
+        if (!c) continue;
+        const sl = this.slots[i];
+        for (let k = 0; k < sl.suppLen; k++) { c.S[sl.supp[k]] = 0; if (this.steps[i].kind === 'relu') c.bucketOf[sl.supp[k]] = NEVER; }
       }
       for (let v = start; v <= outV; v++) clearSupport(this.slots[v]);
     }
@@ -233,14 +278,84 @@ export class PatternScan {
         for (let e = 0; e < d.length; e++) if (d[e] !== 0 && !sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
       }
     }
+    for (let i = start; i < this.steps.length; i++) if (this.cands[i]) this.planCandidates(i, s, maps[i], Q);
     return maps;
+  }
+
+  /** Buckets the entries (ReLU) or outputs (pool) of step i at sample s by the smallest point threshold that may change them. */
+  private planCandidates(i: number, s: number, maps: MapTerm[], Q: number): void {
+    const st = this.steps[i];
+    const c = this.cands[i]!;
+    const sl = this.slots[i];
+    const M = new Float64Array(Q);
+    for (const m of maps) for (let q = 0; q < Q; q++) M[q] = Math.max(M[q], Math.abs(m.a[q]));
+    const thr = Float64Array.from(new Set(M)).sort();
+    const J = thr.length;
+    c.qBucket = Int32Array.from(M, (x) => thr.indexOf(x));
+    const bucket = (rho: number): number => {
+      let lo = 0, hi = J;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (rho <= thr[mid] * (1 + SLACK)) hi = mid; else lo = mid + 1;
+      }
+      return lo === J ? NEVER : lo;
+    };
+    const S = c.S;
+    for (let k = 0; k < sl.suppLen; k++) {
+      const e = sl.supp[k];
+      let acc = 0;
+      for (const m of maps) acc += Math.abs(m.data[e]);
+      S[e] = acc;
+    }
+    const x = this.cached[i];
+    const off = s * this.sizes[i];
+    const counts = new Int32Array(J + 1);
+    const listed: number[] = [];
+    if (st.kind === 'relu') {
+      for (let k = 0; k < sl.suppLen; k++) {
+        const e = sl.supp[k];
+        const b = bucket(Math.abs(x[off + e]) / S[e]);
+        c.bucketOf[e] = b;
+        if (b !== NEVER) { counts[b]++; listed.push(e); }
+      }
+    } else if (st.kind === 'pool') {
+      const { h, w, oh, ow, k: kp, stride } = st;
+      const plane = h * w, oplane = oh * ow;
+      const am = st.argmax;
+      const outs = this.sizes[i + 1];
+      for (let o = 0; o < outs; o++) {
+        const ch = Math.floor(o / oplane);
+        const r = o - ch * oplane;
+        const oy = Math.floor(r / ow), ox = r - oy * ow;
+        const a0 = am[s * outs + o];
+        const xa = x[off + a0];
+        let gap = Infinity, sMax = 0, xMax = 0;
+        for (let ky = 0; ky < kp; ky++) for (let kx = 0; kx < kp; kx++) {
+          const e = ch * plane + (oy * stride + ky) * w + (ox * stride + kx);
+          if (e === a0) continue;
+          gap = Math.min(gap, xa - x[off + e]);
+          if (sl.suppMark[e]) sMax = Math.max(sMax, S[e]);
+          xMax = Math.max(xMax, Math.abs(x[off + e]));
+        }
+        const den = (sl.suppMark[a0] ? S[a0] : 0) + sMax;
+        let b = NEVER;
+        if (den > 0) b = bucket((gap - 1e-12 * (Math.abs(xa) + xMax)) / den);
+        c.bucketOf[o] = b;
+        if (b !== NEVER) { counts[b]++; listed.push(o); }
+      }
+    }
+    c.bucketEnd = new Int32Array(J + 1);
+    let acc = 0;
+    for (let j = 0; j <= J; j++) { c.bucketEnd[j] = acc; acc += counts[j]; }
+    // counting sort: bucketEnd[j] runs from the bucket's start to its end
+    for (const e of listed) c.order[c.bucketEnd[c.bucketOf[e]]++] = e;
   }
 
   /**
    * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
    * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
    */
-  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, xs: Arr[], sparseW = false): Arr[] {
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW = false): Arr[] {
     if (st.kind === 'linear') {
       return xs.map((x) => {
         const y = new Float64Array(st.outF);
@@ -315,8 +430,11 @@ export class PatternScan {
             push(dst, e, diff - (on0 ? lin : 0), (on1 ? tl + ct : 0) - (on0 ? tl : 0));
           }
         };
-        for (let k = 0; k < src.suppLen; k++) visit(src.supp[k]);
-        for (let k = 0; k < src.len; k++) if (!src.suppMark[src.idx[k]]) visit(src.idx[k]);
+        const c = this.cands[i]!;
+        const jq = c.qBucket[q];
+        const end = c.bucketEnd[jq];
+        for (let k = 0; k < end; k++) visit(c.order[k]);
+        for (let k = 0; k < src.len; k++) if (c.bucketOf[src.idx[k]] > jq) visit(src.idx[k]);
         return;
       }
       case 'bn': {
@@ -376,7 +494,9 @@ export class PatternScan {
             if (!visited[o]) visitOut(o);
           }
         };
-        for (let kk = 0; kk < src.suppLen; kk++) visitIn(src.supp[kk]);
+        const cd = this.cands[i]!;
+        const end = cd.bucketEnd[cd.qBucket[q]];
+        for (let kk = 0; kk < end; kk++) visitOut(cd.order[kk]);
         for (let kk = 0; kk < src.len; kk++) visitIn(src.idx[kk]);
         for (let kk = 0; kk < nVisited; kk++) visited[visitedList[kk]] = 0;
         return;
@@ -395,7 +515,7 @@ export class PatternScan {
    * dst.d += cd·op_W(src.d); dst.t += ct·op_W(src.t) + cx·op_W(src.d): scattering the correction's
    * entries, or the dense op on its channels when they are many.
    */
-  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     if (cd === 0 && ct === 0 && cx === 0) return;
     if (st.kind === 'linear') {
       const { inF, outF } = st;
@@ -450,7 +570,7 @@ export class PatternScan {
     }
   }
 
-  private denseConv(st: Step & { kind: 'conv' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private denseConv(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     const { s } = st;
     const plane = s.h * s.w;
     const vd = new Float64Array(s.c * plane);
@@ -523,10 +643,10 @@ function merged(maps: MapTerm[], Q: number): MapTerm[] {
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
   switch (op.kind) {
     case 'conv2d':
-      return { kind: 'conv', s: convShape(op, inShape, 1), W: params.get(op.weight)!.data, b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
+      return { kind: 'conv', s: convShape(op, inShape, 1), W: asFloat64(params.get(op.weight)!.data), b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
     case 'linear':
       if (!isPlainLinear(op)) return null;
-      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: params.get(op.weight)!.data, weight: op.weight, bias: op.bias };
+      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: asFloat64(params.get(op.weight)!.data), weight: op.weight, bias: op.bias };
     case 'activation':
       return op.fn === 'relu' ? { kind: 'relu' } : null;
     case 'batchnorm': {

@@ -1,9 +1,10 @@
 /**
  * Arguments and uniform words that several dispatchers share, as their kernels share
- * src/ops/conv2d/conv-common.wgsl (conv2d/gpu.ts, conv2d/gpu-sparse.ts) and shaders/common/sparse-input.wgsl
- * (linear/gpu-sparse.ts, conv2d/gpu-sparse.ts).
+ * src/ops/conv2d/conv-common.wgsl (conv2d/gpu.ts, conv2d/gpu-sparse.ts), shaders/common/sparse-input.wgsl
+ * (linear/gpu-sparse.ts, conv2d/gpu-sparse.ts) shaders/common/row-norm.wgsl (layernorm/gpu.ts, rmsnorm/gpu.ts) shaders/common/pointwise-flows.wgsl
+ * (add/gpu.ts, mul/gpu.ts) and shaders/common/pointwise-tensor.wgsl (positional/gpu.ts, scale/gpu.ts).
  */
-import { UniformWords, type FlowRef, type ParamRef } from './context.ts';
+import { UniformWords, singleInputBindings, type Bindings, type FlowRef, type GpuEncodeArgs, type ParamRef, type Recorder } from './context.ts';
 
 /** The conv2d geometry: the fields both conv kernels' uniforms carry after their flows and tensors. */
 
@@ -60,4 +61,41 @@ export interface SparseInputArgs {
 /** The uniform words of a sparse-input kernel up to its sizes: flows x, y, then W, ΔW, Ẇ, Δb, ḃ. */
 export function sparseInputWords(a: SparseInputArgs): UniformWords {
   return new UniformWords().flow(a.x).flow(a.y).ref(a.w).ref(a.dwd).ref(a.dwt).ref(a.bd).ref(a.bt);
+}
+
+/** A norm over the last axis (shaders/common/row-norm.wgsl); RMSNorm passes no β, β̇. */
+export interface RowNormArgs {
+  x: FlowRef;
+  y: FlowRef;
+  gamma: ParamRef;
+  beta: ParamRef;
+  dgamma: ParamRef;
+  dbeta: ParamRef;
+  G: number;
+  /** rows per query (samples × rows per sample) */
+  rows: number;
+  f: number;
+  eps: number;
+}
+
+export function encodeRowNorm(rec: Recorder, kernel: 'layernorm' | 'rmsnorm', bind: Bindings, a: RowNormArgs): void {
+  const words = new UniformWords()
+    .flow(a.x).flow(a.y).ref(a.gamma).ref(a.beta).ref(a.dgamma).ref(a.dbeta)
+    .u32(a.G, a.rows, a.f).f32(a.eps)
+    .finish();
+  rec.dispatch1D(kernel, words, bind, a.G * a.rows);
+}
+
+/** An elementwise op of two flows (shaders/common/pointwise-flows.wgsl): a in `src`, b in `baseIn`. */
+export function encodePointwiseFlows(rec: Recorder, kernel: 'add' | 'mul', a: GpuEncodeArgs): void {
+  const per = a.M * a.inShapes[0].reduce((x, y) => x * y, 1);
+  const words = new UniformWords().flow(a.xs[0].ref).flow(a.xs[1].ref).flow(a.y.ref).u32(a.G, per).finish();
+  rec.dispatch1D(kernel, words, { src: a.xs[0].buffer, baseIn: a.xs[1].buffer, dst: a.y.buffer }, a.G * per);
+}
+
+/** An elementwise op of the input and tensor `weight` repeating every `period` elements (shaders/common/pointwise-tensor.wgsl). */
+export function encodePointwiseTensor(rec: Recorder, kernel: 'positional' | 'scale', a: GpuEncodeArgs, weight: string, period: number): void {
+  const per = a.M * a.inShapes[0].reduce((x, y) => x * y, 1);
+  const words = new UniformWords().flow(a.xs[0].ref).flow(a.y.ref).ref(a.value(weight)).ref(a.tangent(weight)).u32(a.G, per, period).finish();
+  rec.dispatch1D(kernel, words, singleInputBindings(a), a.G * per);
 }

@@ -57,8 +57,13 @@ async function rawFile(rel: string): Promise<string> {
 
 const INCLUDE = /^\s*\/\/\s*@include\s+(\S+)\s*$/gm;
 
-async function expand(rel: string, seen: Set<string>): Promise<string> {
-  const text = await rawFile(rel);
+/**
+ * The text of `rel` with each `// @include x.wgsl` line replaced by x's text, itself expanded
+ * (WGSL has no include): every file at most once, at its first mention, so a kernel and the
+ * common files it includes may all include common/bindings.wgsl. `read` gives a file's raw text.
+ */
+export async function expandIncludes(rel: string, read: (rel: string) => Promise<string>, seen: Set<string> = new Set([rel])): Promise<string> {
+  const text = await read(rel);
   const parts: string[] = [];
   let last = 0;
   for (const m of text.matchAll(INCLUDE)) {
@@ -66,7 +71,10 @@ async function expand(rel: string, seen: Set<string>): Promise<string> {
     const inc = m[1];
     if (!seen.has(inc)) {
       seen.add(inc);
-      parts.push(`// ---- begin ${inc}\n${await expand(inc, seen)}\n// ---- end ${inc}\n`);
+      const body = await expandIncludes(inc, read, seen).catch((e: unknown) => {
+        throw new Error(`${rel} includes ${inc}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      parts.push(`// ---- begin ${inc}\n${body}\n// ---- end ${inc}\n`);
     }
     last = m.index! + m[0].length;
   }
@@ -78,7 +86,7 @@ async function expand(rel: string, seen: Set<string>): Promise<string> {
 export function shaderSource(name: string): Promise<string> {
   let p = cache.get(name);
   if (!p) {
-    p = expand(`${name}.wgsl`, new Set());
+    p = expandIncludes(`${name}.wgsl`, rawFile);
     cache.set(name, p);
   }
   return p;

@@ -22,9 +22,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let perG = u.M * u.width;
   if (i >= u.G * perG) {
     return;
@@ -42,13 +41,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     base = baseOut[u.bOutOff + m * u.F + f];
   }
   let p = act_pair(u.fn_, z);
-  let o = g * u.y.gs + r;
-  dst[u.y.off + o] = p.x - base;
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = src[u.x.toff + e];
-    }
-    dst[u.y.toff + o] = p.y * t;
-  }
+  storeFlow(u.y, g * u.y.gs + r, p.x - base, p.y * srcTangent(u.x, e));
 }

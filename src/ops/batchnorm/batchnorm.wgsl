@@ -22,9 +22,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let perG = u.M * u.C * u.spatial;
   if (i >= u.G * perG) {
     return;
@@ -36,13 +35,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let gam = ploadOr(u.gamma, g, ch, 1.0);
   let e = g * u.x.gs + r;
   let xn = (src[u.x.off + e] - pload(u.mean, g, ch)) * inv;
-  let o = g * u.y.gs + r;
-  dst[u.y.off + o] = gam * xn + pload(u.beta, g, ch);
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = gam * src[u.x.toff + e] * inv;
-    }
-    dst[u.y.toff + o] = t + pload(u.dgamma, g, ch) * xn + pload(u.dbeta, g, ch);
-  }
+  let t = gam * srcTangent(u.x, e) * inv + pload(u.dgamma, g, ch) * xn + pload(u.dbeta, g, ch);
+  storeFlow(u.y, g * u.y.gs + r, gam * xn + pload(u.beta, g, ch), t);
 }

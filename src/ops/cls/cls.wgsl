@@ -15,9 +15,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let W = u.F + u.D;
   let per = u.M * W;
   if (i >= u.G * per) {
@@ -29,19 +28,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let f = r - m * W;
   let o = g * u.y.gs + r;
   if (f < u.D) {
-    dst[u.y.off + o] = pload(u.c, g, f);
-    if (u.y.tan != 0u) {
-      dst[u.y.toff + o] = pload(u.dc, g, f);
-    }
+    storeFlow(u.y, o, pload(u.c, g, f), pload(u.dc, g, f));
     return;
   }
-  let ex = g * u.x.gs + m * u.F + f - u.D;
-  dst[u.y.off + o] = src[u.x.off + ex];
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = src[u.x.toff + ex];
-    }
-    dst[u.y.toff + o] = t;
-  }
+  copyElement(u.x, g * u.x.gs + m * u.F + f - u.D, u.y, o);
 }

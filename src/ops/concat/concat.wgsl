@@ -16,9 +16,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let F = u.Fa + u.Fb;
   let per = u.rows * F;
   if (i >= u.G * per) {
@@ -29,23 +28,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = r / F;
   let c = r - row * F;
   let o = g * u.y.gs + r;
-  var v = 0.0;
-  var t = 0.0;
   if (c < u.Fa) {
-    let e = g * u.a.gs + row * u.Fa + c;
-    v = src[u.a.off + e];
-    if (u.a.tan != 0u) {
-      t = src[u.a.toff + e];
-    }
-  } else {
-    let e = g * u.b.gs + row * u.Fb + (c - u.Fa);
-    v = baseIn[u.b.off + e];
-    if (u.b.tan != 0u) {
-      t = baseIn[u.b.toff + e];
-    }
+    copyElement(u.a, g * u.a.gs + row * u.Fa + c, u.y, o);
+    return;
   }
-  dst[u.y.off + o] = v;
-  if (u.y.tan != 0u) {
-    dst[u.y.toff + o] = t;
+  let e = g * u.b.gs + row * u.Fb + (c - u.Fa);
+  var t = 0.0;
+  if (u.b.tan != 0u) {
+    t = baseIn[u.b.toff + e];
   }
+  storeFlow(u.y, o, baseIn[u.b.off + e], t);
 }

@@ -33,9 +33,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let plane = u.OH * u.OW;
   let perG = u.M * u.O * plane;
   if (i >= u.G * perG) {
@@ -80,8 +79,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   let out = g * u.y.gs + (q.m * u.O + q.o) * plane + q.p;
-  dst[u.y.off + out] = acc + pload(u.b, g, q.o);
-  if (tangent) {
-    dst[u.y.toff + out] = tacc + pload(u.db, g, q.o);
-  }
+  storeFlow(u.y, out, acc + pload(u.b, g, q.o), tacc + pload(u.db, g, q.o));
 }

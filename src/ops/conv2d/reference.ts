@@ -20,18 +20,33 @@ export const convOutSize = (s: ConvShape): [number, number] => [
   Math.floor((s.w + 2 * s.pw - s.kw) / s.sw) + 1,
 ];
 
+const float64Copies = new WeakMap<Float32Array, Float64Array>();
+/**
+ * The weights as f64 for the kernels: a float32-held weight (an F32/F16/BF16 checkpoint) as an exact
+ * f64 copy made once per tensor, so the kernels see one array type (mixed types make V8's loads
+ * polymorphic, ~1.6× slower); conv weights are small beside the activations they are applied to.
+ */
+export function asFloat64(W: ParamArray): Float64Array {
+  if (W instanceof Float64Array) return W;
+  let c = float64Copies.get(W);
+  if (!c) float64Copies.set(W, (c = Float64Array.from(W)));
+  return c;
+}
+
 /**
  * y[n,o] = Σ_c W[o,c] ⋆ x[n,c] (+ b[o]). With channel lists the arrays are compact: x holds
  * only the channels `inChannels` (in that order) and y only `outChannels` — the sparse
  * engine uses this, since a change confined to a few channels only needs those.
  */
 export function conv2dForward(
-  x: Arr, W: ParamArray, b: ParamArray | null, s: ConvShape,
+  x: Arr, weights: ParamArray, b: ParamArray | null, s: ConvShape,
   inChannels: ArrayLike<number> | null = null, outChannels: ArrayLike<number> | null = null,
 ): Arr {
+  const W = asFloat64(weights);
   const [oh, ow] = convOutSize(s);
-  const cs = inChannels ?? range(s.c);
-  const os = outChannels ?? range(s.o);
+  // one array type in the kernels whatever the caller passes (mixed types make V8's loads polymorphic: ~1.6× slower)
+  const cs = Int32Array.from(inChannels ?? range(s.c));
+  const os = Int32Array.from(outChannels ?? range(s.o));
   const y = new Float64Array(s.n * os.length * oh * ow);
   const { kh, kw, sh, sw, ph, pw, h, w } = s;
   const kk = kh * kw;
@@ -129,7 +144,7 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
     const inW = s.c * s.h * s.w;
     const outW = s.o * oh * ow;
     const next = new Float64Array(rows * inW);
-    // output positions whose input row/column lies inside the image, per kernel offset
+    // output positions whose input row/column lies inside the image, per kernel offset (computed once)
     const inside = (k: number, size: number, stride: number, pad: number, out: number): [number, number] => {
       let lo = 0;
       while (lo < out && lo * stride - pad + k < 0) lo++;
@@ -137,18 +152,24 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
       while (hi > lo && (hi - 1) * stride - pad + k >= size) hi--;
       return [lo, hi];
     };
+    const rowsIn = Array.from({ length: s.kh }, (_, i) => inside(i, s.h, s.sh, s.ph, oh));
+    const colsIn = Array.from({ length: s.kw }, (_, j) => inside(j, s.w, s.sw, s.pw, ow));
     for (let r = 0; r < rows; r++) {
       for (let o = 0; o < s.o; o++) {
         const go = r * outW + o * oh * ow;
+        // a cotangent plane of zeros (a channel the ReLU silenced for this row) adds nothing
+        let any = false;
+        for (let p = go; p < go + oh * ow && !any; p++) any = M[p] !== 0;
+        if (!any) continue;
         for (let c = 0; c < s.c; c++) {
           const xo = r * inW + c * s.h * s.w;
           const wo = (o * s.c + c) * s.kh * s.kw;
           for (let i = 0; i < s.kh; i++) {
-            const [ylo, yhi] = inside(i, s.h, s.sh, s.ph, oh);
+            const [ylo, yhi] = rowsIn[i];
             for (let j = 0; j < s.kw; j++) {
               const wv = W[wo + i * s.kw + j];
               if (wv === 0) continue;
-              const [xlo, xhi] = inside(j, s.w, s.sw, s.pw, ow);
+              const [xlo, xhi] = colsIn[j];
               for (let y0 = ylo; y0 < yhi; y0++) {
                 const xrow = xo + (y0 * s.sh - s.ph + i) * s.w - s.pw + j;
                 const grow = go + y0 * ow;
@@ -175,7 +196,7 @@ function addInto(a: Arr, b: Arr): void {
  * exact zero: zero weights are added rather than skipped).
  */
 function convInterior(
-  x: Arr, W: ParamArray, y: Arr, s: ConvShape, cs: ArrayLike<number>, os: ArrayLike<number>, oh: number, ow: number,
+  x: Arr, W: Arr, y: Arr, s: ConvShape, cs: Int32Array, os: Int32Array, oh: number, ow: number,
 ): void {
   const { kh, kw, sh, sw, h, w } = s;
   const kk = kh * kw;

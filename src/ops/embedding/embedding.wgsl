@@ -17,9 +17,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   if (i >= u.G * u.per * u.D) {
     return;
   }
@@ -36,8 +35,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     value = pload(u.w, g, e);
     tangent = pload(u.dw, g, e);
   }
-  dst[u.y.off + o] = value;
-  if (u.y.tan != 0u) {
-    dst[u.y.toff + o] = tangent;
-  }
+  storeFlow(u.y, o, value, tangent);
 }

@@ -93,11 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let row = row0 + lid.y;
   let col = col0 + lid.x;
   if (row < u.M && col < u.outF) {
-    let o = g * u.y.gs + row * u.outF + col;
-    dst[u.y.off + o] = acc + pload(u.b, g, col);
-    if (tangent) {
-      dst[u.y.toff + o] = tacc + pload(u.db, g, col);
-    }
+    storeFlow(u.y, g * u.y.gs + row * u.outF + col, acc + pload(u.b, g, col), tacc + pload(u.db, g, col));
   }
 }
 
@@ -123,9 +119,8 @@ fn dotRow(acc: f32, xo: u32, r: Ref, ro: u32) -> f32 {
 // becomes a coroutine, which costs more than the whole product for narrow layers; the engine
 // picks this entry point there (GpuContext.cpuLike). Dispatch: 1-D over G·M·outF.
 @compute @workgroup_size(256)
-fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main_simple(grid: Grid1D) {
+  let i = flatIndex(grid);
   let perG = u.M * u.outF;
   if (i >= u.G * perG) {
     return;
@@ -152,9 +147,5 @@ fn main_simple(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
       tacc = dotRow(tacc, xo, u.dw, vo);
     }
   }
-  let o = g * u.y.gs + row * u.outF + col;
-  dst[u.y.off + o] = acc + pload(u.b, g, col);
-  if (tangent) {
-    dst[u.y.toff + o] = tacc + pload(u.db, g, col);
-  }
+  storeFlow(u.y, g * u.y.gs + row * u.outF + col, acc + pload(u.b, g, col), tacc + pload(u.db, g, col));
 }

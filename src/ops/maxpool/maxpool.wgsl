@@ -19,9 +19,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let plane = u.OH * u.OW;
   let perG = u.M * u.C * plane;
   if (i >= u.G * perG) {
@@ -46,13 +45,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  let o = g * u.y.gs + r;
-  dst[u.y.off + o] = best;
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = src[u.x.toff + at];
-    }
-    dst[u.y.toff + o] = t;
-  }
+  copyElement(u.x, at, u.y, g * u.y.gs + r);
 }

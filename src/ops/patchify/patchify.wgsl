@@ -13,9 +13,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let F = u.D * u.P;
   let per = u.M * F;
   if (i >= u.G * per) {
@@ -28,13 +27,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let p = f / u.D;
   let d = f - p * u.D;
   let ex = g * u.x.gs + m * F + d * u.P + p;
-  let o = g * u.y.gs + r;
-  dst[u.y.off + o] = src[u.x.off + ex];
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = src[u.x.toff + ex];
-    }
-    dst[u.y.toff + o] = t;
-  }
+  copyElement(u.x, ex, u.y, g * u.y.gs + r);
 }

@@ -1,5 +1,5 @@
 /** Dispatcher of positional.wgsl (beside it): x + P[0:T] with its tangent. */
-import { UniformWords, singleInputBindings } from '../../engine/webgpu/context.ts';
+import { encodePointwiseTensor } from '../../engine/webgpu/op-args.ts';
 import type { GpuOp } from '../op-def.ts';
 
 export const positionalGpu: GpuOp<'positional'> = {
@@ -7,9 +7,6 @@ export const positionalGpu: GpuOp<'positional'> = {
   sparseInput: null,
   encode(rec, op, a) {
     const [T, D] = a.inShapes[0];
-    const words = new UniformWords()
-      .flow(a.xs[0].ref).flow(a.y.ref).ref(a.value(op.weight)).ref(a.tangent(op.weight))
-      .u32(a.G, a.M, T * D).finish();
-    rec.dispatch1D('positional', words, singleInputBindings(a), a.G * a.M * T * D);
+    encodePointwiseTensor(rec, 'positional', a, op.weight, T * D);
   },
 };

@@ -14,9 +14,8 @@ struct U {
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flatIndex(wid, nwg, lid);
+fn main(grid: Grid1D) {
+  let i = flatIndex(grid);
   let per = u.M * u.D;
   if (i >= u.G * per) {
     return;
@@ -26,13 +25,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let m = r / u.D;
   let d = r - m * u.D;
   let ex = g * u.x.gs + (m * u.T + u.t) * u.D + d;
-  let o = g * u.y.gs + r;
-  dst[u.y.off + o] = src[u.x.off + ex];
-  if (u.y.tan != 0u) {
-    var t = 0.0;
-    if (u.x.tan != 0u) {
-      t = src[u.x.toff + ex];
-    }
-    dst[u.y.toff + o] = t;
-  }
+  copyElement(u.x, ex, u.y, g * u.y.gs + r);
 }

@@ -96,6 +96,8 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
       .scaleExtent([1, maxScale])
       .extent([[box.x0, box.y0], [box.x1, box.y1]])
       .translateExtent([[-1e9, box.y0], [1e9, box.y1]])
+      // d3's default multiplies Ctrl+wheel by 10 (a trackpad pinch's small deltas): a mouse notch would jump 4×
+      .wheelDelta((e: WheelEvent) => -e.deltaY * (e.deltaMode === 1 ? 0.05 : e.deltaMode ? 1 : 0.004))
       // the wheel zooms only with Ctrl/⌘ (a trackpad pinch) and touch is left to the page: a plain wheel or a swipe scrolls;
       // a mouse drag pans (the buttons and keys do the rest)
       .filter((e: Event) => (e.type === 'wheel' ? (e as WheelEvent).ctrlKey || (e as WheelEvent).metaKey : e.type === 'mousedown' && !(e as MouseEvent).button))
@@ -117,6 +119,11 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
   const [busy, setBusy] = useState(false);
   /** the direction the keyboard is on (it is also the hovered one while the figure has focus) */
   const keyed = useRef<string | null>(null);
+  /**
+   * A pointer press focuses the figure too: that focus must not put the keyboard on the first
+   * direction (raising its mark under the pointer would take the click away from the mark pressed).
+   */
+  const pressed = useRef(false);
 
   const keyTo = (next: string) => {
     keyed.current = next;
@@ -190,7 +197,13 @@ export function Figure({ id, caption, model, focus, focusDirection, exportFocus,
           + (zoomY ? '; + and − zoom the y-range, Page Up and Page Down move it, 0 shows all of it' : '') : undefined}
         aria-describedby={keyboard ? `${id}-focused` : undefined}
         onKeyDown={keyboard ? onKey : undefined}
-        onFocus={(e) => { if (keyboard && directionIds?.length && e.target === e.currentTarget) keyTo(keyed.current && directionIds!.includes(keyed.current) ? keyed.current : directionIds![0]); }}
+        onPointerDown={() => { pressed.current = true; }}
+        onPointerUp={() => { pressed.current = false; }}
+        onFocus={(e) => {
+          const byPointer = pressed.current;
+          pressed.current = false;
+          if (keyboard && !byPointer && directionIds?.length && e.target === e.currentTarget) keyTo(keyed.current && directionIds!.includes(keyed.current) ? keyed.current : directionIds![0]);
+        }}
         onBlur={(e) => { if (keyboard && e.target === e.currentTarget) setHovered(null); }}
         onMouseOver={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
         onMouseMove={(e) => { const d = directionAt(e.target); if (d) setHovered(d, { x: e.clientX, y: e.clientY }); }}
