@@ -31,7 +31,10 @@ const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const outPath = resolve(ROOT, opt('out', 'bench/last-run.md'));
 const tmp = mkdtempSync(join(os.tmpdir(), 'deadscope-bench-'));
 
-interface Once { wallMs: number; cpuMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number; classes: [string, string, number | null][]; F: Record<string, number[]> }
+interface Once {
+  wallMs: number; cpuMs: number; macs: number; peakRssBytes: number; params: number; directions: number; queries: number;
+  classes: [string, string, number | null][]; F: Record<string, number[]>; alignment: Record<string, [number, number] | null>;
+}
 
 function readOnce(args: string[]): Once {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'bench/read-once.ts'), ...args], {
@@ -42,7 +45,8 @@ function readOnce(args: string[]): Once {
 }
 
 const python = '/usr/bin/python3';
-function peerOnce(model: string, inputs: string, probe: number): { wallMs: number; cpuMs: number; peakRssBytes: number; F: Record<string, number[]> } | null {
+interface PeerOnce { wallMs: number; cpuMs: number; alignmentCpuMs: number; peakRssBytes: number; F: Record<string, number[]>; alignment: Record<string, [number, number, number[]]> }
+function peerOnce(model: string, inputs: string, probe: number): PeerOnce | null {
   if (!existsSync(python)) return null;
   const out = join(tmp, 'peer.json');
   // the peer's BLAS tuned the way a user's would be: no core-type or cache-size overrides
@@ -54,9 +58,9 @@ function peerOnce(model: string, inputs: string, probe: number): { wallMs: numbe
     process.stderr.write(`peer_numpy.py did not run (${r.stderr.trim().split('\n').pop()}); no peer row\n`);
     return null;
   }
-  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; cpuSeconds: number; F: Record<string, number[]> };
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { wallSeconds: number; cpuSeconds: number; alignmentCpuSeconds: number; F: Record<string, number[]>; alignment: PeerOnce['alignment'] };
   const rssKb = Number(r.stderr.trim().split('\n').pop());
-  return { wallMs: j.wallSeconds * 1000, cpuMs: j.cpuSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F };
+  return { wallMs: j.wallSeconds * 1000, cpuMs: j.cpuSeconds * 1000, alignmentCpuMs: j.alignmentCpuSeconds * 1000, peakRssBytes: rssKb * 1024, F: j.F, alignment: j.alignment };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -78,7 +82,7 @@ const mlp = resolve(ROOT, 'fixtures/mnist-mlp-dfdx.safetensors');
 const mnist = resolve(ROOT, 'fixtures/mnist-test-1000.safetensors');
 const mlpArgs = [mlp, '--inputs', mnist, '--detectors', 'node-death'];
 const ours: Once[] = [];
-const peers: NonNullable<ReturnType<typeof peerOnce>>[] = [];
+const peers: PeerOnce[] = [];
 for (let i = 0; i < runs; i++) {
   ours.push(readOnce([...mlpArgs, '--precision', 'f32']));
   const p = peerOnce(mlp, mnist, 1000);
@@ -98,6 +102,14 @@ if (peers.length) {
   const oursCpu = median(ours.map((o) => o.cpuMs));
   const peerCpu = median(peers.map((p) => p.cpuMs));
   notes.push(`CPU time (user + system, medians): deadscope ${fmtS(oursCpu)}, NumPy peer ${fmtS(peerCpu)}; ratio ${(peerCpu / oursCpu).toFixed(2)}`);
+  // the peer computes the axis alignment (METHOD §5) as the read does; its share, to show both ratios
+  const peerAlign = median(peers.map((p) => p.alignmentCpuMs));
+  notes.push(`the peer's axis alignment (3 eigendecompositions, LAPACK): ${fmtS(peerAlign)} CPU; peer without it / deadscope: ${((peerCpu - peerAlign) / oursCpu).toFixed(2)}`);
+  const align = Object.entries(peers[0].alignment).map(([layer, [r, value]]) => {
+    const o = ours[0].alignment[layer];
+    return `${layer}: r ${r} vs ${o?.[0]}, alignment ${value.toFixed(6)} vs ${o?.[1].toFixed(6)}`;
+  });
+  notes.push(`axis alignment, peer vs deadscope: ${align.join('; ')}`);
   // the peer's F against deadscope's f64 read, where F is above the numerical floor
   let worst = 0;
   for (const [id, F] of Object.entries(ref.F)) {
@@ -146,10 +158,11 @@ if (argv.includes('--gpt2-block')) {
   rmSync(one);
 }
 
-// 4. the MNIST conv net, all detectors, 256 images (opt-in: the conv scan has no fast path yet)
+// 4. the MNIST conv net, all detectors, 256 images (opt-in: about half an hour of CPU time)
 if (argv.includes('--conv')) {
   const conv = readOnce([resolve(ROOT, 'fixtures/mnist-convnet-tinygrad.safetensors'), '--inputs', mnist, '--input-cap', '256', '--input-scale', '1']);
-  row([`MNIST conv net (${conv.params.toExponential(1)} params, ${conv.directions} directions), all detectors, 256 images`, 'cpu', 'f32 fast scan / f64 engine', fmtS(conv.wallMs), 1, conv.macs.toExponential(2), '—', mib(conv.peakRssBytes)]);
+  row([`MNIST conv net (${conv.params.toExponential(1)} params, ${conv.directions} directions), all detectors, 256 images`, 'cpu (pattern scan)', 'f64', fmtS(conv.wallMs), 1, '—', '—', mib(conv.peakRssBytes)]);
+  notes.push(`MNIST conv net, 256 images: CPU time (user + system) ${fmtS(conv.cpuMs)}, ${conv.queries} queries`);
 }
 
 // 5. scaling: random ReLU MLPs, node death at the synthetic probe 256

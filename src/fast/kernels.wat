@@ -156,49 +156,29 @@
     (local.get $total)
   )
 
-  ;; e^x for four lanes (Cephes expf: x = n·ln 2 + r, a degree-6 polynomial in r, 2^n from the
-  ;; exponent bits), relative error about 2e-7; lanes below −87 give 0.
-  (func $exp4 (param $x v128) (result v128)
-    (local $fx v128) (local $r v128) (local $y v128) (local $live v128)
-    (local.set $live (f32x4.gt (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
-    (local.set $fx (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (v128.and
-      (local.get $live)
-      (f32x4.mul (local.get $y)
-        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
-
-  ;; the four lanes of a vector added
-  (func $sum4 (param $v v128) (result f32)
-    (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
-  ;; lanes c0 … c0 + 3 that are < W, as an all-ones mask
-  (func $lanes (param $c0 i32) (param $W i32) (result v128)
-    (i32x4.lt_s
-      (i32x4.add (i32x4.splat (local.get $c0)) (v128.const i32x4 0 1 2 3))
-      (i32x4.splat (local.get $W))))
-
   ;; The classification head's Fisher form of `count` rows of one sample: with z = zb + γ_j·m
-  ;; (W outputs), out[j] = Var_{c ~ softmax(z)}[m_c] = Σ_c p_c (m_c − Σ p m)², centred (no cancellation
-  ;; when saturated). zb, m: W f32 each (read four at a time: 3 floats past the end must be
-  ;; addressable); gam, out: count f32; p: scratch of W + 4 f32.
+  ;; (W outputs), out[j] = Var_{c ~ softmax(z)}[m_c] = Σ_c p_c (δ_c − Σ p δ)² with δ = m − m at the
+  ;; largest z: centred, and exact zero for the top class, so a saturated row keeps its relative
+  ;; accuracy; the form is out[j]·e^expo[j] (expo[j] = 0 but for a row where every other class sits
+  ;; below e^−80 of the top, whose p would underflow in f32). zb, m: W f32 each (read four at a time: 3 floats past the end must be
+  ;; addressable); gam, out, expo: count f32; scratch: 2·W + 8 f32 (p, then the lane masks).
+  ;; e^x is Cephes expf on four lanes (x = n·ln 2 + r, a degree-6 polynomial in r, 2^n from the
+  ;; exponent bits; relative error about 2e-7; 0 below −87), written out here: no calls per row.
   (func (export "softmaxVariance")
-    (param $zb i32) (param $m i32) (param $W i32) (param $gam i32) (param $count i32) (param $out i32) (param $p i32)
-    (local $j i32) (local $c i32) (local $o i32) (local $g v128) (local $mask v128) (local $z v128) (local $mx v128)
+    (param $zb i32) (param $m i32) (param $W i32) (param $gam i32) (param $count i32) (param $out i32) (param $expo i32) (param $p i32)
+    (local $j i32) (local $c i32) (local $o i32) (local $g v128) (local $z v128) (local $mx v128)
     (local $e v128) (local $sum v128) (local $e1 v128) (local $v v128) (local $d v128) (local $mxs f32) (local $inv f32)
-    (local $WB i32)
-    (local.set $WB (i32.shl (local.get $W) (i32.const 2)))
+    (local $mask i32) (local $x v128) (local $fx v128) (local $r v128) (local $y v128) (local $live v128)
+    (local $mref v128) (local $bits i32) (local $rest v128) (local $rests f32)
+    ;; lane masks (lanes < W) for every chunk of four, after p
+    (local.set $mask (i32.add (local.get $p) (i32.and (i32.add (i32.shl (local.get $W) (i32.const 2)) (i32.const 15)) (i32.const -16))))
+    (local.set $c (i32.const 0))
+    (block $dm (loop $lm
+      (br_if $dm (i32.ge_u (local.get $c) (local.get $W)))
+      (v128.store (i32.add (local.get $mask) (i32.shl (local.get $c) (i32.const 2)))
+        (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $c)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $W))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $lm)))
     (local.set $j (i32.const 0))
     (block $done
       (loop $row
@@ -214,7 +194,7 @@
             (f32x4.add (v128.load (i32.add (local.get $zb) (local.get $o)))
                        (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $m) (local.get $o)))))
             (v128.const f32x4 -inf -inf -inf -inf)
-            (call $lanes (local.get $c) (local.get $W))))
+            (v128.load (i32.add (local.get $mask) (local.get $o)))))
           (v128.store (i32.add (local.get $p) (local.get $o)) (local.get $z))
           (local.set $mx (f32x4.max (local.get $mx) (local.get $z)))
           (local.set $c (i32.add (local.get $c) (i32.const 4)))
@@ -223,37 +203,125 @@
           (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
           (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
         (local.set $mx (f32x4.splat (local.get $mxs)))
-        ;; p = e^(z − max) (0 on lanes past W), Σ p and Σ p·m
+        ;; m at the (first) largest z
+        (local.set $mref (v128.const f32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (block $df (loop $lf
+          (br_if $df (i32.ge_u (local.get $c) (local.get $W)))
+          (local.set $bits (i32x4.bitmask (f32x4.eq (v128.load (i32.add (local.get $p) (i32.shl (local.get $c) (i32.const 2)))) (local.get $mx))))
+          (if (local.get $bits) (then
+            (local.set $mref (f32x4.splat (f32.load (i32.add (local.get $m)
+              (i32.shl (i32.add (local.get $c) (i32.ctz (local.get $bits))) (i32.const 2))))))
+            (br $df)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $lf)))
+        ;; p = e^(z − max) (0 on lanes past W), Σ p and Σ p·δ; the largest z − max below 0
+        (local.set $rest (v128.const f32x4 -inf -inf -inf -inf))
         (local.set $sum (v128.const f32x4 0 0 0 0))
         (local.set $e1 (v128.const f32x4 0 0 0 0))
         (local.set $c (i32.const 0))
         (block $d2 (loop $l2
           (br_if $d2 (i32.ge_u (local.get $c) (local.get $W)))
           (local.set $o (i32.shl (local.get $c) (i32.const 2)))
-          (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $mx))))
+          (local.set $x (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $mx)))
+          (local.set $rest (f32x4.max (local.get $rest)
+            (v128.bitselect (local.get $x) (v128.const f32x4 -inf -inf -inf -inf) (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0)))))
+          (local.set $live (f32x4.gt (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+          (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+          (local.set $fx (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+          (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+          (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+          (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+          (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+          (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+          (local.set $e (v128.and
+            (local.get $live)
+            (f32x4.mul (local.get $y)
+              (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
           (v128.store (i32.add (local.get $p) (local.get $o)) (local.get $e))
           (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
           (local.set $e1 (f32x4.add (local.get $e1)
-            (v128.and (f32x4.mul (local.get $e) (v128.load (i32.add (local.get $m) (local.get $o))))
-                      (call $lanes (local.get $c) (local.get $W)))))
+            (v128.and (f32x4.mul (local.get $e) (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $mref)))
+                      (v128.load (i32.add (local.get $mask) (local.get $o))))))
           (local.set $c (i32.add (local.get $c) (i32.const 4)))
           (br $l2)))
-        (local.set $inv (f32.div (f32.const 1) (call $sum4 (local.get $sum))))
-        (local.set $e1 (f32x4.splat (f32.mul (call $sum4 (local.get $e1)) (local.get $inv))))
-        ;; Σ p (m − E m)²
+        (local.set $rests (f32.max
+          (f32.max (f32x4.extract_lane 0 (local.get $rest)) (f32x4.extract_lane 1 (local.get $rest)))
+          (f32.max (f32x4.extract_lane 2 (local.get $rest)) (f32x4.extract_lane 3 (local.get $rest)))))
+        (local.set $inv (f32.div (f32.const 1)
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
+            (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum))))))
+        (local.set $e1 (f32x4.splat (f32.mul (local.get $inv)
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $e1)) (f32x4.extract_lane 1 (local.get $e1)))
+            (f32.add (f32x4.extract_lane 2 (local.get $e1)) (f32x4.extract_lane 3 (local.get $e1)))))))
         (local.set $v (v128.const f32x4 0 0 0 0))
         (local.set $c (i32.const 0))
-        (block $d3 (loop $l3
-          (br_if $d3 (i32.ge_u (local.get $c) (local.get $W)))
-          (local.set $o (i32.shl (local.get $c) (i32.const 2)))
-          (local.set $d (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $e1)))
-          (local.set $v (f32x4.add (local.get $v)
-            (v128.and (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (f32x4.mul (local.get $d) (local.get $d)))
-                      (call $lanes (local.get $c) (local.get $W)))))
-          (local.set $c (i32.add (local.get $c) (i32.const 4)))
-          (br $l3)))
+        (if (i32.and
+              (i32.and (f32.lt (local.get $rests) (f32.const -80)) (f32.gt (local.get $rests) (f32.const -inf)))
+              (f32.gt (local.get $inv) (f32.const 0.6)))
+          (then
+            ;; one top class, every other below e^−80 of it: Var = Σ_{c ≠ top} p_c δ_c² to a relative
+            ;; e^−80 (μ² and the top's p_top·μ² are e^−160), summed as e^rest · Σ e^(x_c − rest) δ_c²
+            ;; so that nothing underflows; out[j]·e^expo[j] is the form
+            (block $d4 (loop $l4
+              (br_if $d4 (i32.ge_u (local.get $c) (local.get $W)))
+              (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+              (local.set $x (f32x4.sub
+                (v128.bitselect
+                  (f32x4.add (v128.load (i32.add (local.get $zb) (local.get $o)))
+                             (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $m) (local.get $o)))))
+                  (v128.const f32x4 -inf -inf -inf -inf)
+                  (v128.load (i32.add (local.get $mask) (local.get $o))))
+                (local.get $mx)))
+              (local.set $d (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0)))
+              (local.set $x (f32x4.sub (local.get $x) (f32x4.splat (local.get $rests))))
+            (local.set $live (f32x4.gt (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+            (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+            (local.set $fx (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+            (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $fx) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+            (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $fx) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+            (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+            (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+            (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+            (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+            (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+            (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+            (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+            (local.set $e (v128.and
+              (local.get $live)
+              (f32x4.mul (local.get $y)
+                (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $fx)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
+              (local.set $e (v128.and (local.get $e) (local.get $d)))
+              (local.set $d (v128.and
+                (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $mref))
+                (v128.load (i32.add (local.get $mask) (local.get $o)))))
+              (local.set $v (f32x4.add (local.get $v) (f32x4.mul (local.get $e) (f32x4.mul (local.get $d) (local.get $d)))))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $l4)))
+            (f32.store (i32.add (local.get $expo) (i32.shl (local.get $j) (i32.const 2))) (local.get $rests)))
+          (else
+            ;; Σ p (δ − E δ)²
+            (block $d3 (loop $l3
+              (br_if $d3 (i32.ge_u (local.get $c) (local.get $W)))
+              (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+              (local.set $d (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $mref)) (local.get $e1)))
+              (local.set $v (f32x4.add (local.get $v)
+                (v128.and (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (f32x4.mul (local.get $d) (local.get $d)))
+                          (v128.load (i32.add (local.get $mask) (local.get $o))))))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $l3)))
+            (f32.store (i32.add (local.get $expo) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))))
         (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
-          (f32.mul (call $sum4 (local.get $v)) (local.get $inv)))
+          (f32.mul (local.get $inv)
+            (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+              (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $row)))
   )

@@ -469,9 +469,11 @@ export class UnitScan {
       // the rows of one sample that stay inside their interval go to headForms together
       const gamAt = st.alloc(Q);
       const formAt = st.alloc(Q);
-      const scratch = st.alloc(outW + 4);
+      const expoAt = st.alloc(Q);
+      const scratch = st.alloc(2 * outW + 8);
       const gv = st.at(gamAt, Q);
       const fv = st.at(formAt, Q);
+      const ev = st.at(expoAt, Q);
       const keep = new Int32Array(Q);
       for (let a = 0; a < S; a++) {
         let count = 0;
@@ -485,10 +487,11 @@ export class UnitScan {
           gv[count++] = g;
         }
         if (count === 0) continue;
-        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, scratch);
+        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, expoAt, scratch);
         for (let j = 0; j < count; j++) {
           const r = keep[j];
-          F[rowQ[r]] += tgam[r] * tgam[r] * fv[j];
+          const form = ev[j] === 0 ? fv[j] : fv[j] * Math.exp(ev[j]);
+          F[rowQ[r]] += tgam[r] * tgam[r] * form;
         }
       }
       macCounter.value += rows * (K * 2 + outW * 2);

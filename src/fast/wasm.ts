@@ -23,15 +23,17 @@ export interface RowStack {
   /** C[r, :] += Σ_{A[r, c] ≠ 0} A[r, c]·WT[c, :] for r < rows (A rows × k, WT k × N, C rows × N) */
   rowsTimes(A: number, rows: number, k: number, WT: number, N: number, C: number): void;
   /**
-   * out[j] = the head's per-sample Fisher form (METHOD §1) of the output tangent m at the outputs
-   * zb + gam[j]·m, for j < count (zb, m: W elements; gam, out: count); rows of one sample.
-   * `scratch`: W + 4 elements. Allocates nothing (views taken before stay valid).
+   * out[j]·e^expo[j] = the head's per-sample Fisher form (METHOD §1) of the output tangent m at the
+   * outputs zb + gam[j]·m, for j < count (zb, m: W elements; gam, out, expo: count); rows of one
+   * sample. expo[j] ≠ 0 only where the form would underflow this stack's precision.
+   * `scratch`: 2·W + 8 elements. Allocates nothing (views taken before stay valid).
    */
-  headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, scratch: number): void;
+  headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, scratch: number): void;
 }
 
 /** headForms in JavaScript over any array (f64 sums; `z`, `p`: scratch of W). */
-function headFormsJs(a: FloatArray, head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, z: Float64Array, p: Float64Array): void {
+function headFormsJs(a: FloatArray, head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, z: Float64Array, p: Float64Array): void {
+  a.fill(0, expo, expo + count);
   for (let j = 0; j < count; j++) {
     const g = a[gam + j];
     for (let e = 0; e < W; e++) z[e] = a[zb + e] + g * a[m + e];
@@ -62,7 +64,7 @@ export function put(stack: RowStack, data: ArrayLike<number>): number {
 interface KernelExports {
   memory: WebAssembly.Memory;
   rowsTimes(A: number, rows: number, k: number, WT: number, N: number, C: number, scratch: number): number;
-  softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, p: number): void;
+  softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, p: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -131,9 +133,12 @@ export class WasmRows implements RowStack {
     this.rewind(m);
   }
 
-  headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, scratch: number): void {
-    if (head === 'classification') this.x.softmaxVariance(4 * zb, 4 * m, W, 4 * gam, count, 4 * out, 4 * scratch);
-    else headFormsJs(this.f32, head, zb, m, W, gam, count, out, this.scratch.fit(W).z, this.scratch.p);
+  headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, scratch: number): void {
+    if (head !== 'classification') {
+      headFormsJs(this.f32, head, zb, m, W, gam, count, out, expo, this.scratch.fit(W).z, this.scratch.p);
+      return;
+    }
+    this.x.softmaxVariance(4 * zb, 4 * m, W, 4 * gam, count, 4 * out, 4 * expo, 4 * scratch);
   }
 }
 
@@ -169,7 +174,7 @@ export class JsRows implements RowStack {
     addSparseRowsTimes(this.at(A, rows * k), rows, k, this.at(WT, k * N), N, this.at(C, rows * N));
   }
 
-  headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number): void {
-    headFormsJs(this.buf, head, zb, m, W, gam, count, out, this.scratch.fit(W).z, this.scratch.p);
+  headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number): void {
+    headFormsJs(this.buf, head, zb, m, W, gam, count, out, expo, this.scratch.fit(W).z, this.scratch.p);
   }
 }

@@ -46,6 +46,18 @@ function packPatch(tensors: Record<string, { data: Float64Array; G: number }>) {
   return { buffer: gpu!.ctx.upload(data, 'patch'), refs };
 }
 
+/** The Fisher kernel on flows z, ż of G queries × M samples × width: each query's F summed over its samples (partials at outOff). */
+async function fisherOnGpu(z: Float64Array, dz: Float64Array, G: number, M: number, width: number, head: 'regression' | 'classification', outOff: number): Promise<number[]> {
+  const src = flowBuffer(gpu!, G, M * width, z, dz, 'z');
+  const nb = fisherBlocks(M);
+  const out = gpu!.ctx.storage(4 * (2 * G * nb + outOff), 'partials');
+  const rec = gpu!.ctx.recorder();
+  encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff });
+  await rec.submit();
+  const part = await readFloats(gpu!.ctx, out, outOff, 2 * G * nb);
+  return Array.from({ length: G }, (_, g) => blockSum(part, g, nb));
+}
+
 describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
   afterAll(() => {
     gpu!.ctx.cpuLike = false;
@@ -414,20 +426,14 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     }
     const zt = f32(z), dzt = f32(dz);
     for (const head of ['regression', 'classification'] as const) {
-      const src = flowBuffer(gpu!, G, per, zt, dzt, 'z');
-      const nb = fisherBlocks(M);
-      const out = gpu!.ctx.storage(4 * 2 * G * nb, 'partials');
-      const rec = gpu!.ctx.recorder();
-      encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff: 0 });
-      await rec.submit();
-      const part = await readFloats(gpu!.ctx, out, 0, 2 * G * nb);
+      const sums = await fisherOnGpu(zt, dzt, G, M, width, head, 0);
       for (let g = 0; g < G; g++) {
-        const sum = blockSum(part, g, nb);
+        const sum = sums[g];
         const ref = ops.fisherPerSample(head, group(zt, g, per), group(dzt, g, per), M, width).reduce((a, v) => a + v, 0);
         if (ref === 0) expect(sum, `${head} g${g}`).toBe(0);
         else expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head} (f64 range)`, Math.abs(sum - ref) / ref), `${head} g${g}: ${sum} vs ${ref}`).toBeLessThan(TOL);
       }
-      if (head === 'classification') expect(blockSum(part, 0, nb)).toBeLessThan(1e-60);
+      if (head === 'classification') expect(sums[0]).toBeLessThan(1e-60);
     }
   });
 
@@ -461,15 +467,10 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     const per = M * width;
     const z = f32(randomArray(G * per, 101, 3)), dz = f32(randomArray(G * per, 102));
     for (const head of ['regression', 'classification'] as const) {
-      const src = flowBuffer(gpu!, G, per, z, dz, 'z');
-      const nb = fisherBlocks(M);
-      const out = gpu!.ctx.storage(4 * (2 * G * nb + 5), 'partials');
-      const rec = gpu!.ctx.recorder();
-      encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff: 5 });
-      await rec.submit();
-      const part = await readFloats(gpu!.ctx, out, 5, 2 * G * nb);
+      // the partials written 5 floats into their buffer (outOff)
+      const sums = await fisherOnGpu(z, dz, G, M, width, head, 5);
       for (let g = 0; g < G; g++) {
-        const sum = blockSum(part, g, nb);
+        const sum = sums[g];
         const ref = ops.fisherPerSample(head, group(z, g, per), group(dz, g, per), M, width).reduce((a, v) => a + v, 0);
         expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head}`, Math.abs(sum - ref) / ref)).toBeLessThan(TOL);
       }
