@@ -113,7 +113,7 @@ export function assembleTransformer(
   const warnings: string[] = [];
   const hyper = rec.hyper;
   const D = rec.dModel;
-  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json)');
+  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json; heads for vit-pytorch)');
   const H = hyper.nHeads.value;
   const eps = hyper.normEps?.value ?? 1e-5;
   if (hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);

@@ -21,7 +21,7 @@ import { encodeConv2d, convOut } from '../../src/ops/conv2d/gpu.ts';
 import { encodeConv2dSparse } from '../../src/ops/conv2d/gpu-sparse.ts';
 import { encodeMaxpool } from '../../src/ops/maxpool/gpu.ts';
 import { encodeBatchnorm } from '../../src/ops/batchnorm/gpu.ts';
-import { encodeRowNorm } from '../../src/engine/webgpu/op-args.ts';
+import { encodePointwiseFlows, encodeRowNorm } from '../../src/engine/webgpu/op-args.ts';
 import { encodeDensify, positionMap } from '../../src/engine/webgpu/densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from '../../src/engine/webgpu/fisher.ts';
 import { f32, flowBuffer, group, measured, randomArray, readFlow, record, relErr, skipNote, testGpu } from './gpu.ts';
@@ -434,6 +434,33 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
         else expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head} (f64 range)`, Math.abs(sum - ref) / ref), `${head} g${g}: ${sum} vs ${ref}`).toBeLessThan(TOL);
       }
       if (head === 'classification') expect(sums[0]).toBeLessThan(1e-60);
+    }
+  });
+
+  it('add and mul of two flows: an input without a tangent adds nothing to ẏ (not 0·b, NaN where b is infinite)', async () => {
+    const G = 2, M = 3, F = 5, per = M * F;
+    const a = f32(randomArray(G * per, 121)), da = f32(randomArray(G * per, 122));
+    const b = f32(randomArray(G * per, 123)), db = f32(randomArray(G * per, 124));
+    b[7] = Infinity;
+    for (const kernel of ['add', 'mul'] as const) for (const aMoves of [true, false]) {
+      // a moves or is read from the cache (no tangent); b always carries one
+      const xa = flowBuffer(gpu!, G, per, a, aMoves ? da : null, 'a');
+      const xb = flowBuffer(gpu!, G, per, b, db, 'b');
+      const y = flowBuffer(gpu!, G, per, null, null, 'y');
+      const rec = gpu!.ctx.recorder();
+      encodePointwiseFlows(rec, kernel, {
+        G, M, inShapes: [[F], [F]], xs: [xa, xb], y: { buffer: y.buffer, ref: { ...y.ref, tan: true } },
+        params: gpu!.ctx.upload(new Float32Array(4), 'params'), patch: null, value: () => null, tangent: () => null,
+      });
+      await rec.submit();
+      const got = await readFlow(gpu!, y.buffer, G, per);
+      for (let i = 0; i < G * per; i++) {
+        const wantY = kernel === 'add' ? a[i] + b[i] : a[i] * b[i];
+        const wantT = kernel === 'add' ? (aMoves ? da[i] : 0) + db[i] : (aMoves ? da[i] * b[i] : 0) + a[i] * db[i];
+        const close = (x: number, w: number) => (Number.isFinite(w) ? Math.abs(x - w) <= 1e-6 * Math.max(1, Math.abs(w)) : x === w);
+        expect(close(got.y[i], wantY), `${kernel} y[${i}] ${got.y[i]} vs ${wantY}`).toBe(true);
+        expect(close(got.dy[i], wantT), `${kernel}${aMoves ? '' : ' (a cached)'} ẏ[${i}] ${got.dy[i]} vs ${wantT}`).toBe(true);
+      }
     }
   });
 
