@@ -4,7 +4,7 @@ import { parseActivation } from '../model/infer.ts';
 import { DEFAULT_OPTIONS, HEAD_CHOICES, type ReadOptions } from '../read/options.ts';
 import { InputError } from '../read/pipeline.ts';
 import { DETECTORS } from '../detectors/registry.ts';
-import { DEFAULT_SETTINGS, settingProblems, type ReadSettings } from '../read/settings.ts';
+import { DEFAULT_SETTINGS, MAX_EIGEN_DIM, maxEigenDimProblem, settingProblems, type ReadSettings } from '../read/settings.ts';
 
 /** The flag that sets each setting (the grid's three share one). */
 const SETTING_FLAG: Record<keyof ReadSettings, string> = {
@@ -111,7 +111,8 @@ export function parseReadArgs(argv: string[]): CliArgs {
       }
       case '--max-eigen-dim': {
         const v = num(flag, value());
-        if (!Number.isInteger(v) || v < 1) throw new InputError('command line', `--max-eigen-dim must be a whole number ≥ 1, got ${v}`);
+        const problem = maxEigenDimProblem(v);
+        if (problem) throw new InputError('command line', `--max-eigen-dim ${problem}, got ${v}`);
         options.maxEigenDim = v;
         break;
       }
@@ -169,8 +170,8 @@ numeric __metadata__ such as accuracies).
                        assembles, else each block alone on synthetic inputs)
   --context-cap N      synthetic token probes: at most N positions (default ${DEFAULT_OPTIONS.contextCap})
   --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
-  --max-eigen-dim N    largest d × d matrix decomposed densely (default ${DEFAULT_OPTIONS.maxEigenDim}): a detector over it
-                       refuses the read, a layer's axis alignment over it is skipped with a warning
+  --max-eigen-dim N    largest d × d matrix decomposed densely (1…${MAX_EIGEN_DIM}, default ${DEFAULT_OPTIONS.maxEigenDim}): a layer over it
+                       is left out of that detector, axis alignment or chain rank, with a warning
   --precision P        f32 | f64: arithmetic of the CPU engine's fast scans (default f32; f64 is the reference)
   --out F              write the JSON to F instead of stdout (several checkpoints: a folder)
 

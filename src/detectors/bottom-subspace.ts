@@ -13,7 +13,7 @@ import { size, valueShapes, type Conv2dOp, type GraphNode, type LinearOp } from 
 import { convOutSize, convShape } from '../ops/conv2d/reference.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
-import type { Candidate, Detector, DetectorContext } from './types.ts';
+import { skipsDense, type Candidate, type Detector, type DetectorContext } from './types.ts';
 
 /** The two K-FAC factors of a layer: A (dA × dA, input side, bias last) and G (dG × dG, output side). */
 export interface KfacFactors { A: Float64Array; dA: number; G: Float64Array; dG: number }
@@ -75,6 +75,7 @@ export const bottomSubspace: Detector = {
     ctx.model.nodes.forEach((node) => {
       const op = node.op;
       if (op.kind !== 'linear' && op.kind !== 'conv2d') return;
+      if (skipsDense(ctx, 'bottom-subspace', op.layer)) return; // over a limit: the read warns
       const f = kfacFactors(ctx, node as GraphNode<LinearOp | Conv2dOp>);
       if (!f) return;
       const withBias = op.bias !== null;

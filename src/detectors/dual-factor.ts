@@ -17,7 +17,7 @@ import { symmetricEigen } from '../math/linalg.ts';
 import { randomUnitVector } from '../math/random.ts';
 import { size, valueShapes } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
-import type { Candidate, Detector, DetectorContext } from './types.ts';
+import { skipsDense, type Candidate, type Detector, type DetectorContext } from './types.ts';
 import { outputFactor } from './output-factors.ts';
 import { unitActivationCovariance, unitLayers, type UnitLayer } from './units.ts';
 import { gather, incomingIndices, outgoingIndices, sparsePatch, unitVector } from './unit-weights.ts';
@@ -44,6 +44,7 @@ export const dualFactor: Detector = {
   detect(ctx) {
     const out: Candidate[] = [];
     for (const L of unitLayers(ctx.model)) {
+      if (skipsDense(ctx, 'dual-factor', L.layer)) continue; // over a limit: the read warns
       const M = dualFactorMatrix(ctx, L);
       if (!M) continue;
       const d = L.units;

@@ -67,8 +67,8 @@ export const lnScale: Detector = {
   detect(ctx) {
     return layerNorms(ctx).flatMap(({ ln, before: lin }) => {
       if (!lin) return [];
-      const p: TensorPatch = new Map([[lin.weight, ctx.params.get(lin.weight)!.data.slice()]]);
-      if (lin.bias) p.set(lin.bias, ctx.params.get(lin.bias)!.data.slice());
+      const p: TensorPatch = new Map([[lin.weight, Float64Array.from(ctx.params.get(lin.weight)!.data)]]);
+      if (lin.bias) p.set(lin.bias, Float64Array.from(ctx.params.get(lin.bias)!.data));
       return [gaugeCandidate('ln-scale', ln.layer, normalizePatch(p))];
     });
   },
@@ -84,7 +84,7 @@ export const lnKernel: Detector = {
       const gamma = ln.weight ? ctx.params.get(ln.weight)!.data : new Float64Array(f).fill(1);
       const beta = ln.bias ? ctx.params.get(ln.bias)!.data : new Float64Array(f);
       if (gamma.length !== f || gamma.some((x) => x === 0)) return []; // γ⁻¹ undefined, or a map over more than the normed axis
-      const g = gamma.map((x) => 1 / x);
+      const g = Float64Array.from(gamma, (x) => 1 / x);
       const gn = Math.hypot(...g);
       for (let i = 0; i < f; i++) g[i] /= gn;
       let gb = 0;

@@ -5,25 +5,26 @@
  */
 import { outputSideCovariances, type OutputFactorRequest } from '../ops/interpret.ts';
 import { size, valueShapes, type ValueId } from '../model/graph.ts';
-import type { DetectorContext } from './types.ts';
+import { skipsDense, type DetectorContext } from './types.ts';
 import { unitLayers } from './units.ts';
 
 const cache = new WeakMap<Float64Array[], Map<string, Float64Array | null>>();
 const key = (q: OutputFactorRequest) => `${q.at}:${q.plane}:${q.order ?? 'channels-first'}`;
 
-/** Every factor a detector of this read may ask for. */
+/** Every factor a detector of this read may ask for (none of a layer it skips: DetectorContext.skipDense). */
 function requests(ctx: DetectorContext): OutputFactorRequest[] {
   const shapes = valueShapes(ctx.model);
   const out: OutputFactorRequest[] = [];
   for (const node of ctx.model.nodes) {
     const op = node.op;
+    if ((op.kind === 'linear' || op.kind === 'conv2d') && skipsDense(ctx, 'bottom-subspace', op.layer)) continue;
     if (op.kind === 'linear') {
       const T = size(shapes[node.id]) / op.outFeatures;
       out.push({ at: node.id, plane: T, order: T > 1 ? 'positions-first' : 'channels-first' });
     }
     if (op.kind === 'conv2d') out.push({ at: node.id, plane: shapes[node.id][1] * shapes[node.id][2], order: 'channels-first' });
   }
-  for (const L of unitLayers(ctx.model)) out.push({ at: L.consumerInput, plane: size(shapes[L.consumerInput]) / L.units, order: 'channels-first' });
+  for (const L of unitLayers(ctx.model)) if (!skipsDense(ctx, 'dual-factor', L.layer)) out.push({ at: L.consumerInput, plane: size(shapes[L.consumerInput]) / L.units, order: 'channels-first' });
   return out;
 }
 

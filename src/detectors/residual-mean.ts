@@ -52,7 +52,7 @@ function shiftErasedBy(r: GraphNode, erased: Map<ValueId, Shift>, params: ParamS
   if (r.op.kind === 'scale') {
     const gamma = params.get(r.op.weight)!.data;
     if (gamma.some((x) => x === 0)) return null;
-    return gamma.map((x, i) => (after === 'ones' ? 1 : after[i]) / x);
+    return Float64Array.from(gamma, (x, i) => (after === 'ones' ? 1 : after[i]) / x);
   }
   return null;
 }

@@ -14,7 +14,18 @@ export interface DetectorContext {
   settings: ReadSettings;
   /** seeded, shared by all detectors in registry order (deterministic for a seed) */
   rng: Rng;
+  /**
+   * `detector:layer` keys (src/read/memory.ts `denseKey`) of dense work over the read's limits:
+   * that detector leaves that layer out (the read warns), and its factors are not computed
+   */
+  skipDense?: ReadonlySet<string>;
 }
+
+/** The `DetectorContext.skipDense` key of a detector's dense work on one layer. */
+export const denseKey = (detector: string, layer: string): string => `${detector}:${layer}`;
+
+/** Whether the read left this detector's dense work on this layer out (over a limit). */
+export const skipsDense = (ctx: DetectorContext, detector: string, layer: string): boolean => ctx.skipDense?.has(denseKey(detector, layer)) ?? false;
 
 export interface Candidate {
   id: string;

@@ -1,7 +1,14 @@
 import type { ModelGraph } from '../model/graph.ts';
 
-/** Parameter tensors by name, f64, row-major with their shapes. */
-export interface Tensor64 { shape: number[]; data: Float64Array }
+/**
+ * A parameter's values as held: F32, F16 and BF16 checkpoints as Float32Array (exact: every f16 and
+ * bf16 value is a float32), F64 and integer ones as Float64Array. Readers take elements (exact
+ * doubles either way) and never write into it; a derived array is a new Float64Array.
+ */
+export type ParamArray = Float32Array | Float64Array;
+
+/** Parameter tensors by name, row-major with their shapes, in the precision they were stored. */
+export interface Tensor64 { shape: number[]; data: ParamArray }
 export type ParamSet = Map<string, Tensor64>;
 
 /** Probe inputs: `count` samples of per-sample `shape`, row-major. */

@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { CpuEngine } from '../engine/cpu/engine.ts';
-import { CancelledError, type EngineProgress, type FisherQuery, type Head, type ParamSet, type ProbeSet } from '../engine/types.ts';
+import { CancelledError, type EngineProgress, type FisherQuery, type Head, type ParamArray, type ParamSet, type ProbeSet } from '../engine/types.ts';
 import type { ModelGraph } from '../model/graph.ts';
 import type { Precision } from './unit-scan.ts';
 
@@ -30,8 +30,9 @@ export interface PoolTask {
   queries: SerialQuery[];
 }
 
-function shared(a: Float64Array): SharedArrayBuffer {
-  const buf = new SharedArrayBuffer(a.byteLength);
+/** An f64 copy in shared memory (a float32-held parameter widens exactly). */
+function shared(a: ParamArray): SharedArrayBuffer {
+  const buf = new SharedArrayBuffer(8 * a.length);
   new Float64Array(buf).set(a);
   return buf;
 }

@@ -24,7 +24,7 @@
  */
 import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
-import { nonZerosOf, type FisherQuery, type Head, type ParamSet, type TensorPatch } from '../engine/types.ts';
+import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { macCounter, transposed } from './gemm.ts';
 import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
@@ -633,7 +633,7 @@ function parallelTo(G: Float64Array, K: number, O: number): Float64Array | null 
 }
 
 /** κ with a[o…o+len) = κ·b[o…o+len) to rounding, else null. */
-function multipleOf(a: Float64Array, b: Float64Array, o: number, len: number, ob = o): number | null {
+function multipleOf(a: Float64Array, b: ParamArray, o: number, len: number, ob = o): number | null {
   let ab = 0;
   let bb = 0;
   let aa = 0;

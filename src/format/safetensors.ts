@@ -206,6 +206,12 @@ export interface SafetensorsFile {
    * Read in chunks of `chunkBytes` (default READ_CHUNK_BYTES) so only the f64 copy is full-size.
    */
   readFloat64(name: string, chunkBytes?: number): Promise<Float64Array>;
+  /**
+   * The tensor as a parameter is held for computing: F32, F16 and BF16 as Float32Array (exact; an
+   * F32 tensor is its own bytes, no copy), every other supported dtype as f64. Read in chunks as
+   * `readFloat64`, so the result is the only full-size allocation.
+   */
+  readParameter(name: string, chunkBytes?: number): Promise<Float32Array | Float64Array>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,6 +566,12 @@ export function toFloat64(data: DecodedData): Float64Array {
   return new Float64Array(data);
 }
 
+/** Dtypes whose values every float32 holds exactly: read as parameters into Float32Array. */
+const FLOAT32_HELD: ReadonlySet<DType> = new Set<DType>(['F32', 'F16', 'BF16']);
+
+/** Whether `readParameter` holds a tensor of this dtype as float32 (else f64). */
+export const heldAsFloat32 = (dtype: DType): boolean => FLOAT32_HELD.has(dtype);
+
 /** Bytes of the file a chunked f64 read converts at a time. */
 export const READ_CHUNK_BYTES = 16 * 2 ** 20;
 
@@ -616,17 +628,30 @@ class SafetensorsFileImpl implements SafetensorsFile {
   async readFloat64(name: string, chunkBytes = READ_CHUNK_BYTES): Promise<Float64Array> {
     const t = this.tensor(name);
     if (t.byteLength <= chunkBytes || t.elements === 0) return toFloat64((await this.read(name)).data);
+    return this.readChunked(t, new Float64Array(t.elements), chunkBytes);
+  }
+
+  async readParameter(name: string, chunkBytes = READ_CHUNK_BYTES): Promise<Float32Array | Float64Array> {
+    const t = this.tensor(name);
+    if (!FLOAT32_HELD.has(t.dtype)) return this.readFloat64(name, chunkBytes);
+    // a whole F32 read is a view over the bytes read (no second copy at any size)
+    if (t.dtype === 'F32' || t.byteLength <= chunkBytes || t.elements === 0) return (await this.read(name)).data as Float32Array;
+    return this.readChunked(t, new Float32Array(t.elements), chunkBytes);
+  }
+
+  /** Decode `t` into `out` chunk by chunk of the file (only `out` is full-size). */
+  private async readChunked<A extends Float32Array | Float64Array>(t: TensorInfo, out: A, chunkBytes: number): Promise<A> {
     const dtype = t.dtype;
     if (!isSupportedDType(dtype)) {
-      throw new SafetensorsError('unsupported-dtype', this.fileName, name, `dtype ${dtype} is listed but not decoded by this project`);
+      throw new SafetensorsError('unsupported-dtype', this.fileName, t.name, `dtype ${dtype} is listed but not decoded by this project`);
     }
     const per = t.byteLength / t.elements;
     const step = Math.max(1, Math.floor(chunkBytes / per));
-    const out = new Float64Array(t.elements);
     for (let at = 0; at < t.elements; at += step) {
       const n = Math.min(step, t.elements - at);
-      const raw = await readExact(this.source, this.dataStart + t.begin + at * per, n * per, this.fileName, name);
-      out.set(toFloat64(decodeBytes(dtype, raw, n)), at);
+      const raw = await readExact(this.source, this.dataStart + t.begin + at * per, n * per, this.fileName, t.name);
+      const part = decodeBytes(dtype, raw, n);
+      out.set(out instanceof Float64Array ? toFloat64(part) : (part as Float32Array), at);
     }
     return out;
   }

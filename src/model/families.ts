@@ -16,7 +16,7 @@ import { hyperparametersFromConfig, type Hyperparameters, type Known } from './h
 import type { Activation } from './graph.ts';
 import type { LinearLayout } from '../ops/linear/definition.ts';
 
-export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'generic';
+export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'vit-pytorch' | 'generic';
 
 export const FAMILY_LABELS: Record<Family, string> = {
   'gpt2-hf': 'GPT-2 (Hugging Face names, Conv1D [in, out] weights)',
@@ -27,6 +27,7 @@ export const FAMILY_LABELS: Record<Family, string> = {
   'llama-hf': 'LLaMA-style (Hugging Face names)',
   'llama-meta': 'LLaMA-style (Meta/llama2.c names)',
   'gpt-lecture': 'GPT from scratch (Karpathy\'s lecture names: one module per head)',
+  'vit-pytorch': 'ViT (lucidrains vit-pytorch names: Residual(PreNorm(…)) wrappers, linear patch embedding)',
   generic: 'transformer (names recognised by role)',
 };
 
@@ -80,8 +81,8 @@ export interface Recognition {
     tokenEmbedding: string | null;
     /** learned positions [Tmax, D] or [1, Tmax, D] */
     positionEmbedding: string | null;
-    /** ViT patch embedding conv [D, C, p, p] */
-    patchEmbedding: { module: string; weight: string; bias: string | null } | null;
+    /** ViT patch embedding: a conv [D, C, p, p] (HF, timm) or a linear [D, p·p·C] on einops `(p1 p2 c)` patches (vit-pytorch) */
+    patchEmbedding: { kind: 'conv' | 'linear'; module: string; weight: string; bias: string | null } | null;
     /** ViT CLS token [1, 1, D] */
     clsToken: string | null;
   };
@@ -117,6 +118,9 @@ const UNEMBEDDINGS = new Set(['lm_head', 'output', 'unembed', 'classifier', 'hea
 const LAYER_SCALE_PARAMS = new Set(['lambda1', 'lambda2', 'gamma', 'gamma_1', 'gamma_2']);
 const BUFFER_LEAVES = new Set(['masked_bias', 'mask', 'IGNORE', 'inv_freq', 'freqs_cos', 'freqs_sin', 'freqs_cis', 'position_ids', 'num_batches_tracked', 'tril', 'causal_mask']);
 const WRAPPER_PREFIXES = ['_orig_mod.', 'module.'];
+/** HF encoder–decoders with BART's norm names, by where their layers' norms sit */
+const POST_NORM_SEQ2SEQ = new Set(['bart', 'marian', 'plbart', 'blenderbot-small']);
+const PRE_NORM_SEQ2SEQ = new Set(['mbart', 'pegasus', 'blenderbot', 'blenderbot-small', 'm2m_100', 'plbart']);
 
 interface Module { path: string; weight: TensorDesc | null; bias: TensorDesc | null; other: TensorDesc[] }
 
@@ -240,6 +244,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   } else if (has(/\.attention\.attention\.query\.weight$/)) family = has(/\.(norm1|layer_scale1)\./) ? 'dinov2-hf' : 'vit-hf';
   else if (has(/\.self_attn\.q_proj\.weight$/) && has(/\.mlp\.gate_proj\.weight$/)) family = 'llama-hf';
   else if (has(/\.attention\.wq\.weight$/) && has(/\.feed_forward\.w1\.weight$/)) family = 'llama-meta';
+  else if (has(/\.fn\.fn\.to_qkv\.weight$/) && has(/^to_patch_embedding\.\d+\.weight$/)) family = 'vit-pytorch';
   else if (has(/^token_embedding_table\.weight$/) && has(/\.sa\.heads\.\d+\.query\.weight$/) && has(/\.ffwd\.net\.\d+\.weight$/)) family = 'gpt-lecture';
 
   // HF LLaMA-style names with bias-free norms are RMSNorms (GPT-NeoX's LayerNorms of the same names carry biases)
@@ -296,12 +301,14 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   // 5. blocks, in natural order of their keys
   const blocks: Block[] = [];
   const keys = [...layerModules.keys()].sort(naturalCompare);
+  const normsOfLayer = new Map<string, Module[]>();
   for (const key of keys) {
     const mods = layerModules.get(key)!;
     const used = new Set<string>();
     const attn = new Map<string, { cross: boolean; projections: AttentionBlock['projections']; norm: NormRef | null }>();
     const mlpParts = new Map<string, { up?: Module; gate?: Module; down?: Module; gateUp?: Module; seq: Module[] }>();
     const norms: Module[] = [];
+    normsOfLayer.set(key, norms);
     const scales: Module[] = [];
     for (const m of [...mods.values()].sort((x, y) => naturalCompare(x.path, y.path))) {
       const dims = (m.weight ?? m.bias)?.shape.length ?? 0;
@@ -451,6 +458,52 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     }
   } else if (finalNorm) embeddings.push(...tensorNames(finalNorm));
 
+  // 6b. HF encoder–decoders named as BART (`self_attn_layer_norm`, `encoder_attn_layer_norm`,
+  //     `final_layer_norm` in each layer): where each norm sits depends on the model type, which
+  //     the names do not show — BART and Marian add them after each sub-block (post-norm), mBART,
+  //     Pegasus, Blenderbot and M2M100 before it (pre-norm) — so they are paired only where
+  //     config.json's model_type says which.
+  const modelType = String(config?.model_type ?? '');
+  const seq2seq = POST_NORM_SEQ2SEQ.has(modelType) ? 'post' : PRE_NORM_SEQ2SEQ.has(modelType) ? 'pre' : null;
+  if (seq2seq && [...normsOfLayer.values()].some((ns) => ns.some((n) => n.path === 'self_attn_layer_norm'))) {
+    const layerNorm = (key: string | undefined, leaf: string) => (key === undefined ? undefined : normsOfLayer.get(key)?.find((n) => n.path === leaf));
+    const ref = (key: string, m: Module | undefined): NormRef | null => (m && (m.weight ?? m.bias)!.shape[0] === dModel ? norm(m, key) : null);
+    const globalNorm = (path: string) => {
+      const m = globalModules.get(path);
+      if (!m || (m.weight ?? m.bias)?.shape.length !== 1) return null;
+      const at = embeddings.indexOf((m.weight ?? m.bias)!.name);
+      if (at >= 0) embeddings.splice(at, tensorNames(m).length);
+      return ref('', m);
+    };
+    const stacks = new Map<string, string[]>();
+    for (const k of keys) stacks.set(container(k), [...(stacks.get(container(k)) ?? []), k]);
+    for (const [stack, layers] of stacks) {
+      const root = stack.split('.').slice(0, -1).join('.');
+      layers.forEach((key, i) => {
+        const decoder = layers.some((k) => layerNorm(k, 'encoder_attn_layer_norm'));
+        for (const b of blocks) {
+          if (b.kind === 'head' || !(b.name === key || b.name.startsWith(`${key}.`))) continue;
+          if (seq2seq === 'pre') {
+            b.norm = b.kind === 'mlp' ? ref(key, layerNorm(key, 'final_layer_norm')) : ref(key, layerNorm(key, b.cross ? 'encoder_attn_layer_norm' : 'self_attn_layer_norm'));
+          } else if (b.kind === 'mlp') {
+            b.norm = ref(key, layerNorm(key, decoder ? 'encoder_attn_layer_norm' : 'self_attn_layer_norm'));
+          } else if (b.cross) {
+            b.norm = ref(key, layerNorm(key, 'self_attn_layer_norm'));
+          } else {
+            b.norm = i === 0 ? globalNorm(`${root}.layernorm_embedding`) : ref(layers[i - 1], layerNorm(layers[i - 1], 'final_layer_norm'));
+          }
+        }
+      });
+      // post-norm: the last layer's final_layer_norm is the stack's output (the decoder's feeds the head)
+      const head = blocks.find((b): b is HeadBlock => b.kind === 'head');
+      if (head && !head.norm && /decoder/.test(stack)) {
+        // pre-norm stacks end in their own `layer_norm`
+        head.norm = seq2seq === 'post' ? ref(layers[layers.length - 1], layerNorm(layers[layers.length - 1], 'final_layer_norm')) : globalNorm(`${root}.layer_norm`);
+      }
+    }
+    notes.push(`${modelType}: the layers' norms sit ${seq2seq === 'post' ? 'after' : 'before'} their sub-blocks (${seq2seq}-norm)`);
+  }
+
   // 7. hyperparameters the shapes determine, then family defaults (each with its source)
   const fromShapes = <T>(v: T | null): Known<T> | null => (v === null ? null : { value: v, source: 'shapes' });
   const fromFamily = <T>(v: T): Known<T> => ({ value: v, source: 'family default' });
@@ -475,21 +528,35 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   }
   const tokenShape = tokenEmbedding?.weight?.shape;
   hyper.vocab ??= fromShapes(tokenShape ? tokenShape[0] : null);
-  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => /position_embeddings$/.test(t.name)));
-  const posShape = (pos?.weight ?? pos?.other.find((t) => /position_embeddings$/.test(t.name)) ?? pos?.other[0])?.shape;
+  // a table stored as a bare parameter (`embeddings.position_embeddings`, vit-pytorch's top-level `pos_embedding`)
+  const POSITION_PARAM = /(position_embeddings|^pos_embedding)$/;
+  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(t.name)));
+  const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? pos?.other[0])?.shape;
   const patch = [...globalModules.values()].find((m) => /patch_embed(dings)?\.(projection|proj)$/.test(m.path) && m.weight?.shape.length === 4);
   if (patch?.weight) hyper.patchSize ??= fromShapes(patch.weight.shape[2]);
-  if (posShape && !patch) hyper.context ??= fromShapes(posShape[posShape.length - 2]);
+  // vit-pytorch: `to_patch_embedding` = Sequential(Rearrange, Linear) — one linear on p·p·C patch features
+  const patchModules = family === 'vit-pytorch' ? [...globalModules.values()].filter((m) => /^to_patch_embedding\.\d+$/.test(m.path)) : [];
+  const linearPatch = patchModules.length === 1 && patchModules[0].weight?.shape.length === 2 ? patchModules[0] : null;
+  if (linearPatch?.weight && !hyper.patchSize) {
+    const channels = typeof config?.channels === 'number' ? config.channels : 3;
+    const side = Math.round(Math.sqrt(linearPatch.weight.shape[1] / channels));
+    if (side * side * channels === linearPatch.weight.shape[1]) hyper.patchSize = typeof config?.channels === 'number' ? fromShapes(side) : fromFamily(side);
+  }
+  if (posShape && !patch && !linearPatch) hyper.context ??= fromShapes(posShape[posShape.length - 2]);
+  if (posShape && linearPatch && hyper.patchSize && !hyper.imageSize) {
+    const side = Math.round(Math.sqrt(posShape[posShape.length - 2] - 1));
+    if (side * side === posShape[posShape.length - 2] - 1) hyper.imageSize = fromShapes(side * hyper.patchSize.value);
+  }
   if (posShape && patch?.weight && !hyper.imageSize) {
     const tokens = posShape[posShape.length - 2] - 1;
     const side = Math.round(Math.sqrt(tokens));
     if (side * side === tokens) hyper.imageSize = fromShapes(side * patch.weight.shape[2]);
   }
-  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, generic: 1e-5 };
+  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, 'vit-pytorch': 1e-5, generic: 1e-5 };
   hyper.normEps ??= fromFamily(eps[family]);
-  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', generic: 'gelu' };
+  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', 'vit-pytorch': 'gelu', generic: 'gelu' };
   hyper.activation ??= fromFamily(act[family]);
-  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-hf': false, 'dinov2-hf': false };
+  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-pytorch': false, 'vit-hf': false, 'dinov2-hf': false };
   if (!hyper.causal) {
     const dir = config?.attention_dir;
     if (dir === 'causal' || dir === 'bidirectional') hyper.causal = { value: dir === 'causal', source: 'config' };
@@ -501,12 +568,13 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   if (family === 'gpt-lecture') hyper.attentionScale ??= fromFamily(1 / Math.sqrt(dModel));
   const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved' : hyper.ropeTheta ? 'half-split' : null;
   if (rotary) hyper.ropeTheta ??= fromFamily(10000);
-  const posTensor = pos?.weight ?? pos?.other.find((t) => /position_embeddings$/.test(t.name)) ?? null;
+  const posTensor = pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? null;
   const cls = [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)cls_token$/.test(t.name)) ?? null;
   const inputs: Recognition['inputs'] = {
     tokenEmbedding: tokenEmbedding?.weight?.name ?? null,
     positionEmbedding: posTensor?.name ?? null,
-    patchEmbedding: patch?.weight ? { module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null } : null,
+    patchEmbedding: patch?.weight ? { kind: 'conv', module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null }
+      : linearPatch?.weight ? { kind: 'linear', module: linearPatch.path, weight: linearPatch.weight.name, bias: linearPatch.bias?.name ?? null } : null,
     clsToken: cls?.name ?? null,
   };
 

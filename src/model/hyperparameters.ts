@@ -35,11 +35,11 @@ export interface Hyperparameters {
 
 const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedActivation' | 'activation' | 'causal' | 'tiedEmbeddings'>]: string[] } = {
   dModel: ['n_embd', 'hidden_size', 'd_model', 'dim', 'n_embed'],
-  nLayers: ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers', 'encoder_layers'],
+  nLayers: ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers', 'encoder_layers', 'depth'],
   // BART/Marian name the heads per stack (equal in the checkpoints they publish)
-  nHeads: ['n_head', 'num_attention_heads', 'n_heads', 'num_heads', 'encoder_attention_heads', 'decoder_attention_heads'],
+  nHeads: ['n_head', 'num_attention_heads', 'n_heads', 'num_heads', 'encoder_attention_heads', 'decoder_attention_heads', 'heads'],
   nKeyValueHeads: ['num_key_value_heads', 'n_kv_heads', 'num_kv_heads', 'n_key_value_heads'],
-  dHead: ['head_dim', 'd_head', 'd_kv'],
+  dHead: ['head_dim', 'd_head', 'd_kv', 'dim_head'],
   normEps: ['layer_norm_epsilon', 'layer_norm_eps', 'rms_norm_eps', 'norm_eps', 'eps', 'layer_norm_epsilon'],
   ropeTheta: ['rope_theta', 'rotary_emb_base', 'rope_base'],
   patchSize: ['patch_size'],

@@ -38,7 +38,7 @@ export async function tensorTable(file: SafetensorsFile): Promise<TensorRow[]> {
       supported: info.supported, min: null, max: null, mean: null, nan: 0, inf: 0,
     };
     if (info.supported) {
-      const data = await file.readFloat64(info.name);
+      const data = await file.readParameter(info.name);
       let min = Infinity, max = -Infinity, sum = 0, finite = 0;
       for (const v of data) {
         if (Number.isNaN(v)) row.nan++;

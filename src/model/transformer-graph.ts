@@ -56,7 +56,7 @@ export interface AssembleOptions {
  */
 const PRE_NORM_DECODERS = new Set(['llama', 'mistral', 'qwen2', 'phi3']);
 
-const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf', 'gpt-lecture']);
+const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf', 'gpt-lecture', 'vit-pytorch']);
 
 export function isAssembled(a: AssembledTransformer | NotAssembled): a is AssembledTransformer {
   return 'graph' in a;
@@ -113,7 +113,7 @@ export function assembleTransformer(
   const warnings: string[] = [];
   const hyper = rec.hyper;
   const D = rec.dModel;
-  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json)');
+  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json; heads for vit-pytorch)');
   const H = hyper.nHeads.value;
   const eps = hyper.normEps?.value ?? 1e-5;
   if (hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
@@ -144,20 +144,39 @@ export function assembleTransformer(
   if (images) {
     const pe = rec.inputs.patchEmbedding!;
     const w = shapeOf.get(pe.weight)!;
-    const [outC, inC, kh, kw] = w;
-    if (outC !== D || kh !== kw) return no(`patch embedding ${pe.weight} [${w}] is not a square-patch conv into the model width ${D}`);
+    let inC: number, kh: number, seq: ValueId;
     if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)');
     const side = hyper.imageSize.value;
-    if (side % kh !== 0) return no(`image size ${side} is not a multiple of the patch size ${kh}`);
     if (!rec.inputs.clsToken || !rec.inputs.positionEmbedding) return no('a ViT without a CLS token or position embeddings');
+    if (config?.pool === 'mean') return no('config.json sets pool "mean": a mean over the patches is not in the ops');
+    if (pe.kind === 'conv') {
+      const [outC, c, a, b] = w;
+      if (outC !== D || a !== b) return no(`patch embedding ${pe.weight} [${w}] is not a square-patch conv into the model width ${D}`);
+      [inC, kh] = [c, a];
+      if (side % kh !== 0) return no(`image size ${side} is not a multiple of the patch size ${kh}`);
+      const conv = push({ kind: 'conv2d', layer: pe.module, weight: pe.weight, bias: pe.bias, inChannels: inC, outChannels: D, kernel: [kh, kh], stride: [kh, kh], padding: [0, 0] }, [0]);
+      seq = push({ kind: 'patchify' }, [conv]);
+    } else {
+      // vit-pytorch: Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)'), then the linear per patch
+      if (!hyper.patchSize) return no('the patch size is not known', 'patch size (patch_size in config.json)');
+      kh = hyper.patchSize.value;
+      const [outF, patchDim] = w;
+      inC = patchDim / (kh * kh);
+      if (outF !== D || !Number.isInteger(inC) || side % kh !== 0) return no(`patch embedding ${pe.weight} [${w}] does not read ${kh}×${kh} patches of ${side}×${side} images into the width ${D}`);
+      if (hyper.patchSize.source === 'family default') warnings.push(`patch size ${kh}: ${patchDim} patch features read as ${inC} channels (the vit-pytorch default; config.json channels / patch_size set them)`);
+      const patches = push({ kind: 'patches', size: kh }, [0]);
+      seq = push({ kind: 'linear', layer: pe.module, weight: pe.weight, bias: pe.bias, inFeatures: patchDim, outFeatures: D, layout: 'out-in', positionwise: true }, [patches]);
+    }
     inputShape = [inC, side, side];
     input = { kind: 'images', shape: [inC, side, side] };
-    const conv = push({ kind: 'conv2d', layer: pe.module, weight: pe.weight, bias: pe.bias, inChannels: inC, outChannels: D, kernel: [kh, kw], stride: [kh, kw], padding: [0, 0] }, [0]);
-    const seq = push({ kind: 'patchify' }, [conv]);
     const withCls = push({ kind: 'cls', layer: moduleOf(rec.inputs.clsToken), weight: rec.inputs.clsToken }, [seq]);
     const posShape = shapeOf.get(rec.inputs.positionEmbedding)!;
     const tokens = (side / kh) ** 2 + 1;
-    if (posShape[posShape.length - 2] !== tokens) return no(`position embeddings ${rec.inputs.positionEmbedding} have ${posShape[posShape.length - 2]} rows for ${tokens} tokens (${side}×${side} images): interpolated positions are not in the ops`);
+    const rows = posShape[posShape.length - 2];
+    if (rows !== tokens) {
+      const trained = Number.isInteger(Math.sqrt(rows - 1)) ? ` (the table's ${Math.sqrt(rows - 1)}×${Math.sqrt(rows - 1)} patches + CLS: ${Math.sqrt(rows - 1) * kh} px images)` : '';
+      return no(`position embeddings ${rec.inputs.positionEmbedding} have ${rows} rows${trained}, but ${side}×${side} px images with ${kh} px patches need ${tokens}: interpolating the table (bicubic, as Hugging Face does at another size) is not in the ops; read at image_size ${Number.isInteger(Math.sqrt(rows - 1)) ? Math.sqrt(rows - 1) * kh : '(the table\'s)'}`);
+    }
     x = push({ kind: 'positional', layer: moduleOf(rec.inputs.positionEmbedding), weight: rec.inputs.positionEmbedding, dim: D }, [withCls]);
   } else {
     const te = rec.inputs.tokenEmbedding;
@@ -216,7 +235,8 @@ export function assembleTransformer(
       k = join(hk);
       v = join(hv);
     } else if (qkv) {
-      dh = hyper.dHead?.source === 'config' ? hyper.dHead.value : D / H;
+      // vit-pytorch's to_qkv is 3 × heads·dim_head, which need not be the model width
+      dh = hyper.dHead?.source === 'config' ? hyper.dHead.value : rec.family === 'vit-pytorch' ? qkv.outFeatures / (3 * H) : D / H;
       const kvRows = qkv.outFeatures - H * dh;
       Hkv = hyper.nKeyValueHeads?.source === 'config' ? hyper.nKeyValueHeads.value : kvRows / (2 * dh);
       if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || Hkv < 1 || kvRows !== 2 * Hkv * dh) {

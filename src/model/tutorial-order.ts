@@ -68,6 +68,7 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'slice':
       case 'concat':
       case 'patchify':
+      case 'patches':
       case 'cls':
       case 'scale':
         return false;

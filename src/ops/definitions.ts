@@ -22,6 +22,7 @@ import { attentionDefinition } from './attention/definition.ts';
 import { takeDefinition } from './take/definition.ts';
 import { sliceDefinition } from './slice/definition.ts';
 import { concatDefinition } from './concat/definition.ts';
+import { patchesDefinition } from './patches/definition.ts';
 import { patchifyDefinition } from './patchify/definition.ts';
 import { clsDefinition } from './cls/definition.ts';
 import { scaleDefinition } from './scale/definition.ts';
@@ -44,6 +45,7 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   slice: sliceDefinition,
   concat: concatDefinition,
   patchify: patchifyDefinition,
+  patches: patchesDefinition,
   cls: clsDefinition,
   scale: scaleDefinition,
 };

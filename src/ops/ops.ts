@@ -18,11 +18,13 @@ import type { PatchifyOp } from './patchify/definition.ts';
 import type { ClsOp } from './cls/definition.ts';
 import type { ScaleOp } from './scale/definition.ts';
 import type { ConcatOp } from './concat/definition.ts';
+import type { PatchesOp } from './patches/definition.ts';
 
 export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | ActivationOp | FlattenOp | AddOp | RmsNormOp | MulOp
   | SliceOp
   | ConcatOp
   | PatchifyOp
+  | PatchesOp
   | ClsOp
   | ScaleOp
   | EmbeddingOp
@@ -31,4 +33,4 @@ export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | A
   | TakeOp;
 export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp, RmsNormOp, MulOp };
 export type { EmbeddingOp, PositionalOp, AttentionOp, TakeOp };
-export type { SliceOp, ConcatOp, PatchifyOp, ClsOp, ScaleOp };
+export type { SliceOp, ConcatOp, PatchifyOp, PatchesOp, ClsOp, ScaleOp };

@@ -1,8 +1,8 @@
 /** Helpers every op's f64 reference shares: its tensors' values and tangents by name. */
-import type { ParamSet, TensorPatch } from '../engine/types.ts';
+import type { ParamArray, ParamSet, TensorPatch } from '../engine/types.ts';
 
 /** Parameter value of tensor `name`, or null when the op has no such tensor. */
-export function param(params: ParamSet, name: string | null): Float64Array | null {
+export function param(params: ParamSet, name: string | null): ParamArray | null {
   if (name === null) return null;
   const t = params.get(name);
   if (!t) throw new Error(`missing tensor ${name}`);

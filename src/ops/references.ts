@@ -20,6 +20,7 @@ import { attentionReference } from './attention/reference.ts';
 import { takeReference } from './take/reference.ts';
 import { sliceReference } from './slice/reference.ts';
 import { concatReference } from './concat/reference.ts';
+import { patchesReference } from './patches/reference.ts';
 import { patchifyReference } from './patchify/reference.ts';
 import { clsReference } from './cls/reference.ts';
 import { scaleReference } from './scale/reference.ts';
@@ -44,6 +45,7 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   slice: sliceReference,
   concat: concatReference,
   patchify: patchifyReference,
+  patches: patchesReference,
   cls: clsReference,
   scale: scaleReference,
 };

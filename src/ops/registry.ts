@@ -34,6 +34,8 @@ import { sliceFlow } from './slice/flow.ts';
 import { sliceGpu } from './slice/gpu.ts';
 import { concatFlow } from './concat/flow.ts';
 import { concatGpu } from './concat/gpu.ts';
+import { patchesFlow } from './patches/flow.ts';
+import { patchesGpu } from './patches/gpu.ts';
 import { patchifyFlow } from './patchify/flow.ts';
 import { patchifyGpu } from './patchify/gpu.ts';
 import { clsFlow } from './cls/flow.ts';
@@ -61,6 +63,7 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   take: { ...DEFINITIONS.take, reference: REFERENCES.take, flow: takeFlow, gpu: takeGpu },
   slice: { ...DEFINITIONS.slice, reference: REFERENCES.slice, flow: sliceFlow, gpu: sliceGpu },
   concat: { ...DEFINITIONS.concat, reference: REFERENCES.concat, flow: concatFlow, gpu: concatGpu },
+  patches: { ...DEFINITIONS.patches, reference: REFERENCES.patches, flow: patchesFlow, gpu: patchesGpu },
   patchify: { ...DEFINITIONS.patchify, reference: REFERENCES.patchify, flow: patchifyFlow, gpu: patchifyGpu },
   cls: { ...DEFINITIONS.cls, reference: REFERENCES.cls, flow: clsFlow, gpu: clsGpu },
   scale: { ...DEFINITIONS.scale, reference: REFERENCES.scale, flow: scaleFlow, gpu: scaleGpu },

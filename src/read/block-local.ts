@@ -12,19 +12,26 @@ import { openSafetensors, type SafetensorsFile } from '../format/safetensors.ts'
 import { recognizeTransformer, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
 import { ArchitectureError, parseActivation } from '../model/infer.ts';
 import { chainNodes, graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op } from '../model/graph.ts';
-import type { FisherEngine, ParamSet, ProbeSet } from '../engine/types.ts';
+import type { FisherEngine, ParamArray, ParamSet, ProbeSet, Tensor64 } from '../engine/types.ts';
 import { CancelledError } from '../engine/types.ts';
 import { createRng } from '../math/random.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { BlockRead, DirectionResult, LayerResult, ReadResult } from './schema.ts';
 import { backgroundHash, checkOptions, InputError, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
 
+/** A block's parameters by name, each read from the file when the block is read. */
+type ParamLoaders = Map<string, () => Promise<Tensor64>>;
+
 /** One block as a chain the engines can read, with its weights in [out, in] layout. */
 export interface BlockChain {
   block: Block;
   name: string;
   graph: ModelGraph;
-  params: ParamSet;
+  /**
+   * Reads the block's tensors (in their stored precision) from the file: called when the block is
+   * read and dropped after it, so a read holds one block's parameters at a time, not the model's.
+   */
+  loadParams(): Promise<ParamSet>;
   probe: ProbeSet;
   /** detectors whose directions are not exact in the whole network (e.g. ln-kernel on a tied map) */
   excluded: string[];
@@ -47,12 +54,15 @@ function parseConfig(sources: ReadSources): Record<string, unknown> | null {
   }
 }
 
-/** Stored weight → [out, in] f64 (see `LinearLayout` in src/ops/linear/definition.ts); `shape` is the stored shape. */
-export function toOutIn(ref: LinearRef, stored: Float64Array, shape: number[]): Float64Array {
+/** A new array of the same precision as `like` (a permutation of its values stays exact). */
+const sameKind = (like: ParamArray, n: number): ParamArray => (like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
+
+/** Stored weight → [out, in], in its stored precision (see `LinearLayout` in src/ops/linear/definition.ts); `shape` is the stored shape. */
+export function toOutIn(ref: LinearRef, stored: ParamArray, shape: number[]): ParamArray {
   const { inFeatures: I, outFeatures: O } = ref;
   if (ref.layout === 'out-in') return stored;
   if (ref.layout === 'heads') return headsLayout(stored, shape);
-  const out = new Float64Array(O * I);
+  const out = sameKind(stored, O * I);
   for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) out[o * I + i] = stored[i * O + o];
   return out;
 }
@@ -78,37 +88,34 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   const eps = rec.hyper.normEps?.value ?? 1e-5;
   if (rec.hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
 
-  const load = async (name: string): Promise<Float64Array> => {
+  const load = async (name: string): Promise<ParamArray> => {
     const info = file.tensor(name);
     if (!info.supported) throw new InputError(file.fileName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
-    const data = await file.readFloat64(name);
+    const data = await file.readParameter(name);
     if (data.some((x) => !Number.isFinite(x))) throw new InputError(file.fileName, `tensor "${name}" holds NaN or Inf values`);
     return data;
   };
-  const linearOp = async (ref: LinearRef, params: ParamSet): Promise<Op> => {
-    const stored = await load(ref.weight);
+  // the ops are built from the shapes alone; the tensors are read when their block is (BlockChain.loadParams)
+  const linearOp = async (ref: LinearRef, params: ParamLoaders): Promise<Op> => {
     const shape = shapes.get(ref.weight)!;
-    const w = toOutIn(ref, stored, shape);
-    params.set(ref.weight, { shape: [ref.outFeatures, ref.inFeatures], data: w });
-    if (ref.bias) params.set(ref.bias, { shape: [ref.outFeatures], data: await load(ref.bias) });
+    params.set(ref.weight, async () => ({ shape: [ref.outFeatures, ref.inFeatures], data: toOutIn(ref, await load(ref.weight), shape) }));
+    if (ref.bias) params.set(ref.bias, async () => ({ shape: [ref.outFeatures], data: await load(ref.bias!) }));
     return { kind: 'linear', layer: ref.module, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures };
   };
-  const normOp = async (n: NormRef, params: ParamSet): Promise<Op> => {
-    for (const t of [n.weight, n.bias]) if (t) params.set(t, { shape: [n.width], data: await load(t) });
+  const normOp = async (n: NormRef, params: ParamLoaders): Promise<Op> => {
+    for (const t of [n.weight, n.bias]) if (t) params.set(t, async () => ({ shape: [n.width], data: await load(t) }));
     return n.kind === 'layernorm'
       ? { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps }
       : { kind: 'rmsnorm', layer: n.module, weight: n.weight, eps };
   };
   /** A fused gate_up map [2H, in] as two maps over its halves (gate first, as HF chunks it). */
-  const halves = async (ref: LinearRef, params: ParamSet): Promise<[Op, Op]> => {
-    const full = toOutIn(ref, await load(ref.weight), shapes.get(ref.weight)!);
+  const halves = async (ref: LinearRef, params: ParamLoaders): Promise<[Op, Op]> => {
     const H = ref.outFeatures / 2, I = ref.inFeatures;
-    const bias = ref.bias ? await load(ref.bias) : null;
     const half = (k: 0 | 1, what: string): Op => {
       const weight = `${ref.weight}[${what}]`;
-      params.set(weight, { shape: [H, I], data: full.slice(k * H * I, (k + 1) * H * I) });
-      const b = bias ? `${ref.bias}[${what}]` : null;
-      if (b) params.set(b, { shape: [H], data: bias!.slice(k * H, (k + 1) * H) });
+      params.set(weight, async () => ({ shape: [H, I], data: toOutIn(ref, await load(ref.weight), shapes.get(ref.weight)!).slice(k * H * I, (k + 1) * H * I) }));
+      const b = ref.bias ? `${ref.bias}[${what}]` : null;
+      if (b) params.set(b, async () => ({ shape: [H], data: (await load(ref.bias!)).slice(k * H, (k + 1) * H) }));
       return { kind: 'linear', layer: `${ref.module}[${what}]`, weight, bias: b, inFeatures: I, outFeatures: H };
     };
     return [half(0, 'gate'), half(1, 'up')];
@@ -119,9 +126,9 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     for (let i = 0; i < data.length; i++) data[i] = rng.normal();
     return { count: options.probe, shape: [width], data };
   };
-  const add = async (block: Block, name: string, build: (params: ParamSet) => Promise<GraphNode[]>, excluded: string[] = []) => {
-    const params: ParamSet = new Map();
-    const nodes = await build(params);
+  const add = async (block: Block, name: string, build: (params: ParamLoaders) => Promise<GraphNode[]>, excluded: string[] = []) => {
+    const loaders: ParamLoaders = new Map();
+    const nodes = await build(loaders);
     const first = nodes[0].op;
     const inputShape = [first.kind === 'linear' ? first.inFeatures : rec.dModel];
     const output = nodes[nodes.length - 1].id;
@@ -129,7 +136,12 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     graph.outputWidth = size(valueShapes(graph)[output]);
     const err = graphError(graph);
     if (err) throw new ArchitectureError(`${name}: ${err}`);
-    chains.push({ block, name, graph, params, probe: probeOf(inputShape[0]), excluded });
+    const loadParams = async (): Promise<ParamSet> => {
+      const params: ParamSet = new Map();
+      for (const [t, read] of loaders) params.set(t, await read());
+      return params;
+    };
+    chains.push({ block, name, graph, loadParams, probe: probeOf(inputShape[0]), excluded });
     blocks.push({ block: name, kind: block.kind, architecture: { inputShape, nodes, outputWidth: graph.outputWidth }, read: true, why: describeNodes(nodes) });
   };
   const chain = async (ops: Promise<Op>[]): Promise<GraphNode[]> => chainNodes(await Promise.all(ops));
@@ -185,9 +197,9 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
 }
 
 /** TransformerLens W_Q/W_K/W_V [H, in, dh] → [H·dh, in]. */
-export function headsLayout(stored: Float64Array, shape: number[]): Float64Array {
+export function headsLayout(stored: ParamArray, shape: number[]): ParamArray {
   const [H, I, D] = shape;
-  const out = new Float64Array(H * D * I);
+  const out = sameKind(stored, H * D * I);
   for (let h = 0; h < H; h++) for (let i = 0; i < I; i++) for (let j = 0; j < D; j++) out[(h * D + j) * I + i] = stored[(h * I + i) * D + j];
   return out;
 }
@@ -230,7 +242,9 @@ export async function readBlockLocal(
   for (const [i, chain] of plan.chains.entries()) {
     if (hooks.signal?.aborted) throw new CancelledError();
     const tag = { scope: 'block-local' as const, block: chain.name };
-    const read = await scanGraph(engine, { ...chain, head: 'regression' }, options, {
+    // this block's tensors only, released when the next block's are read
+    const params = await chain.loadParams();
+    const read = await scanGraph(engine, { graph: chain.graph, params, probe: chain.probe, head: 'regression' }, options, {
       signal: hooks.signal,
       // the overall fraction over all blocks; the stage names stay the whole read's (the worker keys its ETA on them)
       onProgress: (p) => hooks.onProgress?.({ fraction: (i + p.fraction) / n, etaSeconds: null, stage: p.stage }),

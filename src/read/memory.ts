@@ -4,20 +4,32 @@
  */
 import { valueShapes, size, type ModelGraph } from '../model/graph.ts';
 import { unitLayers } from '../detectors/units.ts';
+import { denseKey } from '../detectors/types.ts';
+import { heldAsFloat32 } from '../format/safetensors.ts';
+import type { DType } from '../format/dtype.ts';
 
 /** Largest working set a read starts with (bytes). A browser tab's ArrayBuffers and Node's heap both fail near here. */
 export const WORKING_SET_LIMIT_BYTES = 4 * 2 ** 30;
 
 /**
- * f64 bytes a read holds at once: the parameters, the probe inputs, every layer's activations
- * on the probe (kept for the detectors; twice when the GPU engine runs, which the dense CPU pass
- * mirrors), and one difference + tangent pair of the widest layer per query in flight.
+ * Bytes a read holds at once: the parameters as held (`paramBytes`), the probe inputs, every
+ * layer's activations on the probe in f64 (kept for the detectors; twice when the GPU engine runs,
+ * which the dense CPU pass mirrors), and one difference + tangent pair of the widest layer per query
+ * in flight.
  */
-export function workingSetBytes(graph: Pick<ModelGraph, 'inputShape' | 'nodes'>, params: number, probe: number): number {
+export function workingSetBytes(graph: Pick<ModelGraph, 'inputShape' | 'nodes'>, paramBytes: number, probe: number): number {
   const widths = valueShapes(graph).map(size);
   const activations = widths.reduce((a, b) => a + b, 0);
   const widest = Math.max(...widths);
-  return 8 * (params + probe * (2 * activations + 2 * widest));
+  return paramBytes + 8 * probe * (2 * activations + 2 * widest);
+}
+
+/**
+ * Bytes of a read's parameters: as held, plus the float32 copy of all of them the WebGPU engine
+ * stages for its upload (the CPU engine reads the held arrays: none), unless the backend is the CPU.
+ */
+export function parameterBytes(tensors: readonly { dtype: DType; elements: number }[], backend: 'auto' | 'cpu' | 'webgpu'): number {
+  return tensors.reduce((s, t) => s + t.elements * ((heldAsFloat32(t.dtype) ? 4 : 8) + (backend === 'cpu' ? 0 : 4)), 0);
 }
 
 export const formatBytes = (b: number): string =>
@@ -41,56 +53,100 @@ export interface DensePart {
   eigenDim: number;
 }
 
+/** The dense work of a read fitted to the limits, layer by layer (see `planDenseWork`). */
+export interface DensePlan {
+  /**
+   * `detector:layer` keys of the per-layer dense work left out: a detector skips those layers
+   * and the factor pass does not compute their factors (DetectorContext.skipDense)
+   */
+  skip: Set<string>;
+  /** the per-layer parts over a limit, left out of the read with a warning each */
+  skipped: DensePart[];
+  /** a part that no per-layer skipping brings under the limit: the read refuses with it */
+  refused: DensePart | null;
+}
+
 /**
- * The parts of a read over the memory or the eigen-dimension limit: the K-FAC output-side
- * factors (bottom-subspace, dual-factor: one reverse pass holds an outputWidth × width cotangent
- * per value, and every factor is d × d), and the per-layer axis alignment (d × d activation
- * covariance, decomposed). Shapes only: nothing is allocated.
+ * The dense work of a read checked against the limits from the shapes alone (nothing is
+ * allocated), layer by layer, so a read leaves out only the layers over a limit instead of
+ * refusing the whole model:
+ *  - a layer's K-FAC factor (bottom-subspace: the linear or conv output side; dual-factor: the
+ *    unit layer's consumer side) or axis alignment (layer statistics) wider than maxEigenDim;
+ *  - the K-FAC output-side pass: every factor is accumulated at once (output-factors.ts), so their
+ *    bytes add up with the per-sample cotangent (outputWidth × 2 × the widest value); the widest
+ *    factors are left out until the pass fits. Only a cotangent over the limit by itself refuses.
  */
-export function densePartsOverLimit(
+export function planDenseWork(
   graph: ModelGraph, detectorIds: readonly string[], maxEigenDim: number, limitBytes = WORKING_SET_LIMIT_BYTES,
-): DensePart[] {
+): DensePlan {
   const shapes = valueShapes(graph);
   const outW = size(shapes[graph.output]);
   const widest = Math.max(...shapes.map(size));
   const units = unitLayers(graph);
-  const parts: DensePart[] = [];
-  const usesFactors = detectorIds.includes('bottom-subspace') || detectorIds.includes('dual-factor');
-  if (usesFactors) {
-    // every factor of every layer is computed in one pass (output-factors.ts), so their bytes add up
-    let factorBytes = 0;
-    for (const node of graph.nodes) {
-      if (node.op.kind === 'linear') factorBytes += 8 * node.op.outFeatures ** 2;
-      if (node.op.kind === 'conv2d') factorBytes += 8 * node.op.outChannels ** 2;
-    }
-    for (const L of units) factorBytes += 8 * L.units ** 2;
-    const passBytes = 8 * outW * 2 * widest + factorBytes;
-    for (const id of ['bottom-subspace', 'dual-factor']) {
-      if (!detectorIds.includes(id)) continue;
-      if (passBytes > limitBytes) parts.push({ part: `detector ${id}`, layer: 'all layers', bytes: passBytes, eigenDim: 0 });
-    }
+  const on = (id: string) => detectorIds.includes(id);
+  const skip = new Set<string>();
+  const skipped: DensePart[] = [];
+  // every factor the pass may compute: a disabled detector's are left out without a word
+  const factors: { detector: string; layer: string; bytes: number; eigenDim: number }[] = [];
+  for (const node of graph.nodes) {
+    const op = node.op;
+    if (op.kind !== 'linear' && op.kind !== 'conv2d') continue;
+    const out = op.kind === 'linear' ? op.outFeatures : op.outChannels;
+    // the input-side factor is decomposed too: the larger side is the one that counts
+    const inSide = op.kind === 'linear' ? op.inFeatures + (op.bias ? 1 : 0) : op.inChannels * op.kernel[0] * op.kernel[1] + (op.bias ? 1 : 0);
+    factors.push({ detector: 'bottom-subspace', layer: op.layer, bytes: 8 * out ** 2, eigenDim: Math.max(inSide, out) });
   }
-  if (detectorIds.includes('bottom-subspace')) {
-    for (const node of graph.nodes) {
-      const op = node.op;
-      const dims = op.kind === 'linear' ? [op.inFeatures + (op.bias ? 1 : 0), op.outFeatures]
-        : op.kind === 'conv2d' ? [op.inChannels * op.kernel[0] * op.kernel[1] + (op.bias ? 1 : 0), op.outChannels] : null;
-      if (!dims || !('layer' in op)) continue;
-      const d = Math.max(...dims);
-      if (d > maxEigenDim) parts.push({ part: 'detector bottom-subspace', layer: op.layer, bytes: 8 * d * d, eigenDim: d });
+  for (const L of units) factors.push({ detector: 'dual-factor', layer: L.layer, bytes: 8 * L.units ** 2, eigenDim: L.units });
+  const needed = factors.filter((f) => {
+    const key = denseKey(f.detector, f.layer);
+    if (!on(f.detector)) {
+      skip.add(key);
+      return false;
+    }
+    if (f.eigenDim <= maxEigenDim) return true;
+    skip.add(key);
+    skipped.push({ part: `detector ${f.detector}`, layer: f.layer, bytes: 8 * f.eigenDim ** 2, eigenDim: f.eigenDim });
+    return false;
+  });
+  let refused: DensePart | null = null;
+  if (needed.length) {
+    const cotangent = 8 * outW * 2 * widest;
+    let total = cotangent + needed.reduce((s, f) => s + f.bytes, 0);
+    if (cotangent > limitBytes) {
+      refused = { part: `detector ${needed[0].detector}`, layer: 'all layers', bytes: total, eigenDim: 0 };
+    } else {
+      // the widest first (the first in graph order among equals), until the pass fits
+      for (const f of [...needed].sort((a, b) => b.bytes - a.bytes)) {
+        if (total <= limitBytes) break;
+        total -= f.bytes;
+        skip.add(denseKey(f.detector, f.layer));
+        skipped.push({ part: `detector ${f.detector}`, layer: f.layer, bytes: f.bytes, eigenDim: 0 });
+      }
     }
   }
   for (const L of units) {
     if (L.units <= maxEigenDim) continue;
-    if (detectorIds.includes('dual-factor')) parts.push({ part: 'detector dual-factor', layer: L.layer, bytes: 8 * L.units ** 2, eigenDim: L.units });
-    parts.push({ part: 'layer statistics', layer: L.layer, bytes: 8 * L.units ** 2, eigenDim: L.units });
+    skip.add(denseKey('layer statistics', L.layer));
+    skipped.push({ part: 'layer statistics', layer: L.layer, bytes: 8 * L.units ** 2, eigenDim: L.units });
   }
-  return parts;
+  return { skip, skipped, refused };
 }
 
 /** One plain line for a part over a limit. */
 export function densePartProblem(p: DensePart, maxEigenDim: number, limitBytes = WORKING_SET_LIMIT_BYTES): string {
-  return p.eigenDim > maxEigenDim
-    ? `${p.part} on layer ${p.layer} decomposes a ${p.eigenDim} × ${p.eigenDim} matrix (${formatBytes(p.bytes)}; O(d³), minutes to hours in plain JS), above the ${maxEigenDim} limit (maxEigenDim)`
-    : `${p.part} needs about ${formatBytes(p.bytes)} of memory (${p.layer}), more than the ${formatBytes(limitBytes)} a read may use`;
+  if (p.eigenDim > maxEigenDim) {
+    return `${p.part} on layer ${p.layer} decomposes a ${p.eigenDim} × ${p.eigenDim} matrix (${formatBytes(p.bytes)}; O(d³), minutes to hours in plain JS), above the ${maxEigenDim} limit (maxEigenDim)`;
+  }
+  return p.layer === 'all layers'
+    ? `${p.part} needs about ${formatBytes(p.bytes)} of memory (${p.layer}), more than the ${formatBytes(limitBytes)} a read may use`
+    : `${p.part}'s factor on layer ${p.layer} (${formatBytes(p.bytes)}) takes the K-FAC pass, which holds every layer's factor at once, over the ${formatBytes(limitBytes)} a read may use`;
+}
+
+/** The warning for a part left out: what, why, and the setting that would include it. */
+export function densePartSkipped(p: DensePart, maxEigenDim: number, limitBytes = WORKING_SET_LIMIT_BYTES): string {
+  const what = p.part === 'layer statistics' ? 'axis alignment' : p.part.replace(/^detector /, '');
+  const include = p.eigenDim > maxEigenDim
+    ? `--max-eigen-dim ${p.eigenDim} (maxEigenDim) includes it`
+    : 'a read of fewer layers or detectors includes it (--detectors, or --scope block-local for transformers)';
+  return `layer ${p.layer}: ${what} skipped: ${densePartProblem(p, maxEigenDim, limitBytes)}; ${include}`;
 }

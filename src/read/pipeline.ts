@@ -28,8 +28,8 @@ import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, ty
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
-import { DEFAULT_SETTINGS, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
-import { densePartProblem, densePartsOverLimit, formatBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
+import { DEFAULT_SETTINGS, maxEigenDimProblem, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
+import { densePartProblem, densePartSkipped, planDenseWork, formatBytes, parameterBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
 import { linearMatrix } from '../ops/linear/definition.ts';
 
 /** A problem with what the user gave us (exit code 2 in the CLI), naming the file. */
@@ -189,7 +189,8 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     }
   }
 
-  checkWorkingSet(graph, file.tensors.reduce((s, t) => s + t.elements, 0),
+  const used = new Set(graph.nodes.flatMap(({ op }) => opTensors(op)));
+  checkWorkingSet(graph, parameterBytes(file.tensors.filter((t) => used.has(t.name)), options.backend),
     inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe);
 
   const params: ParamSet = new Map();
@@ -198,7 +199,8 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
       if (info.elements === 0) throw new InputError(sources.checkpointName, `tensor "${name}" has shape [${info.shape}]: a layer of width 0 has nothing to read [rule: zero-width-layer]`);
-      const data = await file.readFloat64(name);
+      // in the stored precision (F32/F16/BF16 as float32): the engines read values, exact either way
+      const data = await file.readParameter(name);
       if (data.some((x) => !Number.isFinite(x))) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
       params.set(name, { shape: info.shape, data });
     }
@@ -269,8 +271,8 @@ export function backgroundHash(source: ByteSource, signal?: AbortSignal): Promis
 }
 
 /** A read whose working set will not fit stops here, before it is allocated, with the number. */
-function checkWorkingSet(graph: ModelGraph, params: number, probe: number): void {
-  const bytes = workingSetBytes(graph, params, probe);
+function checkWorkingSet(graph: ModelGraph, paramBytes: number, probe: number): void {
+  const bytes = workingSetBytes(graph, paramBytes, probe);
   if (bytes > WORKING_SET_LIMIT_BYTES) {
     throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.nodes.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
   }
@@ -283,6 +285,8 @@ export function checkOptions(o: ReadOptions): void {
   if (!(Number.isFinite(o.inputScale) && o.inputScale > 0)) bad(`inputScale must be a finite number > 0 (got ${o.inputScale})`);
   if (o.activation !== null && !parseActivation(o.activation)) bad(`unknown activation ${o.activation}`);
   if (!['auto', 'whole', 'block-local'].includes(o.scope)) bad(`scope must be auto, whole or block-local (got ${o.scope})`);
+  const eigen = maxEigenDimProblem(o.maxEigenDim);
+  if (eigen) bad(`maxEigenDim ${eigen} (got ${o.maxEigenDim})`);
   if (!(Number.isInteger(o.contextCap) && o.contextCap >= 1 && o.contextCap <= 4096)) bad(`contextCap must be a whole number 1…4096 (got ${o.contextCap})`);
   try {
     detectorsById(o.detectors);
@@ -336,7 +340,7 @@ export async function readCheckpoint(
   if (hooks.signal?.aborted) throw new CancelledError();
   const read = await scanGraph(engine, m, options, hooks);
   const sha256 = await hashing;
-  const chains = linearChains(graph, params, settings.rankRel);
+  const { chains, warnings: chainWarnings } = linearChains(graph, params, settings.rankRel, options.maxEigenDim ?? DEFAULT_OPTIONS.maxEigenDim);
   const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
   const probeNote = probeWarning(probeReport);
   return {
@@ -366,7 +370,7 @@ export async function readCheckpoint(
     ...(transformer ? { scope: 'whole' as const } : {}),
     warnings: [
       ...(transformer ? [`${transformer.label}: the whole network read (scope "whole"), the ${head} Fisher on ${transformer.readout}; probe: ${m.probeDescription}`] : []),
-      ...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings,
+      ...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings, ...chainWarnings,
     ],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };
@@ -402,17 +406,17 @@ export async function scanGraph(
   const { graph, params, head, probe } = m;
   const settings: ReadSettings = pickSettings(options);
   const detectors = detectorsById(options.detectors);
-  // dense work checked from the shapes before anything is allocated: a detector over a limit
-  // refuses the read with the number, a layer's axis alignment over it is skipped with a warning
+  // dense work checked from the shapes before anything is allocated: a layer over a limit is left
+  // out with a warning naming the number and the setting that includes it, the rest is read; only
+  // a K-FAC pass whose per-sample cotangent alone is over the memory limit refuses the read
   const maxEigenDim = options.maxEigenDim ?? DEFAULT_OPTIONS.maxEigenDim;
-  const overLimit = densePartsOverLimit(graph, detectors.map((d) => d.id), maxEigenDim);
-  const refused = overLimit.find((p) => p.part.startsWith('detector '));
-  if (refused) {
-    const over = new Set(overLimit.map((p) => p.part));
-    const others = detectors.map((d) => d.id).filter((id) => !over.has(`detector ${id}`));
-    throw new InputError('settings', `${densePartProblem(refused, maxEigenDim)}: read without it (--detectors ${others.join(',') || 'inactive'}), per block (--scope block-local, transformers) or raise --max-eigen-dim`);
+  const dense = planDenseWork(graph, detectors.map((d) => d.id), maxEigenDim);
+  if (dense.refused) {
+    const factorDetectors = ['bottom-subspace', 'dual-factor'];
+    const others = detectors.map((d) => d.id).filter((id) => !factorDetectors.includes(id));
+    throw new InputError('settings', `${densePartProblem(dense.refused, maxEigenDim)}: read without it (--detectors ${others.join(',') || 'inactive'}) or per block (--scope block-local, transformers)`);
   }
-  const skipAlignment = new Set(overLimit.filter((p) => p.part === 'layer statistics').map((p) => p.layer));
+  const skipAlignment = new Set(dense.skipped.filter((p) => p.part === 'layer statistics').map((p) => p.layer));
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head);
@@ -422,7 +426,7 @@ export async function scanGraph(
     ? softmaxSaturation(values[graph.output], probe.count, graph.outputWidth) : null;
 
   const rng = createRng(options.seed);
-  const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng };
+  const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng, ...(dense.skip.size ? { skipDense: dense.skip } : {}) };
   stage('detectors', 0);
   const every: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
   const selected = options.layers;
@@ -434,8 +438,7 @@ export async function scanGraph(
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
   const layers = layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l)).filter((l) => inSelection(l.layer));
-  const alignmentWarnings = overLimit.filter((p) => p.part === 'layer statistics' && inSelection(p.layer))
-    .map((p) => `layer ${p.layer}: axis alignment skipped: ${densePartProblem(p, maxEigenDim)}; raise --max-eigen-dim to compute it`);
+  const denseWarnings = dense.skipped.filter((p) => inSelection(p.layer)).map((p) => densePartSkipped(p, maxEigenDim));
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
 
@@ -523,7 +526,7 @@ export async function scanGraph(
     ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes,
-    warnings: [...readWarnings, ...alignmentWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
+    warnings: [...readWarnings, ...denseWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
     outputs: values[graph.output],
   };
 }
@@ -551,10 +554,17 @@ export function pickSettings(o: ReadOptions): ReadSettings {
 
 /**
  * Two linear maps with nothing between them are a reduced-rank chain y = B·A·x (METHOD §6):
- * M = A's input, H = its output, N = B's output, r = the numerical rank of B·A.
+ * M = A's input, H = its output, N = B's output, r = the numerical rank of B·A. The rank comes from
+ * the eigenvalues of a Gram matrix of the product P: PᵀP (M × M), or PPᵀ (N × N, the same non-zero
+ * singular values) when only N is within `maxEigenDim`; a chain with both sides over it, or whose product and
+ * Gram matrix would take more than the working-set limit, is left out with a warning (its layers'
+ * directions still count one by one in the assembly).
  */
-export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: number): LinearChainInput[] {
+export function linearChains(
+  graph: ModelGraph, params: ParamSet, rankRel: number, maxEigenDim: number, limitBytes = WORKING_SET_LIMIT_BYTES,
+): { chains: LinearChainInput[]; warnings: string[] } {
   const chains: LinearChainInput[] = [];
+  const warnings: string[] = [];
   const readers = consumersOf(graph);
   const used = new Set<GraphNode>();
   // the sole reader of n's output when it is a linear map (nothing in between), else null
@@ -574,19 +584,32 @@ export function linearChains(graph: ModelGraph, params: ParamSet, rankRel: numbe
     for (const n of nodes) used.add(n);
     const run = nodes.map((n) => n.op) as Extract<GraphNode['op'], { kind: 'linear' }>[];
     const widths = [run[0].inFeatures, ...run.map((op) => op.outFeatures)];
-    // the product P = W_L ⋯ W_1 (N × M) and its numerical rank
     const M = widths[0];
-    let P = linearMatrix(run[0], params.get(run[0].weight)!.data);
-    for (let q = 1; q < run.length; q++) P = matMul(linearMatrix(run[q], params.get(run[q].weight)!.data), P, widths[q + 1], widths[q], M);
     const N = widths[widths.length - 1];
-    const gram = matMul(transpose(P, N, M), P, M, N, M);
-    const sv = Array.from(symmetricEigen(gram, M).values, (x) => Math.sqrt(Math.max(x, 0)));
+    // checked from the shapes before anything is allocated: two partial products (the widest, × M) and the Gram
+    // matrix, PᵀP (M × M) unless only PPᵀ (N × N) is within maxEigenDim
+    const d = M <= maxEigenDim ? M : Math.min(M, N);
+    const bytes = 8 * (2 * Math.max(...widths.slice(1)) * M + d * d);
+    const layers = run.map((op) => op.layer).join(', ');
+    if (d > maxEigenDim) {
+      warnings.push(`layers ${layers}: reduced-rank chain skipped: its rank needs a ${d} × ${d} eigendecomposition (${formatBytes(8 * d * d)}; O(d³)), above the ${maxEigenDim} limit (maxEigenDim); --max-eigen-dim ${d} includes it`);
+      continue;
+    }
+    if (bytes > limitBytes) {
+      warnings.push(`layers ${layers}: reduced-rank chain skipped: its product and Gram matrix need about ${formatBytes(bytes)}, more than the ${formatBytes(limitBytes)} a read may use`);
+      continue;
+    }
+    // the product P = W_L ⋯ W_1 (N × M) and its numerical rank
+    let P: ArrayLike<number> = linearMatrix(run[0], params.get(run[0].weight)!.data);
+    for (let q = 1; q < run.length; q++) P = matMul(linearMatrix(run[q], params.get(run[q].weight)!.data), P, widths[q + 1], widths[q], M);
+    const gram = d === M ? matMul(transpose(P, N, M), P, M, N, M) : matMul(P, transpose(P, N, M), N, M, N);
+    const sv = Array.from(symmetricEigen(gram, d).values, (x) => Math.sqrt(Math.max(x, 0)));
     const top = Math.max(...sv);
     const H = Math.min(...widths.slice(1, -1));
     const r = top > 0 ? Math.min(sv.filter((x) => x > rankRel * top).length, M, N, H) : 0;
     chains.push({ layers: run.map((op) => op.layer), widths, M, H, N, r });
   }
-  return chains;
+  return { chains, warnings };
 }
 
 /** layer → the units that never fire on the probe (ReLU family only; METHOD §3 'inactive') */
@@ -633,7 +656,7 @@ export function layerResults(ctx: DetectorContext, align: (layer: string) => boo
     const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
     return {
       layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
-      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, sweep },
+      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, ...(al.undetermined ? { undetermined: al.undetermined } : {}), sweep },
     };
   });
 }

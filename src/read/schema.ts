@@ -52,8 +52,9 @@ export interface LayerResult {
   inactiveUnits: number | null;
   /** METHOD §5; null where the layer has no activation-side subspace */
   /** METHOD §5 at the automatic r, and `sweep`: the same at r = 1 … min(8, d) (the optimiser
-   *  contrast lives at small r) */
-  axisAlignment: { r: number; d: number; value: number; baseline: number; sweep: AlignmentAtRank[] } | null;
+   *  contrast lives at small r). `undetermined` (here and per sweep entry): r cuts a cluster of
+   *  tied eigenvalues from … to, so value and baseline are those of r = to (docs/METHOD.md notes) */
+  axisAlignment: { r: number; d: number; value: number; baseline: number; undetermined?: { from: number; to: number }; sweep: AlignmentAtRank[] } | null;
   scope?: 'block-local';
   block?: string;
 }

@@ -127,6 +127,19 @@ const SETTINGS_SCHEMA = z.object({
   }
 });
 
+/**
+ * Largest `maxEigenDim` (read option, CLI `--max-eigen-dim`): one 16384 × 16384 f64 matrix is 2 GiB
+ * and its dense decomposition hours in plain JS; the limit's default is src/read/memory.ts EIGEN_DIM_LIMIT.
+ */
+export const MAX_EIGEN_DIM = 16_384;
+const EIGEN_DIM_SCHEMA = count(1, MAX_EIGEN_DIM);
+
+/** The range check of maxEigenDim, shared by the CLI, the explorer's field and every read: null when in range. */
+export function maxEigenDimProblem(v: number): string | null {
+  const r = EIGEN_DIM_SCHEMA.safeParse(v);
+  return r.success ? null : r.error.issues[0].message;
+}
+
 export interface SettingProblem { key: keyof ReadSettings; message: string }
 
 /** Every setting out of range, one problem per setting (first rule broken), in table order. */

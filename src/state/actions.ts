@@ -1,7 +1,7 @@
 /** What the user can do: open files, read, cancel, compare. All side effects live here. */
 import type { ReadOptions } from '../read/options.ts';
 import type { DirectionResult } from '../read/schema.ts';
-import { settingProblems } from '../read/settings.ts';
+import { maxEigenDimProblem, settingProblems } from '../read/settings.ts';
 import type { ReadFiles } from '../worker/api.ts';
 import { archBlob, EDITED_ARCH_NAME, type ArchJson } from './arch.ts';
 import { groupFiles, type FileJob, type PickedFile } from './files.ts';
@@ -51,7 +51,7 @@ export function dismissError(): void {
 
 export function optionsFor(c: Pick<LoadedCheckpoint, 'overrides'>): Partial<ReadOptions> {
   const s = getState();
-  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend };
+  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend, maxEigenDim: s.maxEigenDim };
 }
 
 // ---- opening files --------------------------------------------------------------------------
@@ -213,7 +213,8 @@ let generation = 0;
 
 export function enqueueRead(key: string): void {
   // settings out of range never start a read (the settings panel shows why beside each field)
-  const problems = settingProblems(getState().settings);
+  const eigen = maxEigenDimProblem(getState().maxEigenDim);
+  const problems = [...settingProblems(getState().settings), ...(eigen ? [{ key: 'maxEigenDim', message: eigen }] : [])];
   if (problems.length) {
     updateCheckpoint(key, { readError: `Not read: ${problems.map((p) => `${p.key} ${p.message}`).join('; ')}.` });
     return;

@@ -8,6 +8,7 @@ import type { Activation } from '../model/graph.ts';
 import type { CheckpointSummary } from '../model/inspect.ts';
 import type { DirectionClass, DirectionResult, ReadResult } from '../read/schema.ts';
 import { DEFAULT_SETTINGS, type ReadSettings } from '../read/settings.ts';
+import { EIGEN_DIM_LIMIT } from '../read/memory.ts';
 import { directionBlock } from './block-key.ts';
 import type { ReadFiles } from '../worker/api.ts';
 import type { ReadOptions } from '../read/options.ts';
@@ -94,6 +95,8 @@ export interface State {
   checkpoints: LoadedCheckpoint[];
   activeKey: string | null;
   settings: ReadSettings;
+  /** largest d × d matrix a read decomposes densely (ReadOptions.maxEigenDim); NaN while the field holds no number */
+  maxEigenDim: number;
   backend: Backend;
   progress: Progress | null;
   hovered: string | null;
@@ -113,6 +116,7 @@ export const initialState = (): State => ({
   checkpoints: [],
   activeKey: null,
   settings: { ...DEFAULT_SETTINGS },
+  maxEigenDim: EIGEN_DIM_LIMIT,
   backend: 'auto',
   progress: null,
   hovered: null,

@@ -19,11 +19,8 @@ const zeroWidth = join(dir, 'zero-width.safetensors');
 // 2 → 0 → 1: a hidden layer of width zero
 writeFileSync(zeroWidth, stBytes({ '0.weight': entry('F32', [0, 2], [0, 0]), '0.bias': entry('F32', [0], [0, 0]), '2.weight': entry('F32', [1, 0], [0, 0]), '2.bias': entry('F32', [1], [0, 4]) }, 4));
 
-// 2 → 3000 → 1: a hidden layer too wide for a dense eigendecomposition (48 KB of zeros)
-const wideHidden = join(dir, 'wide-hidden.safetensors');
-writeFileSync(wideHidden, stBytes({ '0.weight': entry('F32', [3000, 2], [0, 24000]), '0.bias': entry('F32', [3000], [24000, 36000]), '2.weight': entry('F32', [1, 3000], [36000, 48000]), '2.bias': entry('F32', [1], [48000, 48004]) }, 48004));
-// 2 → 4 → 20000: a vocabulary-sized output; its K-FAC reverse pass holds two 20000 × 20000 f64 cotangents and
-// the 20000 × 20000 factor G: 3 · 8 · 20000² B = 8.9 GiB
+// 2 → 4 → 20000: a vocabulary-sized output; its K-FAC reverse pass holds two 20000 × 20000 f64 cotangents
+// (2 · 8 · 20000² B = 6.0 GiB) whatever layers it leaves out
 const wideOutput = join(dir, 'wide-output.safetensors');
 writeFileSync(wideOutput, stBytes({ '0.weight': entry('F32', [4, 2], [0, 32]), '0.bias': entry('F32', [4], [32, 48]), '2.weight': entry('F32', [20000, 4], [48, 320048]), '2.bias': entry('F32', [20000], [320048, 400048]) }, 400048));
 
@@ -48,10 +45,12 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--min-decades longer than the grid', [ts, '--grid', '1e-2,1,4', '--min-decades', '3'], /--min-decades must not exceed the grid's span \(2 decades\)/],
   ['--probe 10^7', [ts, '--probe', '10000000'], /--probe must be ≤ 100000/],
   ['a probe whose working set will not fit', [fixture('mnist-convnet-tinygrad.safetensors'), '--probe', '100000'], /needs about \d+\.\d GiB of memory \(100000 probe inputs.* more than the 4\.0 GiB a read may use/],
-  ['a detector over the eigen-dimension limit', [wideHidden, '--backend', 'cpu'], /settings: detector bottom-subspace on layer 0 decomposes a 3000 × 3000 matrix .* above the 2048 limit \(maxEigenDim\): read without it \(--detectors [a-z-,]+\), per block \(--scope block-local, transformers\) or raise --max-eigen-dim/],
-  ['the K-FAC factors of a vocabulary-sized output', [wideOutput, '--backend', 'cpu'], /settings: detector bottom-subspace needs about 8\.9 GiB of memory \(all layers\), more than the 4\.0 GiB a read may use: read without it/],
-  ['a lowered --max-eigen-dim', [ts, '--max-eigen-dim', '2', '--backend', 'cpu'], /decomposes a \d+ × \d+ matrix .* above the 2 limit/],
-  ['fractional --max-eigen-dim', [ts, '--max-eigen-dim', '2.5'], /--max-eigen-dim must be a whole number ≥ 1/],
+  // the per-sample cotangent of the K-FAC pass alone, 8 B × 20000 outputs × 2 × 20000 (the widest value) = 6.0 GiB;
+  // the 20000-wide output factor is over maxEigenDim and left out (per-layer skipping, below)
+  ['the K-FAC pass of a vocabulary-sized output', [wideOutput, '--backend', 'cpu'], /settings: detector bottom-subspace needs about 6\.0 GiB of memory \(all layers\), more than the 4\.0 GiB a read may use: read without it/],
+  ['fractional --max-eigen-dim', [ts, '--max-eigen-dim', '2.5'], /--max-eigen-dim must be a whole number, got 2\.5/],
+  ['--max-eigen-dim 0', [ts, '--max-eigen-dim', '0'], /--max-eigen-dim must be ≥ 1, got 0/],
+  ['--max-eigen-dim 10^6', [ts, '--max-eigen-dim', '1000000'], /--max-eigen-dim must be ≤ 16384, got 1000000/],
   ['negative --input-cap', [ts, '--input-cap', '-1'], /--input-cap must be ≥ 0/],
   ['fractional --probe', [ts, '--probe', '2.5'], /--probe must be a whole number/],
   ['--live-probes 0', [ts, '--live-probes', '0'], /--live-probes must be ≥ 1/],
@@ -96,6 +95,6 @@ describe('deadscope read: a layer too wide for its axis alignment', () => {
     expect(r.status, r.stderr).toBe(0);
     const read = JSON.parse(r.stdout);
     expect(read.layers).toEqual([expect.objectContaining({ layer: '0', width: 40, axisAlignment: null })]);
-    expect(read.warnings).toContainEqual(expect.stringMatching(/^layer 0: axis alignment skipped: layer statistics on layer 0 decomposes a 40 × 40 matrix .* above the 16 limit \(maxEigenDim\); raise --max-eigen-dim/));
+    expect(read.warnings).toContainEqual(expect.stringMatching(/^layer 0: axis alignment skipped: layer statistics on layer 0 decomposes a 40 × 40 matrix .* above the 16 limit \(maxEigenDim\); --max-eigen-dim 40 \(maxEigenDim\) includes it$/));
   });
 });

@@ -176,7 +176,9 @@ type Mat = number[][]; // [T][features]
  * assembled family graphs are checked against), reading this spec's tensor names.
  */
 export function forward(spec: Spec, params: ParamSet, input: number[]): Mat {
-  const P = (n: string) => params.get(n)!.data;
+  // f64 copies (exact) of the parameters as held, for the plain layers' Float64Array arguments
+  const held = new Map<string, Float64Array>();
+  const P = (n: string): Float64Array => held.get(n) ?? held.set(n, Float64Array.from(params.get(n)!.data)).get(n)!;
   const { D, dh, heads, kvHeads } = spec;
   const img = spec.images;
   const lin = (layer: string, x: Seq, inp: number, out: number, bias = spec.bias, layout: Spec['layout'] | 'heads' = spec.layout, weight = `${layer}.weight`): Seq =>

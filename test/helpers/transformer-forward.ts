@@ -265,3 +265,36 @@ export function lectureGptForward(w: Tensors, tokens: number[], d: { D: number; 
   const last = layerNorm(x[T - 1], w['ln_f.weight'], w['ln_f.bias'], d.eps);
   return lin(last, w['lm_head.weight'], w['lm_head.bias'], D, w['lm_head.bias'].length, 'out-in');
 }
+
+/**
+ * lucidrains vit-pytorch ViT (Residual(PreNorm(…)) wrappers): `Rearrange('b c (h p1) (w p2) -> b (h w)
+ * (p1 p2 c)')` then `to_patch_embedding.1`, CLS prepended, `pos_embedding` added; per layer
+ * x + to_out(attn(to_qkv(LN(x)).chunk(3))) with scale dim_head^−1/2, x + net.3(GELU(net.0(LN(x))));
+ * pool 'cls'; `mlp_head` = LayerNorm, Linear. image [C, S, S].
+ */
+export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: number; H: number; layers: number; eps: number; C: number; S: number; P: number }): Float64Array {
+  const { D, H, C, S, P } = d;
+  const side = S / P;
+  const patchDim = P * P * C;
+  let x: Seq = [w['cls_token'].slice()];
+  for (let h = 0; h < side; h++) for (let ww = 0; ww < side; ww++) {
+    const patch = new Float64Array(patchDim);
+    let k = 0;
+    for (let p1 = 0; p1 < P; p1++) for (let p2 = 0; p2 < P; p2++) for (let c = 0; c < C; c++) patch[k++] = image[(c * S + h * P + p1) * S + ww * P + p2];
+    x.push(lin(patch, w['to_patch_embedding.1.weight'], w['to_patch_embedding.1.bias'], patchDim, D, 'out-in'));
+  }
+  x = x.map((u, t) => u.map((v, i) => v + w['pos_embedding'][t * D + i]));
+  for (let l = 0; l < d.layers; l++) {
+    const b = `transformer.layers.${l}.`;
+    const n1 = x.map((u) => layerNorm(u, w[`${b}0.fn.norm.weight`], w[`${b}0.fn.norm.bias`], d.eps));
+    const inner = w[`${b}0.fn.fn.to_qkv.weight`].length / D / 3;
+    const qkv = n1.map((u) => lin(u, w[`${b}0.fn.fn.to_qkv.weight`], null, D, 3 * inner, 'out-in'));
+    const a = attention(qkv.map((u) => u.slice(0, inner)), qkv.map((u) => u.slice(inner, 2 * inner)), qkv.map((u) => u.slice(2 * inner)), H, H, false, null);
+    x = addSeq(x, a.map((u) => lin(u, w[`${b}0.fn.fn.to_out.0.weight`], w[`${b}0.fn.fn.to_out.0.bias`], inner, D, 'out-in')));
+    const n2 = x.map((u) => layerNorm(u, w[`${b}1.fn.norm.weight`], w[`${b}1.fn.norm.bias`], d.eps));
+    const F = w[`${b}1.fn.fn.net.0.bias`].length;
+    x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}1.fn.fn.net.0.weight`], w[`${b}1.fn.fn.net.0.bias`], D, F, 'out-in').map(ACT.gelu), w[`${b}1.fn.fn.net.3.weight`], w[`${b}1.fn.fn.net.3.bias`], F, D, 'out-in')));
+  }
+  const cls = layerNorm(x[0], w['mlp_head.0.weight'], w['mlp_head.0.bias'], d.eps);
+  return lin(cls, w['mlp_head.1.weight'], w['mlp_head.1.bias'], D, w['mlp_head.1.bias'].length, 'out-in');
+}

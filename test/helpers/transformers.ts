@@ -266,7 +266,8 @@ export function nestedWrappers(): FamilyCheckpoint {
   }
   w.norm('mlp_head.0');
   w.linear('mlp_head.1', CLASSES, D);
-  return w.done({});
+  // vit-pytorch has no config.json: its constructor's arguments, as a user would write them down
+  return w.done({ image_size: IMAGE, patch_size: PATCH, num_classes: CLASSES, dim: D, depth: LAYERS, heads: HEADS, dim_head: DH, mlp_dim: MLP, channels: 3 });
 }
 
 /** An encoder–decoder with per-head modules and cross-attention in the decoder (pre-norm). */

@@ -59,6 +59,7 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
   slice: [{ op: { kind: 'slice', start: 5, length: 7 }, inputs: [[3, 17]], note: 'middle of a fused projection' }],
   concat: [{ op: { kind: 'concat' }, inputs: [[3, 5], [3, 7]], note: 'two heads of different widths' }],
   patchify: [{ op: { kind: 'patchify' }, inputs: [[5, 3, 7]], note: '[D, h, w] conv output' }],
+  patches: [{ op: { kind: 'patches', size: 3 }, inputs: [[2, 6, 9]], note: '3×3 patches of a 2-channel 6×9 image' }],
   cls: [{ op: { kind: 'cls', layer: 'e', weight: 'e.cls_token' }, inputs: [[5, 7]], note: 'token prepended' }],
   scale: [{ op: { kind: 'scale', layer: 's', weight: 's.lambda1' }, inputs: [[3, 11]], note: 'layer scale per position' }],
   take: [

@@ -143,7 +143,7 @@ describe('block-local reads', () => {
       expect(r.directions.every((d) => d.scope === 'block-local' && typeof d.block === 'string' && d.scan.F.every(Number.isFinite))).toBe(true);
       // every recognised attention layer is listed, the cross-attention ones included; every MLP is read
       const attention = r.blocks!.filter((b) => b.kind === 'attention').map((b) => b.block);
-      const cross = name === 'bart' ? /\.encoder_attn$/ : /EncDecAttention \(attention\)$|EncDecAttention$/;
+      const cross = name === 'bart' ? /\.encoder_attn( \(attention\))?$/ : /EncDecAttention( \(attention\))?$/;
       expect(attention.filter((b) => cross.test(b)).length).toBe(T.LAYERS);
       expect(r.blocks!.filter((b) => b.kind === 'mlp' && b.read).length).toBe(2 * T.LAYERS);
       if (name === 't5') {
@@ -155,6 +155,22 @@ describe('block-local reads', () => {
         expect(r.warnings.join(' ')).not.toMatch(/relative_attention_bias/);
       }
     }
+  }, 120_000);
+
+  it('BART (post-norm by its model_type): each norm is paired with the maps that read it — layernorm_embedding and the previous layer\'s final_layer_norm with Q/K/V, self_attn_layer_norm with fc1 and the cross query; without config.json none is', async () => {
+    const ck = T.bartHf();
+    const blocksOf = async (withConfig: boolean) => (await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'bart.safetensors', configText: withConfig ? JSON.stringify(ck.config) : null },
+      { probe: 8, perDecade: 2, detectors: ['node-death', 'ln-kernel'] }, new CpuEngine())).blocks!.filter((b) => b.read).map((b) => b.block);
+    const read = await blocksOf(true);
+    const e = 'model.encoder', d = 'model.decoder';
+    expect(read).toEqual(expect.arrayContaining([
+      `${e}.layernorm_embedding → ${e}.layers.0.self_attn.q_proj`, `${e}.layers.0.final_layer_norm → ${e}.layers.1.self_attn.k_proj`,
+      `${d}.layers.0.final_layer_norm → ${d}.layers.1.self_attn.v_proj`, `${d}.layers.1.self_attn_layer_norm → ${d}.layers.1.encoder_attn.q_proj`,
+      `${d}.layers.1.final_layer_norm → lm_head`,
+    ]));
+    expect(read.filter((b) => b.endsWith('encoder_attn.k_proj') || b.endsWith('encoder_attn.v_proj'))).toEqual([]);
+    expect(read.filter((b) => !b.includes('→')).length).toBe(2 * T.LAYERS); // the MLPs, each with its norm inside
+    expect((await blocksOf(false)).filter((b) => b.includes('→'))).toEqual([]);
   }, 120_000);
 
   it('T5: a node-death scan on a DenseReluDense block read block-locally equals a plain forward (RMSNorm, ReLU) by central differences', async () => {

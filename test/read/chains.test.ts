@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../../src/format/writer.ts';
 import { bytesSource } from '../../src/format/safetensors.ts';
-import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { linearChains, readCheckpoint } from '../../src/read/pipeline.ts';
+import { inferArchitecture } from '../../src/model/infer.ts';
+import type { ParamSet } from '../../src/engine/types.ts';
+import { createRng } from '../../src/math/random.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { reducedRankLambda } from '../../src/read/assembly.ts';
 import { readFixture } from '../helpers/read.ts';
@@ -41,5 +44,37 @@ describe('linear chains in a read', () => {
     expect(chain.assembled).toBeCloseTo(live / 2 + sing, 14);
     expect(chain.difference).toBeCloseTo(chain.assembled! - chain.closedForm!, 14);
     expect(r.global!.lambda).toBeCloseTo(chain.lambda, 14);
+  });
+
+  describe('the rank computation is guarded by maxEigenDim and the memory limit', () => {
+    // 6 → 2 → 3 (M 6, H 2, N 3): B·A has rank min(H, …) = 2 for generic weights; rank 1 when A = u vᵀ
+    const tensors = [{ name: '0.weight', shape: [2, 6] }, { name: '1.weight', shape: [3, 2] }];
+    const graph = inferArchitecture(tensors, { activation: 'identity' }, {});
+    const params = (rankOne: boolean): ParamSet => {
+      const rng = createRng(3);
+      const u = [rng.normal(), rng.normal()], v = Array.from({ length: 6 }, () => rng.normal());
+      const A = Float64Array.from({ length: 12 }, (_, k) => (rankOne ? u[Math.floor(k / 6)] * v[k % 6] : rng.normal()));
+      const B = Float64Array.from({ length: 6 }, () => rng.normal());
+      return new Map([['0.weight', { shape: [2, 6], data: A }], ['1.weight', { shape: [3, 2], data: B }]]);
+    };
+    it('PᵀP (6 × 6) within the limit, PPᵀ (3 × 3) when only N is: the same rank, planted 2 and 1', () => {
+      for (const [rankOne, r] of [[false, 2], [true, 1]] as const) {
+        const wide = linearChains(graph, params(rankOne), 1e-2, 64);
+        const narrow = linearChains(graph, params(rankOne), 1e-2, 4);
+        expect(wide.chains).toEqual([expect.objectContaining({ layers: ['0', '1'], M: 6, H: 2, N: 3, r })]);
+        expect(narrow.chains).toEqual(wide.chains);
+        expect([...wide.warnings, ...narrow.warnings]).toEqual([]);
+      }
+    });
+    it('both sides over maxEigenDim, or over the memory limit: left out with a warning naming the number', () => {
+      const eig = linearChains(graph, params(false), 1e-2, 2);
+      expect(eig.chains).toEqual([]);
+      expect(eig.warnings).toEqual([expect.stringMatching(/^layers 0, 1: reduced-rank chain skipped: its rank needs a 3 × 3 eigendecomposition .* above the 2 limit \(maxEigenDim\); --max-eigen-dim 3 includes it$/)]);
+      // 8 B × (2 × 3 (widest after the input) × 6 + 6²) = 576 B
+      const mem = linearChains(graph, params(false), 1e-2, 64, 575);
+      expect(mem.chains).toEqual([]);
+      expect(mem.warnings).toEqual([expect.stringMatching(/need about 0\.6 KiB, more than the 0\.6 KiB a read may use$/)]);
+      expect(linearChains(graph, params(false), 1e-2, 64, 576).chains).toHaveLength(1);
+    });
   });
 });

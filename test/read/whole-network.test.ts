@@ -111,6 +111,18 @@ describe('whole-network transformer reads', () => {
     }
   }, 120_000);
 
+  it('vit-pytorch (nested Residual(PreNorm(…)) wrappers): read whole; every LayerNorm-kernel and QK-rotation direction reads gauge', async () => {
+    const ck = T.nestedWrappers();
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify(ck.config) },
+      { probe: 8, perDecade: 2, detectors: ['ln-kernel', 'qk-rotation', 'vo-linear'] }, new CpuEngine({ precision: 'f64' }));
+    expect(r.scope).toBe('whole');
+    expect(r.settings.head).toBe('classification');
+    const gauges = r.directions.filter((d) => d.detector !== 'ln-kernel');
+    expect(gauges.length).toBe(2 * T.LAYERS * T.HEADS);
+    expect(r.directions.filter((d) => d.detector === 'ln-kernel').length).toBeGreaterThan(0);
+    for (const d of r.directions) expect(d.class, d.id).toBe('gauge');
+  }, 120_000);
+
   it('LLaMA HF: a planted dead SwiGLU unit (gate row, up row, down column zero) reads k = 3 in the whole network', async () => {
     const ck = T.llamaHf(3);
     const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) },

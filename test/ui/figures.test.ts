@@ -463,8 +463,9 @@ describe('legends list only the marks that are drawn', () => {
       for (const f of [null, focus]) {
         check(buildRatePlot(inp, SIZE, { focus: f }));
         check(buildSlopePlot(inp, SIZE, { focus: f }));
-        check(buildGaugeFloor(inp, SIZE, { focus: f }));
       }
+      // the gauge chart's legend does not depend on the focus (1 400 dots in jsdom are slow to query twice)
+      check(buildGaugeFloor(inp, SIZE));
     }
   });
 

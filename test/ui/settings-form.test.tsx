@@ -8,7 +8,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointSummary } from '../../src/model/inspect.ts';
 import { settingProblems, DEFAULT_SETTINGS } from '../../src/read/settings.ts';
-import { enqueueRead } from '../../src/state/actions.ts';
+import { enqueueRead, optionsFor } from '../../src/state/actions.ts';
 import { getState, initialState, setState, type LoadedCheckpoint } from '../../src/state/store.ts';
 import { Sidebar } from '../../src/ui/components/Sidebar.tsx';
 import { loadRead } from './helpers.ts';
@@ -78,5 +78,27 @@ describe('settings form', () => {
     });
     expect(getState().settings.bottomK).toBe(-5);
     expect(host.querySelector('[data-testid="setting-problem-bottomK"]')?.textContent).toBe('bottomK must be ≥ 1');
+  });
+  it('maxEigenDim: a field with the range check the CLI uses, passed to the read', () => {
+    act(() => root.render(<Sidebar />));
+    // the field is re-keyed when it leaves or comes back to the default: look it up each time
+    const input = () => host.querySelector('[data-testid="setting-maxEigenDim"]') as HTMLInputElement;
+    expect(input().value).toBe('2048');
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    const type = (v: string) => act(() => {
+      const el = input();
+      setter.call(el, v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    type('0');
+    expect(host.querySelector('[data-testid="setting-problem-maxEigenDim"]')?.textContent).toBe('maxEigenDim must be ≥ 1');
+    expect((host.querySelector('[data-testid="run-read"]') as HTMLButtonElement).disabled).toBe(true);
+    act(() => enqueueRead('a.safetensors'));
+    expect(getState().checkpoints[0].readError).toBe('Not read: maxEigenDim must be ≥ 1.');
+    type('20000');
+    expect(host.querySelector('[data-testid="setting-problem-maxEigenDim"]')?.textContent).toBe('maxEigenDim must be ≤ 16384');
+    type('512');
+    expect(host.querySelector('[data-testid="setting-problem-maxEigenDim"]')).toBeNull();
+    expect(optionsFor(getState().checkpoints[0]).maxEigenDim).toBe(512);
   });
 });

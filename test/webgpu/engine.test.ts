@@ -56,7 +56,7 @@ function nodeDeath(m: LoadedModel, inW: string, inB: string | null, outW: string
   const [H, D] = Win.shape;
   const O = Wout.data.length / H;
   const a = new Float64Array(Win.data.length), b = new Float64Array(Wout.data.length);
-  const row = unit(Win.data.slice(j * D, (j + 1) * D));
+  const row = unit(Float64Array.from(Win.data.subarray(j * D, (j + 1) * D)));
   a.set(row, j * D);
   const col = unit(Float64Array.from({ length: O }, (_, o) => Wout.data[o * H + j]));
   for (let o = 0; o < O; o++) b[o * H + j] = col[o];
@@ -167,7 +167,7 @@ describe.skipIf(!gpu)(`WebGpuEngine vs the f64 engines on the fixtures${skipNote
       const W = m.params.get(w)!;
       const per = W.data.length / W.shape[0];
       const a = new Float64Array(W.data.length);
-      a.set(unit(W.data.slice(c * per, (c + 1) * per)), c * per);
+      a.set(unit(Float64Array.from(W.data.subarray(c * per, (c + 1) * per))), c * per);
       const bb = new Float64Array(W.shape[0]);
       bb[c] = 0.2;
       return direction([[w, a], [b, bb]]);

@@ -21,7 +21,7 @@ import { encodeConv2d, convOut } from '../../src/ops/conv2d/gpu.ts';
 import { encodeConv2dSparse } from '../../src/ops/conv2d/gpu-sparse.ts';
 import { encodeMaxpool } from '../../src/ops/maxpool/gpu.ts';
 import { encodeBatchnorm } from '../../src/ops/batchnorm/gpu.ts';
-import { encodeRowNorm } from '../../src/engine/webgpu/op-args.ts';
+import { encodePointwiseFlows, encodeRowNorm } from '../../src/engine/webgpu/op-args.ts';
 import { encodeDensify, positionMap } from '../../src/engine/webgpu/densify.ts';
 import { blockSum, encodeFisher, fisherBlocks } from '../../src/engine/webgpu/fisher.ts';
 import { f32, flowBuffer, group, measured, randomArray, readFlow, record, relErr, skipNote, testGpu } from './gpu.ts';
@@ -44,6 +44,18 @@ function packPatch(tensors: Record<string, { data: Float64Array; G: number }>) {
   const data = new Float32Array(total);
   for (const n of names) data.set(Float32Array.from(tensors[n].data), refs[n]!.off);
   return { buffer: gpu!.ctx.upload(data, 'patch'), refs };
+}
+
+/** The Fisher kernel on flows z, ż of G queries × M samples × width: each query's F summed over its samples (partials at outOff). */
+async function fisherOnGpu(z: Float64Array, dz: Float64Array, G: number, M: number, width: number, head: 'regression' | 'classification', outOff: number): Promise<number[]> {
+  const src = flowBuffer(gpu!, G, M * width, z, dz, 'z');
+  const nb = fisherBlocks(M);
+  const out = gpu!.ctx.storage(4 * (2 * G * nb + outOff), 'partials');
+  const rec = gpu!.ctx.recorder();
+  encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff });
+  await rec.submit();
+  const part = await readFloats(gpu!.ctx, out, outOff, 2 * G * nb);
+  return Array.from({ length: G }, (_, g) => blockSum(part, g, nb));
 }
 
 describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
@@ -414,20 +426,41 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     }
     const zt = f32(z), dzt = f32(dz);
     for (const head of ['regression', 'classification'] as const) {
-      const src = flowBuffer(gpu!, G, per, zt, dzt, 'z');
-      const nb = fisherBlocks(M);
-      const out = gpu!.ctx.storage(4 * 2 * G * nb, 'partials');
-      const rec = gpu!.ctx.recorder();
-      encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff: 0 });
-      await rec.submit();
-      const part = await readFloats(gpu!.ctx, out, 0, 2 * G * nb);
+      const sums = await fisherOnGpu(zt, dzt, G, M, width, head, 0);
       for (let g = 0; g < G; g++) {
-        const sum = blockSum(part, g, nb);
+        const sum = sums[g];
         const ref = ops.fisherPerSample(head, group(zt, g, per), group(dzt, g, per), M, width).reduce((a, v) => a + v, 0);
         if (ref === 0) expect(sum, `${head} g${g}`).toBe(0);
         else expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head} (f64 range)`, Math.abs(sum - ref) / ref), `${head} g${g}: ${sum} vs ${ref}`).toBeLessThan(TOL);
       }
-      if (head === 'classification') expect(blockSum(part, 0, nb)).toBeLessThan(1e-60);
+      if (head === 'classification') expect(sums[0]).toBeLessThan(1e-60);
+    }
+  });
+
+  it('add and mul of two flows: an input without a tangent adds nothing to ẏ (not 0·b, NaN where b is infinite)', async () => {
+    const G = 2, M = 3, F = 5, per = M * F;
+    const a = f32(randomArray(G * per, 121)), da = f32(randomArray(G * per, 122));
+    const b = f32(randomArray(G * per, 123)), db = f32(randomArray(G * per, 124));
+    b[7] = Infinity;
+    for (const kernel of ['add', 'mul'] as const) for (const aMoves of [true, false]) {
+      // a moves or is read from the cache (no tangent); b always carries one
+      const xa = flowBuffer(gpu!, G, per, a, aMoves ? da : null, 'a');
+      const xb = flowBuffer(gpu!, G, per, b, db, 'b');
+      const y = flowBuffer(gpu!, G, per, null, null, 'y');
+      const rec = gpu!.ctx.recorder();
+      encodePointwiseFlows(rec, kernel, {
+        G, M, inShapes: [[F], [F]], xs: [xa, xb], y: { buffer: y.buffer, ref: { ...y.ref, tan: true } },
+        params: gpu!.ctx.upload(new Float32Array(4), 'params'), patch: null, value: () => null, tangent: () => null,
+      });
+      await rec.submit();
+      const got = await readFlow(gpu!, y.buffer, G, per);
+      for (let i = 0; i < G * per; i++) {
+        const wantY = kernel === 'add' ? a[i] + b[i] : a[i] * b[i];
+        const wantT = kernel === 'add' ? (aMoves ? da[i] : 0) + db[i] : (aMoves ? da[i] * b[i] : 0) + a[i] * db[i];
+        const close = (x: number, w: number) => (Number.isFinite(w) ? Math.abs(x - w) <= 1e-6 * Math.max(1, Math.abs(w)) : x === w);
+        expect(close(got.y[i], wantY), `${kernel} y[${i}] ${got.y[i]} vs ${wantY}`).toBe(true);
+        expect(close(got.dy[i], wantT), `${kernel}${aMoves ? '' : ' (a cached)'} ẏ[${i}] ${got.dy[i]} vs ${wantT}`).toBe(true);
+      }
     }
   });
 
@@ -461,15 +494,10 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
     const per = M * width;
     const z = f32(randomArray(G * per, 101, 3)), dz = f32(randomArray(G * per, 102));
     for (const head of ['regression', 'classification'] as const) {
-      const src = flowBuffer(gpu!, G, per, z, dz, 'z');
-      const nb = fisherBlocks(M);
-      const out = gpu!.ctx.storage(4 * (2 * G * nb + 5), 'partials');
-      const rec = gpu!.ctx.recorder();
-      encodeFisher(rec, { src: src.buffer, dst: out }, { x: src.ref, G, M, width, head, outOff: 5 });
-      await rec.submit();
-      const part = await readFloats(gpu!.ctx, out, 5, 2 * G * nb);
+      // the partials written 5 floats into their buffer (outOff)
+      const sums = await fisherOnGpu(z, dz, G, M, width, head, 5);
       for (let g = 0; g < G; g++) {
-        const sum = blockSum(part, g, nb);
+        const sum = sums[g];
         const ref = ops.fisherPerSample(head, group(z, g, per), group(dz, g, per), M, width).reduce((a, v) => a + v, 0);
         expect(record(`fisher${cpuLike ? ' (barrier-free)' : ''} ${head}`, Math.abs(sum - ref) / ref)).toBeLessThan(TOL);
       }

@@ -15,7 +15,7 @@ import type { ReadOptions } from '../../src/read/options.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
 import { readDifferences, readOnBoth } from './parity.ts';
-import { fusedPhi3, llamaHf, perHead } from '../helpers/transformers.ts';
+import { fusedPhi3, llamaHf, nestedWrappers, perHead } from '../helpers/transformers.ts';
 
 const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
@@ -50,7 +50,7 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     compare('llama', cpu, web);
   }, 300_000);
 
-  it('one module per head (the lecture GPT, heads joined by concat) and a fused gate_up (Phi-3)', async () => {
+  it('one module per head (the lecture GPT, heads joined by concat), a fused gate_up (Phi-3), vit-pytorch (patches op)', async () => {
     const ph = perHead();
     const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ph.bytes), checkpointName: 'gpt.safetensors', configText: JSON.stringify(ph.config) }),
       { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'qk-rotation', 'vo-linear'] });
@@ -59,5 +59,9 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     const [cpu3, web3] = await both(async () => ({ checkpoint: bytesSource(phi.bytes), checkpointName: 'phi3.safetensors', configText: JSON.stringify(phi.config) }),
       { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['glu-unit'] });
     compare('phi3', cpu3, web3);
+    const vit = nestedWrappers();
+    const [cpuV, webV] = await both(async () => ({ checkpoint: bytesSource(vit.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify(vit.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'ln-kernel', 'qk-rotation'] });
+    compare('vit-pytorch', cpuV, webV);
   }, 300_000);
 });

@@ -3,7 +3,7 @@
  * tangent on the same support (support null = every feature). Ops plug in a rule that maps their
  * inputs' flows to their output's flow (src/ops/<kind>/flow.ts); the helpers here are shared.
  */
-import { deltaOf, tangentOf, type FisherQuery, type ParamSet } from '../types.ts';
+import { deltaOf, tangentOf, type FisherQuery, type ParamArray, type ParamSet } from '../types.ts';
 import { indicesOf } from '../index-sets.ts';
 
 export { deltaOf, tangentOf };
@@ -54,7 +54,7 @@ export const deltaTensor = (q: FisherQuery, name: string) => materialize(deltaOf
 export const tangentTensor = (q: FisherQuery, name: string) => materialize(tangentOf(q, name));
 
 /** Supports are cached per array: a line scan reuses its tangent's at every grid point. */
-const supportCache = new WeakMap<Float64Array, MatrixSupport>();
+const supportCache = new WeakMap<ParamArray, MatrixSupport>();
 
 /**
  * Drop units (features, or whole channels of `plane` features) whose change and tangent are
@@ -100,7 +100,7 @@ export function pruneSupport(flow: Flow, n: number, F: number, plane: number): F
   return { support, diff, tan };
 }
 
-export function matrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
+export function matrixSupport(m: ParamArray, rows: number, cols: number): MatrixSupport {
   const hit = supportCache.get(m);
   if (hit) return hit;
   const s = computeMatrixSupport(m, rows, cols);
@@ -108,7 +108,7 @@ export function matrixSupport(m: Float64Array, rows: number, cols: number): Matr
   return s;
 }
 
-export function computeMatrixSupport(m: Float64Array, rows: number, cols: number): MatrixSupport {
+export function computeMatrixSupport(m: ParamArray, rows: number, cols: number): MatrixSupport {
   const rowHit = new Uint8Array(rows);
   const colHit = new Uint8Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -156,7 +156,7 @@ export function scatterAdd(target: Float64Array, S: Int32Array | null, vals: Flo
   for (let s = 0; s < n; s++) for (let a = 0; a < m; a++) target[s * F + S[a]] += vals[s * m + a];
 }
 
-export function addArrays(a: Float64Array, b: Float64Array): Float64Array {
+export function addArrays(a: ParamArray, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
   return out;

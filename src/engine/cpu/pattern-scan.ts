@@ -17,9 +17,9 @@
  * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding.
  */
 import { opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
-import type { FisherQuery, Head, ParamSet, TensorPatch } from '../types.ts';
+import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../types.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
-import { conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
+import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
 import { matrixSupport } from './flow.ts';
 
@@ -27,7 +27,7 @@ type Arr = Float64Array;
 
 /** One op of the chain, with what the scan needs of it. */
 type Step =
-  | { kind: 'conv'; s: ConvShape; W: Arr; b: Arr | null; weight: string; bias: string | null }
+  | { kind: 'conv'; s: ConvShape; W: Arr; b: ParamArray | null; weight: string; bias: string | null }
   | { kind: 'linear'; inF: number; outF: number; W: Arr; weight: string; bias: string | null }
   | { kind: 'relu' }
   | { kind: 'bn'; scale: Arr; plane: number }
@@ -643,10 +643,10 @@ function merged(maps: MapTerm[], Q: number): MapTerm[] {
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
   switch (op.kind) {
     case 'conv2d':
-      return { kind: 'conv', s: convShape(op, inShape, 1), W: params.get(op.weight)!.data, b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
+      return { kind: 'conv', s: convShape(op, inShape, 1), W: asFloat64(params.get(op.weight)!.data), b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
     case 'linear':
       if (!isPlainLinear(op)) return null;
-      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: params.get(op.weight)!.data, weight: op.weight, bias: op.bias };
+      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: asFloat64(params.get(op.weight)!.data), weight: op.weight, bias: op.bias };
     case 'activation':
       return op.fn === 'relu' ? { kind: 'relu' } : null;
     case 'batchnorm': {
@@ -680,7 +680,7 @@ function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet,
       return { kind: 'flatten' };
     // ops the scan has no rule for: the sparse engine reads these graphs
     case 'layernorm': case 'add': case 'rmsnorm': case 'mul': case 'slice': case 'patchify': case 'cls': case 'scale':
-    case 'embedding': case 'positional': case 'attention': case 'take': case 'concat':
+    case 'embedding': case 'positional': case 'attention': case 'take': case 'concat': case 'patches':
       return null;
   }
 }

@@ -23,12 +23,11 @@ import { isPlainLinear } from '../../ops/linear/definition.ts';
 import type { SparseRuleArgs, SparseRuleStep } from '../../ops/op-def.ts';
 import { opTensors } from '../../model/graph.ts';
 import { encodeDensify, positionMap } from './densify.ts';
-import { encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
 import { IndexBuilder, PatchBuilder } from './patches.ts';
 import { colSupport, inChannelSupport, rowSupport } from './supports.ts';
 import { expandChannels, union } from '../index-sets.ts';
-import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+import { encodeNode, runBatchWork, type BatchStep, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 
 const SPARSE_FRACTION = 0.5;
 
@@ -43,7 +42,6 @@ function nextMixing(ops: Op[], i: number, end: number): number {
 }
 
 /** A recorded step of a batch plan, once its buffers exist. */
-export type BatchStep = (rec: Recorder, bufs: { patch: GPUBuffer; idx: GPUBuffer; flows: GPUBuffer[] }) => void;
 
 /** What a stretch plan shares with the batch plan around it. */
 export interface StretchEnv {
@@ -233,9 +231,7 @@ export function planStretch(env: StretchEnv, first: number, end: number): { slot
 export async function runChainBatch(
   p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
 ): Promise<Float64Array> {
-  const ctx = p.ctx;
   const L = p.ops.length;
-  const G = qs.length;
   const W = p.widths;
   const patch = new PatchBuilder(qs, p.params);
   const idx = new IndexBuilder();
@@ -243,31 +239,7 @@ export async function runChainBatch(
   const slots = new FlowSlots();
   let wide = 1;
   for (let i = first; i <= L; i++) wide = Math.max(wide, W[i]);
-  const flowRef = (w: number, tan: boolean): FlowRef => ({ off: 0, toff: G * M * w, gs: M * w, tan });
   const { slot: cur, mode } = planStretch({ p, qs, s0, M, patch, idx, slots, steps }, first, L);
-
-  // ---- the Fisher form, summed per query on the GPU
-  const nb = fisherBlocks(M);
-  const outW = W[L];
-  const s = cur;
-  steps.push((rec, bufs) => encodeFisher(rec, { src: bufs.flows[s], dst: buffers.partial() }, {
-    x: flowRef(outW, true), G, M, width: outW, head: p.head, outOff: 0,
-  }));
-
-  // ---- upload, record, submit, read back once
-  const patchData = patch.finish();
-  const idxData = idx.finish();
-  const poolBytes = 4 * 2 * G * M * wide;
-  const bufs = {
-    patch: buffers.ensure('patch', patchData.byteLength),
-    idx: buffers.ensure('idx', idxData.byteLength),
-    flows: Array.from({ length: slots.count }, (_, k) => buffers.flow(k, poolBytes)),
-  };
-  buffers.ensure('partial', 4 * 2 * G * nb);
-  ctx.write(bufs.patch, 0, patchData);
-  ctx.write(bufs.idx, 0, idxData);
-  const rec = ctx.recorder();
-  for (const st of steps) st(rec, bufs);
-  return submitBatch(p, rec, buffers, stats, { first, G, M, mode }, nb);
+  return runBatchWork(p, buffers, stats, { patch, idx, slots, steps, wide, out: { slot: cur, width: W[L] } }, { first, G: qs.length, M, mode });
 }
 

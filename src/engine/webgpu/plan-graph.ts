@@ -4,12 +4,11 @@ import type { FisherQuery } from '../types.ts';
 import { touchedTensors } from '../types.ts';
 import type { FlowRef } from './context.ts';
 import { opDef } from '../../ops/registry.ts';
-import { encodeFisher, fisherBlocks } from './fisher.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
 import { IndexBuilder, PatchBuilder } from './patches.ts';
-import { denseRefs, planStretch, type BatchStep } from './plan-chain.ts';
+import { denseRefs, planStretch } from './plan-chain.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
-import { encodeNode, submitBatch, type PreparedGraph, type WebGpuStats } from './prepared.ts';
+import { encodeNode, runBatchWork, type BatchStep, type PreparedGraph, type WebGpuStats } from './prepared.ts';
 
 /**
  * Where the sparse start of a chain applies inside a graph: node `first` is a plain linear or a
@@ -41,7 +40,6 @@ export function sparseStretchEnd(p: PreparedGraph, first: number): number {
 export async function runGraphBatch(
   p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, first: number, qs: FisherQuery[], s0: number, M: number,
 ): Promise<Float64Array> {
-  const ctx = p.ctx;
   const nodes = p.model.nodes;
   const G = qs.length;
   const W = p.widths;
@@ -100,24 +98,9 @@ export async function runGraphBatch(
       if (changed.has(v) && lastRead.get(v) === i) slots.release(slotOf.get(v)!);
     }
   }
-  const outW = W[p.model.output];
-  const nb = fisherBlocks(M);
-  buffers.ensure('partial', 4 * 2 * G * nb);
+  // an output the batch does not change: F = 0 for every query
   if (!changed.has(p.model.output)) return new Float64Array(G);
-  const outSlot = slotOf.get(p.model.output)!;
-  const patchData = patch.finish();
-  const idxData = idx.finish();
-  const slotBytes = 4 * 2 * G * M * wide;
-  const bufs = {
-    patch: buffers.ensure('patch', patchData.byteLength),
-    idx: buffers.ensure('idx', idxData.byteLength),
-    flows: Array.from({ length: slots.count }, (_, k) => buffers.flow(k, slotBytes)),
-  };
-  ctx.write(bufs.patch, 0, patchData);
-  ctx.write(bufs.idx, 0, idxData);
-  const rec = ctx.recorder();
-  for (const st of steps) st(rec, bufs);
-  encodeFisher(rec, { src: bufs.flows[outSlot], dst: buffers.partial() }, { x: flowRef(outW), G, M, width: outW, head: p.head, outOff: 0 });
-  return submitBatch(p, rec, buffers, stats, { first, G, M, mode: `graph(${bufs.flows.length} buffers${stretchMode})` }, nb);
+  return runBatchWork(p, buffers, stats, { patch, idx, slots, steps, wide, out: { slot: slotOf.get(p.model.output)!, width: W[p.model.output] } },
+    { first, G, M, mode: `graph(${slots.count} buffers${stretchMode})` });
 }
 

@@ -3,8 +3,9 @@ import type { ModelGraph, Op } from '../../model/graph.ts';
 import type { Head, ParamSet } from '../types.ts';
 import { opDef } from '../../ops/registry.ts';
 import type { FlowAt, GpuContext, ParamRef, Recorder } from './context.ts';
-import type { BatchBuffers } from './buffers.ts';
-import { blockSum } from './fisher.ts';
+import type { BatchBuffers, FlowSlots } from './buffers.ts';
+import { blockSum, encodeFisher, fisherBlocks } from './fisher.ts';
+import type { IndexBuilder, PatchBuilder } from './patches.ts';
 
 export interface PreparedGraph {
   ctx: GpuContext;
@@ -47,6 +48,50 @@ export function encodeNode(
   encode(rec, node.op, {
     G, M, inShapes: node.inputs.map((v) => p.shapes[v]), xs: inputs, y: out, params: p.paramBuf, patch: patchBuf, value, tangent,
   });
+}
+
+/** One recorded step of a batch, over the buffers the batch uploads (its patches, index lists, flow slots). */
+export type BatchStep = (rec: Recorder, bufs: { patch: GPUBuffer; idx: GPUBuffer; flows: GPUBuffer[] }) => void;
+
+/** What a batch plan (plan-chain.ts, plan-graph.ts) built: its steps, what they read, where the output is. */
+export interface BatchWork {
+  patch: PatchBuilder;
+  idx: IndexBuilder;
+  slots: FlowSlots;
+  steps: BatchStep[];
+  /** the widest value a flow slot holds (elements per sample) */
+  wide: number;
+  /** the output's flow slot and width */
+  out: { slot: number; width: number };
+}
+
+/**
+ * Run a batch of G queries × M samples: upload its patches and index lists, record its steps and the
+ * Fisher form of the output flow, submit (errors made one message, submitBatch) and sum each query's
+ * per-block partials: F for every query of the batch.
+ */
+export function runBatchWork(
+  p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, w: BatchWork, shape: WebGpuStats['shapes'][number],
+): Promise<Float64Array> {
+  const { G, M } = shape;
+  const nb = fisherBlocks(M);
+  const patchData = w.patch.finish();
+  const idxData = w.idx.finish();
+  const bufs = {
+    patch: buffers.ensure('patch', patchData.byteLength),
+    idx: buffers.ensure('idx', idxData.byteLength),
+    flows: Array.from({ length: w.slots.count }, (_, k) => buffers.flow(k, 4 * 2 * G * M * w.wide)),
+  };
+  buffers.ensure('partial', 4 * 2 * G * nb);
+  p.ctx.write(bufs.patch, 0, patchData);
+  p.ctx.write(bufs.idx, 0, idxData);
+  const rec = p.ctx.recorder();
+  for (const st of w.steps) st(rec, bufs);
+  const width = w.out.width;
+  encodeFisher(rec, { src: bufs.flows[w.out.slot], dst: buffers.partial() }, {
+    x: { off: 0, toff: G * M * width, gs: M * width, tan: true }, G, M, width, head: p.head, outOff: 0,
+  });
+  return submitBatch(p, rec, buffers, stats, shape, nb);
 }
 
 /**

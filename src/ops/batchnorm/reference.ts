@@ -1,13 +1,14 @@
 /** BatchNorm (eval) in f64: value, tangent and reverse mode (a per-channel affine map). */
 import type { ReferenceOp } from '../op-def.ts';
+import type { ParamArray } from '../../engine/types.ts';
 import { param, patchOf } from '../reference-args.ts';
 
 type Arr = Float64Array;
-type MaybeArr = Float64Array | null;
+type MaybeArr = ParamArray | null;
 
 /** BatchNorm in eval mode over channel axis 1 of N×C×(spatial): y = γ(x−μ)/√(σ²+ε) + β. */
 export function batchnormForward(
-  x: Arr, gamma: MaybeArr, beta: MaybeArr, mean: Arr, variance: Arr, eps: number, n: number, c: number, spatial: number,
+  x: Arr, gamma: MaybeArr, beta: MaybeArr, mean: ParamArray, variance: ParamArray, eps: number, n: number, c: number, spatial: number,
 ): Arr {
   const y = new Float64Array(x.length);
   for (let s = 0; s < n; s++) for (let ch = 0; ch < c; ch++) {
@@ -21,7 +22,7 @@ export function batchnormForward(
 }
 
 export function batchnormTangent(
-  x: Arr, dx: MaybeArr, gamma: MaybeArr, dGamma: MaybeArr, dBeta: MaybeArr, mean: Arr, variance: Arr, eps: number,
+  x: Arr, dx: MaybeArr, gamma: MaybeArr, dGamma: MaybeArr, dBeta: MaybeArr, mean: ParamArray, variance: ParamArray, eps: number,
   n: number, c: number, spatial: number,
 ): Arr {
   const dy = new Float64Array(x.length);

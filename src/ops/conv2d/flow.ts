@@ -10,6 +10,7 @@ import {
 import { channelsCovered, expandChannels } from '../../engine/index-sets.ts';
 import { conv2dForward, convOutSize, convShape } from './reference.ts';
 import type { Conv2dOp } from './definition.ts';
+import type { ParamArray } from '../../engine/types.ts';
 
 export function conv2dFlow(op: Conv2dOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const n = ctx.n;
@@ -34,7 +35,7 @@ export function conv2dFlow(op: Conv2dOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const m = outCh.length;
   const diff = new Float64Array(n * m * oplane);
   const tan = new Float64Array(n * m * oplane);
-  const addConv = (target: Float64Array, x: Float64Array, xs: Int32Array, weights: Float64Array) =>
+  const addConv = (target: Float64Array, x: Float64Array, xs: Int32Array, weights: ParamArray) =>
     addTo(target, conv2dForward(x, weights, null, s, xs, outCh));
   if (inCh.length > 0) {
     // flow.diff/tan are already compact over whole channel blocks (support is channel-aligned)

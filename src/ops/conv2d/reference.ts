@@ -3,6 +3,7 @@
  * With channel lists the arrays are compact (the CPU engine's sparse flow uses this).
  */
 import type { ReferenceOp } from '../op-def.ts';
+import type { ParamArray } from '../../engine/types.ts';
 import type { Conv2dOp } from './definition.ts';
 import { param, patchOf } from '../reference-args.ts';
 
@@ -19,15 +20,29 @@ export const convOutSize = (s: ConvShape): [number, number] => [
   Math.floor((s.w + 2 * s.pw - s.kw) / s.sw) + 1,
 ];
 
+const float64Copies = new WeakMap<Float32Array, Float64Array>();
+/**
+ * The weights as f64 for the kernels: a float32-held weight (an F32/F16/BF16 checkpoint) as an exact
+ * f64 copy made once per tensor, so the kernels see one array type (mixed types make V8's loads
+ * polymorphic, ~1.6× slower); conv weights are small beside the activations they are applied to.
+ */
+export function asFloat64(W: ParamArray): Float64Array {
+  if (W instanceof Float64Array) return W;
+  let c = float64Copies.get(W);
+  if (!c) float64Copies.set(W, (c = Float64Array.from(W)));
+  return c;
+}
+
 /**
  * y[n,o] = Σ_c W[o,c] ⋆ x[n,c] (+ b[o]). With channel lists the arrays are compact: x holds
  * only the channels `inChannels` (in that order) and y only `outChannels` — the sparse
  * engine uses this, since a change confined to a few channels only needs those.
  */
 export function conv2dForward(
-  x: Arr, W: Arr, b: MaybeArr, s: ConvShape,
+  x: Arr, weights: ParamArray, b: ParamArray | null, s: ConvShape,
   inChannels: ArrayLike<number> | null = null, outChannels: ArrayLike<number> | null = null,
 ): Arr {
+  const W = asFloat64(weights);
   const [oh, ow] = convOutSize(s);
   // one array type in the kernels whatever the caller passes (mixed types make V8's loads polymorphic: ~1.6× slower)
   const cs = Int32Array.from(inChannels ?? range(s.c));
@@ -94,7 +109,7 @@ export function conv2dForward(
 }
 
 /** dy = conv(dx, W) + conv(x, dW) + db: conv is bilinear in (x, W). */
-export function conv2dTangent(x: Arr, dx: MaybeArr, W: Arr, dW: MaybeArr, db: MaybeArr, s: ConvShape): Arr {
+export function conv2dTangent(x: Arr, dx: MaybeArr, W: ParamArray, dW: MaybeArr, db: MaybeArr, s: ConvShape): Arr {
   const [oh, ow] = convOutSize(s);
   const dy = new Float64Array(s.n * s.o * oh * ow);
   if (dx) addInto(dy, conv2dForward(dx, W, null, s));

@@ -1,9 +1,10 @@
 /** LayerNorm in f64: value, tangent and reverse mode. */
 import type { ReferenceOp } from '../op-def.ts';
+import type { ParamArray } from '../../engine/types.ts';
 import { param, patchOf } from '../reference-args.ts';
 
 type Arr = Float64Array;
-type MaybeArr = Float64Array | null;
+type MaybeArr = ParamArray | null;
 
 /** LayerNorm over the last axis (width f): y = γ ⊙ (x−μ)/√(σ²+ε) + β, σ² the biased variance. */
 export function layernormForward(x: Arr, gamma: MaybeArr, beta: MaybeArr, eps: number, rows: number, f: number): Arr {

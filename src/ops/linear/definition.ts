@@ -5,6 +5,7 @@
  * to the flattened input.
  */
 import type { OpDefinition } from '../types.ts';
+import type { ParamArray } from '../../engine/types.ts';
 
 /**
  * How a stored weight maps to y = W x:
@@ -79,7 +80,7 @@ export const linearWeightAt = (op: LinearOp): LinearWeightAt => weightAt(linearS
 export const outInAt = (inF: number, outF: number): LinearWeightAt => weightAt({ block: outF, blockStride: 0, outStride: inF, inStride: 1 }, outF);
 
 /** W as an [out, in] matrix (for linear algebra on the map, e.g. a chain's product), read through the layout. */
-export function linearMatrix(op: LinearOp, stored: Float64Array): Float64Array {
+export function linearMatrix(op: LinearOp, stored: ParamArray): ParamArray {
   if (linearLayout(op) === 'out-in') return stored;
   const { rowStart, inStride } = linearWeightAt(op);
   const I = op.inFeatures;

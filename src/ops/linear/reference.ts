@@ -3,14 +3,15 @@
  * (N × T rows when positionwise). W is read in its stored layout through `LinearWeightAt`.
  */
 import type { ReferenceOp } from '../op-def.ts';
+import type { ParamArray } from '../../engine/types.ts';
 import { param, patchOf } from '../reference-args.ts';
 import { linearPositions, linearWeightAt, outInAt, type LinearWeightAt } from './definition.ts';
 
 type Arr = Float64Array;
-type MaybeArr = Float64Array | null;
+type MaybeArr = ParamArray | null;
 
 /** y = x Wᵀ + b;  dy = dx Wᵀ + x dWᵀ + db (x here is the perturbed input). */
-export function linearForward(x: Arr, W: Arr, b: MaybeArr, n: number, inF: number, outF: number, at: LinearWeightAt = outInAt(inF, outF)): Arr {
+export function linearForward(x: Arr, W: ParamArray, b: MaybeArr, n: number, inF: number, outF: number, at: LinearWeightAt = outInAt(inF, outF)): Arr {
   const y = new Float64Array(n * outF);
   const { rowStart, inStride: si } = at;
   // Only a sample's non-zero inputs are summed (MNIST pixels, ReLU outputs are mostly 0): a zero
@@ -45,7 +46,7 @@ export function linearForward(x: Arr, W: Arr, b: MaybeArr, n: number, inF: numbe
 }
 
 export function linearTangent(
-  x: Arr, dx: MaybeArr, W: Arr, dW: MaybeArr, db: MaybeArr, n: number, inF: number, outF: number, at: LinearWeightAt = outInAt(inF, outF),
+  x: Arr, dx: MaybeArr, W: ParamArray, dW: MaybeArr, db: MaybeArr, n: number, inF: number, outF: number, at: LinearWeightAt = outInAt(inF, outF),
 ): Arr {
   const dy = new Float64Array(n * outF);
   const { rowStart, inStride: si } = at;

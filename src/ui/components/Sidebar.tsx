@@ -1,7 +1,8 @@
 /** The left column: the loaded file, its inferred architecture with overrides, the read settings, and Run. */
 import { ACTIVATIONS, valueShapes, type Activation, type ModelGraph } from '../../model/graph.ts';
 import { definitionOf } from '../../ops/definitions.ts';
-import { DEFAULT_SETTINGS, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
+import { DEFAULT_SETTINGS, MAX_EIGEN_DIM, maxEigenDimProblem, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
+import { EIGEN_DIM_LIMIT } from '../../read/memory.ts';
 import { HEAD_CHOICES, SCOPE_CHOICES } from '../../read/options.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
@@ -128,8 +129,10 @@ function ModelPanel() {
 function SettingsPanel() {
   const settings = useStore((s) => s.settings);
   const backend = useStore((s) => s.backend);
+  const maxEigenDim = useStore((s) => s.maxEigenDim);
+  const eigenProblem = maxEigenDimProblem(maxEigenDim);
   const keys = Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>;
-  const changed = keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]);
+  const changed = [...keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]), ...(maxEigenDim !== EIGEN_DIM_LIMIT ? ['maxEigenDim'] : [])];
   // anything typed is kept (NaN when not a number), so the range check can say what is wrong
   const set = (k: keyof ReadSettings, raw: string) => {
     const v = raw.trim() === '' ? NaN : Number(raw);
@@ -150,6 +153,14 @@ function SettingsPanel() {
               {problems.has(k) ? <span className="warn small" role="alert" data-testid={`setting-problem-${k}`}>{k} {problems.get(k)}</span> : null}
             </label>
           ))}
+          <label className={maxEigenDim !== EIGEN_DIM_LIMIT ? 'changed' : ''}>
+            <span className="setting-name mono">maxEigenDim</span>
+            <input type="number" step="1" data-testid="setting-maxEigenDim" defaultValue={Number.isNaN(maxEigenDim) ? '' : maxEigenDim} key={`maxEigenDim:${maxEigenDim === EIGEN_DIM_LIMIT}`}
+              aria-invalid={eigenProblem !== null} aria-describedby="doc-maxEigenDim"
+              onChange={(e) => setState({ maxEigenDim: e.target.value.trim() === '' ? NaN : Number(e.target.value) })} />
+            <span className="setting-doc" id="doc-maxEigenDim">largest d × d matrix decomposed densely (1…{MAX_EIGEN_DIM}); a layer over it is left out of that detector, axis alignment or chain rank, with a warning <span className="muted">(default {EIGEN_DIM_LIMIT})</span></span>
+            {eigenProblem ? <span className="warn small" role="alert" data-testid="setting-problem-maxEigenDim">maxEigenDim {eigenProblem}</span> : null}
+          </label>
           <label>
             <span className="setting-name mono">backend</span>
             <select value={backend} onChange={(e) => setState({ backend: e.target.value as Backend })}>
@@ -157,7 +168,7 @@ function SettingsPanel() {
             </select>
             <span className="setting-doc">engine for the scans: WebGPU when available, else the CPU reference</span>
           </label>
-          {changed.length ? <button type="button" className="btn small ghost" onClick={() => setState({ settings: { ...DEFAULT_SETTINGS } })}>Reset to defaults</button> : null}
+          {changed.length ? <button type="button" className="btn small ghost" onClick={() => setState({ settings: { ...DEFAULT_SETTINGS }, maxEigenDim: EIGEN_DIM_LIMIT })}>Reset to defaults</button> : null}
         </div>
       </details>
     </section>
@@ -177,7 +188,8 @@ function RunPanel() {
   const backend = useStore((s) => s.backend);
   const mine = progress && c && progress.key === c.key ? progress : null;
   const busy = c?.status === 'reading' || c?.status === 'queued';
-  const badSettings = settingProblems(settings).length > 0;
+  const maxEigenDim = useStore((s) => s.maxEigenDim);
+  const badSettings = settingProblems(settings).length > 0 || maxEigenDimProblem(maxEigenDim) !== null;
   return (
     <section className="panel run" aria-labelledby="run-title">
       <h2 id="run-title" className="sr-only">Run</h2>

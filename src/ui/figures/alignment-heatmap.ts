@@ -27,13 +27,26 @@ export interface HeatmapOptions {
 /** Which r the cells show: the read's automatic r, or one r of `axisAlignment.sweep` (r = 1 … min(8, d)). */
 export type HeatmapRank = 'auto' | number;
 
-/** The alignment a cell shows at `rank`: the automatic one, the sweep's entry at r, or null where r > d (or the read has no sweep). */
-export function alignmentAt(l: LayerResult, rank: HeatmapRank): { r: number; d: number; value: number; baseline: number } | null {
+/** The alignment a cell shows at `rank`: the automatic one, the sweep's entry at r, or null where r > d (or the read has no sweep).
+ *  `undetermined`: r cuts tied eigenvalues from … to, and value and baseline are those of r = to. */
+export function alignmentAt(l: LayerResult, rank: HeatmapRank): { r: number; d: number; value: number; baseline: number; undetermined?: { from: number; to: number } } | null {
   const a = l.axisAlignment;
   if (!a) return null;
-  if (rank === 'auto') return { r: a.r, d: a.d, value: a.value, baseline: a.baseline };
-  const s = (a.sweep ?? []).find((x) => x.r === rank);
-  return s ? { r: s.r, d: a.d, value: s.value, baseline: s.baseline } : null;
+  const s = rank === 'auto' ? a : (a.sweep ?? []).find((x) => x.r === rank);
+  return s ? { r: s.r, d: a.d, value: s.value, baseline: s.baseline, ...(s.undetermined ? { undetermined: s.undetermined } : {}) } : null;
+}
+
+/** Diagonal hatch lines (45°, every `step` px) clipped to a cell: marks a value that is the whole tied cluster's. */
+function hatch(c: { x0: number; y0: number; x1: number; y1: number }, ink: string, step = 7): string {
+  const segs: string[] = [];
+  const w = c.x1 - c.x0, h = c.y1 - c.y0;
+  // line x − x0 + (y − y0) = s for s along the cell's diagonal extent, clipped to the rectangle
+  for (let s = step; s < w + h; s += step) {
+    const ax = c.x0 + Math.min(s, w), ay = c.y0 + (s - Math.min(s, w));
+    const bx = c.x0 + Math.max(0, s - h), by = c.y0 + Math.min(s, h);
+    segs.push(`M${num(ax)},${num(ay)}L${num(bx)},${num(by)}`);
+  }
+  return el('path', { d: segs.join(''), stroke: ink, 'stroke-opacity': 0.28, 'stroke-width': 1, fill: 'none', 'data-role': 'undetermined' });
 }
 
 /** The r values a selector offers: those some layer's sweep has. */
@@ -123,7 +136,10 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
       const l = c.layers.find((q) => q.layer === layer);
       const a = l ? alignmentAt(l, rank) : null;
       const beyond = l?.axisAlignment && !a; // a chosen r the layer's sweep does not reach (r > d, or an older read)
-      const cellTitle = a
+      const cellTitle = a?.undetermined
+        ? `${c.name} · layer ${layer}: bottom-${a.r} subspace not unique: eigenvalues ${a.undetermined.from}…${a.undetermined.to} tie; `
+          + `shown: the whole cluster, r = ${a.undetermined.to}: alignment ${a.value.toFixed(3)} (d = ${a.d}, random baseline ${a.undetermined.to}/d = ${a.baseline.toFixed(3)})`
+        : a
         ? `${c.name} · layer ${layer}: alignment ${a.value.toFixed(3)} (r = ${a.r}, d = ${a.d}, random baseline r/d = ${a.baseline.toFixed(3)})`
         : beyond ? `${c.name} · layer ${layer}: no alignment at ${rankText} (d = ${l!.axisAlignment!.d})`
           : l ? `${c.name} · layer ${layer}: no activation-side subspace` : `${c.name} has no layer ${layer}`;
@@ -133,6 +149,7 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
         const dark = a.value > 0.55;
         const cell = { x0: x + 1, y0: y + 1, x1: x + colW - 1, y1: y + rowH - 1 };
         parts.push(rectMark(cell, { rx: 3, fill }));
+        if (a.undetermined) parts.push(hatch(cell, dark ? '#ffffff' : INK));
         // the baseline and the value on a 0–1 track along the cell bottom
         const track = scaleLinear().domain([0, 1]).range([x + 8, x + colW - 8]), ty = y + rowH - 7;
         const trackInk = dark ? '#ffffff' : INK;
@@ -142,7 +159,8 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
         const ink = dark ? '#ffffff' : INK;
         if (rowH >= 40) {
           parts.push(text(x + 8, y + 19, a.value.toFixed(2), { 'font-size': 14, 'font-weight': 600, fill: ink }));
-          const detail = colW >= 120 ? `r = ${a.r} of ${a.d} · r/d ${a.baseline.toFixed(2)}` : `r ${a.r}/${a.d} · ${a.baseline.toFixed(2)}`;
+          const rShown = a.undetermined ? `${a.r}→${a.undetermined.to}` : `${a.r}`; // r cut a tie: the cluster's end is shown
+          const detail = colW >= 120 ? `r = ${rShown} of ${a.d} · r/d ${a.baseline.toFixed(2)}` : `r ${rShown}/${a.d} · ${a.baseline.toFixed(2)}`;
           parts.push(text(x + 8, y + 32, detail, { 'font-size': 9.5, fill: dark ? '#ffffff' : INK }));
         } else {
           parts.push(text(x + colW / 2, y + rowH / 2 + 1, a.value.toFixed(2), { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600, fill: ink }));

@@ -19,7 +19,7 @@ import { logAxis } from './marks/axis.ts';
 import type { PixelPoint } from './marks/line.ts';
 import { rectMark } from './marks/rect.ts';
 import { clipSegment, ruleY, segment } from './marks/rule.ts';
-import { heading, text } from './marks/text.ts';
+import { haloText, heading, text } from './marks/text.ts';
 
 /**
  * The rate plot's y-range: from the data's top down to a decade under the lowest direction's
@@ -95,12 +95,12 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
 
   // the floor strip, cut to the plot when the zoom moves it (its line and label only while in view)
   const fy = floor === null ? null : Math.max(box.y0, y(floor));
-  const floorMarks = fy === null || fy >= box.y1 ? '' : el('g', { 'data-role': 'floor' }, [
-    rectMark({ ...box, y0: fy }, { fill: FLOOR_FILL }),
-    ...(fy > box.y0 ? [
-      ruleY(fy, box, { stroke: MUTED, 'stroke-width': 1, 'stroke-dasharray': '2 3' }),
-      text(box.x0 + 4, fy - 4, `numerical floor ${shortNumber(floor!)}: below it F is rounding noise`, { 'font-size': 9.5, fill: MUTED }),
-    ] : []),
+  const inView = fy !== null && fy < box.y1;
+  const floorMarks = !inView ? '' : el('g', { 'data-role': 'floor' }, rectMark({ ...box, y0: fy }, { fill: FLOOR_FILL }));
+  // its line and label go over the focus's window band (which is drawn over the strip), under the curves
+  const floorLine = !inView || fy <= box.y0 ? undefined : el('g', { 'data-role': 'floor-line' }, [
+    ruleY(fy, box, { stroke: MUTED, 'stroke-width': 1, 'stroke-dasharray': '2 3' }),
+    haloText(box.x0 + 4, fy - 4, `numerical floor ${shortNumber(floor!)}: below it F is rounding noise`, { 'font-size': 9.5, fill: MUTED }),
   ]);
 
   const head = [
@@ -162,7 +162,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
     title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
     desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
       + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
-    head, box, pointsOf, bands, under, over, clip: zoomed,
+    head, box, pointsOf, bands, under, over, clip: zoomed, behind: floorLine,
   });
   // whole decades of the full range stay in view at the deepest zoom
   const decadesShown = Math.log10(fullDom[1] / fullDom[0]);

@@ -7,7 +7,7 @@
 import { scaleLinear, scaleLog, scaleSymlog, schemeTableau10 } from 'd3';
 import type { DirectionResult } from '../../read/schema.ts';
 import { SERIES_CLASSES, type SeriesRow } from '../../series/series.ts';
-import { CLASS_COLOURS, CLASS_LABELS, GUIDE, INK, MUTED } from '../theme.ts';
+import { CLASS_COLOURS, CLASS_LABELS, INK } from '../theme.ts';
 import type { FigureModel, FigureOptions, FigureSize, Scale } from './common.ts';
 import { el, esc, shortNumber, svgDocument, type Box } from './svg.ts';
 import { axis as axisMark } from './marks/axis.ts';
@@ -15,8 +15,9 @@ import { dot } from './marks/dot.ts';
 import { frame } from './marks/frame.ts';
 import { legend, type LegendItem } from './marks/legend.ts';
 import { lineMark } from './marks/line.ts';
-import { ruleX, ruleY } from './marks/rule.ts';
+import { ruleX } from './marks/rule.ts';
 import { heading, text } from './marks/text.ts';
+import { guideLabel, guideRule } from './direction-plot.ts';
 
 export interface SeriesPoint {
   /** the loaded checkpoint's key (marks carry it, so a click opens that checkpoint) */
@@ -133,8 +134,8 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
       axis.push(axisMark('left', y, box, { maxTicks: 4, values: y.ticks(4), format: (v) => shortNumber(v).replace('-', '−') }));
     }
     for (const g of p.guides ?? []) {
-      axis.push(ruleY(y(g), box, { stroke: GUIDE, 'stroke-dasharray': '4 3' }));
-      axis.push(text(x1 - 4, y(g) - 3, `k=${g}`, { 'text-anchor': 'end', 'font-size': 9.5, fill: MUTED }));
+      // the same reference guides k = 1…4 as the rate and slope plots
+      axis.push(guideRule(y(g), box), guideLabel(x1 - 4, y(g) - 3, g, 'end'));
     }
     body.push(el('g', { 'data-role': 'panel', 'data-panel': p.title }, [
       text(x0, y0 - 6, p.title, { 'font-size': 11.5, 'font-weight': 600, 'data-role': 'axis-label' }),

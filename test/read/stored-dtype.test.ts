@@ -1,0 +1,87 @@
+/**
+ * Parameters held in their stored precision (issue 10/12): F32, F16 and BF16 tensors are held as
+ * float32 (exact), F64 as f64, and a read of the same values stored as F64, F32, F16 or BF16 is the
+ * same read to the bit. Block-local reads open by the header alone and read each block's tensors only
+ * when that block is read.
+ */
+import { describe, expect, it } from 'vitest';
+import { writeSafetensors, type WriterTensor } from '../../src/format/writer.ts';
+import { bytesSource, openSafetensors, type ByteSource } from '../../src/format/safetensors.ts';
+import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { planBlockLocal } from '../../src/read/block-local.ts';
+import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { createRng } from '../../src/math/random.ts';
+import * as T from '../helpers/transformers.ts';
+
+// values k/256 with |k| < 256: 8 significant bits at most, so F16, BF16 and F32 all hold them exactly
+const widths = [3, 6, 5, 2];
+function mlp(dtype: WriterTensor['dtype']): Uint8Array {
+  const rng = createRng(5);
+  const tensors: WriterTensor[] = [];
+  for (let l = 0; l + 1 < widths.length; l++) {
+    const [i, o] = [widths[l], widths[l + 1]];
+    const draw = (n: number) => Array.from({ length: n }, () => Math.max(-255, Math.min(255, Math.round(100 * rng.normal()))) / 256);
+    tensors.push({ name: `${2 * l}.weight`, dtype, shape: [o, i], data: draw(o * i) });
+    tensors.push({ name: `${2 * l}.bias`, dtype, shape: [o], data: draw(o) });
+  }
+  return writeSafetensors(tensors, { activation: 'relu', head: 'classification' });
+}
+
+describe('parameters in their stored precision', () => {
+  it('readParameter: float32 for F32/F16/BF16 (chunked or not), f64 for F64, the same values', async () => {
+    const reference = await (await openSafetensors(bytesSource(mlp('F64')), 'f64')).readFloat64('2.weight');
+    for (const dtype of ['F64', 'F32', 'F16', 'BF16'] as const) {
+      const file = await openSafetensors(bytesSource(mlp(dtype)), dtype);
+      for (const chunk of [undefined, 8]) {
+        const w = await file.readParameter('2.weight', chunk);
+        expect(w, dtype).toBeInstanceOf(dtype === 'F64' ? Float64Array : Float32Array);
+        expect(Array.from(w), `${dtype} chunk ${chunk}`).toEqual(Array.from(reference));
+      }
+    }
+  });
+
+  it('the same values stored as F64, F32, F16 or BF16 read the same, to the bit, on the f64 and f32 engines', async () => {
+    for (const precision of ['f64', 'f32'] as const) {
+      const reads = [];
+      for (const dtype of ['F64', 'F32', 'F16', 'BF16'] as const) {
+        const r = await readCheckpoint({ checkpoint: bytesSource(mlp(dtype)), checkpointName: 'mlp.safetensors' },
+          { probe: 32, detectors: ['node-death', 'bottom-subspace', 'relu-rescaling'], bottomK: 2, precision }, new CpuEngine({ precision }));
+        reads.push(r.directions.map((d) => ({ id: d.id, F: d.scan.F, fLive: d.fLive, class: d.class, k: d.k })));
+      }
+      expect(reads[0].length).toBeGreaterThan(10);
+      for (const r of reads.slice(1)) expect(r).toEqual(reads[0]);
+    }
+  });
+});
+
+/** A source that records the byte ranges read from it. */
+function counting(bytes: Uint8Array): ByteSource & { ranges: [number, number][] } {
+  const inner = bytesSource(bytes);
+  const ranges: [number, number][] = [];
+  return { size: inner.size, ranges, read: (offset, length) => { ranges.push([offset, length]); return inner.read(offset, length); } };
+}
+
+describe('block-local reads hold one block at a time', () => {
+  it('planning reads the header alone; each block reads only its own tensors, when it is read', async () => {
+    const ck = T.gpt2Hf();
+    const src = counting(ck.bytes);
+    const file = await openSafetensors(src, 'gpt2.safetensors');
+    const header = src.ranges.length;
+    const dataStart = 8 + file.headerLength;
+    const plan = (await planBlockLocal(file, ck.config, DEFAULT_OPTIONS))!;
+    expect(src.ranges.length).toBe(header); // no tensor read while planning
+    expect(plan.chains.length).toBeGreaterThan(2);
+    for (const chain of plan.chains) {
+      const before = src.ranges.length;
+      const params = await chain.loadParams();
+      const read = src.ranges.slice(before).map(([o, n]) => [o - dataStart, o - dataStart + n]);
+      // every range read is one of this block's tensors (a fused half reads its whole tensor)
+      const own = new Set([...params.keys()].map((n) => n.replace(/\[(gate|up)\]$/, '')));
+      const spans = file.tensors.filter((t) => own.has(t.name)).map((t) => [t.begin, t.end]);
+      expect(read.length).toBeGreaterThan(0);
+      for (const r of read) expect(spans, chain.name).toContainEqual(r);
+      for (const t of params.values()) expect(t.data).toBeInstanceOf(Float32Array); // the file is F32
+    }
+  });
+});
