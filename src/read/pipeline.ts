@@ -362,8 +362,8 @@ export async function readCheckpoint(
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
       engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
       precision: engine.precision,
-      // recorded where it changes the read (a token transformer's whole network)
-      ...(transformer?.input.kind === 'tokens' ? { positions: headRows(graph) > 1 ? 'all' as const : 'last' as const } : {}),
+      // recorded where the read sums over positions (absent: one output a sample, the last position of a token model)
+      ...(headRows(graph) > 1 ? { positions: 'all' as const } : {}),
     },
     backend: engine.name,
     directions: read.directions,

@@ -135,7 +135,7 @@ export interface ReadResult {
     engineChoice?: string;
     /** arithmetic asked of the CPU engine's fast scans (the WebGPU engine computes in f32) */
     precision?: 'f32' | 'f64';
-    /** token transformers: the Fisher of the last position or summed over all positions */
+    /** `all`: a token transformer's Fisher summed over every position; absent: one output a sample (the last position) */
     positions?: Positions;
   };
   backend: 'cpu' | 'webgpu';
