@@ -16,14 +16,18 @@ interface Json {
 }
 
 // Scope auto reads this model whole, which on the CPU engine takes hours; the test cancels that read
-// and asks for the block-local read through the scope control, as a user in a hurry would. Switched
-// off: with the scope control that block-local read did not finish within 280 s on this 2-core machine
-// under load (not yet investigated). The block view stays covered by test/ui/blocks.test.ts and
-// test/ui/components.test.tsx on the CLI's block-local read.
+// and asks for the block-local read through the scope control, as a user in a hurry would. A probe of
+// 64 (the CLI's read in test/ui/data uses the same): at the default 256 the cancel lands only after the
+// whole read's K-FAC output factors (one synchronous reverse pass per probe sample over the 12 blocks,
+// ~30 s on an idle core, 35–90 s here under load) and the block-local read then takes ~100 s in the
+// browser (54 s in the CLI); at 64, ~8 s and ~25 s when run alone with logging. Still switched off:
+// with the probe at 64 the block-local read did not finish within 240 s in one run on this loaded
+// machine (not yet understood; the same steps with console logging finished in 35 s).
 test.fixme('a 12-block GPT-2: one row per block, counts from the read, a row filters table and figures', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(360_000);
   await page.goto('/');
   await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await page.locator('label:has(.setting-name:text-is("probe")) input').fill('64');
   await page.getByTestId('file-input').setInputFiles([
     { name: 'gpt2_12blocks_s7.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(FIXTURES, 'gpt2_12blocks_s7.safetensors')) },
     { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(resolve(FIXTURES, 'gpt2_12blocks_s7.config.json')) },
@@ -34,7 +38,7 @@ test.fixme('a 12-block GPT-2: one row per block, counts from the read, a row fil
   await page.getByTestId('scope-select').selectOption('block-local');
   await expect(page.getByTestId('run-read')).toBeEnabled({ timeout: 60_000 });
   await page.getByTestId('run-read').click();
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 280_000 });
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
   const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as Json;
   expect(json.scope).toBe('block-local');

@@ -10,24 +10,27 @@ import { CLASSES } from './theme.ts';
 export { blockKey, directionBlock };
 
 /**
- * The symmetry families of the gauge detectors, in the order the paper's Fig. 8 lists them, and
- * the prefix of the detector ids each one covers. Detectors outside every family (node death,
- * K-FAC, inactive, GLU units) are not gauges: the charts group them after the families, by name.
+ * The symmetry families of the gauge detectors, in the order the paper's Fig. 8 lists them, each
+ * with the exact ids of the detectors it covers (test/ui/blocks.test.ts checks every detector in
+ * the registry is in a family or in NO_SYMMETRY, so a renamed detector cannot drop out silently).
+ * Detectors outside every family are not gauges: the charts group them after the families, by name.
  */
-export const GAUGE_FAMILIES: ReadonlyArray<{ family: string; short: string; test: RegExp }> = [
-  { family: 'LayerNorm', short: 'LN', test: /^ln-/ },
-  { family: 'RMSNorm', short: 'RMS', test: /^rms/ },
-  { family: 'norm rescaling', short: 'norm×', test: /^norm-rescal/ },
-  { family: 'query–key', short: 'QK', test: /^qk/ },
-  { family: 'value–output', short: 'VO', test: /^vo/ },
-  { family: 'softmax shift', short: 'softmax', test: /softmax/ },
-  { family: 'residual stream', short: 'resid', test: /^resid/ },
-  { family: 'ReLU rescaling', short: 'ReLU', test: /^relu-rescal/ },
+export const GAUGE_FAMILIES: ReadonlyArray<{ family: string; short: string; detectors: readonly string[] }> = [
+  { family: 'LayerNorm', short: 'LN', detectors: ['ln-mean', 'ln-scale', 'ln-kernel', 'ln-rescaling'] },
+  { family: 'RMSNorm', short: 'RMS', detectors: ['rms-rescaling'] },
+  { family: 'query–key', short: 'QK', detectors: ['qk-rotation', 'qk-linear'] },
+  { family: 'value–output', short: 'VO', detectors: ['vo-linear'] },
+  { family: 'softmax shift', short: 'softmax', detectors: ['softmax-shift'] },
+  { family: 'residual stream', short: 'resid', detectors: ['residual-mean'] },
+  { family: 'ReLU rescaling', short: 'ReLU', detectors: ['relu-rescaling'] },
 ];
+
+/** The detectors that propose no symmetry (dead units, K-FAC subspaces, never-firing units). */
+export const NO_SYMMETRY: readonly string[] = ['node-death', 'inactive', 'bottom-subspace', 'dual-factor', 'glu-unit'];
 
 /** The gauge family of a detector, or null when the detector proposes no symmetry. */
 export function gaugeFamily(detector: string): { family: string; short: string } | null {
-  const f = GAUGE_FAMILIES.find((g) => g.test.test(detector));
+  const f = GAUGE_FAMILIES.find((g) => g.detectors.includes(detector));
   return f ? { family: f.family, short: f.short } : null;
 }
 

@@ -10,37 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { READ_CASES, readCase, stableRead, storedReadPath } from './cases.ts';
-
-const REL = 1e-9;
-const EXACT_KEYS = new Set(['kRounded', 'unit', 'width', 'inactiveUnits', 'r', 'd', 'm', 'queries', 'predictedK', 'params', 'bytes', 'tensors', 'probe', 'seed', 'perDecade', 'liveProbes', 'bottomK']);
-
-/** Paths at which `got` differs from `want` (at most a few, for the message). */
-function differences(want: unknown, got: unknown, path: string, scale: number, exact: boolean, out: string[]): void {
-  if (out.length >= 8) return;
-  if (typeof want === 'number' && typeof got === 'number') {
-    const ok = exact ? want === got : Math.abs(want - got) <= REL * Math.max(scale, Math.abs(want), Math.abs(got));
-    if (!ok) out.push(`${path}: stored ${want}, now ${got}`);
-    return;
-  }
-  if (Array.isArray(want) && Array.isArray(got)) {
-    if (want.length !== got.length) {
-      out.push(`${path}: stored length ${want.length}, now ${got.length}`);
-      return;
-    }
-    const arrayScale = Math.max(0, ...want.map((x) => (typeof x === 'number' ? Math.abs(x) : 0)));
-    want.forEach((w, i) => differences(w, got[i], `${path}[${i}]`, arrayScale, exact, out));
-    return;
-  }
-  if (want && got && typeof want === 'object' && typeof got === 'object') {
-    const keys = new Set([...Object.keys(want), ...Object.keys(got)]);
-    for (const k of keys) {
-      differences((want as Record<string, unknown>)[k], (got as Record<string, unknown>)[k], `${path}.${k}`, 0, EXACT_KEYS.has(k), out);
-    }
-    return;
-  }
-  if (want !== got) out.push(`${path}: stored ${JSON.stringify(want)}, now ${JSON.stringify(got)}`);
-}
+import { differences, READ_CASES, readCase, stableRead, storedReadPath } from './cases.ts';
 
 describe('stored reads (regenerate with `npx tsx scripts/regen-reads.ts` when the science changes on purpose)', () => {
   for (const c of READ_CASES) {

@@ -212,8 +212,9 @@ describe('alignment heatmap', () => {
         const cell = doc.querySelector(`g[data-layer="${l.layer}"][data-column="0"]`)!;
         const s = l.axisAlignment!.sweep.find((x) => x.r === r)!;
         expect(Number(cell.getAttribute('data-value'))).toBeCloseTo(s.value, 4);
-        // METHOD §5: the random baseline is r/d
-        expect(cell.querySelector('title')!.textContent).toContain(`r/d = ${(r / l.axisAlignment!.d).toFixed(3)}`);
+        // METHOD §5: the random baseline is r/d; an r cutting tied eigenvalues shows the whole cluster (r = its end)
+        const to = (s as { undetermined?: { to: number } }).undetermined?.to;
+        expect(cell.querySelector('title')!.textContent).toContain(to === undefined ? `r/d = ${(r / l.axisAlignment!.d).toFixed(3)}` : `${to}/d = ${(to / l.axisAlignment!.d).toFixed(3)}`);
       }
     }
     // twelve rows named alike up front: each label keeps its distinguishing tail
