@@ -4,7 +4,7 @@ import { parseActivation } from '../model/infer.ts';
 import { DEFAULT_OPTIONS, HEAD_CHOICES, type ReadOptions } from '../read/options.ts';
 import { InputError } from '../read/pipeline.ts';
 import { DETECTORS } from '../detectors/registry.ts';
-import { DEFAULT_SETTINGS, MAX_EIGEN_DIM, maxEigenDimProblem, settingProblems, type ReadSettings } from '../read/settings.ts';
+import { DEFAULT_SETTINGS, MAX_EIGEN_DIM, maxEigenDimProblem, positionsProblem, settingProblems, type Positions, type ReadSettings } from '../read/settings.ts';
 
 /** The flag that sets each setting (the grid's three share one). */
 const SETTING_FLAG: Record<keyof ReadSettings, string> = {
@@ -116,6 +116,13 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.maxEigenDim = v;
         break;
       }
+      case '--positions': {
+        const v = value();
+        const problem = positionsProblem(v);
+        if (problem) throw new InputError('command line', `--positions ${problem}, got "${v}"`);
+        options.positions = v as Positions;
+        break;
+      }
       case '--layers': options.layers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--precision': {
         const v = value();
@@ -169,6 +176,8 @@ numeric __metadata__ such as accuracies).
   --scope S            transformers: auto | whole | block-local (default auto: the whole network where it
                        assembles, else each block alone on synthetic inputs)
   --context-cap N      synthetic token probes: at most N positions (default ${DEFAULT_OPTIONS.contextCap})
+  --positions last|all token transformers: the Fisher of the last position, or summed over every
+                       position (the joint next-token likelihood; default ${DEFAULT_OPTIONS.positions})
   --layers L1,L2       read only these layers' directions (a shard for deadscope merge)
   --max-eigen-dim N    largest d × d matrix decomposed densely (1…${MAX_EIGEN_DIM}, default ${DEFAULT_OPTIONS.maxEigenDim}): a layer over it
                        is left out of that detector, axis alignment or chain rank, with a warning

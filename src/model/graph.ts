@@ -34,6 +34,11 @@ export interface ModelGraph {
   /** the value the head reads (the logits) */
   output: ValueId;
   outputWidth: number;
+  /**
+   * positions the head reads per sample (transformers with positions `all`): the output is
+   * [outputPositions, outputWidth / outputPositions] and the Fisher sums the per-position forms; absent = 1
+   */
+  outputPositions?: number;
   /** the hidden activation chosen, and where that choice came from */
   activation: Activation;
   activationSource: 'metadata' | 'setting' | 'arch' | 'default';
@@ -42,6 +47,9 @@ export interface ModelGraph {
 }
 
 export const INPUT: ValueId = 0;
+
+/** Rows of the head's output per sample: each its own softmax / Gaussian (ModelGraph.outputPositions). */
+export const headRows = (g: Pick<ModelGraph, 'outputPositions'>): number => g.outputPositions ?? 1;
 
 export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -14,6 +14,7 @@
 import type { Family, LinearRef, NormRef, Recognition, AttentionBlock, MlpBlock, HeadBlock } from './families.ts';
 import { graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op, type ValueId } from './graph.ts';
 import type { TensorDesc } from './infer.ts';
+import type { Positions } from '../read/settings.ts';
 
 /** What the graph reads: token ids of a sequence, or images. */
 export type TransformerInput =
@@ -46,6 +47,8 @@ export interface AssembleOptions {
   sequenceLength: number | null;
   /** synthetic tokens: at most this many positions (ReadOptions.contextCap) */
   contextCap: number;
+  /** token models: the head reads the last position (`last`) or every position (`all`, the Fisher summed over them) */
+  positions?: Positions;
 }
 
 /**
@@ -293,19 +296,21 @@ export function assembleTransformer(
   }
 
   // ---- readout: one position, the final norm, the head -----------------------------------
-  const position = images ? 0 : -1;
-  x = push({ kind: 'take', index: position }, [x]);
+  // positions `all`: the norm and head act per position on [T, D]; the Fisher sums the T per-position forms
+  const allPositions = options.positions === 'all' && !images;
+  if (options.positions === 'all' && images) warnings.push('positions all applies to token models: an image model is read on its CLS token');
+  if (!allPositions) x = push({ kind: 'take', index: images ? 0 : -1 }, [x]);
   const finalNorm = heads[0]?.norm ?? rec.finalNorm;
   if (finalNorm) x = push(normOp(finalNorm), [x]);
   else warnings.push('no final norm recognised: the last residual stream is read directly');
-  const where = images ? 'the CLS token' : 'the last position';
+  const where = images ? 'the CLS token' : allPositions ? `every position (the Fisher summed over the ${inputShape[0]})` : 'the last position';
   let readout: string;
   let head: 'regression' | null = null;
   if (heads.length) {
     const h = heads[0];
     if (h.linear.inFeatures !== D) return no(`${h.linear.module} reads ${h.linear.inFeatures} features, not the model width ${D}`);
     // a tied unembedding reads the embedding's weight; its layer is named apart from the embedding's
-    x = push(linearOp(h.linear, false, h.tiedTo ? `unembedding (tied to ${h.tiedTo})` : h.linear.module), [x]);
+    x = push(linearOp(h.linear, allPositions, h.tiedTo ? `unembedding (tied to ${h.tiedTo})` : h.linear.module), [x]);
     readout = images ? `the classifier on ${where}` : `the logits at ${where}`;
   } else {
     head = 'regression';
@@ -317,6 +322,7 @@ export function assembleTransformer(
     inputShape, inputType: images ? 'float' : 'token', nodes, output: x, outputWidth: 0, activation,
     activationSource: options.activation ? 'setting' : hyper.activation?.source === 'config' ? 'arch' : options.metadataActivation ? 'metadata' : 'default',
     warnings: [],
+    ...(allPositions ? { outputPositions: inputShape[0] } : {}),
   };
   const err = graphError(graph);
   if (err) return no(`the assembled graph does not check: ${err}`);

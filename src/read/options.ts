@@ -1,7 +1,7 @@
 /** Everything a read can be told: the METHOD settings plus the model/probe choices. */
 import type { Activation } from '../model/graph.ts';
 import type { Head } from '../engine/types.ts';
-import { DEFAULT_SETTINGS, type ReadSettings } from './settings.ts';
+import { DEFAULT_SETTINGS, type Positions, type ReadSettings } from './settings.ts';
 import { EIGEN_DIM_LIMIT } from './memory.ts';
 
 export interface ReadOptions extends ReadSettings {
@@ -36,6 +36,8 @@ export interface ReadOptions extends ReadSettings {
    * a layer's axis alignment over it is skipped with a warning (src/read/memory.ts)
    */
   maxEigenDim: number;
+  /** token transformers (whole network): the Fisher of the last position, or summed over all positions */
+  positions: Positions;
 }
 
 /** The head choices with what each reads (CLI help, the explorer's head control). */
@@ -66,4 +68,5 @@ export const DEFAULT_OPTIONS: ReadOptions = {
   scope: 'auto',
   contextCap: 32,
   maxEigenDim: EIGEN_DIM_LIMIT,
+  positions: 'last',
 };

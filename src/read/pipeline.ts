@@ -8,7 +8,7 @@ import { sha256OfSource } from '../format/sha256.ts';
 import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
 import { recognizeTransformer, type Recognition } from '../model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer, type NotAssembled } from '../model/transformer-graph.ts';
-import { consumersOf, graphOps, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
+import { consumersOf, graphOps, headRows, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
 import { CancelledError, linePoint } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
@@ -28,7 +28,7 @@ import { checkLabels, metadataInputScale, probeWarning, type ProbeLabelCheck, ty
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { DirectionResult, LayerResult, ReadResult, ShardInfo } from './schema.ts';
 import { readBlockLocal } from './block-local.ts';
-import { DEFAULT_SETTINGS, maxEigenDimProblem, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
+import { DEFAULT_SETTINGS, maxEigenDimProblem, positionsProblem, scanGrid, settingProblems, type ReadSettings } from './settings.ts';
 import { densePartProblem, densePartSkipped, planDenseWork, formatBytes, parameterBytes, WORKING_SET_LIMIT_BYTES, workingSetBytes } from './memory.ts';
 import { linearMatrix } from '../ops/linear/definition.ts';
 
@@ -122,7 +122,7 @@ export class WholeNetworkUnavailable extends ArchitectureError {
  * family, else inferred; probe inputs can fix an image model's input size or a sequence length):
  * the one way the CLI, a read and the explorer's inspect load a model.
  */
-export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'> & Partial<Pick<ReadOptions, 'scope' | 'contextCap'>>): Promise<LoadedGraph> {
+export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'> & Partial<Pick<ReadOptions, 'scope' | 'contextCap' | 'positions'>>): Promise<LoadedGraph> {
   const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
   const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
   const inName = sources.inputsName ?? 'inputs';
@@ -136,6 +136,7 @@ export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions,
     const a = assembleTransformer(rec, descs, config, {
       activation: options.activation, metadataActivation: file.metadata?.activation ? parseActivation(file.metadata.activation) : null,
       sequenceLength: tokens && inputs ? size(inputs.tensor.shape.slice(1)) : null, contextCap: options.contextCap ?? DEFAULT_OPTIONS.contextCap,
+      positions: options.positions ?? DEFAULT_OPTIONS.positions,
     });
     if (isAssembled(a)) return { file, graph: a.graph, inputs, transformer: a };
     if (a.badInputs) throw new InputError(inName, a.why);
@@ -288,6 +289,8 @@ export function checkOptions(o: ReadOptions): void {
   const eigen = maxEigenDimProblem(o.maxEigenDim);
   if (eigen) bad(`maxEigenDim ${eigen} (got ${o.maxEigenDim})`);
   if (!(Number.isInteger(o.contextCap) && o.contextCap >= 1 && o.contextCap <= 4096)) bad(`contextCap must be a whole number 1…4096 (got ${o.contextCap})`);
+  const positions = positionsProblem(o.positions);
+  if (positions) bad(`positions ${positions} (got ${JSON.stringify(o.positions)})`);
   try {
     detectorsById(o.detectors);
   } catch (e) {
@@ -341,7 +344,8 @@ export async function readCheckpoint(
   const read = await scanGraph(engine, m, options, hooks);
   const sha256 = await hashing;
   const { chains, warnings: chainWarnings } = linearChains(graph, params, settings.rankRel, options.maxEigenDim ?? DEFAULT_OPTIONS.maxEigenDim);
-  const probeReport: ProbeReport = m.labels ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
+  // labels are one per sample: an all-positions head has T outputs a sample, so no accuracy is claimed
+  const probeReport: ProbeReport = m.labels && headRows(m.graph) === 1 ? { ...m.probeReport, labels: checkProbeLabels(m, read.outputs) } : m.probeReport;
   const probeNote = probeWarning(probeReport);
   return {
     schema: 'deadscope.read/1',
@@ -358,6 +362,8 @@ export async function readCheckpoint(
       detectors: read.detectors, backend: options.backend, adapter: engine.description,
       engineChoice: engine.choice ?? `${engine.name} engine given by the caller`,
       precision: engine.precision,
+      // recorded where the read sums over positions (absent: one output a sample, the last position of a token model)
+      ...(headRows(graph) > 1 ? { positions: 'all' as const } : {}),
     },
     backend: engine.name,
     directions: read.directions,
@@ -423,7 +429,7 @@ export async function scanGraph(
   const values = await engine.values();
   const prepareMs = Date.now() - t0;
   const saturation = head === 'classification'
-    ? softmaxSaturation(values[graph.output], probe.count, graph.outputWidth) : null;
+    ? softmaxSaturation(values[graph.output], probe.count * headRows(graph), graph.outputWidth / headRows(graph)) : null;
 
   const rng = createRng(options.seed);
   const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng, ...(dense.skip.size ? { skipDense: dense.skip } : {}) };

@@ -1,5 +1,5 @@
 /** The `deadscope.read/1` JSON: what the CLI prints, the explorer exports and every later tool consumes. */
-import type { ReadSettings } from './settings.ts';
+import type { Positions, ReadSettings } from './settings.ts';
 import type { Head } from '../engine/types.ts';
 import type { LinearChainInput } from './assembly.ts';
 import type { ProbeReport } from './probe-check.ts';
@@ -135,6 +135,8 @@ export interface ReadResult {
     engineChoice?: string;
     /** arithmetic asked of the CPU engine's fast scans (the WebGPU engine computes in f32) */
     precision?: 'f32' | 'f64';
+    /** `all`: a token transformer's Fisher summed over every position; absent: one output a sample (the last position) */
+    positions?: Positions;
   };
   backend: 'cpu' | 'webgpu';
   directions: DirectionResult[];

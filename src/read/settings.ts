@@ -140,6 +140,21 @@ export function maxEigenDimProblem(v: number): string | null {
   return r.success ? null : r.error.issues[0].message;
 }
 
+/**
+ * Which positions of a token transformer the head's Fisher reads (read option, CLI `--positions`):
+ * the last (next-token prediction after the context) or all of them, summed (the joint next-token
+ * likelihood under teacher forcing, METHOD notes). Image and non-transformer models read one output.
+ */
+export const POSITIONS = ['last', 'all'] as const;
+export type Positions = (typeof POSITIONS)[number];
+const POSITIONS_SCHEMA = z.enum(POSITIONS, { error: `must be ${POSITIONS.join(' or ')}` });
+
+/** The range check of positions, shared by the CLI, the JSON settings and every read: null when valid. */
+export function positionsProblem(v: unknown): string | null {
+  const r = POSITIONS_SCHEMA.safeParse(v);
+  return r.success ? null : r.error.issues[0].message;
+}
+
 export interface SettingProblem { key: keyof ReadSettings; message: string }
 
 /** Every setting out of range, one problem per setting (first rule broken), in table order. */

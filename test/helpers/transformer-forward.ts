@@ -93,8 +93,11 @@ const embed = (W: Float64Array, tokens: number[], D: number): Seq => tokens.map(
 
 export interface Dims { D: number; H: number; Hkv?: number; layers: number; eps: number; act: string }
 
-/** Hugging Face GPT2LMHeadModel (Conv1D [in, out]) or minGPT/nanoGPT (nn.Linear [out, in]); logits at the last position. */
-export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: string; stored: 'in-out' | 'out-in'; lmHead: string }): Float64Array {
+/**
+ * Hugging Face GPT2LMHeadModel (Conv1D [in, out]) or minGPT/nanoGPT (nn.Linear [out, in]); logits at the
+ * last position, or (`allPositions`) at every position, [T × V] concatenated.
+ */
+export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: string; stored: 'in-out' | 'out-in'; lmHead: string; allPositions?: boolean }): Float64Array {
   const { D, H } = d;
   const p = o.prefix;
   let x = addSeq(embed(w[`${p}wte.weight`], tokens, D), tokens.map((_, t) => w[`${p}wpe.weight`].slice(t * D, (t + 1) * D)));
@@ -109,9 +112,12 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
     const m = n2.map((u) => lin(lin(u, w[`${b}mlp.c_fc.weight`], w[`${b}mlp.c_fc.bias`], D, F, o.stored).map(ACT[d.act]), w[`${b}mlp.c_proj.weight`], w[`${b}mlp.c_proj.bias`], F, D, o.stored));
     x = addSeq(x, m);
   }
-  const last = layerNorm(x[x.length - 1], w[`${p}ln_f.weight`], w[`${p}ln_f.bias`] ?? null, d.eps);
   const V = w[o.lmHead].length / D;
-  return lin(last, w[o.lmHead], null, D, V, 'out-in');
+  const logits = (u: Float64Array) => lin(layerNorm(u, w[`${p}ln_f.weight`], w[`${p}ln_f.bias`] ?? null, d.eps), w[o.lmHead], null, D, V, 'out-in');
+  if (!o.allPositions) return logits(x[x.length - 1]);
+  const out = new Float64Array(x.length * V);
+  x.forEach((u, t) => out.set(logits(u), t * V));
+  return out;
 }
 
 /** TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out]. */

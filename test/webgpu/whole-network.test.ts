@@ -15,7 +15,7 @@ import type { ReadOptions } from '../../src/read/options.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
 import { readDifferences, readOnBoth } from './parity.ts';
-import { fusedPhi3, llamaHf, nestedWrappers, perHead } from '../helpers/transformers.ts';
+import { fusedPhi3, gpt2Hf, llamaHf, nestedWrappers, perHead } from '../helpers/transformers.ts';
 
 const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
@@ -41,6 +41,15 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     }), { inputCap: 16, numericalFloor: FLOOR, perDecade: 1, detectors: ['node-death', 'ln-kernel', 'bottom-subspace'] });
     expect(web.probe?.labels?.accuracy).toBeCloseTo(cpu.probe!.labels!.accuracy!, 10);
     compare('gpt2', cpu, web);
+  }, 300_000);
+
+  it('positions all: the Fisher summed over every position (rows = samples × T in the Fisher kernel)', async () => {
+    const ck = gpt2Hf();
+    const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'gpt2.safetensors', configText: JSON.stringify(ck.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'ln-kernel'], positions: 'all' });
+    expect(web.settings.positions).toBe('all');
+    expect(web.warnings[0]).toMatch(/every position \(the Fisher summed over the 5\)/);
+    compare('gpt2 positions all', cpu, web);
   }, 300_000);
 
   it('a LLaMA-style checkpoint: rotary half-split attention with grouped key/value heads, SwiGLU', async () => {

@@ -7,7 +7,7 @@
  * without a rule for the case at hand runs dense (its f64 reference) and re-expresses the
  * result as a change. Value changes and tangents share one support; null means every feature.
  */
-import { graphOps, isChain, opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
+import { graphOps, headRows, isChain, opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
 import { opDef } from '../../ops/registry.ts';
 import {
   CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
@@ -57,7 +57,8 @@ export class CpuEngine implements FisherEngine {
     this.shapes = valueShapes(model);
     this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
     // the fast scan walks a chain: op i reads value i
-    this.fast = isChain(model) ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
+    // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
+    this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
     this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model));
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
@@ -127,7 +128,7 @@ export class CpuEngine implements FisherEngine {
     const dz = new Float64Array(n * outW);
     scatterAdd(z, flow.support, flow.diff, n, outW);
     scatterAdd(dz, flow.support, flow.tan, n, outW);
-    const f = fisherPerSample(this.head, z, dz, n, outW);
+    const f = fisherPerSample(this.head, z, dz, n, outW, headRows(this.model));
     let s = 0;
     for (let i = 0; i < n; i++) s += f[i];
     return s / n;

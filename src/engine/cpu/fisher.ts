@@ -35,11 +35,19 @@ export function headFisherRow(head: Head, z: ArrayLike<number>, zo: number, dz: 
   return v;
 }
 
-/** headFisherRow of every sample (n samples of `out` outputs). */
-export function fisherPerSample(head: Head, z: Arr, dz: Arr, n: number, out: number): Arr {
+/**
+ * The Fisher form of every sample (n samples of `out` outputs): `rows` positions of out / rows
+ * outputs each, each its own softmax / Gaussian, summed (the joint likelihood over positions).
+ */
+export function fisherPerSample(head: Head, z: Arr, dz: Arr, n: number, out: number, rows = 1): Arr {
   const f = new Float64Array(n);
-  const p = new Float64Array(out);
-  for (let s = 0; s < n; s++) f[s] = headFisherRow(head, z, s * out, dz, s * out, out, p);
+  const w = out / rows;
+  const p = new Float64Array(w);
+  for (let s = 0; s < n; s++) {
+    let acc = 0;
+    for (let r = 0; r < rows; r++) acc += headFisherRow(head, z, s * out + r * w, dz, s * out + r * w, w, p);
+    f[s] = acc;
+  }
   return f;
 }
 

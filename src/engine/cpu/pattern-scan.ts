@@ -16,7 +16,7 @@
  *
  * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding.
  */
-import { opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
+import { headRows, opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
 import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../types.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
 import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
@@ -116,7 +116,8 @@ export class PatternScan {
 
   /** The scan for a chain whose every op it knows (ReLU the only activation), else null. */
   static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], chain: boolean): PatternScan | null {
-    if (!chain) return null;
+    // one softmax / Gaussian per sample only (a multi-position output takes the general path)
+    if (!chain || headRows(model) !== 1) return null;
     const shapes = valueShapes(model);
     const n = cached[0].length / size(model.inputShape);
     const steps: Step[] = [];

@@ -1,5 +1,5 @@
 /** What `prepare` leaves for the batch plans: the graph, its GPU buffers, and how to encode one node. */
-import type { ModelGraph, Op } from '../../model/graph.ts';
+import { headRows, type ModelGraph, type Op } from '../../model/graph.ts';
 import type { Head, ParamSet } from '../types.ts';
 import { opDef } from '../../ops/registry.ts';
 import type { FlowAt, GpuContext, ParamRef, Recorder } from './context.ts';
@@ -74,7 +74,10 @@ export function runBatchWork(
   p: PreparedGraph, buffers: BatchBuffers, stats: WebGpuStats, w: BatchWork, shape: WebGpuStats['shapes'][number],
 ): Promise<Float64Array> {
   const { G, M } = shape;
-  const nb = fisherBlocks(M);
+  // a multi-position output is M·rows rows of width / rows, each its own softmax / Gaussian; the
+  // engine divides the sum by the samples M
+  const rows = headRows(p.model);
+  const nb = fisherBlocks(M * rows);
   const patchData = w.patch.finish();
   const idxData = w.idx.finish();
   const bufs = {
@@ -87,9 +90,9 @@ export function runBatchWork(
   p.ctx.write(bufs.idx, 0, idxData);
   const rec = p.ctx.recorder();
   for (const st of w.steps) st(rec, bufs);
-  const width = w.out.width;
+  const width = w.out.width / rows;
   encodeFisher(rec, { src: bufs.flows[w.out.slot], dst: buffers.partial() }, {
-    x: { off: 0, toff: G * M * width, gs: M * width, tan: true }, G, M, width, head: p.head, outOff: 0,
+    x: { off: 0, toff: G * M * w.out.width, gs: M * w.out.width, tan: true }, G, M: M * rows, width, head: p.head, outOff: 0,
   });
   return submitBatch(p, rec, buffers, stats, shape, nb);
 }
