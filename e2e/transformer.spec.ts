@@ -34,3 +34,31 @@ test('the GPT-2 fixture with its config.json reads as a whole network', async ({
   await expect(page.getByTestId('transformer-blocks')).toContainText('scope “whole”');
   await expect(page.getByTestId('run-read')).toBeEnabled();
 });
+
+// The same model on the WebGPU engine: `auto` takes the CPU engine on a fallback adapter
+// (SwiftShader here), so the test asks for WebGPU in the settings; a reduced probe and grid keep
+// the read short on SwiftShader. Its exact gauges (QK rotation, LayerNorm) read gauge there too.
+test('the GPT-2 fixture reads as a whole network on the WebGPU engine', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await page.locator('label:has(.setting-name:text-is("probe")) input').fill('8');
+  await page.locator('label:has(.setting-name:text-is("perDecade")) input').fill('2');
+  await page.locator('label:has(.setting-name:text-is("backend")) select').selectOption('webgpu');
+  await page.getByTestId('file-input').setInputFiles([
+    { name: 'gpt2_modadd23_s1.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.safetensors')) },
+    { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.config.json')) },
+  ]);
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('gpt2_modadd23_s1', { timeout: 60_000 });
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as { scope: string; backend: string; directions: { detector: string; class: string }[] };
+  expect(json.backend).toBe('webgpu');
+  expect(json.scope).toBe('whole');
+  expect(json.directions.filter((d) => d.detector === 'qk-rotation').map((d) => d.class)).toEqual(['gauge', 'gauge', 'gauge', 'gauge']);
+  const ln = json.directions.filter((d) => d.detector.startsWith('ln-'));
+  expect(ln.length).toBeGreaterThan(0);
+  expect(ln.map((d) => d.class)).toEqual(ln.map(() => 'gauge'));
+  await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
