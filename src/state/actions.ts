@@ -169,11 +169,16 @@ export async function reinspect(key: string, patch: Partial<Pick<LoadedCheckpoin
   const c = getState().checkpoints.find((x) => x.key === key);
   if (!c) return false;
   const next = { ...c, ...patch };
+  // the change holds at once, so a read started before the inspection answers (the worker may be
+  // busy) reads with it, not with the settings it replaced; a failed inspection puts them back
+  const before = Object.fromEntries(Object.keys(patch).map((k) => [k, c[k as keyof typeof patch]])) as typeof patch;
+  updateCheckpoint(key, { ...patch });
   try {
     const summary = await reader().inspect(next.files, optionsFor(next));
-    updateCheckpoint(key, (cur) => ({ ...patch, summary, stale: !!cur.result }));
+    updateCheckpoint(key, (cur) => ({ summary, stale: !!cur.result }));
     return true;
   } catch (e) {
+    updateCheckpoint(key, before);
     const { name, message } = describeError(e);
     showError({ title: `Could not apply that to ${c.name}`, message: `${name}: ${message}` });
     return false;
