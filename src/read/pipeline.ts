@@ -377,6 +377,7 @@ export async function readCheckpoint(
     warnings: [
       ...(transformer ? [`${transformer.label}: the whole network read (scope "whole"), the ${head} Fisher on ${transformer.readout}; probe: ${m.probeDescription}`] : []),
       ...(probeNote ? [probeNote] : []), ...graph.warnings, ...read.warnings, ...chainWarnings,
+      ...(m.labels && headRows(graph) > 1 ? [`positions all: the ${m.labels.tensor} (one a sample) are not checked against ${headRows(graph)} outputs a sample; no accuracy is reported`] : []),
     ],
     timing: { totalMs: Date.now() - started, prepareMs: read.prepareMs, scanMs: read.scanMs, queries: read.queries },
   };

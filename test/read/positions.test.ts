@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
-import { InputError, loadModel } from '../../src/read/pipeline.ts';
+import { InputError, loadModel, readCheckpoint } from '../../src/read/pipeline.ts';
+import { writeSafetensors } from '../../src/format/writer.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { parseReadArgs } from '../../src/cli/args.ts';
 import { createRng } from '../../src/math/random.ts';
@@ -84,6 +85,16 @@ describe('positions: the Fisher of the last position or summed over all position
       expect(results.all).toBeGreaterThan(1.5 * results.last);
     });
   }
+
+  it('a read with positions all records it, names the summed positions and does not claim an accuracy from per-sample labels', async () => {
+    const tokens = Float64Array.from({ length: 4 * T.CTX }, (_, i) => (i * 7) % T.VOCAB);
+    const inputs = writeSafetensors([{ name: 'tokens', dtype: 'I64', shape: [4, T.CTX], data: tokens }, { name: 'labels', dtype: 'I64', shape: [4], data: Float64Array.from([1, 2, 3, 4]) }]);
+    const r = await readCheckpoint({ ...sources(), inputs: bytesSource(inputs), inputsName: 'in.safetensors' }, { positions: 'all', detectors: ['node-death'], perDecade: 1 }, new CpuEngine({ precision: 'f64' }));
+    expect(r.settings.positions).toBe('all');
+    expect(r.warnings[0]).toMatch(/logits at every position \(the Fisher summed over the 5\)/);
+    expect(r.probe?.labels ?? null).toBeNull();
+    expect(r.warnings.some((w) => /positions all: the labels .* no accuracy is reported/.test(w))).toBe(true);
+  });
 
   it('positions is checked: a plain message for a bad value (options and CLI)', async () => {
     await expect(loadModel(sources(), { positions: 'every' as never })).rejects.toThrow(InputError);
