@@ -71,6 +71,9 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   await page.getByRole('button', { name: 'Clear filter' }).click();
   await page.getByTestId('read-logits').click();
   await expect(page.getByTestId('head-select')).toHaveValue('logits');
+  // the head control holds at once, while the previous read stays exportable until the new one
+  // starts: wait for the read on the logits itself (the model panel names its result's head)
+  await expect(page.locator('.arch-note')).toContainText('head logits', { timeout: 240_000 });
   await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
   const [again] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
   const logits = JSON.parse(readFileSync(await again.path(), 'utf8')) as typeof json & { settings: { head: string; floorRatio: number } };
