@@ -18,22 +18,10 @@ import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
 import { exportableResult } from '../../src/ui/App.tsx';
-import { DATA_DIR, loadRead } from './helpers.ts';
-
-declare global {
-  // eslint-disable-next-line no-var
-  var IS_REACT_ACT_ENVIRONMENT: boolean;
-}
+import { DATA_DIR, loadRead, reactInJsdom } from './helpers.ts';
 
 beforeAll(() => {
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  // jsdom has no layout: a fixed-width ResizeObserver stand-in
-  globalThis.ResizeObserver ??= class {
-    constructor(private cb: ResizeObserverCallback) {}
-    observe(el: Element) { this.cb([{ contentRect: { width: 640 } as DOMRectReadOnly, target: el } as ResizeObserverEntry], this as unknown as ResizeObserver); }
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
+  reactInJsdom();
   Element.prototype.getBoundingClientRect = function () { return { left: 0, top: 0, right: 640, bottom: 20, width: 640, height: 20, x: 0, y: 0, toJSON() {} } as DOMRect; };
 });
 

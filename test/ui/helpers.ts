@@ -61,3 +61,19 @@ export function checkLegend(doc: Document): Array<string | null> {
   }
   return items.map((it) => it.getAttribute('data-legend'));
 }
+
+declare global {
+  // eslint-disable-next-line no-var
+  var IS_REACT_ACT_ENVIRONMENT: boolean;
+}
+
+/** React's act() in jsdom, and a fixed-width ResizeObserver stand-in (jsdom has no layout). */
+export function reactInJsdom(width = 640): void {
+  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+  globalThis.ResizeObserver ??= class {
+    constructor(private cb: ResizeObserverCallback) {}
+    observe(el: Element) { this.cb([{ contentRect: { width } as DOMRectReadOnly, target: el } as ResizeObserverEntry], this as unknown as ResizeObserver); }
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+}

@@ -13,7 +13,7 @@ import type { CheckpointSummary } from '../../src/model/inspect.ts';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { directionsInput, ratePlotModel } from '../../src/ui/figures/index.ts';
 import { rateYDomain } from '../../src/ui/figures/rate-plot.ts';
-import { loadRead, parseSvg, textOf } from './helpers.ts';
+import { loadRead, parseSvg, reactInJsdom, textOf } from './helpers.ts';
 
 const SIZE = { width: 640, height: 380 };
 const r = loadRead('ts_relu2_adamw_s1');
@@ -60,22 +60,11 @@ describe('rate plot at a zoomed y-range', () => {
   });
 });
 
-declare global {
-  // eslint-disable-next-line no-var
-  var IS_REACT_ACT_ENVIRONMENT: boolean;
-}
-
 describe('zoom on the page', () => {
   let host: HTMLDivElement;
   let root: Root;
   beforeAll(() => {
-    globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-    globalThis.ResizeObserver ??= class {
-      constructor(private cb: ResizeObserverCallback) {}
-      observe(el: Element) { this.cb([{ contentRect: { width: 640 } as DOMRectReadOnly, target: el } as ResizeObserverEntry], this as unknown as ResizeObserver); }
-      unobserve() {}
-      disconnect() {}
-    } as unknown as typeof ResizeObserver;
+    reactInJsdom();
   });
   beforeEach(() => {
     const files = { checkpoint: new Blob(), checkpointName: 'a.safetensors' };
