@@ -67,18 +67,28 @@ interface KernelExports {
   softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, p: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<string, WebAssembly.Module | null>();
 
-/** The compiled kernel, or null where this runtime has no WebAssembly SIMD. */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
+/**
+ * A kernel module compiled from its generated base64 (scripts/build-wasm.mjs), once per process, or
+ * null where this runtime has no WebAssembly SIMD.
+ */
+export function wasmModule(base64: string): WebAssembly.Module | null {
+  let m = compiled.get(base64);
+  if (m === undefined) {
     try {
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
+      m = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
     } catch {
-      compiled = null;
+      m = null;
     }
+    compiled.set(base64, m);
   }
-  return compiled;
+  return m;
+}
+
+/** The compiled row kernel, or null where this runtime has no WebAssembly SIMD. */
+function kernelModule(): WebAssembly.Module | null {
+  return wasmModule(KERNELS_WASM_BASE64);
 }
 
 const PAGE = 65536;

@@ -59,7 +59,7 @@ export class CpuEngine implements FisherEngine {
     // the fast scan walks a chain: op i reads value i
     // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
-    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model));
+    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
