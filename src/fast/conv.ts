@@ -6,7 +6,7 @@
  * (restricted to its non-zero rows) is transposed per call, it is small beside the activations.
  */
 import { CONV_KERNELS_WASM_BASE64 } from './conv-kernels-wasm.ts';
-import { wasmModule } from './wasm.ts';
+import { wasmModule } from './kernel-module.ts';
 import { macCounter } from './gemm.ts';
 import { convOutSize, type ConvShape } from '../ops/conv2d/reference.ts';
 

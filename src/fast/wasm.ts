@@ -7,7 +7,7 @@
  *  - `JsRows` (f64, the reference mode): a Float64Array and `addSparseRowsTimes`.
  * Offsets are in elements. A view from `at` is valid until the next `alloc` (the memory may grow).
  */
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
+import { kernelModule } from './kernel-module.ts';
 import { addSparseRowsTimes, macCounter, type FloatArray } from './gemm.ts';
 import { headFisherRow } from '../engine/cpu/fisher.ts';
 import type { Head } from '../engine/types.ts';
@@ -65,30 +65,6 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   rowsTimes(A: number, rows: number, k: number, WT: number, N: number, C: number, scratch: number): number;
   softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, p: number): void;
-}
-
-const compiled = new Map<string, WebAssembly.Module | null>();
-
-/**
- * A kernel module compiled from its generated base64 (scripts/build-wasm.mjs), once per process, or
- * null where this runtime has no WebAssembly SIMD.
- */
-export function wasmModule(base64: string): WebAssembly.Module | null {
-  let m = compiled.get(base64);
-  if (m === undefined) {
-    try {
-      m = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-    } catch {
-      m = null;
-    }
-    compiled.set(base64, m);
-  }
-  return m;
-}
-
-/** The compiled row kernel, or null where this runtime has no WebAssembly SIMD. */
-function kernelModule(): WebAssembly.Module | null {
-  return wasmModule(KERNELS_WASM_BASE64);
 }
 
 const PAGE = 65536;
