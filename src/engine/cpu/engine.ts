@@ -48,22 +48,34 @@ export class CpuEngine implements FisherEngine {
   }
 
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
+    const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
+    if (bad) throw new Error(bad);
+    this.adopt(model, params, probe.count, head, evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!);
+  }
+
+  /**
+   * Prepared from values already computed (the worker pool's threads take the main thread's
+   * forward pass, src/fast/pool.ts); `scans: false` leaves out the fast scans' caches for an
+   * engine that only hands queries on.
+   */
+  adopt(model: ModelGraph, params: ParamSet, n: number, head: Head, values: Float64Array[], scans = true): void {
     this.model = model;
     this.params = params;
     this.head = head;
-    this.n = probe.count;
-    const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
-    if (bad) throw new Error(bad);
+    this.n = n;
     this.shapes = valueShapes(model);
-    this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
-    // the fast scan walks a chain: op i reads value i
-    // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
-    this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
-    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model));
+    this.cached = values;
+    this.fast = null;
+    this.pattern = null;
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
     });
+    if (!scans) return;
+    // the fast scan walks a chain: op i reads value i
+    // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
+    this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
+    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
