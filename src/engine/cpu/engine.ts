@@ -10,7 +10,7 @@
 import { graphOps, headRows, isChain, opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
 import { opDef } from '../../ops/registry.ts';
 import {
-  CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
+  pauser, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
   type TensorPatch, touchedTensors,
 } from '../types.ts';
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
@@ -39,7 +39,7 @@ export class CpuEngine implements FisherEngine {
   private cached: Float64Array[] = [];
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
-  /** how often to yield to the event loop so cancellation can land */
+  /** how many queries between checks for a cancel (src/engine/types.ts pauser) */
   chunk = 16;
 
   constructor(options: { precision?: Precision } = {}) {
@@ -89,11 +89,11 @@ export class CpuEngine implements FisherEngine {
   ): Promise<Float64Array> {
     const out = new Float64Array(queries.length);
     const answered = this.fast?.answer(queries, out) ?? new Uint8Array(queries.length);
+    const pause = pauser(options.signal);
     if (this.pattern) {
       let done = 0;
       await this.pattern.answer(queries, out, answered, async () => {
-        await new Promise((r) => setTimeout(r, 0));
-        if (options.signal?.aborted) throw new CancelledError();
+        await pause();
         done = answered.reduce((a, b) => a + b, 0);
         options.onProgress?.({ done, total: queries.length });
       });
@@ -101,8 +101,7 @@ export class CpuEngine implements FisherEngine {
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
       if (q % this.chunk === 0) {
-        await new Promise((r) => setTimeout(r, 0));
-        if (options.signal?.aborted) throw new CancelledError();
+        await pause();
         options.onProgress?.({ done: q, total: queries.length });
       }
       out[q] = this.fisherOf(queries[q]);
