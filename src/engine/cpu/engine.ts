@@ -75,7 +75,7 @@ export class CpuEngine implements FisherEngine {
     // the fast scan walks a chain: op i reads value i
     // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
-    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model));
+    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
