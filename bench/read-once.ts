@@ -69,7 +69,7 @@ await checkpoint.close();
 await inputs?.close();
 process.stdout.write(`${JSON.stringify({
   wallMs, cpuMs: (cpu.user + cpu.system) / 1000, macs: macCounter.value, peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  params: result.checkpoint.params, directions: result.directions.length, queries: result.timing.queries,
+  timing: result.timing, params: result.checkpoint.params, directions: result.directions.length, queries: result.timing.queries,
   classes: result.directions.map((d) => [d.id, d.class, d.kRounded]),
   alignment: Object.fromEntries(result.layers.map((L) => [L.layer, L.axisAlignment ? [L.axisAlignment.r, L.axisAlignment.value] : null])),
   F: Object.fromEntries(result.directions.map((d) => [d.id, d.scan.F])),

@@ -325,4 +325,186 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $row)))
   )
+
+  ;; ---- the eigensolver's O(n³) loops (src/math/linalg.ts, EISPACK tred2/tql2), f64 ----
+  ;; The same arithmetic as the JavaScript loops, operation for operation (two lanes of f64x2 are
+  ;; two independent scalar operations; reductions add lane 0 then lane 1 in order; no fused
+  ;; multiply-add), so the eigenpairs are bit-identical to the JavaScript path.
+  ;; W: n rows of n f64 (row j at W + 8·n·j); d, e, col: n f64 each.
+
+  ;; tred2, for one i: for j < i { f = d[j]; W[i][j] = f; g = e[j] + W[j][j]·f;
+  ;;   for k in j+1 … i−1 { g += W[j][k]·d[k]; e[k] += W[j][k]·f }; e[j] = g }
+  (func (export "tred2Gather") (param $W i32) (param $d i32) (param $e i32) (param $i i32) (param $n i32)
+    (local $j i32) (local $k i32) (local $row i32) (local $f f64) (local $g f64) (local $fv v128) (local $w v128)
+    (local $pr v128) (local $ek i32) (local $dk i32) (local $wk i32)
+    (local.set $j (i32.const 0))
+    (block $dj (loop $lj
+      (br_if $dj (i32.ge_u (local.get $j) (local.get $i)))
+      (local.set $row (i32.add (local.get $W) (i32.shl (i32.mul (local.get $j) (local.get $n)) (i32.const 3))))
+      (local.set $f (f64.load (i32.add (local.get $d) (i32.shl (local.get $j) (i32.const 3)))))
+      (f64.store (i32.add (local.get $W) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 3)))
+        (local.get $f))
+      (local.set $g (f64.add (f64.load (i32.add (local.get $e) (i32.shl (local.get $j) (i32.const 3))))
+        (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))) (local.get $f))))
+      (local.set $fv (f64x2.splat (local.get $f)))
+      (local.set $k (i32.add (local.get $j) (i32.const 1)))
+      ;; two at a time while k + 1 ≤ i − 1
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (i32.add (local.get $k) (i32.const 1)) (local.get $i)))
+        (local.set $wk (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $dk (i32.add (local.get $d) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $ek (i32.add (local.get $e) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $w (v128.load (local.get $wk)))
+        (local.set $pr (f64x2.mul (local.get $w) (v128.load (local.get $dk))))
+        (local.set $g (f64.add (local.get $g) (f64x2.extract_lane 0 (local.get $pr))))
+        (local.set $g (f64.add (local.get $g) (f64x2.extract_lane 1 (local.get $pr))))
+        (v128.store (local.get $ek) (f64x2.add (v128.load (local.get $ek)) (f64x2.mul (local.get $w) (local.get $fv))))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $lv)))
+      (if (i32.lt_u (local.get $k) (local.get $i)) (then
+        (local.set $wk (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $ek (i32.add (local.get $e) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $g (f64.add (local.get $g)
+          (f64.mul (f64.load (local.get $wk)) (f64.load (i32.add (local.get $d) (i32.shl (local.get $k) (i32.const 3)))))))
+        (f64.store (local.get $ek) (f64.add (f64.load (local.get $ek)) (f64.mul (f64.load (local.get $wk)) (local.get $f))))))
+      (f64.store (i32.add (local.get $e) (i32.shl (local.get $j) (i32.const 3))) (local.get $g))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $lj))))
+
+  ;; tred2, for one i: for j < i { f = d[j]; g = e[j]; for k in j … i−1 { W[j][k] −= f·e[k] + g·d[k] };
+  ;;   d[j] = W[j][i−1]; W[j][i] = 0 }
+  (func (export "tred2Update") (param $W i32) (param $d i32) (param $e i32) (param $i i32) (param $n i32)
+    (local $j i32) (local $k i32) (local $row i32) (local $f f64) (local $g f64) (local $fv v128) (local $gv v128) (local $wk i32)
+    (local.set $j (i32.const 0))
+    (block $dj (loop $lj
+      (br_if $dj (i32.ge_u (local.get $j) (local.get $i)))
+      (local.set $row (i32.add (local.get $W) (i32.shl (i32.mul (local.get $j) (local.get $n)) (i32.const 3))))
+      (local.set $f (f64.load (i32.add (local.get $d) (i32.shl (local.get $j) (i32.const 3)))))
+      (local.set $g (f64.load (i32.add (local.get $e) (i32.shl (local.get $j) (i32.const 3)))))
+      (local.set $fv (f64x2.splat (local.get $f)))
+      (local.set $gv (f64x2.splat (local.get $g)))
+      (local.set $k (local.get $j))
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (i32.add (local.get $k) (i32.const 1)) (local.get $i)))
+        (local.set $wk (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+        (v128.store (local.get $wk) (f64x2.sub (v128.load (local.get $wk))
+          (f64x2.add (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $e) (i32.shl (local.get $k) (i32.const 3)))))
+                     (f64x2.mul (local.get $gv) (v128.load (i32.add (local.get $d) (i32.shl (local.get $k) (i32.const 3))))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $lv)))
+      (if (i32.lt_u (local.get $k) (local.get $i)) (then
+        (local.set $wk (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+        (f64.store (local.get $wk) (f64.sub (f64.load (local.get $wk))
+          (f64.add (f64.mul (local.get $f) (f64.load (i32.add (local.get $e) (i32.shl (local.get $k) (i32.const 3)))))
+                   (f64.mul (local.get $g) (f64.load (i32.add (local.get $d) (i32.shl (local.get $k) (i32.const 3))))))))))
+      (f64.store (i32.add (local.get $d) (i32.shl (local.get $j) (i32.const 3)))
+        (f64.load (i32.add (local.get $row) (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 3)))))
+      (f64.store (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3))) (f64.const 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $lj))))
+
+  ;; tred2's accumulation, for one i: for j ≤ i { g = Σ_{k ≤ i} col[k]·W[j][k] (in order of k);
+  ;;   for k ≤ i { W[j][k] −= g·d[k] } }. Rows are independent: four rows' sums run side by side
+  ;; (each still in order of k) so the additions' latency overlaps.
+  (func (export "tred2Accumulate") (param $W i32) (param $d i32) (param $col i32) (param $i i32) (param $n i32)
+    (local $j i32) (local $rowB i32) (local $len i32) (local $r0 i32)
+    (local.set $len (i32.add (local.get $i) (i32.const 1)))
+    (local.set $rowB (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $j (i32.const 0))
+    (block $d4 (loop $l4
+      (br_if $d4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $len)))
+      (local.set $r0 (i32.add (local.get $W) (i32.mul (local.get $j) (local.get $rowB))))
+      (call $accumulateFour (local.get $r0) (local.get $rowB) (local.get $d) (local.get $col) (local.get $len))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $l4)))
+    (block $dj (loop $lj
+      (br_if $dj (i32.ge_u (local.get $j) (local.get $len)))
+      (call $subtractMultiple (i32.add (local.get $W) (i32.mul (local.get $j) (local.get $rowB))) (local.get $d) (local.get $len)
+        (call $dotInOrder (i32.add (local.get $W) (i32.mul (local.get $j) (local.get $rowB))) (local.get $col) (local.get $len)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $lj))))
+
+  ;; Σ_{k < len} a[k]·b[k], added in order of k
+  (func $dotInOrder (param $a i32) (param $b i32) (param $len i32) (result f64)
+    (local $k i32) (local $g f64)
+    (local.set $g (f64.const 0))
+    (local.set $k (i32.const 0))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $k) (local.get $len)))
+      (local.set $g (f64.add (local.get $g)
+        (f64.mul (f64.load (i32.add (local.get $b) (i32.shl (local.get $k) (i32.const 3))))
+                 (f64.load (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 3)))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l)))
+    (local.get $g))
+
+  ;; row[k] −= g·d[k] for k < len
+  (func $subtractMultiple (param $row i32) (param $d i32) (param $len i32) (param $g f64)
+    (local $k i32) (local $gv v128) (local $wk i32)
+    (local.set $gv (f64x2.splat (local.get $g)))
+    (local.set $k (i32.const 0))
+    (block $du (loop $lu
+      (br_if $du (i32.ge_u (i32.add (local.get $k) (i32.const 1)) (local.get $len)))
+      (local.set $wk (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+      (v128.store (local.get $wk) (f64x2.sub (v128.load (local.get $wk))
+        (f64x2.mul (local.get $gv) (v128.load (i32.add (local.get $d) (i32.shl (local.get $k) (i32.const 3)))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 2)))
+      (br $lu)))
+    (if (i32.lt_u (local.get $k) (local.get $len)) (then
+      (local.set $wk (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3))))
+      (f64.store (local.get $wk) (f64.sub (f64.load (local.get $wk))
+        (f64.mul (local.get $g) (f64.load (i32.add (local.get $d) (i32.shl (local.get $k) (i32.const 3))))))))))
+
+  ;; tred2Accumulate for the four rows at r0, r0 + rowB, …: the four sums side by side
+  (func $accumulateFour (param $r0 i32) (param $rowB i32) (param $d i32) (param $col i32) (param $len i32)
+    (local $k i32) (local $o i32) (local $c f64) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $g0 f64) (local $g1 f64) (local $g2 f64) (local $g3 f64)
+    (local.set $r1 (i32.add (local.get $r0) (local.get $rowB)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $rowB)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rowB)))
+    (local.set $g0 (f64.const 0))
+    (local.set $g1 (f64.const 0))
+    (local.set $g2 (f64.const 0))
+    (local.set $g3 (f64.const 0))
+    (local.set $k (i32.const 0))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $k) (local.get $len)))
+      (local.set $o (i32.shl (local.get $k) (i32.const 3)))
+      (local.set $c (f64.load (i32.add (local.get $col) (local.get $o))))
+      (local.set $g0 (f64.add (local.get $g0) (f64.mul (local.get $c) (f64.load (i32.add (local.get $r0) (local.get $o))))))
+      (local.set $g1 (f64.add (local.get $g1) (f64.mul (local.get $c) (f64.load (i32.add (local.get $r1) (local.get $o))))))
+      (local.set $g2 (f64.add (local.get $g2) (f64.mul (local.get $c) (f64.load (i32.add (local.get $r2) (local.get $o))))))
+      (local.set $g3 (f64.add (local.get $g3) (f64.mul (local.get $c) (f64.load (i32.add (local.get $r3) (local.get $o))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l)))
+    (call $subtractMultiple (local.get $r0) (local.get $d) (local.get $len) (local.get $g0))
+    (call $subtractMultiple (local.get $r1) (local.get $d) (local.get $len) (local.get $g1))
+    (call $subtractMultiple (local.get $r2) (local.get $d) (local.get $len) (local.get $g2))
+    (call $subtractMultiple (local.get $r3) (local.get $d) (local.get $len) (local.get $g3)))
+
+  ;; tql2's plane rotation of two columns a, b (n f64 each): b[k] = s·a[k] + c·b[k]; a[k] = c·a[k] − s·b[k] (old b)
+  (func (export "rotate") (param $a i32) (param $b i32) (param $c f64) (param $s f64) (param $n i32)
+    (local $k i32) (local $cv v128) (local $sv v128) (local $av v128) (local $bv v128) (local $o i32) (local $bk f64) (local $ak f64)
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $k (i32.const 0))
+    (block $dv (loop $lv
+      (br_if $dv (i32.ge_u (i32.add (local.get $k) (i32.const 1)) (local.get $n)))
+      (local.set $o (i32.shl (local.get $k) (i32.const 3)))
+      (local.set $av (v128.load (i32.add (local.get $a) (local.get $o))))
+      (local.set $bv (v128.load (i32.add (local.get $b) (local.get $o))))
+      (v128.store (i32.add (local.get $b) (local.get $o))
+        (f64x2.add (f64x2.mul (local.get $sv) (local.get $av)) (f64x2.mul (local.get $cv) (local.get $bv))))
+      (v128.store (i32.add (local.get $a) (local.get $o))
+        (f64x2.sub (f64x2.mul (local.get $cv) (local.get $av)) (f64x2.mul (local.get $sv) (local.get $bv))))
+      (local.set $k (i32.add (local.get $k) (i32.const 2)))
+      (br $lv)))
+    (if (i32.lt_u (local.get $k) (local.get $n)) (then
+      (local.set $o (i32.shl (local.get $k) (i32.const 3)))
+      (local.set $ak (f64.load (i32.add (local.get $a) (local.get $o))))
+      (local.set $bk (f64.load (i32.add (local.get $b) (local.get $o))))
+      (f64.store (i32.add (local.get $b) (local.get $o))
+        (f64.add (f64.mul (local.get $s) (local.get $ak)) (f64.mul (local.get $c) (local.get $bk))))
+      (f64.store (i32.add (local.get $a) (local.get $o))
+        (f64.sub (f64.mul (local.get $c) (local.get $ak)) (f64.mul (local.get $s) (local.get $bk)))))))
 )

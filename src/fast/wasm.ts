@@ -7,7 +7,7 @@
  *  - `JsRows` (f64, the reference mode): a Float64Array and `addSparseRowsTimes`.
  * Offsets are in elements. A view from `at` is valid until the next `alloc` (the memory may grow).
  */
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
+import { kernelModule } from './kernel-module.ts';
 import { addSparseRowsTimes, macCounter, type FloatArray } from './gemm.ts';
 import { headFisherRow } from '../engine/cpu/fisher.ts';
 import type { Head } from '../engine/types.ts';
@@ -65,20 +65,6 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   rowsTimes(A: number, rows: number, k: number, WT: number, N: number, C: number, scratch: number): number;
   softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, p: number): void;
-}
-
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled kernel, or null where this runtime has no WebAssembly SIMD. */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
 }
 
 const PAGE = 65536;

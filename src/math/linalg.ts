@@ -3,6 +3,7 @@
  * orthogonal matrices. Matrices are flat row-major arrays (`A[i * n + j]` = row i, column j).
  */
 import type { Rng } from './random.ts';
+import { eigenWorkspace, type EigenWorkspace } from '../fast/eigen-kernels.ts';
 
 /**
  * Result of a symmetric eigendecomposition A = Σ_j values[j] · vectors[j] vectors[j]ᵀ.
@@ -26,10 +27,8 @@ function checkSquare(A: ArrayLike<number>, n: number, who: string): void {
   }
 }
 
-/** rows of (A + Aᵀ)/2 as separate arrays */
-function symmetrisedRows(A: ArrayLike<number>, n: number): Float64Array[] {
-  const V: Float64Array[] = [];
-  for (let i = 0; i < n; i++) V.push(new Float64Array(n));
+/** rows of (A + Aᵀ)/2 into V (every entry written) */
+function symmetrise(A: ArrayLike<number>, n: number, V: Float64Array[]): void {
   for (let i = 0; i < n; i++) {
     V[i][i] = A[i * n + i];
     for (let j = 0; j < i; j++) {
@@ -38,25 +37,28 @@ function symmetrisedRows(A: ArrayLike<number>, n: number): Float64Array[] {
       V[j][i] = s;
     }
   }
-  return V;
 }
 
 /**
  * Eigendecomposition of a real symmetric n×n matrix (flat row-major; the input is
  * symmetrised as (A + Aᵀ)/2 and not modified). Householder tridiagonalisation followed by
  * the implicit QL algorithm with Wilkinson-type shifts (EISPACK tred2/tql2, as in JAMA).
- * O(n³): n = 800 takes about 2 s in Node. Throws on non-finite input or if QL does not converge.
+ * O(n³). Its O(n³) loops run in WebAssembly f64 where the runtime has SIMD (src/fast/eigen-kernels.ts:
+ * the same operations in the same order, bit-identical results), else in JavaScript.
+ * Throws on non-finite input or if QL does not converge.
  */
-export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen {
+export function symmetricEigen(A: ArrayLike<number>, n: number, { webAssembly = true }: { webAssembly?: boolean } = {}): SymmetricEigen {
   checkSquare(A, n, 'symmetricEigen');
   if (n === 0) return { values: new Float64Array(0), vectors: [] };
   // tred2 works on the transpose, so its rows come out as the columns of the transform
   // and tql2 rotates contiguous arrays.
-  const cols = symmetrisedRows(A, n);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  tred2(cols, d, e, n);
-  tql2(cols, d, e, n);
+  const ws = webAssembly ? eigenWorkspace(n) : null;
+  const cols = ws ? ws.rows : Array.from({ length: n }, () => new Float64Array(n));
+  symmetrise(A, n, cols);
+  const d = ws ? ws.d.fill(0) : new Float64Array(n);
+  const e = ws ? ws.e.fill(0) : new Float64Array(n);
+  tred2(cols, d, e, n, ws);
+  tql2(cols, d, e, n, ws);
   // sort ascending (selection sort on values, swapping whole columns)
   for (let i = 0; i < n - 1; i++) {
     let k = i;
@@ -75,16 +77,17 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): SymmetricEigen 
       cols[k] = tmp;
     }
   }
-  return { values: d, vectors: cols };
+  // the workspace is reused by the next call: copy out
+  return ws ? { values: d.slice(), vectors: cols.map((c) => c.slice()) } : { values: d, vectors: cols };
 }
 
 /**
  * Householder reduction to tridiagonal form (EISPACK tred2), written on W = Vᵀ so that every
  * O(n³) inner loop runs along a contiguous row. On entry W holds the symmetric matrix; on exit
  * row j of W is column j of the accumulated orthogonal transform, d the diagonal and e the
- * sub-diagonal (e[0] = 0).
+ * sub-diagonal (e[0] = 0). With `ws` (W, d, e being its views) the O(n³) loops run in WebAssembly.
  */
-function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
+function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number, ws: EigenWorkspace | null): void {
   for (let j = 0; j < n; j++) d[j] = W[j][n - 1];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -110,7 +113,8 @@ function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
       d[i - 1] = f - g;
       for (let j = 0; j < i; j++) e[j] = 0;
       const Wi = W[i];
-      for (let j = 0; j < i; j++) {
+      if (ws) ws.tred2Gather(i);
+      else for (let j = 0; j < i; j++) {
         f = d[j];
         Wi[j] = f;
         const Wj = W[j];
@@ -129,7 +133,8 @@ function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
       }
       const hh = f / (h + h);
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
+      if (ws) ws.tred2Update(i);
+      else for (let j = 0; j < i; j++) {
         f = d[j];
         g = e[j];
         const Wj = W[j];
@@ -141,7 +146,7 @@ function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
     d[i] = h;
   }
   // accumulate transformations
-  const col = new Float64Array(n);
+  const col = ws ? ws.col : new Float64Array(n);
   for (let i = 0; i < n - 1; i++) {
     W[i][n - 1] = W[i][i];
     W[i][i] = 1;
@@ -152,7 +157,8 @@ function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
         col[k] = Wn[k];
         d[k] = col[k] / h;
       }
-      for (let j = 0; j <= i; j++) {
+      if (ws) ws.tred2Accumulate(i);
+      else for (let j = 0; j <= i; j++) {
         const Wj = W[j];
         let g = 0;
         for (let k = 0; k <= i; k++) g += col[k] * Wj[k];
@@ -169,8 +175,8 @@ function tred2(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): 
   e[0] = 0;
 }
 
-/** Implicit QL on the tridiagonal (d, e); cols[j] is column j of the transform. */
-function tql2(cols: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
+/** Implicit QL on the tridiagonal (d, e); cols[j] is column j of the transform (rotated in WebAssembly with `ws`). */
+function tql2(cols: Float64Array[], d: Float64Array, e: Float64Array, n: number, ws: EigenWorkspace | null): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -216,6 +222,10 @@ function tql2(cols: Float64Array[], d: Float64Array, e: Float64Array, n: number)
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
+          if (ws) {
+            ws.rotate(i, i + 1, c, s);
+            continue;
+          }
           const a = cols[i];
           const b = cols[i + 1];
           for (let k = 0; k < n; k++) {
@@ -241,7 +251,8 @@ function tql2(cols: Float64Array[], d: Float64Array, e: Float64Array, n: number)
  */
 export function jacobiEigen(A: ArrayLike<number>, n: number, maxSweeps = 100): SymmetricEigen {
   checkSquare(A, n, 'jacobiEigen');
-  const a = symmetrisedRows(A, n);
+  const a = Array.from({ length: n }, () => new Float64Array(n));
+  symmetrise(A, n, a);
   const cols: Float64Array[] = []; // cols[j] = column j of V
   for (let j = 0; j < n; j++) {
     const c = new Float64Array(n);

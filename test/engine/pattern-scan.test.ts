@@ -1,7 +1,8 @@
 /**
  * The pattern scan (src/engine/cpu/pattern-scan.ts) answers every scaled query of a conv chain
  * (and every tangent-only query at θ̂) and equals the plain dense evaluation (the f64 reference, query by query), also at steps large
- * enough that many ReLUs change side and pools change winner.
+ * enough that many ReLUs change side and pools change winner. In the f32 mode (convolutions in the
+ * f32 WebAssembly kernel, maps that cancel pushed in f64) F agrees to 1e-4 relative.
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelGraph, Op } from '../../src/model/graph.ts';
@@ -37,16 +38,16 @@ const models: [string, ModelGraph, Head][] = [
 ];
 
 describe('pattern scan = dense evaluation', () => {
-  for (const [name, g, head] of models) {
-    it(name, async () => {
+  for (const [name, g, head] of models) for (const [precision, tol] of [['f64', 1e-9], ['f32', 1e-4]] as const) {
+    it(`${name} (${precision})`, async () => {
       const rng = createRng(11);
       const params = randomParams(g, rng);
       const probe = randomProbe(g, 5, rng);
-      const engine = new CpuEngine({ precision: 'f64' });
+      const engine = new CpuEngine({ precision });
       await engine.prepare(g, params, probe, head);
       expect(engine.pattern).not.toBeNull();
       const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
-      const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
+      const cands = [...nodeDeath.detect(ctx), ...(await bottomSubspace.detect(ctx)), ...reluRescaling.detect(ctx)];
       expect(cands.some((c) => c.orbit)).toBe(true);
       const queries: FisherQuery[] = [];
       for (const c of cands) {
@@ -60,12 +61,19 @@ describe('pattern scan = dense evaluation', () => {
       // every query is scaled and touches conv or linear tensors only: the scan answers all those the unit scan does not
       const touchesConv = queries.filter((q) => [...(q.scaled?.basis ?? q.tangent).keys()].some((n) => n.startsWith('c'))).length;
       expect(engine.pattern!.stats.queries).toBeGreaterThanOrEqual(touchesConv);
+      const refs = queries.map((q) => denseFisher(g, params, probe, head, q));
+      // F of an exact gauge (orbits, the live probes of a dead unit) is rounding noise, ~1e-30 in f64 and
+      // ~1e-16 in f32: measured against a floor, absolute in f64, 1e-10 of the largest F in f32
+      const floor = precision === 'f64' ? 1e-12 : 1e-10 * Math.max(...refs);
       let worst = 0;
-      queries.forEach((q, i) => {
-        const ref = denseFisher(g, params, probe, head, q);
-        worst = Math.max(worst, Math.abs(F[i] - ref) / Math.max(ref, 1e-12));
+      refs.forEach((ref, i) => {
+        worst = Math.max(worst, Math.abs(F[i] - ref) / Math.max(ref, floor));
       });
-      expect(worst).toBeLessThanOrEqual(1e-9);
+      expect(worst).toBeLessThanOrEqual(tol);
+      // f32: the relu-rescaling lines' in- and out-weight maps cancel, so those go in f64, and only those
+      const { exactMaps, groups } = engine.pattern!.stats;
+      if (precision === 'f32') expect(exactMaps > 0 && exactMaps < groups).toBe(true);
+      else expect(exactMaps).toBe(0);
     });
   }
 });

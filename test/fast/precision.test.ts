@@ -1,8 +1,9 @@
 /**
  * The f32 default and the f64 reference read every fixture the same: same class and kRounded for
  * every direction, F within 1e-4 relative wherever F is above the numerical floor.
- * (The MNIST conv net and GPT-2 reads take no fast path: their F is computed by the same f64 code in
- * both modes, so they are left out of this unit stage for time.)
+ * The MNIST conv net (one image, a coarse grid) takes the pattern scan, whose convolutions run in the
+ * f32 WebAssembly kernel in the f32 mode. (GPT-2 reads take no fast path: their F is computed by the
+ * same f64 code in both modes, so they are left out of this unit stage for time.)
  */
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../../src/format/node-source.ts';
@@ -19,6 +20,7 @@ const cases: [string, Partial<ReadOptions>, string?][] = [
   ['lnmlp_gelu_s1.safetensors', {}],
   ['rrr_M3H3N5r1_s1.safetensors', {}],
   ['mnist-mlp-dfdx.safetensors', { inputCap: 24, detectors: ['node-death', 'inactive'] }, 'mnist-test-1000.safetensors'],
+  ['mnist-convnet-tinygrad.safetensors', { inputCap: 1, inputScale: 1, tMin: 1e-2, perDecade: 1, liveProbes: 2 }, 'mnist-test-1000.safetensors'],
 ];
 
 async function read(name: string, options: Partial<ReadOptions>, inputs: string | undefined, precision: 'f32' | 'f64') {

@@ -9,7 +9,7 @@ import { JsRows, put, WasmRows, type RowStack } from '../../src/fast/wasm.ts';
 import { macCounter } from '../../src/fast/gemm.ts';
 import { createRng } from '../../src/math/random.ts';
 // @ts-expect-error: a plain .mjs build script without types
-import { kernelModuleText, OUT_PATH } from '../../scripts/build-wasm.mjs';
+import { MODULES, moduleText } from '../../scripts/build-wasm.mjs';
 
 function sparseMatrix(rows: number, k: number, density: number, seed: number): Float64Array {
   const rng = createRng(seed);
@@ -103,8 +103,11 @@ describe('classification Fisher form of rows of one sample', () => {
   }
 });
 
-describe('compiled kernel', () => {
-  it('src/fast/kernels-wasm.ts is the compile of src/fast/kernels.wat (run `node scripts/build-wasm.mjs`)', async () => {
-    expect(readFileSync(OUT_PATH, 'utf8')).toBe(await kernelModuleText());
-  });
+describe('compiled kernels', () => {
+  for (const m of MODULES as { wat: string; out: string }[]) {
+    const name = (f: string) => `src/fast/${f.split(/[\\/]/).pop()}`;
+    it(`${name(m.out)} is the compile of ${name(m.wat)} (run \`node scripts/build-wasm.mjs\`)`, async () => {
+      expect(readFileSync(m.out, 'utf8')).toBe(await moduleText(m));
+    });
+  }
 });

@@ -146,6 +146,34 @@ describe('symmetricEigen (Householder + implicit QL)', () => {
     }
     expect(Math.abs(tr - sum)).toBeLessThan(1e-9);
   });
+
+  it('WebAssembly loops give the JavaScript loops\' eigenpairs bit for bit (odd/even n, zero rows, repeated eigenvalues)', () => {
+    const lowRankWithZeroRows = (n: number, seed: number): Float64Array => {
+      // an activation second moment's shape: rank n/2, every fifth unit never active (zero row and column)
+      const rng = createRng(seed);
+      const k = Math.max(1, n >> 1);
+      const B = Float64Array.from({ length: n * k }, (_, i) => (Math.floor(i / k) % 5 === 0 ? 0 : rng.normal()));
+      return matMul(B, transpose(B, n, k), n, k, n);
+    };
+    const cases: [string, Float64Array, number][] = [
+      ['random 65', randomSymmetric(65, 65), 65],
+      ['random 128', randomSymmetric(128, 128), 128],
+      ['low rank, zero rows 97', lowRankWithZeroRows(97, 1), 97],
+      ['low rank, zero rows 200', lowRankWithZeroRows(200, 2), 200],
+      ['identity 9', Float64Array.from({ length: 81 }, (_, i) => (i % 10 === 0 ? 1 : 0)), 9],
+      ['2×2', Float64Array.of(2, 1, 1, 2), 2],
+    ];
+    for (const [name, A, n] of cases) {
+      const js = symmetricEigen(A, n, { webAssembly: false });
+      const wasm = symmetricEigen(A, n);
+      expect(Array.from(wasm.values), name).toEqual(Array.from(js.values));
+      wasm.vectors.forEach((v, j) => expect(Array.from(v), `${name}: vector ${j}`).toEqual(Array.from(js.vectors[j])));
+      // and the pair is right (the check of this describe's first tests)
+      const { res, orth } = residuals(A, n, wasm);
+      expect(res, name).toBeLessThan(1e-9 * Math.max(1, Math.abs(wasm.values[n - 1])));
+      expect(orth, name).toBeLessThan(1e-12);
+    }
+  });
 });
 
 describe('jacobiEigen', () => {

@@ -10,7 +10,7 @@
 import { graphOps, headRows, isChain, opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
 import { opDef } from '../../ops/registry.ts';
 import {
-  CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
+  pauser, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
   type TensorPatch, touchedTensors,
 } from '../types.ts';
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
@@ -42,7 +42,7 @@ export class CpuEngine implements FisherEngine {
   private cached: Float64Array[] = [];
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
-  /** how often to yield to the event loop so cancellation can land */
+  /** how many queries between checks for a cancel (src/engine/types.ts pauser) */
   chunk = 16;
 
   constructor(options: { precision?: Precision } = {}) {
@@ -51,23 +51,36 @@ export class CpuEngine implements FisherEngine {
   }
 
   async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
+    const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
+    if (bad) throw new Error(bad);
+    this.adopt(model, params, probe.count, head, evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!);
+  }
+
+  /**
+   * Prepared from values already computed (the worker pool's threads take the main thread's
+   * forward pass, src/fast/pool.ts); `scans: false` leaves out the fast scans' caches for an
+   * engine that only hands queries on.
+   */
+  adopt(model: ModelGraph, params: ParamSet, n: number, head: Head, values: Float64Array[], scans = true): void {
     this.model = model;
     this.params = params;
     this.head = head;
-    this.n = probe.count;
-    const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
-    if (bad) throw new Error(bad);
+    this.n = n;
     this.shapes = valueShapes(model);
-    this.cached = evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!;
-    // the fast scan walks a chain: op i reads value i
-    // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
-    this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n: probe.count, acts: this.cached }, this.precision) : null;
-    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model));
-    this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
+    this.cached = values;
+    this.fast = null;
+    this.pattern = null;
+    this.readout = null;
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
     });
+    if (!scans) return;
+    // the fast scan walks a chain: op i reads value i
+    // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
+    this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
+    this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
+    this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
@@ -82,11 +95,11 @@ export class CpuEngine implements FisherEngine {
     const out = new Float64Array(queries.length);
     const answered = this.fast?.answer(queries, out) ?? new Uint8Array(queries.length);
     this.readout?.answer(queries, out, answered);
+    const pause = pauser(options.signal);
     if (this.pattern) {
       let done = 0;
       await this.pattern.answer(queries, out, answered, async () => {
-        await new Promise((r) => setTimeout(r, 0));
-        if (options.signal?.aborted) throw new CancelledError();
+        await pause();
         done = answered.reduce((a, b) => a + b, 0);
         options.onProgress?.({ done, total: queries.length });
       });
@@ -94,8 +107,7 @@ export class CpuEngine implements FisherEngine {
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
       if (q % this.chunk === 0) {
-        await new Promise((r) => setTimeout(r, 0));
-        if (options.signal?.aborted) throw new CancelledError();
+        await pause();
         options.onProgress?.({ done: q, total: queries.length });
       }
       out[q] = this.fisherOf(queries[q]);

@@ -14,7 +14,9 @@
  * goes on as a sparse correction, through the convs by scattering its few entries (dense when most
  * entries hold one). At the small steps of a log grid almost nothing changes side.
  *
- * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding.
+ * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding. In
+ * the f32 precision the convolutions (the maps and the dense corrections, most of the work) run in
+ * the f32 WebAssembly SIMD kernel (src/fast/conv.ts); everything else stays f64.
  */
 import { headRows, opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
 import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../types.ts';
@@ -22,6 +24,8 @@ import { isPlainLinear } from '../../ops/linear/definition.ts';
 import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
 import { matrixSupport } from './flow.ts';
+import { WasmConv } from '../../fast/conv.ts';
+import type { Precision } from '../../fast/unit-scan.ts';
 
 type Arr = Float64Array;
 
@@ -75,6 +79,12 @@ const SLACK = 1e-9;
 
 /** scattering costs about this many dense multiply-adds per multiply-add */
 const SCATTER_COST = 3;
+/**
+ * Maps of equal coefficients whose sum falls below this fraction of its largest term (a gauge line:
+ * the maps of a unit's in- and out-weights cancel to first order) keep too few digits in f32: the
+ * direction's maps are then pushed in f64.
+ */
+const CANCELLATION = 1e-2;
 
 export class PatternScan {
   private steps: Step[];
@@ -84,12 +94,16 @@ export class PatternScan {
   /** per ReLU or pool step: its candidate entries at the current sample */
   private cands: (Candidates | null)[];
   private readonly n: number;
-  /** queries answered, and groups (directions) run: for tests and benchmarks */
-  readonly stats = { queries: 0, groups: 0 };
+  /** queries answered, groups (directions) run, and of those the ones whose maps went in f64 in the f32 mode (cancelling maps): for tests and benchmarks */
+  readonly stats = { queries: 0, groups: 0, exactMaps: 0 };
+
+  /** the f32 convolution kernel (precision f32 with WebAssembly SIMD), else null: conv2dForward in f64 */
+  private readonly conv: WasmConv | null;
 
   private constructor(
-    private model: ModelGraph, private params: ParamSet, private head: Head, private cached: Arr[], steps: Step[],
+    private model: ModelGraph, private params: ParamSet, private head: Head, private cached: Arr[], steps: Step[], precision: Precision,
   ) {
+    this.conv = precision === 'f32' ? WasmConv.create() : null;
     this.n = cached[0].length / size(model.inputShape);
     this.steps = steps;
     const shapes = valueShapes(model);
@@ -115,7 +129,7 @@ export class PatternScan {
   }
 
   /** The scan for a chain whose every op it knows (ReLU the only activation), else null. */
-  static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], chain: boolean): PatternScan | null {
+  static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], chain: boolean, precision: Precision): PatternScan | null {
     // one softmax / Gaussian per sample only (a multi-position output takes the general path)
     if (!chain || headRows(model) !== 1) return null;
     const shapes = valueShapes(model);
@@ -127,7 +141,7 @@ export class PatternScan {
       steps.push(step);
     }
     if (!steps.some((s) => s.kind === 'conv')) return null;
-    return new PatternScan(model, params, head, cached, steps);
+    return new PatternScan(model, params, head, cached, steps, precision);
   }
 
   /** Answers the scaled queries whose tensors are conv or linear weights and biases, by direction; marks them in `done`. */
@@ -191,8 +205,15 @@ export class PatternScan {
     const dz = new Float64Array(outW);
     const p = new Float64Array(outW);
     const zBase = this.cached[outV];
+    // f64 maps for this direction once its f32 maps cancel (the f64 mode always)
+    let exact = !this.conv;
     for (let s = 0; s < this.n; s++) {
-      const maps = this.pushMaps(s, start, touch, Q);
+      let maps = this.pushMaps(s, start, touch, Q, exact);
+      if (!maps) {
+        exact = true;
+        this.stats.exactMaps++;
+        maps = this.pushMaps(s, start, touch, Q, exact)!;
+      }
       for (let q = 0; q < Q; q++) {
         for (let i = start; i < this.steps.length; i++) this.correct(i, s, q, maps, touch[i]);
         const end = this.slots[outV];
@@ -218,8 +239,11 @@ export class PatternScan {
     return F;
   }
 
-  /** The maps of sample s at every value from `start` on (maps[v]); fills each value's support. */
-  private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number): MapTerm[][] {
+  /**
+   * The maps of sample s at every value from `start` on (maps[v]); fills each value's support. In
+   * f32 (`exact` false), null when maps of equal coefficients cancel (CANCELLATION), before any support is filled.
+   */
+  private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number, exact: boolean): MapTerm[][] | null {
     const maps: MapTerm[][] = [];
     maps[start] = [];
     for (let i = start; i < this.steps.length; i++) {
@@ -231,11 +255,11 @@ export class PatternScan {
         case 'conv':
         case 'linear': {
           const t = touch[i];
-          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data)).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
+          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data), false, exact).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
           if (t?.w) {
             const { B, delta, tangent } = t.w;
             const xs = this.cached[i].subarray(s * this.sizes[i], (s + 1) * this.sizes[i]);
-            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true);
+            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true, exact);
             next.push({ a: delta, b: tangent, data: through[0] });
             inMaps.forEach((m, k) => next.push({
               a: m.a.map((x, q) => x * delta[q]), b: m.b.map((x, q) => x * delta[q] + m.a[q] * tangent[q]), data: through[k + 1],
@@ -248,7 +272,9 @@ export class PatternScan {
             for (let o = 0; o < F; o++) data[o] = B[Math.floor(o / plane)];
             next.push({ a: delta, b: tangent, data });
           }
-          next = merged(next, Q);
+          const m = merged(next, Q);
+          if (!exact && m.cancels) return null;
+          next = m.maps;
           break;
         }
         case 'relu': {
@@ -356,7 +382,7 @@ export class PatternScan {
    * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
    * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
    */
-  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW = false): Arr[] {
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW = false, exact = false): Arr[] {
     if (st.kind === 'linear') {
       return xs.map((x) => {
         const y = new Float64Array(st.outF);
@@ -388,7 +414,9 @@ export class PatternScan {
     if (cs.length === 0 || (os && os.length === 0)) return xs.map(() => new Float64Array(per));
     const compact = new Float64Array(xs.length * cs.length * plane);
     xs.forEach((x, k) => cs.forEach((c, a) => compact.set(x.subarray(c * plane, (c + 1) * plane), (k * cs.length + a) * plane)));
-    const y = conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
+    const y = this.conv && !exact
+      ? this.conv.forward(compact, W, { ...s, n: xs.length }, Int32Array.from(cs), os)
+      : conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
     if (!os || os.length === s.o) return xs.map((_, k) => y.subarray(k * per, (k + 1) * per));
     // compact over the basis rows: back to every output channel
     return xs.map((_, k) => {
@@ -621,9 +649,15 @@ function clearSupport(sl: Slot): void {
   sl.suppLen = 0;
 }
 
-/** Maps with the same coefficients at every point are one map; maps with no coefficient are dropped. */
-function merged(maps: MapTerm[], Q: number): MapTerm[] {
+/**
+ * Maps with the same coefficients at every point are one map; maps with no coefficient are dropped.
+ * `cancels`: some sum fell below CANCELLATION of its largest term.
+ */
+function merged(maps: MapTerm[], Q: number): { maps: MapTerm[]; cancels: boolean } {
   const out: MapTerm[] = [];
+  /** per output map: the largest |entry| of its terms */
+  const termMax: number[] = [];
+  let summed = false;
   for (const m of maps) {
     let zero = true;
     for (let q = 0; q < Q && zero; q++) if (m.a[q] !== 0 || m.b[q] !== 0) zero = false;
@@ -636,9 +670,22 @@ function merged(maps: MapTerm[], Q: number): MapTerm[] {
       const sum = same.data.slice();
       for (let e = 0; e < sum.length; e++) sum[e] += m.data[e];
       same.data = sum;
-    } else out.push({ a: m.a, b: m.b, data: m.data });
+      const k = out.indexOf(same);
+      termMax[k] = Math.max(termMax[k], maxAbs(m.data));
+      summed = true;
+    } else {
+      out.push({ a: m.a, b: m.b, data: m.data });
+      termMax.push(maxAbs(m.data));
+    }
   }
-  return out;
+  const cancels = summed && out.some((m, k) => maxAbs(m.data) < CANCELLATION * termMax[k]);
+  return { maps: out, cancels };
+}
+
+function maxAbs(a: Arr): number {
+  let m = 0;
+  for (let e = 0; e < a.length; e++) m = Math.max(m, Math.abs(a[e]));
+  return m;
 }
 
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
