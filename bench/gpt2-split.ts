@@ -29,7 +29,7 @@ const ctx = { model: m.graph, params: m.params, probe: m.probe, head: m.head, va
 const byDet = new Map<string, any[]>();
 for (const d of detectorsById(m.options.detectors)) {
   t = performance.now();
-  const c = d.detect(ctx as never);
+  const c = await d.detect(ctx as never);
   console.log('detect', d.id, c.length, 'candidates', (performance.now() - t).toFixed(0), 'ms', c.filter((x) => x.orbit).length, 'with orbit');
   if (c.length) byDet.set(d.id, c);
 }

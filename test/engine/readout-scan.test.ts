@@ -40,7 +40,7 @@ describe('readout scan: the last MLP units of a transformer read at one position
       const values = await fast.values();
       const rng = createRng(3);
       const ctx = { model: m.graph, params: m.params, probe: m.probe, head: m.head, values, settings: pickSettings(m.options), rng };
-      const units = nodeDeath.detect(ctx).filter((c) => c.layer === `${last}.c_fc`);
+      const units = (await nodeDeath.detect(ctx)).filter((c) => c.layer === `${last}.c_fc`);
       expect(units.length).toBe(T.MLP);
       const dirs: TensorPatch[] = units.slice(0, 6).map((c) => c.direction());
       // two units with a consumer patch that is not their columns (the K vectors stay apart), dense arrays
