@@ -4,7 +4,9 @@
  * peak RSS), with the NumPy peer (bench/peer_numpy.py, one BLAS thread) run in the same session,
  * alternating with deadscope's runs, for the MNIST MLP node-death read at probe 1000, and the
  * ratio peer wall / deadscope wall (≥ 1: deadscope is as fast or faster). Every read runs in its own
- * process (clean peak RSS).
+ * process (clean peak RSS), from an esbuild bundle of bench/read-once.ts (scripts/build-cli.mjs, as the
+ * CLI ships) under plain node: no TypeScript loader thread in the timed process, as none is in a user's.
+ * Both sides time the read alone (files opened → result), after their imports.
  *
  * Then, one run each: the same read on two worker threads, the GPT-2 fixture (all detectors), a
  * 124 M GPT-2-small-shaped file with random weights and real names (open time), the scaling
@@ -19,6 +21,8 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeSafetensors } from './write-mlp.ts';
 import { GPT2_SMALL, writeGpt2 } from './write-gpt2.ts';
+// @ts-expect-error: a plain .mjs build script without types
+import { bundleForNode } from '../scripts/build-cli.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
@@ -36,8 +40,9 @@ interface Once {
   classes: [string, string, number | null][]; F: Record<string, number[]>; alignment: Record<string, [number, number] | null>;
 }
 
+await bundleForNode('read-once', 'bench/read-once.ts', 'build/bench');
 function readOnce(args: string[]): Once {
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'bench/read-once.ts'), ...args], {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'build/bench/read-once.mjs'), ...args], {
     cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28,
   });
   if (r.status !== 0) throw new Error(`read failed: ${r.stderr}`);

@@ -91,3 +91,20 @@ test('figure marks are reachable by keyboard: Tab onto a figure, arrows walk its
   await page.keyboard.press('Escape');
   await expect(page.locator(`[data-testid="direction-row"][data-direction-id="${second}"]`)).not.toHaveClass(/pinned/);
 });
+
+test('a settings field keeps the caret when its value comes back to the default', async ({ page }) => {
+  await exampleRead(page);
+  const field = page.locator('label', { hasText: /^probe/ }).locator('input');
+  await expect(field).toHaveValue('256');
+  await field.focus();
+  await page.keyboard.press('End');
+  // 256 → 25 → 256 (the default again) → 2560: every key lands in the same field
+  await page.keyboard.press('Backspace');
+  await expect(field).toHaveValue('25');
+  await page.keyboard.type('6');
+  await expect(field).toBeFocused();
+  await page.keyboard.type('0');
+  await expect(field).toHaveValue('2560');
+  await expect(field).toBeFocused();
+  await expect(page.locator('#settings-title').locator('xpath=..')).toContainText('1 changed');
+});

@@ -48,6 +48,18 @@ describe('seeded random numbers', () => {
     expect(Math.abs(m4 / n - 3)).toBeLessThan(0.06);
   });
 
+  it('gaussianVector draws exactly the numbers of successive normal() calls (its fast loop keeps the pairing and the spare)', () => {
+    const fast = createRng(21);
+    const slow = createRng(21);
+    for (const n of [0, 1, 2, 7, 1, 64, 3, 1001]) {
+      const v = gaussianVector(n, fast);
+      const w = Array.from({ length: n }, () => slow.normal());
+      expect(Array.from(v)).toEqual(w);
+      // interleaved uniforms stay in step
+      expect(fast.next()).toBe(slow.next());
+    }
+  });
+
   it('randomUnitVector has norm 1 and is deterministic', () => {
     for (const n of [1, 2, 5, 100]) {
       const v = randomUnitVector(n, createRng(n));

@@ -81,7 +81,6 @@ describe('settings form', () => {
   });
   it('maxEigenDim: a field with the range check the CLI uses, passed to the read', () => {
     act(() => root.render(<Sidebar />));
-    // the field is re-keyed when it leaves or comes back to the default: look it up each time
     const input = () => host.querySelector('[data-testid="setting-maxEigenDim"]') as HTMLInputElement;
     expect(input().value).toBe('2048');
     const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
@@ -100,5 +99,27 @@ describe('settings form', () => {
     type('512');
     expect(host.querySelector('[data-testid="setting-problem-maxEigenDim"]')).toBeNull();
     expect(optionsFor(getState().checkpoints[0]).maxEigenDim).toBe(512);
+  });
+  it('a field keeps its element, focus and typed text when its value leaves and comes back to the default', () => {
+    act(() => root.render(<Sidebar />));
+    const field = () => [...host.querySelectorAll('label')].find((l) => l.textContent?.startsWith('perDecade'))!.querySelector('input')!;
+    const el = field();
+    el.focus();
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    const type = (v: string) => act(() => { setter.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); });
+    // default 4: delete it, type 40, delete the 0 (back to the default), then 4.0 (the default, written otherwise)
+    for (const [text, stored] of [['', NaN], ['40', 40], ['4', DEFAULT_SETTINGS.perDecade], ['4.0', DEFAULT_SETTINGS.perDecade]] as const) {
+      type(text);
+      expect(getState().settings.perDecade).toBe(stored);
+      expect(field()).toBe(el);
+      expect(document.activeElement).toBe(el);
+      expect(el.value).toBe(text);
+    }
+    // Reset to defaults from a changed value shows the default in the same field
+    type('12');
+    const reset = [...host.querySelectorAll('button')].find((b) => b.textContent === 'Reset to defaults')!;
+    act(() => reset.click());
+    expect(field()).toBe(el);
+    expect(el.value).toBe(String(DEFAULT_SETTINGS.perDecade));
   });
 });

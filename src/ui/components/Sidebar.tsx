@@ -126,6 +126,26 @@ function ModelPanel() {
   );
 }
 
+/** What a number field holds: anything typed is kept (NaN when not a number), so the range check can say what is wrong. */
+const parseField = (raw: string): number => (raw.trim() === '' ? NaN : Number(raw));
+const sameNumber = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/**
+ * A number input that keeps the text being typed (and so its caret and focus) while the stored value
+ * is what that text parses to, and shows the stored value when it changes from elsewhere (Reset to
+ * defaults). One element throughout: it is never re-keyed when the value comes back to its default.
+ */
+function NumberField({ value, onText, step, invalid, describedBy, testId }: {
+  value: number; onText: (text: string) => void; step: string; invalid: boolean; describedBy: string; testId?: string;
+}) {
+  const [draft, setDraft] = useState(() => (Number.isNaN(value) ? '' : String(value)));
+  const shown = sameNumber(parseField(draft), value) ? draft : Number.isNaN(value) ? '' : String(value);
+  return (
+    <input type="number" step={step} value={shown} data-testid={testId} aria-invalid={invalid} aria-describedby={describedBy}
+      onChange={(e) => { setDraft(e.target.value); onText(e.target.value); }} />
+  );
+}
+
 function SettingsPanel() {
   const settings = useStore((s) => s.settings);
   const backend = useStore((s) => s.backend);
@@ -133,11 +153,7 @@ function SettingsPanel() {
   const eigenProblem = maxEigenDimProblem(maxEigenDim);
   const keys = Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>;
   const changed = [...keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]), ...(maxEigenDim !== EIGEN_DIM_LIMIT ? ['maxEigenDim'] : [])];
-  // anything typed is kept (NaN when not a number), so the range check can say what is wrong
-  const set = (k: keyof ReadSettings, raw: string) => {
-    const v = raw.trim() === '' ? NaN : Number(raw);
-    setState((s) => ({ settings: { ...s.settings, [k]: v } }));
-  };
+  const set = (k: keyof ReadSettings, raw: string) => setState((s) => ({ settings: { ...s.settings, [k]: parseField(raw) } }));
   const problems = new Map(settingProblems(settings).map((p) => [p.key, p.message]));
   return (
     <section className="panel" aria-labelledby="settings-title">
@@ -147,17 +163,15 @@ function SettingsPanel() {
           {keys.map((k) => (
             <label key={k} className={settings[k] !== DEFAULT_SETTINGS[k] ? 'changed' : ''}>
               <span className="setting-name mono">{k}</span>
-              <input type="number" step="any" defaultValue={Number.isNaN(settings[k]) ? '' : settings[k]} key={`${k}:${settings[k] === DEFAULT_SETTINGS[k]}`}
-                aria-invalid={problems.has(k)} onChange={(e) => set(k, e.target.value)} aria-describedby={`doc-${k}`} />
+              <NumberField step="any" value={settings[k]} invalid={problems.has(k)} onText={(t) => set(k, t)} describedBy={`doc-${k}`} />
               <span className="setting-doc" id={`doc-${k}`}>{SETTING_DOCS[k]} <span className="muted">(default {String(DEFAULT_SETTINGS[k])})</span></span>
               {problems.has(k) ? <span className="warn small" role="alert" data-testid={`setting-problem-${k}`}>{k} {problems.get(k)}</span> : null}
             </label>
           ))}
           <label className={maxEigenDim !== EIGEN_DIM_LIMIT ? 'changed' : ''}>
             <span className="setting-name mono">maxEigenDim</span>
-            <input type="number" step="1" data-testid="setting-maxEigenDim" defaultValue={Number.isNaN(maxEigenDim) ? '' : maxEigenDim} key={`maxEigenDim:${maxEigenDim === EIGEN_DIM_LIMIT}`}
-              aria-invalid={eigenProblem !== null} aria-describedby="doc-maxEigenDim"
-              onChange={(e) => setState({ maxEigenDim: e.target.value.trim() === '' ? NaN : Number(e.target.value) })} />
+            <NumberField step="1" testId="setting-maxEigenDim" value={maxEigenDim} invalid={eigenProblem !== null} describedBy="doc-maxEigenDim"
+              onText={(t) => setState({ maxEigenDim: parseField(t) })} />
             <span className="setting-doc" id="doc-maxEigenDim">largest d × d matrix decomposed densely (1…{MAX_EIGEN_DIM}); a layer over it is left out of that detector, axis alignment or chain rank, with a warning <span className="muted">(default {EIGEN_DIM_LIMIT})</span></span>
             {eigenProblem ? <span className="warn small" role="alert" data-testid="setting-problem-maxEigenDim">maxEigenDim {eigenProblem}</span> : null}
           </label>

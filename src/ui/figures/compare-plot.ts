@@ -57,7 +57,7 @@ export function comparePlotModel(input: CompareInput, size: FigureSize, kind: 'r
   } else {
     body.push(logAxis('bottom', x, box, COMPARE_AXES.x), linearYAxis(y, box, COMPARE_AXES.slope, [0, 2, 4, 6]));
     for (let k = 1; k <= 4; k++) {
-      body.push(guideRule(y(2 * (k - 1)), box), guideLabel(box.x1 + 5, y(2 * (k - 1)) + 3.5, k));
+      body.push(guideRule(y(2 * (k - 1)), box, k), guideLabel(box.x1 + 6, y(2 * (k - 1)) + 3.5, k, 'start'));
     }
   }
   body.push(el('g', { 'data-role': 'curves' }, drawn.map((s) => lineMark(

@@ -16,7 +16,7 @@ import { legend, legendWidth, type LegendItem } from './marks/legend.ts';
 import { lineMark, type PixelPoint } from './marks/line.ts';
 import { rectMark } from './marks/rect.ts';
 import { ruleY, segment } from './marks/rule.ts';
-import { haloText } from './marks/text.ts';
+import { text } from './marks/text.ts';
 
 /** Bands instead of one curve per direction (see LINE_LIMIT). */
 export function bandMode(input: DirectionsInput): boolean {
@@ -56,19 +56,56 @@ export function focusLegend(focus: DirectionResult | null, fitLabel: string, wid
 
 const GUIDE_STROKE = { stroke: GUIDE, 'stroke-width': 1, 'stroke-dasharray': '4 3' };
 
-/** A dashed reference guide from (x1, y1) to (x2, y2), clipped to `clip` when given. */
-export function guideLine(ends: [number, number, number, number], clip?: Box): string {
-  return segment(ends, GUIDE_STROKE, clip);
+/** A dashed reference guide (of order k) from (x1, y1) to (x2, y2), clipped to `clip` when given. */
+export function guideLine(ends: [number, number, number, number], clip?: Box, k?: number): string {
+  return segment(ends, { ...GUIDE_STROKE, 'data-k': k }, clip);
 }
 
-/** A dashed horizontal reference guide at y across `span`. */
-export function guideRule(y: number, span: Pick<Box, 'x0' | 'x1'>): string {
-  return ruleY(y, span, GUIDE_STROKE);
+/** A dashed horizontal reference guide (of order k) at y across `span`. */
+export function guideRule(y: number, span: Pick<Box, 'x0' | 'x1'>, k?: number): string {
+  return ruleY(y, span, { ...GUIDE_STROKE, 'data-k': k });
 }
 
-/** The `k=…` label of guide k (a white halo keeps it legible where curves pass under it). */
-export function guideLabel(x: number, y: number, k: number, anchor?: 'start' | 'end'): string {
-  return haloText(x, y, `k=${k}`, { 'text-anchor': anchor, 'font-size': 9.5, fill: MUTED });
+export const GUIDE_LABEL_SIZE = 9.5;
+
+/** The `k=…` label of guide k, drawn outside the plot (beside the right edge or above the top), where no curve or band is. */
+export function guideLabel(x: number, y: number, k: number, anchor?: 'start' | 'middle' | 'end'): string {
+  return text(x, y, `k=${k}`, { 'text-anchor': anchor, 'font-size': GUIDE_LABEL_SIZE, fill: MUTED, 'data-role': 'guide-label', 'data-k': k });
+}
+
+/** Where guide k leaves the plot box: on its right edge or its top edge. */
+export interface GuideExit { k: number; x: number; y: number }
+
+/**
+ * The labels of guides that leave the plot through its right or top edge, outside the box: in the
+ * right margin column at the exit's height, or in the strip above the top edge at the exit's x,
+ * pushed apart where two exits are closer than a label (the order along the edge is kept).
+ */
+export function edgeGuideLabels(exits: readonly GuideExit[], box: Box): string[] {
+  const h = GUIDE_LABEL_SIZE * 1.15, w = 3 * 0.6 * GUIDE_LABEL_SIZE;
+  const right = exits.filter((e) => e.x >= box.x1 - 0.5).sort((a, b) => a.y - b.y || a.k - b.k);
+  const top = exits.filter((e) => e.x < box.x1 - 0.5).sort((a, b) => a.x - b.x || a.k - b.k);
+  // right column: baselines a third of a line under the exit, at least a line apart, inside [y0, y1 + 4]
+  const ys = dodge(right.map((e) => e.y + 3.5), h, box.y0 + 3.5, box.y1 + 4);
+  // top strip: centres at the exit, at least a label apart, ending left of the right column
+  const xs = dodge(top.map((e) => e.x), w + 3, box.x0 + w / 2, box.x1 - w / 2 + 4);
+  const labels = [
+    ...right.map((e, i) => ({ k: e.k, svg: guideLabel(box.x1 + 6, ys[i], e.k, 'start') })),
+    ...top.map((e, i) => ({ k: e.k, svg: guideLabel(xs[i], box.y0 - 6, e.k, 'middle') })),
+  ];
+  return labels.sort((a, b) => a.k - b.k).map((l) => l.svg);
+}
+
+/** Positions (sorted ascending) moved the least so that neighbours are at least `gap` apart within [lo, hi]. */
+function dodge(pos: readonly number[], gap: number, lo: number, hi: number): number[] {
+  const out = pos.map((p) => Math.min(hi, Math.max(lo, p)));
+  for (let i = 1; i < out.length; i++) out[i] = Math.max(out[i], out[i - 1] + gap);
+  // pushed past the end: shift back from the end
+  if (out.length && out[out.length - 1] > hi) {
+    out[out.length - 1] = hi;
+    for (let i = out.length - 2; i >= 0; i--) out[i] = Math.min(out[i], out[i + 1] - gap);
+  }
+  return out;
 }
 
 /** The focus's asymptotic window [a, b], shaded over the plot's height. */

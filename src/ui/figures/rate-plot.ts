@@ -12,7 +12,7 @@ import {
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize, type FigureView,
 } from './common.ts';
 import {
-  bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideLine, windowBand,
+  bandMode, directionLegend, directionPlotModel, directionsSubtitle, edgeGuideLabels, focusLegend, focusPoints, guideLine, windowBand, type GuideExit,
 } from './direction-plot.ts';
 import { el, shortNumber, type Box } from './svg.ts';
 import { logAxis } from './marks/axis.ts';
@@ -81,7 +81,8 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
 
   const leg = directionLegend(input, width, (d) => d.scan.t.some((t) => t > 0));
 
-  const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 14, y1: height - 46 };
+  // a column on the right and a strip above the plot hold the guides' labels (outside every curve)
+  const box: Box = { x0: 66, y0: 58 + leg.height, x1: width - 40, y1: height - 46 };
   const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = logScale(yDom, [box.y1, box.y0]);
@@ -110,29 +111,31 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
     floorMarks,
   ].join('');
 
-  /** Behind the curves: the focus's asymptotic window and the reference fan of slopes 2(k−1). */
+  /**
+   * Behind the curves: the focus's asymptotic window and the reference fan of slopes 2(k−1), from
+   * the focus's window start (else 1.5 decades left of the right edge, near the bottom or the floor) rightwards
+   * to where each guide leaves the plot. Every label sits outside the plot at that exit, so no curve
+   * or band is ever under it (edgeGuideLabels).
+   */
   const under = (focus: DirectionResult | null): string => {
     const out: string[] = [];
     if (focus?.window) out.push(windowBand(focus.window, x, box));
-    // anchored at the focus's window end (else the upper right), spanning 1.5 decades leftwards
-    let aT = xDom[1], aF = yDom[1] / 10 ** 0.5;
+    // (without a focus: above the numerical floor when one is marked, guides through rounding noise would say nothing)
+    let aT = xDom[1] / 10 ** 1.5, aF = Math.max(yDom[0], floor ?? 0) * 10 ** 0.5;
     if (focus?.window) {
-      const F = fAt(focus, focus.window[1]);
-      if (F) { aT = focus.window[1]; aF = F; }
+      const F = fAt(focus, focus.window[0]);
+      if (F) { aT = focus.window[0]; aF = F; }
     }
-    const span = 1.5;
     const guides: string[] = [];
+    const exits: GuideExit[] = [];
     for (let k = 1; k <= 4; k++) {
       const s = 2 * (k - 1);
-      const seg = clipSegment(x(aT / 10 ** span), y(aF / 10 ** (s * span)), x(aT), y(aF), box);
+      const seg = clipSegment(x(aT), y(aF), x(xDom[1]), y(aF * (xDom[1] / aT) ** s), box);
       if (!seg) continue;
-      guides.push(guideLine(seg));
-      // label at the guide's far end, kept inside the plot (clear of the axis tick labels)
-      const atBottom = seg[1] > box.y1 - 12;
-      const lx = atBottom ? seg[0] + 3 : seg[0] - 3;
-      const ly = Math.min(box.y1 - 4, Math.max(box.y0 + 10, seg[1] + (k === 1 ? -3 : atBottom ? -4 : 10)));
-      guides.push(guideLabel(lx, ly, k, atBottom ? 'start' : 'end'));
+      guides.push(guideLine(seg, undefined, k));
+      exits.push({ k, x: seg[2], y: seg[3] });
     }
+    guides.push(...edgeGuideLabels(exits, box));
     out.push(el('g', { 'data-role': 'guides' }, guides));
     return out.join('');
   };
@@ -150,7 +153,8 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
       const Fa = 10 ** (fit.logF + fit.slope * (la - fit.logT)), Fb = 10 ** (fit.logF + fit.slope * (lb - fit.logT));
       out.push(segment([x(10 ** la), y(Fa), x(10 ** lb), y(Fb)], { stroke: INK, 'stroke-width': 1.4, 'data-role': 'fit' }, box));
       const lx = Math.min(box.x1 - 4, x(fit.window[1]) + 6);
-      out.push(text(lx, box.y0 + 14, `slope ${fit.slope.toFixed(2)} → k̂ = ${focus.k!.toFixed(2)}`, {
+      // a halo: the guides of the fan may pass under it
+      out.push(haloText(lx, box.y0 + 14, `slope ${fit.slope.toFixed(2)} → k̂ = ${focus.k!.toFixed(2)}`, {
         'text-anchor': lx > (box.x0 + box.x1) / 2 ? 'end' : 'start', 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label',
       }));
     }

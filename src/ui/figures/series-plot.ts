@@ -17,7 +17,7 @@ import { legend, type LegendItem } from './marks/legend.ts';
 import { lineMark } from './marks/line.ts';
 import { ruleX } from './marks/rule.ts';
 import { heading, text } from './marks/text.ts';
-import { guideLabel, guideRule } from './direction-plot.ts';
+import { guideRule } from './direction-plot.ts';
 
 export interface SeriesPoint {
   /** the loaded checkpoint's key (marks carry it, so a click opens that checkpoint) */
@@ -134,8 +134,8 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
       axis.push(axisMark('left', y, box, { maxTicks: 4, values: y.ticks(4), format: (v) => shortNumber(v).replace('-', '−') }));
     }
     for (const g of p.guides ?? []) {
-      // the same reference guides k = 1…4 as the rate and slope plots
-      axis.push(guideRule(y(g), box), guideLabel(x1 - 4, y(g) - 3, g, 'end'));
+      // the same reference guides k = 1…4 as the rate and slope plots; the axis's ticks name them (a label inside would sit on the tracks)
+      axis.push(guideRule(y(g), box, g));
     }
     body.push(el('g', { 'data-role': 'panel', 'data-panel': p.title }, [
       text(x0, y0 - 6, p.title, { 'font-size': 11.5, 'font-weight': 600, 'data-role': 'axis-label' }),

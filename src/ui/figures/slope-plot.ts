@@ -19,7 +19,7 @@ import { el, type Box } from './svg.ts';
 import { linearYAxis, logAxis } from './marks/axis.ts';
 import type { PixelPoint } from './marks/line.ts';
 import { ruleY } from './marks/rule.ts';
-import { heading, text } from './marks/text.ts';
+import { haloText, heading } from './marks/text.ts';
 
 export const SLOPE_PLOT_AXES = { x: 'step t along the direction', y: 'local slope α(t) = d log F / d log t' } as const;
 
@@ -71,8 +71,8 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   for (let k = 1; k <= 4; k++) {
     const v = 2 * (k - 1);
     if (v < yDom[0] || v > yDom[1]) continue;
-    guides.push(guideRule(y(v), box));
-    guides.push(guideLabel(box.x1 + 5, y(v) + 3.5, k));
+    guides.push(guideRule(y(v), box, k));
+    guides.push(guideLabel(box.x1 + 6, y(v) + 3.5, k, 'start'));
   }
   const head = [
     heading(14, 'Local slope α(t)', subtitle), leg.svg,
@@ -97,7 +97,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
         const [lx, anchor, ly] = wx1 + 6 + w <= box.x1 ? [wx1 + 6, 'start', y(a) + 4]
           : wx0 - 6 - w >= box.x0 ? [wx0 - 6, 'end', y(a) + 4]
             : [box.x1 - 6, 'end', y(a) - 7];
-        out.push(text(lx, ly, label, { 'text-anchor': anchor, 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label' }));
+        out.push(haloText(lx, ly, label, { 'text-anchor': anchor, 'font-size': 10.5, 'font-weight': 600, fill: INK, 'data-role': 'fit-label' }));
       }
     }
     return out.join('');
