@@ -14,7 +14,7 @@
  */
 import { gaussianVector, type Rng } from '../math/random.ts';
 import type { AttentionOp } from '../ops/ops.ts';
-import type { Candidate, Detector, DetectorContext } from './types.ts';
+import type { Candidate, ImmediateDetector, DetectorContext } from './types.ts';
 import {
   attentionWirings, headsOfGroup, matrixOrbit, outputMatrix, projectionMatrix, rotaryPairs,
   type MatrixFactor,
@@ -48,7 +48,7 @@ export function qkGenerator(op: AttentionOp, kind: Kind, rng: Rng): Float64Array
 
 const negTranspose = (M: Float64Array, n: number) => Float64Array.from({ length: n * n }, (_, k) => -M[(k % n) * n + Math.floor(k / n)]);
 
-function qkDetector(kind: Kind): Detector {
+function qkDetector(kind: Kind): ImmediateDetector {
   const id = `qk-${kind}`;
   return {
     id,
@@ -82,7 +82,7 @@ function qkDetector(kind: Kind): Detector {
 export const qkRotation = qkDetector('rotation');
 export const qkLinear = qkDetector('linear');
 
-export const voLinear: Detector = {
+export const voLinear: ImmediateDetector = {
   id: 'vo-linear',
   summary: 'value–output general-linear gauge per key/value group: (W_V, b_V)·e^{tM}, e^{−tM}·W_O of each head reading it, along the exact orbit',
   detect(ctx) {

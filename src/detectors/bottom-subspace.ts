@@ -13,7 +13,7 @@ import { size, valueShapes, type Conv2dOp, type GraphNode, type LinearOp } from 
 import { convOutSize, convShape } from '../ops/conv2d/reference.ts';
 import type { TensorPatch } from '../engine/types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
-import { skipsDense, type Candidate, type Detector, type DetectorContext } from './types.ts';
+import { skipsDense, type Candidate, type PausingDetector, type DetectorContext } from './types.ts';
 
 /** The two K-FAC factors of a layer: A (dA × dA, input side, bias last) and G (dG × dG, output side). */
 export interface KfacFactors { A: Float64Array; dA: number; G: Float64Array; dG: number }
@@ -48,7 +48,7 @@ export function convPatchCovariance(op: Conv2dOp, input: Float64Array, inShape: 
 }
 
 /** K-FAC factors of a linear or conv node, or null when reverse mode cannot reach it. */
-export function kfacFactors(ctx: DetectorContext, node: GraphNode<LinearOp | Conv2dOp>): KfacFactors | null {
+export async function kfacFactors(ctx: DetectorContext, node: GraphNode<LinearOp | Conv2dOp>): Promise<KfacFactors | null> {
   const op = node.op;
   const shapes = valueShapes(ctx.model);
   const out = shapes[node.id];
@@ -56,31 +56,33 @@ export function kfacFactors(ctx: DetectorContext, node: GraphNode<LinearOp | Con
     // positionwise: every position is a row of the same map (K-FAC over samples × positions):
     // A over all rows, G the sum of the per-position diagonal blocks
     const T = size(out) / op.outFeatures;
-    const G = outputFactor(ctx, node.id, T, T > 1 ? 'positions-first' : 'channels-first');
+    const G = await outputFactor(ctx, node.id, T, T > 1 ? 'positions-first' : 'channels-first');
     if (!G) return null;
     const A = inputSideCovariance(ctx.values, ctx.probe.count * T, op.inFeatures, node.inputs[0], op.bias !== null);
     return { A, dA: op.inFeatures + (op.bias ? 1 : 0), G, dG: op.outFeatures };
   }
-  const G = outputFactor(ctx, node.id, out[1] * out[2], 'channels-first');
+  const G = await outputFactor(ctx, node.id, out[1] * out[2], 'channels-first');
   if (!G) return null;
   const A = convPatchCovariance(op, ctx.values[node.inputs[0]], shapes[node.inputs[0]], ctx.probe.count);
   return { A, dA: op.inChannels * op.kernel[0] * op.kernel[1] + (op.bias ? 1 : 0), G, dG: op.outChannels };
 }
 
-export const bottomSubspace: Detector = {
+export const bottomSubspace: PausingDetector = {
   id: 'bottom-subspace',
   summary: 'K-FAC A⊗G: the bottomK smallest eigen-products per linear or conv layer, ΔW = g aᵀ',
-  detect(ctx) {
+  async detect(ctx) {
     const out: Candidate[] = [];
-    ctx.model.nodes.forEach((node) => {
+    for (const node of ctx.model.nodes) {
       const op = node.op;
-      if (op.kind !== 'linear' && op.kind !== 'conv2d') return;
-      if (skipsDense(ctx, 'bottom-subspace', op.layer)) return; // over a limit: the read warns
-      const f = kfacFactors(ctx, node as GraphNode<LinearOp | Conv2dOp>);
-      if (!f) return;
+      if (op.kind !== 'linear' && op.kind !== 'conv2d') continue;
+      if (skipsDense(ctx, 'bottom-subspace', op.layer)) continue; // over a limit: the read warns
+      const f = await kfacFactors(ctx, node as GraphNode<LinearOp | Conv2dOp>);
+      if (!f) continue;
       const withBias = op.bias !== null;
       const dW = f.dA - (withBias ? 1 : 0); // weight entries per output row / channel
+      await ctx.pause?.();
       const eA = symmetricEigen(f.A, f.dA);
+      await ctx.pause?.();
       const eG = symmetricEigen(f.G, f.dG);
       const pairs: { a: number; g: number; product: number }[] = [];
       const take = Math.min(ctx.settings.bottomK, f.dA * f.dG);
@@ -105,7 +107,7 @@ export const bottomSubspace: Detector = {
           predictedK: null, gauge: false,
         });
       });
-    });
+    }
     return out;
   },
 };

@@ -17,20 +17,21 @@ import { symmetricEigen } from '../math/linalg.ts';
 import { randomUnitVector } from '../math/random.ts';
 import { size, valueShapes } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
-import { skipsDense, type Candidate, type Detector, type DetectorContext } from './types.ts';
+import { skipsDense, type Candidate, type PausingDetector, type DetectorContext } from './types.ts';
 import { outputFactor } from './output-factors.ts';
 import { unitActivationCovariance, unitLayers, type UnitLayer } from './units.ts';
 import { gather, incomingIndices, outgoingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
 /** M = A/λ_max(A) + C/λ_max(C) of a unit layer (a factor that is 0 everywhere is left out). */
-export function dualFactorMatrix(ctx: DetectorContext, L: UnitLayer): Float64Array | null {
+export async function dualFactorMatrix(ctx: DetectorContext, L: UnitLayer): Promise<Float64Array | null> {
   const d = L.units;
   const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);
   const plane = size(valueShapes(ctx.model)[L.consumerInput]) / d;
-  const C = outputFactor(ctx, L.consumerInput, plane);
+  const C = await outputFactor(ctx, L.consumerInput, plane);
   if (!C) return null;
   const M = new Float64Array(d * d);
   for (const F of [A, C]) {
+    await ctx.pause?.();
     const top = symmetricEigen(F, d).values[d - 1];
     if (!(top > 0)) continue;
     for (let k = 0; k < M.length; k++) M[k] += F[k] / top;
@@ -38,16 +39,17 @@ export function dualFactorMatrix(ctx: DetectorContext, L: UnitLayer): Float64Arr
   return M;
 }
 
-export const dualFactor: Detector = {
+export const dualFactor: PausingDetector = {
   id: 'dual-factor',
   summary: 'per unit layer: bottom eigenvectors u of A/‖A‖ + C/‖C‖ (activation side × consumer side), node death along u',
-  detect(ctx) {
+  async detect(ctx) {
     const out: Candidate[] = [];
     for (const L of unitLayers(ctx.model)) {
       if (skipsDense(ctx, 'dual-factor', L.layer)) continue; // over a limit: the read warns
-      const M = dualFactorMatrix(ctx, L);
+      const M = await dualFactorMatrix(ctx, L);
       if (!M) continue;
       const d = L.units;
+      await ctx.pause?.();
       const eig = symmetricEigen(M, d);
       const inIdx = Array.from({ length: d }, (_, i) => incomingIndices(ctx.model, ctx.params, L, i));
       const outIdx = Array.from({ length: d }, (_, i) => outgoingIndices(ctx.model, ctx.params, L, i));

@@ -11,7 +11,7 @@ import { activationOrder } from '../ops/activation/functions.ts';
 import { randomUnitVector } from '../math/random.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { ParamSet, TensorPatch } from '../engine/types.ts';
-import type { Candidate, Detector } from './types.ts';
+import type { Candidate, ImmediateDetector } from './types.ts';
 
 /** Rows [offset, offset + width) of a linear map: a whole map, or one half of a fused gate_up. */
 interface Rows { op: LinearOp; offset: number }
@@ -76,7 +76,7 @@ function unitPart(params: ParamSet, idx: Indices, rng: Parameters<typeof randomU
   return norm > 0 ? v.map((x) => x / norm) : randomUnitVector(v.length, rng);
 }
 
-export const gluUnit: Detector = {
+export const gluUnit: ImmediateDetector = {
   id: 'glu-unit',
   summary: 'every gated MLP unit (SwiGLU/GeGLU): its gate row, up row and down column together',
   detect(ctx) {

@@ -6,7 +6,7 @@
 import { randomUnitVector } from '../math/random.ts';
 import { valueShapes, size } from '../model/graph.ts';
 import type { TensorPatch } from '../engine/types.ts';
-import type { Candidate, Detector, DetectorContext } from './types.ts';
+import type { Candidate, ImmediateDetector, DetectorContext } from './types.ts';
 import { unitFeature, unitLayers, type UnitLayer } from './units.ts';
 import { gather, incomingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
@@ -31,7 +31,7 @@ export function inactiveUnits(ctx: Pick<DetectorContext, 'model' | 'values' | 'p
   return dead;
 }
 
-export const inactive: Detector = {
+export const inactive: ImmediateDetector = {
   id: 'inactive',
   summary: 'ReLU units / channels that never fire on the probe inputs (incoming row)',
   detect(ctx) {

@@ -12,7 +12,7 @@ import { consumersOf, producerOf, type LayerNormOp, type LinearOp, type Op } fro
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import { ownsTensors, tensorUses } from './wiring.ts';
 import type { TensorPatch } from '../engine/types.ts';
-import type { Candidate, Detector, DetectorContext } from './types.ts';
+import type { Candidate, ImmediateDetector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
 
 interface LayerNormSite {
@@ -45,7 +45,7 @@ function layerNorms(ctx: DetectorContext): LayerNormSite[] {
   return out;
 }
 
-export const lnMean: Detector = {
+export const lnMean: ImmediateDetector = {
   id: 'ln-mean',
   summary: 'LayerNorm mean gauge: the same vector added to every row of the linear map feeding it',
   detect(ctx) {
@@ -61,7 +61,7 @@ export const lnMean: Detector = {
   },
 };
 
-export const lnScale: Detector = {
+export const lnScale: ImmediateDetector = {
   id: 'ln-scale',
   summary: 'LayerNorm scale gauge: scaling the linear map feeding it (ΔW = W, Δb = b)',
   detect(ctx) {
@@ -74,7 +74,7 @@ export const lnScale: Detector = {
   },
 };
 
-export const lnKernel: Detector = {
+export const lnKernel: ImmediateDetector = {
   id: 'ln-kernel',
   summary: 'LayerNorm kernel: ΔW_next = u gᵀ, Δb_next = −u gᵀβ for a linear map reading the LayerNorm directly',
   detect(ctx) {

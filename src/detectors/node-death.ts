@@ -5,11 +5,11 @@
  */
 import { randomUnitVector } from '../math/random.ts';
 import type { TensorPatch } from '../engine/types.ts';
-import type { Candidate, Detector } from './types.ts';
+import type { Candidate, ImmediateDetector } from './types.ts';
 import { unitLayers } from './units.ts';
 import { gather, incomingIndices, outgoingIndices, sparsePatch, unitVector } from './unit-weights.ts';
 
-export const nodeDeath: Detector = {
+export const nodeDeath: ImmediateDetector = {
   id: 'node-death',
   summary: 'every hidden unit / conv channel with its consumer: (incoming row, outgoing column)',
   detect(ctx) {

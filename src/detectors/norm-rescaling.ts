@@ -9,12 +9,12 @@
 import { consumersOf, type LinearOp } from '../model/graph.ts';
 import type { FisherQuery, TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
-import type { Candidate, Detector } from './types.ts';
+import type { Candidate, ImmediateDetector } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import { entryRuns, ownsTensors, tensorUses } from './wiring.ts';
 import { sparsePatch } from './unit-weights.ts';
 
-function rescaling(kind: 'layernorm' | 'rmsnorm'): Detector {
+function rescaling(kind: 'layernorm' | 'rmsnorm'): ImmediateDetector {
   const id = kind === 'layernorm' ? 'ln-rescaling' : 'rms-rescaling';
   return {
     id,

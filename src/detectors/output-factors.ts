@@ -29,15 +29,15 @@ function requests(ctx: DetectorContext): OutputFactorRequest[] {
 }
 
 /** G at value `at` with `plane` features per channel; null when reverse mode cannot reach it. */
-export function outputFactor(
+export async function outputFactor(
   ctx: DetectorContext, at: ValueId, plane: number, order: OutputFactorRequest['order'] = 'channels-first',
-): Float64Array | null {
+): Promise<Float64Array | null> {
   const want: OutputFactorRequest = { at, plane, order };
   let known = cache.get(ctx.values);
   if (!known || !known.has(key(want))) {
     const all = requests(ctx);
     if (!all.some((q) => key(q) === key(want))) all.push(want);
-    const Gs = outputSideCovariances(ctx.model, ctx.params, ctx.values, ctx.probe.count, ctx.head, all);
+    const Gs = await outputSideCovariances(ctx.model, ctx.params, ctx.values, ctx.probe.count, ctx.head, all, ctx.pause);
     known = new Map(all.map((q, k) => [key(q), Gs[k]]));
     cache.set(ctx.values, known);
   }

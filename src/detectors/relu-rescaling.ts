@@ -5,13 +5,13 @@
  * orbit is handed to the engine as scaled points of one fixed basis (nothing allocated per t).
  */
 import { scaledPoint, type TensorPatch } from '../engine/types.ts';
-import type { Candidate, Detector } from './types.ts';
+import type { Candidate, ImmediateDetector } from './types.ts';
 import { unitLayers } from './units.ts';
 import { gather, incomingIndices, outgoingIndices, sparsePatch } from './unit-weights.ts';
 
 const sumSquares = (v: Float64Array) => v.reduce((s, x) => s + x * x, 0);
 
-export const reluRescaling: Detector = {
+export const reluRescaling: ImmediateDetector = {
   id: 'relu-rescaling',
   summary: 'ReLU rescaling gauge of each hidden unit, along its exact orbit (e^t w_in, e^−t w_out)',
   detect(ctx) {

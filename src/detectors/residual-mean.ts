@@ -14,7 +14,7 @@
 import { consumersOf, type GraphNode, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
 import type { ParamSet, TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
-import type { Candidate, Detector } from './types.ts';
+import type { Candidate, ImmediateDetector } from './types.ts';
 import { normalizePatch } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import { ownsTensors, tensorUses } from './wiring.ts';
@@ -68,7 +68,7 @@ function sameShift(a: Shift, b: Shift): boolean {
 
 const expand = (s: Shift, n: number): Float64Array => (s === 'ones' ? new Float64Array(n).fill(1) : s);
 
-export const residualMean: Detector = {
+export const residualMean: ImmediateDetector = {
   id: 'residual-mean',
   summary: 'residual-stream mean gauge: a writer into a stream every reader of which mean-centres it (pre-LN) moves along 1',
   detect(ctx) {

@@ -11,7 +11,7 @@
 import { consumersOf, producerOf, type LinearOp } from '../model/graph.ts';
 import { readsLogits, type TensorPatch } from '../engine/types.ts';
 import { randomUnitVector } from '../math/random.ts';
-import type { Candidate, Detector, DetectorContext } from './types.ts';
+import type { Candidate, ImmediateDetector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import { attentionWirings, headsOfGroup, ownsTensors, tensorUses } from './wiring.ts';
@@ -35,7 +35,7 @@ function logitMap(ctx: DetectorContext): { lin: LinearOp; perInput: boolean } | 
   }
 }
 
-export const softmaxShift: Detector = {
+export const softmaxShift: ImmediateDetector = {
   id: 'softmax-shift',
   summary: 'softmax shift: the same amount added to every logit (unembedding 1uᵀ and bias) or to every attention score of a query (key bias)',
   detect(ctx) {

@@ -19,6 +19,11 @@ export interface DetectorContext {
    * that detector leaves that layer out (the read warns), and its factors are not computed
    */
   skipDense?: ReadonlySet<string>;
+  /**
+   * Awaited between the steps of long work (layers, probe samples of a dense pass): lets a cancel
+   * land and throws CancelledError once the read is cancelled (src/engine/types.ts pauser)
+   */
+  pause?: () => Promise<void>;
 }
 
 /** The `DetectorContext.skipDense` key of a detector's dense work on one layer. */
@@ -56,6 +61,17 @@ export interface Detector {
   id: string;
   /** one line for help texts */
   summary: string;
+  /** a detector with long dense work is async and awaits `ctx.pause` between its steps */
+  detect(ctx: DetectorContext): Candidate[] | Promise<Candidate[]>;
+}
+
+/** A detector with a dense pass: it awaits `ctx.pause` between layers and probe samples. */
+export interface PausingDetector extends Detector {
+  detect(ctx: DetectorContext): Promise<Candidate[]>;
+}
+
+/** A detector whose work is short (no dense pass): it answers at once. */
+export interface ImmediateDetector extends Detector {
   detect(ctx: DetectorContext): Candidate[];
 }
 

@@ -215,3 +215,21 @@ export class CancelledError extends Error {
     this.name = 'CancelledError';
   }
 }
+
+/**
+ * The one way long work honours a cancel: awaited between steps, it lets the event loop run at
+ * most every `everyMs` (so a cancel message, a signal or a timer can land; awaiting it in between
+ * costs a resolved promise) and throws CancelledError once `signal` is aborted. Engines await it
+ * between chunks of queries, the read pipeline between detectors and layers, detectors between
+ * layers and probe samples of their dense passes (DetectorContext.pause).
+ */
+export function pauser(signal?: AbortSignal, everyMs = 25): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last >= everyMs) {
+      await new Promise((r) => setTimeout(r, 0));
+      last = performance.now();
+    }
+    if (signal?.aborted) throw new CancelledError();
+  };
+}

@@ -326,6 +326,43 @@
         (br $row)))
   )
 
+  ;; The fast scan's kink intervals through one ReLU of the tail (src/fast/unit-scan.ts): for each
+  ;; active sample a (its probe index at samples[a], i32), the change γ·m of the ReLU's input u keeps
+  ;; every unit on its side while lo[a] < γ < hi[a]; m = M[a, :] (f32, width entries) is then masked
+  ;; by the ReLU at θ̂. u: n × width f64 (the cached input); lo, hi: S f64, narrowed in place.
+  ;; The same f64 operations as the JavaScript loop (RowStack.reluIntervals), so the same intervals.
+  (func (export "reluIntervals")
+    (param $u i32) (param $samples i32) (param $S i32) (param $M i32) (param $width i32) (param $lo i32) (param $hi i32)
+    (local $a i32) (local $e i32) (local $uo i32) (local $mo i32) (local $l f64) (local $h f64) (local $ub f64) (local $g f64)
+    (local $x f64) (local $mp i32)
+    (local.set $a (i32.const 0))
+    (block $da (loop $la
+      (br_if $da (i32.ge_u (local.get $a) (local.get $S)))
+      (local.set $uo (i32.add (local.get $u)
+        (i32.shl (i32.mul (i32.load (i32.add (local.get $samples) (i32.shl (local.get $a) (i32.const 2)))) (local.get $width)) (i32.const 3))))
+      (local.set $mo (i32.add (local.get $M) (i32.shl (i32.mul (local.get $a) (local.get $width)) (i32.const 2))))
+      (local.set $l (f64.load (i32.add (local.get $lo) (i32.shl (local.get $a) (i32.const 3)))))
+      (local.set $h (f64.load (i32.add (local.get $hi) (i32.shl (local.get $a) (i32.const 3)))))
+      (local.set $e (i32.const 0))
+      (block $de (loop $le
+        (br_if $de (i32.ge_u (local.get $e) (local.get $width)))
+        (local.set $ub (f64.load (i32.add (local.get $uo) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $mp (i32.add (local.get $mo) (i32.shl (local.get $e) (i32.const 2))))
+        (local.set $g (f64.promote_f32 (f32.load (local.get $mp))))
+        (if (f64.ne (local.get $g) (f64.const 0)) (then
+          (local.set $x (f64.div (f64.neg (local.get $ub)) (local.get $g)))
+          (if (i32.eq (f64.gt (local.get $ub) (f64.const 0)) (f64.gt (local.get $g) (f64.const 0)))
+            (then (if (f64.gt (local.get $x) (local.get $l)) (then (local.set $l (local.get $x)))))
+            (else (if (f64.lt (local.get $x) (local.get $h)) (then (local.set $h (local.get $x))))))))
+        (if (i32.eqz (f64.gt (local.get $ub) (f64.const 0))) (then (f32.store (local.get $mp) (f32.const 0))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $le)))
+      (f64.store (i32.add (local.get $lo) (i32.shl (local.get $a) (i32.const 3))) (local.get $l))
+      (f64.store (i32.add (local.get $hi) (i32.shl (local.get $a) (i32.const 3))) (local.get $h))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $la)))
+  )
+
   ;; ---- the eigensolver's O(n³) loops (src/math/linalg.ts, EISPACK tred2/tql2), f64 ----
   ;; The same arithmetic as the JavaScript loops, operation for operation (two lanes of f64x2 are
   ;; two independent scalar operations; reductions add lane 0 then lane 1 in order; no fused

@@ -83,9 +83,10 @@ export interface OutputFactorRequest { at: ValueId; plane: number; order?: 'chan
  * channel's positions; see OutputFactorRequest) and G is the channel factor Σ_p G[(i,p),(j,p)]
  * (Grosse & Martens 2016). One reverse pass per sample serves every request; a request behind an op without a VJP is null.
  */
-export function outputSideCovariances(
+export async function outputSideCovariances(
   model: ModelGraph, params: ParamSet, values: Float64Array[], n: number, head: Head, requests: OutputFactorRequest[],
-): (Float64Array | null)[] {
+  pause?: () => Promise<void>,
+): Promise<(Float64Array | null)[]> {
   const shapes = valueShapes(model);
   const outW = size(shapes[model.output]);
   const dims = requests.map((q) => size(shapes[q.at]) / q.plane);
@@ -112,6 +113,8 @@ export function outputSideCovariances(
     }
   };
   for (let s = 0; s < n; s++) {
+    // a pass per sample: a long read can be cancelled between them
+    await pause?.();
     // rows of Λ^{1/2}, the cotangent of the output
     const M = new Float64Array(outW * outW);
     if (head === 'regression') for (let c = 0; c < outW; c++) M[c * outW + c] = 1;
@@ -162,10 +165,10 @@ export function outputSideCovariances(
 }
 
 /** G of one value (see outputSideCovariances); throws UnsupportedBackwardError when unreachable. */
-export function outputSideCovariance(
+export async function outputSideCovariance(
   model: ModelGraph, params: ParamSet, values: Float64Array[], n: number, head: Head, at: ValueId, plane = 1,
-): Float64Array {
-  const [G] = outputSideCovariances(model, params, values, n, head, [{ at, plane }]);
+): Promise<Float64Array> {
+  const [G] = await outputSideCovariances(model, params, values, n, head, [{ at, plane }]);
   if (!G) throw new UnsupportedBackwardError(`reverse mode cannot reach value ${at}: an op on the way has no VJP`);
   return G;
 }

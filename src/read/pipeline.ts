@@ -10,11 +10,11 @@ import { recognizeTransformer, type Recognition } from '../model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer, type NotAssembled } from '../model/transformer-graph.ts';
 import { consumersOf, graphOps, headRows, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
-import { CancelledError, linePoint } from '../engine/types.ts';
+import { CancelledError, linePoint, pauser } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { unitActivationCovariance, unitLayers } from '../detectors/units.ts';
+import { unitActivationCovariance, unitLayers, type UnitLayer } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
@@ -433,9 +433,15 @@ export async function scanGraph(
     ? softmaxSaturation(values[graph.output], probe.count * headRows(graph), graph.outputWidth / headRows(graph)) : null;
 
   const rng = createRng(options.seed);
-  const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng, ...(dense.skip.size ? { skipDense: dense.skip } : {}) };
+  // detectors and the layer statistics are long synchronous work on big layers: they pause between steps
+  const pause = pauser(hooks.signal);
+  const ctx: DetectorContext = { model: graph, params, probe, head, values, settings, rng, pause, ...(dense.skip.size ? { skipDense: dense.skip } : {}) };
   stage('detectors', 0);
-  const every: Candidate[] = detectors.flatMap((d) => d.detect(ctx)).filter(keep);
+  const every: Candidate[] = [];
+  for (const d of detectors) {
+    await pause();
+    every.push(...(await d.detect(ctx)).filter(keep));
+  }
   const selected = options.layers;
   if (selected) {
     const known = new Set([...every.map((c) => c.layer), ...unitLayers(graph).map((L) => L.layer)]);
@@ -444,7 +450,7 @@ export async function scanGraph(
   }
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
-  const layers = layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l)).filter((l) => inSelection(l.layer));
+  const layers = (await layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l))).filter((l) => inSelection(l.layer));
   const denseWarnings = dense.skipped.filter((p) => inSelection(p.layer)).map((p) => densePartSkipped(p, maxEigenDim));
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
@@ -654,16 +660,23 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
 }
 
 /** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
-export function layerResults(ctx: DetectorContext, align: (layer: string) => boolean = () => true): LayerResult[] {
-  return unitLayers(ctx.model).map((L) => {
-    const dead = inactiveUnits(ctx, L);
-    const d = L.units;
-    if (!align(L.layer)) return { layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null, axisAlignment: null };
-    const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);
-    const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
-    return {
-      layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
-      axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, ...(al.undetermined ? { undetermined: al.undetermined } : {}), sweep },
-    };
-  });
+export async function layerResults(ctx: DetectorContext, align: (layer: string) => boolean = () => true): Promise<LayerResult[]> {
+  const out: LayerResult[] = [];
+  for (const L of unitLayers(ctx.model)) {
+    await ctx.pause?.();
+    out.push(layerResult(ctx, L, align));
+  }
+  return out;
+}
+
+function layerResult(ctx: DetectorContext, L: UnitLayer, align: (layer: string) => boolean): LayerResult {
+  const dead = inactiveUnits(ctx, L);
+  const d = L.units;
+  if (!align(L.layer)) return { layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null, axisAlignment: null };
+  const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);
+  const { auto: al, sweep } = alignmentSweep(A, d, ctx.settings.alignmentRel);
+  return {
+    layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null,
+    axisAlignment: { r: al.r, d: al.d, value: al.value, baseline: al.baseline, ...(al.undetermined ? { undetermined: al.undetermined } : {}), sweep },
+  };
 }

@@ -52,7 +52,7 @@ describe('graph IR: a residual block', () => {
     await engine.prepare(g, params, probe, head);
     const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
     // node death of the first layer's units is not offered: their value also feeds the residual add
-    const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx)];
+    const cands = [...nodeDeath.detect(ctx), ...(await bottomSubspace.detect(ctx))];
     expect(cands.some((c) => c.layer === '0' && c.detector === 'node-death')).toBe(false);
     expect(cands.length).toBeGreaterThan(3);
     const queries: FisherQuery[] = [];

@@ -47,7 +47,7 @@ describe('pattern scan = dense evaluation', () => {
       await engine.prepare(g, params, probe, head);
       expect(engine.pattern).not.toBeNull();
       const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
-      const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
+      const cands = [...nodeDeath.detect(ctx), ...(await bottomSubspace.detect(ctx)), ...reluRescaling.detect(ctx)];
       expect(cands.some((c) => c.orbit)).toBe(true);
       const queries: FisherQuery[] = [];
       for (const c of cands) {

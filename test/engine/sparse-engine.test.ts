@@ -34,7 +34,7 @@ describe('sparse CPU engine = dense evaluation', () => {
       const engine = new CpuEngine({ precision: 'f64' });
       await engine.prepare(g, params, probe, head);
       const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng };
-      const cands = [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx), ...reluRescaling.detect(ctx)];
+      const cands = [...nodeDeath.detect(ctx), ...(await bottomSubspace.detect(ctx)), ...reluRescaling.detect(ctx)];
       expect(cands.length).toBeGreaterThan(3);
       const queries: FisherQuery[] = [];
       for (const c of cands) {

@@ -100,7 +100,7 @@ describe('linear: stored layouts', () => {
     const engine = new CpuEngine();
     await engine.prepare(g, params, probe, head);
     const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng: r };
-    const cands = [...bottomSubspace.detect(ctx), ...lnMean.detect(ctx), ...lnScale.detect(ctx), ...lnKernel.detect(ctx)];
+    const cands = [...(await bottomSubspace.detect(ctx)), ...lnMean.detect(ctx), ...lnScale.detect(ctx), ...lnKernel.detect(ctx)];
     expect(cands.filter((c) => c.detector === 'bottom-subspace').map((c) => c.layer)).toEqual(expect.arrayContaining(['mlp.c_fc', 'attn.q', 'attn.o']));
     const queries: FisherQuery[] = [];
     for (const c of cands) for (const t of [0, 0.2]) queries.push(linePoint(c.direction(), t));

@@ -49,7 +49,7 @@ describe('dual-factor bottom subspace', () => {
     }
     const probe = randomProbe(model, 256, createRng(4));
     const ctx = context(model, params, probe, 'regression', 2);
-    const cands = dualFactor.detect(ctx);
+    const cands = await dualFactor.detect(ctx);
     expect(cands.map((c) => c.id)).toEqual(['dual-factor:0:0', 'dual-factor:0:1']);
     const grid = scanGrid(DEFAULT_SETTINGS);
     for (const c of cands) {
@@ -89,7 +89,7 @@ describe('dual-factor bottom subspace', () => {
     const W1 = m.params.get('0.weight')!.data; // [12, 8]
     const W2 = m.params.get('2.weight')!.data; // [1, 12]
     const ctx = context(m.graph, m.params, m.probe, m.head);
-    const v = dualFactor.detect(ctx)[0].direction();
+    const v = (await dualFactor.detect(ctx))[0].direction();
     // the two units with the smallest ‖row‖·|column| carry the direction
     const weight = Array.from({ length: 12 }, (_, i) => Math.hypot(...W1.subarray(i * 8, i * 8 + 8)) * Math.abs(W2[i]));
     const smallest = weight.map((w, i) => [w, i]).sort((a, b) => a[0] - b[0]).slice(0, 2).map(([, i]) => i);
@@ -142,8 +142,8 @@ describe('K-FAC for conv layers', () => {
   const probe = randomProbe(model, 6, createRng(12));
   const ctx = context(model, params, probe, 'classification');
 
-  it('A equals E[patch patchᵀ] built by loops, G equals Σ_positions Jᵀ(diag p − ppᵀ)J from finite differences', () => {
-    const f = kfacFactors(ctx, model.nodes[0] as never)!;
+  it('A equals E[patch patchᵀ] built by loops, G equals Σ_positions Jᵀ(diag p − ppᵀ)J from finite differences', async () => {
+    const f = (await kfacFactors(ctx, model.nodes[0] as never))!;
     // A: the 3×3 patches of the zero-padded input, bias entry 1, mean over samples and positions
     const dA = 2 * 9 + 1;
     expect(f.dA).toBe(dA);
@@ -191,10 +191,10 @@ describe('K-FAC for conv layers', () => {
     f.G.forEach((x, k) => expect(Math.abs(x - Gref[k])).toBeLessThan(1e-6 * scale));
   });
 
-  it('conv candidates are unit-norm rank-one ΔW[o,c,i,j] = g_o a_(c,i,j), the first on the bottom eigenvectors', () => {
-    const cands = bottomSubspace.detect(ctx).filter((c) => c.layer === 'c1');
+  it('conv candidates are unit-norm rank-one ΔW[o,c,i,j] = g_o a_(c,i,j), the first on the bottom eigenvectors', async () => {
+    const cands = (await bottomSubspace.detect(ctx)).filter((c) => c.layer === 'c1');
     expect(cands.length).toBe(8);
-    const f = kfacFactors(ctx, model.nodes[0] as never)!;
+    const f = (await kfacFactors(ctx, model.nodes[0] as never))!;
     const v = cands[0].direction();
     const W = v.get('c1.weight')!;
     const b = v.get('c1.bias')!;

@@ -22,7 +22,7 @@ describe.skipIf(!gpu)(`WebGPU engine on a residual graph${skipNote(gpu)}`, () =>
     const c = { graph, params, probe: randomProbe(graph, 11, rng), head };
     const { cpu, ctx } = await f64Reference(c, rng);
     const queries: FisherQuery[] = [];
-    for (const d of [...nodeDeath.detect(ctx), ...bottomSubspace.detect(ctx)]) for (const t of [1e-2, 0.3]) queries.push(linePoint(d.direction(), t));
+    for (const d of [...nodeDeath.detect(ctx), ...(await bottomSubspace.detect(ctx))]) for (const t of [1e-2, 0.3]) queries.push(linePoint(d.direction(), t));
     for (const name of ['0.weight', '2.bias', 'ln.weight', '6.weight']) {
       const a = new Float64Array(params.get(name)!.data.length);
       a[2] = 1;

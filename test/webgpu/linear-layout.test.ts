@@ -21,7 +21,7 @@ describe.skipIf(!gpu)(`WebGPU engine on stored linear layouts${skipNote(gpu)}`, 
     const c = { graph, params, probe: randomProbe(graph, 9, rng), head: 'classification' as const };
     const { cpu, ctx } = await f64Reference(c, rng);
     const queries: FisherQuery[] = [];
-    for (const d of [...bottomSubspace.detect(ctx).slice(0, 12), ...lnMean.detect(ctx)]) for (const t of [1e-2, 0.3]) queries.push(linePoint(d.direction(), t));
+    for (const d of [...(await bottomSubspace.detect(ctx)).slice(0, 12), ...lnMean.detect(ctx)]) for (const t of [1e-2, 0.3]) queries.push(linePoint(d.direction(), t));
     for (const name of ['mlp.c_fc.weight', 'attn.q.weight', 'attn.o.weight', 'head.weight']) {
       const a = new Float64Array(params.get(name)!.data.length);
       a[a.length - 3] = 1;

@@ -10,7 +10,7 @@
 import { graphOps, headRows, isChain, opTensors, valueShapes, size, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
 import { opDef } from '../../ops/registry.ts';
 import {
-  CancelledError, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
+  pauser, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
   type TensorPatch, touchedTensors,
 } from '../types.ts';
 import { evaluateDense, denseNode } from '../../ops/interpret.ts';
@@ -20,6 +20,7 @@ import { fisherPerSample } from './fisher.ts';
 import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTensor, type Flow } from './flow.ts';
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
 import { PatternScan } from './pattern-scan.ts';
+import { ReadoutUnitScan } from './readout-scan.ts';
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
@@ -30,6 +31,8 @@ export class CpuEngine implements FisherEngine {
   private fast: UnitScan | null = null;
   /** scaled directions of conv chains, all points of a direction at once (f64) */
   pattern: PatternScan | null = null;
+  /** unit directions of a transformer's last MLP, read at one position through a LayerNorm and linear readout */
+  readout: ReadoutUnitScan | null = null;
   private model!: ModelGraph;
   private params!: ParamSet;
   private head!: Head;
@@ -39,7 +42,7 @@ export class CpuEngine implements FisherEngine {
   private cached: Float64Array[] = [];
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
-  /** how often to yield to the event loop so cancellation can land */
+  /** how many queries between checks for a cancel (src/engine/types.ts pauser) */
   chunk = 16;
 
   constructor(options: { precision?: Precision } = {}) {
@@ -67,6 +70,7 @@ export class CpuEngine implements FisherEngine {
     this.cached = values;
     this.fast = null;
     this.pattern = null;
+    this.readout = null;
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
@@ -76,6 +80,7 @@ export class CpuEngine implements FisherEngine {
     // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
     this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
+    this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
@@ -89,11 +94,12 @@ export class CpuEngine implements FisherEngine {
   ): Promise<Float64Array> {
     const out = new Float64Array(queries.length);
     const answered = this.fast?.answer(queries, out) ?? new Uint8Array(queries.length);
+    this.readout?.answer(queries, out, answered);
+    const pause = pauser(options.signal);
     if (this.pattern) {
       let done = 0;
       await this.pattern.answer(queries, out, answered, async () => {
-        await new Promise((r) => setTimeout(r, 0));
-        if (options.signal?.aborted) throw new CancelledError();
+        await pause();
         done = answered.reduce((a, b) => a + b, 0);
         options.onProgress?.({ done, total: queries.length });
       });
@@ -101,8 +107,7 @@ export class CpuEngine implements FisherEngine {
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
       if (q % this.chunk === 0) {
-        await new Promise((r) => setTimeout(r, 0));
-        if (options.signal?.aborted) throw new CancelledError();
+        await pause();
         options.onProgress?.({ done: q, total: queries.length });
       }
       out[q] = this.fisherOf(queries[q]);
