@@ -20,6 +20,7 @@ import { fisherPerSample } from './fisher.ts';
 import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTensor, type Flow } from './flow.ts';
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
 import { PatternScan } from './pattern-scan.ts';
+import { ReadoutUnitScan } from './readout-scan.ts';
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
@@ -30,6 +31,8 @@ export class CpuEngine implements FisherEngine {
   private fast: UnitScan | null = null;
   /** scaled directions of conv chains, all points of a direction at once (f64) */
   pattern: PatternScan | null = null;
+  /** unit directions of a transformer's last MLP, read at one position through a LayerNorm and linear readout */
+  readout: ReadoutUnitScan | null = null;
   private model!: ModelGraph;
   private params!: ParamSet;
   private head!: Head;
@@ -67,6 +70,7 @@ export class CpuEngine implements FisherEngine {
     this.cached = values;
     this.fast = null;
     this.pattern = null;
+    this.readout = null;
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
@@ -76,6 +80,7 @@ export class CpuEngine implements FisherEngine {
     // the fast scans read one softmax / Gaussian per sample: a multi-position output takes the general path
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
     this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
+    this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
@@ -89,6 +94,7 @@ export class CpuEngine implements FisherEngine {
   ): Promise<Float64Array> {
     const out = new Float64Array(queries.length);
     const answered = this.fast?.answer(queries, out) ?? new Uint8Array(queries.length);
+    this.readout?.answer(queries, out, answered);
     const pause = pauser(options.signal);
     if (this.pattern) {
       let done = 0;

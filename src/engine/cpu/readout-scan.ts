@@ -1,0 +1,494 @@
+/**
+ * The scan of a transformer's last MLP units, exact: every point of a direction that moves a few
+ * units of the last block's MLP (producer rows with their bias, consumer columns of those units:
+ * node death) when everything after the MLP is the residual add, `take` of one position, a
+ * LayerNorm and a linear readout (the unembedding) — a pre-norm decoder read at its last position.
+ *
+ * Three facts make it cheap; the maths is the sparse engine's (flow.ts), in another order:
+ *  1. Only the taken position reaches the output (the MLP and the add act per position, and nothing
+ *     after the add mixes positions), so a point needs the units' pre-activations there alone.
+ *  2. The consumer's change there is Σ_k c_k·g_k over K fixed vectors (the consumer's columns of
+ *     the touched units and its patch columns; one vector when they are parallel, as in node death),
+ *     with scalar coefficients per (sample, point), so it stays in span{ĥ_c, g_kc} through the
+ *     LayerNorm (x_c = ĥ_c + Σ c_k g_kc is centred; its scale is a scalar), value and tangent alike.
+ *  3. The readout is linear: z − ẑ = (ι − ι̂)·P + ι·Σ c_k Q_k and ż = ι·Σ τ_k Q_k − κ·(P + Σ c_k Q_k)
+ *     with P = W(γ⊙ĥ_c) per sample and Q_k = W(γ⊙g_kc) per direction (ι = 1/√(σ² + ε), κ from
+ *     the LayerNorm's tangent). Two products with the readout's weight per sample, one per
+ *     direction and vector (batched as one GEMM-shaped product over the directions of a call),
+ *     instead of two per sample and point; each point is then O(outputs) for the head's form.
+ *
+ * `precision` sets where the products run (src/fast/wasm.ts): f32 in WebAssembly SIMD, f64 in
+ * JavaScript (the reference mode). The head's form is summed in f64 either way.
+ */
+import { consumersOf, headRows, valueShapes, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
+import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../types.ts';
+import { activate, activationDerivative, type Activation } from '../../ops/activation/functions.ts';
+import { linearWeightAt, type LinearOp, type LinearWeightAt } from '../../ops/linear/definition.ts';
+import { takePosition } from '../../ops/take/definition.ts';
+import type { LayerNormOp } from '../../ops/layernorm/definition.ts';
+import { headFisherRow } from './fisher.ts';
+import { JsRows, WasmRows, type RowStack } from '../../fast/wasm.ts';
+import type { Precision } from '../../fast/unit-scan.ts';
+import { indicesOf } from '../index-sets.ts';
+
+type Arr = Float64Array;
+
+/** An MLP of the last block: producer → activations → consumer, whose output the residual add reads. */
+interface Mlp {
+  producer: GraphNode<LinearOp>;
+  consumer: GraphNode<LinearOp>;
+  between: Activation[];
+  pAt: LinearWeightAt;
+  cAt: LinearWeightAt;
+  /** flat stored index → producer row (unit) / consumer column (unit) */
+  rowOf: Int32Array;
+  colOf: Int32Array;
+}
+
+/** A direction's plan: the units it moves and the fixed vectors of fact 2 with their products. */
+interface Plan {
+  mlp: Mlp;
+  R: Int32Array;
+  /** consumer patch columns as positions in R */
+  Cpos: Int32Array;
+  /** |R| × inF: the producer patch's rows */
+  rowsW: Arr;
+  /** |R|: producer bias patch */
+  Bb: Arr;
+  /** K × D vectors g_k (consumer columns, then patch columns), and the λ that merge them when parallel */
+  G: Arr;
+  K: number;
+  /** coefficient k goes to vector merged[k] times lambda[k] */
+  merged: Int32Array;
+  lambda: Arr;
+  /** the distinct vectors after merging */
+  J: number;
+  /** per sample: |R| dots B_P[r]·x_s at the taken position */
+  dot: Arr;
+  /** J × D centred vectors, their Gram (J × J), and per sample ĥ_c·g_jc (n × J) */
+  gc: Arr;
+  gram: Arr;
+  hg: Arr;
+  /** J × V products W(γ⊙g_jc), filled per call */
+  Q: Arr | null;
+}
+
+/** Most units one direction may move for this path. */
+const MAX_UNITS = 8;
+
+export class ReadoutUnitScan {
+  /** directions and queries answered: for tests and benchmarks */
+  readonly stats = { directions: 0, queries: 0 };
+  private readonly n: number;
+  private readonly D: number;
+  private readonly V: number;
+  private readonly pos: number;
+  private readonly T: number;
+  private readonly mlps = new Map<string, Mlp | null>();
+  private readonly plans = new WeakMap<TensorPatch, Plan | null>();
+  /** per sample: ẑ (n × V), P = W(γ⊙ĥ_c) (n × V), ĥ_c at the taken position (n × D), |ĥ_c|², ι̂ */
+  private readonly zHat: Arr;
+  private readonly P: Arr;
+  private readonly hc: Arr;
+  private readonly hh: Arr;
+  private readonly iota: Arr;
+  private readonly stack: RowStack;
+  /** offset of Wᵀ (D × V) on the stack */
+  private readonly WT: number;
+  private readonly gamma: ParamArray | null;
+  private readonly eps: number;
+
+  private constructor(
+    private readonly model: ModelGraph, private readonly params: ParamSet, private readonly head: Head,
+    private readonly cached: Arr[], precision: Precision, readout: { add: GraphNode; take: GraphNode; norm: GraphNode<LayerNormOp>; linear: GraphNode<LinearOp> },
+  ) {
+    const shapes = valueShapes(model);
+    const [T, D] = shapes[readout.add.id];
+    this.T = T;
+    this.D = D;
+    this.pos = takePosition(readout.take.op as Extract<GraphNode['op'], { kind: 'take' }>, T);
+    const lin = readout.linear.op;
+    const V = lin.outFeatures;
+    this.V = V;
+    this.n = cached[0].length / shapes[0].reduce((a, b) => a * b, 1);
+    const n = this.n;
+    this.gamma = readout.norm.op.weight ? params.get(readout.norm.op.weight)!.data : null;
+    this.eps = readout.norm.op.eps;
+    this.stack = (precision === 'f32' ? WasmRows.create() : null) ?? new JsRows();
+    const st = this.stack;
+    // Wᵀ (D × V) for the products
+    const W = params.get(lin.weight)!.data;
+    const at = linearWeightAt(lin);
+    this.WT = st.alloc(D * V);
+    const wt = st.at(this.WT, D * V);
+    for (let o = 0; o < V; o++) for (let i = 0; i < D; i++) wt[i * V + o] = W[at.rowStart[o] + i * at.inStride];
+    // the taken position's residual, centred as the LayerNorm's reference centres it
+    const h = cached[readout.add.id];
+    this.hc = new Float64Array(n * D);
+    this.hh = new Float64Array(n);
+    this.iota = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      const off = (s * T + this.pos) * D;
+      let mu = 0;
+      for (let i = 0; i < D; i++) mu += h[off + i];
+      mu /= D;
+      let v = 0;
+      for (let i = 0; i < D; i++) {
+        const c = h[off + i] - mu;
+        this.hc[s * D + i] = c;
+        v += c * c;
+      }
+      this.hh[s] = v;
+      this.iota[s] = 1 / Math.sqrt(v / D + this.eps);
+    }
+    this.zHat = cached[readout.linear.id];
+    this.P = this.times(this.hc, n);
+  }
+
+  /** W(γ⊙x) for `rows` rows x of D: rows × V (f64 copy of the stack's product). */
+  private times(x: Arr, rows: number): Arr {
+    const { D, V } = this;
+    const st = this.stack;
+    const mark = st.mark();
+    const A = st.alloc(rows * D);
+    const a = st.at(A, rows * D);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < D; i++) a[r * D + i] = (this.gamma ? this.gamma[i] : 1) * x[r * D + i];
+    const C = st.alloc(rows * V);
+    st.at(C, rows * V).fill(0);
+    st.rowsTimes(A, rows, D, this.WT, V, C);
+    const out = Float64Array.from(st.at(C, rows * V));
+    st.rewind(mark);
+    return out;
+  }
+
+  /**
+   * The scan for a graph that ends add → take → LayerNorm → linear (one output row per sample),
+   * else null. Which directions it takes is decided per direction (`answer`).
+   */
+  static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], precision: Precision): ReadoutUnitScan | null {
+    if (headRows(model) !== 1) return null;
+    const byId = new Map(model.nodes.map((nd) => [nd.id, nd]));
+    const readers = consumersOf(model);
+    const linear = byId.get(model.output);
+    if (!linear || linear.op.kind !== 'linear' || linear.op.positionwise) return null;
+    const norm = byId.get(linear.inputs[0]);
+    if (!norm || norm.op.kind !== 'layernorm' || readers.get(norm.id)?.length !== 1) return null;
+    const take = byId.get(norm.inputs[0]);
+    if (!take || take.op.kind !== 'take' || readers.get(take.id)?.length !== 1) return null;
+    const add = byId.get(take.inputs[0]);
+    if (!add || add.op.kind !== 'add' || readers.get(add.id)?.length !== 1) return null;
+    return new ReadoutUnitScan(model, params, head, cached, precision, { add, take, norm: norm as GraphNode<LayerNormOp>, linear: linear as GraphNode<LinearOp> });
+  }
+
+  /** The MLP whose consumer the add reads and whose producer reads `tensor`, or null. */
+  private mlpOf(tensor: string): Mlp | null {
+    if (this.mlps.has(tensor)) return this.mlps.get(tensor)!;
+    const found = this.findMlp(tensor);
+    this.mlps.set(tensor, found);
+    return found;
+  }
+
+  private findMlp(tensor: string): Mlp | null {
+    const nodes = this.model.nodes;
+    const byId = new Map(nodes.map((nd) => [nd.id, nd]));
+    const index = new Map(nodes.map((nd, i) => [nd.id, i]));
+    const readers = consumersOf(this.model);
+    const take = nodes.find((nd) => nd.op.kind === 'take' && readers.get(nd.id)?.length === 1 && byId.get(nd.inputs[0])?.op.kind === 'add');
+    const add = byId.get(take!.inputs[0])!;
+    for (const [k, c] of add.inputs.entries()) {
+      const consumer = byId.get(c);
+      if (!consumer || consumer.op.kind !== 'linear' || !consumer.op.positionwise || readers.get(c)?.length !== 1) continue;
+      const between: Activation[] = [];
+      let v = consumer.inputs[0];
+      let node = byId.get(v);
+      while (node && node.op.kind === 'activation' && readers.get(node.id)?.length === 1) {
+        between.unshift(node.op.fn);
+        v = node.inputs[0];
+        node = byId.get(v);
+      }
+      if (!node || node.op.kind !== 'linear' || !node.op.positionwise || readers.get(node.id)?.length !== 1 || !between.length) continue;
+      const producer = node as GraphNode<LinearOp>;
+      if (producer.op.weight !== tensor && producer.op.bias !== tensor && consumer.op.weight !== tensor) continue;
+      // the add's other input is computed before the producer, so the direction leaves it alone
+      const other = add.inputs[1 - k];
+      if ((index.get(other) ?? -1) >= index.get(producer.id)!) continue;
+      const cons = consumer as GraphNode<LinearOp>;
+      // tensors read once only (a tied weight is read elsewhere too)
+      const uses = (t: string | null) => t === null ? 0 : nodes.filter((nd) => 'weight' in nd.op && (nd.op as { weight?: string | null }).weight === t || 'bias' in nd.op && (nd.op as { bias?: string | null }).bias === t).length;
+      if (uses(producer.op.weight) !== 1 || uses(cons.op.weight) !== 1 || (producer.op.bias && uses(producer.op.bias) !== 1)) continue;
+      const pAt = linearWeightAt(producer.op);
+      const cAt = linearWeightAt(cons.op);
+      return { producer, consumer: cons, between, pAt, cAt, rowOf: ownerOf(producer.op, pAt, 'row'), colOf: ownerOf(cons.op, cAt, 'col') };
+    }
+    return null;
+  }
+
+  /** Marks and answers the scaled queries whose direction moves a few units of the last MLP. */
+  answer(queries: FisherQuery[], out: Float64Array, done: Uint8Array): void {
+    const groups = new Map<TensorPatch, number[]>();
+    queries.forEach((q, i) => {
+      if (done[i] || !q.scaled) return;
+      let g = groups.get(q.scaled.basis);
+      if (!g) groups.set(q.scaled.basis, (g = []));
+      g.push(i);
+    });
+    const todo: [Plan, number[]][] = [];
+    for (const [basis, idx] of groups) {
+      const plan = this.planFor(basis);
+      if (plan) todo.push([plan, idx]);
+    }
+    if (!todo.length) return;
+    // the directions' vectors through the readout as one product
+    const fresh = todo.filter(([p]) => p.Q === null).map(([p]) => p);
+    const rows = fresh.reduce((a, p) => a + p.J, 0);
+    if (rows) {
+      const X = new Float64Array(rows * this.D);
+      let r = 0;
+      for (const p of fresh) {
+        X.set(p.gc, r * this.D);
+        r += p.J;
+      }
+      const Y = this.times(X, rows);
+      r = 0;
+      for (const p of fresh) {
+        p.Q = Y.slice(r * this.V, (r + p.J) * this.V);
+        r += p.J;
+      }
+    }
+    for (const [plan, idx] of todo) {
+      const F = this.run(plan, idx.map((i) => queries[i].scaled!));
+      idx.forEach((q, a) => {
+        out[q] = F[a];
+        done[q] = 1;
+      });
+      // Q is kept only while the direction's queries are being answered
+      plan.Q = null;
+      this.stats.directions++;
+      this.stats.queries += idx.length;
+    }
+  }
+
+  private planFor(basis: TensorPatch): Plan | null {
+    if (!this.plans.has(basis)) this.plans.set(basis, this.makePlan(basis));
+    return this.plans.get(basis)!;
+  }
+
+  private makePlan(basis: TensorPatch): Plan | null {
+    const names = [...basis.keys()];
+    if (!names.length) return null;
+    const mlp = this.mlpOf(names[0]);
+    if (!mlp) return null;
+    const p = mlp.producer.op, c = mlp.consumer.op;
+    for (const name of names) if (name !== p.weight && name !== p.bias && name !== c.weight) return null;
+    const H = p.outFeatures, inF = p.inFeatures, D = this.D;
+    if (c.inFeatures !== H || c.outFeatures !== D) return null;
+    const BW = nonZerosOf(basis, p.weight);
+    const Bbias = p.bias ? (basis.get(p.bias) ?? null) : null;
+    const BC = nonZerosOf(basis, c.weight);
+    const hit = new Uint8Array(H);
+    if (Bbias) for (let r = 0; r < H; r++) if (Bbias[r] !== 0) hit[r] = 1;
+    if (BW) BW.index.forEach((i, e) => { if (BW.values[e] !== 0 || Object.is(BW.values[e], -0)) hit[mlp.rowOf[i]] = 1; });
+    const R = indicesOf(hit);
+    if (R.length === 0 || R.length > MAX_UNITS) return null;
+    const posOf = new Int32Array(H).fill(-1);
+    R.forEach((r, a) => (posOf[r] = a));
+    const cols: number[] = [];
+    if (BC) {
+      const colHit = new Uint8Array(H);
+      BC.index.forEach((i, e) => { if (BC.values[e] !== 0) colHit[mlp.colOf[i]] = 1; });
+      for (const col of indicesOf(colHit)) {
+        if (posOf[col] < 0) return null; // the consumer patch reads a unit whose value does not change
+        cols.push(col);
+      }
+    }
+    const m = R.length;
+    const rowsW = new Float64Array(m * inF);
+    // input i of row o sits at rowStart[o] + i·inStride
+    if (BW) BW.index.forEach((flat, e) => {
+      const a = posOf[mlp.rowOf[flat]];
+      if (a < 0) return;
+      rowsW[a * inF + (flat - mlp.pAt.rowStart[R[a]]) / mlp.pAt.inStride] = BW.values[e];
+    });
+    const Bb = Float64Array.from(R, (r) => (Bbias ? Bbias[r] : 0));
+    // dots at the taken position, from the producer's cached input
+    const n = this.n;
+    const x = this.cached[mlp.producer.inputs[0]];
+    const dot = new Float64Array(n * m);
+    for (let s = 0; s < n; s++) {
+      const xo = (s * this.T + this.pos) * inF;
+      for (let a = 0; a < m; a++) {
+        let acc = 0;
+        for (let i = 0; i < inF; i++) acc += rowsW[a * inF + i] * x[xo + i];
+        dot[s * m + a] = acc;
+      }
+    }
+    const K = m + cols.length;
+    const G = new Float64Array(K * D);
+    const Wc = this.params.get(c.weight)!.data;
+    for (let a = 0; a < m; a++) for (let o = 0; o < D; o++) G[a * D + o] = Wc[mlp.cAt.rowStart[o] + R[a] * mlp.cAt.inStride];
+    const colAt = new Int32Array(H).fill(-1);
+    cols.forEach((col, e) => (colAt[col] = e));
+    if (BC) {
+      // stored index → output row o: the one whose row holds it at column colOf
+      BC.index.forEach((flat, e) => {
+        const col = mlp.colOf[flat];
+        const at = colAt[col];
+        if (at < 0) return;
+        const o = outputOf(mlp.cAt, flat, col, D);
+        G[(m + at) * D + o] = BC.values[e];
+      });
+    }
+    // merge parallel vectors (node death: the consumer column and its patch column)
+    const merged = new Int32Array(K);
+    const lambda = new Float64Array(K);
+    const kept: number[] = [];
+    for (let k = 0; k < K; k++) {
+      let into = -1;
+      for (let j = 0; j < kept.length && into < 0; j++) {
+        const l = multipleOf(G, k * D, kept[j] * D, D);
+        if (l !== null) {
+          into = j;
+          lambda[k] = l;
+        }
+      }
+      if (into < 0) {
+        into = kept.length;
+        kept.push(k);
+        lambda[k] = 1;
+      }
+      merged[k] = into;
+    }
+    const J = kept.length;
+    const gc = new Float64Array(J * D);
+    kept.forEach((k, j) => {
+      let mu = 0;
+      for (let o = 0; o < D; o++) mu += G[k * D + o];
+      mu /= D;
+      for (let o = 0; o < D; o++) gc[j * D + o] = G[k * D + o] - mu;
+    });
+    const gram = new Float64Array(J * J);
+    for (let i = 0; i < J; i++) for (let j = 0; j < J; j++) {
+      let acc = 0;
+      for (let o = 0; o < D; o++) acc += gc[i * D + o] * gc[j * D + o];
+      gram[i * J + j] = acc;
+    }
+    const hg = new Float64Array(n * J);
+    for (let s = 0; s < n; s++) for (let j = 0; j < J; j++) {
+      let acc = 0;
+      for (let o = 0; o < D; o++) acc += this.hc[s * D + o] * gc[j * D + o];
+      hg[s * J + j] = acc;
+    }
+    return {
+      mlp, R, Cpos: Int32Array.from(cols, (col) => posOf[col]), rowsW, Bb, G, K, merged, lambda, J, dot, gc, gram, hg, Q: null,
+    };
+  }
+
+  private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
+    const { n, D, V, T, pos } = this;
+    const { R, Cpos, Bb, dot, J, merged, lambda, gram, hg } = plan;
+    const Q = plan.Q!;
+    const m = R.length;
+    const p = plan.mlp.producer.op, c = plan.mlp.consumer.op;
+    const H = p.outFeatures;
+    const sc = (map: Map<string, number>, name: string | null) => (name === null ? 0 : (map.get(name) ?? 0));
+    const zpre = this.cached[plan.mlp.producer.id];
+    const hb = this.cached[plan.mlp.consumer.inputs[0]];
+    const F = new Float64Array(points.length);
+    const hv = new Float64Array(m), ht = new Float64Array(m);
+    const cj = new Float64Array(J), tj = new Float64Array(J);
+    const z = new Float64Array(V), dz = new Float64Array(V), pbuf = new Float64Array(V);
+    for (const [q, pt] of points.entries()) {
+      const dsW = sc(pt.delta, p.weight), dsb = sc(pt.delta, p.bias), tsW = sc(pt.tangent, p.weight), tsb = sc(pt.tangent, p.bias);
+      const dsC = sc(pt.delta, c.weight), tsC = sc(pt.tangent, c.weight);
+      let acc = 0;
+      for (let s = 0; s < n; s++) {
+        const row = (s * T + pos) * H;
+        for (let a = 0; a < m; a++) {
+          const d = dot[s * m + a];
+          let v = zpre[row + R[a]] + (dsW * d + dsb * Bb[a]);
+          let tv = tsW * d + tsb * Bb[a];
+          for (const fn of plan.mlp.between) {
+            tv *= activationDerivative(fn, v);
+            v = activate(fn, v);
+          }
+          hv[a] = v;
+          ht[a] = tv;
+        }
+        // coefficients of the K vectors, merged onto the J distinct ones
+        cj.fill(0);
+        tj.fill(0);
+        for (let a = 0; a < m; a++) {
+          cj[merged[a]] += lambda[a] * (hv[a] - hb[row + R[a]]);
+          tj[merged[a]] += lambda[a] * ht[a];
+        }
+        for (let e = 0; e < Cpos.length; e++) {
+          const a = Cpos[e], k = m + e;
+          cj[merged[k]] += lambda[k] * dsC * hv[a];
+          tj[merged[k]] += lambda[k] * (dsC * ht[a] + tsC * hv[a]);
+        }
+        // the LayerNorm: |x_c|² − |ĥ_c|² and x_c·ẋ_c from the Gram of the centred vectors
+        let dxx = 0;
+        let xt = 0;
+        for (let i = 0; i < J; i++) {
+          let gi = 0;
+          for (let j = 0; j < J; j++) gi += gram[i * J + j] * cj[j];
+          dxx += cj[i] * (2 * hg[s * J + i] + gi);
+          xt += tj[i] * (hg[s * J + i] + gi);
+        }
+        const a0 = this.hh[s] / D + this.eps;
+        const a1 = a0 + dxx / D;
+        const iota = 1 / Math.sqrt(a1);
+        const i0 = this.iota[s];
+        // ι − ι̂ without cancellation: (a0 − a1)/(√a0·√a1·(√a0 + √a1))
+        const r0 = Math.sqrt(a0), r1 = Math.sqrt(a1);
+        const dIota = -dxx / D / (r0 * r1 * (r0 + r1));
+        const kappa = (iota * iota * iota * xt) / D;
+        const zo = s * V;
+        const Ps = this.P;
+        for (let o = 0; o < V; o++) {
+          let cz = 0, ct = 0;
+          for (let j = 0; j < J; j++) {
+            const g = Q[j * V + o];
+            cz += cj[j] * g;
+            ct += tj[j] * g;
+          }
+          const pv = Ps[zo + o];
+          z[o] = this.zHat[zo + o] + (dIota * pv + iota * cz);
+          dz[o] = iota * ct - kappa * (pv + cz);
+        }
+        acc += headFisherRow(this.head, z, 0, dz, 0, V, pbuf);
+      }
+      F[q] = acc / n;
+    }
+    return F;
+  }
+}
+
+/** For every stored element of a linear's weight, its output row (`row`) or input column (`col`). */
+function ownerOf(op: LinearOp, at: LinearWeightAt, which: 'row' | 'col'): Int32Array {
+  const owner = new Int32Array(op.inFeatures * op.outFeatures);
+  for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < op.inFeatures; i++) owner[at.rowStart[o] + i * at.inStride] = which === 'row' ? o : i;
+  return owner;
+}
+
+/** The output row o of a stored index whose column is `col`: rowStart[o] = flat − col·inStride. */
+function outputOf(at: LinearWeightAt, flat: number, col: number, outF: number): number {
+  const start = flat - col * at.inStride;
+  for (let o = 0; o < outF; o++) if (at.rowStart[o] === start) return o;
+  throw new Error('internal: a patch index outside its weight');
+}
+
+/** λ with a[ao…ao+len) = λ·a[bo…bo+len) to rounding, else null. */
+function multipleOf(a: Arr, ao: number, bo: number, len: number): number | null {
+  let ab = 0, bb = 0, aa = 0;
+  for (let k = 0; k < len; k++) {
+    ab += a[ao + k] * a[bo + k];
+    bb += a[bo + k] * a[bo + k];
+    aa += a[ao + k] * a[ao + k];
+  }
+  if (bb === 0) return null;
+  const l = ab / bb;
+  let res = 0;
+  for (let k = 0; k < len; k++) res = Math.max(res, Math.abs(a[ao + k] - l * a[bo + k]));
+  return res <= 1e-12 * Math.sqrt(aa / Math.max(1, len)) * 4 ? l : null;
+}
