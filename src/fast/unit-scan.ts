@@ -82,11 +82,20 @@ export class UnitScan {
   private readonly inputOf = new Map<number, number>();
   /** … and the cached outputs (logits) at θ̂ */
   private readonly outputAt: number;
+  /** … and the cached input of every ReLU, in f64 (the kink intervals), by op index */
+  private readonly reluInputAt = new Map<number, number>();
   /** per-run scratch, grown as needed and reused: rows' samples, scan points and coefficients */
   private rowS = new Int32Array(1024);
   private rowQ = new Int32Array(1024);
   private coef = new Float64Array(1024);
   private tcoef = new Float64Array(1024);
+  /** … and per active row (γ and its tangent) and per active sample (its interval, its probe index, its first row) */
+  private gam = new Float64Array(1024);
+  private tgam = new Float64Array(1024);
+  private lo = new Float64Array(1024);
+  private hi = new Float64Array(1024);
+  private samples = new Int32Array(1024);
+  private firstRow = new Int32Array(1025);
 
   constructor(private readonly f: CachedForward, readonly precision: Precision) {
     // f32 without WebAssembly SIMD (an old runtime) computes in f64: slower, never less exact
@@ -100,6 +109,9 @@ export class UnitScan {
         this.weightT.set(op.weight, at);
       }
       this.inputOf.set(i, put(this.stack, f.acts[i]));
+    });
+    f.ops.forEach((op, i) => {
+      if (op.kind === 'activation' && op.fn === 'relu') this.reluInputAt.set(i, this.stack.putF64(f.acts[i]));
     });
     this.outputAt = put(this.stack, f.acts[f.ops.length]);
   }
@@ -419,8 +431,11 @@ export class UnitScan {
       // fact 3 with one vector g (all K parallel): the change is γ·J_s g, and whether a row keeps
       // every ReLU of the tail on its side is an interval of γ per sample: O(1) per row
       const lam = plan.parallel;
-      const gam = new Float64Array(rows);
-      const tgam = new Float64Array(rows);
+      if (this.gam.length < rows) {
+        this.gam = new Float64Array(rowS.length);
+        this.tgam = new Float64Array(rowS.length);
+      }
+      const { gam, tgam } = this;
       for (let r = 0; r < rows; r++) {
         let g = 0;
         let tg = 0;
@@ -431,38 +446,27 @@ export class UnitScan {
         gam[r] = g;
         tgam[r] = tg;
       }
-      const { samples, firstRow } = sampleRuns(rowS, rows);
-      const S = samples.length;
+      if (this.samples.length < rows) {
+        this.samples = new Int32Array(rowS.length);
+        this.firstRow = new Int32Array(rowS.length + 1);
+        this.lo = new Float64Array(rowS.length);
+        this.hi = new Float64Array(rowS.length);
+      }
+      const { samples, firstRow, lo, hi } = this;
+      const S = sampleRuns(rowS, rows, samples, firstRow);
       let width = O;
       let Mat = st.alloc(S * O);
       const g0 = G.subarray(0, O);
-      for (let a = 0; a < S; a++) st.at(Mat + a * O, O).set(g0);
-      const lo = new Float64Array(S).fill(-Infinity);
-      const hi = new Float64Array(S).fill(Infinity);
+      const M0 = st.at(Mat, S * O);
+      for (let a = 0; a < S; a++) M0.set(g0, a * O);
+      lo.fill(-Infinity, 0, S);
+      hi.fill(Infinity, 0, S);
       for (const [i, op] of tailOps) {
         if (op.kind === 'linear') {
           Mat = this.linear(Mat, S, op, 0);
           width = op.outFeatures;
         } else if (op.kind === 'activation' && op.fn === 'relu') {
-          const u = acts[i];
-          const M = st.at(Mat, S * width);
-          for (let a = 0; a < S; a++) {
-            const uo = samples[a] * width;
-            const mo = a * width;
-            let l = lo[a];
-            let h = hi[a];
-            for (let e = 0; e < width; e++) {
-              const ub = u[uo + e];
-              const g = M[mo + e];
-              if (g !== 0) {
-                const x = -ub / g;
-                if ((ub > 0) === (g > 0)) { if (x > l) l = x; } else if (x < h) h = x;
-              }
-              if (!(ub > 0)) M[mo + e] = 0;
-            }
-            lo[a] = l;
-            hi[a] = h;
-          }
+          st.reluIntervals(this.reluInputAt.get(i)!, samples, S, Mat, width, lo, hi);
         }
       }
       // the output tangent is tg·m (m = J_s g): every head's form is quadratic, F = tg²·form(m);
@@ -497,8 +501,12 @@ export class UnitScan {
       macCounter.value += rows * (K * 2 + outW * 2);
     } else if (plan.linearTail) {
       // fact 3: the K vectors through the tail once per active sample
-      const { samples, firstRow } = sampleRuns(rowS, rows);
-      const S = samples.length;
+      if (this.samples.length < rows) {
+        this.samples = new Int32Array(rowS.length);
+        this.firstRow = new Int32Array(rowS.length + 1);
+      }
+      const { samples, firstRow } = this;
+      const S = sampleRuns(rowS, rows, samples, firstRow);
       let width = O;
       let Mat = st.alloc(S * K * O);
       for (let a = 0; a < S; a++) st.at(Mat + a * K * O, K * O).set(G);
@@ -662,18 +670,18 @@ function grow(a: Float64Array): Float64Array<ArrayBuffer> {
 }
 
 /**
- * The probe samples of a unit's active rows (rows are sorted by sample) and where each sample's
- * run of rows starts; `firstRow` ends with `rows` so run a spans firstRow[a]..firstRow[a + 1].
+ * The probe samples of a unit's active rows (rows are sorted by sample) into `samples`, and where
+ * each sample's run of rows starts into `firstRow`, which ends with `rows` so run a spans
+ * firstRow[a]..firstRow[a + 1]; returns the number of samples S (both arrays hold ≥ rows (+ 1)).
  */
-function sampleRuns(rowS: ArrayLike<number>, rows: number): { samples: number[]; firstRow: number[] } {
-  const samples: number[] = [];
-  const firstRow: number[] = [];
+function sampleRuns(rowS: ArrayLike<number>, rows: number, samples: Int32Array, firstRow: Int32Array): number {
+  let S = 0;
   for (let r = 0; r < rows; r++) {
     if (r === 0 || rowS[r] !== rowS[r - 1]) {
-      samples.push(rowS[r]);
-      firstRow.push(r);
+      samples[S] = rowS[r];
+      firstRow[S++] = r;
     }
   }
-  firstRow.push(rows);
-  return { samples, firstRow };
+  firstRow[S] = rows;
+  return S;
 }

@@ -29,6 +29,36 @@ export interface RowStack {
    * `scratch`: 2·W + 8 elements. Allocates nothing (views taken before stay valid).
    */
   headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, scratch: number): void;
+  /** Copies `data` onto the stack in f64 (whatever the stack's precision); returns its offset, for reluIntervals. */
+  putF64(data: ArrayLike<number>): number;
+  /**
+   * Kink intervals through one ReLU of a tail: for a < S, with ub = u[samples[a]·width + e] (u from
+   * putF64) and g = M[a·width + e], every e with g ≠ 0 narrows (lo[a], hi[a]) to the γ where ub + γ·g
+   * keeps the side of ub (x = −ub/g raises lo when ub > 0 and g > 0 agree, else lowers hi); then
+   * M[a, e] = 0 where ub ≤ 0 (the ReLU's Jacobian at θ̂). Computed in f64.
+   */
+  reluIntervals(u: number, samples: Int32Array, S: number, M: number, width: number, lo: Float64Array, hi: Float64Array): void;
+}
+
+/** reluIntervals in JavaScript: u and M views of the stack's array (the WebAssembly kernel does the same operations). */
+function reluIntervalsJs(u: Float64Array, samples: Int32Array, S: number, M: FloatArray, width: number, lo: Float64Array, hi: Float64Array): void {
+  for (let a = 0; a < S; a++) {
+    const uo = samples[a] * width;
+    const mo = a * width;
+    let l = lo[a];
+    let h = hi[a];
+    for (let e = 0; e < width; e++) {
+      const ub = u[uo + e];
+      const g = M[mo + e];
+      if (g !== 0) {
+        const x = -ub / g;
+        if ((ub > 0) === (g > 0)) { if (x > l) l = x; } else if (x < h) h = x;
+      }
+      if (!(ub > 0)) M[mo + e] = 0;
+    }
+    lo[a] = l;
+    hi[a] = h;
+  }
 }
 
 /** headForms in JavaScript over any array (f64 sums; `z`, `p`: scratch of W). */
@@ -65,6 +95,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   rowsTimes(A: number, rows: number, k: number, WT: number, N: number, C: number, scratch: number): number;
   softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, p: number): void;
+  reluIntervals(u: number, samples: number, S: number, M: number, width: number, lo: number, hi: number): void;
 }
 
 const PAGE = 65536;
@@ -126,6 +157,29 @@ export class WasmRows implements RowStack {
     }
     this.x.softmaxVariance(4 * zb, 4 * m, W, 4 * gam, count, 4 * out, 4 * expo, 4 * scratch);
   }
+
+  putF64(data: ArrayLike<number>): number {
+    const at = this.alloc(2 * data.length);
+    new Float64Array(this.x.memory.buffer, 4 * at, data.length).set(data);
+    return at;
+  }
+
+  reluIntervals(u: number, samples: Int32Array, S: number, M: number, width: number, lo: Float64Array, hi: Float64Array): void {
+    const m = this.mark();
+    const sAt = this.alloc(S);
+    const loAt = this.alloc(2 * S);
+    const hiAt = this.alloc(2 * S);
+    const buf = this.x.memory.buffer;
+    new Int32Array(buf, 4 * sAt, S).set(samples.subarray(0, S));
+    const loV = new Float64Array(buf, 4 * loAt, S);
+    const hiV = new Float64Array(buf, 4 * hiAt, S);
+    loV.set(lo.subarray(0, S));
+    hiV.set(hi.subarray(0, S));
+    this.x.reluIntervals(4 * u, 4 * sAt, S, 4 * M, width, 4 * loAt, 4 * hiAt);
+    lo.set(loV);
+    hi.set(hiV);
+    this.rewind(m);
+  }
 }
 
 export class JsRows implements RowStack {
@@ -162,5 +216,13 @@ export class JsRows implements RowStack {
 
   headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number): void {
     headFormsJs(this.buf, head, zb, m, W, gam, count, out, expo, this.scratch.fit(W).z, this.scratch.p);
+  }
+
+  putF64(data: ArrayLike<number>): number {
+    return put(this, data);
+  }
+
+  reluIntervals(u: number, samples: Int32Array, S: number, M: number, width: number, lo: Float64Array, hi: Float64Array): void {
+    reluIntervalsJs(this.buf.subarray(u), samples, S, this.buf.subarray(M), width, lo, hi);
   }
 }

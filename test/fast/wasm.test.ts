@@ -103,6 +103,39 @@ describe('classification Fisher form of rows of one sample', () => {
   }
 });
 
+describe('kink intervals through a ReLU (reluIntervals)', () => {
+  it('WebAssembly (f32 M) and JavaScript (f64 M) give the interval where no unit changes side, and mask M', () => {
+    const rng = createRng(77);
+    const n = 9;
+    const width = 13;
+    // u with exact zeros (units off at θ̂) and both signs; M with zeros
+    const u = Float64Array.from({ length: n * width }, () => (rng.next() < 0.2 ? 0 : rng.normal()));
+    const samples = Int32Array.of(0, 2, 3, 7, 8);
+    const S = samples.length;
+    const M = Float64Array.from({ length: S * width }, () => (rng.next() < 0.15 ? 0 : Math.fround(rng.normal())));
+    for (const st of [WasmRows.create()!, new JsRows()]) {
+      const uAt = st.putF64(u);
+      const mAt = put(st, M);
+      const lo = new Float64Array(S).fill(-Infinity);
+      const hi = new Float64Array(S).fill(Infinity);
+      st.reluIntervals(uAt, samples, S, mAt, width, lo, hi);
+      const masked = st.at(mAt, S * width);
+      for (let a = 0; a < S; a++) {
+        expect(lo[a]).toBeLessThanOrEqual(0);
+        expect(hi[a]).toBeGreaterThanOrEqual(0);
+        const side = (g: number) => Array.from({ length: width }, (_, e) => u[samples[a] * width + e] + g * M[a * width + e] > 0);
+        const at0 = side(0);
+        // inside: every unit on its side; just outside either end: some unit has crossed
+        for (const g of [lo[a] * 0.999, hi[a] * 0.999, 0.5 * (Math.max(lo[a], -1e3) + Math.min(hi[a], 1e3))]) expect(side(g)).toEqual(at0);
+        const past = (x: number) => 1e-3 * Math.abs(x) + 1e-9;
+        if (Number.isFinite(lo[a])) expect(side(lo[a] - past(lo[a]))).not.toEqual(at0);
+        if (Number.isFinite(hi[a])) expect(side(hi[a] + past(hi[a]))).not.toEqual(at0);
+        for (let e = 0; e < width; e++) expect(masked[a * width + e]).toBe(u[samples[a] * width + e] > 0 ? M[a * width + e] : 0);
+      }
+    }
+  });
+});
+
 describe('compiled kernels', () => {
   for (const m of MODULES as { wat: string; out: string }[]) {
     const name = (f: string) => `src/fast/${f.split(/[\\/]/).pop()}`;

@@ -28,6 +28,10 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
       op: { kind: 'conv2d', layer: 'c', weight: 'c.weight', bias: 'c.bias', inChannels: 3, outChannels: 5, kernel: [3, 2], stride: [2, 1], padding: [1, 0] },
       inputs: [[3, 7, 6]], note: 'stride 2×1, padding 1×0',
     },
+    {
+      op: { kind: 'conv2d', layer: 'c', weight: 'c.weight', bias: null, inChannels: 4, outChannels: 3, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
+      inputs: [[4, 6, 5]], note: 'stride 1, padding 1×0 (VJP as a convolution)',
+    },
   ],
   maxpool: [{ op: { kind: 'maxpool', kernel: 2, stride: 2 }, inputs: [[3, 7, 5]], note: '2×2 on an odd plane' }],
   batchnorm: [

@@ -531,3 +531,32 @@ describe('light and dark themes export the same figures', () => {
     }
   });
 });
+
+describe('phone-width figures keep their text inside', () => {
+  const mnistRead = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+  it('a subtitle too long for the width is cut after a whole part, with the whole as its tooltip', () => {
+    const W = { width: 360, height: 380 };
+    for (const svg of [buildRatePlot(directionsInput(mnistRead, 'mnist-mlp-dfdx.safetensors'), W), buildSlopePlot(directionsInput(mnistRead, 'mnist-mlp-dfdx.safetensors'), W)]) {
+      const doc = parseSvg(svg);
+      const sub = Array.from(doc.querySelectorAll('text')).find((t) => t.getAttribute('y') === '33')!;
+      const shown = Array.from(sub.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('');
+      const whole = sub.querySelector('title')!.textContent!;
+      expect(whole.startsWith('mnist-mlp-dfdx.safetensors · ')).toBe(true);
+      expect(shown.endsWith(' …')).toBe(true);
+      expect(whole.startsWith(shown.slice(0, -2))).toBe(true);
+      // Liberation Sans averages under 0.52 em a character on this text
+      expect([...shown].length * 0.52 * 10.5 + 14).toBeLessThanOrEqual(W.width);
+    }
+  });
+  it('a heatmap of many checkpoints on a phone: no value text wider than its cell', () => {
+    const cols = Array.from({ length: 15 }, (_, j) => ({ name: `step_${String(j * 1000).padStart(5, '0')}.safetensors`, layers: mnistRead.layers }));
+    const doc = parseSvg(buildAlignmentHeatmap(cols, { width: 360, height: 300 }));
+    const cells = Array.from(doc.querySelectorAll('rect[rx]'));
+    const cellW = Number(cells[0].getAttribute('width'));
+    expect(cellW).toBeLessThan(32);
+    // the texts drawn in the cells' groups (not the colour scale's ticks)
+    const values = [...new Set(cells.map((c) => c.parentElement!))].flatMap((g) => Array.from(g.children).filter((t) => t.tagName === 'text'))
+      .filter((t) => /^\d\.\d\d$|^no /.test(t.textContent ?? ''));
+    expect(values.map((t) => t.textContent)).toEqual([]);
+  });
+});

@@ -52,6 +52,8 @@ interface Slot {
   mark: Uint8Array;
   /** entries where some map of the current sample is non-zero, and their marks */
   supp: Int32Array; suppLen: number; suppMark: Uint8Array;
+  /** scratch of a dense correction through the conv reading this value (made on first use) */
+  dense: [Arr, Arr] | null;
 }
 
 /**
@@ -77,12 +79,14 @@ const NEVER = 0x7fffffff;
 /** relative slack on the bound, for the rounding of Σ_k a_k·G_k and of x + D */
 const SLACK = 1e-9;
 
-/** scattering costs about this many dense multiply-adds per multiply-add */
+/** scattering costs about this many dense multiply-adds per multiply-add: of the f64 JavaScript kernel, of the f32 WebAssembly one */
 const SCATTER_COST = 3;
+const SCATTER_COST_F32 = 20;
 /**
  * Maps of equal coefficients whose sum falls below this fraction of its largest term (a gauge line:
  * the maps of a unit's in- and out-weights cancel to first order) keep too few digits in f32: the
- * direction's maps are then pushed in f64.
+ * direction's maps are then pushed in f64 up to that op (there they are cheap: a unit's channel),
+ * and on in f32 from the sum, which keeps its digits.
  */
 const CANCELLATION = 1e-2;
 
@@ -94,7 +98,7 @@ export class PatternScan {
   /** per ReLU or pool step: its candidate entries at the current sample */
   private cands: (Candidates | null)[];
   private readonly n: number;
-  /** queries answered, groups (directions) run, and of those the ones whose maps went in f64 in the f32 mode (cancelling maps): for tests and benchmarks */
+  /** queries answered, groups (directions) run, and in the f32 mode those whose maps went in f64 up to a cancelling sum: for tests and benchmarks */
   readonly stats = { queries: 0, groups: 0, exactMaps: 0 };
 
   /** the f32 convolution kernel (precision f32 with WebAssembly SIMD), else null: conv2dForward in f64 */
@@ -116,7 +120,7 @@ export class PatternScan {
     });
     this.slots = this.sizes.map((F) => ({
       d: new Float64Array(F), t: new Float64Array(F), idx: new Int32Array(F), len: 0, mark: new Uint8Array(F),
-      supp: new Int32Array(F), suppLen: 0, suppMark: new Uint8Array(F),
+      supp: new Int32Array(F), suppLen: 0, suppMark: new Uint8Array(F), dense: null,
     }));
     this.cands = steps.map((st, i) => {
       if (st.kind !== 'relu' && st.kind !== 'pool') return null;
@@ -205,14 +209,16 @@ export class PatternScan {
     const dz = new Float64Array(outW);
     const p = new Float64Array(outW);
     const zBase = this.cached[outV];
-    // f64 maps for this direction once its f32 maps cancel (the f64 mode always)
-    let exact = !this.conv;
+    // ops up to this one push their maps in f64 (the f64 mode: all), moved on when f32 maps cancel
+    let exactTo = this.conv ? -1 : this.steps.length;
+    let counted = false;
     for (let s = 0; s < this.n; s++) {
-      let maps = this.pushMaps(s, start, touch, Q, exact);
-      if (!maps) {
-        exact = true;
-        this.stats.exactMaps++;
-        maps = this.pushMaps(s, start, touch, Q, exact)!;
+      let maps = this.pushMaps(s, start, touch, Q, exactTo);
+      while (typeof maps === 'number') {
+        exactTo = maps;
+        if (!counted) this.stats.exactMaps++;
+        counted = true;
+        maps = this.pushMaps(s, start, touch, Q, exactTo);
       }
       for (let q = 0; q < Q; q++) {
         for (let i = start; i < this.steps.length; i++) this.correct(i, s, q, maps, touch[i]);
@@ -241,9 +247,10 @@ export class PatternScan {
 
   /**
    * The maps of sample s at every value from `start` on (maps[v]); fills each value's support. In
-   * f32 (`exact` false), null when maps of equal coefficients cancel (CANCELLATION), before any support is filled.
+   * f32 (ops after `exactTo`), the index of the op where maps of equal coefficients cancel
+   * (CANCELLATION) instead, before any support is filled.
    */
-  private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number, exact: boolean): MapTerm[][] | null {
+  private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number, exactTo: number): MapTerm[][] | number {
     const maps: MapTerm[][] = [];
     maps[start] = [];
     for (let i = start; i < this.steps.length; i++) {
@@ -255,6 +262,7 @@ export class PatternScan {
         case 'conv':
         case 'linear': {
           const t = touch[i];
+          const exact = i <= exactTo;
           next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data), false, exact).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
           if (t?.w) {
             const { B, delta, tangent } = t.w;
@@ -273,23 +281,22 @@ export class PatternScan {
             next.push({ a: delta, b: tangent, data });
           }
           const m = merged(next, Q);
-          if (!exact && m.cancels) return null;
+          if (!exact && m.cancels) return i;
           next = m.maps;
           break;
         }
         case 'relu': {
-          const x = this.cached[i];
-          const off = s * F;
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: m.data.map((g, e) => (x[off + e] > 0 ? g : 0)) }));
+          const x = this.cached[i].subarray(s * F, (s + 1) * F);
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x) }));
           break;
         }
         case 'bn': {
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: m.data.map((g, e) => g * st.scale[Math.floor(e / st.plane)]) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: channelScaled(m.data, st.scale, st.plane) }));
           break;
         }
         case 'pool': {
           const am = st.argmax.subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: Float64Array.from(am, (e) => m.data[e]) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: gathered(m.data, am) }));
           break;
         }
         case 'flatten':
@@ -298,7 +305,9 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    for (let v = start; v < maps.length; v++) {
+    // the support of the values a ReLU or pool reads (the candidates are planned over it)
+    for (let v = start; v < this.steps.length; v++) {
+      if (!this.cands[v]) continue;
       const sl = this.slots[v];
       for (const m of maps[v]) {
         const d = m.data;
@@ -415,7 +424,7 @@ export class PatternScan {
     const compact = new Float64Array(xs.length * cs.length * plane);
     xs.forEach((x, k) => cs.forEach((c, a) => compact.set(x.subarray(c * plane, (c + 1) * plane), (k * cs.length + a) * plane)));
     const y = this.conv && !exact
-      ? this.conv.forward(compact, W, { ...s, n: xs.length }, Int32Array.from(cs), os)
+      ? this.conv.forward(compact, W, { ...s, n: xs.length }, Int32Array.from(cs), os, W === st.W)
       : conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
     if (!os || os.length === s.o) return xs.map((_, k) => y.subarray(k * per, (k + 1) * per));
     // compact over the basis rows: back to every output channel
@@ -565,7 +574,7 @@ export class PatternScan {
     const { c: C, h, w, o: O, kh, kw, sh, sw, ph, pw } = s;
     const [oh, ow] = convOutSize(s);
     const plane = h * w, oplane = oh * ow, kk = kh * kw, wo = C * kk;
-    if (src.len * SCATTER_COST > (C * plane) / 2) {
+    if (src.len * (this.conv ? SCATTER_COST_F32 : SCATTER_COST) > (C * plane) / 2) {
       this.denseConv(st, W, src, dst, cd, ct, cx);
       return;
     }
@@ -602,14 +611,19 @@ export class PatternScan {
   private denseConv(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     const { s } = st;
     const plane = s.h * s.w;
-    const vd = new Float64Array(s.c * plane);
-    const vt = new Float64Array(s.c * plane);
+    // the slot's scratch pair, zero outside the correction's entries (cleared again below)
+    if (!src.dense) src.dense = [new Float64Array(s.c * plane), new Float64Array(s.c * plane)];
+    const [vd, vt] = src.dense;
     for (let k = 0; k < src.len; k++) {
       const e = src.idx[k];
       vd[e] = cd * src.d[e];
       vt[e] = ct * src.t[e] + cx * src.d[e];
     }
     const [yd, yt] = this.applyOp(st, W, [vd, vt]);
+    for (let k = 0; k < src.len; k++) {
+      vd[src.idx[k]] = 0;
+      vt[src.idx[k]] = 0;
+    }
     for (let e = 0; e < yd.length; e++) {
       dst.d[e] += yd[e];
       dst.t[e] += yt[e];
@@ -680,6 +694,30 @@ function merged(maps: MapTerm[], Q: number): { maps: MapTerm[]; cancels: boolean
   }
   const cancels = summed && out.some((m, k) => maxAbs(m.data) < CANCELLATION * termMax[k]);
   return { maps: out, cancels };
+}
+
+/** g where the ReLU's input x is positive, else 0 */
+function reluMasked(g: Arr, x: Arr): Arr {
+  const y = new Float64Array(g.length);
+  for (let e = 0; e < g.length; e++) if (x[e] > 0) y[e] = g[e];
+  return y;
+}
+
+/** g times its channel's scale (channels of `plane` entries) */
+function channelScaled(g: Arr, scale: Arr, plane: number): Arr {
+  const y = new Float64Array(g.length);
+  for (let c = 0; c < scale.length; c++) {
+    const sc = scale[c];
+    for (let e = c * plane; e < (c + 1) * plane; e++) y[e] = g[e] * sc;
+  }
+  return y;
+}
+
+/** y[o] = g[at[o]] */
+function gathered(g: Arr, at: Int32Array): Arr {
+  const y = new Float64Array(at.length);
+  for (let o = 0; o < at.length; o++) y[o] = g[at[o]];
+  return y;
 }
 
 function maxAbs(a: Arr): number {

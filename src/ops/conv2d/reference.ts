@@ -140,6 +140,7 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
   vjp(op, { params, inShapes: [inShape], rows, cotangent: M }) {
     const s = convShape(op, inShape, 1);
     const W = param(params, op.weight)!;
+    if (s.sh === 1 && s.sw === 1 && s.ph < s.kh && s.pw < s.kw) return [transposedConv(M, W, s, rows)];
     const [oh, ow] = convOutSize(s);
     const inW = s.c * s.h * s.w;
     const outW = s.o * oh * ow;
@@ -183,6 +184,46 @@ export const conv2dReference: ReferenceOp<'conv2d'> = {
     return [next];
   },
 };
+
+const flippedCopies = new WeakMap<ParamArray, Float64Array>();
+
+/**
+ * The VJP of a stride-1 convolution as a convolution: dx[c] = Σ_o flip(W[o, c]) ⋆ M[o] with M padded
+ * by k − 1 − pad, so the register-tiled interior kernel does the work (the scattering loop below
+ * reached ~0.15 GMAC/s on the MNIST conv net's K-FAC cotangents). Rows are the batch; only the
+ * cotangent channels non-zero in some row are read (a channel the ReLU silenced adds nothing).
+ */
+function transposedConv(M: Arr, weights: ParamArray, s: ConvShape, rows: number): Arr {
+  const { c: C, o: O, kh, kw } = s;
+  const [oh, ow] = convOutSize(s);
+  const kk = kh * kw;
+  let Wf = flippedCopies.get(weights);
+  if (!Wf) {
+    // Wf[c, o, i, j] = W[o, c, kh-1-i, kw-1-j]
+    Wf = new Float64Array(O * C * kk);
+    for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) for (let e = 0; e < kk; e++) Wf[(c * O + o) * kk + (kk - 1 - e)] = weights[(o * C + c) * kk + e];
+    flippedCopies.set(weights, Wf);
+  }
+  const plane = oh * ow;
+  const outW = O * plane;
+  const live: number[] = [];
+  for (let o = 0; o < O; o++) {
+    let any = false;
+    for (let r = 0; r < rows && !any; r++) for (let p = r * outW + o * plane; p < r * outW + (o + 1) * plane; p++) if (M[p] !== 0) { any = true; break; }
+    if (any) live.push(o);
+  }
+  if (live.length === 0) return new Float64Array(rows * C * s.h * s.w);
+  const py = kh - 1 - s.ph, px = kw - 1 - s.pw;
+  const Hp = oh + 2 * py, Wp = ow + 2 * px;
+  const padded = new Float64Array(rows * live.length * Hp * Wp);
+  for (let r = 0; r < rows; r++) live.forEach((o, a) => {
+    for (let y = 0; y < oh; y++) {
+      const src = r * outW + o * plane + y * ow;
+      padded.set(M.subarray(src, src + ow), ((r * live.length + a) * Hp + y + py) * Wp + px);
+    }
+  });
+  return conv2dForward(padded, Wf, null, { n: rows, c: O, h: Hp, w: Wp, o: C, kh, kw, sh: 1, sw: 1, ph: 0, pw: 0 }, live, null);
+}
 
 function addInto(a: Arr, b: Arr): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];

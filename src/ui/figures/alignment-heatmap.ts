@@ -103,7 +103,9 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
 
   const rankText = rank === 'auto' ? 'automatic r' : `r = ${rank}`;
   const body: string[] = [heading(14, 'Axis-alignment of the dead subspace',
-    `at ${rankText} · ${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`)];
+    `at ${rankText} · ${cols.length} checkpoint${cols.length === 1 ? '' : 's'} · 1 = spanned by single neurons · r/d = random baseline`, width - 28)];
+  // text goes in a cell only where it fits (many checkpoints on a phone: the colour and the cell's tooltip carry the value)
+  const roomy = rowH >= 40 && colW >= 64, valueFits = colW >= 32;
 
   body.push(text(x0 - 8, top - 8, HEATMAP_AXES.y, { 'text-anchor': 'end', 'font-size': 11.5, 'data-role': 'axis-label' }));
   body.push(text(x0 + (colW * cols.length) / 2, slanted ? 56 : top - 24, HEATMAP_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
@@ -153,21 +155,22 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
         // the baseline and the value on a 0–1 track along the cell bottom
         const track = scaleLinear().domain([0, 1]).range([x + 8, x + colW - 8]), ty = y + rowH - 7;
         const trackInk = dark ? '#ffffff' : INK;
-        if (rowH >= 40) parts.push(ruleY(ty, { x0: track(0), x1: track(1) }, { stroke: trackInk, 'stroke-opacity': 0.35, 'stroke-width': 1 }));
-        if (rowH >= 40) parts.push(ruleX(track(a.baseline), { y0: ty - 3, y1: ty + 3 }, { stroke: trackInk, 'stroke-width': 1.2, 'data-role': 'baseline' }));
-        if (rowH >= 40) parts.push(dot(track(a.value), ty, 2.2, { fill: trackInk }));
+        if (roomy) parts.push(ruleY(ty, { x0: track(0), x1: track(1) }, { stroke: trackInk, 'stroke-opacity': 0.35, 'stroke-width': 1 }));
+        if (roomy) parts.push(ruleX(track(a.baseline), { y0: ty - 3, y1: ty + 3 }, { stroke: trackInk, 'stroke-width': 1.2, 'data-role': 'baseline' }));
+        if (roomy) parts.push(dot(track(a.value), ty, 2.2, { fill: trackInk }));
         const ink = dark ? '#ffffff' : INK;
-        if (rowH >= 40) {
+        if (roomy) {
           parts.push(text(x + 8, y + 19, a.value.toFixed(2), { 'font-size': 14, 'font-weight': 600, fill: ink }));
           const rShown = a.undetermined ? `${a.r}→${a.undetermined.to}` : `${a.r}`; // r cut a tie: the cluster's end is shown
           const detail = colW >= 120 ? `r = ${rShown} of ${a.d} · r/d ${a.baseline.toFixed(2)}` : `r ${rShown}/${a.d} · ${a.baseline.toFixed(2)}`;
           parts.push(text(x + 8, y + 32, detail, { 'font-size': 9.5, fill: dark ? '#ffffff' : INK }));
-        } else {
+        } else if (valueFits) {
           parts.push(text(x + colW / 2, y + rowH / 2 + 1, a.value.toFixed(2), { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 600, fill: ink }));
         }
       } else {
         parts.push(rectMark({ x0: x + 1, y0: y + 1, x1: x + colW - 1, y1: y + rowH - 1 }, { rx: 3, fill: '#f4f5f7', stroke: '#e1e4e8', 'stroke-dasharray': '3 3' }));
-        parts.push(text(x + colW / 2, y + rowH / 2 + 4, beyond ? `no ${rankText}` : l ? 'no subspace' : 'no such layer', { 'text-anchor': 'middle', fill: MUTED, 'font-size': 10 }));
+        const empty = beyond ? `no ${rankText}` : l ? 'no subspace' : 'no such layer';
+        if (empty.length * 5.6 + 6 <= colW) parts.push(text(x + colW / 2, y + rowH / 2 + 4, empty, { 'text-anchor': 'middle', fill: MUTED, 'font-size': 10 }));
       }
       body.push(el('g', { 'data-layer': layer, 'data-column': j, 'data-value': a ? a.value.toFixed(4) : null }, parts));
     });

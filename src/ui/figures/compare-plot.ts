@@ -51,7 +51,7 @@ export function comparePlotModel(input: CompareInput, size: FigureSize, kind: 'r
   const undrawn = present.filter((s) => !drawn.includes(s)).map((s) => s.name);
   const subtitle = `${present.length} of ${input.series.length} checkpoints have this direction${missing.length ? ` (${missing.join(', ')} do not)` : ''}`
     + (undrawn.length ? ` · nothing to draw for ${undrawn.join(', ')}` : '');
-  body.push(heading(14, `${kind === 'rate' ? 'Rate plot F(t)' : 'Local slope α(t)'} of ${input.id} across checkpoints`, subtitle), leg.svg);
+  body.push(heading(14, `${kind === 'rate' ? 'Rate plot F(t)' : 'Local slope α(t)'} of ${input.id} across checkpoints`, subtitle, width - 28), leg.svg);
   if (kind === 'rate') {
     body.push(logAxis('bottom', x, box, COMPARE_AXES.x), logAxis('left', y, box, COMPARE_AXES.rate));
   } else {

@@ -123,7 +123,7 @@ export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: 
     marks.push(el('g', { 'data-direction-id': d.id, 'data-class': d.class }, parts));
   }
 
-  const body: string[] = [heading(14, 'Gauge floor: F / F_live by gauge family', `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`), leg.svg];
+  const body: string[] = [heading(14, 'Gauge floor: F / F_live by gauge family', `${input.checkpoint} · ${ds.length} direction${ds.length === 1 ? '' : 's'}`, width - 28), leg.svg];
 
   // floor region, ρ and the live reference; their labels where no mark is (else left to the legend)
   body.push(rectMark({ ...box, y0: y(rho) }, { fill: FLOOR_FILL, 'data-role': 'floor' }));

@@ -105,7 +105,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
   ]);
 
   const head = [
-    heading(14, 'Rate plot: F(t) along each direction', subtitle), leg.svg,
+    heading(14, 'Rate plot: F(t) along each direction', subtitle, width - 28), leg.svg,
     logAxis('bottom', x, box, RATE_PLOT_AXES.x),
     logAxis('left', y, box, RATE_PLOT_AXES.y),
     floorMarks,

@@ -34,6 +34,9 @@ export interface SeriesInput {
   chosen: string[];
 }
 
+/** The tracks of what the read measured on its labelled probe (a probe given with labels or targets). */
+export const PROBE_TRACKS = { accuracy: 'probe accuracy (read)', r2: 'probe R² (read)', loss: 'probe loss (read)' } as const;
+
 export const SERIES_AXES = { x: 'training step', y: ['λ', 'directions per class', 'axis-alignment', 'k̂ of chosen directions'] } as const;
 
 interface Track { label: string; colour: string; values: Array<number | null>; dash?: boolean; key?: string }
@@ -76,18 +79,56 @@ function panels(input: SeriesInput): Panel[] {
       })),
     });
   }
+  // what the checkpoints' metadata says (train/test accuracy, losses) beside what the read measured on its labelled probe
   const meta = [...new Set(pts.flatMap((p) => Object.keys(p.row.metadata)))].sort();
-  for (const group of [meta.filter((k) => /acc/i.test(k)), meta.filter((k) => !/acc/i.test(k))]) {
+  const probe = (label: string, value: (pr: NonNullable<SeriesRow['probe']>) => number | null): Track[] => {
+    const values = pts.map((p) => (p.row.probe ? value(p.row.probe) : null));
+    return values.some((v) => v !== null) ? [{ label, colour: '', values, key: label }] : [];
+  };
+  const metaTracks = (keys: string[]): Track[] => keys.map((k) => ({ label: k, colour: '', values: pts.map((p) => p.row.metadata[k] ?? null) }));
+  const groups = [
+    [...metaTracks(meta.filter((k) => /acc/i.test(k))), ...probe(PROBE_TRACKS.accuracy, (pr) => pr.accuracy), ...probe(PROBE_TRACKS.r2, (pr) => pr.r2)],
+    [...metaTracks(meta.filter((k) => !/acc/i.test(k))), ...probe(PROBE_TRACKS.loss, (pr) => pr.loss)],
+  ];
+  for (const group of groups) {
     if (!group.length) continue;
-    const values = group.map((k) => pts.map((p) => p.row.metadata[k] ?? null));
-    const pos = values.flat().filter((v): v is number => v !== null);
+    const pos = group.flatMap((t) => t.values).filter((v): v is number => v !== null);
     const log = pos.length > 0 && pos.every((v) => v > 0) && Math.max(...pos) / Math.min(...pos) > 100;
     out.push({
-      title: group.join(', '), log,
-      tracks: group.map((k, i) => ({ label: k, colour: schemeTableau10[(i + 6) % 10], values: values[i] })),
+      title: group.map((t) => t.label).join(', '), log,
+      tracks: group.map((t, i) => ({ ...t, colour: schemeTableau10[(i + 6) % 10] })),
     });
   }
   return out;
+}
+
+/**
+ * A track's name in the 170 px legend column: a long name (a layer or direction id) keeps its start
+ * and its end (the index that tells two apart) around an ellipsis; the whole name is the item's tooltip.
+ */
+export function legendLabel(name: string, max = 26): string {
+  const chars = [...name];
+  if (chars.length <= max) return name;
+  const head = Math.ceil((max - 1) / 2), tail = max - 1 - head;
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
+
+/** Below this width the panels' legends go under the panels. */
+const NARROW_WIDTH = 560;
+
+/** Tick values whose labels (about 6.5 px a digit) do not overlap at their positions on x; the last one is kept. */
+function thinTicks(ticks: readonly number[], x: Scale): number[] {
+  const half = (v: number) => (String(v).length * 6.5) / 2 + 3;
+  const kept: number[] = [];
+  for (const v of ticks) {
+    while (kept.length && x(v) - half(v) < x(kept[kept.length - 1]) + half(kept[kept.length - 1])) {
+      // keep the first tick (step 0) and the last (the run's end); drop what is between
+      if (kept.length === 1) break;
+      kept.pop();
+    }
+    if (!kept.length || x(v) - half(v) >= x(kept[kept.length - 1]) + half(kept[kept.length - 1])) kept.push(v);
+  }
+  return kept;
 }
 
 /** Symlog x: step 0 and the first hundred steps stay apart from the tens of thousands. */
@@ -114,11 +155,15 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
   const pts = input.points;
   const steps = pts.map((p) => p.row.step ?? 0);
   const ps = panels(input);
-  const x0 = 66, x1 = width - 190;
+  // a phone-width figure puts each panel's legend under it (a column beside would leave the plot ~70 px)
+  const narrow = width < NARROW_WIDTH;
+  const x0 = narrow ? 52 : 66, x1 = narrow ? width - 12 : width - 190;
   const x = stepScale(steps, [x0 + 6, x1 - 6]);
-  const body: string[] = [heading(14, `Training run: ${input.run}`, `${pts.length} checkpoint${pts.length === 1 ? '' : 's'} read with the same settings and probe · x: training step`)];
-  let y0 = 52;
+  const n = `${pts.length} checkpoint${pts.length === 1 ? '' : 's'}`;
+  const body: string[] = [heading(14, `Training run: ${input.run}`, narrow ? `${n}, same settings and probe` : `${n} read with the same settings and probe · x: training step`)];
+  let y0 = 52, lastY1 = y0;
   ps.forEach((p, pi) => {
+    const last = pi === ps.length - 1;
     const box: Box = { x0, y0, x1, y1: y0 + PANEL_H };
     const vals = p.tracks.flatMap((t) => t.values).filter((v): v is number => v !== null && Number.isFinite(v) && (!p.log || v > 0));
     let y: Scale;
@@ -137,6 +182,10 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
       // the same reference guides k = 1…4 as the rate and slope plots; the axis's ticks name them (a label inside would sit on the tracks)
       axis.push(guideRule(y(g), box, g));
     }
+    const items = p.tracks.filter((t) => t.values.some((v) => v !== null && (!p.log || v > 0)))
+      .map((t): LegendItem => ({ label: legendLabel(t.label), title: t.label, colour: t.colour, kind: t.dash ? 'dash' : 'line', key: t.label }));
+    const legY = narrow ? box.y1 + (last ? 62 : 18) : y0 + 10;
+    const leg = narrow ? legend(items, x0, legY, width - x0 - 12) : legend(items, x1 + 12, legY, 170);
     body.push(el('g', { 'data-role': 'panel', 'data-panel': p.title }, [
       text(x0, y0 - 6, p.title, { 'font-size': 11.5, 'font-weight': 600, 'data-role': 'axis-label' }),
       ...axis,
@@ -150,21 +199,21 @@ export function seriesPlotModel(input: SeriesInput, size: FigureSize): FigureMod
         ]);
       }),
       frame(box),
-      // the panel's legend lists the tracks that have a drawn value
-      legend(p.tracks.filter((t) => t.values.some((v) => v !== null && (!p.log || v > 0)))
-        .map((t): LegendItem => ({ label: t.label.length > 26 ? `${t.label.slice(0, 25)}…` : t.label, colour: t.colour, kind: t.dash ? 'dash' : 'line', key: t.label })), x1 + 12, y0 + 10, 170).svg,
+      // the panel's legend lists the tracks that have a drawn value (beside the panel, or under it, below the step axis of the last)
+      leg.svg,
     ]));
     // step ticks under the last panel only
-    if (pi === ps.length - 1) {
-      body.push(axisMark('bottom', x, box, { values: stepTicks(steps), format: String, grid: false, label: `${SERIES_AXES.x} (symmetric log scale)` }));
+    if (last) {
+      body.push(axisMark('bottom', x, box, { values: thinTicks(stepTicks(steps), x), format: String, grid: false, label: `${SERIES_AXES.x} (symmetric log scale)` }));
     }
-    y0 += PANEL_H + GAP;
+    lastY1 = box.y1;
+    y0 = narrow ? legY + leg.height + (last ? 0 : 12) : y0 + PANEL_H + GAP;
   });
-  const height = y0 + 20;
+  const height = narrow ? y0 + 4 : y0 + 20;
   const over = (key: string | null): string => {
     const i = pts.findIndex((p) => p.key === key);
     if (i < 0) return '';
-    return ruleX(x(steps[i]), { y0: 52, y1: y0 - GAP }, { stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 6, 'data-role': 'current-step' });
+    return ruleX(x(steps[i]), { y0: 52, y1: lastY1 }, { stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 6, 'data-role': 'current-step' });
   };
   const svg = (opts: FigureOptions = {}) => svgDocument({
     width, height, figure: 'series-plot', title: `Training run over time — ${input.run}`,

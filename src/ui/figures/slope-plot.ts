@@ -75,7 +75,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
     guides.push(guideLabel(box.x1 + 6, y(v) + 3.5, k, 'start'));
   }
   const head = [
-    heading(14, 'Local slope α(t)', subtitle), leg.svg,
+    heading(14, 'Local slope α(t)', subtitle, width - 28), leg.svg,
     logAxis('bottom', x, box, SLOPE_PLOT_AXES.x),
     linearYAxis(y, box, SLOPE_PLOT_AXES.y, ticks),
   ].join('');

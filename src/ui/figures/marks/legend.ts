@@ -3,7 +3,7 @@
  * they draw: each item names the `data-role` (or class) of the mark it explains.
  */
 import { INK } from '../../theme.ts';
-import { el, type Box } from '../svg.ts';
+import { el, esc, type Box } from '../svg.ts';
 import { dot } from './dot.ts';
 import { rectMark } from './rect.ts';
 import { ruleY } from './rule.ts';
@@ -18,6 +18,8 @@ export interface LegendItem {
   key?: string;
   /** band swatch outline (default a neutral tan) */
   stroke?: string;
+  /** the whole label as a tooltip, where `label` is shortened */
+  title?: string;
 }
 
 const LEGEND_ROW_H = 15;
@@ -45,7 +47,9 @@ export function legend(items: readonly LegendItem[], x: number, y: number, maxWi
   for (const it of items) {
     const w = legendItemWidth(it);
     if (cx + w > x + maxWidth && cx > x) { cx = x; cy += LEGEND_ROW_H; }
-    parts.push(el('g', { 'data-legend': it.key ?? null }, [swatch(it, cx, cy), text(cx + 21, cy, it.label, { 'font-size': 10.5, fill: INK })]));
+    parts.push(el('g', { 'data-legend': it.key ?? null }, [
+      it.title && it.title !== it.label ? el('title', {}, esc(it.title)) : '', swatch(it, cx, cy), text(cx + 21, cy, it.label, { 'font-size': 10.5, fill: INK }),
+    ]));
     cx += w;
   }
   return { svg: el('g', { 'data-role': role }, parts), height: cy - y + LEGEND_ROW_H };

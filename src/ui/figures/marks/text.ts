@@ -15,11 +15,23 @@ export function haloText(x: number, y: number, content: string, a: Attrs = {}): 
   return text(x, y, content, { ...a, stroke: '#ffffff', 'stroke-width': 3, 'stroke-linejoin': 'round', 'paint-order': 'stroke' });
 }
 
-/** Figure title (top-left) and optional subtitle. */
-export function heading(x: number, title: string, subtitle?: string): string {
+/**
+ * Figure title (top-left) and optional subtitle. A subtitle wider than `maxWidth` (a phone-width
+ * figure) is cut after its last ` · ` part that fits, marked with an ellipsis, and kept whole as the
+ * text's tooltip, rather than running off the figure.
+ */
+export function heading(x: number, title: string, subtitle?: string, maxWidth = Infinity): string {
+  const fits = (s: string) => [...s].length * 0.52 * 10.5 <= maxWidth;
+  let shown = subtitle ?? '';
+  if (!fits(shown)) {
+    const parts = shown.split(' · ');
+    while (parts.length > 1 && !fits(`${parts.join(' · ')} …`)) parts.pop();
+    shown = `${parts.join(' · ')} …`;
+    while (!fits(shown) && shown.length > 2) shown = `${[...shown].slice(0, -3).join('')}…`;
+  }
   return [
     text(x, 18, title, { 'font-size': 13, 'font-weight': 600, 'data-role': 'title' }),
-    subtitle ? text(x, 33, subtitle, { 'font-size': 10.5, fill: MUTED }) : '',
+    subtitle ? el('text', { x, y: 33, 'font-size': 10.5, fill: MUTED }, (shown !== subtitle ? el('title', {}, esc(subtitle)) : '') + esc(shown)) : '',
   ].join('');
 }
 
