@@ -331,21 +331,48 @@
   ;; every unit on its side while lo[a] < γ < hi[a]; m = M[a, :] (f32, width entries) is then masked
   ;; by the ReLU at θ̂. u: n × width f64 (the cached input); lo, hi: S f64, narrowed in place.
   ;; The same f64 operations as the JavaScript loop (RowStack.reluIntervals), so the same intervals.
+  ;; Two units per step in f64x2 (no branches): a lane's x raises l when it is larger (pmax keeps
+  ;; the old value on ties, as `if (x > l) l = x` does), lowers h when smaller; the lanes are joined
+  ;; at the end of the row (lo/hi are only compared with γ, so which of two equal values is kept
+  ;; does not matter).
   (func (export "reluIntervals")
     (param $u i32) (param $samples i32) (param $S i32) (param $M i32) (param $width i32) (param $lo i32) (param $hi i32)
     (local $a i32) (local $e i32) (local $uo i32) (local $mo i32) (local $l f64) (local $h f64) (local $ub f64) (local $g f64)
-    (local $x f64) (local $mp i32)
+    (local $x f64) (local $mp i32) (local $lv v128) (local $hv v128) (local $ub2 v128) (local $g2 v128) (local $x2 v128)
+    (local $upos v128) (local $nz v128) (local $same v128) (local $m2 v128)
     (local.set $a (i32.const 0))
     (block $da (loop $la
       (br_if $da (i32.ge_u (local.get $a) (local.get $S)))
       (local.set $uo (i32.add (local.get $u)
         (i32.shl (i32.mul (i32.load (i32.add (local.get $samples) (i32.shl (local.get $a) (i32.const 2)))) (local.get $width)) (i32.const 3))))
       (local.set $mo (i32.add (local.get $M) (i32.shl (i32.mul (local.get $a) (local.get $width)) (i32.const 2))))
-      (local.set $l (f64.load (i32.add (local.get $lo) (i32.shl (local.get $a) (i32.const 3)))))
-      (local.set $h (f64.load (i32.add (local.get $hi) (i32.shl (local.get $a) (i32.const 3)))))
+      (local.set $lv (f64x2.splat (f64.load (i32.add (local.get $lo) (i32.shl (local.get $a) (i32.const 3))))))
+      (local.set $hv (f64x2.splat (f64.load (i32.add (local.get $hi) (i32.shl (local.get $a) (i32.const 3))))))
       (local.set $e (i32.const 0))
-      (block $de (loop $le
-        (br_if $de (i32.ge_u (local.get $e) (local.get $width)))
+      (block $dv (loop $lv2
+        (br_if $dv (i32.gt_u (i32.add (local.get $e) (i32.const 2)) (local.get $width)))
+        (local.set $mp (i32.add (local.get $mo) (i32.shl (local.get $e) (i32.const 2))))
+        (local.set $ub2 (v128.load (i32.add (local.get $uo) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $m2 (v128.load64_zero (local.get $mp)))
+        (local.set $g2 (f64x2.promote_low_f32x4 (local.get $m2)))
+        (local.set $x2 (f64x2.div (f64x2.neg (local.get $ub2)) (local.get $g2)))
+        (local.set $upos (f64x2.gt (local.get $ub2) (f64x2.splat (f64.const 0))))
+        (local.set $nz (f64x2.ne (local.get $g2) (f64x2.splat (f64.const 0))))
+        (local.set $same (v128.not (v128.xor (local.get $upos) (f64x2.gt (local.get $g2) (f64x2.splat (f64.const 0))))))
+        (local.set $lv (f64x2.pmax (local.get $lv)
+          (v128.bitselect (local.get $x2) (f64x2.splat (f64.const -inf)) (v128.and (local.get $same) (local.get $nz)))))
+        (local.set $hv (f64x2.pmin (local.get $hv)
+          (v128.bitselect (local.get $x2) (f64x2.splat (f64.const inf)) (v128.andnot (local.get $nz) (local.get $same)))))
+        ;; M where u > 0, else 0: the low 32 bits of each f64 lane's mask as the f32 lanes' masks
+        (v128.store64_lane 0 (local.get $mp)
+          (v128.and (local.get $m2) (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $upos) (local.get $upos))))
+        (local.set $e (i32.add (local.get $e) (i32.const 2)))
+        (br $lv2)))
+      (local.set $l (f64x2.extract_lane 0 (local.get $lv)))
+      (if (f64.gt (f64x2.extract_lane 1 (local.get $lv)) (local.get $l)) (then (local.set $l (f64x2.extract_lane 1 (local.get $lv)))))
+      (local.set $h (f64x2.extract_lane 0 (local.get $hv)))
+      (if (f64.lt (f64x2.extract_lane 1 (local.get $hv)) (local.get $h)) (then (local.set $h (f64x2.extract_lane 1 (local.get $hv)))))
+      (if (i32.lt_u (local.get $e) (local.get $width)) (then
         (local.set $ub (f64.load (i32.add (local.get $uo) (i32.shl (local.get $e) (i32.const 3)))))
         (local.set $mp (i32.add (local.get $mo) (i32.shl (local.get $e) (i32.const 2))))
         (local.set $g (f64.promote_f32 (f32.load (local.get $mp))))
@@ -354,9 +381,7 @@
           (if (i32.eq (f64.gt (local.get $ub) (f64.const 0)) (f64.gt (local.get $g) (f64.const 0)))
             (then (if (f64.gt (local.get $x) (local.get $l)) (then (local.set $l (local.get $x)))))
             (else (if (f64.lt (local.get $x) (local.get $h)) (then (local.set $h (local.get $x))))))))
-        (if (i32.eqz (f64.gt (local.get $ub) (f64.const 0))) (then (f32.store (local.get $mp) (f32.const 0))))
-        (local.set $e (i32.add (local.get $e) (i32.const 1)))
-        (br $le)))
+        (if (i32.eqz (f64.gt (local.get $ub) (f64.const 0))) (then (f32.store (local.get $mp) (f32.const 0))))))
       (f64.store (i32.add (local.get $lo) (i32.shl (local.get $a) (i32.const 3))) (local.get $l))
       (f64.store (i32.add (local.get $hi) (i32.shl (local.get $a) (i32.const 3))) (local.get $h))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
