@@ -13,7 +13,8 @@
  * series; opt-in, as they take far longer today: --gpt2-block, the read of a one-block file of
  * GPT-2-small widths, and --conv, the MNIST conv net (all detectors, 256 images).
  *
- *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling] [--no-gpt2] [--gpt2-block] [--conv]
+ *   npm run bench -- [--runs 3] [--out bench/last-run.md] [--no-scaling] [--no-gpt2] [--gpt2-block [--gpt2-block-probe N]
+ *     [--gpt2-block-detectors a,b] [--gpt2-block-f64]] [--conv]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -156,13 +157,21 @@ if (!argv.includes('--no-gpt2')) {
   row([`GPT-2-small-shaped file (${(params / 1e6).toFixed(1)} M params, ${(params * 4 / 2 ** 20).toFixed(0)} MiB F32, random weights, HF names): open until the first block's forward pass`, 'cpu', '—', fmtS(open.wallMs), 1, '—', '—', mib(open.peakRssBytes)]);
   rmSync(big);
 }
-// one GPT-2-small block's read (opt-in: over 10 minutes on the f64 engine today, BENCHMARKS.md)
+// one GPT-2-small block's read (opt-in). bottom-subspace and dual-factor are left out: their K-FAC
+// factors of the 50 257-wide unembedding are over the read's memory limit (the read refuses them).
+// --gpt2-block-detectors narrows the read (e.g. node-death: the 3 072 MLP units, the readout scan).
 if (argv.includes('--gpt2-block')) {
   const one = join(tmp, 'gpt2-small-1block.safetensors');
   const oneConfig = join(tmp, 'gpt2-small-1block.config.json');
   const oneParams = writeGpt2(one, oneConfig, { ...GPT2_SMALL, layers: 1 }, 7);
-  const block = readOnce([one, '--config', oneConfig]);
-  row([`one GPT-2-small block (d 768, a 1-block file of ${(oneParams / 1e6).toFixed(1)} M params with the full wte/wpe), all detectors, probe 256, ${block.directions} directions`, 'cpu', 'f32 fast scan / f64 engine', fmtS(block.wallMs), 1, block.macs.toExponential(2), '—', mib(block.peakRssBytes)]);
+  const probe = opt('gpt2-block-probe', '256');
+  const detectors = opt('gpt2-block-detectors', 'node-death,inactive,ln-mean,ln-scale,ln-kernel,relu-rescaling,glu-unit,qk-rotation,qk-linear,vo-linear,softmax-shift,residual-mean,ln-rescaling,rms-rescaling');
+  for (const precision of ['f32', 'f64']) {
+    if (precision === 'f64' && !argv.includes('--gpt2-block-f64')) continue;
+    const block = readOnce([one, '--config', oneConfig, '--probe', probe, '--detectors', detectors, '--precision', precision]);
+    row([`one GPT-2-small block (d 768, a 1-block file of ${(oneParams / 1e6).toFixed(1)} M params with the full wte/wpe), ${detectors.includes(',') ? 'all detectors but bottom-subspace and dual-factor' : detectors}, probe ${probe} (32 tokens each), ${block.directions} directions`, 'cpu (readout scan; the rest f64 sparse engine)', precision, fmtS(block.wallMs), 1, block.macs.toExponential(2), '—', mib(block.peakRssBytes)]);
+    notes.push(`GPT-2-small block, ${precision}, probe ${probe}: CPU time (user + system) ${fmtS(block.cpuMs)}, ${block.directions} directions, ${block.queries} queries`);
+  }
   rmSync(one);
 }
 

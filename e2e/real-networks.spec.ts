@@ -111,6 +111,11 @@ test('a training run: one folder read step by step and plotted against the step;
   // clicking a point opens that checkpoint
   await dots.nth(3).click();
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[3].replace('.safetensors', ''));
+  // so does the keyboard: Tab to the step menu, an arrow key moves to the next step
+  await expect(page.getByTestId('series-step').locator('option:checked')).toHaveText(String(metaSteps[3]));
+  await page.getByTestId('series-step').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[4].replace('.safetensors', ''));
   // compare: one line per checkpoint for the same direction id (the example has the same layout)
   const compare = page.getByTestId('compare-view');
   await expect(compare).toBeVisible();

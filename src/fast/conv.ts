@@ -3,7 +3,7 @@
  * src/fast/conv-kernels.wat behind the same call as `conv2dForward` (no bias, channel lists, compact
  * arrays, f64 in and out). The f64 reference mode keeps `conv2dForward`. Layer weights are transposed
  * to output-channel-innermost f32 once per tensor and kept in the kernel's memory; a patch basis
- * (restricted to its non-zero rows) is transposed per call, it is small beside the activations.
+ * is transposed per call (restricted to its non-zero rows where it has few).
  */
 import { CONV_KERNELS_WASM_BASE64 } from './conv-kernels-wasm.ts';
 import { wasmModule } from './kernel-module.ts';
@@ -43,11 +43,11 @@ export class WasmConv {
     return at;
   }
 
-  /** W's rows `os` (all when null) as f32 [c][kh][kw][Opad] at the returned byte offset */
-  private transposed(W: Float64Array, s: ConvShape, os: Int32Array | null, Opad: number): number {
-    const cached = os ? undefined : this.weights.get(W);
+  /** W's rows `os` (all when null) as f32 [c][kh][kw][Opad] at the returned byte offset; kept when `keep` */
+  private transposed(W: Float64Array, s: ConvShape, os: Int32Array | null, Opad: number, keep: boolean): number {
+    keep = keep && !os;
+    const cached = keep ? this.weights.get(W) : undefined;
     if (cached !== undefined) return cached;
-    if (!os) this.top = this.kept;
     const kk = s.kh * s.kw;
     const rows = os ? os.length : s.o;
     const at = this.alloc(s.c * kk * Opad * 4);
@@ -58,7 +58,7 @@ export class WasmConv {
       const base = (os ? os[r] : r) * wo;
       for (let e = 0; e < wo; e++) t[e * Opad + r] = W[base + e];
     }
-    if (!os) {
+    if (keep) {
       this.kept = this.top;
       this.weights.set(W, at);
     }
@@ -67,9 +67,10 @@ export class WasmConv {
 
   /**
    * y[n, oi] = Σ_ci W[os[oi], cs[ci]] ⋆ x[n, ci] for n < s.n: `conv2dForward(x, W, null, s, cs, os)`
-   * computed in f32 (x compact over `cs`, y over `os`; os null: every output channel).
+   * computed in f32 (x compact over `cs`, y over `os`; os null: every output channel). `keep`: W is a
+   * layer's weights, used again (its transposed copy stays in the kernel's memory).
    */
-  forward(x: Float64Array, W: Float64Array, s: ConvShape, cs: Int32Array, os: Int32Array | null): Float64Array {
+  forward(x: Float64Array, W: Float64Array, s: ConvShape, cs: Int32Array, os: Int32Array | null, keep: boolean): Float64Array {
     const { kh, kw, sh, sw, ph, pw, h, w } = s;
     const [oh, ow] = convOutSize(s);
     const P = oh * ow;
@@ -78,7 +79,7 @@ export class WasmConv {
     const nC = cs.length;
     const y = new Float64Array(s.n * no * P);
     if (nC === 0 || no === 0) return y;
-    const Wt = this.transposed(W, s, os, Opad);
+    const Wt = this.transposed(W, s, os, Opad, keep);
     const kk = kh * kw;
     const Hp = h + 2 * ph, Wp = w + 2 * pw, plane = Hp * Wp;
     const chans = this.alloc(nC * 4);
@@ -96,18 +97,17 @@ export class WasmConv {
     for (let n = 0; n < s.n; n++) {
       const xn = n * nC * inPlane;
       if (ph === 0 && pw === 0) {
-        for (let e = 0; e < nC * inPlane; e++) xf[e] = x[xn + e];
+        xf.set(x.subarray(xn, xn + nC * inPlane));
       } else {
         xf.fill(0);
         for (let ci = 0; ci < nC; ci++) for (let r = 0; r < h; r++) {
           const src = xn + ci * inPlane + r * w;
           const dst = ci * plane + (r + ph) * Wp + pw;
-          for (let q = 0; q < w; q++) xf[dst + q] = x[src + q];
+          xf.set(x.subarray(src, src + w), dst);
         }
       }
       this.k.conv(xAt, plane, Wp, chans, nC, Wt, Opad, kh, kw, pos, P, yAt);
-      const yn = n * no * P;
-      for (let e = 0; e < no * P; e++) y[yn + e] = yf[e];
+      y.set(yf.subarray(0, no * P), n * no * P);
     }
     macCounter.value += s.n * nC * kk * no * P;
     this.top = this.kept;

@@ -56,7 +56,7 @@ describe('f32 convolution kernel = convolution by the definition', () => {
       const mac0 = macCounter.value;
       // twice: the second call reads the layer weights transposed and kept by the first
       for (const pass of [1, 2]) {
-        const got = conv!.forward(x, W, s, Int32Array.from(cs), os0 ? Int32Array.from(os) : null);
+        const got = conv!.forward(x, W, s, Int32Array.from(cs), os0 ? Int32Array.from(os) : null, true);
         expect(got.length).toBe(want.y.length);
         // f32 operands and sums: a few units of 2^-24 of Σ|w·x| per output
         got.forEach((v, e) => expect(Math.abs(v - want.y[e]), `pass ${pass}, entry ${e}`).toBeLessThanOrEqual(1e-5 * want.mag[e] + 1e-300));

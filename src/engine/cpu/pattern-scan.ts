@@ -52,6 +52,8 @@ interface Slot {
   mark: Uint8Array;
   /** entries where some map of the current sample is non-zero, and their marks */
   supp: Int32Array; suppLen: number; suppMark: Uint8Array;
+  /** scratch of a dense correction through the conv reading this value (made on first use) */
+  dense: [Arr, Arr] | null;
 }
 
 /**
@@ -118,7 +120,7 @@ export class PatternScan {
     });
     this.slots = this.sizes.map((F) => ({
       d: new Float64Array(F), t: new Float64Array(F), idx: new Int32Array(F), len: 0, mark: new Uint8Array(F),
-      supp: new Int32Array(F), suppLen: 0, suppMark: new Uint8Array(F),
+      supp: new Int32Array(F), suppLen: 0, suppMark: new Uint8Array(F), dense: null,
     }));
     this.cands = steps.map((st, i) => {
       if (st.kind !== 'relu' && st.kind !== 'pool') return null;
@@ -303,7 +305,9 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    for (let v = start; v < maps.length; v++) {
+    // the support of the values a ReLU or pool reads (the candidates are planned over it)
+    for (let v = start; v < this.steps.length; v++) {
+      if (!this.cands[v]) continue;
       const sl = this.slots[v];
       for (const m of maps[v]) {
         const d = m.data;
@@ -420,7 +424,7 @@ export class PatternScan {
     const compact = new Float64Array(xs.length * cs.length * plane);
     xs.forEach((x, k) => cs.forEach((c, a) => compact.set(x.subarray(c * plane, (c + 1) * plane), (k * cs.length + a) * plane)));
     const y = this.conv && !exact
-      ? this.conv.forward(compact, W, { ...s, n: xs.length }, Int32Array.from(cs), os)
+      ? this.conv.forward(compact, W, { ...s, n: xs.length }, Int32Array.from(cs), os, W === st.W)
       : conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
     if (!os || os.length === s.o) return xs.map((_, k) => y.subarray(k * per, (k + 1) * per));
     // compact over the basis rows: back to every output channel
@@ -607,14 +611,19 @@ export class PatternScan {
   private denseConv(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     const { s } = st;
     const plane = s.h * s.w;
-    const vd = new Float64Array(s.c * plane);
-    const vt = new Float64Array(s.c * plane);
+    // the slot's scratch pair, zero outside the correction's entries (cleared again below)
+    if (!src.dense) src.dense = [new Float64Array(s.c * plane), new Float64Array(s.c * plane)];
+    const [vd, vt] = src.dense;
     for (let k = 0; k < src.len; k++) {
       const e = src.idx[k];
       vd[e] = cd * src.d[e];
       vt[e] = ct * src.t[e] + cx * src.d[e];
     }
     const [yd, yt] = this.applyOp(st, W, [vd, vt]);
+    for (let k = 0; k < src.len; k++) {
+      vd[src.idx[k]] = 0;
+      vt[src.idx[k]] = 0;
+    }
     for (let e = 0; e < yd.length; e++) {
       dst.d[e] += yd[e];
       dst.t[e] += yt[e];
