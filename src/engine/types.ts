@@ -195,6 +195,11 @@ export interface FisherEngine {
   readonly precision: 'f32' | 'f64';
   /** why this engine runs the read (set by createEngine; written to the JSON settings) */
   choice?: string;
+  /**
+   * Directions the read hands over per `directionalFisher` call (default 16: results stream in
+   * small steps). A thread pool takes more, so its workers meet at fewer barriers.
+   */
+  readonly directionsPerCall?: number;
   prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void>;
   /**
    * The unperturbed values of the prepared graph in f64, by value id, all probe samples (N × size):

@@ -3,11 +3,14 @@
  * values, the parameters and the graph into shared memory; a tinypool of workers is started with
  * them as its workerData (one pool per prepared read), so a worker builds its fast-scan caches
  * from the main thread's activations instead of repeating the forward pass, and a task carries
- * only its queries. Each `directionalFisher` call is cut into chunks that keep all points of one
- * direction together (the fast scan works per direction), a few chunks per worker so a slow
- * direction does not leave a core idle. Patches travel by their non-zeros (a node-death basis is
- * ~1 000 numbers; built dense it is megabytes). Every query is computed by the same code as on one
- * thread, so the F are identical.
+ * only its queries. Each `directionalFisher` call is cut into chunks of one direction (all its
+ * points: the fast scan works per direction); every worker gets the whole call once and claims
+ * chunks through a shared counter until none are left, writing F into shared memory, so no worker
+ * waits on the main thread between chunks (on a busy machine each such hand-off cost a wake-up)
+ * and a slow direction does not leave a core idle. The read hands a pool large calls
+ * (`directionsPerCall`): each call ends at a barrier. Patches travel by their non-zeros (a
+ * node-death basis is ~1 000 numbers; built dense it is megabytes). Every query is computed by the
+ * same code as on one thread, so the F are identical.
  */
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -38,13 +41,20 @@ export interface PoolSession {
   values: SharedArrayBuffer[];
 }
 
+/** One call's queries, cut into chunks (query positions [chunkEnds[c − 1], chunkEnds[c])). */
 export interface PoolTask {
   bases: SerialPatch[];
   queries: SerialQuery[];
+  chunkEnds: Int32Array;
+  /** shared: the next chunk to claim (Atomics.add) */
+  next: Int32Array;
+  /** shared: F of every query, in the task's order */
+  F: Float64Array;
 }
 
+/** Dense arrays go into shared memory once, however many workers read them. */
 export function serialPatch(p: TensorPatch): SerialPatch {
-  return p instanceof SparsePatch ? { sparse: p.nonZeros } : { dense: new Map(p) };
+  return p instanceof SparsePatch ? { sparse: p.nonZeros } : { dense: new Map([...p].map(([n, a]) => [n, new Float64Array(shared(a))])) };
 }
 
 export function patchOf(s: SerialPatch): TensorPatch {
@@ -69,16 +79,16 @@ function workerEntry(): string {
   return built ? pathToFileURL(built).href : new URL('./pool-worker-source.mjs', import.meta.url).href;
 }
 
-/** Chunks a worker gets per call: enough that the last chunk is short beside the call. */
-const CHUNKS_PER_THREAD = 3;
-
 export class PooledCpuEngine extends CpuEngine {
   readonly threads: number;
+  /** a call is a barrier (every worker waits for the slowest chunk): few large calls, each split finely */
+  readonly directionsPerCall: number;
   private pool: Tinypool | null = null;
 
   constructor(options: { precision?: Precision; threads?: number } = {}) {
     super(options);
     this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.directionsPerCall = 64 * this.threads;
     (this as { description: string }).description = `${this.description} × ${this.threads} threads`;
   }
 
@@ -105,7 +115,7 @@ export class PooledCpuEngine extends CpuEngine {
   ): Promise<Float64Array> {
     const { signal } = options;
     if (signal?.aborted) throw new CancelledError();
-    // directions (all points of one basis), then spread over the chunks by query count
+    // chunks: one direction each (all points of one basis), largest first
     const groups = new Map<unknown, number[]>();
     queries.forEach((q, i) => {
       const key = q.scaled ? q.scaled.basis : q;
@@ -113,25 +123,30 @@ export class PooledCpuEngine extends CpuEngine {
       if (g) g.push(i);
       else groups.set(key, [i]);
     });
-    const chunks: number[][] = Array.from({ length: Math.min(this.threads * CHUNKS_PER_THREAD, groups.size) }, () => []);
-    for (const g of [...groups.values()].sort((a, b) => b.length - a.length)) {
-      chunks.reduce((min, c) => (c.length < min.length ? c : min), chunks[0]).push(...g);
-    }
-    const out = new Float64Array(queries.length);
-    let done = 0;
+    const chunks = [...groups.values()].sort((a, b) => b.length - a.length);
+    const order = chunks.flat();
+    const F = new Float64Array(new SharedArrayBuffer(8 * queries.length));
+    const job: PoolTask = {
+      ...task(order.map((i) => queries[i])),
+      chunkEnds: Int32Array.from(chunks.reduce<number[]>((ends, c) => [...ends, (ends.at(-1) ?? 0) + c.length], [])),
+      next: new Int32Array(new SharedArrayBuffer(4)),
+      F,
+    };
+    // a cancel makes the workers claim no further chunk (one direction's work at most is waited for)
+    const stop = () => Atomics.store(job.next, 0, chunks.length);
+    signal?.addEventListener('abort', stop);
     try {
-      await Promise.all(chunks.map(async (idx) => {
-        const F = (await this.pool!.run(task(idx.map((i) => queries[i])), signal ? { signal } : {})) as Float64Array;
-        idx.forEach((q, a) => (out[q] = F[a]));
-        done += idx.length;
-        options.onProgress?.({ done, total: queries.length });
-      }));
-    } catch (e) {
-      // tinypool ends an aborted task's worker and rejects with its own AbortError
-      if (signal?.aborted) throw new CancelledError();
-      throw e;
+      // the same job to every worker; each claims chunks until none are left (no thread waits on a
+      // hand-off per chunk) and writes its F into shared memory
+      const workers = Math.min(this.threads, chunks.length);
+      await Promise.all(Array.from({ length: workers }, () => this.pool!.run(job)));
+    } finally {
+      signal?.removeEventListener('abort', stop);
     }
     if (signal?.aborted) throw new CancelledError();
+    const out = new Float64Array(queries.length);
+    order.forEach((q, a) => (out[q] = F[a]));
+    options.onProgress?.({ done: queries.length, total: queries.length });
     return out;
   }
 
@@ -142,7 +157,7 @@ export class PooledCpuEngine extends CpuEngine {
   }
 }
 
-function task(queries: FisherQuery[]): PoolTask {
+function task(queries: FisherQuery[]): Pick<PoolTask, 'bases' | 'queries'> {
   const bases: SerialPatch[] = [];
   const basisIndex = new Map<TensorPatch, number>();
   const serial = queries.map((q): SerialQuery => {

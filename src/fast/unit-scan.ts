@@ -419,7 +419,9 @@ export class UnitScan {
     this.stats.rows += n * Q;
     this.stats.active += rows;
     if (rows === 0) return F;
-    const tailOps: [number, Op][] = ops.map((o, i) => [i, o] as [number, Op]).slice(plan.consumer + 1);
+    // the tail is ops[tail…]: indexed loops, no per-call arrays (an empty tail's array had another
+    // map than a full one's, and each switch deoptimised this function)
+    const tail = plan.consumer + 1;
     const st = this.stack;
     const base = st.mark();
     const outW = model.outputWidth;
@@ -461,7 +463,8 @@ export class UnitScan {
       for (let a = 0; a < S; a++) M0.set(g0, a * O);
       lo.fill(-Infinity, 0, S);
       hi.fill(Infinity, 0, S);
-      for (const [i, op] of tailOps) {
+      for (let i = tail; i < ops.length; i++) {
+        const op = ops[i];
         if (op.kind === 'linear') {
           Mat = this.linear(Mat, S, op, 0);
           width = op.outFeatures;
@@ -511,8 +514,14 @@ export class UnitScan {
       let Mat = st.alloc(S * K * O);
       for (let a = 0; a < S; a++) st.at(Mat + a * K * O, K * O).set(G);
       const ok = new Uint8Array(rows).fill(1);
-      const du = new Float64Array(Math.max(O, ...tailOps.map(([, o]) => (o.kind === 'linear' ? o.outFeatures : 0))));
-      for (const [i, op] of tailOps) {
+      let widest = O;
+      for (let i = tail; i < ops.length; i++) {
+        const op = ops[i];
+        if (op.kind === 'linear') widest = Math.max(widest, op.outFeatures);
+      }
+      const du = new Float64Array(widest);
+      for (let i = tail; i < ops.length; i++) {
+        const op = ops[i];
         if (op.kind === 'linear') {
           Mat = this.linear(Mat, S * K, op, 0);
           width = op.outFeatures;
@@ -598,7 +607,8 @@ export class UnitScan {
         }
       });
       macCounter.value += D * K * O * 2;
-      for (const [, op] of tailOps) {
+      for (let i = tail; i < ops.length; i++) {
+        const op = ops[i];
         if (op.kind === 'linear') {
           // value rows (with the bias) and tangent rows (without) in one product
           Xat = this.linear(Xat, 2 * D, op, D);

@@ -492,7 +492,7 @@ export async function scanGraph(
   };
 
   const directions: DirectionResult[] = [];
-  const batch = 16;
+  const batch = engine.directionsPerCall ?? 16;
   for (let b = 0; b < candidates.length; b += batch) {
     if (hooks.signal?.aborted) throw new CancelledError();
     const group = candidates.slice(b, b + batch);

@@ -73,6 +73,14 @@ describe('readout scan: the last MLP units of a transformer read at one position
       }
       console.log(`${head}: ${queries.length} queries, largest relative F difference ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(1e-9);
+      // f32 (the head form in WebAssembly for classification) within 1e-4
+      const f32 = new CpuEngine({ precision: 'f32' });
+      await f32.prepare(m.graph, m.params, m.probe, m.head);
+      const F32 = await f32.directionalFisher(queries);
+      let worst32 = 0;
+      for (let q = 0; q < queries.length; q++) worst32 = Math.max(worst32, Math.abs(F32[q] - G[q]) / G[q]);
+      console.log(`${head} f32: largest relative F difference ${worst32.toExponential(2)}`);
+      expect(worst32).toBeLessThan(1e-4);
     });
   }
 

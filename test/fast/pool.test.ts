@@ -41,3 +41,32 @@ describe('worker-pool reads = single-thread reads', () => {
     }, 180_000);
   }
 });
+
+describe('worker-pool reads and cancel', () => {
+  it('a cancel after the first directions stops the pooled read with CancelledError, the streamed directions kept', async () => {
+    const name = 'mnist-mlp-dfdx.safetensors';
+    const checkpoint = await fileSource(fixture(name));
+    const inputs = await fileSource(fixture('mnist-test-1000.safetensors'));
+    const engine = new PooledCpuEngine({ threads: 2 });
+    const stop = new AbortController();
+    const streamed: string[] = [];
+    try {
+      const error = await readCheckpoint({ checkpoint, checkpointName: name, inputs, inputsName: 'mnist-test-1000.safetensors' },
+        { inputCap: 64, detectors: ['node-death'], perDecade: 2 }, engine, {
+          signal: stop.signal,
+          onDirection: (d) => {
+            streamed.push(d.id);
+            stop.abort();
+          },
+        }).then(() => null, (e: Error) => e);
+      expect(error?.name).toBe('CancelledError');
+      // the first call's directions stream, then the read stops: not all 672
+      expect(streamed.length).toBeGreaterThan(0);
+      expect(streamed.length).toBeLessThan(672);
+    } finally {
+      engine.dispose();
+      await checkpoint.close();
+      await inputs.close();
+    }
+  }, 120_000);
+});

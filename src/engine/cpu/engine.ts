@@ -21,6 +21,7 @@ import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTens
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
 import { PatternScan } from './pattern-scan.ts';
 import { ReadoutUnitScan } from './readout-scan.ts';
+import { neededFeatures, restrictFlow } from './positions.ts';
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
@@ -40,6 +41,8 @@ export class CpuEngine implements FisherEngine {
   private shapes: number[][] = [];
   /** cached[v] = value v for all probes */
   private cached: Float64Array[] = [];
+  /** sequence values of which the output sees only some positions: the features kept in their flows */
+  private keep = new Map<ValueId, Int32Array>();
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
   /** how many queries between checks for a cancel (src/engine/types.ts pauser) */
@@ -71,6 +74,7 @@ export class CpuEngine implements FisherEngine {
     this.fast = null;
     this.pattern = null;
     this.readout = null;
+    this.keep = neededFeatures(model);
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
@@ -137,7 +141,9 @@ export class CpuEngine implements FisherEngine {
       const node = nodes[i];
       const ins = node.inputs.map((v) => flows.get(v) ?? emptyFlow());
       const f = this.step(node, ins, query);
-      if (!isEmptyFlow(f)) flows.set(node.id, f);
+      if (isEmptyFlow(f)) continue;
+      const keep = this.keep.get(node.id);
+      flows.set(node.id, keep ? restrictFlow(f, keep, n, size(this.shapes[node.id])) : f);
     }
     const outW = size(this.shapes[this.model.output]);
     const flow = flows.get(this.model.output) ?? emptyFlow();

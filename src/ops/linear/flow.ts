@@ -8,12 +8,31 @@ import {
 } from '../../engine/cpu/flow.ts';
 import { indicesOf } from '../../engine/index-sets.ts';
 import { linearLayout, linearPositions, linearWeightAt, type LinearOp, type LinearWeightAt } from './definition.ts';
+import type { ParamArray } from '../../engine/types.ts';
 
 /** Σ_k W[wo + cols[k]·si]·x[xo + cols[k]] (in the order of cols, as sparseDot). */
 function stridedDot(W: Float64Array, wo: number, si: number, x: Float64Array, xo: number, cols: Int32Array): number {
   let acc = 0;
   for (let k = 0; k < cols.length; k++) acc += W[wo + cols[k] * si] * x[xo + cols[k]];
   return acc;
+}
+
+/**
+ * [out, in] copies of weights stored in another layout (GPT-2's Conv1D [in, out]), made the first
+ * time a dense input reaches them: a row is then read contiguously instead of one element per
+ * cache line. The same elements are summed in the same order, so the flow is unchanged.
+ */
+const rowMajorCache = new WeakMap<ParamArray, Float64Array>();
+
+function rowMajor(op: LinearOp, W: ParamArray, at: LinearWeightAt): Float64Array {
+  let m = rowMajorCache.get(W);
+  if (!m) {
+    const I = op.inFeatures;
+    m = new Float64Array(op.outFeatures * I);
+    for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < I; i++) m[o * I + i] = W[at.rowStart[o] + i * at.inStride];
+    rowMajorCache.set(W, m);
+  }
+  return m;
 }
 
 /** Supports of patches stored in another layout, cached per array as matrixSupport's are. */
@@ -94,8 +113,10 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
         let accT = 0;
         if (inIdx === null) {
           const fi = fo + t * inF;
+          const Wr = si === 1 ? W : rowMajor(op, W, at);
+          const wr = si === 1 ? wo : o * inF;
           for (let c = 0; c < inF; c++) {
-            const w = W[wo + c * si];
+            const w = Wr[wr + c];
             accD += w * fd[fi + c];
             accT += w * ft[fi + c];
           }
