@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { guideLabelHits } from './geometry.ts';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
 const RUN = resolve(FIXTURES, 'series/ts_relu2_adamw_s1');
@@ -43,6 +44,12 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   await expect(rate.locator('[data-role="bands"]')).toHaveCount(1);
   await expect(rate.locator('[data-role="curves"] path[data-direction-id]')).toHaveCount(0);
   await expect(rate.locator('[data-role="floor"]')).toHaveCount(1);
+  // the guides' labels sit clear of the bands (the browser's own geometry)
+  for (const id of ['rate-plot', 'slope-plot']) {
+    const { labels, hits } = await guideLabelHits(page.getByTestId(id));
+    expect(labels, id).toBeGreaterThan(0);
+    expect(hits, id).toEqual([]);
+  }
 
   // inactive: the summary counts each unit once, as the layer table does
   const units = json.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
