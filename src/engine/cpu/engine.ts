@@ -85,6 +85,10 @@ export class CpuEngine implements FisherEngine {
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
     this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
     this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
+    // the readout product of every query then runs in this precision too: say so
+    if (this.readout && this.precision === 'f32' && !this.description.includes('readout')) {
+      (this as { description: string }).description = this.description.replace('fast scans in f32', 'fast scans and the transformer readout in f32');
+    }
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
@@ -140,7 +144,9 @@ export class CpuEngine implements FisherEngine {
     for (let i = start; i < nodes.length; i++) {
       const node = nodes[i];
       const ins = node.inputs.map((v) => flows.get(v) ?? emptyFlow());
-      const f = this.step(node, ins, query);
+      // a transformer's vocabulary-wide readout as one product (readout-scan.ts)
+      const f = node.id === this.model.output && this.readout?.takesOutput(touched) && !isEmptyFlow(ins[0])
+        ? this.readout.outputFlow(ins[0]) : this.step(node, ins, query);
       if (isEmptyFlow(f)) continue;
       const keep = this.keep.get(node.id);
       flows.set(node.id, keep ? restrictFlow(f, keep, n, size(this.shapes[node.id])) : f);

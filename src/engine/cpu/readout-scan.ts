@@ -27,6 +27,7 @@ import { linearWeightAt, type LinearOp, type LinearWeightAt } from '../../ops/li
 import { takePosition } from '../../ops/take/definition.ts';
 import type { LayerNormOp } from '../../ops/layernorm/definition.ts';
 import { headFisherRow } from './fisher.ts';
+import type { Flow } from './flow.ts';
 import { JsRows, WasmRows, type RowStack } from '../../fast/wasm.ts';
 import type { Precision } from '../../fast/unit-scan.ts';
 import { indicesOf } from '../index-sets.ts';
@@ -99,6 +100,8 @@ export class ReadoutUnitScan {
   private readonly WT: number;
   private readonly gamma: ParamArray | null;
   private readonly eps: number;
+  /** the readout linear's weight and bias */
+  private readonly readoutTensors: [string, string | null];
   /** f32 mode, classification: the head form in WebAssembly */
   private readonly kernel: ReadoutKernel | null;
   /** scratch of V for the f64 form */
@@ -108,7 +111,7 @@ export class ReadoutUnitScan {
 
   private constructor(
     private readonly model: ModelGraph, private readonly params: ParamSet, private readonly head: Head,
-    private readonly cached: Arr[], precision: Precision, readout: { add: GraphNode; take: GraphNode; norm: GraphNode<LayerNormOp>; linear: GraphNode<LinearOp> },
+    private readonly cached: Arr[], private readonly precision: Precision, readout: { add: GraphNode; take: GraphNode; norm: GraphNode<LayerNormOp>; linear: GraphNode<LinearOp> },
   ) {
     const shapes = valueShapes(model);
     const [T, D] = shapes[readout.add.id];
@@ -116,6 +119,7 @@ export class ReadoutUnitScan {
     this.D = D;
     this.pos = takePosition(readout.take.op as Extract<GraphNode['op'], { kind: 'take' }>, T);
     const lin = readout.linear.op;
+    this.readoutTensors = [lin.weight, lin.bias];
     const V = lin.outFeatures;
     this.V = V;
     this.n = cached[0].length / shapes[0].reduce((a, b) => a * b, 1);
@@ -155,6 +159,42 @@ export class ReadoutUnitScan {
     this.z = new Float64Array(V);
     this.dz = new Float64Array(V);
     this.pbuf = new Float64Array(V);
+  }
+
+  /**
+   * Whether `outputFlow` stands for the readout's own flow rule: in f32 mode (f64 keeps the
+   * reference's sums), for a query that moves none of the readout's tensors.
+   */
+  takesOutput(touched: string[]): boolean {
+    return this.precision === 'f32' && !touched.some((t) => t === this.readoutTensors[0] || t === this.readoutTensors[1]);
+  }
+
+  /**
+   * The readout linear's flow for any query that does not move it (the engine's other queries):
+   * W·diff and W·tan of every sample as one product in f32 WebAssembly SIMD, instead of 2·n
+   * vocabulary-wide products in JavaScript.
+   */
+  outputFlow(flow: Flow): Flow {
+    const { D, V, n } = this;
+    const st = this.stack;
+    const mark = st.mark();
+    const A = st.alloc(2 * n * D);
+    const a = st.at(A, 2 * n * D);
+    a.fill(0);
+    const S = flow.support;
+    const m = S === null ? D : S.length;
+    for (let s = 0; s < n; s++) for (let k = 0; k < m; k++) {
+      const f = S === null ? k : S[k];
+      a[s * D + f] = flow.diff[s * m + k];
+      a[(n + s) * D + f] = flow.tan[s * m + k];
+    }
+    const C = st.alloc(2 * n * V);
+    st.at(C, 2 * n * V).fill(0);
+    st.rowsTimes(A, 2 * n, D, this.WT, V, C);
+    const y = st.at(C, 2 * n * V);
+    const out = { support: null, diff: Float64Array.from(y.subarray(0, n * V)), tan: Float64Array.from(y.subarray(n * V)) };
+    st.rewind(mark);
+    return out;
   }
 
   /** W(γ⊙x) for `rows` rows x of D: rows × V (f64 copy of the stack's product). */
