@@ -35,12 +35,22 @@ for (const d of detectorsById(m.options.detectors)) {
 }
 const grid = scanGrid(settings);
 for (const [id, cs] of byDet) {
-  const c = cs[0];
-  const v = c.direction();
-  const qs = grid.map((tt) => linePoint(v, tt));
-  if (c.orbit) for (const tt of grid) qs.push(c.orbit(tt));
+  // a batch of directions, as the read hands them to the engine (16)
+  const batch = cs.slice(0, Number(process.env.BATCH ?? 1));
+  const qs = [];
+  for (const c of batch) {
+    const v = c.direction();
+    for (const tt of grid) qs.push(linePoint(v, tt));
+    if (c.orbit) for (const tt of grid) qs.push(c.orbit(tt));
+  }
+  const c = batch[0];
+  // QMAX: only the first queries (a profile of the slow paths)
+  if (process.env.QMAX) qs.length = Math.min(qs.length, Number(process.env.QMAX));
   t = performance.now();
+  const cpu0 = process.cpuUsage();
   const F = await engine.directionalFisher(qs);
   const ms = performance.now() - t;
-  console.log('scan', id, c.id, qs.length, 'queries', ms.toFixed(0), 'ms', 'projected', (ms * cs.length / 1000).toFixed(0), 's for', cs.length, 'F', Array.from(F.slice(0, 3)).map((x) => x.toExponential(3)).join(' '));
+  const cpu = process.cpuUsage(cpu0);
+  console.log('cpu', ((cpu.user + cpu.system) / 1000).toFixed(0), 'ms');
+  console.log('scan', id, c.id, qs.length, 'queries', ms.toFixed(0), 'ms', 'projected', (ms * cs.length / batch.length / 1000 * (process.env.QMAX ? qs.length / Number(process.env.QMAX) : 1)).toFixed(0), 's for', cs.length, 'F', Array.from(F.slice(0, 3)).map((x) => x.toExponential(3)).join(' '));
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { guideLabelHits } from './geometry.ts';
 
 async function exampleRead(page: Page): Promise<void> {
   await page.goto('/');
@@ -107,4 +108,22 @@ test('a settings field keeps the caret when its value comes back to the default'
   await expect(field).toHaveValue('2560');
   await expect(field).toBeFocused();
   await expect(page.locator('#settings-title').locator('xpath=..')).toContainText('1 changed');
+});
+
+test('the guides’ k-labels cover no drawn curve or band, by the browser’s own geometry, in both themes', async ({ browser }) => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const ctx = await browser.newContext({ colorScheme, viewport: { width: 1440, height: 1000 } });
+    const page = await ctx.newPage();
+    await exampleRead(page);
+    // pin a singular direction: the rate plot's fan then starts at its window
+    const singular = await page.getByTestId('rate-plot').locator('[data-role="curves"] path[data-class="singular"]').first().getAttribute('data-direction-id');
+    await page.locator(`[data-testid="direction-row"][data-direction-id="${singular}"]`).click();
+    await expect(page.locator(`[data-testid="direction-row"][data-direction-id="${singular}"]`)).toHaveClass(/pinned/);
+    for (const id of ['rate-plot', 'slope-plot']) {
+      const { labels, hits } = await guideLabelHits(page.getByTestId(id));
+      expect(labels, `${colorScheme} ${id}`).toBeGreaterThan(0);
+      expect(hits, `${colorScheme} ${id}`).toEqual([]);
+    }
+    await ctx.close();
+  }
 });

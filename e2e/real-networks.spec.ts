@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { guideLabelHits } from './geometry.ts';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
 const RUN = resolve(FIXTURES, 'series/ts_relu2_adamw_s1');
@@ -43,6 +44,12 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   await expect(rate.locator('[data-role="bands"]')).toHaveCount(1);
   await expect(rate.locator('[data-role="curves"] path[data-direction-id]')).toHaveCount(0);
   await expect(rate.locator('[data-role="floor"]')).toHaveCount(1);
+  // the guides' labels sit clear of the bands (the browser's own geometry)
+  for (const id of ['rate-plot', 'slope-plot']) {
+    const { labels, hits } = await guideLabelHits(page.getByTestId(id));
+    expect(labels, id).toBeGreaterThan(0);
+    expect(hits, id).toEqual([]);
+  }
 
   // inactive: the summary counts each unit once, as the layer table does
   const units = json.layers.reduce((s, l) => s + (l.inactiveUnits ?? 0), 0);
@@ -111,10 +118,25 @@ test('a training run: one folder read step by step and plotted against the step;
   // clicking a point opens that checkpoint
   await dots.nth(3).click();
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[3].replace('.safetensors', ''));
+  // so does the keyboard: Tab to the step menu, an arrow key moves to the next step
+  await expect(page.getByTestId('series-step').locator('option:checked')).toHaveText(String(metaSteps[3]));
+  await page.getByTestId('series-step').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[4].replace('.safetensors', ''));
   // compare: one line per checkpoint for the same direction id (the example has the same layout)
   const compare = page.getByTestId('compare-view');
   await expect(compare).toBeVisible();
   await expect(compare.getByTestId('compare-rate-plot').locator('[data-role="curves"] path')).toHaveCount(files.length + 1);
+  // at phone width: nothing spills sideways, and every text of every figure (the run's, and the heatmap's 14 columns) stays inside it
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+  await expect.poll(() => page.evaluate(() => Array.from(document.querySelectorAll('.figure-svg svg')).flatMap((svg) => {
+    const box = svg.getBoundingClientRect();
+    return Array.from(svg.querySelectorAll('text')).filter((t) => {
+      const r = t.getBoundingClientRect();
+      return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+    }).map((t) => `${svg.getAttribute('data-figure')}: ${t.textContent}`);
+  }))).toEqual([]);
   // the same file again is not opened twice
   const tabs = await page.getByTestId('checkpoint-tab').count();
   await page.getByTestId('file-input').setInputFiles(resolve(RUN, files[0]));

@@ -4,7 +4,8 @@
  * module's bytes as base64, so Node, Vite's browser worker and the CLI bundle load them the same way
  * without a file or a fetch:
  *  - src/fast/kernels.wat → src/fast/kernels-wasm.ts (the fast scan's row kernel and head form);
- *  - src/fast/conv-kernels.wat → src/fast/conv-kernels-wasm.ts (the pattern scan's f32 convolution).
+ *  - src/fast/conv-kernels.wat → src/fast/conv-kernels-wasm.ts (the pattern scan's f32 convolution);
+ *  - src/fast/readout-kernels.wat → src/fast/readout-kernels-wasm.ts (the readout scan's head form).
  * The generated files are checked in; test/fast/wasm.test.ts recompiles the texts and fails when they differ.
  *
  *   node scripts/build-wasm.mjs          # write both generated files
@@ -19,6 +20,7 @@ const src = (name) => fileURLToPath(new URL(`../src/fast/${name}`, import.meta.u
 export const MODULES = [
   { wat: src('kernels.wat'), out: src('kernels-wasm.ts'), name: 'KERNELS_WASM_BASE64' },
   { wat: src('conv-kernels.wat'), out: src('conv-kernels-wasm.ts'), name: 'CONV_KERNELS_WASM_BASE64' },
+  { wat: src('readout-kernels.wat'), out: src('readout-kernels-wasm.ts'), name: 'READOUT_KERNELS_WASM_BASE64' },
 ];
 export const WAT_PATH = MODULES[0].wat;
 export const OUT_PATH = MODULES[0].out;

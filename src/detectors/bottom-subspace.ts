@@ -25,26 +25,64 @@ export function convPatchCovariance(op: Conv2dOp, input: Float64Array, inShape: 
   const kk = s.kh * s.kw;
   const dA = s.c * kk + (op.bias ? 1 : 0);
   const A = new Float64Array(dA * dA);
-  const a = new Float64Array(dA);
   const inW = s.c * s.h * s.w;
+  const R = oh * ow;
+  // one sample's patches feature-major (feature p's values at every position contiguous), so each
+  // entry of A is a dot product of two rows, four × two of them at a time
+  const P = new Float64Array(dA * R);
+  const live: number[] = [];
   for (let smp = 0; smp < n; smp++) {
-    for (let y0 = 0; y0 < oh; y0++) for (let x0 = 0; x0 < ow; x0++) {
-      for (let c = 0; c < s.c; c++) for (let i = 0; i < s.kh; i++) for (let j = 0; j < s.kw; j++) {
+    live.length = 0;
+    for (let c = 0; c < s.c; c++) for (let i = 0; i < s.kh; i++) for (let j = 0; j < s.kw; j++) {
+      const f = c * kk + i * s.kw + j;
+      let any = false;
+      for (let y0 = 0; y0 < oh; y0++) for (let x0 = 0; x0 < ow; x0++) {
         const yy = y0 * s.sh - s.ph + i;
         const xx = x0 * s.sw - s.pw + j;
-        a[c * kk + i * s.kw + j] = yy < 0 || yy >= s.h || xx < 0 || xx >= s.w ? 0 : input[smp * inW + (c * s.h + yy) * s.w + xx];
+        const v = yy < 0 || yy >= s.h || xx < 0 || xx >= s.w ? 0 : input[smp * inW + (c * s.h + yy) * s.w + xx];
+        P[f * R + y0 * ow + x0] = v;
+        if (v !== 0) any = true;
       }
-      if (op.bias) a[dA - 1] = 1;
-      for (let p = 0; p < dA; p++) {
-        const ap = a[p];
-        if (ap === 0) continue;
-        for (let q = p; q < dA; q++) A[p * dA + q] += ap * a[q];
-      }
+      // a feature zero at every position (a silent channel) adds nothing
+      if (any) live.push(f);
     }
+    if (op.bias) {
+      P.fill(1, (dA - 1) * R, dA * R);
+      live.push(dA - 1);
+    }
+    addUpperGram(P, R, live, A, dA);
   }
   const count = n * oh * ow;
   for (let p = 0; p < dA; p++) for (let q = p; q < dA; q++) A[q * dA + p] = A[p * dA + q] /= count;
   return A;
+}
+
+/** A[p, q] += Σ_r P[p, r]·P[q, r] for p ≤ q among the rows `live` (ascending) of P (rows of R). */
+function addUpperGram(P: Float64Array, R: number, live: number[], A: Float64Array, dA: number): void {
+  const L = live.length;
+  for (let a = 0; a < L; a += 4) {
+    const p0 = live[a], p1 = live[Math.min(a + 1, L - 1)], p2 = live[Math.min(a + 2, L - 1)], p3 = live[Math.min(a + 3, L - 1)];
+    const t = Math.min(4, L - a);
+    const r0 = p0 * R, r1 = p1 * R, r2 = p2 * R, r3 = p3 * R;
+    for (let b = a; b < L; b += 2) {
+      const q0 = live[b], q1 = live[Math.min(b + 1, L - 1)];
+      const two = b + 1 < L;
+      const s0 = q0 * R, s1 = q1 * R;
+      let a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
+      for (let r = 0; r < R; r++) {
+        const u = P[s0 + r], v = P[s1 + r];
+        const x0 = P[r0 + r], x1 = P[r1 + r], x2 = P[r2 + r], x3 = P[r3 + r];
+        a00 += x0 * u; a01 += x0 * v;
+        a10 += x1 * u; a11 += x1 * v;
+        a20 += x2 * u; a21 += x2 * v;
+        a30 += x3 * u; a31 += x3 * v;
+      }
+      // only p ≤ q, each entry once (the repeated rows of a short tile are not stored again)
+      const put = (p: number, q: number, k: number, val: number) => { if (k < t && p <= q) A[p * dA + q] += val; };
+      put(p0, q0, 0, a00); put(p1, q0, 1, a10); put(p2, q0, 2, a20); put(p3, q0, 3, a30);
+      if (two) { put(p0, q1, 0, a01); put(p1, q1, 1, a11); put(p2, q1, 2, a21); put(p3, q1, 3, a31); }
+    }
+  }
 }
 
 /** K-FAC factors of a linear or conv node, or null when reverse mode cannot reach it. */

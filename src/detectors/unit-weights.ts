@@ -2,7 +2,7 @@
 import type { ModelGraph } from '../model/graph.ts';
 import { SparsePatch, type NonZeros, type ParamSet } from '../engine/types.ts';
 import type { UnitLayer } from './units.ts';
-import { linearWeightIndex } from '../ops/linear/definition.ts';
+import { linearWeightAt } from '../ops/linear/definition.ts';
 
 /** (tensor, flat index) pairs of unit u's incoming parameters: its row (and bias) at the producer. */
 export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLayer, u: number): [string, number[]][] {
@@ -11,7 +11,9 @@ export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
     return [op.weight, op.bias].filter((n): n is string => n !== null).map((n) => [n, [u]]);
   }
   if (op.kind === 'linear') {
-    const idx: [string, number[]][] = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => linearWeightIndex(op, u, k))]];
+    // the strides unrolled once per call (linearWeightIndex per entry built a strides object each)
+    const at = linearWeightAt(op);
+    const idx: [string, number[]][] = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => at.rowStart[u] + k * at.inStride)]];
     if (op.bias) idx.push([op.bias, [u]]);
     return idx;
   }
@@ -28,8 +30,9 @@ export function outgoingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
   const op = model.nodes[L.consumer].op;
   if (op.kind === 'linear') {
     const idx: number[] = [];
+    const at = linearWeightAt(op);
     for (let o = 0; o < op.outFeatures; o++)
-      for (let p = 0; p < L.consumerPlane; p++) idx.push(linearWeightIndex(op, o, u * L.consumerPlane + p));
+      for (let p = 0; p < L.consumerPlane; p++) idx.push(at.rowStart[o] + (u * L.consumerPlane + p) * at.inStride);
     return [[op.weight, idx]];
   }
   if (op.kind === 'conv2d') {

@@ -107,11 +107,22 @@ export function unitActivationCovariance(model: ModelGraph, values: Float64Array
   const d = L.units;
   const plane = F / d;
   const A = new Float64Array(d * d);
+  // a row's non-zero activations only (ReLU outputs are mostly 0): a zero term leaves a sum
+  // unchanged, so A is the full sum to the bit
+  const nzAt = new Int32Array(d);
+  const nzValue = new Float64Array(d);
   for (let s = 0; s < count; s++) for (let p = 0; p < plane; p++) {
+    let m = 0;
     for (let i = 0; i < d; i++) {
       const hi = h[s * F + unitFeature(L, i, p, plane)];
       if (hi === 0) continue;
-      for (let j = i; j < d; j++) A[i * d + j] += hi * h[s * F + unitFeature(L, j, p, plane)];
+      nzAt[m] = i;
+      nzValue[m++] = hi;
+    }
+    for (let a = 0; a < m; a++) {
+      const hi = nzValue[a];
+      const row = nzAt[a] * d;
+      for (let b = a; b < m; b++) A[row + nzAt[b]] += hi * nzValue[b];
     }
   }
   const n = count * plane;

@@ -79,7 +79,9 @@ class SeededRng implements Rng {
       this.hasSpare = false;
     }
     let a = this.a;
-    for (; i + 1 < n; i += 2) {
+    // pairs; an odd last one keeps its second value as the spare (no method call in this loop: a
+    // call reached only at the end deoptimised it on every odd length)
+    for (; i < n; i += 2) {
       a = step(a);
       const u1 = 1 - mixed(a);
       a = step(a);
@@ -87,10 +89,14 @@ class SeededRng implements Rng {
       const rad = Math.sqrt(-2 * Math.log(u1));
       const ang = 2 * Math.PI * u2;
       out[i] = rad * Math.cos(ang);
-      out[i + 1] = rad * Math.sin(ang);
+      const second = rad * Math.sin(ang);
+      if (i + 1 < n) out[i + 1] = second;
+      else {
+        this.spare = second;
+        this.hasSpare = true;
+      }
     }
     this.a = a;
-    if (i < n) out[i] = this.normal();
   }
 }
 

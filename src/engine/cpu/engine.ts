@@ -21,6 +21,7 @@ import { addArrays, deltaTensor, emptyFlow, isEmptyFlow, scatterAdd, tangentTens
 import { UnitScan, type Precision } from '../../fast/unit-scan.ts';
 import { PatternScan } from './pattern-scan.ts';
 import { ReadoutUnitScan } from './readout-scan.ts';
+import { neededFeatures, restrictFlow } from './positions.ts';
 
 export class CpuEngine implements FisherEngine {
   readonly name = 'cpu' as const;
@@ -40,6 +41,8 @@ export class CpuEngine implements FisherEngine {
   private shapes: number[][] = [];
   /** cached[v] = value v for all probes */
   private cached: Float64Array[] = [];
+  /** sequence values of which the output sees only some positions: the features kept in their flows */
+  private keep = new Map<ValueId, Int32Array>();
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
   /** how many queries between progress reports */
@@ -72,6 +75,7 @@ export class CpuEngine implements FisherEngine {
     this.fast = null;
     this.pattern = null;
     this.readout = null;
+    this.keep = neededFeatures(model);
     this.firstNodeOf.clear();
     model.nodes.forEach((node, i) => {
       for (const t of opTensors(node.op)) if (!this.firstNodeOf.has(t)) this.firstNodeOf.set(t, i);
@@ -82,6 +86,10 @@ export class CpuEngine implements FisherEngine {
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
     this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
     this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
+    // the readout product of every query then runs in this precision too: say so
+    if (this.readout && this.precision === 'f32' && !this.description.includes('readout')) {
+      (this as { description: string }).description = this.description.replace('fast scans in f32', 'fast scans and the transformer readout in f32');
+    }
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
@@ -136,8 +144,12 @@ export class CpuEngine implements FisherEngine {
     for (let i = start; i < nodes.length; i++) {
       const node = nodes[i];
       const ins = node.inputs.map((v) => flows.get(v) ?? emptyFlow());
-      const f = this.step(node, ins, query);
-      if (!isEmptyFlow(f)) flows.set(node.id, f);
+      // a transformer's vocabulary-wide readout as one product (readout-scan.ts)
+      const f = node.id === this.model.output && this.readout?.takesOutput(touched) && !isEmptyFlow(ins[0])
+        ? this.readout.outputFlow(ins[0]) : this.step(node, ins, query);
+      if (isEmptyFlow(f)) continue;
+      const keep = this.keep.get(node.id);
+      flows.set(node.id, keep ? restrictFlow(f, keep, n, size(this.shapes[node.id])) : f);
     }
     const outW = size(this.shapes[this.model.output]);
     const flow = flows.get(this.model.output) ?? emptyFlow();

@@ -574,7 +574,8 @@ export class PatternScan {
     const { c: C, h, w, o: O, kh, kw, sh, sw, ph, pw } = s;
     const [oh, ow] = convOutSize(s);
     const plane = h * w, oplane = oh * ow, kk = kh * kw, wo = C * kk;
-    if (src.len * (this.conv ? SCATTER_COST_F32 : SCATTER_COST) > (C * plane) / 2) {
+    // the dense op runs on the correction's channels only: compare with their entries
+    if (src.len * (this.conv ? SCATTER_COST_F32 : SCATTER_COST) > (channelCount(src, plane, C) * plane) / 2) {
       this.denseConv(st, W, src, dst, cd, ct, cx);
       return;
     }
@@ -634,6 +635,21 @@ export class PatternScan {
 
 type Touch = { w: TouchPart | null; b: TouchPart | null };
 interface TouchPart { B: Arr; delta: Arr; tangent: Arr }
+
+const channelSeen: { mark: Uint8Array } = { mark: new Uint8Array(64) };
+
+/** how many channels (of `plane` entries, C of them) the slot's correction touches */
+function channelCount(sl: Slot, plane: number, C: number): number {
+  if (channelSeen.mark.length < C) channelSeen.mark = new Uint8Array(C);
+  const seen = channelSeen.mark;
+  let n = 0;
+  for (let k = 0; k < sl.len; k++) {
+    const ch = (sl.idx[k] / plane) | 0;
+    if (!seen[ch]) { seen[ch] = 1; n++; }
+  }
+  for (let k = 0; k < sl.len; k++) seen[(sl.idx[k] / plane) | 0] = 0;
+  return n;
+}
 
 function push(sl: Slot, e: number, d: number, t: number): void {
   if (d === 0 && t === 0) return;

@@ -27,9 +27,12 @@ import { linearWeightAt, type LinearOp, type LinearWeightAt } from '../../ops/li
 import { takePosition } from '../../ops/take/definition.ts';
 import type { LayerNormOp } from '../../ops/layernorm/definition.ts';
 import { headFisherRow } from './fisher.ts';
+import type { Flow } from './flow.ts';
 import { JsRows, WasmRows, type RowStack } from '../../fast/wasm.ts';
 import type { Precision } from '../../fast/unit-scan.ts';
 import { indicesOf } from '../index-sets.ts';
+import { READOUT_KERNELS_WASM_BASE64 } from '../../fast/readout-kernels-wasm.ts';
+import { macCounter } from '../../fast/gemm.ts';
 
 type Arr = Float64Array;
 
@@ -97,10 +100,18 @@ export class ReadoutUnitScan {
   private readonly WT: number;
   private readonly gamma: ParamArray | null;
   private readonly eps: number;
+  /** the readout linear's weight and bias */
+  private readonly readoutTensors: [string, string | null];
+  /** f32 mode, classification: the head form in WebAssembly */
+  private readonly kernel: ReadoutKernel | null;
+  /** scratch of V for the f64 form */
+  private readonly z: Arr;
+  private readonly dz: Arr;
+  private readonly pbuf: Arr;
 
   private constructor(
     private readonly model: ModelGraph, private readonly params: ParamSet, private readonly head: Head,
-    private readonly cached: Arr[], precision: Precision, readout: { add: GraphNode; take: GraphNode; norm: GraphNode<LayerNormOp>; linear: GraphNode<LinearOp> },
+    private readonly cached: Arr[], private readonly precision: Precision, readout: { add: GraphNode; take: GraphNode; norm: GraphNode<LayerNormOp>; linear: GraphNode<LinearOp> },
   ) {
     const shapes = valueShapes(model);
     const [T, D] = shapes[readout.add.id];
@@ -108,6 +119,7 @@ export class ReadoutUnitScan {
     this.D = D;
     this.pos = takePosition(readout.take.op as Extract<GraphNode['op'], { kind: 'take' }>, T);
     const lin = readout.linear.op;
+    this.readoutTensors = [lin.weight, lin.bias];
     const V = lin.outFeatures;
     this.V = V;
     this.n = cached[0].length / shapes[0].reduce((a, b) => a * b, 1);
@@ -143,6 +155,46 @@ export class ReadoutUnitScan {
     }
     this.zHat = cached[readout.linear.id];
     this.P = this.times(this.hc, n);
+    this.kernel = precision === 'f32' && head === 'classification' ? ReadoutKernel.create(this.zHat, this.P, n, V) : null;
+    this.z = new Float64Array(V);
+    this.dz = new Float64Array(V);
+    this.pbuf = new Float64Array(V);
+  }
+
+  /**
+   * Whether `outputFlow` stands for the readout's own flow rule: in f32 mode (f64 keeps the
+   * reference's sums), for a query that moves none of the readout's tensors.
+   */
+  takesOutput(touched: string[]): boolean {
+    return this.precision === 'f32' && !touched.some((t) => t === this.readoutTensors[0] || t === this.readoutTensors[1]);
+  }
+
+  /**
+   * The readout linear's flow for any query that does not move it (the engine's other queries):
+   * W·diff and W·tan of every sample as one product in f32 WebAssembly SIMD, instead of 2·n
+   * vocabulary-wide products in JavaScript.
+   */
+  outputFlow(flow: Flow): Flow {
+    const { D, V, n } = this;
+    const st = this.stack;
+    const mark = st.mark();
+    const A = st.alloc(2 * n * D);
+    const a = st.at(A, 2 * n * D);
+    a.fill(0);
+    const S = flow.support;
+    const m = S === null ? D : S.length;
+    for (let s = 0; s < n; s++) for (let k = 0; k < m; k++) {
+      const f = S === null ? k : S[k];
+      a[s * D + f] = flow.diff[s * m + k];
+      a[(n + s) * D + f] = flow.tan[s * m + k];
+    }
+    const C = st.alloc(2 * n * V);
+    st.at(C, 2 * n * V).fill(0);
+    st.rowsTimes(A, 2 * n, D, this.WT, V, C);
+    const y = st.at(C, 2 * n * V);
+    const out = { support: null, diff: Float64Array.from(y.subarray(0, n * V)), tan: Float64Array.from(y.subarray(n * V)) };
+    st.rewind(mark);
+    return out;
   }
 
   /** W(γ⊙x) for `rows` rows x of D: rows × V (f64 copy of the stack's product). */
@@ -390,23 +442,28 @@ export class ReadoutUnitScan {
     const m = R.length;
     const p = plan.mlp.producer.op, c = plan.mlp.consumer.op;
     const H = p.outFeatures;
+    const count = points.length;
     const sc = (map: Map<string, number>, name: string | null) => (name === null ? 0 : (map.get(name) ?? 0));
+    const dsW = points.map((pt) => sc(pt.delta, p.weight)), dsb = points.map((pt) => sc(pt.delta, p.bias));
+    const tsW = points.map((pt) => sc(pt.tangent, p.weight)), tsb = points.map((pt) => sc(pt.tangent, p.bias));
+    const dsC = points.map((pt) => sc(pt.delta, c.weight)), tsC = points.map((pt) => sc(pt.tangent, c.weight));
     const zpre = this.cached[plan.mlp.producer.id];
     const hb = this.cached[plan.mlp.consumer.inputs[0]];
-    const F = new Float64Array(points.length);
+    const F = new Float64Array(count);
     const hv = new Float64Array(m), ht = new Float64Array(m);
     const cj = new Float64Array(J), tj = new Float64Array(J);
-    const z = new Float64Array(V), dz = new Float64Array(V), pbuf = new Float64Array(V);
-    for (const [q, pt] of points.entries()) {
-      const dsW = sc(pt.delta, p.weight), dsb = sc(pt.delta, p.bias), tsW = sc(pt.tangent, p.weight), tsb = sc(pt.tangent, p.bias);
-      const dsC = sc(pt.delta, c.weight), tsC = sc(pt.tangent, c.weight);
-      let acc = 0;
-      for (let s = 0; s < n; s++) {
-        const row = (s * T + pos) * H;
+    // per point of one sample: [α, α', −, −, β_1 … β_J, β'_1 … β'_J] with z = ẑ + α·P + Σ β_j·Q_j,
+    // ż = α'·P + Σ β'_j·Q_j (slots 2 and 3: the kernel's shift and δref)
+    const width = 4 + 2 * J;
+    const coef = new Float64Array(count * width);
+    const kernel = this.kernel?.load(Q, J);
+    for (let s = 0; s < n; s++) {
+      const row = (s * T + pos) * H;
+      for (let q = 0; q < count; q++) {
         for (let a = 0; a < m; a++) {
           const d = dot[s * m + a];
-          let v = zpre[row + R[a]] + (dsW * d + dsb * Bb[a]);
-          let tv = tsW * d + tsb * Bb[a];
+          let v = zpre[row + R[a]] + (dsW[q] * d + dsb[q] * Bb[a]);
+          let tv = tsW[q] * d + tsb[q] * Bb[a];
           for (const fn of plan.mlp.between) {
             tv *= activationDerivative(fn, v);
             v = activate(fn, v);
@@ -423,8 +480,8 @@ export class ReadoutUnitScan {
         }
         for (let e = 0; e < Cpos.length; e++) {
           const a = Cpos[e], k = m + e;
-          cj[merged[k]] += lambda[k] * dsC * hv[a];
-          tj[merged[k]] += lambda[k] * (dsC * ht[a] + tsC * hv[a]);
+          cj[merged[k]] += lambda[k] * dsC[q] * hv[a];
+          tj[merged[k]] += lambda[k] * (dsC[q] * ht[a] + tsC[q] * hv[a]);
         }
         // the LayerNorm: |x_c|² − |ĥ_c|² and x_c·ẋ_c from the Gram of the centred vectors
         let dxx = 0;
@@ -437,31 +494,219 @@ export class ReadoutUnitScan {
         }
         const a0 = this.hh[s] / D + this.eps;
         const a1 = a0 + dxx / D;
-        const iota = 1 / Math.sqrt(a1);
-        const i0 = this.iota[s];
-        // ι − ι̂ without cancellation: (a0 − a1)/(√a0·√a1·(√a0 + √a1))
         const r0 = Math.sqrt(a0), r1 = Math.sqrt(a1);
-        const dIota = -dxx / D / (r0 * r1 * (r0 + r1));
+        const iota = 1 / r1;
         const kappa = (iota * iota * iota * xt) / D;
-        const zo = s * V;
-        const Ps = this.P;
-        for (let o = 0; o < V; o++) {
-          let cz = 0, ct = 0;
-          for (let j = 0; j < J; j++) {
-            const g = Q[j * V + o];
-            cz += cj[j] * g;
-            ct += tj[j] * g;
-          }
-          const pv = Ps[zo + o];
-          z[o] = this.zHat[zo + o] + (dIota * pv + iota * cz);
-          dz[o] = iota * ct - kappa * (pv + cz);
+        const at = q * width;
+        // ι − ι̂ without cancellation: (a0 − a1)/(√a0·√a1·(√a0 + √a1))
+        coef[at] = -dxx / D / (r0 * r1 * (r0 + r1));
+        coef[at + 1] = -kappa;
+        for (let j = 0; j < J; j++) {
+          coef[at + 4 + j] = iota * cj[j];
+          coef[at + 4 + J + j] = iota * tj[j] - kappa * cj[j];
         }
-        acc += headFisherRow(this.head, z, 0, dz, 0, V, pbuf);
       }
-      F[q] = acc / n;
+      const forms = kernel ? kernel.forms(s, coef, count) : null;
+      for (let q = 0; q < count; q++) {
+        // the f32 kernel marks a row whose softmax leaves its range (−1): read in f64
+        F[q] += forms && forms[q] >= 0 ? forms[q] : this.formF64(s, Q, J, coef, q * width);
+      }
     }
+    for (let q = 0; q < count; q++) F[q] /= n;
     return F;
   }
+
+  /** The head's form of one point of sample s in f64 (coefficients at coef[at …]). */
+  private formF64(s: number, Q: Arr, J: number, coef: Arr, at: number): number {
+    const V = this.V;
+    const z = this.z, dz = this.dz;
+    const zo = s * V;
+    const Ps = this.P;
+    const alpha = coef[at], alphaT = coef[at + 1];
+    for (let o = 0; o < V; o++) {
+      const pv = Ps[zo + o];
+      let cz = this.zHat[zo + o] + alpha * pv;
+      let ct = alphaT * pv;
+      for (let j = 0; j < J; j++) {
+        const g = Q[j * V + o];
+        cz += coef[at + 4 + j] * g;
+        ct += coef[at + 4 + J + j] * g;
+      }
+      z[o] = cz;
+      dz[o] = ct;
+    }
+    return headFisherRow(this.head, z, 0, dz, 0, V, this.pbuf);
+  }
+}
+
+/**
+ * The f32 head form in WebAssembly (src/fast/readout-kernels.wat), classification only: ẑ and P of
+ * every sample copied in once (outputs padded to a multiple of 4), a direction's Q per call.
+ */
+class ReadoutKernel {
+  private readonly x: {
+    memory: WebAssembly.Memory;
+    readoutForms(zh: number, P: number, Q: number, J: number, Vp: number, coef: number, count: number, out: number, scratch: number): void;
+    readoutFormsShifted(zh: number, P: number, Q: number, J: number, Vp: number, coef: number, count: number, out: number): void;
+  };
+  private readonly Vp: number;
+  /** byte offsets: ẑ and P of all samples, then the per-call region */
+  private readonly zhAt = 0;
+  private readonly PAt: number;
+  private readonly callAt: number;
+  private J = 0;
+  /** per sample: max ẑ, its output i0, max |P|, P[i0], and the base softmax p̂ (f32, n × V) with E_p̂[P] */
+  private readonly zMax: Arr;
+  private readonly top: Int32Array;
+  private readonly pMax: Arr;
+  private readonly pTop: Arr;
+  private readonly pHat: Float32Array;
+  private readonly pMean: Arr;
+  /** per call: max |Q_j|, and per sample Q_j[i0] and E_p̂[Q_j] (n × J) */
+  private qMax = new Float64Array(0);
+  private qTop = new Float64Array(0);
+  private qMean = new Float64Array(0);
+
+  static create(zHat: Arr, P: Arr, n: number, V: number): ReadoutKernel | null {
+    const m = readoutModule();
+    return m ? new ReadoutKernel(m, zHat, P, n, V) : null;
+  }
+
+  private constructor(m: WebAssembly.Module, zHat: Arr, P: Arr, private readonly n: number, private readonly V: number) {
+    this.x = new WebAssembly.Instance(m, {}).exports as unknown as ReadoutKernel['x'];
+    const Vp = (this.Vp = (V + 3) & ~3);
+    this.PAt = n * Vp * 4;
+    this.callAt = 2 * n * Vp * 4;
+    this.fit(this.callAt);
+    const f = new Float32Array(this.x.memory.buffer);
+    this.zMax = new Float64Array(n);
+    this.top = new Int32Array(n);
+    this.pMax = new Float64Array(n);
+    this.pTop = new Float64Array(n);
+    this.pMean = new Float64Array(n);
+    this.pHat = new Float32Array(n * V);
+    for (let s = 0; s < n; s++) {
+      const zo = s * Vp, po = this.PAt / 4 + s * Vp;
+      let mx = -Infinity, i0 = 0, pm = 0;
+      for (let o = 0; o < V; o++) {
+        const z = zHat[s * V + o];
+        f[zo + o] = z;
+        f[po + o] = P[s * V + o];
+        if (z > mx) { mx = z; i0 = o; }
+        pm = Math.max(pm, Math.abs(P[s * V + o]));
+      }
+      for (let o = V; o < Vp; o++) {
+        f[zo + o] = -Infinity;
+        f[po + o] = 0;
+      }
+      this.zMax[s] = mx;
+      this.top[s] = i0;
+      this.pMax[s] = pm;
+      this.pTop[s] = P[s * V + i0];
+      let sum = 0;
+      for (let o = 0; o < V; o++) sum += Math.exp(zHat[s * V + o] - mx);
+      let mean = 0;
+      for (let o = 0; o < V; o++) {
+        const p = Math.exp(zHat[s * V + o] - mx) / sum;
+        this.pHat[s * V + o] = p;
+        mean += p * P[s * V + o];
+      }
+      this.pMean[s] = mean;
+    }
+  }
+
+  private fit(bytes: number): void {
+    const need = bytes - this.x.memory.buffer.byteLength;
+    if (need > 0) this.x.memory.grow(Math.ceil(need / 65536));
+  }
+
+  /** A direction's J vectors Q (J × V) for the next calls. */
+  load(Q: Arr, J: number): this {
+    const { Vp, V, n } = this;
+    this.fit(this.callAt + J * Vp * 4);
+    const f = new Float32Array(this.x.memory.buffer, this.callAt, J * Vp);
+    this.qMax = new Float64Array(J);
+    this.qTop = new Float64Array(n * J);
+    this.qMean = new Float64Array(n * J);
+    for (let j = 0; j < J; j++) {
+      let qm = 0;
+      for (let o = 0; o < V; o++) {
+        const q = Q[j * V + o];
+        f[j * Vp + o] = q;
+        qm = Math.max(qm, Math.abs(q));
+      }
+      f.fill(0, j * Vp + V, (j + 1) * Vp);
+      this.qMax[j] = qm;
+      for (let s = 0; s < n; s++) {
+        let mean = 0;
+        const po = s * V;
+        for (let o = 0; o < V; o++) mean += this.pHat[po + o] * Q[j * V + o];
+        this.qMean[s * J + j] = mean;
+        this.qTop[s * J + j] = Q[j * V + this.top[s]];
+      }
+    }
+    macCounter.value += n * J * V;
+    this.J = J;
+    return this;
+  }
+
+  /**
+   * The forms of `count` points of sample s (−1 where the f32 softmax cannot hold the row). A point
+   * whose shift bound is within 60 of the largest logit takes the one-pass kernel, the others the exact-max one.
+   */
+  forms(s: number, coef: Arr, count: number): Float64Array {
+    const { Vp, J } = this;
+    const width = 4 + 2 * J;
+    const coefAt = this.callAt + J * Vp * 4;
+    const outAt = (coefAt + count * width * 4 + 7) & ~7;
+    const scratchAt = (outAt + count * 8 + 15) & ~15;
+    this.fit(scratchAt + 2 * Vp * 4);
+    const shifted: number[] = [];
+    const exact: number[] = [];
+    for (let q = 0; q < count; q++) {
+      const at = q * width;
+      let bound = this.zMax[s] + Math.abs(coef[at]) * this.pMax[s];
+      let atTop = this.zMax[s] + coef[at] * this.pTop[s];
+      let ref = coef[at + 1] * this.pMean[s];
+      for (let j = 0; j < J; j++) {
+        bound += Math.abs(coef[at + 4 + j]) * this.qMax[j];
+        atTop += coef[at + 4 + j] * this.qTop[s * J + j];
+        ref += coef[at + 4 + J + j] * this.qMean[s * J + j];
+      }
+      coef[at + 2] = bound;
+      coef[at + 3] = ref;
+      (bound - atTop <= 60 ? shifted : exact).push(q);
+    }
+    const out = new Float64Array(count);
+    const run = (which: number[], shiftedKernel: boolean) => {
+      if (!which.length) return;
+      const c = new Float32Array(this.x.memory.buffer, coefAt, which.length * width);
+      which.forEach((q, k) => c.set(coef.subarray(q * width, (q + 1) * width), k * width));
+      const zh = this.zhAt + s * Vp * 4, P = this.PAt + s * Vp * 4;
+      if (shiftedKernel) this.x.readoutFormsShifted(zh, P, this.callAt, J, Vp, coefAt, which.length, outAt);
+      else this.x.readoutForms(zh, P, this.callAt, J, Vp, coefAt, which.length, outAt, scratchAt);
+      const r = new Float64Array(this.x.memory.buffer, outAt, which.length);
+      which.forEach((q, k) => (out[q] = r[k]));
+    };
+    run(shifted, true);
+    run(exact, false);
+    macCounter.value += count * Vp * (2 + 2 * J);
+    return out;
+  }
+}
+
+let compiledReadout: WebAssembly.Module | null | undefined;
+
+/** The compiled readout kernel, or null where this runtime has no WebAssembly SIMD. */
+function readoutModule(): WebAssembly.Module | null {
+  if (compiledReadout === undefined) {
+    try {
+      compiledReadout = new WebAssembly.Module(Uint8Array.from(atob(READOUT_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+    } catch {
+      compiledReadout = null;
+    }
+  }
+  return compiledReadout;
 }
 
 /** For every stored element of a linear's weight, its output row (`row`) or input column (`col`). */

@@ -37,11 +37,22 @@ export function TrainingRun() {
       }}>
       <header className="card-head">
         <h3 id="run-title-h">Training run <span className="muted">— {label}: {points.length} of {run.length} checkpoints read{pending ? ' (the rest follow as their reads finish)' : ''}</span></h3>
-        <button type="button" className="btn small" data-testid="export-series-csv" disabled={!points.length}
-          onClick={() => download(seriesCsv(points.map((p) => p.row)), `${fileStem(label)}.series.csv`, 'text/csv')}
-          title="One row per step: census, λ, alignment, metadata (the CLI's series.csv)">series CSV</button>
+        {/* the points open their checkpoint on a click; the keyboard (and a finger on a phone, where the points are small) picks the step here */}
+        <div className="run-tools">
+          <label className="small">
+            <span className="muted">step </span>
+            <select data-testid="series-step" aria-label="open the checkpoint at step" value={points.some((p) => p.key === activeKey) ? activeKey! : ''}
+              onChange={(e) => { if (e.target.value) setActive(e.target.value); }}>
+              {points.some((p) => p.key === activeKey) ? null : <option value="">—</option>}
+              {points.map((p) => <option key={p.key} value={p.key}>{p.row.step}</option>)}
+            </select>
+          </label>
+          <button type="button" className="btn small" data-testid="export-series-csv" disabled={!points.length}
+            onClick={() => download(seriesCsv(points.map((p) => p.row)), `${fileStem(label)}.series.csv`, 'text/csv')}
+            title="One row per step: census, λ, alignment, metadata (the CLI's series.csv)">series CSV</button>
+        </div>
       </header>
-      <p className="small muted">Follows {chosen.length ? chosen.join(', ') : 'no direction'}{focus ? '' : ' (pin a direction in the table to follow it)'}; click a point to open that checkpoint.</p>
+      <p className="small muted">Follows {chosen.length ? chosen.join(', ') : 'no direction'}{focus ? '' : ' (pin a direction in the table to follow it)'}; click a point (or pick its step) to open that checkpoint.</p>
       {points.length ? (
         <Figure id="series-plot" caption="Training run over time" model={model} height={seriesPlotHeight(input)}
           focus={activeKey} focusDirection={null} exportFocus={activeKey} fileStem={fileStem(label)} />
