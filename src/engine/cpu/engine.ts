@@ -13,7 +13,7 @@ import {
   pauser, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
   type TensorPatch, touchedTensors,
 } from '../types.ts';
-import { evaluateDense, denseNode } from '../../ops/interpret.ts';
+import { evaluateDensePausing, denseNode } from '../../ops/interpret.ts';
 import { tokenInputError } from '../../ops/embedding/definition.ts';
 import { paramsError } from '../../model/params-check.ts';
 import { fisherPerSample } from './fisher.ts';
@@ -45,7 +45,7 @@ export class CpuEngine implements FisherEngine {
   private keep = new Map<ValueId, Int32Array>();
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
-  /** how many queries between checks for a cancel (src/engine/types.ts pauser) */
+  /** how many queries between progress reports */
   chunk = 16;
 
   constructor(options: { precision?: Precision } = {}) {
@@ -53,10 +53,11 @@ export class CpuEngine implements FisherEngine {
     this.description = this.precision === 'f64' ? 'CPU engine (TypeScript, f64)' : 'CPU engine (TypeScript; fast scans in f32, the rest in f64)';
   }
 
-  async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
+  async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head, options: { signal?: AbortSignal } = {}): Promise<void> {
     const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
     if (bad) throw new Error(bad);
-    this.adopt(model, params, probe.count, head, evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!);
+    const forward = await evaluateDensePausing(model, params, probe.data, probe.count, { keepValues: true }, pauser(options.signal));
+    this.adopt(model, params, probe.count, head, forward.values!);
   }
 
   /**
@@ -114,10 +115,9 @@ export class CpuEngine implements FisherEngine {
     }
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
-      if (q % this.chunk === 0) {
-        await pause();
-        options.onProgress?.({ done: q, total: queries.length });
-      }
+      // a query of a big network is long: a cancel is checked before each (pause yields every 25 ms at most)
+      await pause();
+      if (q % this.chunk === 0) options.onProgress?.({ done: q, total: queries.length });
       out[q] = this.fisherOf(queries[q]);
     }
     options.onProgress?.({ done: queries.length, total: queries.length });
