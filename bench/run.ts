@@ -140,7 +140,7 @@ notes.push(`deadscope f32 vs f64: largest relative F difference ${worst32.toExpo
 // 2. the same read on two worker threads (tinypool; the workers' multiply-adds are not counted here)
 if (os.cpus().length >= 2) {
   const two = readOnce([...mlpArgs, '--precision', 'f32', '--threads', '2']);
-  row([caseName, 'cpu (fast scan, JS), 2 worker threads', 'f32', fmtS(two.wallMs), 1, '—', '—', mib(two.peakRssBytes)]);
+  row([caseName, 'cpu (fast scan, WebAssembly SIMD f32), 2 worker threads', 'f32', fmtS(two.wallMs), 1, '—', '—', mib(two.peakRssBytes)]);
   const same = Object.entries(ours[0].F).every(([id, F]) => F.every((f, j) => f === two.F[id][j]));
   notes.push(`2 worker threads vs 1 thread: F ${same ? 'identical to the last bit' : 'DIFFER'} on all ${two.directions} directions`);
 }

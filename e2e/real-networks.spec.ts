@@ -127,6 +127,16 @@ test('a training run: one folder read step by step and plotted against the step;
   const compare = page.getByTestId('compare-view');
   await expect(compare).toBeVisible();
   await expect(compare.getByTestId('compare-rate-plot').locator('[data-role="curves"] path')).toHaveCount(files.length + 1);
+  // at phone width: nothing spills sideways, and every text of every figure (the run's, and the heatmap's 14 columns) stays inside it
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+  await expect.poll(() => page.evaluate(() => Array.from(document.querySelectorAll('.figure-svg svg')).flatMap((svg) => {
+    const box = svg.getBoundingClientRect();
+    return Array.from(svg.querySelectorAll('text')).filter((t) => {
+      const r = t.getBoundingClientRect();
+      return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+    }).map((t) => `${svg.getAttribute('data-figure')}: ${t.textContent}`);
+  }))).toEqual([]);
   // the same file again is not opened twice
   const tabs = await page.getByTestId('checkpoint-tab').count();
   await page.getByTestId('file-input').setInputFiles(resolve(RUN, files[0]));

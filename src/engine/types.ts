@@ -200,7 +200,8 @@ export interface FisherEngine {
    * small steps). A thread pool takes more, so its workers meet at fewer barriers.
    */
   readonly directionsPerCall?: number;
-  prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void>;
+  /** `signal`: a cancel during the forward pass lands between its nodes (CancelledError) */
+  prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head, options?: { signal?: AbortSignal }): Promise<void>;
   /**
    * The unperturbed values of the prepared graph in f64, by value id, all probe samples (N × size):
    * the statistics detectors and per-layer results read. Both engines give the same f64 numbers.

@@ -26,7 +26,7 @@ import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
 import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
-import { macCounter, transposed } from './gemm.ts';
+import { macCounter, transposed, type FloatArray } from './gemm.ts';
 import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
 import { indicesOf } from '../engine/index-sets.ts';
@@ -166,7 +166,7 @@ export class UnitScan {
    * skipping the exact zeros of its left operand (input pixels, ReLU outputs, masked tangents).
    */
   private tangentOnly(tangent: TensorPatch): number | null {
-    const { model, params, n, acts, head } = this.f;
+    const { model, n, acts, head } = this.f;
     const ops = this.f.ops;
     let first = ops.length;
     for (const name of tangent.keys()) first = Math.min(first, this.firstOpOf.get(name) ?? ops.length);
@@ -190,28 +190,18 @@ export class UnitScan {
           st.rowsTimes(this.inputOf.get(i)!, n, op.inFeatures, dWT, out, next);
         }
         const db = op.bias ? tangent.get(op.bias) : undefined;
-        if (db) {
-          const y = st.at(next, n * out);
-          for (let s = 0; s < n; s++) for (let o = 0; o < out; o++) y[s * out + o] += db[o];
-        }
+        if (db) addToRows(st.at(next, n * out), n, db);
         T = next;
         width = out;
       } else if (op.kind === 'activation' && T >= 0) {
-        const u = acts[i];
         const y = st.at(T, n * width);
-        if (op.fn === 'relu') {
-          for (let k = 0; k < n * width; k++) if (!(u[k] > 0)) y[k] = 0;
-        } else for (let k = 0; k < n * width; k++) y[k] *= activationDerivative(op.fn, u[k]);
+        if (op.fn === 'relu') maskByRelu(y, acts[i]);
+        else for (let k = 0; k < n * width; k++) y[k] *= activationDerivative(op.fn, acts[i][k]);
       }
     }
-    const zBase = acts[ops.length];
-    const outW = model.outputWidth;
-    const pbuf = new Float64Array(outW);
-    const y = st.at(T, n * outW);
-    let F = 0;
-    for (let s = 0; s < n; s++) F += fisherRow(head, zBase, s * outW, y, s * outW, outW, pbuf);
+    const F = meanFisher(head, acts[ops.length], st.at(T, n * model.outputWidth), n, model.outputWidth);
     st.rewind(base);
-    return F / n;
+    return F;
   }
 
   private planFor(basis: TensorPatch): Plan | null {
@@ -220,7 +210,7 @@ export class UnitScan {
   }
 
   private makePlan(basis: TensorPatch): Plan | null {
-    const { model, params, n, acts } = this.f;
+    const { params, n, acts } = this.f;
     const ops = this.f.ops;
     let producer = ops.length;
     for (const name of basis.keys()) producer = Math.min(producer, this.firstOpOf.get(name) ?? ops.length);
@@ -310,14 +300,39 @@ export class UnitScan {
     };
   }
 
+  /**
+   * F at every point of one plan's scan. Split into a method per stage so that each hot loop is
+   * optimised on its own, soon (one large function took seconds of a loaded machine's compiler
+   * threads, running slowly meanwhile).
+   */
   private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
-    const { n, acts, model } = this.f;
+    const n = this.f.n;
+    const Q = points.length;
+    const rows = this.coefficients(plan, points);
+    const F = new Float64Array(Q);
+    this.stats.rows += n * Q;
+    this.stats.active += rows;
+    if (rows === 0) return F;
+    const st = this.stack;
+    const base = st.mark();
+    const direct: number[] = plan.linearTail && plan.parallel
+      ? this.parallelTail(plan, plan.parallel, rows, Q, F)
+      : plan.linearTail ? this.vectorTail(plan, rows, F) : Array.from({ length: rows }, (_, r) => r);
+    this.stats.direct += direct.length;
+    if (direct.length) this.directRows(plan, direct, F);
+    st.rewind(base);
+    for (let q = 0; q < Q; q++) F[q] /= n;
+    return F;
+  }
+
+  /** Facts 1 and 2: the active rows' coefficients into this.coef/tcoef, samples and points into this.rowS/rowQ; returns their count. */
+  private coefficients(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): number {
+    const { n, acts } = this.f;
     const ops = this.f.ops;
     const Q = points.length;
-    const { R, Cpos, dotW, Bb, between, G, K, names } = plan;
+    const { R, Cpos, dotW, Bb, between, K, names } = plan;
     const m = R.length;
     const H = (ops[plan.producer] as Extract<Op, { kind: 'linear' }>).outFeatures;
-    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
     const sc = (map: Map<string, number>, name: string | null) => (name === null ? 0 : (map.get(name) ?? 0));
     const dsW = points.map((p) => sc(p.delta, names.pW));
     const dsb = points.map((p) => sc(p.delta, names.pb));
@@ -414,228 +429,267 @@ export class UnitScan {
     }
     macCounter.value += n * Q * m * (2 + between.length);
     Object.assign(this, { rowS, rowQ, coef, tcoef });
+    return rows;
+  }
 
-    const F = new Float64Array(Q);
-    this.stats.rows += n * Q;
-    this.stats.active += rows;
-    if (rows === 0) return F;
-    // the tail is ops[tail…]: indexed loops, no per-call arrays (an empty tail's array had another
-    // map than a full one's, and each switch deoptimised this function)
+  /**
+   * Fact 3 with one vector g (all K parallel, g_k = λ_k·g): F of the rows that stay inside their
+   * sample's kink interval into F; returns the rows that leave it.
+   */
+  private parallelTail(plan: Plan, lam: Float64Array, rows: number, Q: number, F: Float64Array): number[] {
+    const { model } = this.f;
+    const ops = this.f.ops;
+    const { G, K } = plan;
+    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
     const tail = plan.consumer + 1;
     const st = this.stack;
-    const base = st.mark();
     const outW = model.outputWidth;
+    const { rowS, rowQ, coef, tcoef } = this;
+    const direct: number[] = [];
+    // fact 3 with one vector g (all K parallel): the change is γ·J_s g, and whether a row keeps
+    // every ReLU of the tail on its side is an interval of γ per sample: O(1) per row
+    if (this.gam.length < rows) {
+      this.gam = new Float64Array(rowS.length);
+      this.tgam = new Float64Array(rowS.length);
+    }
+    const { gam, tgam } = this;
+    for (let r = 0; r < rows; r++) {
+      let g = 0;
+      let tg = 0;
+      for (let k = 0; k < K; k++) {
+        g += lam[k] * coef[r * K + k];
+        tg += lam[k] * tcoef[r * K + k];
+      }
+      gam[r] = g;
+      tgam[r] = tg;
+    }
+    if (this.samples.length < rows) {
+      this.samples = new Int32Array(rowS.length);
+      this.firstRow = new Int32Array(rowS.length + 1);
+      this.lo = new Float64Array(rowS.length);
+      this.hi = new Float64Array(rowS.length);
+    }
+    const { samples, firstRow, lo, hi } = this;
+    const S = sampleRuns(rowS, rows, samples, firstRow);
+    let width = O;
+    let Mat = st.alloc(S * O);
+    const g0 = G.subarray(0, O);
+    const M0 = st.at(Mat, S * O);
+    for (let a = 0; a < S; a++) M0.set(g0, a * O);
+    lo.fill(-Infinity, 0, S);
+    hi.fill(Infinity, 0, S);
+    for (let i = tail; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind === 'linear') {
+        Mat = this.linear(Mat, S, op, 0);
+        width = op.outFeatures;
+      } else if (op.kind === 'activation' && op.fn === 'relu') {
+        st.reluIntervals(this.reluInputAt.get(i)!, samples, S, Mat, width, lo, hi);
+      }
+    }
+    // the output tangent is tg·m (m = J_s g): every head's form is quadratic, F = tg²·form(m);
+    // the rows of one sample that stay inside their interval go to headForms together
+    const gamAt = st.alloc(Q);
+    const formAt = st.alloc(Q);
+    const expoAt = st.alloc(Q);
+    const scratch = st.alloc(2 * outW + 8);
+    const gv = st.at(gamAt, Q);
+    const fv = st.at(formAt, Q);
+    const ev = st.at(expoAt, Q);
+    const keep = new Int32Array(Q);
+    for (let a = 0; a < S; a++) {
+      let count = 0;
+      for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
+        const g = gam[r];
+        if (!(g > lo[a] && g < hi[a])) {
+          direct.push(r);
+          continue;
+        }
+        keep[count] = r;
+        gv[count++] = g;
+      }
+      if (count === 0) continue;
+      st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, expoAt, scratch);
+      for (let j = 0; j < count; j++) {
+        const r = keep[j];
+        const form = ev[j] === 0 ? fv[j] : fv[j] * Math.exp(ev[j]);
+        F[rowQ[r]] += tgam[r] * tgam[r] * form;
+      }
+    }
+    macCounter.value += rows * (K * 2 + outW * 2);
+    return direct;
+  }
+
+  /** Fact 3: the K vectors through the tail once per active sample; F of the rows that keep every kink's side into F; returns the others. */
+  private vectorTail(plan: Plan, rows: number, F: Float64Array): number[] {
+    const { acts, model } = this.f;
+    const ops = this.f.ops;
+    const { G, K } = plan;
+    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const tail = plan.consumer + 1;
+    const st = this.stack;
+    const outW = model.outputWidth;
+    const { rowS, rowQ, coef, tcoef } = this;
     const pbuf = new Float64Array(outW);
     const zBase = acts[ops.length];
-    let direct: number[] = [];
-
-    if (plan.linearTail && plan.parallel) {
-      // fact 3 with one vector g (all K parallel): the change is γ·J_s g, and whether a row keeps
-      // every ReLU of the tail on its side is an interval of γ per sample: O(1) per row
-      const lam = plan.parallel;
-      if (this.gam.length < rows) {
-        this.gam = new Float64Array(rowS.length);
-        this.tgam = new Float64Array(rowS.length);
-      }
-      const { gam, tgam } = this;
-      for (let r = 0; r < rows; r++) {
-        let g = 0;
-        let tg = 0;
-        for (let k = 0; k < K; k++) {
-          g += lam[k] * coef[r * K + k];
-          tg += lam[k] * tcoef[r * K + k];
-        }
-        gam[r] = g;
-        tgam[r] = tg;
-      }
-      if (this.samples.length < rows) {
-        this.samples = new Int32Array(rowS.length);
-        this.firstRow = new Int32Array(rowS.length + 1);
-        this.lo = new Float64Array(rowS.length);
-        this.hi = new Float64Array(rowS.length);
-      }
-      const { samples, firstRow, lo, hi } = this;
-      const S = sampleRuns(rowS, rows, samples, firstRow);
-      let width = O;
-      let Mat = st.alloc(S * O);
-      const g0 = G.subarray(0, O);
-      const M0 = st.at(Mat, S * O);
-      for (let a = 0; a < S; a++) M0.set(g0, a * O);
-      lo.fill(-Infinity, 0, S);
-      hi.fill(Infinity, 0, S);
-      for (let i = tail; i < ops.length; i++) {
-        const op = ops[i];
-        if (op.kind === 'linear') {
-          Mat = this.linear(Mat, S, op, 0);
-          width = op.outFeatures;
-        } else if (op.kind === 'activation' && op.fn === 'relu') {
-          st.reluIntervals(this.reluInputAt.get(i)!, samples, S, Mat, width, lo, hi);
-        }
-      }
-      // the output tangent is tg·m (m = J_s g): every head's form is quadratic, F = tg²·form(m);
-      // the rows of one sample that stay inside their interval go to headForms together
-      const gamAt = st.alloc(Q);
-      const formAt = st.alloc(Q);
-      const expoAt = st.alloc(Q);
-      const scratch = st.alloc(2 * outW + 8);
-      const gv = st.at(gamAt, Q);
-      const fv = st.at(formAt, Q);
-      const ev = st.at(expoAt, Q);
-      const keep = new Int32Array(Q);
-      for (let a = 0; a < S; a++) {
-        let count = 0;
-        for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
-          const g = gam[r];
-          if (!(g > lo[a] && g < hi[a])) {
-            direct.push(r);
-            continue;
-          }
-          keep[count] = r;
-          gv[count++] = g;
-        }
-        if (count === 0) continue;
-        st.headForms(this.f.head, this.outputAt + samples[a] * outW, Mat + a * outW, outW, gamAt, count, formAt, expoAt, scratch);
-        for (let j = 0; j < count; j++) {
-          const r = keep[j];
-          const form = ev[j] === 0 ? fv[j] : fv[j] * Math.exp(ev[j]);
-          F[rowQ[r]] += tgam[r] * tgam[r] * form;
-        }
-      }
-      macCounter.value += rows * (K * 2 + outW * 2);
-    } else if (plan.linearTail) {
-      // fact 3: the K vectors through the tail once per active sample
-      if (this.samples.length < rows) {
-        this.samples = new Int32Array(rowS.length);
-        this.firstRow = new Int32Array(rowS.length + 1);
-      }
-      const { samples, firstRow } = this;
-      const S = sampleRuns(rowS, rows, samples, firstRow);
-      let width = O;
-      let Mat = st.alloc(S * K * O);
-      for (let a = 0; a < S; a++) st.at(Mat + a * K * O, K * O).set(G);
-      const ok = new Uint8Array(rows).fill(1);
-      let widest = O;
-      for (let i = tail; i < ops.length; i++) {
-        const op = ops[i];
-        if (op.kind === 'linear') widest = Math.max(widest, op.outFeatures);
-      }
-      const du = new Float64Array(widest);
-      for (let i = tail; i < ops.length; i++) {
-        const op = ops[i];
-        if (op.kind === 'linear') {
-          Mat = this.linear(Mat, S * K, op, 0);
-          width = op.outFeatures;
-        } else if (op.kind === 'activation' && op.fn === 'relu') {
-          const u = acts[i];
-          const M = st.at(Mat, S * K * width);
-          for (let a = 0; a < S; a++) {
-            const s = samples[a];
-            const mo = a * K * width;
-            // a row that moves a ReLU of the tail across its kink leaves the coefficient form
-            for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
-              if (!ok[r]) continue;
-              du.fill(0, 0, width);
-              for (let k = 0; k < K; k++) {
-                const ck = coef[r * K + k];
-                if (ck === 0) continue;
-                for (let e = 0; e < width; e++) du[e] += ck * M[mo + k * width + e];
-              }
-              for (let e = 0; e < width; e++) {
-                const ub = u[s * width + e];
-                if ((ub > 0) !== (ub + du[e] > 0)) { ok[r] = 0; break; }
-              }
+    const direct: number[] = [];
+    if (this.samples.length < rows) {
+      this.samples = new Int32Array(rowS.length);
+      this.firstRow = new Int32Array(rowS.length + 1);
+    }
+    const { samples, firstRow } = this;
+    const S = sampleRuns(rowS, rows, samples, firstRow);
+    let width = O;
+    let Mat = st.alloc(S * K * O);
+    for (let a = 0; a < S; a++) st.at(Mat + a * K * O, K * O).set(G);
+    const ok = new Uint8Array(rows).fill(1);
+    let widest = O;
+    for (let i = tail; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind === 'linear') widest = Math.max(widest, op.outFeatures);
+    }
+    const du = new Float64Array(widest);
+    for (let i = tail; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind === 'linear') {
+        Mat = this.linear(Mat, S * K, op, 0);
+        width = op.outFeatures;
+      } else if (op.kind === 'activation' && op.fn === 'relu') {
+        const u = acts[i];
+        const M = st.at(Mat, S * K * width);
+        for (let a = 0; a < S; a++) {
+          const s = samples[a];
+          const mo = a * K * width;
+          // a row that moves a ReLU of the tail across its kink leaves the coefficient form
+          for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
+            if (!ok[r]) continue;
+            du.fill(0, 0, width);
+            for (let k = 0; k < K; k++) {
+              const ck = coef[r * K + k];
+              if (ck === 0) continue;
+              for (let e = 0; e < width; e++) du[e] += ck * M[mo + k * width + e];
             }
-            macCounter.value += (firstRow[a + 1] - firstRow[a]) * K * width;
             for (let e = 0; e < width; e++) {
-              if (u[s * width + e] > 0) continue;
-              for (let k = 0; k < K; k++) M[mo + k * width + e] = 0;
+              const ub = u[s * width + e];
+              if ((ub > 0) !== (ub + du[e] > 0)) { ok[r] = 0; break; }
             }
+          }
+          macCounter.value += (firstRow[a + 1] - firstRow[a]) * K * width;
+          for (let e = 0; e < width; e++) {
+            if (u[s * width + e] > 0) continue;
+            for (let k = 0; k < K; k++) M[mo + k * width + e] = 0;
           }
         }
       }
-      const zv = new Float64Array(outW);
-      const jv = new Float64Array(outW);
-      const M = st.at(Mat, S * K * outW);
-      for (let a = 0; a < S; a++) {
-        const s = samples[a];
-        const mo = a * K * outW;
-        for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
-          if (!ok[r]) {
-            direct.push(r);
-            continue;
-          }
+    }
+    const zv = new Float64Array(outW);
+    const jv = new Float64Array(outW);
+    const M = st.at(Mat, S * K * outW);
+    for (let a = 0; a < S; a++) {
+      const s = samples[a];
+      const mo = a * K * outW;
+      for (let r = firstRow[a]; r < firstRow[a + 1]; r++) {
+        if (!ok[r]) {
+          direct.push(r);
+          continue;
+        }
+        for (let e = 0; e < outW; e++) {
+          zv[e] = zBase[s * outW + e];
+          jv[e] = 0;
+        }
+        for (let k = 0; k < K; k++) {
+          const ck = coef[r * K + k];
+          const tk = tcoef[r * K + k];
           for (let e = 0; e < outW; e++) {
-            zv[e] = zBase[s * outW + e];
-            jv[e] = 0;
+            const g = M[mo + k * outW + e];
+            zv[e] += ck * g;
+            jv[e] += tk * g;
           }
-          for (let k = 0; k < K; k++) {
-            const ck = coef[r * K + k];
-            const tk = tcoef[r * K + k];
-            for (let e = 0; e < outW; e++) {
-              const g = M[mo + k * outW + e];
-              zv[e] += ck * g;
-              jv[e] += tk * g;
-            }
-          }
-          F[rowQ[r]] += fisherRow(this.f.head, zv, 0, jv, 0, outW, pbuf);
         }
+        F[rowQ[r]] += fisherRow(this.f.head, zv, 0, jv, 0, outW, pbuf);
       }
-      macCounter.value += rows * K * outW * 2;
-    } else {
-      direct = Array.from({ length: rows }, (_, r) => r);
     }
-
-    this.stats.direct += direct.length;
-    if (direct.length) {
-      // the rows themselves through the tail: value and tangent stacked as one matrix
-      const D = direct.length;
-      const yb = acts[plan.consumer + 1];
-      let width = O;
-      let Xat = st.alloc(2 * D * O);
-      let X = st.at(Xat, 2 * D * O);
-      direct.forEach((r, d) => {
-        const s = rowS[r];
-        for (let e = 0; e < O; e++) {
-          let v = yb[s * O + e];
-          let t = 0;
-          for (let k = 0; k < K; k++) {
-            v += coef[r * K + k] * G[k * O + e];
-            t += tcoef[r * K + k] * G[k * O + e];
-          }
-          X[d * O + e] = v;
-          X[(D + d) * O + e] = t;
-        }
-      });
-      macCounter.value += D * K * O * 2;
-      for (let i = tail; i < ops.length; i++) {
-        const op = ops[i];
-        if (op.kind === 'linear') {
-          // value rows (with the bias) and tangent rows (without) in one product
-          Xat = this.linear(Xat, 2 * D, op, D);
-          width = op.outFeatures;
-          X = st.at(Xat, 2 * D * width);
-        } else if (op.kind === 'activation' && op.fn === 'relu') {
-          // relu(v), and the tangent times relu'(v), without a call per element
-          for (let k = 0; k < D * width; k++) {
-            if (!(X[k] > 0)) {
-              X[k] = 0;
-              X[D * width + k] = 0;
-            }
-          }
-        } else if (op.kind === 'activation') {
-          for (let k = 0; k < D * width; k++) {
-            const v = X[k];
-            X[D * width + k] *= activationDerivative(op.fn, v);
-            X[k] = activate(op.fn, v);
-          }
-        }
-      }
-      for (let d = 0; d < D; d++) F[rowQ[direct[d]]] += fisherRow(this.f.head, X, d * outW, X, (D + d) * outW, outW, pbuf);
-    }
-    st.rewind(base);
-    for (let q = 0; q < Q; q++) F[q] /= n;
-    return F;
+    macCounter.value += rows * K * outW * 2;
+    return direct;
   }
+
+  /** The rows themselves through the tail (value and tangent stacked as one matrix); their F into F. */
+  private directRows(plan: Plan, direct: number[], F: Float64Array): void {
+    const { acts, model } = this.f;
+    const ops = this.f.ops;
+    const { G, K } = plan;
+    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const tail = plan.consumer + 1;
+    const st = this.stack;
+    const outW = model.outputWidth;
+    const { rowS, rowQ, coef, tcoef } = this;
+    const pbuf = new Float64Array(outW);
+    const D = direct.length;
+    const yb = acts[plan.consumer + 1];
+    let width = O;
+    let Xat = st.alloc(2 * D * O);
+    let X = st.at(Xat, 2 * D * O);
+    direct.forEach((r, d) => {
+      const s = rowS[r];
+      for (let e = 0; e < O; e++) {
+        let v = yb[s * O + e];
+        let t = 0;
+        for (let k = 0; k < K; k++) {
+          v += coef[r * K + k] * G[k * O + e];
+          t += tcoef[r * K + k] * G[k * O + e];
+        }
+        X[d * O + e] = v;
+        X[(D + d) * O + e] = t;
+      }
+    });
+    macCounter.value += D * K * O * 2;
+    for (let i = tail; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind === 'linear') {
+        // value rows (with the bias) and tangent rows (without) in one product
+        Xat = this.linear(Xat, 2 * D, op, D);
+        width = op.outFeatures;
+        X = st.at(Xat, 2 * D * width);
+      } else if (op.kind === 'activation' && op.fn === 'relu') {
+        // relu(v), and the tangent times relu'(v), without a call per element
+        for (let k = 0; k < D * width; k++) {
+          if (!(X[k] > 0)) {
+            X[k] = 0;
+            X[D * width + k] = 0;
+          }
+        }
+      } else if (op.kind === 'activation') {
+        for (let k = 0; k < D * width; k++) {
+          const v = X[k];
+          X[D * width + k] *= activationDerivative(op.fn, v);
+          X[k] = activate(op.fn, v);
+        }
+      }
+    }
+    for (let d = 0; d < D; d++) F[rowQ[direct[d]]] += fisherRow(this.f.head, X, d * outW, X, (D + d) * outW, outW, pbuf);
+  }
+}
+
+// The live probes' element loops, as functions of their own: each is optimised once and soon
+// (inline in tangentOnly, whose 24 calls meet different layers, they deoptimised it repeatedly).
+
+/** y[s, :] += b for every row s of y (rows × b.length). */
+function addToRows(y: FloatArray, rows: number, b: ParamArray): void {
+  const w = b.length;
+  for (let s = 0; s < rows; s++) for (let o = 0; o < w; o++) y[s * w + o] += b[o];
+}
+
+/** y[k] = 0 where the ReLU's input u[k] is not positive. */
+function maskByRelu(y: FloatArray, u: Float64Array): void {
+  for (let k = 0; k < y.length; k++) if (!(u[k] > 0)) y[k] = 0;
+}
+
+/** (1/n) Σ_s the head's Fisher form of the output tangent y[s, :] at the outputs z[s, :]. */
+function meanFisher(head: Head, z: Float64Array, y: FloatArray, n: number, outW: number): number {
+  const p = new Float64Array(outW);
+  let F = 0;
+  for (let s = 0; s < n; s++) F += fisherRow(head, z, s * outW, y, s * outW, outW, p);
+  return F / n;
 }
 
 /** λ_k with row k of G (K × O) = λ_k·row 0 to rounding, or null (row 0 must not vanish). */

@@ -32,6 +32,31 @@ export function evaluateDense(
   model: ModelGraph, params: ParamSet, input: Float64Array, n: number,
   options: { tangent?: TensorPatch | null; keepValues?: boolean } = {},
 ): DenseResult {
+  const steps = evaluationSteps(model, params, input, n, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** evaluateDense awaiting `pause` after every node (a long forward pass a read can cancel). */
+export async function evaluateDensePausing(
+  model: ModelGraph, params: ParamSet, input: Float64Array, n: number,
+  options: { tangent?: TensorPatch | null; keepValues?: boolean }, pause: () => Promise<void>,
+): Promise<DenseResult> {
+  const steps = evaluationSteps(model, params, input, n, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** The evaluation node by node (yields after each): the one implementation of both drivers above. */
+function* evaluationSteps(
+  model: ModelGraph, params: ParamSet, input: Float64Array, n: number,
+  options: { tangent?: TensorPatch | null; keepValues?: boolean },
+): Generator<void, DenseResult> {
   const shapes = valueShapes(model);
   const tangent = options.tangent ?? null;
   const vals: Float64Array[] = [input];
@@ -39,7 +64,7 @@ export function evaluateDense(
   // a value no later node reads is dropped as soon as it is consumed, unless values are kept
   const lastUse = new Map<number, number>();
   model.nodes.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(v, i)));
-  model.nodes.forEach((node, i) => {
+  for (const [i, node] of model.nodes.entries()) {
     const r = denseNode(node, shapes, n, params, node.inputs.map((v) => vals[v]), node.inputs.map((v) => tans[v]), tangent);
     vals[node.id] = r.y;
     tans[node.id] = r.dy;
@@ -51,7 +76,8 @@ export function evaluateDense(
         }
       }
     }
-  });
+    yield;
+  }
   return { values: options.keepValues ? vals : null, z: vals[model.output], dz: tans[model.output], outWidth: size(shapes[model.output]) };
 }
 

@@ -426,7 +426,7 @@ export async function scanGraph(
   const skipAlignment = new Set(dense.skipped.filter((p) => p.part === 'layer statistics').map((p) => p.layer));
   stage('forward pass', 0);
   const t0 = Date.now();
-  await engine.prepare(graph, params, probe, head);
+  await engine.prepare(graph, params, probe, head, { signal: hooks.signal });
   const values = await engine.values();
   const prepareMs = Date.now() - t0;
   const saturation = head === 'classification'

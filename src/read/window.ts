@@ -48,12 +48,18 @@ function median(sorted: number[]): number {
   return n % 2 === 1 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
 }
 
-/** the median of slopes[i0..i1] and whether every slope is within tol of it */
-function flatRun(slopes: readonly number[], i0: number, i1: number, tol: number): { flat: boolean; med: number } {
-  const part = slopes.slice(i0, i1 + 1).sort((a, b) => a - b);
-  const med = median(part);
-  const flat = part[0] >= med - tol && part[part.length - 1] <= med + tol;
-  return { flat, med };
+/**
+ * Adds x to `sorted` (ascending) after every entry not above it: stable, as Array.prototype.sort
+ * is, so growing a run one slope at a time gives the order a sort of the run would.
+ */
+function insertSorted(sorted: number[], x: number): void {
+  let j = sorted.length;
+  sorted.push(x);
+  while (j > 0 && x < sorted[j - 1]) {
+    sorted[j] = sorted[j - 1];
+    j--;
+  }
+  sorted[j] = x;
 }
 
 /**
@@ -86,11 +92,16 @@ export function asymptoticWindow(
     const L = e - s + 1;
     const flat = new Uint8Array(L * L);
     const med = new Float64Array(L * L);
+    // run a..b is flat when every slope is within slopeTol of its median; its slopes sorted,
+    // grown one slope at a time (no sort per run: this is every read's innermost classification loop)
+    const part: number[] = [];
     for (let a = 0; a < L; a++) {
+      part.length = 0;
       for (let b = a; b < L; b++) {
-        const r = flatRun(slopes, s + a, s + b, slopeTol);
-        flat[a * L + b] = r.flat ? 1 : 0;
-        med[a * L + b] = r.med;
+        insertSorted(part, slopes[s + b]);
+        const m = median(part);
+        flat[a * L + b] = part[0] >= m - slopeTol && part[part.length - 1] <= m + slopeTol ? 1 : 0;
+        med[a * L + b] = m;
       }
     }
     // cover[a,b]: some flat run contains a..b (a..b itself included)

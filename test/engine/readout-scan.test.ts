@@ -84,17 +84,30 @@ describe('readout scan: the last MLP units of a transformer read at one position
     });
   }
 
-  it('directions it does not take (the first block, attention) are left to the sparse engine', async () => {
+  it('directions it does not take (the first block, attention) go through the sparse flows, and through its readout product', async () => {
     const m = await loadModel(sources(), { probe: 4 });
-    const fast = new CpuEngine({ precision: 'f64' });
-    await fast.prepare(m.graph, m.params, m.probe, m.head);
+    const rng = createRng(5);
     const a = new Float64Array(T.MLP);
     a[3] = 1;
-    await fast.directionalFisher([
+    const queries = [
       linePoint(new Map([['transformer.h.0.mlp.c_fc.bias', a]]), 0.5),
-      linePoint(new Map([['transformer.h.1.attn.c_proj.bias', new Float64Array(T.D).fill(0.3)]]), 0.5),
-    ]);
-    expect(fast.readout!.stats.queries).toBe(0);
+      linePoint(new Map([['transformer.h.1.attn.c_proj.bias', Float64Array.from({ length: T.D }, () => rng.normal())]]), 0.5),
+      linePoint(new Map([['transformer.h.1.attn.c_attn.weight', Float64Array.from({ length: 3 * T.D * T.D }, () => rng.normal())]]), 0.2),
+      { delta: new Map(), tangent: new Map([['transformer.h.0.ln_1.weight', Float64Array.from({ length: T.D }, () => rng.normal())]]) },
+      // the readout's own (tied) weight: its flow rule
+      linePoint(new Map([['transformer.wte.weight', Float64Array.from({ length: T.VOCAB * T.D }, () => rng.normal())]]), 0.1),
+    ];
+    const plain = new PlainEngine({ precision: 'f64' });
+    await plain.prepare(m.graph, m.params, m.probe, m.head);
+    const G = await plain.directionalFisher(queries);
+    for (const precision of ['f64', 'f32'] as const) {
+      const fast = new CpuEngine({ precision });
+      await fast.prepare(m.graph, m.params, m.probe, m.head);
+      const F = await fast.directionalFisher(queries);
+      expect(fast.readout!.stats.queries).toBe(0);
+      for (let q = 0; q < queries.length; q++) expect(Math.abs(F[q] - G[q]) / G[q]).toBeLessThan(precision === 'f64' ? 1e-9 : 1e-4);
+      if (precision === 'f32') expect(fast.description).toMatch(/readout in f32/);
+    }
   });
 
   it('a node-death read: class and kRounded as the sparse engine reads them, f32 and f64', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   expm,
+  hypot,
   jacobiEigen,
   matMul,
   randomOrthogonal,
@@ -173,6 +174,17 @@ describe('symmetricEigen (Householder + implicit QL)', () => {
       expect(res, name).toBeLessThan(1e-9 * Math.max(1, Math.abs(wasm.values[n - 1])));
       expect(orth, name).toBeLessThan(1e-12);
     }
+  });
+});
+
+describe('hypot', () => {
+  it('gives Math.hypot\'s bits for two numbers (signs, zeros, tiny, huge, equal magnitudes)', () => {
+    const rng = createRng(17);
+    const special = [0, -0, 1, -1, 2 ** -1074, 1e-300, 1e300, 1.7976931348623157e308, 3, 4, Infinity, -Infinity];
+    const pairs: [number, number][] = [];
+    for (const a of special) for (const b of special) pairs.push([a, b]);
+    for (let i = 0; i < 20_000; i++) pairs.push([rng.normal() * 10 ** Math.round(rng.normal() * 30), rng.normal() * 10 ** Math.round(rng.normal() * 30)]);
+    for (const [a, b] of pairs) expect(Object.is(hypot(a, b), Math.hypot(a, b)), `hypot(${a}, ${b})`).toBe(true);
   });
 });
 

@@ -11,6 +11,10 @@ import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import type { ReadOptions } from '../../src/read/options.ts';
 import type { DirectionResult } from '../../src/read/schema.ts';
 import { fixture } from '../helpers/read.ts';
+import { evaluateDense, evaluateDensePausing } from '../../src/ops/interpret.ts';
+import { CancelledError } from '../../src/engine/types.ts';
+import { residualGraph } from '../helpers/residual.ts';
+import { createRng, randomParams, randomProbe } from '../helpers/models.ts';
 
 const NAME = 'gpt2_12blocks_s7';
 /** from the abort to the read's rejection; the step between checks is ≤ 25 ms plus one sample's pass */
@@ -68,4 +72,25 @@ describe('cancel during a long detector step', () => {
       expect(d.scan.F.every(Number.isFinite), d.id).toBe(true);
     }
   }, 300_000);
+});
+
+describe('the forward pass a read can cancel', () => {
+  it('evaluateDensePausing gives evaluateDense\'s values to the bit, pauses after every node, and stops where the pause throws', async () => {
+    const g = residualGraph();
+    const rng = createRng(5);
+    const params = randomParams(g, rng);
+    const n = 7;
+    const input = randomProbe(g, n, rng).data;
+    const plain = evaluateDense(g, params, input, n, { keepValues: true }).values!;
+    let pauses = 0;
+    const paused = (await evaluateDensePausing(g, params, input, n, { keepValues: true }, async () => { pauses++; })).values!;
+    expect(pauses).toBe(g.nodes.length);
+    g.nodes.forEach((node) => expect(paused[node.id]).toEqual(plain[node.id]));
+    let seen = 0;
+    const stopped = await evaluateDensePausing(g, params, input, n, {}, async () => {
+      if (++seen === 2) throw new CancelledError();
+    }).then(() => null, (e: Error) => e);
+    expect(stopped?.name).toBe('CancelledError');
+    expect(seen).toBe(2);
+  });
 });

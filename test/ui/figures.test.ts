@@ -15,7 +15,7 @@ import {
 import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { ratePlotModel } from '../../src/ui/figures/index.ts';
-import { esc, num } from '../../src/ui/figures/svg.ts';
+import { esc, num, shortNumber } from '../../src/ui/figures/svg.ts';
 import { clipSegment } from '../../src/ui/figures/marks/rule.ts';
 import { decades } from '../../src/ui/figures/marks/axis.ts';
 import { logScale } from '../../src/ui/figures/common.ts';
@@ -355,7 +355,10 @@ describe('figures at 1 000+ directions (the real MNIST MLP read by the CLI, prob
     expect(domain[0]).toBeGreaterThan(lowest / 100);
     const doc = parseSvg(buildRatePlot(inp, W));
     expect(doc.querySelector('[data-role="floor"]')).not.toBeNull();
-    expect(textOf(doc).some((t) => t.startsWith('numerical floor'))).toBe(true);
+    // explained in the legend, not by a label over the bands
+    expect(doc.querySelector('[data-legend="floor"]')!.textContent).toContain(`numerical floor ${shortNumber(floor!)}`);
+    expect(doc.querySelector('[data-role="floor-line"] text')).toBeNull();
+    checkLegend(doc);
   });
 
   it('the focused direction is drawn as a line over the bands (in the focus layer)', () => {

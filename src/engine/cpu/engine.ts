@@ -13,7 +13,7 @@ import {
   pauser, type FisherEngine, type FisherQuery, type EngineProgress, type Head, type ParamSet, type ProbeSet,
   type TensorPatch, touchedTensors,
 } from '../types.ts';
-import { evaluateDense, denseNode } from '../../ops/interpret.ts';
+import { evaluateDensePausing, denseNode } from '../../ops/interpret.ts';
 import { tokenInputError } from '../../ops/embedding/definition.ts';
 import { paramsError } from '../../model/params-check.ts';
 import { fisherPerSample } from './fisher.ts';
@@ -45,7 +45,7 @@ export class CpuEngine implements FisherEngine {
   private keep = new Map<ValueId, Int32Array>();
   /** index of the first node reading each tensor */
   private firstNodeOf = new Map<string, number>();
-  /** how many queries between checks for a cancel (src/engine/types.ts pauser) */
+  /** how many queries between progress reports */
   chunk = 16;
 
   constructor(options: { precision?: Precision } = {}) {
@@ -53,10 +53,11 @@ export class CpuEngine implements FisherEngine {
     this.description = this.precision === 'f64' ? 'CPU engine (TypeScript, f64)' : 'CPU engine (TypeScript; fast scans in f32, the rest in f64)';
   }
 
-  async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head): Promise<void> {
+  async prepare(model: ModelGraph, params: ParamSet, probe: ProbeSet, head: Head, options: { signal?: AbortSignal } = {}): Promise<void> {
     const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
     if (bad) throw new Error(bad);
-    this.adopt(model, params, probe.count, head, evaluateDense(model, params, probe.data, probe.count, { keepValues: true }).values!);
+    const forward = await evaluateDensePausing(model, params, probe.data, probe.count, { keepValues: true }, pauser(options.signal));
+    this.adopt(model, params, probe.count, head, forward.values!);
   }
 
   /**
@@ -85,6 +86,10 @@ export class CpuEngine implements FisherEngine {
     this.fast = isChain(model) && headRows(model) === 1 ? new UnitScan({ model, ops: graphOps(model), params, head, n, acts: this.cached }, this.precision) : null;
     this.pattern = PatternScan.create(model, params, head, this.cached, isChain(model), this.precision);
     this.readout = ReadoutUnitScan.create(model, params, head, this.cached, this.precision);
+    // the readout product of every query then runs in this precision too: say so
+    if (this.readout && this.precision === 'f32' && !this.description.includes('readout')) {
+      (this as { description: string }).description = this.description.replace('fast scans in f32', 'fast scans and the transformer readout in f32');
+    }
   }
 
   /** The cached f64 values by value id, all probe samples (N × size). */
@@ -110,10 +115,9 @@ export class CpuEngine implements FisherEngine {
     }
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
-      if (q % this.chunk === 0) {
-        await pause();
-        options.onProgress?.({ done: q, total: queries.length });
-      }
+      // a query of a big network is long: a cancel is checked before each (pause yields every 25 ms at most)
+      await pause();
+      if (q % this.chunk === 0) options.onProgress?.({ done: q, total: queries.length });
       out[q] = this.fisherOf(queries[q]);
     }
     options.onProgress?.({ done: queries.length, total: queries.length });
@@ -140,7 +144,9 @@ export class CpuEngine implements FisherEngine {
     for (let i = start; i < nodes.length; i++) {
       const node = nodes[i];
       const ins = node.inputs.map((v) => flows.get(v) ?? emptyFlow());
-      const f = this.step(node, ins, query);
+      // a transformer's vocabulary-wide readout as one product (readout-scan.ts)
+      const f = node.id === this.model.output && this.readout?.takesOutput(touched) && !isEmptyFlow(ins[0])
+        ? this.readout.outputFlow(ins[0]) : this.step(node, ins, query);
       if (isEmptyFlow(f)) continue;
       const keep = this.keep.get(node.id);
       flows.set(node.id, keep ? restrictFlow(f, keep, n, size(this.shapes[node.id])) : f);

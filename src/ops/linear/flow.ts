@@ -7,20 +7,24 @@ import {
   deltaOf, matrixSupport, nonzero, positions, rangeArr, tangentOf, unionSorted, type Flow, type FlowArgs, type MatrixSupport,
 } from '../../engine/cpu/flow.ts';
 import { indicesOf } from '../../engine/index-sets.ts';
-import { linearLayout, linearPositions, linearWeightAt, type LinearOp, type LinearWeightAt } from './definition.ts';
+import { linearLayout, linearPositions, linearWeightAt, outInAt, type LinearOp, type LinearWeightAt } from './definition.ts';
 import type { ParamArray } from '../../engine/types.ts';
 
-/** Σ_k W[wo + cols[k]·si]·x[xo + cols[k]] (in the order of cols, as sparseDot). */
-function stridedDot(W: Float64Array, wo: number, si: number, x: Float64Array, xo: number, cols: Int32Array): number {
+/** Σ_k P[wo + cols[k]]·x[xo + cols[k]] over a patch row ([out, in]; in the order of cols, a plain loop when cols is every input). */
+function patchDot(P: Float64Array, wo: number, x: Float64Array, xo: number, cols: Int32Array, inF: number): number {
   let acc = 0;
-  for (let k = 0; k < cols.length; k++) acc += W[wo + cols[k] * si] * x[xo + cols[k]];
+  if (cols.length === inF) {
+    for (let c = 0; c < inF; c++) acc += P[wo + c] * x[xo + c];
+  } else {
+    for (let k = 0; k < cols.length; k++) acc += P[wo + cols[k]] * x[xo + cols[k]];
+  }
   return acc;
 }
 
 /**
- * [out, in] copies of weights stored in another layout (GPT-2's Conv1D [in, out]), made the first
- * time a dense input reaches them: a row is then read contiguously instead of one element per
- * cache line. The same elements are summed in the same order, so the flow is unchanged.
+ * [out, in] copies of weights and patches stored [in, out] (GPT-2's Conv1D), made the first time a
+ * flow reads them (a scan's points share their patch arrays): a row is then read contiguously
+ * instead of one element per cache line. The same elements are summed in the same order.
  */
 const rowMajorCache = new WeakMap<ParamArray, Float64Array>();
 
@@ -62,16 +66,21 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const inW = T * inF; // input features per sample
   const outW = T * outF;
   const xb = ctx.xBase[0];
-  const W = ctx.params.get(op.weight)!.data;
+  const stored = ctx.params.get(op.weight)!.data;
   const at = linearWeightAt(op);
-  const { rowStart, inStride: si } = at;
   // a scaled query (a line, an orbit) hands fixed arrays and multipliers: nothing is allocated
-  const [dW, ds] = deltaOf(ctx.query, op.weight);
-  const [tW, ts] = tangentOf(ctx.query, op.weight);
+  const [dStored, ds] = deltaOf(ctx.query, op.weight);
+  const [tStored, ts] = tangentOf(ctx.query, op.weight);
+  // weights and patches stored [in, out] are read through [out, in] copies (rows contiguous)
+  const strided = at.inStride !== 1;
+  const { rowStart, inStride: si } = strided ? outInAt(inF, outF) : at;
+  const W = strided ? rowMajor(op, stored, at) : stored;
+  const dW = dStored && strided ? rowMajor(op, dStored, at) : dStored;
+  const tW = tStored && strided ? rowMajor(op, tStored, at) : tStored;
   const [db, dbs] = op.bias ? deltaOf(ctx.query, op.bias) : [null, 0];
   const [tb, tbs] = op.bias ? tangentOf(ctx.query, op.bias) : [null, 0];
-  const sW = dW ? patchSupport(op, dW, at) : null;
-  const sT = tW ? patchSupport(op, tW, at) : null;
+  const sW = dStored ? patchSupport(op, dStored, at) : null;
+  const sT = tStored ? patchSupport(op, tStored, at) : null;
   const S = flow.support;
   const inDense = S === null;
   const inCount = inDense ? inW : S.length;
@@ -113,10 +122,8 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
         let accT = 0;
         if (inIdx === null) {
           const fi = fo + t * inF;
-          const Wr = si === 1 ? W : rowMajor(op, W, at);
-          const wr = si === 1 ? wo : o * inF;
           for (let c = 0; c < inF; c++) {
-            const w = Wr[wr + c];
+            const w = W[wo + c];
             accD += w * fd[fi + c];
             accT += w * ft[fi + c];
           }
@@ -147,11 +154,13 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
         dv += accD;
         tv += accT;
       }
-      if (dW) dv += ds * stridedDot(dW, wo, si, xb, xo, sW!.cols);
+      // ΔW·x_base; a line's delta and tangent are one array: its dot is taken once
+      const dDot = dW ? patchDot(dW, wo, xb, xo, sW!.cols, inF) : 0;
+      if (dW) dv += ds * dDot;
       if (tW) {
         // Ẇ·x' with x' = x_base + d (d lives on the input support only)
         const cols = sT!.cols;
-        let acc = stridedDot(tW, wo, si, xb, xo, cols);
+        let acc = tW === dW ? dDot : patchDot(tW, wo, xb, xo, cols, inF);
         if (inCount > 0) {
           for (let k = 0; k < cols.length; k++) {
             const c = t * inF + cols[k];

@@ -87,13 +87,16 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
   const labelW = 112;
   const legendH = 54;
   const gridW = width - labelW - 20;
-  const colW = cols.length ? Math.min(170, gridW / cols.length) : gridW;
   const shorts = cols.map((c) => c.name.replace(/\.safetensors$/i, ''));
   // names that do not fit across a column are set at an angle (up to 24 characters)
   const longest = Math.min(24, Math.max(0, ...shorts.map((s) => s.length)));
-  const slanted = longest * 6 > colW - 6;
   const ANGLE = 32;
-  const top = 70 + (slanted ? Math.round(longest * 6 * Math.sin((ANGLE * Math.PI) / 180)) - 6 : 0);
+  const fitW = cols.length ? Math.min(170, gridW / cols.length) : gridW;
+  const slanted = longest * 6 > fitW - 6;
+  // a slanted name reaches right of its column's centre: the grid leaves the last one room inside the figure
+  const reach = slanted ? longest * 6 * Math.cos((ANGLE * Math.PI) / 180) - 6 : 0;
+  const colW = slanted && cols.length ? Math.min(fitW, Math.max(8, (gridW + 8 - reach) / (cols.length - 0.5))) : fitW;
+  const top = 70 + (slanted ? Math.round(longest * 6 * Math.sin((ANGLE * Math.PI) / 180)) + 2 : 0);
   const avail = height - top - legendH - 12;
   const rowH = rows.length ? Math.max(24, Math.min(50, avail / rows.length)) : 40;
   const x0 = labelW + 6;
@@ -111,7 +114,10 @@ export function alignmentHeatmapModel(cols: readonly HeatmapColumn[], size: Figu
   body.push(text(x0 + (colW * cols.length) / 2, slanted ? 56 : top - 24, HEATMAP_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
 
   // column headers
+  // slanted names closer than a line of text overprint: name every stride-th column (each cell's tooltip names its checkpoint)
+  const stride = slanted ? Math.max(1, Math.ceil(12 / (colW * Math.sin((ANGLE * Math.PI) / 180)))) : 1;
   cols.forEach((c, j) => {
+    if (j % stride) return;
     const cx = colX(j)! + colW / 2;
     // every column alike (the page's tabs say which checkpoint is active; the export has no active one)
     const style = { 'font-size': 10.5, fill: INK, 'data-column': j };

@@ -32,14 +32,15 @@ export function directionsSubtitle(input: DirectionsInput, note: string): string
 }
 
 /**
- * What the plot draws whatever the focus: the classes drawn (lines or bands) and the guides 2(k−1).
+ * What the plot draws whatever the focus: the classes drawn (lines or bands), `extra` marks, and the guides 2(k−1).
  * `drawn(d)`: whether direction d has a point on the plot.
  */
-export function directionLegend(input: DirectionsInput, width: number, drawn: (d: DirectionResult) => boolean): { svg: string; height: number } {
+export function directionLegend(input: DirectionsInput, width: number, drawn: (d: DirectionResult) => boolean, extra: readonly LegendItem[] = []): { svg: string; height: number } {
   const bands = bandMode(input);
   return legend([
     ...classLegendItems(input.directions.filter(drawn)).map((it): LegendItem => (bands ? { ...it, kind: 'band', stroke: it.colour } : it)),
     ...(bands ? [{ label: 'median, 25–75 %, 10–90 %', colour: '#d0d4d9', kind: 'band' as const, key: 'bands' }] : []),
+    ...extra,
     { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash', key: 'guides' },
   ], 66, 52, width - 80);
 }

@@ -169,7 +169,9 @@ export function buildGaugeFloor(input: DirectionsInput, size: FigureSize, opts: 
     body.push(el('text', { x: (gx0 + gx1) / 2, y: by + 15, 'text-anchor': 'middle', 'font-size': 10.5, 'font-weight': 600, fill: g.gauge ? INK : MUTED, 'data-family': g.label }, [esc(fam), el('title', {}, esc(g.gauge ? `${g.label} gauge` : 'detectors that propose no symmetry'))]));
     col += g.detectors.length;
   }
-  body.push(text((box.x0 + box.x1) / 2, height - 6, GAUGE_FLOOR_AXES.x, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
+  // on a phone the bracket labels under the groups say which is "no symmetry": the axis keeps its first part
+  const xLabel = [...GAUGE_FLOOR_AXES.x].length * 0.55 * 11.5 <= box.x1 - box.x0 ? GAUGE_FLOOR_AXES.x : GAUGE_FLOOR_AXES.x.split(' (')[0];
+  body.push(text((box.x0 + box.x1) / 2, height - 6, xLabel, { 'text-anchor': 'middle', 'font-size': 11.5, 'data-role': 'axis-label' }));
 
   body.push(el('g', { 'data-role': 'marks' }, marks));
   body.push(frame(box));

@@ -79,7 +79,10 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
     ? ` · F under ${shortNumber(fullDom[0])} (or 0) on the bottom edge (${below} direction${below === 1 ? '' : 's'})` : '')
     + (zoomed ? ` · y zoomed to ${shortNumber(yDom[0])}…${shortNumber(yDom[1])}` : ''));
 
-  const leg = directionLegend(input, width, (d) => d.scan.t.some((t) => t > 0));
+  // the floor strip is explained in the legend (a label in the plot sat on the curves and bands); in view unless the zoom is above it
+  const floorShown = floor !== null && floor > yDom[0];
+  const leg = directionLegend(input, width, (d) => d.scan.t.some((t) => t > 0), floorShown
+    ? [{ label: `numerical floor ${shortNumber(floor!)}: F under it is rounding noise`, colour: FLOOR_FILL, kind: 'square', key: 'floor' }] : []);
 
   // a column on the right and a strip above the plot hold the guides' labels (outside every curve)
   const box: Box = { x0: 66, y0: 58 + leg.height, x1: width - 40, y1: height - 46 };
@@ -98,10 +101,9 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
   const fy = floor === null ? null : Math.max(box.y0, y(floor));
   const inView = fy !== null && fy < box.y1;
   const floorMarks = !inView ? '' : el('g', { 'data-role': 'floor' }, rectMark({ ...box, y0: fy }, { fill: FLOOR_FILL }));
-  // its line and label go over the focus's window band (which is drawn over the strip), under the curves
+  // its line goes over the focus's window band (which is drawn over the strip), under the curves
   const floorLine = !inView || fy <= box.y0 ? undefined : el('g', { 'data-role': 'floor-line' }, [
     ruleY(fy, box, { stroke: MUTED, 'stroke-width': 1, 'stroke-dasharray': '2 3' }),
-    haloText(box.x0 + 4, fy - 4, `numerical floor ${shortNumber(floor!)}: below it F is rounding noise`, { 'font-size': 9.5, fill: MUTED }),
   ]);
 
   const head = [
