@@ -26,7 +26,7 @@ import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
 import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
-import { macCounter, transposed } from './gemm.ts';
+import { macCounter, transposed, type FloatArray } from './gemm.ts';
 import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
 import { indicesOf } from '../engine/index-sets.ts';
@@ -166,7 +166,7 @@ export class UnitScan {
    * skipping the exact zeros of its left operand (input pixels, ReLU outputs, masked tangents).
    */
   private tangentOnly(tangent: TensorPatch): number | null {
-    const { model, params, n, acts, head } = this.f;
+    const { model, n, acts, head } = this.f;
     const ops = this.f.ops;
     let first = ops.length;
     for (const name of tangent.keys()) first = Math.min(first, this.firstOpOf.get(name) ?? ops.length);
@@ -190,28 +190,18 @@ export class UnitScan {
           st.rowsTimes(this.inputOf.get(i)!, n, op.inFeatures, dWT, out, next);
         }
         const db = op.bias ? tangent.get(op.bias) : undefined;
-        if (db) {
-          const y = st.at(next, n * out);
-          for (let s = 0; s < n; s++) for (let o = 0; o < out; o++) y[s * out + o] += db[o];
-        }
+        if (db) addToRows(st.at(next, n * out), n, db);
         T = next;
         width = out;
       } else if (op.kind === 'activation' && T >= 0) {
-        const u = acts[i];
         const y = st.at(T, n * width);
-        if (op.fn === 'relu') {
-          for (let k = 0; k < n * width; k++) if (!(u[k] > 0)) y[k] = 0;
-        } else for (let k = 0; k < n * width; k++) y[k] *= activationDerivative(op.fn, u[k]);
+        if (op.fn === 'relu') maskByRelu(y, acts[i]);
+        else for (let k = 0; k < n * width; k++) y[k] *= activationDerivative(op.fn, acts[i][k]);
       }
     }
-    const zBase = acts[ops.length];
-    const outW = model.outputWidth;
-    const pbuf = new Float64Array(outW);
-    const y = st.at(T, n * outW);
-    let F = 0;
-    for (let s = 0; s < n; s++) F += fisherRow(head, zBase, s * outW, y, s * outW, outW, pbuf);
+    const F = meanFisher(head, acts[ops.length], st.at(T, n * model.outputWidth), n, model.outputWidth);
     st.rewind(base);
-    return F / n;
+    return F;
   }
 
   private planFor(basis: TensorPatch): Plan | null {
@@ -220,7 +210,7 @@ export class UnitScan {
   }
 
   private makePlan(basis: TensorPatch): Plan | null {
-    const { model, params, n, acts } = this.f;
+    const { params, n, acts } = this.f;
     const ops = this.f.ops;
     let producer = ops.length;
     for (const name of basis.keys()) producer = Math.min(producer, this.firstOpOf.get(name) ?? ops.length);
@@ -678,6 +668,28 @@ export class UnitScan {
     }
     for (let d = 0; d < D; d++) F[rowQ[direct[d]]] += fisherRow(this.f.head, X, d * outW, X, (D + d) * outW, outW, pbuf);
   }
+}
+
+// The live probes' element loops, as functions of their own: each is optimised once and soon
+// (inline in tangentOnly, whose 24 calls meet different layers, they deoptimised it repeatedly).
+
+/** y[s, :] += b for every row s of y (rows × b.length). */
+function addToRows(y: FloatArray, rows: number, b: ParamArray): void {
+  const w = b.length;
+  for (let s = 0; s < rows; s++) for (let o = 0; o < w; o++) y[s * w + o] += b[o];
+}
+
+/** y[k] = 0 where the ReLU's input u[k] is not positive. */
+function maskByRelu(y: FloatArray, u: Float64Array): void {
+  for (let k = 0; k < y.length; k++) if (!(u[k] > 0)) y[k] = 0;
+}
+
+/** (1/n) Σ_s the head's Fisher form of the output tangent y[s, :] at the outputs z[s, :]. */
+function meanFisher(head: Head, z: Float64Array, y: FloatArray, n: number, outW: number): number {
+  const p = new Float64Array(outW);
+  let F = 0;
+  for (let s = 0; s < n; s++) F += fisherRow(head, z, s * outW, y, s * outW, outW, p);
+  return F / n;
 }
 
 /** λ_k with row k of G (K × O) = λ_k·row 0 to rounding, or null (row 0 must not vanish). */
