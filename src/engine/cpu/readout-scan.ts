@@ -91,19 +91,22 @@ export class ReadoutUnitScan {
   private readonly plans = new WeakMap<TensorPatch, Plan | null>();
   /** per sample: ẑ (n × V), P = W(γ⊙ĥ_c) (n × V), ĥ_c at the taken position (n × D), |ĥ_c|², ι̂ */
   private readonly zHat: Arr;
-  private readonly P: Arr;
+  /** made on first use (a read without these directions, or in f64 without them, does not hold them) */
+  private P: Arr = new Float64Array(0);
   private readonly hc: Arr;
   private readonly hh: Arr;
   private readonly iota: Arr;
   private readonly stack: RowStack;
-  /** offset of Wᵀ (D × V) on the stack */
-  private readonly WT: number;
+  /** offset of Wᵀ (D × V) on the stack, −1 until first used */
+  private WTAt = -1;
+  private readonly readoutWeight: { W: ParamArray; at: LinearWeightAt };
   private readonly gamma: ParamArray | null;
   private readonly eps: number;
   /** the readout linear's weight and bias */
   private readonly readoutTensors: [string, string | null];
   /** f32 mode, classification: the head form in WebAssembly */
-  private readonly kernel: ReadoutKernel | null;
+  private kernel: ReadoutKernel | null = null;
+  private ready = false;
   /** scratch of V for the f64 form */
   private readonly z: Arr;
   private readonly dz: Arr;
@@ -127,13 +130,7 @@ export class ReadoutUnitScan {
     this.gamma = readout.norm.op.weight ? params.get(readout.norm.op.weight)!.data : null;
     this.eps = readout.norm.op.eps;
     this.stack = (precision === 'f32' ? WasmRows.create() : null) ?? new JsRows();
-    const st = this.stack;
-    // Wᵀ (D × V) for the products
-    const W = params.get(lin.weight)!.data;
-    const at = linearWeightAt(lin);
-    this.WT = st.alloc(D * V);
-    const wt = st.at(this.WT, D * V);
-    for (let o = 0; o < V; o++) for (let i = 0; i < D; i++) wt[i * V + o] = W[at.rowStart[o] + i * at.inStride];
+    this.readoutWeight = { W: params.get(lin.weight)!.data, at: linearWeightAt(lin) };
     // the taken position's residual, centred as the LayerNorm's reference centres it
     const h = cached[readout.add.id];
     this.hc = new Float64Array(n * D);
@@ -154,11 +151,29 @@ export class ReadoutUnitScan {
       this.iota[s] = 1 / Math.sqrt(v / D + this.eps);
     }
     this.zHat = cached[readout.linear.id];
-    this.P = this.times(this.hc, n);
-    this.kernel = precision === 'f32' && head === 'classification' ? ReadoutKernel.create(this.zHat, this.P, n, V) : null;
     this.z = new Float64Array(V);
     this.dz = new Float64Array(V);
     this.pbuf = new Float64Array(V);
+  }
+
+  /** Wᵀ (D × V) at the bottom of the stack, made on first use (before any step's operands). */
+  private weightT(): number {
+    if (this.WTAt < 0) {
+      const { D, V } = this;
+      const { W, at } = this.readoutWeight;
+      this.WTAt = this.stack.alloc(D * V);
+      const wt = this.stack.at(this.WTAt, D * V);
+      for (let o = 0; o < V; o++) for (let i = 0; i < D; i++) wt[i * V + o] = W[at.rowStart[o] + i * at.inStride];
+    }
+    return this.WTAt;
+  }
+
+  /** P of every sample and the f32 kernel, made when the first direction is answered. */
+  private prepareScan(): void {
+    if (this.ready) return;
+    this.ready = true;
+    this.P = this.times(this.hc, this.n);
+    this.kernel = this.precision === 'f32' && this.head === 'classification' ? ReadoutKernel.create(this.zHat, this.P, this.n, this.V) : null;
   }
 
   /**
@@ -177,6 +192,7 @@ export class ReadoutUnitScan {
   outputFlow(flow: Flow): Flow {
     const { D, V, n } = this;
     const st = this.stack;
+    const WT = this.weightT();
     const mark = st.mark();
     const A = st.alloc(2 * n * D);
     const a = st.at(A, 2 * n * D);
@@ -190,7 +206,7 @@ export class ReadoutUnitScan {
     }
     const C = st.alloc(2 * n * V);
     st.at(C, 2 * n * V).fill(0);
-    st.rowsTimes(A, 2 * n, D, this.WT, V, C);
+    st.rowsTimes(A, 2 * n, D, WT, V, C);
     const y = st.at(C, 2 * n * V);
     const out = { support: null, diff: Float64Array.from(y.subarray(0, n * V)), tan: Float64Array.from(y.subarray(n * V)) };
     st.rewind(mark);
@@ -201,13 +217,14 @@ export class ReadoutUnitScan {
   private times(x: Arr, rows: number): Arr {
     const { D, V } = this;
     const st = this.stack;
+    const WT = this.weightT();
     const mark = st.mark();
     const A = st.alloc(rows * D);
     const a = st.at(A, rows * D);
     for (let r = 0; r < rows; r++) for (let i = 0; i < D; i++) a[r * D + i] = (this.gamma ? this.gamma[i] : 1) * x[r * D + i];
     const C = st.alloc(rows * V);
     st.at(C, rows * V).fill(0);
-    st.rowsTimes(A, rows, D, this.WT, V, C);
+    st.rowsTimes(A, rows, D, WT, V, C);
     const out = Float64Array.from(st.at(C, rows * V));
     st.rewind(mark);
     return out;
@@ -290,6 +307,7 @@ export class ReadoutUnitScan {
       if (plan) todo.push([plan, idx]);
     }
     if (!todo.length) return;
+    this.prepareScan();
     // the directions' vectors through the readout as one product
     const fresh = todo.filter(([p]) => p.Q === null).map(([p]) => p);
     const rows = fresh.reduce((a, p) => a + p.J, 0);
