@@ -11,9 +11,12 @@ export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
     return [op.weight, op.bias].filter((n): n is string => n !== null).map((n) => [n, [u]]);
   }
   if (op.kind === 'linear') {
-    // the strides unrolled once per call (linearWeightIndex per entry built a strides object each)
+    // the strides unrolled once per call (linearWeightIndex per entry built a strides object each),
+    // a plain loop (Array.from with a callback was the read's slowest JavaScript line)
     const at = linearWeightAt(op);
-    const idx: [string, number[]][] = [[op.weight, Array.from({ length: op.inFeatures }, (_, k) => at.rowStart[u] + k * at.inStride)]];
+    const row: number[] = [];
+    for (let k = 0; k < op.inFeatures; k++) row.push(at.rowStart[u] + k * at.inStride);
+    const idx: [string, number[]][] = [[op.weight, row]];
     if (op.bias) idx.push([op.bias, [u]]);
     return idx;
   }

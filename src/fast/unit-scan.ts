@@ -239,16 +239,18 @@ export class UnitScan {
     const hit = new Uint8Array(H);
     if (Bbias) for (let r = 0; r < H; r++) if (Bbias[r] !== 0) hit[r] = 1;
     // a −0 in the producer's patch counts as touched (its row is read), a +0 does not
-    if (BW) BW.index.forEach((i, e) => { if (BW.values[e] !== 0 || Object.is(BW.values[e], -0)) hit[Math.floor(i / inF)] = 1; });
+    // (plain loops here, not forEach callbacks: this runs once per direction and its compile was the
+    // scan's costliest after the tail's)
+    if (BW) for (let e = 0; e < BW.index.length; e++) if (BW.values[e] !== 0 || Object.is(BW.values[e], -0)) hit[Math.floor(BW.index[e] / inF)] = 1;
     const R = indicesOf(hit);
     if (R.length === 0 || R.length > MAX_UNITS) return null;
     const posOf = new Int32Array(H).fill(-1);
-    R.forEach((r, a) => (posOf[r] = a));
+    for (let a = 0; a < R.length; a++) posOf[R[a]] = a;
     const O = c.outFeatures;
     const cols: number[] = [];
     if (BC) {
       const colHit = new Uint8Array(H);
-      BC.index.forEach((i, e) => { if (BC.values[e] !== 0) colHit[i % H] = 1; });
+      for (let e = 0; e < BC.index.length; e++) if (BC.values[e] !== 0) colHit[BC.index[e] % H] = 1;
       for (const col of indicesOf(colHit)) {
         if (posOf[col] < 0) return null; // the consumer patch reads a unit whose value does not change
         cols.push(col);
@@ -263,10 +265,11 @@ export class UnitScan {
     const Bb = new Float64Array(m);
     // the touched rows of the producer's patch, dense (m × inF)
     const rowsW = new Float64Array(BW ? m * inF : 0);
-    if (BW) BW.index.forEach((i, e) => {
+    if (BW) for (let e = 0; e < BW.index.length; e++) {
+      const i = BW.index[e];
       const a = posOf[Math.floor(i / inF)];
       if (a >= 0) rowsW[a * inF + (i % inF)] = BW.values[e];
-    });
+    }
     for (let a = 0; a < m; a++) {
       const r = R[a];
       Bb[a] = Bbias ? Bbias[r] : 0;
@@ -289,11 +292,12 @@ export class UnitScan {
     const G = new Float64Array(K * O);
     for (let a = 0; a < m; a++) for (let o = 0; o < O; o++) G[a * O + o] = Wc[o * H + R[a]];
     const colAt = new Int32Array(H).fill(-1);
-    cols.forEach((col, e) => (colAt[col] = e));
-    if (BC) BC.index.forEach((i, e) => {
+    for (let e = 0; e < cols.length; e++) colAt[cols[e]] = e;
+    if (BC) for (let e = 0; e < BC.index.length; e++) {
+      const i = BC.index[e];
       const at = colAt[i % H];
       if (at >= 0) G[(m + at) * O + Math.floor(i / H)] = BC.values[e];
-    });
+    }
     return {
       producer, consumer, names: { pW: p.weight, pb: p.bias, cW: c.weight }, R, Cpos: Int32Array.from(cols, (col) => posOf[col]),
       dotW, Bb, between, G, K, linearTail, parallel: parallelTo(G, K, O),

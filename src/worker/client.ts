@@ -5,7 +5,7 @@
  *   const off = reader.onNotice((msg) => …);     // e.g. "WebGPU device lost — continuing on the CPU engine"
  *   const summary = await reader.inspect(files, options);         // header, tensor table, architecture
  *   const result = await reader.read(files, options, (e) => …);   // ReadEvent: progress | direction | notice
- *   reader.cancel();                              // the running read rejects with CancelledError within one scan batch
+ *   reader.cancel();                              // the running read rejects with CancelledError at the next step of its work
  *   await reader.backend();                       // { name: 'cpu' | 'webgpu', description }
  *   reader.dispose();                             // terminate the worker
  *

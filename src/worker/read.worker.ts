@@ -6,8 +6,10 @@
  *
  * - progress: every pipeline progress event is forwarded with a fraction and an ETA (computed
  *   here from the scan's elapsed time when the pipeline has none);
- * - cancel(): aborts the running read's AbortController; the pipeline and the engine stop at the
- *   next scan batch and the read rejects with name 'CancelledError';
+ * - cancel(): aborts the running read's AbortController; long work on this thread (the forward
+ *   pass, the detectors' dense passes, the CPU engine's queries) yields to the event loop every
+ *   25 ms (pauser, src/engine/types.ts), so the message lands and the read rejects with name
+ *   'CancelledError' at the next step;
  * - device loss: a WebGPU device that is lost is reported to subscribers ({type: 'device-lost'})
  *   and a read it breaks rejects with name 'DeviceLostError'; the client then moves to a CPU
  *   worker (client.ts).

@@ -115,10 +115,8 @@ export class CpuEngine implements FisherEngine {
     }
     for (let q = 0; q < queries.length; q++) {
       if (answered[q]) continue;
-      // a query of a big network is long: a cancel is checked before each (pause yields every 25 ms at most)
-      await pause();
       if (q % this.chunk === 0) options.onProgress?.({ done: q, total: queries.length });
-      out[q] = this.fisherOf(queries[q]);
+      out[q] = await this.fisherOf(queries[q], pause);
     }
     options.onProgress?.({ done: queries.length, total: queries.length });
     return out;
@@ -128,8 +126,8 @@ export class CpuEngine implements FisherEngine {
     this.cached = [];
   }
 
-  /** F_v for one query. */
-  fisherOf(query: FisherQuery): number {
+  /** F_v for one query; `pause` between nodes (a query through a big network takes seconds; pauser yields every 25 ms at most). */
+  private async fisherOf(query: FisherQuery, pause: () => Promise<void>): Promise<number> {
     const nodes = this.model.nodes;
     let start = nodes.length;
     const touched = touchedTensors(query);
@@ -142,6 +140,7 @@ export class CpuEngine implements FisherEngine {
     // changes by value; a value without an entry is unchanged
     const flows = new Map<ValueId, Flow>();
     for (let i = start; i < nodes.length; i++) {
+      await pause();
       const node = nodes[i];
       const ins = node.inputs.map((v) => flows.get(v) ?? emptyFlow());
       // a transformer's vocabulary-wide readout as one product (readout-scan.ts)
