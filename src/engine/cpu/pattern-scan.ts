@@ -636,6 +636,7 @@ export class PatternScan {
 type Touch = { w: TouchPart | null; b: TouchPart | null };
 interface TouchPart { B: Arr; delta: Arr; tangent: Arr }
 
+/** channelCount's marks, one per channel, all zero between calls */
 const channelSeen: { mark: Uint8Array } = { mark: new Uint8Array(64) };
 
 /** how many channels (of `plane` entries, C of them) the slot's correction touches */
