@@ -2,7 +2,7 @@
  * The eigensolver's O(n³) loops (tred2's two row sweeps and its accumulation, tql2's rotations)
  * in WebAssembly f64 (src/fast/kernels.wat): the same operations in the same order as the
  * JavaScript loops of src/math/linalg.ts, so the eigenpairs are bit-identical (test/math/linalg.test.ts),
- * about 5× faster at n = 512 (BENCHMARKS.md). One instance per thread, its memory reused.
+ * 4–5× faster at n = 512 and 801 (BENCHMARKS.md). One instance per thread, its memory reused.
  */
 import { kernelModule } from './kernel-module.ts';
 
@@ -29,6 +29,14 @@ export interface EigenWorkspace {
 }
 
 let instance: EigenExports | null | undefined;
+
+/** Above this many matrix entries the instance is dropped after use, so its memory does not stay grown. */
+const KEEP_ENTRIES = 1024 * 1024;
+
+/** Lets a large workspace's memory go (called after each decomposition). */
+export function releaseEigenWorkspace(n: number): void {
+  if (n * n > KEEP_ENTRIES) instance = undefined;
+}
 
 /** A workspace for one n×n decomposition, or null where WebAssembly SIMD is missing. Valid until the next call. */
 export function eigenWorkspace(n: number): EigenWorkspace | null {

@@ -3,7 +3,7 @@
  * orthogonal matrices. Matrices are flat row-major arrays (`A[i * n + j]` = row i, column j).
  */
 import type { Rng } from './random.ts';
-import { eigenWorkspace, type EigenWorkspace } from '../fast/eigen-kernels.ts';
+import { eigenWorkspace, releaseEigenWorkspace, type EigenWorkspace } from '../fast/eigen-kernels.ts';
 
 /**
  * Result of a symmetric eigendecomposition A = Σ_j values[j] · vectors[j] vectors[j]ᵀ.
@@ -77,8 +77,11 @@ export function symmetricEigen(A: ArrayLike<number>, n: number, { webAssembly = 
       cols[k] = tmp;
     }
   }
+  if (!ws) return { values: d, vectors: cols };
   // the workspace is reused by the next call: copy out
-  return ws ? { values: d.slice(), vectors: cols.map((c) => c.slice()) } : { values: d, vectors: cols };
+  const out = { values: d.slice(), vectors: cols.map((c) => c.slice()) };
+  releaseEigenWorkspace(n);
+  return out;
 }
 
 /**

@@ -36,8 +36,9 @@ export const formatBytes = (b: number): string =>
   b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 2 ** 10).toFixed(1)} KiB`;
 
 /**
- * Largest matrix a read decomposes densely (symmetricEigen, O(d³) in plain JS; an 801 × 801
- * takes 4.5–9.7 s on the project's 2-core machine, so 2048 is about 1–3 min per decomposition).
+ * Largest matrix a read decomposes densely (symmetricEigen, O(d³); its loops in WebAssembly f64: an
+ * 801 × 801 random matrix takes 0.6 s CPU on the project's 2-core machine, 3.2 s in plain JS, so
+ * 2048 is about 10 s per decomposition, a few minutes without WebAssembly SIMD).
  * The `maxEigenDim` option (CLI `--max-eigen-dim`) overrides it; docs/METHOD.md notes.
  */
 export const EIGEN_DIM_LIMIT = 2048;
