@@ -30,6 +30,7 @@ import { macCounter, transposed, type FloatArray } from './gemm.ts';
 import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
 import { indicesOf } from '../engine/index-sets.ts';
+import { multipleOf } from '../math/linalg.ts';
 
 export type Precision = 'f32' | 'f64';
 
@@ -708,22 +709,6 @@ function parallelTo(G: Float64Array, K: number, O: number): Float64Array | null 
   return lambda;
 }
 
-/** κ with a[o…o+len) = κ·b[o…o+len) to rounding, else null. */
-function multipleOf(a: Float64Array, b: ParamArray, o: number, len: number, ob = o): number | null {
-  let ab = 0;
-  let bb = 0;
-  let aa = 0;
-  for (let k = 0; k < len; k++) {
-    ab += a[o + k] * b[ob + k];
-    bb += b[ob + k] * b[ob + k];
-    aa += a[o + k] * a[o + k];
-  }
-  if (bb === 0) return null;
-  const kappa = ab / bb;
-  let res = 0;
-  for (let k = 0; k < len; k++) res = Math.max(res, Math.abs(a[o + k] - kappa * b[ob + k]));
-  return res <= 1e-12 * Math.sqrt(aa / Math.max(1, len)) * 4 ? kappa : null;
-}
 
 function growInt(a: Int32Array): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2);

@@ -439,3 +439,21 @@ export function expm(A: ArrayLike<number>, n: number): Float64Array {
   for (let q = 0; q < s; q++) E = matMul(E, E, n, n, n);
   return E;
 }
+
+/** κ with a[o…o+len) = κ·b[ob…ob+len) to rounding (max residual ≤ 4e-12 × a's RMS), else null: the test by which
+ * the fast scans recognise a direction's vectors as multiples of one another and push one of them. */
+export function multipleOf(a: ArrayLike<number>, b: ArrayLike<number>, o: number, len: number, ob = o): number | null {
+  let ab = 0;
+  let bb = 0;
+  let aa = 0;
+  for (let k = 0; k < len; k++) {
+    ab += a[o + k] * b[ob + k];
+    bb += b[ob + k] * b[ob + k];
+    aa += a[o + k] * a[o + k];
+  }
+  if (bb === 0) return null;
+  const kappa = ab / bb;
+  let res = 0;
+  for (let k = 0; k < len; k++) res = Math.max(res, Math.abs(a[o + k] - kappa * b[ob + k]));
+  return res <= 1e-12 * Math.sqrt(aa / Math.max(1, len)) * 4 ? kappa : null;
+}

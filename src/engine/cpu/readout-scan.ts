@@ -33,6 +33,7 @@ import type { Precision } from '../../fast/unit-scan.ts';
 import { indicesOf } from '../index-sets.ts';
 import { READOUT_KERNELS_WASM_BASE64 } from '../../fast/readout-kernels-wasm.ts';
 import { macCounter } from '../../fast/gemm.ts';
+import { multipleOf } from '../../math/linalg.ts';
 
 type Arr = Float64Array;
 
@@ -415,7 +416,7 @@ export class ReadoutUnitScan {
     for (let k = 0; k < K; k++) {
       let into = -1;
       for (let j = 0; j < kept.length && into < 0; j++) {
-        const l = multipleOf(G, k * D, kept[j] * D, D);
+        const l = multipleOf(G, G, k * D, D, kept[j] * D);
         if (l !== null) {
           into = j;
           lambda[k] = l;
@@ -741,17 +742,3 @@ function outputOf(at: LinearWeightAt, flat: number, col: number, outF: number): 
   throw new Error('internal: a patch index outside its weight');
 }
 
-/** λ with a[ao…ao+len) = λ·a[bo…bo+len) to rounding, else null. */
-function multipleOf(a: Arr, ao: number, bo: number, len: number): number | null {
-  let ab = 0, bb = 0, aa = 0;
-  for (let k = 0; k < len; k++) {
-    ab += a[ao + k] * a[bo + k];
-    bb += a[bo + k] * a[bo + k];
-    aa += a[ao + k] * a[ao + k];
-  }
-  if (bb === 0) return null;
-  const l = ab / bb;
-  let res = 0;
-  for (let k = 0; k < len; k++) res = Math.max(res, Math.abs(a[ao + k] - l * a[bo + k]));
-  return res <= 1e-12 * Math.sqrt(aa / Math.max(1, len)) * 4 ? l : null;
-}
