@@ -191,8 +191,17 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   }
 
   const used = new Set(graph.nodes.flatMap(({ op }) => opTensors(op)));
-  checkWorkingSet(graph, parameterBytes(file.tensors.filter((t) => used.has(t.name)), options.backend),
-    inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe);
+  const probeCount = inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe;
+  const paramBytes = parameterBytes(file.tensors.filter((t) => used.has(t.name)), options.backend);
+  // scope auto: a transformer whose whole network would not fit is read block by block (each block's
+  // working set is checked there), not refused; scope whole keeps the plain refusal with the number
+  if (transformer && options.scope === 'auto' && workingSetBytes(graph, paramBytes, probeCount) > WORKING_SET_LIMIT_BYTES) {
+    throw new WholeNetworkUnavailable(transformer.recognition, {
+      why: `the whole network's read needs about ${formatBytes(workingSetBytes(graph, paramBytes, probeCount))} of memory at ${probeCount} probe inputs, more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use`,
+      missing: null,
+    });
+  }
+  checkWorkingSet(graph, paramBytes, probeCount);
 
   const params: ParamSet = new Map();
   for (const { op } of graph.nodes) {

@@ -11,7 +11,7 @@ export const D = 8, HEADS = 2, DH = 4, MLP = 16, LAYERS = 2, VOCAB = 11, CTX = 5
 
 export interface FamilyCheckpoint { bytes: Uint8Array; config: Record<string, unknown> }
 
-function writer(seed: number) {
+export function writer(seed: number) {
   const rng = createRng(seed);
   const tensors: WriterTensor[] = [];
   const add = (name: string, shape: number[], fill: 'normal' | 'ones' | 'zeros' | 'mask' = 'normal') => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
 import { fileSource } from '../../src/format/node-source.ts';
-import { readCheckpoint } from '../../src/read/pipeline.ts';
+import { loadModel, readCheckpoint, WholeNetworkUnavailable } from '../../src/read/pipeline.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { ArchitectureError } from '../../src/model/infer.ts';
 import { createRng } from '../../src/math/random.ts';
@@ -282,4 +282,38 @@ describe('block-local reads', () => {
       expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
     }
   }, 60_000);
+});
+
+describe('scope auto and memory', () => {
+  // a Hugging Face GPT-2 of the test widths with a 1 024-token context, read at contextCap 1 024 and
+  // 100 000 synthetic probe inputs: one activation of width 8 alone holds 100 000 × 1 024 × 8 values
+  // (6.1 GiB in f64), so the whole network cannot fit the 4 GiB a read may use
+  const CONTEXT = 1024;
+  function longGpt2(): { bytes: Uint8Array; config: Record<string, unknown> } {
+    const w = T.writer(3);
+    w.add('transformer.wte.weight', [T.VOCAB, T.D]);
+    w.add('transformer.wpe.weight', [CONTEXT, T.D]);
+    for (let l = 0; l < 2; l++) {
+      const p = `transformer.h.${l}`;
+      w.norm(`${p}.ln_1`);
+      w.linear(`${p}.attn.c_attn`, 3 * T.D, T.D, true, 'in-out');
+      w.linear(`${p}.attn.c_proj`, T.D, T.D, true, 'in-out');
+      w.norm(`${p}.ln_2`);
+      w.linear(`${p}.mlp.c_fc`, T.MLP, T.D, true, 'in-out');
+      w.linear(`${p}.mlp.c_proj`, T.D, T.MLP, true, 'in-out');
+    }
+    w.norm('transformer.ln_f');
+    return w.done({ model_type: 'gpt2', n_embd: T.D, n_head: T.HEADS, n_layer: 2, n_positions: CONTEXT, vocab_size: T.VOCAB, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, tie_word_embeddings: true });
+  }
+  const ck = longGpt2();
+  const sources = () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'long-gpt2.safetensors', configText: JSON.stringify(ck.config), configName: 'config.json' });
+  it('auto: a whole network over the memory limit goes block by block, saying why; whole: refused with the number', async () => {
+    const e = await loadModel(sources(), { probe: 100_000, contextCap: CONTEXT }).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(WholeNetworkUnavailable);
+    expect((e as Error).message).toMatch(/whole network's read needs about \d+(\.\d)? GiB of memory at 100000 probe inputs, more than the 4\.0 GiB a read may use/);
+    await expect(loadModel(sources(), { probe: 100_000, contextCap: CONTEXT, scope: 'whole' })).rejects.toThrow(/needs about \d+(\.\d)? GiB of memory \(100000 probe inputs/);
+    // at a probe that fits, the same file is read whole
+    const small = await loadModel(sources(), { probe: 4, contextCap: CONTEXT });
+    expect(small.transformer?.recognition.label).toMatch(/GPT-2/i);
+  });
 });
