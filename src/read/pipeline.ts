@@ -503,6 +503,11 @@ export async function scanGraph(
   const directions: DirectionResult[] = [];
   const batch = engine.directionsPerCall ?? 16;
   for (let b = 0; b < candidates.length; b += batch) {
+    // a cancellable read lets the event loop run once per batch, whatever the engine's own pauses
+    // (they yield only every 25 ms of work): the cancel a consumer sends on seeing a batch's directions
+    // then lands before the next batch (the worker API's promise); a timer, not a microtask, so a
+    // message posted in reply is delivered first
+    if (hooks.signal) await new Promise((r) => setTimeout(r, 0));
     if (hooks.signal?.aborted) throw new CancelledError();
     const group = candidates.slice(b, b + batch);
     const queries: FisherQuery[] = [];
