@@ -5,24 +5,37 @@
  */
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
 
-test('the GPT-2 fixture with its config.json reads as a whole network', async ({ page }) => {
-  test.setTimeout(240_000);
+/**
+ * Opens the explorer, applies `settings` (a setting name → the value typed, or chosen where the
+ * setting is a menu), drops the GPT-2 fixture with its config.json, waits for its read and returns
+ * the exported JSON.
+ */
+async function readGpt2<T>(page: Page, settings: Record<string, string>, readTimeout: number): Promise<T> {
   await page.goto('/');
   await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
-  // 32 synthetic token sequences keep the whole read of the 1-layer model short on a CI core
-  await page.locator('label:has(.setting-name:text-is("probe")) input').fill('32');
+  for (const [name, value] of Object.entries(settings)) {
+    const field = page.locator(`label:has(.setting-name:text-is("${name}"))`);
+    if (await field.locator('select').count()) await field.locator('select').selectOption(value);
+    else await field.locator('input').fill(value);
+  }
   await page.getByTestId('file-input').setInputFiles([
     { name: 'gpt2_modadd23_s1.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.safetensors')) },
     { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.config.json')) },
   ]);
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('gpt2_modadd23_s1', { timeout: 60_000 });
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 200_000 });
+  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: readTimeout });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as { scope: string; checkpoint: { path: string }; directions: { scope?: string; detector: string; class: string }[] };
+  return JSON.parse(readFileSync(await download.path(), 'utf8')) as T;
+}
+
+test('the GPT-2 fixture with its config.json reads as a whole network', async ({ page }) => {
+  test.setTimeout(240_000);
+  // 32 synthetic token sequences keep the whole read of the 1-layer model short on a CI core
+  const json = await readGpt2<{ scope: string; checkpoint: { path: string }; directions: { scope?: string; detector: string; class: string }[] }>(page, { probe: '32' }, 200_000);
   expect(json.checkpoint.path).toBe('gpt2_modadd23_s1.safetensors');
   expect(json.scope).toBe('whole');
   expect(json.directions.length).toBeGreaterThan(0);
@@ -40,19 +53,7 @@ test('the GPT-2 fixture with its config.json reads as a whole network', async ({
 // the read short on SwiftShader. Its exact gauges (QK rotation, LayerNorm) read gauge there too.
 test('the GPT-2 fixture reads as a whole network on the WebGPU engine', async ({ page }) => {
   test.setTimeout(300_000);
-  await page.goto('/');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
-  await page.locator('label:has(.setting-name:text-is("probe")) input').fill('8');
-  await page.locator('label:has(.setting-name:text-is("perDecade")) input').fill('2');
-  await page.locator('label:has(.setting-name:text-is("backend")) select').selectOption('webgpu');
-  await page.getByTestId('file-input').setInputFiles([
-    { name: 'gpt2_modadd23_s1.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.safetensors')) },
-    { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.config.json')) },
-  ]);
-  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('gpt2_modadd23_s1', { timeout: 60_000 });
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as { scope: string; backend: string; directions: { detector: string; class: string }[] };
+  const json = await readGpt2<{ scope: string; backend: string; directions: { detector: string; class: string }[] }>(page, { probe: '8', perDecade: '2', backend: 'webgpu' }, 240_000);
   expect(json.backend).toBe('webgpu');
   expect(json.scope).toBe('whole');
   expect(json.directions.filter((d) => d.detector === 'qk-rotation').map((d) => d.class)).toEqual(['gauge', 'gauge', 'gauge', 'gauge']);
