@@ -6,7 +6,7 @@
  * is transposed per call (restricted to its non-zero rows where it has few).
  */
 import { CONV_KERNELS_WASM_BASE64 } from './conv-kernels-wasm.ts';
-import { wasmModule } from './kernel-module.ts';
+import { ensureBytes, wasmModule } from './kernel-module.ts';
 import { macCounter } from './gemm.ts';
 import { convOutSize, type ConvShape } from '../ops/conv2d/reference.ts';
 
@@ -15,7 +15,6 @@ interface ConvExports {
   conv(x: number, plane: number, Wp: number, chans: number, nC: number, Wt: number, Opad: number, kh: number, kw: number, pos: number, P: number, y: number): void;
 }
 
-const PAGE = 65536;
 
 export class WasmConv {
   private readonly k: ConvExports;
@@ -38,8 +37,7 @@ export class WasmConv {
   private alloc(bytes: number): number {
     const at = this.top;
     this.top = at + ((bytes + 15) & ~15);
-    const need = this.top - this.k.memory.buffer.byteLength;
-    if (need > 0) this.k.memory.grow(Math.ceil(need / PAGE));
+    ensureBytes(this.k.memory, this.top);
     return at;
   }
 

@@ -4,7 +4,7 @@
  * JavaScript loops of src/math/linalg.ts, so the eigenpairs are bit-identical (test/math/linalg.test.ts),
  * 4–5× faster at n = 512 and 801 (BENCHMARKS.md). One instance per thread, its memory reused.
  */
-import { kernelModule } from './kernel-module.ts';
+import { ensureBytes, kernelModule } from './kernel-module.ts';
 
 interface EigenExports {
   memory: WebAssembly.Memory;
@@ -51,8 +51,7 @@ export function eigenWorkspace(n: number): EigenWorkspace | null {
   const d = W + n * rowB;
   const e = d + rowB;
   const col = e + rowB;
-  const need = col + rowB - x.memory.buffer.byteLength;
-  if (need > 0) x.memory.grow(Math.ceil(need / 65536));
+  ensureBytes(x.memory, col + rowB);
   const buf = x.memory.buffer;
   const rows = Array.from({ length: n }, (_, j) => new Float64Array(buf, W + j * rowB, n));
   return {

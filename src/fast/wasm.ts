@@ -7,7 +7,7 @@
  *  - `JsRows` (f64, the reference mode): a Float64Array and `addSparseRowsTimes`.
  * Offsets are in elements. A view from `at` is valid until the next `alloc` (the memory may grow).
  */
-import { kernelModule } from './kernel-module.ts';
+import { ensureBytes, kernelModule } from './kernel-module.ts';
 import { addSparseRowsTimes, macCounter, type FloatArray } from './gemm.ts';
 import { headFisherRow } from '../engine/cpu/fisher.ts';
 import type { Head } from '../engine/types.ts';
@@ -98,7 +98,6 @@ interface KernelExports {
   reluIntervals(u: number, samples: number, S: number, M: number, width: number, lo: number, hi: number): void;
 }
 
-const PAGE = 65536;
 
 export class WasmRows implements RowStack {
   private readonly x: KernelExports;
@@ -126,8 +125,7 @@ export class WasmRows implements RowStack {
     const at = this.top;
     this.top = at + ((len + 3) & ~3); // 16-byte aligned
     // four lanes past the top stay addressable (softmaxVariance reads a row four at a time)
-    const need = (this.top + 4) * 4 - this.x.memory.buffer.byteLength;
-    if (need > 0) this.x.memory.grow(Math.ceil(need / PAGE));
+    ensureBytes(this.x.memory, (this.top + 4) * 4);
     return at;
   }
 

@@ -33,6 +33,7 @@ import type { Precision } from '../../fast/unit-scan.ts';
 import { indicesOf } from '../index-sets.ts';
 import { READOUT_KERNELS_WASM_BASE64 } from '../../fast/readout-kernels-wasm.ts';
 import { macCounter } from '../../fast/gemm.ts';
+import { ensureBytes, wasmModule } from '../../fast/kernel-module.ts';
 import { multipleOf } from '../../math/linalg.ts';
 
 type Arr = Float64Array;
@@ -587,7 +588,7 @@ class ReadoutKernel {
   private qMean = new Float64Array(0);
 
   static create(zHat: Arr, P: Arr, n: number, V: number): ReadoutKernel | null {
-    const m = readoutModule();
+    const m = wasmModule(READOUT_KERNELS_WASM_BASE64);
     return m ? new ReadoutKernel(m, zHat, P, n, V) : null;
   }
 
@@ -596,7 +597,7 @@ class ReadoutKernel {
     const Vp = (this.Vp = (V + 3) & ~3);
     this.PAt = n * Vp * 4;
     this.callAt = 2 * n * Vp * 4;
-    this.fit(this.callAt);
+    ensureBytes(this.x.memory, this.callAt);
     const f = new Float32Array(this.x.memory.buffer);
     this.zMax = new Float64Array(n);
     this.top = new Int32Array(n);
@@ -634,15 +635,10 @@ class ReadoutKernel {
     }
   }
 
-  private fit(bytes: number): void {
-    const need = bytes - this.x.memory.buffer.byteLength;
-    if (need > 0) this.x.memory.grow(Math.ceil(need / 65536));
-  }
-
   /** A direction's J vectors Q (J × V) for the next calls. */
   load(Q: Arr, J: number): this {
     const { Vp, V, n } = this;
-    this.fit(this.callAt + J * Vp * 4);
+    ensureBytes(this.x.memory, this.callAt + J * Vp * 4);
     const f = new Float32Array(this.x.memory.buffer, this.callAt, J * Vp);
     this.qMax = new Float64Array(J);
     this.qTop = new Float64Array(n * J);
@@ -679,7 +675,7 @@ class ReadoutKernel {
     const coefAt = this.callAt + J * Vp * 4;
     const outAt = (coefAt + count * width * 4 + 7) & ~7;
     const scratchAt = (outAt + count * 8 + 15) & ~15;
-    this.fit(scratchAt + 2 * Vp * 4);
+    ensureBytes(this.x.memory, scratchAt + 2 * Vp * 4);
     const shifted: number[] = [];
     const exact: number[] = [];
     for (let q = 0; q < count; q++) {
@@ -712,20 +708,6 @@ class ReadoutKernel {
     macCounter.value += count * Vp * (2 + 2 * J);
     return out;
   }
-}
-
-let compiledReadout: WebAssembly.Module | null | undefined;
-
-/** The compiled readout kernel, or null where this runtime has no WebAssembly SIMD. */
-function readoutModule(): WebAssembly.Module | null {
-  if (compiledReadout === undefined) {
-    try {
-      compiledReadout = new WebAssembly.Module(Uint8Array.from(atob(READOUT_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0)));
-    } catch {
-      compiledReadout = null;
-    }
-  }
-  return compiledReadout;
 }
 
 /** For every stored element of a linear's weight, its output row (`row`) or input column (`col`). */
