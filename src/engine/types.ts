@@ -222,6 +222,11 @@ export class CancelledError extends Error {
   }
 }
 
+/** Lets the event loop run: a timer, not a microtask, so messages already posted (a cancel) are delivered first. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
+}
+
 /**
  * The one way long work honours a cancel: awaited between steps, it lets the event loop run at
  * most every `everyMs` (so a cancel message, a signal or a timer can land; awaiting it in between
@@ -233,7 +238,7 @@ export function pauser(signal?: AbortSignal, everyMs = 25): () => Promise<void> 
   let last = performance.now();
   return async () => {
     if (performance.now() - last >= everyMs) {
-      await new Promise((r) => setTimeout(r, 0));
+      await yieldToEventLoop();
       last = performance.now();
     }
     if (signal?.aborted) throw new CancelledError();

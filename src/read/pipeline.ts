@@ -10,7 +10,7 @@ import { recognizeTransformer, type Recognition } from '../model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer, type NotAssembled } from '../model/transformer-graph.ts';
 import { consumersOf, graphOps, headRows, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
-import { CancelledError, linePoint, pauser } from '../engine/types.ts';
+import { CancelledError, linePoint, pauser, yieldToEventLoop } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
@@ -505,9 +505,8 @@ export async function scanGraph(
   for (let b = 0; b < candidates.length; b += batch) {
     // a cancellable read lets the event loop run once per batch, whatever the engine's own pauses
     // (they yield only every 25 ms of work): the cancel a consumer sends on seeing a batch's directions
-    // then lands before the next batch (the worker API's promise); a timer, not a microtask, so a
-    // message posted in reply is delivered first
-    if (hooks.signal) await new Promise((r) => setTimeout(r, 0));
+    // then lands before the next batch (the worker API's promise)
+    if (hooks.signal) await yieldToEventLoop();
     if (hooks.signal?.aborted) throw new CancelledError();
     const group = candidates.slice(b, b + batch);
     const queries: FisherQuery[] = [];
