@@ -14,7 +14,7 @@ import { CancelledError, linePoint, pauser, yieldToEventLoop } from '../engine/t
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { unitActivationCovariance, unitLayers, type UnitLayer } from '../detectors/units.ts';
+import { activationLayers, unitActivationCovariance, unitLayers, type ActivationLayer } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
@@ -437,7 +437,7 @@ export async function scanGraph(
   if (selected) {
     // every candidate's layer is that of an op holding parameters: checked from the graph, before
     // the forward pass, so a mistyped name is one line and no work
-    const known = new Set([...graph.nodes.flatMap((n) => (isParamOp(n.op) && 'layer' in n.op ? [n.op.layer] : [])), ...unitLayers(graph).map((L) => L.layer)]);
+    const known = new Set([...graph.nodes.flatMap((n) => (isParamOp(n.op) && 'layer' in n.op ? [n.op.layer] : [])), ...activationLayers(graph).map((L) => L.layer)]);
     const unknown = selected.filter((l) => !known.has(l));
     if (unknown.length) throw new InputError('--layers', `no layer ${unknown.join(', ')} (layers: ${[...known].join(', ')})`);
   }
@@ -551,7 +551,7 @@ export async function scanGraph(
   }
   const position = new Map(every.map((c, i) => [c, i]));
   return {
-    ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
+    ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: activationLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes,
     warnings: [...readWarnings, ...denseWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
@@ -674,18 +674,22 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
   return out;
 }
 
-/** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
+/**
+ * Per hidden layer (unit layers and gated MLPs): width, inactive units and the axis-alignment of
+ * its dead subspace (METHOD §5).
+ */
 export async function layerResults(ctx: DetectorContext, align: (layer: string) => boolean = () => true): Promise<LayerResult[]> {
   const out: LayerResult[] = [];
-  for (const L of unitLayers(ctx.model)) {
+  for (const L of activationLayers(ctx.model)) {
     await ctx.pause?.();
     out.push(layerResult(ctx, L, align));
   }
   return out;
 }
 
-function layerResult(ctx: DetectorContext, L: UnitLayer, align: (layer: string) => boolean): LayerResult {
-  const dead = inactiveUnits(ctx, L);
+function layerResult(ctx: DetectorContext, L: ActivationLayer, align: (layer: string) => boolean): LayerResult {
+  // never-firing units: a ReLU-family unit layer only (a gated unit's SiLU/GELU gate is never exactly 0)
+  const dead = L.unitLayer ? inactiveUnits(ctx, L.unitLayer) : null;
   const d = L.units;
   if (!align(L.layer)) return { layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null, axisAlignment: null };
   const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);
