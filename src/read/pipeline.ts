@@ -8,7 +8,7 @@ import { sha256OfSource } from '../format/sha256.ts';
 import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
 import { recognizeTransformer, type Recognition } from '../model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer, type NotAssembled } from '../model/transformer-graph.ts';
-import { consumersOf, graphOps, headRows, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
+import { consumersOf, graphOps, headRows, isParamOp, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
 import { CancelledError, linePoint, pauser, yieldToEventLoop } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
@@ -433,6 +433,14 @@ export async function scanGraph(
     throw new InputError('settings', `${densePartProblem(dense.refused, maxEigenDim)}: read without it (--detectors ${others.join(',') || 'inactive'}) or per block (--scope block-local, transformers)`);
   }
   const skipAlignment = new Set(dense.skipped.filter((p) => p.part === 'layer statistics').map((p) => p.layer));
+  const selected = options.layers;
+  if (selected) {
+    // every candidate's layer is that of an op holding parameters: checked from the graph, before
+    // the forward pass, so a mistyped name is one line and no work
+    const known = new Set([...graph.nodes.flatMap((n) => (isParamOp(n.op) && 'layer' in n.op ? [n.op.layer] : [])), ...activationLayers(graph).map((L) => L.layer)]);
+    const unknown = selected.filter((l) => !known.has(l));
+    if (unknown.length) throw new InputError('--layers', `no layer ${unknown.join(', ')} (layers: ${[...known].join(', ')})`);
+  }
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head, { signal: hooks.signal });
@@ -450,12 +458,6 @@ export async function scanGraph(
   for (const d of detectors) {
     await pause();
     every.push(...(await d.detect(ctx)).filter(keep));
-  }
-  const selected = options.layers;
-  if (selected) {
-    const known = new Set([...every.map((c) => c.layer), ...activationLayers(graph).map((L) => L.layer)]);
-    const unknown = selected.filter((l) => !known.has(l));
-    if (unknown.length) throw new InputError('--layers', `no layer ${unknown.join(', ')} (layers: ${[...known].join(', ')})`);
   }
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
