@@ -228,8 +228,12 @@ function RunPanel() {
           {c.result.settings.adapter ? ` (${c.result.settings.adapter})` : ''} · {fmtInt(c.result.timing.queries)} Fisher queries
           {c.result.settings.engineChoice ? <> · engine: {c.result.settings.engineChoice}</> : null}
         </p>
-      ) : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: the f64 CPU engine (chosen in the settings)</p>
-        : backendInfo ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: {backendInfo.description}</p> : null}
+      ) : null}
+      {/* the engine the next read takes: the one chosen in the settings (not the adapter probed at start, nor the last read's) */}
+      {c?.result && (backend === 'auto' || backend === c.result.backend) ? null
+        : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}the f64 CPU engine (chosen in the settings)</p>
+          : backend === 'webgpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}WebGPU (chosen in the settings){backendInfo?.name === 'webgpu' ? ` — ${backendInfo.description}` : ''}</p>
+            : backendInfo ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: {backendInfo.description}</p> : null}
     </section>
   );
 }
