@@ -101,6 +101,11 @@ export class PatternScan {
   /** queries answered, groups (directions) run, and in the f32 mode those whose maps went in f64 up to a cancelling sum: for tests and benchmarks */
   readonly stats = { queries: 0, groups: 0, exactMaps: 0 };
 
+  /** a point's coefficients of the maps it visits, and their data (pointCoefficients) */
+  private aq = new Float64Array(8);
+  private bq = new Float64Array(8);
+  private readonly mapData: Arr[] = [];
+
   /** the f32 convolution kernel (precision f32 with WebAssembly SIMD), else null: conv2dForward in f64 */
   private readonly conv: WasmConv | null;
 
@@ -445,6 +450,22 @@ export class PatternScan {
     });
   }
 
+  /** point q's coefficients of `maps` in aq (change) and bq (tangent), their data in mapData; returns how many */
+  private pointCoefficients(maps: MapTerm[], q: number): number {
+    const nm = maps.length;
+    if (this.aq.length < nm) {
+      this.aq = new Float64Array(nm);
+      this.bq = new Float64Array(nm);
+    }
+    for (let m = 0; m < nm; m++) {
+      this.aq[m] = maps[m].a[q];
+      this.bq[m] = maps[m].b[q];
+      this.mapData[m] = maps[m].data;
+    }
+    this.mapData.length = nm;
+    return nm;
+  }
+
   /** The correction of point q of sample s through op i: from slot i into slot i + 1. */
   private correct(i: number, s: number, q: number, maps: MapTerm[][], t: Touch | null): void {
     const st = this.steps[i];
@@ -463,9 +484,21 @@ export class PatternScan {
       case 'relu': {
         const x = this.cached[i];
         const off = s * F;
-        const visit = (e: number) => {
+        const nm = this.pointCoefficients(inMaps, q);
+        const { aq, bq, mapData } = this;
+        const c = this.cands[i]!;
+        const jq = c.qBucket[q];
+        const end = c.bucketEnd[jq];
+        // the candidates of the point's bucket, then the correction's entries not among them
+        for (let k = 0, all = end + src.len; k < all; k++) {
+          let e: number;
+          if (k < end) e = c.order[k];
+          else {
+            e = src.idx[k - end];
+            if (c.bucketOf[e] <= jq) continue;
+          }
           let lin = 0, tl = 0;
-          for (const m of inMaps) { lin += m.a[q] * m.data[e]; tl += m.b[q] * m.data[e]; }
+          for (let m = 0; m < nm; m++) { const g = mapData[m][e]; lin += aq[m] * g; tl += bq[m] * g; }
           const cd = src.d[e], ct = src.t[e];
           const xb = x[off + e];
           const zv = xb + (lin + cd);
@@ -477,12 +510,7 @@ export class PatternScan {
             const diff = (on1 ? zv : 0) - (on0 ? xb : 0);
             push(dst, e, diff - (on0 ? lin : 0), (on1 ? tl + ct : 0) - (on0 ? tl : 0));
           }
-        };
-        const c = this.cands[i]!;
-        const jq = c.qBucket[q];
-        const end = c.bucketEnd[jq];
-        for (let k = 0; k < end; k++) visit(c.order[k]);
-        for (let k = 0; k < src.len; k++) if (c.bucketOf[src.idx[k]] > jq) visit(src.idx[k]);
+        }
         return;
       }
       case 'bn': {
@@ -504,9 +532,11 @@ export class PatternScan {
         const am = st.argmax;
         const { visited, visitedList } = st;
         let nVisited = 0;
+        const nm = this.pointCoefficients(inMaps, q);
+        const { aq, bq, mapData } = this;
         const valueAt = (e: number) => {
           let lin = 0;
-          for (const m of inMaps) lin += m.a[q] * m.data[e];
+          for (let m = 0; m < nm; m++) lin += aq[m] * mapData[m][e];
           return x[off + e] + (lin + src.d[e]);
         };
         const visitOut = (o: number) => {
@@ -528,7 +558,7 @@ export class PatternScan {
           }
           // a pool that changes winner: the exact change and tangent
           let lin = 0, tl0 = 0, tlw = 0;
-          for (const m of inMaps) { lin += m.a[q] * m.data[a0]; tl0 += m.b[q] * m.data[a0]; tlw += m.b[q] * m.data[win]; }
+          for (let m = 0; m < nm; m++) { lin += aq[m] * mapData[m][a0]; tl0 += bq[m] * mapData[m][a0]; tlw += bq[m] * mapData[m][win]; }
           push(dst, o, best - yb[yoff + o] - lin, tlw + src.t[win] - tl0);
         };
         const visitIn = (e: number) => {
