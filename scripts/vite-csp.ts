@@ -2,7 +2,8 @@
  * Content-Security-Policy for the explorer, one policy for the `<meta>` tag and the HTTP header of
  * the Vite dev and preview servers. Scripts: only same-origin files plus, by SHA-256 hash, the
  * inline scripts the HTML as served actually contains (in dev, the React refresh preamble; in a
- * build, none) — never 'unsafe-inline', so an injected handler or script does not run.
+ * build, none) — never 'unsafe-inline', so an injected handler or script does not run. The same
+ * servers send the cross-origin isolation headers (ISOLATION_HEADERS below).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,6 +37,22 @@ export function policyFor(html: string): string {
     .join('; ');
 }
 
+/**
+ * Cross-origin isolation: with these two headers on the page (and on the worker scripts, which
+ * the same middleware serves) the page and its workers are `crossOriginIsolated`, which is what
+ * makes SharedArrayBuffer available, and with it the read worker's thread pool (src/fast/pool*.ts).
+ * require-corp refuses cross-origin subresources that do not opt in: the explorer loads none.
+ * A `<meta>` tag cannot carry them: a static host must send them (README, "Serving the explorer").
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
+function setIsolation(res: { setHeader(name: string, value: string): unknown }): void {
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+}
+
 const META = /<meta http-equiv="Content-Security-Policy" content="[^"]*"\s*\/?>/;
 
 export function cspPlugin(): Plugin {
@@ -54,6 +71,7 @@ export function cspPlugin(): Plugin {
         // the policy of the page as served (the preamble included), computed once
         devPolicy ??= policyFor(await server.transformIndexHtml('/index.html', readFileSync(join(server.config.root, 'index.html'), 'utf8')));
         res.setHeader('Content-Security-Policy', devPolicy);
+        setIsolation(res);
         next();
       });
     },
@@ -62,6 +80,7 @@ export function cspPlugin(): Plugin {
       const policy = policyFor(built);
       server.middlewares.use((_req, res, next) => {
         res.setHeader('Content-Security-Policy', policy);
+        setIsolation(res);
         next();
       });
     },

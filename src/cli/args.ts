@@ -25,6 +25,9 @@ export interface CliArgs {
   options: Partial<ReadOptions>;
 }
 
+/** the most worker threads --threads may ask for (README, settings ranges) */
+export const MAX_THREADS = 256;
+
 const num = (flag: string, v: string): number => {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x)) throw new InputError('command line', `${flag} needs a number, got "${v}"`);
@@ -93,7 +96,9 @@ export function parseReadArgs(argv: string[]): CliArgs {
       }
       case '--threads': {
         const v = num(flag, value());
-        if (!Number.isInteger(v) || v < 1) throw new InputError('command line', `--threads must be a whole number ≥ 1, got ${v}`);
+        // each worker thread holds its own copy of the engine's working memory: 256 is far past any
+        // benefit on today's machines, and stops `--threads 100000` from starting 100000 workers
+        if (!Number.isInteger(v) || v < 1 || v > MAX_THREADS) throw new InputError('command line', `--threads must be a whole number 1…${MAX_THREADS}, got ${v}`);
         options.threads = v;
         break;
       }
@@ -172,7 +177,7 @@ numeric __metadata__ such as accuracies).
   --alignment-rel X    dead-subspace eigenvalue threshold (default ${DEFAULT_OPTIONS.alignmentRel})
   --rank-rel X         reduced-rank chain: singular values of B·A below X × the largest are zero (default ${DEFAULT_OPTIONS.rankRel})
   --backend B          auto | cpu | webgpu (default auto: WebGPU on a hardware adapter, else the CPU engine)
-  --threads N          worker threads of the CPU engine (default 1; the F are the same for any N)
+  --threads N          worker threads of the CPU engine, 1…256 (default 1; the F are the same for any N)
   --scope S            transformers: auto | whole | block-local (default auto: the whole network where it
                        assembles, else each block alone on synthetic inputs)
   --context-cap N      synthetic token probes: at most N positions (default ${DEFAULT_OPTIONS.contextCap})

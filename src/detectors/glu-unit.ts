@@ -15,7 +15,8 @@ import type { Candidate, ImmediateDetector } from './types.ts';
 
 /** Rows [offset, offset + width) of a linear map: a whole map, or one half of a fused gate_up. */
 interface Rows { op: LinearOp; offset: number }
-interface GatedUnits { gate: Rows; up: Rows; down: LinearOp; width: number; order: number }
+/** `product`: the value φ(gate) ⊙ up the down map reads, its last axis the units */
+interface GatedUnits { gate: Rows; up: Rows; down: LinearOp; width: number; order: number; product: ValueId }
 
 /**
  * The rows of a linear map behind value v (read by `reader` alone): the map's output, or a slice
@@ -49,7 +50,7 @@ export function gatedUnits(model: ModelGraph): GatedUnits[] {
       const next = readers.get(node.id);
       if (!gate || !up || next?.length !== 1 || next[0].op.kind !== 'linear' || node.id === model.output) return null;
       const width = next[0].op.inFeatures;
-      return { gate, up, down: next[0].op, width, order: activationOrder(act.op.fn) };
+      return { gate, up, down: next[0].op, width, order: activationOrder(act.op.fn), product: node.id };
     };
     const g = pick(a, b) ?? pick(b, a);
     const rowsFit = (r: Rows | undefined) => !!r && r.offset + (g?.width ?? 0) <= r.op.outFeatures;

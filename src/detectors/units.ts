@@ -8,6 +8,7 @@
 import { consumersOf, valueShapes, size, type Activation, type ModelGraph, type Op, type ValueId } from '../model/graph.ts';
 import { DEFINITIONS } from '../ops/definitions.ts';
 import { activationOrder } from '../ops/activation/functions.ts';
+import { gatedUnits } from './glu-unit.ts';
 
 export interface UnitLayer {
   /** node index of the producer */
@@ -89,10 +90,32 @@ export function unitLayers(model: ModelGraph): UnitLayer[] {
 }
 
 /**
+ * A layer of hidden units whose activations a consumer reads (METHOD §5's neurons): every unit
+ * layer, and every gated MLP (SwiGLU/GeGLU), whose unit j is feature j of the product
+ * φ(gate·x) ⊙ up·x the down map reads (the `glu-unit` detector's units, named by the gate map).
+ */
+export interface ActivationLayer {
+  layer: string;
+  units: number;
+  /** the value the consumer reads, its units on the last axis (positionwise) or unit-major planes */
+  consumerInput: ValueId;
+  positionwise: boolean;
+  /** the unit layer, null for a gated MLP */
+  unitLayer: UnitLayer | null;
+}
+
+export function activationLayers(model: ModelGraph): ActivationLayer[] {
+  const plain = unitLayers(model).map((L) => ({ layer: L.layer, units: L.units, consumerInput: L.consumerInput, positionwise: L.positionwise, unitLayer: L }));
+  // the product's last axis holds the units ([T, width] or [width]): unit j is feature t·width + j
+  const gated = gatedUnits(model).map((g) => ({ layer: g.gate.op.layer, units: g.width, consumerInput: g.product, positionwise: true, unitLayer: null }));
+  return [...plain, ...gated];
+}
+
+/**
  * Index of unit u's p-th feature in a value of `plane` features per unit between producer and
  * consumer: unit-major planes for channels (a pool may shrink them), unit-minor for positions.
  */
-export function unitFeature(L: UnitLayer, u: number, p: number, plane: number): number {
+export function unitFeature(L: Pick<UnitLayer, 'positionwise' | 'units'>, u: number, p: number, plane: number): number {
   return L.positionwise ? p * L.units + u : u * plane + p;
 }
 
@@ -101,7 +124,7 @@ export function unitFeature(L: UnitLayer, u: number, p: number, plane: number): 
  * unit activations the consumer reads, per position for channels (a channel's `plane` features)
  * and for sequences (a position-wise unit at every position).
  */
-export function unitActivationCovariance(model: ModelGraph, values: Float64Array[], count: number, L: UnitLayer): Float64Array {
+export function unitActivationCovariance(model: ModelGraph, values: Float64Array[], count: number, L: Pick<UnitLayer, 'consumerInput' | 'units' | 'positionwise'>): Float64Array {
   const h = values[L.consumerInput];
   const F = size(valueShapes(model)[L.consumerInput]);
   const d = L.units;

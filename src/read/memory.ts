@@ -3,7 +3,7 @@
  * fit says so at once with the number instead of failing minutes later in an allocation.
  */
 import { valueShapes, size, type ModelGraph } from '../model/graph.ts';
-import { unitLayers } from '../detectors/units.ts';
+import { activationLayers, unitLayers } from '../detectors/units.ts';
 import { denseKey } from '../detectors/types.ts';
 import { heldAsFloat32 } from '../format/safetensors.ts';
 import type { DType } from '../format/dtype.ts';
@@ -125,7 +125,7 @@ export function planDenseWork(
       }
     }
   }
-  for (const L of units) {
+  for (const L of activationLayers(graph)) {
     if (L.units <= maxEigenDim) continue;
     skip.add(denseKey('layer statistics', L.layer));
     skipped.push({ part: 'layer statistics', layer: L.layer, bytes: 8 * L.units ** 2, eigenDim: L.units });

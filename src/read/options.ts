@@ -19,7 +19,7 @@ export interface ReadOptions extends ReadSettings {
   backend: 'auto' | 'cpu' | 'webgpu';
   /** arithmetic of the CPU engine's fast unit-direction and live-probe scans; f64 is the reference */
   precision: 'f32' | 'f64';
-  /** worker threads of the CPU engine (Node): 1 = this thread only */
+  /** threads of the CPU engine (Node worker threads; in the browser Web Workers, on a cross-origin isolated page): 1 = this thread only */
   threads: number;
   /** read only the directions of these layers (a shard; `deadscope merge` joins shards); null = all */
   layers: string[] | null;

@@ -8,13 +8,13 @@ import { sha256OfSource } from '../format/sha256.ts';
 import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
 import { recognizeTransformer, type Recognition } from '../model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer, type NotAssembled } from '../model/transformer-graph.ts';
-import { consumersOf, graphOps, headRows, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
+import { consumersOf, graphOps, headRows, isParamOp, opTensors, valueShapes, size, type GraphNode, type ModelGraph } from '../model/graph.ts';
 import type { FisherEngine, FisherQuery, Head, ParamSet, ProbeSet, TensorPatch } from '../engine/types.ts';
 import { CancelledError, linePoint, pauser, yieldToEventLoop } from '../engine/types.ts';
 import { createRng, randomUnitVector } from '../math/random.ts';
 import { detectorsById } from '../detectors/registry.ts';
 import type { Candidate, DetectorContext } from '../detectors/types.ts';
-import { unitActivationCovariance, unitLayers, type UnitLayer } from '../detectors/units.ts';
+import { activationLayers, unitActivationCovariance, unitLayers, type ActivationLayer } from '../detectors/units.ts';
 import { inactiveUnits } from '../detectors/inactive.ts';
 import { gather, incomingIndices, outgoingIndices } from '../detectors/unit-weights.ts';
 import { alignmentSweep } from './alignment.ts';
@@ -433,6 +433,14 @@ export async function scanGraph(
     throw new InputError('settings', `${densePartProblem(dense.refused, maxEigenDim)}: read without it (--detectors ${others.join(',') || 'inactive'}) or per block (--scope block-local, transformers)`);
   }
   const skipAlignment = new Set(dense.skipped.filter((p) => p.part === 'layer statistics').map((p) => p.layer));
+  const selected = options.layers;
+  if (selected) {
+    // every candidate's layer is that of an op holding parameters: checked from the graph, before
+    // the forward pass, so a mistyped name is one line and no work
+    const known = new Set([...graph.nodes.flatMap((n) => (isParamOp(n.op) && 'layer' in n.op ? [n.op.layer] : [])), ...activationLayers(graph).map((L) => L.layer)]);
+    const unknown = selected.filter((l) => !known.has(l));
+    if (unknown.length) throw new InputError('--layers', `no layer ${unknown.join(', ')} (layers: ${[...known].join(', ')})`);
+  }
   stage('forward pass', 0);
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head, { signal: hooks.signal });
@@ -450,12 +458,6 @@ export async function scanGraph(
   for (const d of detectors) {
     await pause();
     every.push(...(await d.detect(ctx)).filter(keep));
-  }
-  const selected = options.layers;
-  if (selected) {
-    const known = new Set([...every.map((c) => c.layer), ...unitLayers(graph).map((L) => L.layer)]);
-    const unknown = selected.filter((l) => !known.has(l));
-    if (unknown.length) throw new InputError('--layers', `no layer ${unknown.join(', ')} (layers: ${[...known].join(', ')})`);
   }
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
@@ -549,7 +551,7 @@ export async function scanGraph(
   }
   const position = new Map(every.map((c, i) => [c, i]));
   return {
-    ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: unitLayers(graph).map((L) => L.layer) } } : {}),
+    ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: activationLayers(graph).map((L) => L.layer) } } : {}),
     directions, layers, detectors: detectors.map((d) => d.id), prepareMs, scanMs: Date.now() - scanStart,
     queries: totalQueries + liveCache.size * settings.liveProbes,
     warnings: [...readWarnings, ...denseWarnings, ...(saturation && saturationWarning(saturation) ? [saturationWarning(saturation)!] : [])], saturation,
@@ -672,18 +674,22 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
   return out;
 }
 
-/** Per hidden layer: width, inactive units and the axis-alignment of its dead subspace (METHOD §5). */
+/**
+ * Per hidden layer (unit layers and gated MLPs): width, inactive units and the axis-alignment of
+ * its dead subspace (METHOD §5).
+ */
 export async function layerResults(ctx: DetectorContext, align: (layer: string) => boolean = () => true): Promise<LayerResult[]> {
   const out: LayerResult[] = [];
-  for (const L of unitLayers(ctx.model)) {
+  for (const L of activationLayers(ctx.model)) {
     await ctx.pause?.();
     out.push(layerResult(ctx, L, align));
   }
   return out;
 }
 
-function layerResult(ctx: DetectorContext, L: UnitLayer, align: (layer: string) => boolean): LayerResult {
-  const dead = inactiveUnits(ctx, L);
+function layerResult(ctx: DetectorContext, L: ActivationLayer, align: (layer: string) => boolean): LayerResult {
+  // never-firing units: a ReLU-family unit layer only (a gated unit's SiLU/GELU gate is never exactly 0)
+  const dead = L.unitLayer ? inactiveUnits(ctx, L.unitLayer) : null;
   const d = L.units;
   if (!align(L.layer)) return { layer: L.layer, width: d, inactiveUnits: dead ? dead.length : null, axisAlignment: null };
   const A = unitActivationCovariance(ctx.model, ctx.values, ctx.probe.count, L);

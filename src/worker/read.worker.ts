@@ -18,7 +18,7 @@
  * `Comlink.expose` runs only inside a dedicated worker.
  */
 import * as Comlink from 'comlink';
-import type { ReadEvent, ReaderApi, ReadFiles } from './api.ts';
+import type { EngineInfo, ReadEvent, ReaderApi, ReadFiles } from './api.ts';
 import type { ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
 import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
@@ -28,6 +28,10 @@ import { loadGraph, readCheckpoint, type ReadSources } from '../read/pipeline.ts
 import { createEngine, type Backend, type Runtime } from '../engine/select.ts';
 import { CancelledError, type FisherEngine } from '../engine/types.ts';
 import { WebGpuEngine } from '../engine/webgpu/engine.ts';
+import { CpuEngine } from '../engine/cpu/engine.ts';
+import { browserThreads, defaultBrowserThreads, WebWorkerPoolEngine } from '../fast/pool-browser.ts';
+import { SharedMemoryPoolEngine } from '../fast/pool-core.ts';
+import type { Precision } from '../fast/unit-scan.ts';
 
 /** Worker-level events (not tied to a read). */
 export type WorkerNotice = { type: 'device-lost'; message: string };
@@ -53,7 +57,8 @@ export class DeviceLostError extends Error {
 export class ReaderService implements WorkerApi {
   private forced: Backend | null = null;
   private forcedWhy: string | null = null;
-  private engines = new Map<Backend, Promise<FisherEngine>>();
+  /** by backend, precision and threads of the CPU engine */
+  private engines = new Map<string, Promise<FisherEngine>>();
   private running: AbortController | null = null;
   private listeners: ((n: WorkerNotice) => void)[] = [];
   private lost: string | null = null;
@@ -70,10 +75,20 @@ export class ReaderService implements WorkerApi {
     this.listeners.push(cb);
   }
 
-  private engineFor(backend: Backend): Promise<FisherEngine> {
-    let p = this.engines.get(backend);
+  /**
+   * The engine of a backend setting. Where the CPU engine runs with `threads` > 1 (only on a
+   * cross-origin isolated page: browserThreads), it is the pool of nested Web Workers.
+   */
+  private engineFor(backend: Backend, precision: Precision = 'f32', threads = 1): Promise<FisherEngine> {
+    const key = `${backend}/${precision}/${threads}`;
+    let p = this.engines.get(key);
     if (!p) {
-      p = createEngine(backend, this.runtime).then((e) => {
+      p = createEngine(backend, this.runtime, {}, precision).then((chosen) => {
+        let e = chosen;
+        if (e instanceof CpuEngine && threads > 1) {
+          e = new WebWorkerPoolEngine({ precision, threads });
+          e.choice = chosen.choice;
+        }
         // the engine was forced on this worker (after a fallback): say why, not "cpu requested"
         if (this.forcedWhy && backend === this.forced) e.choice = `${this.forcedWhy} — continuing on the CPU engine`;
         if (e instanceof WebGpuEngine) {
@@ -86,15 +101,15 @@ export class ReaderService implements WorkerApi {
         }
         return e;
       });
-      p.catch(() => this.engines.delete(backend));
-      this.engines.set(backend, p);
+      p.catch(() => this.engines.delete(key));
+      this.engines.set(key, p);
     }
     return p;
   }
 
-  async backend(): Promise<{ name: 'cpu' | 'webgpu'; description: string }> {
+  async backend(): Promise<EngineInfo> {
     const e = this.last ?? (await this.engineFor(this.forced ?? 'auto'));
-    return { name: e.name, description: e.description };
+    return { name: e.name, description: e.description, ...(e instanceof SharedMemoryPoolEngine ? { chunksPerThread: [...e.chunksPerThread] } : {}) };
   }
 
   async inspect(files: ReadFiles, options: Partial<ReadOptions> = {}): Promise<CheckpointSummary> {
@@ -142,7 +157,7 @@ export class ReaderService implements WorkerApi {
       }
     };
     try {
-      const engine = await this.engineFor(backend);
+      const engine = await this.engineFor(backend, options.precision ?? 'f32', browserThreads(options.threads ?? defaultBrowserThreads()));
       this.last = engine;
       if (ac.signal.aborted) throw new CancelledError();
       const result = await readCheckpoint(

@@ -57,6 +57,10 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--live-probes 10^6', [ts, '--live-probes', '1000000'], /--live-probes must be ≤ 1024/],
   ['--alignment-rel NaN', [ts, '--alignment-rel', 'NaN'], /--alignment-rel needs a number/],
   ['--input-scale 0', [ts, '--input-scale', '0'], /--input-scale must be > 0/],
+  ['--threads 10^5 (one worker thread each)', [ts, '--threads', '100000', '--backend', 'cpu'], /--threads must be a whole number 1…256, got 100000/],
+  ['--threads 0', [ts, '--threads', '0'], /--threads must be a whole number 1…256, got 0/],
+  // checked from the graph before the forward pass: no progress line before the message
+  ['--layers naming no layer', [ts, '--layers', 'nosuch', '--backend', 'cpu'], /--layers: no layer nosuch \(layers: 0, 2\)/],
   ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
   ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],

@@ -91,7 +91,7 @@ export function attention(q: Seq, k: Seq, v: Seq, H: number, Hkv: number, causal
 export const addSeq = (a: Seq, b: Seq): Seq => a.map((x, t) => x.map((u, i) => u + b[t][i]));
 const embed = (W: Float64Array, tokens: number[], D: number): Seq => tokens.map((tok) => W.slice(tok * D, (tok + 1) * D));
 
-export interface Dims { D: number; H: number; Hkv?: number; layers: number; eps: number; act: string }
+export interface Dims { D: number; H: number; Hkv?: number; layers: number; eps: number; act: string; /** default true */ causal?: boolean }
 
 /**
  * Hugging Face GPT2LMHeadModel (Conv1D [in, out]) or minGPT/nanoGPT (nn.Linear [out, in]); logits at the
@@ -128,7 +128,7 @@ export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & {
     const b = `blocks.${l}.`;
     const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.w`], w[`${b}ln1.b`], d.eps));
     const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => lin(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`], D, H * dh, 'heads', H)));
-    const a = attention(q, k, v, H, H, true, null);
+    const a = attention(q, k, v, H, H, d.causal ?? true, null);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.W_O`], w[`${b}attn.b_O`], H * dh, D, 'in-out')));
     const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.w`], w[`${b}ln2.b`], d.eps));
     const F = w[`${b}mlp.b_in`].length;
@@ -139,7 +139,7 @@ export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & {
 }
 
 /** LLaMA: HF names (half-split rotary) or Meta names (interleaved); SwiGLU; GQA; logits at the last position. */
-export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: NonNullable<Rope> }, names: 'hf' | 'meta' | 'phi3'): Float64Array {
+export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: NonNullable<Rope>; /** the unembedding (default the family's lm_head / output) */ head?: string }, names: 'hf' | 'meta' | 'phi3'): Float64Array {
   const { D, H } = d;
   const Hkv = d.Hkv ?? H;
   const dh = D / H;
@@ -183,7 +183,8 @@ export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: Non
     x = addSeq(x, hidden.map((u) => lin(u, w[`${b}${names === 'phi3' ? 'mlp.down_proj' : n.down}.weight`], null, F, D, 'out-in')));
   }
   const last = rmsNorm(x[x.length - 1], w[n.norm], d.eps);
-  return lin(last, w[n.head], null, D, w[n.head].length / D, 'out-in');
+  const head = d.head ?? n.head;
+  return lin(last, w[head], null, D, w[head].length / D, 'out-in');
 }
 
 /**

@@ -122,6 +122,11 @@ describe('dual-factor bottom subspace', () => {
     expect(Math.log(fd[2] / fd[1]) / Math.log(1 / 0.3)).toBeGreaterThan(3.6);
 
     const read = await readFixture('ts_relu2_adamw_s1.safetensors', { detectors: ['dual-factor', 'bottom-subspace'] });
+    // the top 8 of the 12 components (Fig. 10 of the paper), each scanned on the whole default grid
+    // (1e-4…1, 4 a decade: 17 points)
+    const duals = read.directions.filter((d) => d.detector === 'dual-factor');
+    expect(duals.map((d) => d.id)).toEqual(Array.from({ length: 8 }, (_, i) => `dual-factor:0:${i}`));
+    for (const d of duals) expect(d.scan.F.length).toBe(17);
     const first = read.directions.find((d) => d.id === 'dual-factor:0:0')!;
     expect(first.class).toBe('singular');
     expect(first.kRounded).toBe(3);
