@@ -18,7 +18,7 @@
  * `Comlink.expose` runs only inside a dedicated worker.
  */
 import * as Comlink from 'comlink';
-import type { ReadEvent, ReaderApi, ReadFiles } from './api.ts';
+import type { EngineInfo, ReadEvent, ReaderApi, ReadFiles } from './api.ts';
 import type { ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
 import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
@@ -31,6 +31,7 @@ import { CancelledError, type FisherEngine } from '../engine/types.ts';
 import { WebGpuEngine } from '../engine/webgpu/engine.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
 import { browserThreads, defaultBrowserThreads, WebWorkerPoolEngine } from '../fast/pool-browser.ts';
+import { SharedMemoryPoolEngine } from '../fast/pool-core.ts';
 import type { Precision } from '../fast/unit-scan.ts';
 
 /** Worker-level events (not tied to a read). */
@@ -107,9 +108,9 @@ export class ReaderService implements WorkerApi {
     return p;
   }
 
-  async backend(): Promise<{ name: 'cpu' | 'webgpu'; description: string }> {
+  async backend(): Promise<EngineInfo> {
     const e = this.last ?? (await this.engineFor(this.forced ?? 'auto'));
-    return { name: e.name, description: e.description };
+    return { name: e.name, description: e.description, ...(e instanceof SharedMemoryPoolEngine ? { chunksPerThread: [...e.chunksPerThread] } : {}) };
   }
 
   async inspect(files: ReadFiles, options: Partial<ReadOptions> = {}): Promise<CheckpointSummary> {
