@@ -9,6 +9,7 @@ import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../st
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
 import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint } from '../../state/store.ts';
 import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
+import { ConfigAsk } from './ConfigAsk.tsx';
 
 /** A reader warning as a browser user acts on it (the CLI's flags are the Model panel's menus here). */
 export function browserWording(w: string): string {
@@ -121,6 +122,7 @@ function ModelPanel() {
           {s.transformer.label}: {s.transformer.blocks.length} blocks, {s.architecture && c.overrides.scope !== 'block-local' ? 'read as one network (scope “whole”)' : 'read block by block (scope “block-local”)'}
         </p>
       ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
+      {s.transformer?.ask ? <ConfigAsk key={`${c.key}:${s.transformer.ask.configTemplate}`} missing={s.transformer.ask.missing} template={s.transformer.ask.configTemplate} ckKey={c.key} disabled={reading} /> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
     </section>
   );
