@@ -316,13 +316,19 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    // the support of the values a ReLU or pool reads (the candidates are planned over it)
+    // the support of the values a ReLU or pool reads and S_e there (the candidates are planned over it)
     for (let v = start; v < this.steps.length; v++) {
-      if (!this.cands[v]) continue;
+      const c = this.cands[v];
+      if (!c) continue;
       const sl = this.slots[v];
       for (const m of maps[v]) {
         const d = m.data;
-        for (let e = 0; e < d.length; e++) if (d[e] !== 0 && !sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+        for (let e = 0; e < d.length; e++) {
+          const g = d[e];
+          if (g === 0) continue;
+          if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+          c.S[e] += Math.abs(g);
+        }
       }
     }
     for (let i = start; i < this.steps.length; i++) if (this.cands[i]) this.planCandidates(i, s, maps[i], Q);
@@ -348,12 +354,6 @@ export class PatternScan {
       return lo === J ? NEVER : lo;
     };
     const S = c.S;
-    for (let k = 0; k < sl.suppLen; k++) {
-      const e = sl.supp[k];
-      let acc = 0;
-      for (const m of maps) acc += Math.abs(m.data[e]);
-      S[e] = acc;
-    }
     const x = this.cached[i];
     const off = s * this.sizes[i];
     const counts = new Int32Array(J + 1);
@@ -813,9 +813,14 @@ function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[];
         same.data = arena.take(same.data.length, false);
         same.data.set(first[k]);
       }
-      const sum = same.data;
-      for (let e = 0; e < sum.length; e++) sum[e] += m.data[e];
-      termMax[k] = Math.max(termMax[k], maxAbs(m.data));
+      const sum = same.data, add = m.data;
+      let mx = termMax[k];
+      for (let e = 0; e < sum.length; e++) {
+        const g = add[e];
+        sum[e] += g;
+        mx = Math.max(mx, Math.abs(g));
+      }
+      termMax[k] = mx;
     } else {
       out.push({ a: m.a, b: m.b, data: m.data });
       first.push(m.data);
