@@ -55,7 +55,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
+    command: `npx vite --config vite.e2e.config.ts --port ${port} --strictPort --host 127.0.0.1`,
     url: baseURL,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { exampleRead, exportedJson } from './read.ts';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
 
@@ -26,8 +27,7 @@ interface Json {
 // (test/worker/override-race.test.ts).
 test('a 12-block GPT-2: one row per block, counts from the read, a row filters table and figures', async ({ page }) => {
   test.setTimeout(360_000);
-  await page.goto('/');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await exampleRead(page);
   await page.locator('label:has(.setting-name:text-is("probe")) input').fill('64');
   await page.getByTestId('file-input').setInputFiles([
     { name: 'gpt2_12blocks_s7.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(FIXTURES, 'gpt2_12blocks_s7.safetensors')) },
@@ -40,9 +40,7 @@ test('a 12-block GPT-2: one row per block, counts from the read, a row filters t
   await expect(page.getByTestId('scope-select')).toHaveValue('block-local');
   await expect(page.getByTestId('run-read')).toBeEnabled({ timeout: 60_000 });
   await page.getByTestId('run-read').click();
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as Json;
+  const json = await exportedJson<Json>(page, 'gpt2_12blocks_s7.safetensors', 240_000);
   expect(json.scope).toBe('block-local');
 
   const rows = page.getByTestId('block-row');

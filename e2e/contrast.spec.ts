@@ -5,6 +5,7 @@
  * text is checked on their white paper in the figure tests.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { exampleRead } from './read.ts';
 
 interface Miss { text: string; fg: string; bg: string; ratio: number; need: number; where: string }
 
@@ -61,9 +62,7 @@ async function misses(page: Page): Promise<Miss[]> {
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`text contrast meets WCAG AA in the ${colorScheme} theme`, async ({ browser }) => {
     const page = await browser.newPage({ colorScheme, viewport: { width: 1440, height: 1000 } });
-    await page.goto('/');
-    await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
-    await expect(page.getByTestId('direction-row').first()).toBeVisible();
+    await exampleRead(page);
     await page.getByTestId('direction-row').first().hover(); // the tooltip and a highlighted row
     const found = await misses(page);
     expect(found, JSON.stringify(found, null, 1)).toEqual([]);

@@ -7,9 +7,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Download, type Page } from '@playwright/test';
+import { EXAMPLE, exportedJson as exportedRead, readFinished } from './read.ts';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
-const EXAMPLE = 'ts_relu2_adamw_s1.safetensors';
 
 /** Axis labels each exported figure must carry (the builders' constants, spelled out here on purpose). */
 const AXES: Record<string, string[]> = {
@@ -39,7 +39,7 @@ test.afterEach(() => {
 /** Wait until the active checkpoint's read has finished (the JSON export is enabled then). */
 async function readDone(page: Page, name: string): Promise<void> {
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(name.replace(/\.safetensors$/, ''), { timeout: 60_000 });
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await readFinished(page, name);
   await expect(page.getByTestId('direction-row').first()).toBeVisible();
 }
 
@@ -49,15 +49,14 @@ async function downloadText(page: Page, testId: string): Promise<{ name: string;
   return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8'), download };
 }
 
-async function exportedJson(page: Page) {
-  const { text } = await downloadText(page, 'export-json');
-  return JSON.parse(text) as { schema: string; checkpoint: { path: string }; directions: Array<{ id: string; k: number | null; class: string }> };
+async function exportedJson(page: Page, name: string) {
+  return await exportedRead<{ schema: string; checkpoint: { path: string }; directions: Array<{ id: string; k: number | null; class: string }> }>(page, name);
 }
 
 test('the example loads, is read and renders on first visit', async ({ page }) => {
   await page.goto('/');
   await readDone(page, EXAMPLE);
-  const json = await exportedJson(page);
+  const json = await exportedJson(page, EXAMPLE);
   expect(json.schema).toBe('deadscope.read/1');
   expect(json.checkpoint.path).toBe(EXAMPLE);
   await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
@@ -75,7 +74,7 @@ test('the file input reads a fixture and adds a column to the comparison', async
   await readDone(page, EXAMPLE);
   await page.getByTestId('file-input').setInputFiles(resolve(FIXTURES, 'ts_relu2_muon_s1.safetensors'));
   await readDone(page, 'ts_relu2_muon_s1.safetensors');
-  const json = await exportedJson(page);
+  const json = await exportedJson(page, 'ts_relu2_muon_s1.safetensors');
   expect(json.checkpoint.path).toBe('ts_relu2_muon_s1.safetensors');
   await expect(page.getByTestId('checkpoint-tab')).toHaveCount(2);
   await expect(page.getByTestId('alignment-heatmap').locator('text[data-column]')).toHaveCount(2);
@@ -95,7 +94,7 @@ test('a synthetic drop of a fixture reads it', async ({ page }) => {
   await page.getByTestId('drop-zone').dispatchEvent('dragover', { dataTransfer });
   await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
   await readDone(page, 'ts_tanh_adamw_s1.safetensors');
-  const json = await exportedJson(page);
+  const json = await exportedJson(page, 'ts_tanh_adamw_s1.safetensors');
   expect(json.checkpoint.path).toBe('ts_tanh_adamw_s1.safetensors');
   await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
 });
@@ -109,7 +108,7 @@ test('a model folder (Hugging Face layout) reads its model.safetensors and skips
   await readDone(page, EXAMPLE);
   await page.getByTestId('folder-input').setInputFiles(dir);
   await readDone(page, 'model.safetensors');
-  const json = await exportedJson(page);
+  const json = await exportedJson(page, 'model.safetensors');
   expect(json.checkpoint.path).toBe('model.safetensors');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
@@ -161,7 +160,7 @@ test('the Content-Security-Policy is a header too and runs no injected script or
 test('hovering a direction row shows a k-tooltip whose k equals the exported JSON', async ({ page }) => {
   await page.goto('/');
   await readDone(page, EXAMPLE);
-  const json = await exportedJson(page);
+  const json = await exportedJson(page, EXAMPLE);
   const withK = json.directions.filter((d) => d.k !== null);
   expect(withK.length).toBeGreaterThan(0);
   const tip = page.getByTestId('k-tooltip');
@@ -238,7 +237,7 @@ test('PNG, JSON and CSV exports', async ({ page }) => {
   const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png-rate-plot').click()]);
   const bytes = readFileSync(await png.path());
   expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const json = await exportedJson(page);
+  const json = await exportedJson(page, EXAMPLE);
   const { text: csv } = await downloadText(page, 'export-csv');
   const lines = csv.trim().split(/\r\n/);
   expect(lines[0].split(',').slice(0, 3)).toEqual(['id', 'detector', 'layer']);

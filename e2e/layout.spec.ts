@@ -5,12 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { guideLabelHits } from './geometry.ts';
-
-async function exampleRead(page: Page): Promise<void> {
-  await page.goto('/');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
-  await expect(page.getByTestId('direction-row').first()).toBeVisible();
-}
+import { exampleRead } from './read.ts';
 
 async function exportedSvg(page: Page, id: string): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-svg-${id}`).click()]);

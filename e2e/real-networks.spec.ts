@@ -8,17 +8,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { guideLabelHits } from './geometry.ts';
+import { exampleRead, exportedJson } from './read.ts';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
 const RUN = resolve(FIXTURES, 'series/ts_relu2_adamw_s1');
-const EXAMPLE = 'ts_relu2_adamw_s1';
-
-async function exampleRead(page: Page): Promise<void> {
-  await page.goto('/');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
-  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(EXAMPLE);
-}
-
 async function setSetting(page: Page, key: string, value: string): Promise<void> {
   const input = page.locator(`label:has(.setting-name:text-is("${key}")) input`);
   await input.fill(value);
@@ -31,12 +24,10 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   await page.locator('label:has(.setting-name:text-is("backend")) select').selectOption('cpu');
   await page.getByTestId('file-input').setInputFiles([resolve(FIXTURES, 'mnist-mlp-dfdx.safetensors'), resolve(FIXTURES, 'mnist-test-1000.safetensors')]);
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('mnist-mlp-dfdx');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  const json = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+  const json = await exportedJson<{
     directions: Array<{ id: string; class: string; layer: string; unit: number | null; detector: string; ratio: number }>;
     layers: Array<{ inactiveUnits: number | null }>; saturation?: { saturated: number; of: number };
-  };
+  }>(page, 'mnist-mlp-dfdx.safetensors', 240_000);
   expect(json.directions.length).toBeGreaterThan(1000);
 
   // bands, not a curve per direction
@@ -81,9 +72,7 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   // the head control holds at once, while the previous read stays exportable until the new one
   // starts: wait for the read on the logits itself (the model panel names its result's head)
   await expect(page.locator('.arch-note')).toContainText('head logits', { timeout: 240_000 });
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 240_000 });
-  const [again] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  const logits = JSON.parse(readFileSync(await again.path(), 'utf8')) as typeof json & { settings: { head: string; floorRatio: number } };
+  const logits = await exportedJson<typeof json & { settings: { head: string; floorRatio: number } }>(page, 'mnist-mlp-dfdx.safetensors', 240_000);
   expect(logits.settings.head).toBe('logits');
   const underRho = (j: typeof json) => j.directions.filter((d) => d.ratio < logits.settings.floorRatio).length;
   // fewer directions pinned under the floor than on the saturated softmax

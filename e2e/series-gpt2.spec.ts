@@ -9,6 +9,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { exampleRead, exportedJson } from './read.ts';
 
 const RUN = resolve(process.cwd(), 'fixtures/series/gpt2_modadd23_s1');
 
@@ -30,8 +31,7 @@ interface Json {
 
 test('the GPT-2 grokking run: one folder, every step read whole, census, k̂ and accuracy against the step', async ({ page }) => {
   test.setTimeout(420_000);
-  await page.goto('/');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await exampleRead(page);
   // a reduced probe and grid keep four whole-transformer reads short on a CI core
   await setSetting(page, 'probe', '8');
   await setSetting(page, 'perDecade', '2');
@@ -73,8 +73,7 @@ test('the GPT-2 grokking run: one folder, every step read whole, census, k̂ and
   // open the last step (by its tab: the current-step rule covers the active step's points), export its read
   await page.locator('[data-testid="checkpoint-tab"]', { hasText: files[files.length - 1].replace('.safetensors', '') }).click();
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[files.length - 1].replace('.safetensors', ''));
-  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  const json = JSON.parse(readFileSync(await jsonDownload.path(), 'utf8')) as Json;
+  const json = await exportedJson<Json>(page, files[files.length - 1]);
   expect(json.scope).toBe('whole');
   const last = rows[rows.length - 1];
   for (const cls of ['live', 'singular', 'gauge', 'flat', 'pre-asymptotic']) expect(Number(last[`n_${cls}`]), cls).toBe(json.directions.filter((d) => d.class === cls).length);

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { exampleRead, exportedJson } from './read.ts';
 
 const FIXTURES = resolve(process.cwd(), 'fixtures');
 
@@ -15,8 +16,7 @@ const FIXTURES = resolve(process.cwd(), 'fixtures');
  * the exported JSON.
  */
 async function readGpt2<T>(page: Page, settings: Record<string, string>, readTimeout: number): Promise<T> {
-  await page.goto('/');
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: 90_000 });
+  await exampleRead(page);
   for (const [name, value] of Object.entries(settings)) {
     const field = page.locator(`label:has(.setting-name:text-is("${name}"))`);
     if (await field.locator('select').count()) await field.locator('select').selectOption(value);
@@ -27,9 +27,7 @@ async function readGpt2<T>(page: Page, settings: Record<string, string>, readTim
     { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(resolve(FIXTURES, 'gpt2_modadd23_s1.config.json')) },
   ]);
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('gpt2_modadd23_s1', { timeout: 60_000 });
-  await expect(page.getByTestId('export-json')).toBeEnabled({ timeout: readTimeout });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
-  return JSON.parse(readFileSync(await download.path(), 'utf8')) as T;
+  return await exportedJson<T>(page, 'gpt2_modadd23_s1.safetensors', readTimeout);
 }
 
 test('the GPT-2 fixture with its config.json reads as a whole network', async ({ page }) => {

@@ -1,9 +1,9 @@
 /**
  * The pattern scan's convolution in f32 (its fast mode): the WebAssembly SIMD kernel of
- * src/fast/conv-kernels.wat behind the same call as `conv2dForward` (no bias, channel lists, compact
- * arrays, f64 in and out). The f64 reference mode keeps `conv2dForward`. Layer weights are transposed
+ * src/fast/conv-kernels.wat: `conv2dForward` on listed input and output channels (no bias, f64 in and
+ * out), each sample read from and added into the caller's full-layout arrays. The f64 reference mode keeps `conv2dForward`. Layer weights are transposed
  * to output-channel-innermost f32 once per tensor and kept in the kernel's memory; a patch basis
- * is transposed per call (restricted to its non-zero rows where it has few).
+ * (restricted to its non-zero rows where it has few) once per direction.
  */
 import { CONV_KERNELS_WASM_BASE64 } from './conv-kernels-wasm.ts';
 import { ensureBytes, wasmModule } from './kernel-module.ts';
@@ -18,10 +18,13 @@ interface ConvExports {
 
 export class WasmConv {
   private readonly k: ConvExports;
-  /** bytes kept for the cached layer weights; each call's scratch lies above */
+  /** end of the cached layer weights; above it the current direction's bases (up to `held`), then each call's scratch */
   private kept = 0;
+  private held = 0;
   private top = 0;
   private readonly weights = new Map<Float64Array, number>();
+  /** the current direction's transposed bases (a basis is used at every sample of its direction) */
+  private readonly bases = new Map<Float64Array, { os: Int32Array | null; at: number }[]>();
 
   /** null where WebAssembly SIMD is missing (the caller then stays in f64) */
   static create(): WasmConv | null {
@@ -41,11 +44,22 @@ export class WasmConv {
     return at;
   }
 
-  /** W's rows `os` (all when null) as f32 [c][kh][kw][Opad] at the returned byte offset; kept when `keep` */
-  private transposed(W: Float64Array, s: ConvShape, os: Int32Array | null, Opad: number, keep: boolean): number {
-    keep = keep && !os;
-    const cached = keep ? this.weights.get(W) : undefined;
+  /** Forgets the bases kept since the last call (the caller's direction is done). */
+  releaseBases(): void {
+    this.bases.clear();
+    this.held = this.top = this.kept;
+  }
+
+  /**
+   * W's rows `os` (all when null) as f32 [c][kh][kw][Opad] at the returned byte offset: a layer's
+   * weights kept for the read, a basis (rows `os`, the same at every call of its direction) until
+   * `releaseBases`.
+   */
+  private transposed(W: Float64Array, s: ConvShape, os: Int32Array | null, Opad: number, layer: boolean): number {
+    const cached = layer ? this.weights.get(W) : this.bases.get(W)?.find((b) => b.os === os)?.at;
     if (cached !== undefined) return cached;
+    // a layer's weights go below the bases: drop these (they are transposed again on their next use)
+    if (layer) this.releaseBases();
     const kk = s.kh * s.kw;
     const rows = os ? os.length : s.o;
     const at = this.alloc(s.c * kk * Opad * 4);
@@ -56,28 +70,33 @@ export class WasmConv {
       const base = (os ? os[r] : r) * wo;
       for (let e = 0; e < wo; e++) t[e * Opad + r] = W[base + e];
     }
-    if (keep) {
-      this.kept = this.top;
+    if (layer) {
+      this.kept = this.held = this.top;
       this.weights.set(W, at);
+    } else {
+      this.held = this.top;
+      const list = this.bases.get(W);
+      if (list) list.push({ os, at }); else this.bases.set(W, [{ os, at }]);
     }
     return at;
   }
 
   /**
-   * y[n, oi] = Σ_ci W[os[oi], cs[ci]] ⋆ x[n, ci] for n < s.n: `conv2dForward(x, W, null, s, cs, os)`
-   * computed in f32 (x compact over `cs`, y over `os`; os null: every output channel). `keep`: W is a
-   * layer's weights, used again (its transposed copy stays in the kernel's memory).
+   * ys[n][o] += Σ_ci W[o, cs[ci]] ⋆ xs[n][cs[ci]] for o in `os` (every output channel when null),
+   * computed in f32: `conv2dForward` on the listed channels. xs[n] is one sample [s.c][h][w] (channels
+   * outside `cs` are not read), ys[n] one sample [s.o][oh][ow]. `layer`: W is a layer's weights (its
+   * transposed copy stays in the kernel's memory for the read); else a direction's basis whose rows
+   * `os` are the same at every call until `releaseBases`.
    */
-  forward(x: Float64Array, W: Float64Array, s: ConvShape, cs: Int32Array, os: Int32Array | null, keep: boolean): Float64Array {
+  forward(xs: readonly Float64Array[], W: Float64Array, s: ConvShape, cs: Int32Array, os: Int32Array | null, layer: boolean, ys: readonly Float64Array[]): void {
     const { kh, kw, sh, sw, ph, pw, h, w } = s;
     const [oh, ow] = convOutSize(s);
     const P = oh * ow;
     const no = os ? os.length : s.o;
     const Opad = (no + 3) & ~3;
     const nC = cs.length;
-    const y = new Float64Array(s.n * no * P);
-    if (nC === 0 || no === 0) return y;
-    const Wt = this.transposed(W, s, os, Opad, keep);
+    if (nC === 0 || no === 0) return;
+    const Wt = this.transposed(W, s, os, Opad, layer);
     const kk = kh * kw;
     const Hp = h + 2 * ph, Wp = w + 2 * pw, plane = Hp * Wp;
     const chans = this.alloc(nC * 4);
@@ -92,23 +111,26 @@ export class WasmConv {
     const xf = new Float32Array(buf, xAt, nC * plane);
     const yf = new Float32Array(buf, yAt, Opad * P);
     const inPlane = h * w;
-    for (let n = 0; n < s.n; n++) {
-      const xn = n * nC * inPlane;
-      if (ph === 0 && pw === 0) {
-        xf.set(x.subarray(xn, xn + nC * inPlane));
-      } else {
-        xf.fill(0);
-        for (let ci = 0; ci < nC; ci++) for (let r = 0; r < h; r++) {
-          const src = xn + ci * inPlane + r * w;
-          const dst = ci * plane + (r + ph) * Wp + pw;
-          xf.set(x.subarray(src, src + w), dst);
+    if (ph !== 0 || pw !== 0) xf.fill(0);
+    for (let n = 0; n < xs.length; n++) {
+      const x = xs[n];
+      for (let ci = 0; ci < nC; ci++) {
+        const src = cs[ci] * inPlane;
+        if (ph === 0 && pw === 0) {
+          xf.set(x.subarray(src, src + inPlane), ci * plane);
+        } else {
+          for (let r = 0; r < h; r++) xf.set(x.subarray(src + r * w, src + (r + 1) * w), ci * plane + (r + ph) * Wp + pw);
         }
       }
       this.k.conv(xAt, plane, Wp, chans, nC, Wt, Opad, kh, kw, pos, P, yAt);
-      y.set(yf.subarray(0, no * P), n * no * P);
+      const y = ys[n];
+      for (let oi = 0; oi < no; oi++) {
+        const dst = (os ? os[oi] : oi) * P;
+        const from = oi * P;
+        for (let p = 0; p < P; p++) y[dst + p] += yf[from + p];
+      }
     }
-    macCounter.value += s.n * nC * kk * no * P;
-    this.top = this.kept;
-    return y;
+    macCounter.value += xs.length * nC * kk * no * P;
+    this.top = this.held;
   }
 }

@@ -1,11 +1,12 @@
 /**
  * The CPU engine on every core, browser: the shared-memory pool of src/fast/pool-core.ts on Web
- * Workers nested in the read worker (src/worker/read.worker.ts), one per thread, reached through
+ * Workers nested in the read worker (src/worker/read.worker.ts), threads − 1 of them beside the read
+ * worker's own thread, reached through
  * comlink. SharedArrayBuffer exists only on a cross-origin isolated page (COOP/COEP headers,
  * README "Serving the explorer"): `browserThreads` says how many threads a read may use here.
  */
 import * as Comlink from 'comlink';
-import { SharedMemoryPoolEngine, type PoolSession, type WorkerGroup } from './pool-core.ts';
+import { SharedMemoryPoolEngine, type WorkerGroup } from './pool-core.ts';
 import type { PoolWorkerApi } from './pool-web-worker.ts';
 import type { Precision } from './unit-scan.ts';
 
@@ -25,8 +26,8 @@ export class WebWorkerPoolEngine extends SharedMemoryPoolEngine {
     super(options);
   }
 
-  protected startWorkers(session: PoolSession): WorkerGroup {
-    const workers = Array.from({ length: this.threads }, (_, i) =>
+  protected startWorkers(): WorkerGroup {
+    const workers = Array.from({ length: this.threads - 1 }, (_, i) =>
       new Worker(new URL('./pool-web-worker.ts', import.meta.url), { type: 'module', name: `deadscope-pool-${i}` }));
     // a worker that fails to load or throws outside a call would leave its run pending: fail the run instead
     const crashed = workers.map((w) => new Promise<never>((_, reject) => {
@@ -37,13 +38,8 @@ export class WebWorkerPoolEngine extends SharedMemoryPoolEngine {
     }));
     crashed.forEach((c) => c.catch(() => {}));
     const apis = workers.map((w) => Comlink.wrap<PoolWorkerApi>(w));
-    const started = apis.map((api, i) => Promise.race([api.start(session), crashed[i]]));
-    started.forEach((s) => s.catch(() => {}));
     return {
-      run: async (w, task) => {
-        await started[w];
-        await Promise.race([apis[w].answer(task), crashed[w]]);
-      },
+      run: (w, task) => Promise.race([apis[w].answer(task, w + 1), crashed[w]]),
       destroy: () => workers.forEach((w) => w.terminate()),
     };
   }

@@ -6,17 +6,18 @@
  * The main thread runs the forward pass once and puts its values, the parameters and the graph into
  * shared memory; every worker starts with them (a `PoolSession`), so it builds its fast-scan caches
  * from the main thread's activations instead of repeating the forward pass, and a task carries only
- * its queries. Each `directionalFisher` call is cut into chunks of one direction (all its points: the
- * fast scan works per direction); every worker gets the whole call once and claims chunks through a
- * shared counter until none are left, writing F into shared memory, so no worker waits on the main
- * thread between chunks (on a busy machine each such hand-off cost a wake-up) and a slow direction
- * does not leave a core idle. The read hands a pool large calls (`directionsPerCall`): each call ends
+ * its queries. N threads are the main thread and N − 1 workers: the main thread would otherwise
+ * wait through every call, and each worker costs its own start and warm-up. Each `directionalFisher`
+ * call is cut into chunks of one direction (all its points: the fast scan works per direction); every
+ * thread gets the whole call once and claims chunks through a shared counter until none are left,
+ * writing F into shared memory, so no worker waits on the main thread between chunks (on a busy
+ * machine each such hand-off cost a wake-up) and a slow direction does not leave a core idle. The read hands a pool large calls (`directionsPerCall`): each call ends
  * at a barrier. Patches travel by their non-zeros (a node-death basis is ~1 000 numbers; built dense
  * it is megabytes). Every query is computed by the same code as on one thread, so the F are identical.
  */
 import { CpuEngine } from '../engine/cpu/engine.ts';
 import {
-  CancelledError, SparsePatch, scaledPoint, type EngineProgress, type FisherQuery, type Head, type NonZeros, type ParamArray,
+  CancelledError, SparsePatch, pauser, scaledPoint, type EngineProgress, type FisherQuery, type Head, type NonZeros, type ParamArray,
   type ParamSet, type TensorPatch,
 } from '../engine/types.ts';
 import type { ModelGraph } from '../model/graph.ts';
@@ -28,8 +29,10 @@ export type SerialQuery =
   | { kind: 'scaled'; basis: number; delta: Map<string, number>; tangent: Map<string, number> }
   | { kind: 'patch'; delta: SerialPatch; tangent: SerialPatch };
 
-/** What every worker of one read's pool starts with. */
+/** What every thread of one read's pool computes from (it travels with each task; the buffers are shared, not copied). */
 export interface PoolSession {
+  /** which prepared read of the engine (a worker rebuilds its engine when this changes) */
+  id: number;
   precision: Precision;
   model: ModelGraph;
   head: Head;
@@ -41,6 +44,7 @@ export interface PoolSession {
 
 /** One call's queries, cut into chunks (query positions [chunkEnds[c − 1], chunkEnds[c])). */
 export interface PoolTask {
+  session: PoolSession;
   bases: SerialPatch[];
   queries: SerialQuery[];
   chunkEnds: Int32Array;
@@ -48,9 +52,11 @@ export interface PoolTask {
   next: Int32Array;
   /** shared: F of every query, in the task's order */
   F: Float64Array;
+  /** shared: chunks answered by each thread (0: the main thread, w + 1: worker w) */
+  answered: Int32Array;
 }
 
-/** The started workers of one read: `run(w, task)` hands worker w the task and resolves when it has claimed its last chunk. */
+/** The started workers (threads − 1): `run(w, task)` hands worker w the task and resolves when it has claimed its last chunk. */
 export interface WorkerGroup {
   run(worker: number, task: PoolTask): Promise<void>;
   destroy(): void;
@@ -72,7 +78,7 @@ function shared(a: ParamArray): SharedArrayBuffer {
   return buf;
 }
 
-/** A worker's engine, built from its session (the main thread's forward pass; no pass of its own). */
+/** A thread's engine, built from a session (the main thread's forward pass; no pass of its own). */
 export function sessionEngine(s: PoolSession): CpuEngine {
   const e = new CpuEngine({ precision: s.precision });
   const params = new Map(s.params.map(([name, shape, data, f32]) => [name, { shape, data: f32 ? new Float32Array(data) : new Float64Array(data) }]));
@@ -80,15 +86,34 @@ export function sessionEngine(s: PoolSession): CpuEngine {
   return e;
 }
 
-/** A worker's side of a task: claims chunks until none are left; writes their F into the task's shared array. */
-export async function answerTask(engine: CpuEngine, task: PoolTask): Promise<void> {
+/** A worker's engine for a task's session: built on the first task of each session, then kept. */
+export function sessionEngines(): (s: PoolSession) => CpuEngine {
+  let id = -1;
+  let engine: CpuEngine | null = null;
+  return (s) => {
+    if (s.id !== id || !engine) {
+      engine?.dispose();
+      engine = sessionEngine(s);
+      id = s.id;
+    }
+    return engine;
+  };
+}
+
+/**
+ * A thread's side of a task: claims chunks until none are left; writes their F into the task's shared
+ * array. `pause` between chunks lets the main thread's event loop run (a cancel, the workers' replies).
+ */
+export async function answerTask(engine: CpuEngine, task: PoolTask, thread: number, pause?: () => Promise<void>): Promise<void> {
   const bases = task.bases.map(patchOf);
   const { chunkEnds, next, F } = task;
   for (let c = Atomics.add(next, 0, 1); c < chunkEnds.length; c = Atomics.add(next, 0, 1)) {
+    await pause?.();
     const from = c === 0 ? 0 : chunkEnds[c - 1];
     const queries: FisherQuery[] = task.queries.slice(from, chunkEnds[c]).map((q) =>
       q.kind === 'scaled' ? scaledPoint(bases[q.basis], q.delta, q.tangent) : { delta: patchOf(q.delta), tangent: patchOf(q.tangent) });
     F.set(await engine.directionalFisher(queries), from);
+    Atomics.add(task.answered, thread, 1);
   }
 }
 
@@ -98,28 +123,39 @@ export abstract class SharedMemoryPoolEngine extends CpuEngine {
   /** a call is a barrier (every worker waits for the slowest chunk): few large calls, each split finely */
   readonly directionsPerCall: number;
   private workers: WorkerGroup | null = null;
+  /** the main thread's share of the chunks: an engine on the same session as the workers' */
+  private local: CpuEngine | null = null;
+  /** chunks (directions) each thread answered since the read was prepared: [main thread, worker 0, …] */
+  chunksPerThread: number[] = [];
+  private session: PoolSession | null = null;
+  private sessions = 0;
 
   constructor(options: { precision?: Precision; threads: number }) {
     super(options);
     this.threads = Math.max(1, options.threads);
     this.directionsPerCall = 64 * this.threads;
     (this as { description: string }).description = `${this.description} × ${this.threads} threads`;
+    // the workers start loading now, while the caller opens the file and runs the forward pass
+    this.workers = this.threads > 1 ? this.startWorkers() : null;
   }
 
-  /** Start `this.threads` workers on a session. */
-  protected abstract startWorkers(session: PoolSession): WorkerGroup;
+  /** Start `this.threads − 1` workers (called with threads > 1); a session comes with each task. */
+  protected abstract startWorkers(): WorkerGroup;
 
   adopt(model: ModelGraph, params: ParamSet, n: number, head: Head, values: Float64Array[]): void {
     const sharedValues = values.map(shared);
     const session: PoolSession = {
-      precision: this.precision, model, head, n,
+      id: this.sessions++, precision: this.precision, model, head, n,
       params: [...params].map(([name, t]) => [name, t.shape, shared(t.data), t.data instanceof Float32Array]),
       values: sharedValues,
     };
-    // this thread only hands queries on: it keeps the values (shared views) and builds no scan caches
+    // this engine hands queries on: it keeps the values (shared views) and builds no scan caches;
+    // its share of the chunks goes to `local`, built from the session as a worker's engine is
     super.adopt(model, params, n, head, sharedValues.map((b) => new Float64Array(b)), false);
-    this.workers?.destroy();
-    this.workers = this.startWorkers(session);
+    if (this.threads > 1) this.workers ??= this.startWorkers();
+    this.session = session;
+    this.local = sessionEngine(session);
+    this.chunksPerThread = new Array<number>(this.threads).fill(0);
   }
 
   async directionalFisher(
@@ -139,21 +175,25 @@ export abstract class SharedMemoryPoolEngine extends CpuEngine {
     const order = chunks.flat();
     const F = new Float64Array(new SharedArrayBuffer(8 * queries.length));
     const job: PoolTask = {
+      session: this.session!,
       ...task(order.map((i) => queries[i])),
       chunkEnds: Int32Array.from(chunks.reduce<number[]>((ends, c) => [...ends, (ends.at(-1) ?? 0) + c.length], [])),
       next: new Int32Array(new SharedArrayBuffer(4)),
       F,
+      answered: new Int32Array(new SharedArrayBuffer(4 * this.threads)),
     };
     // a cancel makes the workers claim no further chunk (one direction's work at most is waited for)
     const stop = () => Atomics.store(job.next, 0, chunks.length);
     signal?.addEventListener('abort', stop);
     try {
-      // the same job to every worker; each claims chunks until none are left (no thread waits on a
-      // hand-off per chunk) and writes its F into shared memory
-      const workers = Math.min(this.threads, chunks.length);
-      await Promise.all(Array.from({ length: workers }, (_, w) => this.workers!.run(w, job)));
+      // the same job to every worker and to this thread; each claims chunks until none are left (no
+      // thread waits on a hand-off per chunk) and writes its F into shared memory
+      const workers = Math.min(this.threads, chunks.length) - 1;
+      const running = Array.from({ length: workers }, (_, w) => this.workers!.run(w, job));
+      await Promise.all([...running, answerTask(this.local!, job, 0, pauser(signal))]);
     } finally {
       signal?.removeEventListener('abort', stop);
+      job.answered.forEach((c, t) => (this.chunksPerThread[t] += c));
     }
     if (signal?.aborted) throw new CancelledError();
     const out = new Float64Array(queries.length);
@@ -164,6 +204,9 @@ export abstract class SharedMemoryPoolEngine extends CpuEngine {
 
   dispose(): void {
     super.dispose();
+    this.local?.dispose();
+    this.local = null;
+    this.session = null;
     this.workers?.destroy();
     this.workers = null;
   }

@@ -1,21 +1,17 @@
 /**
  * A worker of the CPU engine's pool in the browser (src/fast/pool-browser.ts), a Web Worker nested
- * in the read worker and reached through comlink: `start` builds its engine from the read's session
- * (in shared memory), `answer` claims chunks of a task (src/fast/pool-core.ts).
+ * in the read worker and reached through comlink: `answer` claims chunks of a task
+ * (src/fast/pool-core.ts) with an engine built from the task's session (in shared memory) on the
+ * first task of that read.
  */
 import * as Comlink from 'comlink';
-import type { CpuEngine } from '../engine/cpu/engine.ts';
-import { answerTask, sessionEngine, type PoolSession, type PoolTask } from './pool-core.ts';
+import { answerTask, sessionEngines, type PoolTask } from './pool-core.ts';
 
-let engine: CpuEngine | null = null;
+const engineOf = sessionEngines();
 
 export const poolWorkerApi = {
-  start(session: PoolSession): void {
-    engine = sessionEngine(session);
-  },
-  answer(task: PoolTask): Promise<void> {
-    if (!engine) throw new Error('pool worker used before start');
-    return answerTask(engine, task);
+  answer(task: PoolTask, thread: number): Promise<void> {
+    return answerTask(engineOf(task.session), task, thread);
   },
 };
 export type PoolWorkerApi = typeof poolWorkerApi;

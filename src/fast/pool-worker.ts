@@ -1,14 +1,12 @@
 /**
- * A worker of the CPU engine's thread pool in Node (src/fast/pool.ts): its pool's workerData is one
- * read's session (graph, parameters and the main thread's forward pass, in shared memory); it builds
- * its engine from it when it starts and answers tasks (src/fast/pool-core.ts).
+ * A worker of the CPU engine's thread pool in Node (src/fast/pool.ts): answers tasks
+ * (src/fast/pool-core.ts) with an engine built from each task's session (graph, parameters and the
+ * main thread's forward pass, in shared memory) on the first task of that read.
  */
-import Tinypool from 'tinypool';
-import { answerTask, sessionEngine, type PoolSession, type PoolTask } from './pool-core.ts';
+import { answerTask, sessionEngines, type PoolTask } from './pool-core.ts';
 
-// built as the worker starts (tinypool loads this module then), while the main thread runs the detectors
-const engine = sessionEngine(Tinypool.workerData as PoolSession);
+const engineOf = sessionEngines();
 
-export default function answer(task: PoolTask): Promise<void> {
-  return answerTask(engine, task);
+export default function answer({ task, thread }: { task: PoolTask; thread: number }): Promise<void> {
+  return answerTask(engineOf(task.session), task, thread);
 }

@@ -1,12 +1,12 @@
 /**
  * The CPU engine on every core, Node: the shared-memory pool of src/fast/pool-core.ts on a
- * tinypool of worker threads, started per prepared read with the session as its workerData.
+ * tinypool of worker threads (threads − 1 of them beside the main thread), started with the engine.
  */
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
 import { freshBundle } from '../../bin/fresh-bundle.mjs';
-import { SharedMemoryPoolEngine, type PoolSession, type WorkerGroup } from './pool-core.ts';
+import { SharedMemoryPoolEngine, type WorkerGroup } from './pool-core.ts';
 import type { Precision } from './unit-scan.ts';
 
 /**
@@ -25,9 +25,10 @@ export class PooledCpuEngine extends SharedMemoryPoolEngine {
     super({ precision: options.precision, threads: options.threads ?? availableParallelism() });
   }
 
-  protected startWorkers(session: PoolSession): WorkerGroup {
-    const pool = new Tinypool({ filename: workerEntry(), minThreads: this.threads, maxThreads: this.threads, workerData: session });
+  protected startWorkers(): WorkerGroup {
+    const workers = this.threads - 1;
+    const pool = new Tinypool({ filename: workerEntry(), minThreads: workers, maxThreads: workers });
     // tinypool hands each of the concurrent runs to an idle thread: one run per thread
-    return { run: (_worker, task) => pool.run(task), destroy: () => void pool.destroy() };
+    return { run: (worker, task) => pool.run({ task, thread: worker + 1 }), destroy: () => void pool.destroy() };
   }
 }

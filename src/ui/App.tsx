@@ -47,7 +47,8 @@ function ExportBar() {
   return (
     <div className="export-bar">
       <span className="muted small">Results</span>
-      <button type="button" className="btn small" data-testid="export-json" disabled={!r}
+      {/* data-checkpoint: whose read the export writes (tests wait on it, not on "enabled", which another checkpoint's read also satisfies) */}
+      <button type="button" className="btn small" data-testid="export-json" disabled={!r} data-checkpoint={r && c ? c.name : undefined}
         onClick={() => r && download(resultJson(r), `${stem}.read.json`, 'application/json')}
         title="The read as JSON, in the same schema as the CLI (deadscope.read/1)">JSON</button>
       <button type="button" className="btn small" data-testid="export-csv" disabled={!r}

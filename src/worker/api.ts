@@ -24,6 +24,14 @@ export type ReadEvent =
   | { type: 'direction'; direction: DirectionResult }
   | { type: 'notice'; message: string };
 
+/** The engine of the worker's last read (or the one it would use). */
+export interface EngineInfo {
+  name: 'cpu' | 'webgpu';
+  description: string;
+  /** the CPU engine's thread pool: directions each thread answered in the last read (read worker first) */
+  chunksPerThread?: number[];
+}
+
 export interface ReaderApi {
   /** Header, tensor table and inferred architecture; throws a typed error for a bad file. */
   inspect(files: ReadFiles, options: Partial<ReadOptions>): Promise<CheckpointSummary>;
@@ -32,5 +40,5 @@ export interface ReaderApi {
   /** Cancel the running read; it stops within one scan batch and rejects with CancelledError. */
   cancel(): void;
   /** Which engine runs reads in this worker. */
-  backend(): Promise<{ name: 'cpu' | 'webgpu'; description: string }>;
+  backend(): Promise<EngineInfo>;
 }

@@ -20,7 +20,7 @@
  * in Node): createReader({ spawn: (backend) => ({ endpoint, terminate, onCrash }) }).
  */
 import * as Comlink from 'comlink';
-import type { ReadEvent, ReadFiles } from './api.ts';
+import type { EngineInfo, ReadEvent, ReadFiles } from './api.ts';
 import type { WorkerApi, WorkerNotice } from './read.worker.ts';
 import type { ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
@@ -40,7 +40,7 @@ export interface ReaderHandle {
   inspect(files: ReadFiles, options?: Partial<ReadOptions>): Promise<CheckpointSummary>;
   read(files: ReadFiles, options: Partial<ReadOptions>, onEvent: (e: ReadEvent) => void): Promise<ReadResult>;
   cancel(): void;
-  backend(): Promise<{ name: 'cpu' | 'webgpu'; description: string }>;
+  backend(): Promise<EngineInfo>;
   /** Listen to notices (fallbacks); returns an unsubscribe function. */
   onNotice(cb: (message: string) => void): () => void;
   /** The backend reads are forced to ('cpu' after a fallback), or null when the read options decide. */

@@ -2,7 +2,8 @@
  * The f32 WebAssembly SIMD convolution (src/fast/conv.ts, src/fast/conv-kernels.wat) against the
  * convolution by its definition in f64, on shapes that exercise every branch: output channels not a
  * multiple of 16 or 4 (the four-channel tail, padded lanes), an odd number of output positions (the
- * lone last position), stride, padding, compact input and output channel lists, several samples.
+ * lone last position), stride, padding, input and output channel lists (channels off the lists are
+ * neither read nor written), several samples, outputs added to what the arrays hold.
  */
 import { describe, expect, it } from 'vitest';
 import { WasmConv } from '../../src/fast/conv.ts';
@@ -53,15 +54,29 @@ describe('f32 convolution kernel = convolution by the definition', () => {
       const x = Float64Array.from({ length: s.n * cs.length * s.h * s.w }, () => (rng.next() < 0.3 ? 0 : rng.normal()));
       const W = Float64Array.from({ length: s.o * s.c * s.kh * s.kw }, () => rng.normal());
       const want = reference(x, W, s, cs, os);
+      const [oh, ow] = convOutSize(s);
+      const plane = s.h * s.w, oplane = oh * ow;
+      // each sample full-layout: the listed channels hold x, the others NaN (never read)
+      const xs = Array.from({ length: s.n }, (_, n) => {
+        const full = new Float64Array(s.c * plane).fill(NaN);
+        cs.forEach((c, ci) => full.set(x.subarray((n * cs.length + ci) * plane, (n * cs.length + ci + 1) * plane), c * plane));
+        return full;
+      });
       const mac0 = macCounter.value;
       // twice: the second call reads the layer weights transposed and kept by the first
       for (const pass of [1, 2]) {
-        const got = conv!.forward(x, W, s, Int32Array.from(cs), os0 ? Int32Array.from(os) : null, true);
-        expect(got.length).toBe(want.y.length);
-        // f32 operands and sums: a few units of 2^-24 of Σ|w·x| per output
-        got.forEach((v, e) => expect(Math.abs(v - want.y[e]), `pass ${pass}, entry ${e}`).toBeLessThanOrEqual(1e-5 * want.mag[e] + 1e-300));
+        // outputs start at 1 (added to); channels off the list keep it
+        const ys = Array.from({ length: s.n }, () => new Float64Array(s.o * oplane).fill(1));
+        conv!.forward(xs, W, s, Int32Array.from(cs), os0 ? Int32Array.from(os) : null, true, ys);
+        for (let n = 0; n < s.n; n++) for (let o = 0; o < s.o; o++) for (let p = 0; p < oplane; p++) {
+          const got = ys[n][o * oplane + p];
+          const oi = os.indexOf(o);
+          if (oi < 0) { expect(got).toBe(1); continue; }
+          const e = (n * os.length + oi) * oplane + p;
+          // f32 operands and sums: a few units of 2^-24 of Σ|w·x| per output
+          expect(Math.abs(got - 1 - want.y[e]), `pass ${pass}, entry ${e}`).toBeLessThanOrEqual(1e-5 * want.mag[e] + 1e-12);
+        }
       }
-      const [oh, ow] = convOutSize(s);
       expect(macCounter.value - mac0).toBe(2 * s.n * cs.length * s.kh * s.kw * os.length * oh * ow);
     });
   }

@@ -31,6 +31,9 @@ describe('worker-pool reads = single-thread reads', () => {
       const pool = new PooledCpuEngine({ threads: 2 });
       const many = await read(name, options, inputs, pool);
       expect(many.settings.adapter).toMatch(/× 2 threads/);
+      // the worker thread answered directions (the main thread claims its share of the same calls)
+      expect(pool.chunksPerThread[1]).toBeGreaterThan(0);
+      expect(pool.chunksPerThread[0] + pool.chunksPerThread[1]).toBeGreaterThanOrEqual(many.directions.length);
       expect(many.directions.length).toBe(one.directions.length);
       one.directions.forEach((d, i) => {
         const e = many.directions[i];

@@ -4,6 +4,7 @@
  * compile until it has a sample here.
  */
 import type { OpKind, OpOf } from '../../src/ops/types.ts';
+import { ACTIVATIONS } from '../../src/ops/activation/functions.ts';
 
 export interface OpSample<K extends OpKind> {
   op: OpOf<K>;
@@ -41,11 +42,8 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
     { op: { kind: 'layernorm', layer: 'n', weight: 'n.weight', bias: 'n.bias', eps: 1e-5 }, inputs: [[11]], note: 'vectors' },
     { op: { kind: 'layernorm', layer: 'n', weight: null, bias: null, eps: 1e-5 }, inputs: [[2, 3, 7]], note: 'no affine, last axis of an image' },
   ],
-  activation: [
-    { op: { kind: 'activation', fn: 'gelu' }, inputs: [[9]], note: 'gelu' },
-    { op: { kind: 'activation', fn: 'relu2' }, inputs: [[2, 3, 3]], note: 'relu2' },
-    { op: { kind: 'activation', fn: 'silu' }, inputs: [[17]], note: 'silu' },
-  ],
+  // every activation, on shapes of every rank (gelu_tanh: GPT-2's; silu: SwiGLU's gate)
+  activation: ACTIVATIONS.map((fn, i) => ({ op: { kind: 'activation' as const, fn }, inputs: [[[9], [2, 3, 3], [17], [3, 5]][i % 4]], note: fn })),
   flatten: [{ op: { kind: 'flatten' }, inputs: [[3, 2, 5]], note: 'image' }],
   add: [{ op: { kind: 'add' }, inputs: [[19], [19]], note: 'two inputs' }],
   rmsnorm: [

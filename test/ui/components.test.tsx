@@ -18,6 +18,7 @@ import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
 import { exportableResult } from '../../src/ui/App.tsx';
+import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { DATA_DIR, loadRead, reactInJsdom } from './helpers.ts';
 
 beforeAll(() => {
@@ -210,6 +211,51 @@ describe('summary', () => {
   });
 });
 
+/**
+ * ν(k) = E_{Z∼N(0,2)} Var_{π_Z}[η^k], π_Z(η) ∝ exp(Z η^k − η^{2k}) (METHOD §7), by a plain
+ * Riemann sum over a (Z, η) grid: not the read's quadrature (a trapezoid over Z with an adaptive
+ * inner integral), so the two agree only if both are right.
+ */
+function nuByGrid(k: number): number {
+  let num = 0, den = 0;
+  for (let Z = -10; Z <= 10; Z += 0.05) {
+    const w = Math.exp(-(Z * Z) / 4);
+    let top = -Infinity;
+    for (let eta = -3; eta <= 3; eta += 0.004) top = Math.max(top, Z * eta ** k - eta ** (2 * k));
+    let m0 = 0, m1 = 0, m2 = 0;
+    for (let eta = -3; eta <= 3; eta += 0.004) {
+      const p = Math.exp(Z * eta ** k - eta ** (2 * k) - top), u = eta ** k;
+      m0 += p; m1 += p * u; m2 += p * u * u;
+    }
+    num += w * (m2 / m0 - (m1 / m0) ** 2);
+    den += w;
+  }
+  return num / den;
+}
+
+describe('the checkpoint’s numbers in the summary', () => {
+  it('the assembled global (λ, m) of the read', () => {
+    act(() => root.render(<Summary />));
+    const line = host.querySelector('[data-testid="global-lambda"]')!;
+    expect(line.textContent).toContain(`λ̂ = ${r.global!.lambda.toFixed(3)}, m = ${r.global!.m}`);
+  });
+
+  it('ν(k) of each order read, with its directions: ν(1) = 1/2 (a Gaussian posterior), ν(2), ν(3) against a plain grid integral', () => {
+    act(() => root.render(<Summary />));
+    const spans = Array.from(host.querySelectorAll<HTMLElement>('[data-testid="nu-by-order"] [data-k]'));
+    const orders = [...new Set(r.directions.filter((d) => (d.class === 'live' || d.class === 'singular') && d.kRounded !== null).map((d) => d.kRounded!))].sort();
+    expect(spans.map((s) => Number(s.dataset.k))).toEqual(orders);
+    expect(orders).toEqual([1, 2, 3]);
+    for (const s of spans) {
+      const k = Number(s.dataset.k);
+      const shown = Number(/ν\(\d\) = ([\d.]+)/.exec(s.textContent!)![1]);
+      expect(shown, `ν(${k})`).toBeCloseTo(k === 1 ? 0.5 : nuByGrid(k), 3);
+      const n = r.directions.filter((d) => (d.class === 'live' || d.class === 'singular') && d.kRounded === k).length;
+      expect(s.textContent).toContain(`(${n} direction${n === 1 ? '' : 's'})`);
+    }
+  });
+});
+
 describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)', () => {
   const mnist = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
 
@@ -232,6 +278,45 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
     expect(ids.sort()).toEqual(kept.map((d) => d.id).sort());
     const marks = Array.from(host.querySelectorAll('[data-testid="gauge-floor-chart"] [data-role="marks"] > g[data-direction-id]'));
     expect(marks).toHaveLength(kept.length);
+  });
+
+  it('every filter of the table (detector, text, class, layer, and together) drives every figure', () => {
+    setState({ checkpoints: [loaded('mnist.safetensors', mnist)], activeKey: 'mnist.safetensors' });
+    act(() => root.render(<><DirectionTable /><Figures /></>));
+    const fig = (id: string) => host.querySelector(`[data-testid="${id}"] svg`)!;
+    const lineIds = (id: string) => Array.from(fig(id).querySelectorAll('[data-role="curves"] path[data-direction-id]:not([data-hit])')).map((p) => p.getAttribute('data-direction-id')!);
+    const cases: Array<[string, Partial<typeof NO_FILTER>]> = [
+      ['a small detector', { detectors: ['dual-factor'] }],
+      ['a large detector (still bands)', { detectors: ['relu-rescaling'] }],
+      ['text', { text: '2.0.weight' }],
+      ['class', { classes: ['live'] }],
+      ['layer and class', { layers: ['1.0'], classes: ['live', 'inactive'] }],
+    ];
+    for (const [name, f] of cases) {
+      act(() => setState({ filter: { ...NO_FILTER, ...f } }));
+      // the table lists its first 400 rows until asked for all
+      const more = Array.from(host.querySelectorAll('button')).find((b) => b.textContent!.startsWith('Show all'));
+      if (more) act(() => { more.dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+      const ids = rows().map((x) => x.dataset.directionId!).sort();
+      expect(ids.length, name).toBeGreaterThan(0);
+      expect(ids.length, name).toBeLessThan(mnist.directions.length);
+      // the gauge-floor chart marks exactly the table's rows
+      const marks = Array.from(host.querySelectorAll('[data-testid="gauge-floor-chart"] [data-role="marks"] > g[data-direction-id]')).map((g) => g.getAttribute('data-direction-id')!).sort();
+      expect(marks, name).toEqual(ids);
+      // the rate and slope plots: the rows as lines up to LINE_LIMIT, else as bands of the rows, and say "n of N"
+      for (const id of ['rate-plot', 'slope-plot']) {
+        expect(fig(id).textContent, `${name} ${id}`).toContain(`${ids.length} of ${mnist.directions.length} directions`);
+        if (ids.length <= LINE_LIMIT) {
+          expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(0);
+          const drawn = lineIds(id);
+          expect(drawn.every((d) => ids.includes(d)), `${name} ${id}`).toBe(true);
+          if (id === 'rate-plot') expect(drawn.sort(), name).toEqual(ids);
+        } else {
+          expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(1);
+          expect(lineIds(id), `${name} ${id}`).toEqual([]);
+        }
+      }
+    }
   });
 
   it('flat rows show no order beside λ 0', () => {

@@ -23,7 +23,7 @@ import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../ty
 import { isPlainLinear } from '../../ops/linear/definition.ts';
 import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
-import { matrixSupport } from './flow.ts';
+import { matrixSupport, type MatrixSupport } from './flow.ts';
 import { WasmConv } from '../../fast/conv.ts';
 import type { Precision } from '../../fast/unit-scan.ts';
 
@@ -100,6 +100,14 @@ export class PatternScan {
   private readonly n: number;
   /** queries answered, groups (directions) run, and in the f32 mode those whose maps went in f64 up to a cancelling sum: for tests and benchmarks */
   readonly stats = { queries: 0, groups: 0, exactMaps: 0 };
+
+  /** a point's coefficients of the maps it visits, and their data (pointCoefficients) */
+  private aq = new Float64Array(8);
+  private bq = new Float64Array(8);
+  private readonly mapData: Arr[] = [];
+
+  /** the arrays of the current sample's maps */
+  private readonly arena = new MapArena();
 
   /** the f32 convolution kernel (precision f32 with WebAssembly SIMD), else null: conv2dForward in f64 */
   private readonly conv: WasmConv | null;
@@ -241,6 +249,7 @@ export class PatternScan {
       }
       for (let v = start; v <= outV; v++) clearSupport(this.slots[v]);
     }
+    this.conv?.releaseBases();
     for (let q = 0; q < Q; q++) F[q] /= this.n;
     return F;
   }
@@ -251,6 +260,8 @@ export class PatternScan {
    * (CANCELLATION) instead, before any support is filled.
    */
   private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number, exactTo: number): MapTerm[][] | number {
+    // the previous call's maps are done with (its sample's points, or a rerun in f64)
+    this.arena.reset();
     const maps: MapTerm[][] = [];
     maps[start] = [];
     for (let i = start; i < this.steps.length; i++) {
@@ -263,11 +274,11 @@ export class PatternScan {
         case 'linear': {
           const t = touch[i];
           const exact = i <= exactTo;
-          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data), false, exact).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
+          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data), false, exact, this.arena).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
           if (t?.w) {
             const { B, delta, tangent } = t.w;
             const xs = this.cached[i].subarray(s * this.sizes[i], (s + 1) * this.sizes[i]);
-            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true, exact);
+            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true, exact, this.arena);
             next.push({ a: delta, b: tangent, data: through[0] });
             inMaps.forEach((m, k) => next.push({
               a: m.a.map((x, q) => x * delta[q]), b: m.b.map((x, q) => x * delta[q] + m.a[q] * tangent[q]), data: through[k + 1],
@@ -275,28 +286,28 @@ export class PatternScan {
           }
           if (t?.b) {
             const { B, delta, tangent } = t.b;
-            const data = new Float64Array(F);
+            const data = this.arena.take(F, false);
             const plane = st.kind === 'conv' ? F / st.s.o : 1;
             for (let o = 0; o < F; o++) data[o] = B[Math.floor(o / plane)];
             next.push({ a: delta, b: tangent, data });
           }
-          const m = merged(next, Q);
+          const m = merged(next, Q, this.arena);
           if (!exact && m.cancels) return i;
           next = m.maps;
           break;
         }
         case 'relu': {
           const x = this.cached[i].subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x, this.arena.take(F, false)) }));
           break;
         }
         case 'bn': {
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: channelScaled(m.data, st.scale, st.plane) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: channelScaled(m.data, st.scale, st.plane, this.arena.take(F, false)) }));
           break;
         }
         case 'pool': {
           const am = st.argmax.subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: gathered(m.data, am) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: gathered(m.data, am, this.arena.take(F, false)) }));
           break;
         }
         case 'flatten':
@@ -305,13 +316,19 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    // the support of the values a ReLU or pool reads (the candidates are planned over it)
+    // the support of the values a ReLU or pool reads and S_e there (the candidates are planned over it)
     for (let v = start; v < this.steps.length; v++) {
-      if (!this.cands[v]) continue;
+      const c = this.cands[v];
+      if (!c) continue;
       const sl = this.slots[v];
       for (const m of maps[v]) {
         const d = m.data;
-        for (let e = 0; e < d.length; e++) if (d[e] !== 0 && !sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+        for (let e = 0; e < d.length; e++) {
+          const g = d[e];
+          if (g === 0) continue;
+          if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+          c.S[e] += Math.abs(g);
+        }
       }
     }
     for (let i = start; i < this.steps.length; i++) if (this.cands[i]) this.planCandidates(i, s, maps[i], Q);
@@ -337,12 +354,6 @@ export class PatternScan {
       return lo === J ? NEVER : lo;
     };
     const S = c.S;
-    for (let k = 0; k < sl.suppLen; k++) {
-      const e = sl.supp[k];
-      let acc = 0;
-      for (const m of maps) acc += Math.abs(m.data[e]);
-      S[e] = acc;
-    }
     const x = this.cached[i];
     const off = s * this.sizes[i];
     const counts = new Int32Array(J + 1);
@@ -391,10 +402,10 @@ export class PatternScan {
    * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
    * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
    */
-  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW = false, exact = false): Arr[] {
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW: boolean, exact: boolean, arena: MapArena): Arr[] {
     if (st.kind === 'linear') {
       return xs.map((x) => {
-        const y = new Float64Array(st.outF);
+        const y = arena.take(st.outF, true);
         for (let i = 0; i < st.inF; i++) {
           const v = x[i];
           if (v === 0) continue;
@@ -405,34 +416,59 @@ export class PatternScan {
     }
     const { s } = st;
     const plane = s.h * s.w;
-    const kk = s.kh * s.kw;
     const [oh, ow] = convOutSize(s);
-    const oplane = oh * ow;
-    const ws = sparseW ? matrixSupport(W, s.o, s.c * kk) : null;
+    const ws = sparseW ? matrixSupport(W, s.o, s.c * s.kh * s.kw) : null;
+    const allowed = ws ? allowedChannels(ws, s) : null;
     const hit = new Uint8Array(s.c);
-    const allowed = ws ? new Uint8Array(s.c) : null;
-    if (ws && allowed) for (const col of ws.cols) allowed[Math.floor(col / kk)] = 1;
     for (const x of xs) for (let c = 0; c < s.c; c++) {
       if (hit[c] || (allowed && !allowed[c])) continue;
       for (let e = c * plane; e < (c + 1) * plane; e++) if (x[e] !== 0) { hit[c] = 1; break; }
     }
-    const cs: number[] = [];
-    hit.forEach((h, c) => h && cs.push(c));
-    const per = s.o * oplane;
-    const os = ws ? ws.rows : null;
-    if (cs.length === 0 || (os && os.length === 0)) return xs.map(() => new Float64Array(per));
+    const ys = xs.map(() => arena.take(s.o * oh * ow, true));
+    this.convInto(st, W, xs, indicesOf(hit), ws ? ws.rows : null, exact, ys);
+    return ys;
+  }
+
+  /**
+   * ys[k] += conv_W(xs[k]) on input channels `cs` and output channels `os` (all when null), xs and ys
+   * full-layout samples: in f32 in the WebAssembly kernel unless `exact` (or the f64 mode).
+   */
+  private convInto(st: Step & { kind: 'conv' }, W: Arr, xs: Arr[], cs: Int32Array, os: Int32Array | null, exact: boolean, ys: Arr[]): void {
+    if (cs.length === 0 || (os && os.length === 0)) return;
+    if (this.conv && !exact) {
+      this.conv.forward(xs, W, st.s, cs, os, W === st.W, ys);
+      return;
+    }
+    const { s } = st;
+    const plane = s.h * s.w;
+    const [oh, ow] = convOutSize(s);
+    const oplane = oh * ow;
     const compact = new Float64Array(xs.length * cs.length * plane);
     xs.forEach((x, k) => cs.forEach((c, a) => compact.set(x.subarray(c * plane, (c + 1) * plane), (k * cs.length + a) * plane)));
-    const y = this.conv && !exact
-      ? this.conv.forward(compact, W, { ...s, n: xs.length }, Int32Array.from(cs), os, W === st.W)
-      : conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
-    if (!os || os.length === s.o) return xs.map((_, k) => y.subarray(k * per, (k + 1) * per));
-    // compact over the basis rows: back to every output channel
-    return xs.map((_, k) => {
-      const full = new Float64Array(per);
-      os.forEach((o, a) => full.set(y.subarray((k * os.length + a) * oplane, (k * os.length + a + 1) * oplane), o * oplane));
-      return full;
+    const y = conv2dForward(compact, W, null, { ...s, n: xs.length }, cs, os);
+    const no = os ? os.length : s.o;
+    ys.forEach((full, k) => {
+      for (let a = 0; a < no; a++) {
+        const from = (k * no + a) * oplane, to = (os ? os[a] : a) * oplane;
+        for (let p = 0; p < oplane; p++) full[to + p] += y[from + p];
+      }
     });
+  }
+
+  /** point q's coefficients of `maps` in aq (change) and bq (tangent), their data in mapData; returns how many */
+  private pointCoefficients(maps: MapTerm[], q: number): number {
+    const nm = maps.length;
+    if (this.aq.length < nm) {
+      this.aq = new Float64Array(nm);
+      this.bq = new Float64Array(nm);
+    }
+    for (let m = 0; m < nm; m++) {
+      this.aq[m] = maps[m].a[q];
+      this.bq[m] = maps[m].b[q];
+      this.mapData[m] = maps[m].data;
+    }
+    this.mapData.length = nm;
+    return nm;
   }
 
   /** The correction of point q of sample s through op i: from slot i into slot i + 1. */
@@ -453,9 +489,21 @@ export class PatternScan {
       case 'relu': {
         const x = this.cached[i];
         const off = s * F;
-        const visit = (e: number) => {
+        const nm = this.pointCoefficients(inMaps, q);
+        const { aq, bq, mapData } = this;
+        const c = this.cands[i]!;
+        const jq = c.qBucket[q];
+        const end = c.bucketEnd[jq];
+        // the candidates of the point's bucket, then the correction's entries not among them
+        for (let k = 0, all = end + src.len; k < all; k++) {
+          let e: number;
+          if (k < end) e = c.order[k];
+          else {
+            e = src.idx[k - end];
+            if (c.bucketOf[e] <= jq) continue;
+          }
           let lin = 0, tl = 0;
-          for (const m of inMaps) { lin += m.a[q] * m.data[e]; tl += m.b[q] * m.data[e]; }
+          for (let m = 0; m < nm; m++) { const g = mapData[m][e]; lin += aq[m] * g; tl += bq[m] * g; }
           const cd = src.d[e], ct = src.t[e];
           const xb = x[off + e];
           const zv = xb + (lin + cd);
@@ -467,12 +515,7 @@ export class PatternScan {
             const diff = (on1 ? zv : 0) - (on0 ? xb : 0);
             push(dst, e, diff - (on0 ? lin : 0), (on1 ? tl + ct : 0) - (on0 ? tl : 0));
           }
-        };
-        const c = this.cands[i]!;
-        const jq = c.qBucket[q];
-        const end = c.bucketEnd[jq];
-        for (let k = 0; k < end; k++) visit(c.order[k]);
-        for (let k = 0; k < src.len; k++) if (c.bucketOf[src.idx[k]] > jq) visit(src.idx[k]);
+        }
         return;
       }
       case 'bn': {
@@ -494,9 +537,11 @@ export class PatternScan {
         const am = st.argmax;
         const { visited, visitedList } = st;
         let nVisited = 0;
+        const nm = this.pointCoefficients(inMaps, q);
+        const { aq, bq, mapData } = this;
         const valueAt = (e: number) => {
           let lin = 0;
-          for (const m of inMaps) lin += m.a[q] * m.data[e];
+          for (let m = 0; m < nm; m++) lin += aq[m] * mapData[m][e];
           return x[off + e] + (lin + src.d[e]);
         };
         const visitOut = (o: number) => {
@@ -518,7 +563,7 @@ export class PatternScan {
           }
           // a pool that changes winner: the exact change and tangent
           let lin = 0, tl0 = 0, tlw = 0;
-          for (const m of inMaps) { lin += m.a[q] * m.data[a0]; tl0 += m.b[q] * m.data[a0]; tlw += m.b[q] * m.data[win]; }
+          for (let m = 0; m < nm; m++) { lin += aq[m] * mapData[m][a0]; tl0 += bq[m] * mapData[m][a0]; tlw += bq[m] * mapData[m][win]; }
           push(dst, o, best - yb[yoff + o] - lin, tlw + src.t[win] - tl0);
         };
         const visitIn = (e: number) => {
@@ -612,24 +657,80 @@ export class PatternScan {
   private denseConv(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     const { s } = st;
     const plane = s.h * s.w;
+    const [oh, ow] = convOutSize(s);
+    const oplane = oh * ow;
     // the slot's scratch pair, zero outside the correction's entries (cleared again below)
     if (!src.dense) src.dense = [new Float64Array(s.c * plane), new Float64Array(s.c * plane)];
     const [vd, vt] = src.dense;
+    const hit = new Uint8Array(s.c);
     for (let k = 0; k < src.len; k++) {
       const e = src.idx[k];
       vd[e] = cd * src.d[e];
       vt[e] = ct * src.t[e] + cx * src.d[e];
+      hit[(e / plane) | 0] = 1;
     }
-    const [yd, yt] = this.applyOp(st, W, [vd, vt]);
+    // a basis (not the layer's weights): its non-zero rows and input channels only
+    const ws = W === st.W ? null : matrixSupport(W, s.o, s.c * s.kh * s.kw);
+    if (ws) {
+      const allowed = allowedChannels(ws, s);
+      for (let c = 0; c < s.c; c++) hit[c] &= allowed[c];
+    }
+    const os = ws ? ws.rows : null;
+    this.convInto(st, W, [vd, vt], indicesOf(hit), os, false, [dst.d, dst.t]);
     for (let k = 0; k < src.len; k++) {
       vd[src.idx[k]] = 0;
       vt[src.idx[k]] = 0;
     }
-    for (let e = 0; e < yd.length; e++) {
-      dst.d[e] += yd[e];
-      dst.t[e] += yt[e];
-      mark(dst, e);
+    const no = os ? os.length : s.o;
+    for (let a = 0; a < no; a++) {
+      const o = os ? os[a] : a;
+      for (let e = o * oplane; e < (o + 1) * oplane; e++) mark(dst, e);
     }
+  }
+}
+
+/** per input channel of a conv: 1 where the basis `ws` (a support of [o][c·kh·kw]) has a non-zero column */
+function allowedChannels(ws: MatrixSupport, s: ConvShape): Uint8Array {
+  const kk = s.kh * s.kw;
+  const allowed = new Uint8Array(s.c);
+  for (const col of ws.cols) allowed[(col / kk) | 0] = 1;
+  return allowed;
+}
+
+/** the indices of the non-zero entries of `hit`, ascending */
+function indicesOf(hit: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < hit.length; i++) n += hit[i] ? 1 : 0;
+  const out = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < hit.length; i++) if (hit[i]) out[n++] = i;
+  return out;
+}
+
+/**
+ * The arrays of one sample's maps, reused from sample to sample (a direction's maps are fresh arrays
+ * of the same few sizes at every sample: allocating them was a tenth of the read in the collector).
+ */
+class MapArena {
+  private readonly free = new Map<number, Arr[]>();
+  private used: Arr[] = [];
+
+  /** an array of n entries, zero when `zero` (else its old contents: the caller writes every entry) */
+  take(n: number, zero: boolean): Arr {
+    const a = this.free.get(n)?.pop() ?? new Float64Array(n);
+    if (zero) a.fill(0);
+    this.used.push(a);
+    return a;
+  }
+
+  /** every array taken since the last reset is free again */
+  reset(): void {
+    for (const a of this.used) {
+      let list = this.free.get(a.length);
+      if (!list) this.free.set(a.length, (list = []));
+      list.push(a);
+    }
+    this.used = [];
   }
 }
 
@@ -666,6 +767,14 @@ function mark(sl: Slot, e: number): void {
 }
 
 function clear(sl: Slot): void {
+  // a dense correction: wiping whole arrays beats visiting its entries
+  if (sl.len > sl.d.length >> 3) {
+    sl.d.fill(0);
+    sl.t.fill(0);
+    sl.mark.fill(0);
+    sl.len = 0;
+    return;
+  }
   for (let k = 0; k < sl.len; k++) {
     const e = sl.idx[k];
     sl.d[e] = 0;
@@ -684,45 +793,52 @@ function clearSupport(sl: Slot): void {
  * Maps with the same coefficients at every point are one map; maps with no coefficient are dropped.
  * `cancels`: some sum fell below CANCELLATION of its largest term.
  */
-function merged(maps: MapTerm[], Q: number): { maps: MapTerm[]; cancels: boolean } {
+function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[]; cancels: boolean } {
   const out: MapTerm[] = [];
-  /** per output map: the largest |entry| of its terms */
+  /** per output map: its first term, and the largest |entry| of its terms once a second is summed in */
+  const first: Arr[] = [];
   const termMax: number[] = [];
-  let summed = false;
   for (const m of maps) {
     let zero = true;
     for (let q = 0; q < Q && zero; q++) if (m.a[q] !== 0 || m.b[q] !== 0) zero = false;
     if (zero) continue;
-    const same = out.find((o) => {
+    const k = out.findIndex((o) => {
       for (let q = 0; q < Q; q++) if (o.a[q] !== m.a[q] || o.b[q] !== m.b[q]) return false;
       return true;
     });
-    if (same) {
-      const sum = same.data.slice();
-      for (let e = 0; e < sum.length; e++) sum[e] += m.data[e];
-      same.data = sum;
-      const k = out.indexOf(same);
-      termMax[k] = Math.max(termMax[k], maxAbs(m.data));
-      summed = true;
+    if (k >= 0) {
+      const same = out[k];
+      if (same.data === first[k]) {
+        termMax[k] = maxAbs(first[k]);
+        same.data = arena.take(same.data.length, false);
+        same.data.set(first[k]);
+      }
+      const sum = same.data, add = m.data;
+      let mx = termMax[k];
+      for (let e = 0; e < sum.length; e++) {
+        const g = add[e];
+        sum[e] += g;
+        mx = Math.max(mx, Math.abs(g));
+      }
+      termMax[k] = mx;
     } else {
       out.push({ a: m.a, b: m.b, data: m.data });
-      termMax.push(maxAbs(m.data));
+      first.push(m.data);
+      termMax.push(0);
     }
   }
-  const cancels = summed && out.some((m, k) => maxAbs(m.data) < CANCELLATION * termMax[k]);
+  const cancels = out.some((m, k) => m.data !== first[k] && maxAbs(m.data) < CANCELLATION * termMax[k]);
   return { maps: out, cancels };
 }
 
-/** g where the ReLU's input x is positive, else 0 */
-function reluMasked(g: Arr, x: Arr): Arr {
-  const y = new Float64Array(g.length);
-  for (let e = 0; e < g.length; e++) if (x[e] > 0) y[e] = g[e];
+/** y = g where the ReLU's input x is positive, else 0 */
+function reluMasked(g: Arr, x: Arr, y: Arr): Arr {
+  for (let e = 0; e < g.length; e++) y[e] = x[e] > 0 ? g[e] : 0;
   return y;
 }
 
-/** g times its channel's scale (channels of `plane` entries) */
-function channelScaled(g: Arr, scale: Arr, plane: number): Arr {
-  const y = new Float64Array(g.length);
+/** y = g times its channel's scale (channels of `plane` entries) */
+function channelScaled(g: Arr, scale: Arr, plane: number, y: Arr): Arr {
   for (let c = 0; c < scale.length; c++) {
     const sc = scale[c];
     for (let e = c * plane; e < (c + 1) * plane; e++) y[e] = g[e] * sc;
@@ -731,8 +847,7 @@ function channelScaled(g: Arr, scale: Arr, plane: number): Arr {
 }
 
 /** y[o] = g[at[o]] */
-function gathered(g: Arr, at: Int32Array): Arr {
-  const y = new Float64Array(at.length);
+function gathered(g: Arr, at: Int32Array, y: Arr): Arr {
   for (let o = 0; o < at.length; o++) y[o] = g[at[o]];
   return y;
 }

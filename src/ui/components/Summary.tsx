@@ -6,6 +6,7 @@ import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state
 import { enqueueRead, setOverrides } from '../../state/actions.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_DOCS, CLASS_LABELS, CLASS_LAMBDA } from '../theme.ts';
 import { fmtFixed } from '../format.ts';
+import { hasOrder } from './DirectionTable.tsx';
 
 /**
  * Directions per class. Two detectors report the same never-firing unit (node death of the unit
@@ -45,6 +46,20 @@ export function globalOf(r: ReadResult | null | undefined): { lambda: number; m:
   return g && typeof g.lambda === 'number' && typeof g.m === 'number' ? { lambda: g.lambda, m: g.m } : null;
 }
 
+/**
+ * ν(k) of the orders read (METHOD §7), with how many live or singular directions read each: the
+ * per-row ν of the table, gathered by the rounded order.
+ */
+export function nuByOrder(ds: readonly DirectionResult[]): { k: number; nu: number; count: number }[] {
+  const byK = new Map<number, { k: number; nu: number; count: number }>();
+  for (const d of ds) {
+    if (!hasOrder(d) || d.kRounded === null || d.nu === null) continue;
+    const o = byK.get(d.kRounded);
+    if (o) o.count++; else byK.set(d.kRounded, { k: d.kRounded, nu: d.nu, count: 1 });
+  }
+  return [...byK.values()].sort((a, b) => a.k - b.k);
+}
+
 export function Summary() {
   const active = useStore(activeCheckpoint);
   const checkpoints = useStore(useShallow((s) => s.checkpoints));
@@ -53,6 +68,7 @@ export function Summary() {
   const layers = active?.result?.layers ?? [];
   const read = checkpoints.filter((c) => c.result || c.partial.length);
   const global = globalOf(active?.result);
+  const nus = nuByOrder(ds);
 
   return (
     <section className="card summary" aria-labelledby="summary-title" data-testid="summary">
@@ -61,6 +77,14 @@ export function Summary() {
         <p className="global-lambda" data-testid="global-lambda" title="the per-direction orders assembled into one learning coefficient (METHOD §6)">
           λ̂ = <strong>{fmtFixed(global.lambda, 3)}</strong>, m = <strong>{global.m}</strong>
           <span className="muted small"> the checkpoint’s learning coefficient and multiplicity, assembled from the directions</span>
+        </p>
+      ) : null}
+      {nus.length ? (
+        <p className="small nu-line" data-testid="nu-by-order" title="singular fluctuation ν(k) of the order-k cell (METHOD §7): the WAIC functional variance a direction of order k contributes">
+          <span className="muted">singular fluctuation </span>
+          {nus.map((o, i) => (
+            <span key={o.k} data-k={o.k}>{i ? ' · ' : ''}ν({o.k}) = <strong>{fmtFixed(o.nu, 3)}</strong><span className="muted"> ({o.count} direction{o.count === 1 ? '' : 's'})</span></span>
+          ))}
         </p>
       ) : null}
       {active?.result?.probe ? <ProbeLine probe={active.result.probe} /> : null}
