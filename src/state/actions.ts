@@ -200,6 +200,17 @@ export async function setArchitecture(key: string, arch: ArchJson | string | nul
   return reinspect(key, { files, companions });
 }
 
+export const EDITED_CONFIG_NAME = 'config.json (edited here)';
+
+/** Read with a config.json written here: a transformer's hyperparameters nothing else gave. */
+export async function setConfig(key: string, text: string): Promise<boolean> {
+  const c = getState().checkpoints.find((x) => x.key === key);
+  if (!c) return false;
+  const files: ReadFiles = { ...c.files, config: new Blob([text], { type: 'application/json' }) };
+  const companions = c.companions.filter((n) => n !== EDITED_CONFIG_NAME).concat([EDITED_CONFIG_NAME]);
+  return reinspect(key, { files, companions });
+}
+
 export function removeCheckpoint(key: string): void {
   const s = getState();
   if (s.progress?.key === key) void cancelRead();

@@ -66,5 +66,17 @@ export function transformerQueries(params: ParamSet, tokens: Float64Array, seed:
   one('o.weight', 9, 0.2);
   one('head.weight', 7, 0.1);
   qs.push({ delta: randomPatch(params, ['wte.weight', 'ln_1.weight'], rng), tangent: randomPatch(params, ['wpe.weight', 'head.bias'], rng) });
+  // a LayerNorm moved with the projections it feeds (dense input change and weight patch in one linear)
+  qs.push(linePoint(randomPatch(params, ['ln_1.weight', 'q.weight', 'k.weight'], rng), 0.3));
+  // ... with patches of k on a few of its inputs only (stored [in, out]: W[o, i] at i·4 + o)
+  const kAt = (entries: [number, number, number][]) => {
+    const a = new Float64Array(32);
+    for (const [i, o, w] of entries) a[i * 4 + o] = w;
+    return a;
+  };
+  qs.push({
+    delta: new Map([['ln_1.bias', randomPatch(params, ['ln_1.bias'], rng).get('ln_1.bias')!], ['k.weight', kAt([[0, 1, 0.3], [6, 3, -0.5]])]]),
+    tangent: new Map([['ln_1.weight', randomPatch(params, ['ln_1.weight'], rng).get('ln_1.weight')!], ['k.weight', kAt([[1, 2, 0.7], [5, 0, -0.4]])]]),
+  });
   return qs;
 }

@@ -7,6 +7,7 @@ import {
   deltaOf, matrixSupport, nonzero, positions, rangeArr, tangentOf, unionSorted, type Flow, type FlowArgs, type MatrixSupport,
 } from '../../engine/cpu/flow.ts';
 import { indicesOf } from '../../engine/index-sets.ts';
+import { denseRowsTimes } from '../../fast/gemm.ts';
 import { linearLayout, linearPositions, linearWeightAt, outInAt, type LinearOp, type LinearWeightAt } from './definition.ts';
 import type { ParamArray } from '../../engine/types.ts';
 
@@ -102,6 +103,10 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
     while (a < inIdx.length && inIdx[a] < t * inF) a++;
     seg[t] = a;
   }
+  if (inIdx === null && inCount > 0) {
+    denseInputFlow({ n, T, inF, outF, xb, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sW, sT }, flow, diff, tan);
+    return { support, diff, tan };
+  }
   // x' on the columns the patches read
   const pos = positions(S, inW);
   for (let s = 0; s < n; s++) {
@@ -175,4 +180,65 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
     }
   }
   return { support, diff, tan };
+}
+
+interface DenseInputArgs {
+  n: number; T: number; inF: number; outF: number; xb: Float64Array;
+  W: ParamArray; dW: ParamArray | null; tW: ParamArray | null; ds: number; ts: number;
+  db: ParamArray | null; dbs: number; tb: ParamArray | null; tbs: number;
+  rowStart: Int32Array; si: number; sW: MatrixSupport | null; sT: MatrixSupport | null;
+}
+
+/**
+ * linearFlow where the input change is dense (every feature of every position: a LayerNorm or an
+ * embedding moved upstream): per sample, the T positions' sums W'·d, W'·ṫ, ΔW·x_base and Ẇ·x' as
+ * row products (denseRowsTimes), each sum in the order, and with the operations, of the row-at-a-time
+ * loop of linearFlow (the same bits but the sign of a zero); patches over some columns only take
+ * those columns row by row as there.
+ */
+function denseInputFlow(a: DenseInputArgs, flow: Flow, diff: Float64Array, tan: Float64Array): void {
+  const { n, T, inF, outF, xb, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sW, sT } = a;
+  const m = T * outF;
+  const inW = T * inF;
+  const P = dW ? new Float64Array(m) : null; // ΔW·x_base
+  const Q = tW ? new Float64Array(m) : null; // Ẇ·x'
+  const fullW = sW !== null && sW.cols.length === inF;
+  const fullT = sT !== null && sT.cols.length === inF;
+  for (let s = 0; s < n; s++) {
+    const xo = s * inW, yo = s * m;
+    denseRowsTimes(flow.diff, xo, T, inF, W, rowStart, si, outF, diff, yo, null);
+    denseRowsTimes(flow.tan, xo, T, inF, W, rowStart, si, outF, tan, yo, null);
+    if (dW) {
+      denseRowsTimes(flow.diff, xo, T, inF, dW, rowStart, si, outF, diff, yo, 'add', ds);
+      denseRowsTimes(flow.tan, xo, T, inF, dW, rowStart, si, outF, tan, yo, 'add', ds);
+      if (fullW) denseRowsTimes(xb, xo, T, inF, dW, rowStart, si, outF, P!, 0, null);
+      else for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) P![t * outF + o] = patchDot(dW as Float64Array, rowStart[o], xb, xo + t * inF, sW!.cols, inF);
+    }
+    if (tW) {
+      if (tW === dW) Q!.set(P!);
+      else if (fullT) denseRowsTimes(xb, xo, T, inF, tW, rowStart, si, outF, Q!, 0, null);
+      else for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) Q![t * outF + o] = patchDot(tW as Float64Array, rowStart[o], xb, xo + t * inF, sT!.cols, inF);
+      if (fullT) denseRowsTimes(flow.diff, xo, T, inF, tW, rowStart, si, outF, Q!, 0, 'add');
+      else {
+        const cols = sT!.cols;
+        for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) {
+          let acc = Q![t * outF + o];
+          const wo = rowStart[o], fo = xo + t * inF;
+          for (let k = 0; k < cols.length; k++) acc += tW[wo + cols[k] * si] * flow.diff[fo + cols[k]];
+          Q![t * outF + o] = acc;
+        }
+      }
+    }
+    for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) {
+      const r = yo + t * outF + o;
+      let dv = db ? dbs * db[o] : 0;
+      let tv = tb ? tbs * tb[o] : 0;
+      dv += diff[r];
+      tv += tan[r];
+      if (P) dv += ds * P[t * outF + o];
+      if (Q) tv += ts * Q[t * outF + o];
+      diff[r] = dv;
+      tan[r] = tv;
+    }
+  }
 }

@@ -9,6 +9,7 @@ import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../st
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
 import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint } from '../../state/store.ts';
 import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
+import { ConfigAsk } from './ConfigAsk.tsx';
 
 /** A reader warning as a browser user acts on it (the CLI's flags are the Model panel's menus here). */
 export function browserWording(w: string): string {
@@ -121,6 +122,7 @@ function ModelPanel() {
           {s.transformer.label}: {s.transformer.blocks.length} blocks, {s.architecture && c.overrides.scope !== 'block-local' ? 'read as one network (scope “whole”)' : 'read block by block (scope “block-local”)'}
         </p>
       ) : s.architectureError ? <p className="warn small" role="alert" data-testid="architecture-error">Architecture: {s.architectureError}</p> : null}
+      {s.transformer?.ask ? <ConfigAsk key={`${c.key}:${s.transformer.ask.configTemplate}`} missing={s.transformer.ask.missing} template={s.transformer.ask.configTemplate} ckKey={c.key} disabled={reading} /> : null}
       {[...new Set([...(g?.warnings ?? []), ...s.warnings].map(browserWording))].map((w) => <p key={w} className="warn small">{w}</p>)}
     </section>
   );
@@ -241,8 +243,12 @@ function RunPanel() {
           {c.result.settings.adapter ? ` (${c.result.settings.adapter})` : ''} · {fmtInt(c.result.timing.queries)} Fisher queries
           {c.result.settings.engineChoice ? <> · engine: {c.result.settings.engineChoice}</> : null}
         </p>
-      ) : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: the f64 CPU engine (chosen in the settings)</p>
-        : backendInfo ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: {backendInfo.description}</p> : null}
+      ) : null}
+      {/* the engine the next read takes: the one chosen in the settings (not the adapter probed at start, nor the last read's) */}
+      {c?.result && (backend === 'auto' || backend === c.result.backend) ? null
+        : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}the f64 CPU engine (chosen in the settings)</p>
+          : backend === 'webgpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}WebGPU (chosen in the settings){backendInfo?.name === 'webgpu' ? ` — ${backendInfo.description}` : ''}</p>
+            : backendInfo ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: {backendInfo.description}</p> : null}
     </section>
   );
 }
