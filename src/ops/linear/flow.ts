@@ -123,6 +123,13 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
     denseInputFlow({ n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sT, dBase, tBase }, flow, diff, tan);
     return { support, diff, tan };
   }
+  // an unpatched linear whose input changes on whole positions (a read at one position): its rows
+  // as one product; the support's rows are (sample, position) rows of inF (sums as the loop below)
+  if (inIdx !== null && inCount > 0 && !dW && !tW && !db && !tb && wholePositions(seg, T, inF)) {
+    denseRowsTimes(flow.diff, 0, inCount / inF * n, inF, W, rowStart, si, outF, diff, 0, null);
+    denseRowsTimes(flow.tan, 0, inCount / inF * n, inF, W, rowStart, si, outF, tan, 0, null);
+    return { support, diff, tan };
+  }
   // x' on the columns the patches read
   const pos = positions(S, inW);
   for (let s = 0; s < n; s++) {
@@ -299,4 +306,13 @@ function baseProduct(P: ParamArray, cols: Int32Array, a: BaseArgs, outIdx: Int32
     if (baseCache.length > 2) baseCache.pop();
   }
   return Y;
+}
+
+/** Whether the input support holds, at every position it reaches, all inF features of it. */
+function wholePositions(seg: Int32Array, T: number, inF: number): boolean {
+  for (let t = 0; t < T; t++) {
+    const c = seg[t + 1] - seg[t];
+    if (c !== 0 && c !== inF) return false;
+  }
+  return true;
 }
