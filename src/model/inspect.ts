@@ -25,7 +25,11 @@ export interface CheckpointSummary {
   /** why the architecture could not be inferred (names the tensors it could not place) */
   architectureError: string | null;
   /** a recognised transformer: read block by block (src/read/block-local.ts) when no chain fits */
-  transformer?: { family: string; label: string; blocks: { name: string; kind: string }[]; notes: string[] } | null;
+  transformer?: {
+    family: string; label: string; blocks: { name: string; kind: string }[]; notes: string[];
+    /** a hyperparameter the whole network needs that nothing gave: asked for in a config.json template */
+    ask?: { missing: string; configTemplate: string } | null;
+  } | null;
   warnings: string[];
 }
 

@@ -33,10 +33,20 @@ export interface AssembledTransformer {
 }
 
 /**
- * Why the whole network was not assembled; `missing` names a hyperparameter the user can give;
- * `badInputs` marks given probe inputs that do not fit the model (the user's mistake, not a fallback).
+ * Why the whole network was not assembled; `missing` names a hyperparameter the user can give and
+ * `keys` the config.json keys that give it (the family's own spelling first: the explorer asks for
+ * them in a config.json template, `configTemplate`); `badInputs` marks given probe inputs that do
+ * not fit the model (the user's mistake, not a fallback).
  */
-export interface NotAssembled { why: string; missing: string | null; badInputs?: true }
+export interface NotAssembled { why: string; missing: string | null; keys?: string[]; badInputs?: true }
+
+/** The config.json key a family spells the number of heads with. */
+function headsKey(rec: Recognition, modelType: string | null): string {
+  if (rec.family === 'gpt2-hf' || rec.family === 'nanogpt' || modelType === 'gpt2') return 'n_head';
+  if (rec.family === 'transformer-lens' || rec.family === 'llama-meta') return 'n_heads';
+  if (rec.family === 'vit-pytorch') return 'heads';
+  return 'num_attention_heads';
+}
 
 export interface AssembleOptions {
   /** explicit activation (flag or UI) */
@@ -73,7 +83,7 @@ export function assembleTransformer(
   rec: Recognition, tensors: TensorDesc[], config: Record<string, unknown> | null, options: AssembleOptions,
 ): AssembledTransformer | NotAssembled {
   const shapeOf = new Map(tensors.map((t) => [t.name, t.shape]));
-  const no = (why: string, missing: string | null = null): NotAssembled => ({ why, missing });
+  const no = (why: string, missing: string | null = null, keys?: string[]): NotAssembled => ({ why, missing, ...(keys ? { keys } : {}) });
   const modelType = typeof config?.model_type === 'string' ? config.model_type : null;
   if (config?.scale_attn_by_inverse_layer_idx === true) return no('config.json sets scale_attn_by_inverse_layer_idx (attention scaled per layer): not in the attention op');
   if (config?.rope_scaling !== undefined && config.rope_scaling !== null) return no('config.json sets rope_scaling: scaled rotary frequencies are not in the attention op');
@@ -116,7 +126,7 @@ export function assembleTransformer(
   const warnings: string[] = [];
   const hyper = rec.hyper;
   const D = rec.dModel;
-  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json; heads for vit-pytorch)');
+  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json; heads for vit-pytorch)', [headsKey(rec, modelType)]);
   const H = hyper.nHeads.value;
   const eps = hyper.normEps?.value ?? 1e-5;
   if (hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
@@ -127,7 +137,7 @@ export function assembleTransformer(
   }
   // the decoders of PRE_NORM_DECODERS are causal language models
   const causal = hyper.causal?.value ?? (generic ? true : null);
-  if (causal === null) return no('whether attention is causal is not known', 'attention direction (is_causal, or attention_dir "causal"/"bidirectional" in config.json)');
+  if (causal === null) return no('whether attention is causal is not known', 'attention direction (is_causal, or attention_dir "causal"/"bidirectional" in config.json)', ['is_causal']);
   if (hyper.causal?.source === 'family default' && rec.family === 'transformer-lens') warnings.push('causal attention: the TransformerLens default (config.json has no attention_dir)');
   if (hyper.attentionScale?.source === 'family default') warnings.push(`attention scores scaled by ${hyper.attentionScale.value.toPrecision(4)} = 1/√d_model, as the ${rec.label} code does (config.json attention_scale sets another)`);
   const rotaryConvention = rec.rotary ?? (generic ? 'half-split' : null);
@@ -148,7 +158,7 @@ export function assembleTransformer(
     const pe = rec.inputs.patchEmbedding!;
     const w = shapeOf.get(pe.weight)!;
     let inC: number, kh: number, seq: ValueId;
-    if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)');
+    if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)', ['image_size']);
     const side = hyper.imageSize.value;
     if (!rec.inputs.clsToken || !rec.inputs.positionEmbedding) return no('a ViT without a CLS token or position embeddings');
     if (config?.pool === 'mean') return no('config.json sets pool "mean": a mean over the patches is not in the ops');
@@ -161,7 +171,7 @@ export function assembleTransformer(
       seq = push({ kind: 'patchify' }, [conv]);
     } else {
       // vit-pytorch: Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)'), then the linear per patch
-      if (!hyper.patchSize) return no('the patch size is not known', 'patch size (patch_size in config.json)');
+      if (!hyper.patchSize) return no('the patch size is not known', 'patch size (patch_size in config.json)', ['patch_size']);
       kh = hyper.patchSize.value;
       const [outF, patchDim] = w;
       inC = patchDim / (kh * kh);
@@ -243,7 +253,7 @@ export function assembleTransformer(
       const kvRows = qkv.outFeatures - H * dh;
       Hkv = hyper.nKeyValueHeads?.source === 'config' ? hyper.nKeyValueHeads.value : kvRows / (2 * dh);
       if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || Hkv < 1 || kvRows !== 2 * Hkv * dh) {
-        return no(`${qkv.module}: ${qkv.outFeatures} fused rows do not split into ${H} query heads and equal key/value heads`, 'head size (head_dim) and key/value heads (num_key_value_heads in config.json)');
+        return no(`${qkv.module}: ${qkv.outFeatures} fused rows do not split into ${H} query heads and equal key/value heads`, 'head size (head_dim) and key/value heads (num_key_value_heads in config.json)', ['head_dim', 'num_key_value_heads']);
       }
       const fused = push(linearOp(qkv, true), [normed]);
       q = slice(fused, 0, H * dh);
@@ -255,7 +265,7 @@ export function assembleTransformer(
       dh = pq.outFeatures / H;
       Hkv = pk.outFeatures / dh;
       if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || pv.outFeatures !== pk.outFeatures) {
-        return no(`${a.name}: query width ${pq.outFeatures}, key width ${pk.outFeatures} and ${H} heads do not give whole heads`, 'number of heads (n_head / num_attention_heads in config.json)');
+        return no(`${a.name}: query width ${pq.outFeatures}, key width ${pk.outFeatures} and ${H} heads do not give whole heads`, 'number of heads (n_head / num_attention_heads in config.json)', [headsKey(rec, modelType)]);
       }
       q = push(linearOp(pq, true), [normed]);
       k = push(linearOp(pk, true), [normed]);
@@ -335,4 +345,14 @@ export function assembleTransformer(
 function moduleOf(tensor: string): string {
   const parts = tensor.split('.');
   return parts.length > 1 ? parts.slice(0, -1).join('.') : tensor;
+}
+
+/**
+ * A config.json for the user to complete (the explorer's editable template): the given config's
+ * keys with each key still needed set to null, to be replaced by a number (or true/false).
+ */
+export function configTemplate(config: Record<string, unknown> | null, keys: readonly string[]): string {
+  const out: Record<string, unknown> = { ...(config ?? {}) };
+  for (const k of keys) if (typeof out[k] !== 'number' && typeof out[k] !== 'boolean') out[k] = null;
+  return `${JSON.stringify(out, null, 2)}\n`;
 }

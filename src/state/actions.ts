@@ -51,7 +51,7 @@ export function dismissError(): void {
 
 export function optionsFor(c: Pick<LoadedCheckpoint, 'overrides'>): Partial<ReadOptions> {
   const s = getState();
-  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend, maxEigenDim: s.maxEigenDim };
+  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend, threads: s.threads, maxEigenDim: s.maxEigenDim };
 }
 
 // ---- opening files --------------------------------------------------------------------------
@@ -197,6 +197,17 @@ export async function setArchitecture(key: string, arch: ArchJson | string | nul
   if (!c) return false;
   const files: ReadFiles = arch === null ? { ...c.originalFiles } : { ...c.files, arch: archBlob(arch) };
   const companions = c.companions.filter((n) => n !== EDITED_ARCH_NAME).concat(arch === null ? [] : [EDITED_ARCH_NAME]);
+  return reinspect(key, { files, companions });
+}
+
+export const EDITED_CONFIG_NAME = 'config.json (edited here)';
+
+/** Read with a config.json written here: a transformer's hyperparameters nothing else gave. */
+export async function setConfig(key: string, text: string): Promise<boolean> {
+  const c = getState().checkpoints.find((x) => x.key === key);
+  if (!c) return false;
+  const files: ReadFiles = { ...c.files, config: new Blob([text], { type: 'application/json' }) };
+  const companions = c.companions.filter((n) => n !== EDITED_CONFIG_NAME).concat([EDITED_CONFIG_NAME]);
   return reinspect(key, { files, companions });
 }
 

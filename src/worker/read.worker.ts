@@ -19,17 +19,18 @@
  */
 import * as Comlink from 'comlink';
 import type { EngineInfo, ReadEvent, ReaderApi, ReadFiles } from './api.ts';
-import type { ReadOptions } from '../read/options.ts';
+import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
 import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
 import { blobSource, openSafetensors } from '../format/safetensors.ts';
 import { recognizeTransformer } from '../model/families.ts';
-import { loadGraph, readCheckpoint, type ReadSources } from '../read/pipeline.ts';
+import { loadGraph, readCheckpoint, WholeNetworkUnavailable, type ReadSources } from '../read/pipeline.ts';
+import { configTemplate } from '../model/transformer-graph.ts';
 import { createEngine, type Backend, type Runtime } from '../engine/select.ts';
 import { CancelledError, type FisherEngine } from '../engine/types.ts';
 import { WebGpuEngine } from '../engine/webgpu/engine.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
-import { browserThreads, defaultBrowserThreads, WebWorkerPoolEngine } from '../fast/pool-browser.ts';
+import { browserThreads, WebWorkerPoolEngine } from '../fast/pool-browser.ts';
 import { SharedMemoryPoolEngine } from '../fast/pool-core.ts';
 import type { Precision } from '../fast/unit-scan.ts';
 
@@ -118,16 +119,22 @@ export class ReaderService implements WorkerApi {
     const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
     let architecture: CheckpointSummary['architecture'] = null;
     let architectureError: string | null = null;
+    let ask: NonNullable<CheckpointSummary['transformer']>['ask'] = null;
+    const configText = await files.config?.text();
     try {
-      architecture = (await loadGraph(sourcesOf(files, await files.config?.text(), await files.arch?.text()), { activation: options.activation ?? null })).graph;
+      architecture = (await loadGraph(sourcesOf(files, configText, await files.arch?.text()), { activation: options.activation ?? null })).graph;
     } catch (e) {
       architectureError = (e as Error).message;
+      // a hyperparameter nothing gave: the explorer asks for it in a config.json to complete
+      if (e instanceof WholeNetworkUnavailable && e.reason.missing && e.reason.keys) {
+        ask = { missing: e.reason.missing, configTemplate: configTemplate(configText ? (JSON.parse(configText) as Record<string, unknown>) : null, e.reason.keys) };
+      }
     }
     const recognised = files.arch ? null : safeRecognize(descs, files.config ? await files.config.text() : null);
     return {
       transformer: recognised && {
         family: recognised.family, label: recognised.label, notes: recognised.notes,
-        blocks: recognised.blocks.map((b) => ({ name: b.name, kind: b.kind })),
+        blocks: recognised.blocks.map((b) => ({ name: b.name, kind: b.kind })), ask,
       },
       fileName: files.checkpointName,
       bytes: file.byteSize,
@@ -157,7 +164,7 @@ export class ReaderService implements WorkerApi {
       }
     };
     try {
-      const engine = await this.engineFor(backend, options.precision ?? 'f32', browserThreads(options.threads ?? defaultBrowserThreads()));
+      const engine = await this.engineFor(backend, options.precision ?? 'f32', browserThreads(options.threads ?? DEFAULT_OPTIONS.threads));
       this.last = engine;
       if (ac.signal.aborted) throw new CancelledError();
       const result = await readCheckpoint(
