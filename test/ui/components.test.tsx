@@ -324,12 +324,15 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
       for (const id of ['rate-plot', 'slope-plot']) {
         expect(fig(id).textContent, `${name} ${id}`).toContain(`${ids.length} of ${mnist.directions.length} directions`);
         if (ids.length <= LINE_LIMIT) {
-          expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(0);
+          // the rows as lines, over the whole read's class bands (its context)
+          expect(fig(id).querySelectorAll('[data-role="bands"]:not([data-context])'), `${name} ${id}`).toHaveLength(0);
+          expect(fig(id).querySelectorAll('[data-role="bands"][data-context] g[data-band]'), `${name} ${id}`).not.toHaveLength(0);
           const drawn = lineIds(id);
           expect(drawn.every((d) => ids.includes(d)), `${name} ${id}`).toBe(true);
           if (id === 'rate-plot') expect(drawn.sort(), name).toEqual(ids);
         } else {
           expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(1);
+          expect(fig(id).querySelectorAll('[data-role="bands"][data-context]'), `${name} ${id}`).toHaveLength(0);
           expect(lineIds(id), `${name} ${id}`).toEqual([]);
         }
       }

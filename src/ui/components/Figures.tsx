@@ -27,6 +27,8 @@ export function Figures() {
     checkpoint: active?.name ?? '',
     directions,
     total: all.length,
+    // a filter's selection is drawn over the whole read (bands above LINE_LIMIT directions)
+    context: directions.length < all.length ? all : undefined,
     floorRatio: active?.result?.settings.floorRatio ?? floorRatio,
     numericalFloor: active?.result?.settings.numericalFloor ?? numericalFloor ?? DEFAULT_SETTINGS.numericalFloor,
   }), [active?.name, directions, all.length, active?.result, floorRatio, numericalFloor]);
