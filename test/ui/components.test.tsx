@@ -16,6 +16,7 @@ import { DirectionTable } from '../../src/ui/components/DirectionTable.tsx';
 import { BlockTable } from '../../src/ui/components/BlockTable.tsx';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
+import { Compare } from '../../src/ui/components/Compare.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
 import { exportableResult } from '../../src/ui/App.tsx';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
@@ -208,6 +209,22 @@ describe('summary', () => {
     }
     const compare = host.querySelector('[data-testid="compare-table"]')!;
     expect(compare.querySelectorAll('tbody tr')).toHaveLength(2);
+    // one column per class, each once (inactive was listed twice)
+    const heads = Array.from(compare.querySelectorAll('thead th')).map((th) => th.textContent);
+    expect(heads).toEqual(['checkpoint', 'live', 'singular', 'gauge', 'inactive', 'flat', 'pre-asymptotic']);
+  });
+
+  it('compare view: each direction’s class and k̂ per checkpoint, and Δk̂ where both read an order', () => {
+    const m = loadRead('ts_relu2_muon_s1');
+    setState((s) => ({ checkpoints: [...s.checkpoints, loaded('b.safetensors', m)] }));
+    act(() => root.render(<Compare />));
+    const box = host.querySelector<HTMLInputElement>('[data-testid="compare-view"] input[type="checkbox"]')!;
+    if (box.checked) act(() => { box.click(); }); // every direction, not only those read differently
+    const table = host.querySelector('[data-testid="compare-directions"]')!;
+    const d = r.directions.find((x) => x.class === 'singular' && m.directions.some((y) => y.id === x.id && (y.class === 'live' || y.class === 'singular')))!;
+    const e = m.directions.find((y) => y.id === d.id)!;
+    const cells = Array.from(table.querySelector(`tr[data-direction-id="${d.id}"]`)!.querySelectorAll('td')).map((td) => td.textContent);
+    expect(cells).toEqual([d.id, d.class, d.k!.toFixed(2), e.class, e.k!.toFixed(2), `${e.k! - d.k! > 0 ? '+' : '−'}${Math.abs(e.k! - d.k!).toFixed(2)}`]);
   });
 });
 
