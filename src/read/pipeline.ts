@@ -461,7 +461,10 @@ export async function scanGraph(
   }
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
-  const layers = (await layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l))).filter((l) => inSelection(l.layer));
+  // the layer statistics (dense work on this thread) run beside the scans, interleaved at their pauses:
+  // with a thread pool (src/fast/pool-core.ts) the workers scan meanwhile; on one thread nothing changes
+  const layersRun = layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l));
+  layersRun.catch(() => {}); // a failed scan ends the read first; the error is read where it is awaited
   const denseWarnings = dense.skipped.filter((p) => inSelection(p.layer)).map((p) => densePartSkipped(p, maxEigenDim));
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
@@ -549,6 +552,7 @@ export async function scanGraph(
     queriesDone += queries.length;
     report();
   }
+  const layers = (await layersRun).filter((l) => inSelection(l.layer));
   const position = new Map(every.map((c, i) => [c, i]));
   return {
     ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: activationLayers(graph).map((L) => L.layer) } } : {}),

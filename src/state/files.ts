@@ -27,6 +27,7 @@ export interface Grouped {
 
 const SHARD = /-\d{5}-of-\d{5}\.safetensors$/i;
 const SHARD_INDEX = /\.safetensors\.index\.json$/i;
+const HF_SIDE_FILES = /index\.json$|tokenizer|generation_config|special_tokens|added_tokens|vocab\.json$|trainer_state\.json$|preprocessor_config|processor_config|adapter_config|scheduler_config/i;
 const INPUT_NAMES = new Set(['images', 'inputs', 'input', 'x', 'data', 'tokens', 'input_ids', 'samples', 'labels', 'targets', 'y']);
 
 function dirOf(p: PickedFile): string {
@@ -84,7 +85,8 @@ export async function groupFiles(picked: PickedFile[]): Promise<Grouped> {
     } else if (SHARD_INDEX.test(lower)) {
       indexes.push(p);
     } else if (lower.endsWith('.json')) {
-      if (/index\.json$|tokenizer|generation_config|special_tokens/i.test(lower)) continue;
+      // what a Hugging Face model or Trainer checkpoint folder holds besides config.json: not a layer list
+      if (HF_SIDE_FILES.test(lower)) continue;
       archs.push(p);
     } else if (!p.path) {
       notices.push(`${name}: not a .safetensors or .json file; ignored`);

@@ -87,6 +87,33 @@ describe('deadscope read: bad input exits 2 with one line', () => {
   });
 });
 
+// `deadscope merge` takes the same care with its files: a hand-edited or truncated shard is named, never a TypeError
+const nullJson = join(dir, 'null.read.json');
+writeFileSync(nullJson, 'null\n');
+const brokenShard = join(dir, 'broken.read.json');
+writeFileSync(brokenShard, JSON.stringify({ schema: 'deadscope.read/1', checkpoint: { sha256: 'ab' }, settings: { seed: 0 }, directions: [], layers: [], warnings: [], timing: { totalMs: 0, prepareMs: 0, scanMs: 0, queries: 0 }, shard: { layers: ['0'], order: 'all', total: 3, layerOrder: ['0'], chains: [] } }));
+const mergeCases: Array<[string, string[], RegExp]> = [
+  ['a FIFO as a shard', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
+  ['a directory as a shard', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
+  ['a directory as --out', [brokenShard, '--out', dir], /--out needs a file path \[rule: not-a-regular-file\]/],
+  ['JSON null as a shard', [nullJson], /null\.read\.json: not a deadscope\.read\/1 JSON/],
+  ['a shard whose order is not a list', [brokenShard], /broken\.read\.json: not a well-formed partial read \(shard\.order: /],
+];
+
+describe('deadscope merge: bad input exits 2 with one line', () => {
+  it.each(mergeCases)('%s', (_name, args, message) => {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [bin, 'merge', ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^deadscope: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect((Date.now() - started) / 1000).toBeLessThan(5);
+  });
+});
+
 describe('deadscope read: a layer too wide for its axis alignment', () => {
   it('skips that statistic with a warning and keeps the rest of the read', () => {
     // 2 → 40 → 1 with seeded weights; --max-eigen-dim 16 puts the 40-unit layer over the limit

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupFiles, looksLikeInputs, peekTensorNames, type PickedFile } from '../../src/state/files.ts';
+import { stepFromName } from '../../src/series/series.ts';
 
 const fixture = (name: string, as = name): File =>
   new File([readFileSync(resolve(process.cwd(), 'fixtures', name))], as);
@@ -49,6 +50,19 @@ describe('file grouping', () => {
     expect(g.jobs[0].files.checkpointName).toBe('model.safetensors');
     expect((g.jobs[0].files.config as File).name).toBe('config.json');
     expect(g.notices.join(' ')).toMatch(/sharded/);
+  });
+
+  it('Trainer checkpoint-N/ folders: one job each, named by folder, their side files (trainer_state.json, optimizer.pt) not taken for layers', async () => {
+    const picked = [100, 200].flatMap((n) => [
+      pick(fixture('ts_relu2_adamw_s1.safetensors', 'model.safetensors'), `run/checkpoint-${n}/model.safetensors`),
+      pick(new File(['{"global_step": 1, "log_history": []}'], 'trainer_state.json'), `run/checkpoint-${n}/trainer_state.json`),
+      pick(new File([new Uint8Array(4)], 'optimizer.pt'), `run/checkpoint-${n}/optimizer.pt`),
+    ]);
+    const g = await groupFiles(picked);
+    expect(g.jobs.map((j) => j.files.checkpointName)).toEqual(['run/checkpoint-100/model.safetensors', 'run/checkpoint-200/model.safetensors']);
+    expect(g.jobs.map((j) => stepFromName(j.path))).toEqual([100, 200]);
+    expect(g.jobs.every((j) => j.files.arch === null && j.companions.length === 0)).toBe(true);
+    expect(g.notices).toEqual([]);
   });
 
   it('probe inputs alone are meant for the loaded model', async () => {

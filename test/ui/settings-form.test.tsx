@@ -123,3 +123,33 @@ describe('settings form', () => {
     expect(el.value).toBe(String(DEFAULT_SETTINGS.perDecade));
   });
 });
+
+describe('the Model and Run panels say things once, in the browser’s words', () => {
+  const RELU = 'no activation in __metadata__ or settings: assuming ReLU (set --activation to change)';
+  it('the ReLU assumption (in the graph’s and the summary’s warnings) is shown once and points at the activation menu', () => {
+    const c = loaded('a.safetensors');
+    const graph = { ...(c.summary.architecture as object), warnings: [RELU] };
+    setState({ checkpoints: [{ ...c, summary: { ...c.summary, architecture: graph, warnings: [RELU] } as unknown as CheckpointSummary }] });
+    act(() => root.render(<Sidebar />));
+    const said = [...host.querySelectorAll('p')].filter((p) => p.textContent!.includes('assuming ReLU'));
+    expect(said).toHaveLength(1);
+    expect(said[0].textContent).toContain('choose it in the activation menu above');
+    expect(host.textContent).not.toContain('--activation');
+  });
+
+  it('the engine line follows the backend chosen in the settings, not the adapter probed at start or the last read', () => {
+    const webgpuRead = { ...r, backend: 'webgpu' as const, settings: { ...r.settings, backend: 'webgpu', adapter: 'SwiftShader Device (Subzero)' } };
+    setState({ checkpoints: [{ ...loaded('a.safetensors'), result: webgpuRead }], backendInfo: { name: 'webgpu', description: 'WebGPU: SwiftShader Device (Subzero)' } });
+    act(() => root.render(<Sidebar />));
+    const line = () => host.querySelector('[data-testid="engine-line"]')?.textContent ?? null;
+    act(() => setState({ backend: 'webgpu' }));
+    expect(line()).toBeNull(); // the read's own line names its engine
+    act(() => setState({ backend: 'cpu' }));
+    expect(line()).toBe('Next read: the f64 CPU engine (chosen in the settings)');
+    // with no read yet the line says which engine reads
+    act(() => setState((s) => ({ checkpoints: s.checkpoints.map((c) => ({ ...c, result: null, status: 'inspected' as const })) })));
+    expect(line()).toBe('Engine: the f64 CPU engine (chosen in the settings)');
+    act(() => setState({ backend: 'auto' }));
+    expect(line()).toBe('Engine: WebGPU: SwiftShader Device (Subzero)');
+  });
+});

@@ -106,6 +106,9 @@ export class PatternScan {
   private bq = new Float64Array(8);
   private readonly mapData: Arr[] = [];
 
+  /** the arrays of the current sample's maps */
+  private readonly arena = new MapArena();
+
   /** the f32 convolution kernel (precision f32 with WebAssembly SIMD), else null: conv2dForward in f64 */
   private readonly conv: WasmConv | null;
 
@@ -257,6 +260,8 @@ export class PatternScan {
    * (CANCELLATION) instead, before any support is filled.
    */
   private pushMaps(s: number, start: number, touch: (Touch | null)[], Q: number, exactTo: number): MapTerm[][] | number {
+    // the previous call's maps are done with (its sample's points, or a rerun in f64)
+    this.arena.reset();
     const maps: MapTerm[][] = [];
     maps[start] = [];
     for (let i = start; i < this.steps.length; i++) {
@@ -269,11 +274,11 @@ export class PatternScan {
         case 'linear': {
           const t = touch[i];
           const exact = i <= exactTo;
-          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data), false, exact).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
+          next = inMaps.length ? this.applyOp(st, st.W, inMaps.map((m) => m.data), false, exact, this.arena).map((data, k) => ({ a: inMaps[k].a, b: inMaps[k].b, data })) : [];
           if (t?.w) {
             const { B, delta, tangent } = t.w;
             const xs = this.cached[i].subarray(s * this.sizes[i], (s + 1) * this.sizes[i]);
-            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true, exact);
+            const through = this.applyOp(st, B, [xs, ...inMaps.map((m) => m.data)], true, exact, this.arena);
             next.push({ a: delta, b: tangent, data: through[0] });
             inMaps.forEach((m, k) => next.push({
               a: m.a.map((x, q) => x * delta[q]), b: m.b.map((x, q) => x * delta[q] + m.a[q] * tangent[q]), data: through[k + 1],
@@ -281,28 +286,28 @@ export class PatternScan {
           }
           if (t?.b) {
             const { B, delta, tangent } = t.b;
-            const data = new Float64Array(F);
+            const data = this.arena.take(F, false);
             const plane = st.kind === 'conv' ? F / st.s.o : 1;
             for (let o = 0; o < F; o++) data[o] = B[Math.floor(o / plane)];
             next.push({ a: delta, b: tangent, data });
           }
-          const m = merged(next, Q);
+          const m = merged(next, Q, this.arena);
           if (!exact && m.cancels) return i;
           next = m.maps;
           break;
         }
         case 'relu': {
           const x = this.cached[i].subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x, this.arena.take(F, false)) }));
           break;
         }
         case 'bn': {
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: channelScaled(m.data, st.scale, st.plane) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: channelScaled(m.data, st.scale, st.plane, this.arena.take(F, false)) }));
           break;
         }
         case 'pool': {
           const am = st.argmax.subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: gathered(m.data, am) }));
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: gathered(m.data, am, this.arena.take(F, false)) }));
           break;
         }
         case 'flatten':
@@ -311,13 +316,19 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    // the support of the values a ReLU or pool reads (the candidates are planned over it)
+    // the support of the values a ReLU or pool reads and S_e there (the candidates are planned over it)
     for (let v = start; v < this.steps.length; v++) {
-      if (!this.cands[v]) continue;
+      const c = this.cands[v];
+      if (!c) continue;
       const sl = this.slots[v];
       for (const m of maps[v]) {
         const d = m.data;
-        for (let e = 0; e < d.length; e++) if (d[e] !== 0 && !sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+        for (let e = 0; e < d.length; e++) {
+          const g = d[e];
+          if (g === 0) continue;
+          if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+          c.S[e] += Math.abs(g);
+        }
       }
     }
     for (let i = start; i < this.steps.length; i++) if (this.cands[i]) this.planCandidates(i, s, maps[i], Q);
@@ -343,12 +354,6 @@ export class PatternScan {
       return lo === J ? NEVER : lo;
     };
     const S = c.S;
-    for (let k = 0; k < sl.suppLen; k++) {
-      const e = sl.supp[k];
-      let acc = 0;
-      for (const m of maps) acc += Math.abs(m.data[e]);
-      S[e] = acc;
-    }
     const x = this.cached[i];
     const off = s * this.sizes[i];
     const counts = new Int32Array(J + 1);
@@ -397,10 +402,10 @@ export class PatternScan {
    * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
    * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
    */
-  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW = false, exact = false): Arr[] {
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW: boolean, exact: boolean, arena: MapArena): Arr[] {
     if (st.kind === 'linear') {
       return xs.map((x) => {
-        const y = new Float64Array(st.outF);
+        const y = arena.take(st.outF, true);
         for (let i = 0; i < st.inF; i++) {
           const v = x[i];
           if (v === 0) continue;
@@ -419,7 +424,7 @@ export class PatternScan {
       if (hit[c] || (allowed && !allowed[c])) continue;
       for (let e = c * plane; e < (c + 1) * plane; e++) if (x[e] !== 0) { hit[c] = 1; break; }
     }
-    const ys = xs.map(() => new Float64Array(s.o * oh * ow));
+    const ys = xs.map(() => arena.take(s.o * oh * ow, true));
     this.convInto(st, W, xs, indicesOf(hit), ws ? ws.rows : null, exact, ys);
     return ys;
   }
@@ -702,6 +707,33 @@ function indicesOf(hit: Uint8Array): Int32Array {
   return out;
 }
 
+/**
+ * The arrays of one sample's maps, reused from sample to sample (a direction's maps are fresh arrays
+ * of the same few sizes at every sample: allocating them was a tenth of the read in the collector).
+ */
+class MapArena {
+  private readonly free = new Map<number, Arr[]>();
+  private used: Arr[] = [];
+
+  /** an array of n entries, zero when `zero` (else its old contents: the caller writes every entry) */
+  take(n: number, zero: boolean): Arr {
+    const a = this.free.get(n)?.pop() ?? new Float64Array(n);
+    if (zero) a.fill(0);
+    this.used.push(a);
+    return a;
+  }
+
+  /** every array taken since the last reset is free again */
+  reset(): void {
+    for (const a of this.used) {
+      let list = this.free.get(a.length);
+      if (!list) this.free.set(a.length, (list = []));
+      list.push(a);
+    }
+    this.used = [];
+  }
+}
+
 type Touch = { w: TouchPart | null; b: TouchPart | null };
 interface TouchPart { B: Arr; delta: Arr; tangent: Arr }
 
@@ -735,6 +767,14 @@ function mark(sl: Slot, e: number): void {
 }
 
 function clear(sl: Slot): void {
+  // a dense correction: wiping whole arrays beats visiting its entries
+  if (sl.len > sl.d.length >> 3) {
+    sl.d.fill(0);
+    sl.t.fill(0);
+    sl.mark.fill(0);
+    sl.len = 0;
+    return;
+  }
   for (let k = 0; k < sl.len; k++) {
     const e = sl.idx[k];
     sl.d[e] = 0;
@@ -753,7 +793,7 @@ function clearSupport(sl: Slot): void {
  * Maps with the same coefficients at every point are one map; maps with no coefficient are dropped.
  * `cancels`: some sum fell below CANCELLATION of its largest term.
  */
-function merged(maps: MapTerm[], Q: number): { maps: MapTerm[]; cancels: boolean } {
+function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[]; cancels: boolean } {
   const out: MapTerm[] = [];
   /** per output map: its first term, and the largest |entry| of its terms once a second is summed in */
   const first: Arr[] = [];
@@ -770,11 +810,17 @@ function merged(maps: MapTerm[], Q: number): { maps: MapTerm[]; cancels: boolean
       const same = out[k];
       if (same.data === first[k]) {
         termMax[k] = maxAbs(first[k]);
-        same.data = same.data.slice();
+        same.data = arena.take(same.data.length, false);
+        same.data.set(first[k]);
       }
-      const sum = same.data;
-      for (let e = 0; e < sum.length; e++) sum[e] += m.data[e];
-      termMax[k] = Math.max(termMax[k], maxAbs(m.data));
+      const sum = same.data, add = m.data;
+      let mx = termMax[k];
+      for (let e = 0; e < sum.length; e++) {
+        const g = add[e];
+        sum[e] += g;
+        mx = Math.max(mx, Math.abs(g));
+      }
+      termMax[k] = mx;
     } else {
       out.push({ a: m.a, b: m.b, data: m.data });
       first.push(m.data);
@@ -785,16 +831,14 @@ function merged(maps: MapTerm[], Q: number): { maps: MapTerm[]; cancels: boolean
   return { maps: out, cancels };
 }
 
-/** g where the ReLU's input x is positive, else 0 */
-function reluMasked(g: Arr, x: Arr): Arr {
-  const y = new Float64Array(g.length);
-  for (let e = 0; e < g.length; e++) if (x[e] > 0) y[e] = g[e];
+/** y = g where the ReLU's input x is positive, else 0 */
+function reluMasked(g: Arr, x: Arr, y: Arr): Arr {
+  for (let e = 0; e < g.length; e++) y[e] = x[e] > 0 ? g[e] : 0;
   return y;
 }
 
-/** g times its channel's scale (channels of `plane` entries) */
-function channelScaled(g: Arr, scale: Arr, plane: number): Arr {
-  const y = new Float64Array(g.length);
+/** y = g times its channel's scale (channels of `plane` entries) */
+function channelScaled(g: Arr, scale: Arr, plane: number, y: Arr): Arr {
   for (let c = 0; c < scale.length; c++) {
     const sc = scale[c];
     for (let e = c * plane; e < (c + 1) * plane; e++) y[e] = g[e] * sc;
@@ -803,8 +847,7 @@ function channelScaled(g: Arr, scale: Arr, plane: number): Arr {
 }
 
 /** y[o] = g[at[o]] */
-function gathered(g: Arr, at: Int32Array): Arr {
-  const y = new Float64Array(at.length);
+function gathered(g: Arr, at: Int32Array, y: Arr): Arr {
   for (let o = 0; o < at.length; o++) y[o] = g[at[o]];
   return y;
 }

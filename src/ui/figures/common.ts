@@ -1,5 +1,5 @@
 /** Inputs and pieces shared by the per-direction figures (rate plot, slope plot, gauge floor). */
-import { scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3';
+import { extent, scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3';
 import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { CLASSES, CLASS_COLOURS, CLASS_LABELS } from '../theme.ts';
@@ -14,6 +14,11 @@ export interface DirectionsInput {
   directions: DirectionResult[];
   /** how many directions the read has before the filter (the subtitle says "n of total") */
   total?: number;
+  /**
+   * Every direction of the read, when a filter keeps fewer: above LINE_LIMIT they are drawn as
+   * class bands behind the kept directions' lines (the selection stays in its context).
+   */
+  context?: DirectionResult[];
   /** ρ (METHOD §3) */
   floorRatio: number;
   /** F at or below numericalFloor × max(F_live, max F) of a direction is rounding noise (the read's setting) */
@@ -108,19 +113,21 @@ export function linearScale(domain: [number, number], range: [number, number]): 
   return scaleLinear().domain(domain[0] === domain[1] ? [domain[0] - 1, domain[1] + 1] : domain).range(range);
 }
 
-/** Extent of positive finite values, or null. */
+/** Extent of positive finite values (d3's extent over them), or null. */
 export function positiveExtent(values: Iterable<number>): [number, number] | null {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of values) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-  return lo <= hi ? [lo, hi] : null;
+  const [lo, hi] = extent(values, (v) => (v > 0 && Number.isFinite(v) ? v : undefined));
+  return lo === undefined || hi === undefined ? null : [lo, hi];
 }
 
-/** Snap a positive extent out to whole decades (with at least one decade of span). */
+/**
+ * A positive extent snapped out to whole decades by d3's log-scale nice(), with at least one decade
+ * of span. A bound within rounding (1e-9 relative) of a power of ten counts as that power.
+ */
 export function decadeDomain(ext: [number, number] | null, fallback: [number, number]): [number, number] {
   if (!ext) return fallback;
-  let lo = Math.floor(Math.log10(ext[0]) + 1e-9), hi = Math.ceil(Math.log10(ext[1]) - 1e-9);
-  if (hi <= lo) { lo -= 1; hi += 1; }
-  return [10 ** lo, 10 ** hi];
+  const a = ext[0] * (1 + 2.3e-9), b = ext[1] * (1 - 2.3e-9);
+  const [lo, hi] = scaleLog().domain(a <= b ? [a, b] : ext).nice().domain();
+  return hi / lo < 10 * (1 - 1e-9) ? [lo / 10, hi * 10] : [lo, hi];
 }
 
 /** The scan points inside a direction's asymptotic window. */
