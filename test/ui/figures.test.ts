@@ -380,6 +380,28 @@ describe('figures at 1 000+ directions (the real MNIST MLP read by the CLI, prob
     expect(textOf(doc).some((t) => t.includes(`${kept.length} of ${r.directions.length} directions`))).toBe(true);
   });
 
+  it('under a filter the kept directions are lines over the whole read’s class bands, on the whole read’s axes', () => {
+    const kept = r.directions.filter((d) => d.layer === '2.0');
+    const filtered = { ...inp, directions: kept, total: r.directions.length, context: r.directions };
+    const whole = parseSvg(buildRatePlot(inp, W));
+    const doc = parseSvg(buildRatePlot(filtered, W));
+    const ids = Array.from(doc.querySelectorAll('[data-role="curves"] path[data-direction-id]')).map((p) => p.getAttribute('data-direction-id'));
+    expect(ids.sort()).toEqual(kept.map((d) => d.id).sort());
+    // the context: a band per class of the whole read, each over its own count of directions
+    const bands = Array.from(doc.querySelectorAll('[data-role="bands"][data-context] g[data-band]'));
+    const perClass = new Map<string, number>();
+    for (const d of r.directions) perClass.set(d.class, (perClass.get(d.class) ?? 0) + 1);
+    expect(bands.map((g) => [g.getAttribute('data-class'), Number(g.getAttribute('data-band'))]).sort())
+      .toEqual([...perClass.entries()].filter(([c]) => bands.some((g) => g.getAttribute('data-class') === c)).sort());
+    expect(bands.length).toBeGreaterThanOrEqual(3);
+    // drawn under the lines, and the same y axis as the unfiltered plot (the bands fit)
+    const order = Array.from(doc.querySelectorAll('[data-role="bands"], [data-role="curves"]')).map((g) => g.getAttribute('data-role'));
+    expect(order).toEqual(['bands', 'curves']);
+    const yTicks = (d: Document) => Array.from(d.querySelectorAll('text')).filter((t) => /^10/.test(t.textContent ?? '')).map((t) => t.textContent);
+    expect(yTicks(doc)).toEqual(yTicks(whole));
+    expect(textOf(doc).some((t) => t.includes(`${kept.length} of ${r.directions.length} directions over the class bands of all`))).toBe(true);
+  });
+
   it('the slope plot leaves out slopes between points at the noise level', () => {
     const d = r.directions.find((x) => x.scan.F.some((F) => F > 0 && F <= noise(x)) && x.scan.F.some((F) => F > noise(x)))!;
     expect(d).toBeDefined();
