@@ -74,6 +74,8 @@ interface Candidates {
   qBucket: Int32Array;
   /** S_e over the op's input entries (pools) */
   S: Float64Array;
+  /** scratch of the planning: the entries reached, in entry order */
+  listed: Int32Array;
 }
 const NEVER = 0x7fffffff;
 /** relative slack on the bound, for the rounding of Σ_k a_k·G_k and of x + D */
@@ -135,7 +137,7 @@ export class PatternScan {
       const entries = st.kind === 'relu' ? this.sizes[i] : this.sizes[i + 1];
       return {
         order: new Int32Array(entries), bucketOf: new Int32Array(entries).fill(NEVER), bucketEnd: new Int32Array(0), qBucket: new Int32Array(0),
-        S: new Float64Array(this.sizes[i]),
+        S: new Float64Array(this.sizes[i]), listed: new Int32Array(entries),
       };
     });
   }
@@ -288,7 +290,7 @@ export class PatternScan {
             const { B, delta, tangent } = t.b;
             const data = this.arena.take(F, false);
             const plane = st.kind === 'conv' ? F / st.s.o : 1;
-            for (let o = 0; o < F; o++) data[o] = B[Math.floor(o / plane)];
+            for (let c = 0; c < F / plane; c++) data.fill(B[c], c * plane, (c + 1) * plane);
             next.push({ a: delta, b: tangent, data });
           }
           const m = merged(next, Q, this.arena);
@@ -345,25 +347,28 @@ export class PatternScan {
     const thr = Float64Array.from(new Set(M)).sort();
     const J = thr.length;
     c.qBucket = Int32Array.from(M, (x) => thr.indexOf(x));
+    const thrSlack = thr.map((t) => t * (1 + SLACK));
     const bucket = (rho: number): number => {
-      let lo = 0, hi = J;
+      if (!(rho <= thrSlack[J - 1])) return NEVER;
+      let lo = 0, hi = J - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (rho <= thr[mid] * (1 + SLACK)) hi = mid; else lo = mid + 1;
+        if (rho <= thrSlack[mid]) hi = mid; else lo = mid + 1;
       }
-      return lo === J ? NEVER : lo;
+      return lo;
     };
     const S = c.S;
     const x = this.cached[i];
     const off = s * this.sizes[i];
     const counts = new Int32Array(J + 1);
-    const listed: number[] = [];
+    const listed = c.listed;
+    let nListed = 0;
     if (st.kind === 'relu') {
       for (let k = 0; k < sl.suppLen; k++) {
         const e = sl.supp[k];
         const b = bucket(Math.abs(x[off + e]) / S[e]);
         c.bucketOf[e] = b;
-        if (b !== NEVER) { counts[b]++; listed.push(e); }
+        if (b !== NEVER) { counts[b]++; listed[nListed++] = e; }
       }
     } else if (st.kind === 'pool') {
       const { h, w, oh, ow, k: kp, stride } = st;
@@ -388,14 +393,14 @@ export class PatternScan {
         let b = NEVER;
         if (den > 0) b = bucket((gap - 1e-12 * (Math.abs(xa) + xMax)) / den);
         c.bucketOf[o] = b;
-        if (b !== NEVER) { counts[b]++; listed.push(o); }
+        if (b !== NEVER) { counts[b]++; listed[nListed++] = o; }
       }
     }
     c.bucketEnd = new Int32Array(J + 1);
     let acc = 0;
     for (let j = 0; j <= J; j++) { c.bucketEnd[j] = acc; acc += counts[j]; }
     // counting sort: bucketEnd[j] runs from the bucket's start to its end
-    for (const e of listed) c.order[c.bucketEnd[c.bucketOf[e]]++] = e;
+    for (let k = 0; k < nListed; k++) c.order[c.bucketEnd[c.bucketOf[listed[k]]]++] = listed[k];
   }
 
   /**
