@@ -243,13 +243,7 @@ export class PatternScan {
         F[q] += headFisherRow(this.head, z, 0, dz, 0, outW, p);
         for (let v = start; v <= outV; v++) clear(this.slots[v]);
       }
-      for (let i = start; i < this.steps.length; i++) {
-        const c = this.cands[i];
-        if (!c) continue;
-        const sl = this.slots[i];
-        for (let k = 0; k < sl.suppLen; k++) { c.S[sl.supp[k]] = 0; if (this.steps[i].kind === 'relu') c.bucketOf[sl.supp[k]] = NEVER; }
-      }
-      for (let v = start; v <= outV; v++) clearSupport(this.slots[v]);
+      this.forgetSupport(start);
     }
     this.conv?.releaseBases();
     for (let q = 0; q < Q; q++) F[q] /= this.n;
@@ -294,13 +288,17 @@ export class PatternScan {
             next.push({ a: delta, b: tangent, data });
           }
           const m = merged(next, Q, this.arena);
-          if (!exact && m.cancels) return i;
+          if (!exact && m.cancels) {
+            this.forgetSupport(start);
+            return i;
+          }
           next = m.maps;
           break;
         }
         case 'relu': {
           const x = this.cached[i].subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x, this.arena.take(F, false)) }));
+          const c = this.cands[i]!;
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMaskedNoting(m.data, x, this.arena.take(F, false), this.slots[i], c.S) }));
           break;
         }
         case 'bn': {
@@ -318,23 +316,24 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    // the support of the values a ReLU or pool reads and S_e there (the candidates are planned over it)
+    // the support of the values a pool reads and S_e there (a ReLU's were noted as its maps went through)
     for (let v = start; v < this.steps.length; v++) {
-      const c = this.cands[v];
-      if (!c) continue;
-      const sl = this.slots[v];
-      for (const m of maps[v]) {
-        const d = m.data;
-        for (let e = 0; e < d.length; e++) {
-          const g = d[e];
-          if (g === 0) continue;
-          if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
-          c.S[e] += Math.abs(g);
-        }
-      }
+      if (this.steps[v].kind !== 'pool') continue;
+      for (const m of maps[v]) noteSupport(m.data, this.slots[v], this.cands[v]!.S);
     }
     for (let i = start; i < this.steps.length; i++) if (this.cands[i]) this.planCandidates(i, s, maps[i], Q);
     return maps;
+  }
+
+  /** Clears what pushMaps noted for the ops from `start` on (supports, S_e, ReLU buckets). */
+  private forgetSupport(start: number): void {
+    for (let i = start; i < this.steps.length; i++) {
+      const c = this.cands[i];
+      if (!c) continue;
+      const sl = this.slots[i];
+      for (let k = 0; k < sl.suppLen; k++) { c.S[sl.supp[k]] = 0; if (this.steps[i].kind === 'relu') c.bucketOf[sl.supp[k]] = NEVER; }
+    }
+    for (let v = start; v < this.slots.length; v++) clearSupport(this.slots[v]);
   }
 
   /** Buckets the entries (ReLU) or outputs (pool) of step i at sample s by the smallest point threshold that may change them. */
@@ -836,9 +835,25 @@ function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[];
   return { maps: out, cancels };
 }
 
-/** y = g where the ReLU's input x is positive, else 0 */
-function reluMasked(g: Arr, x: Arr, y: Arr): Arr {
-  for (let e = 0; e < g.length; e++) y[e] = x[e] > 0 ? g[e] : 0;
+/** The non-zero entries of a map g (of the value slot `sl` holds) into sl's support, |g| added to S there. */
+function noteSupport(g: Arr, sl: Slot, S: Float64Array): void {
+  for (let e = 0; e < g.length; e++) {
+    const v = g[e];
+    if (v === 0) continue;
+    if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+    S[e] += Math.abs(v);
+  }
+}
+
+/** y = g where the ReLU's input x is positive, else 0; g noted as noteSupport does (in the same pass) */
+function reluMaskedNoting(g: Arr, x: Arr, y: Arr, sl: Slot, S: Float64Array): Arr {
+  for (let e = 0; e < g.length; e++) {
+    const v = g[e];
+    y[e] = x[e] > 0 ? v : 0;
+    if (v === 0) continue;
+    if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+    S[e] += Math.abs(v);
+  }
   return y;
 }
 
