@@ -84,6 +84,8 @@ const SLACK = 1e-9;
 /** scattering costs about this many dense multiply-adds per multiply-add: of the f64 JavaScript kernel, of the f32 WebAssembly one */
 const SCATTER_COST = 3;
 const SCATTER_COST_F32 = 20;
+/** the same for the f32 WebAssembly scatter (stride 1) against the f32 dense kernel */
+const SCATTER_COST_WASM = 4;
 /**
  * Maps of equal coefficients whose sum falls below this fraction of its largest term (a gauge line:
  * the maps of a unit's in- and out-weights cancel to first order) keep too few digits in f32: the
@@ -107,6 +109,10 @@ export class PatternScan {
   private aq = new Float64Array(8);
   private bq = new Float64Array(8);
   private readonly mapData: Arr[] = [];
+  /** wasmScatter's scratch: a correction's non-zero entries and their values */
+  private scatterIdx = new Int32Array(0);
+  private scatterVd = new Float64Array(0);
+  private scatterVt = new Float64Array(0);
 
   /** the arrays of the current sample's maps */
   private readonly arena = new MapArena();
@@ -624,8 +630,14 @@ export class PatternScan {
     const [oh, ow] = convOutSize(s);
     const plane = h * w, oplane = oh * ow, kk = kh * kw, wo = C * kk;
     // the dense op runs on the correction's channels only: compare with their entries
-    if (src.len * (this.conv ? SCATTER_COST_F32 : SCATTER_COST) > (channelCount(src, plane, C) * plane) / 2) {
+    const stride1 = sh === 1 && sw === 1;
+    const cost = !this.conv ? SCATTER_COST : stride1 ? SCATTER_COST_WASM : SCATTER_COST_F32;
+    if (src.len * cost > (channelCount(src, plane, C) * plane) / 2) {
       this.denseConv(st, W, src, dst, cd, ct, cx);
+      return;
+    }
+    if (this.conv && stride1) {
+      this.wasmScatter(st, W, src, dst, cd, ct, cx);
       return;
     }
     for (let k = 0; k < src.len; k++) {
@@ -655,6 +667,36 @@ export class PatternScan {
           if (!dst.mark[pos]) for (let o = 0; o < O; o++) mark(dst, o * oplane + pos);
         }
       }
+    }
+  }
+
+  /** scatterOp in the f32 kernel (stride 1): the correction's non-zero entries, their outputs marked */
+  private wasmScatter(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+    if (this.scatterVd.length < src.len) {
+      this.scatterIdx = new Int32Array(src.d.length);
+      this.scatterVd = new Float64Array(src.d.length);
+      this.scatterVt = new Float64Array(src.d.length);
+    }
+    const { scatterIdx: idx, scatterVd: vd, scatterVt: vt } = this;
+    let n = 0;
+    for (let k = 0; k < src.len; k++) {
+      const e = src.idx[k];
+      const d = cd * src.d[e], t = ct * src.t[e] + cx * src.d[e];
+      if (d === 0 && t === 0) continue;
+      idx[n] = e;
+      vd[n] = d;
+      vt[n++] = t;
+    }
+    const { s } = st;
+    const os = W === st.W ? null : matrixSupport(W, s.o, s.c * s.kh * s.kw).rows;
+    const reached = this.conv!.scatter(idx, vd, vt, n, W, s, os, W === st.W, dst.d, dst.t);
+    const positions = this.conv!.reachedPositions();
+    const [oh, ow] = convOutSize(s);
+    const oplane = oh * ow;
+    const no = os ? os.length : s.o;
+    for (let a = 0; a < reached; a++) {
+      const p = positions[a];
+      for (let oi = 0; oi < no; oi++) mark(dst, (os ? os[oi] : oi) * oplane + p);
     }
   }
 
