@@ -317,6 +317,10 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
       const ids = rows().map((x) => x.dataset.directionId!).sort();
       expect(ids.length, name).toBeGreaterThan(0);
       expect(ids.length, name).toBeLessThan(mnist.directions.length);
+      // the heatmap's rows: the layers (with a layer statistic) of the table's rows
+      const layersOfRows = new Set(mnist.directions.filter((d) => ids.includes(d.id)).map((d) => d.layer));
+      const heatRows = Array.from(host.querySelectorAll('[data-testid="alignment-heatmap"] text[data-layer]')).map((t) => t.getAttribute('data-layer'));
+      expect(heatRows, name).toEqual(mnist.layers.map((l) => l.layer).filter((l) => layersOfRows.has(l)));
       // the gauge-floor chart marks exactly the table's rows
       const marks = Array.from(host.querySelectorAll('[data-testid="gauge-floor-chart"] [data-role="marks"] > g[data-direction-id]')).map((g) => g.getAttribute('data-direction-id')!).sort();
       expect(marks, name).toEqual(ids);
@@ -324,12 +328,15 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
       for (const id of ['rate-plot', 'slope-plot']) {
         expect(fig(id).textContent, `${name} ${id}`).toContain(`${ids.length} of ${mnist.directions.length} directions`);
         if (ids.length <= LINE_LIMIT) {
-          expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(0);
+          // the rows as lines, over the whole read's class bands (its context)
+          expect(fig(id).querySelectorAll('[data-role="bands"]:not([data-context])'), `${name} ${id}`).toHaveLength(0);
+          expect(fig(id).querySelectorAll('[data-role="bands"][data-context] g[data-band]'), `${name} ${id}`).not.toHaveLength(0);
           const drawn = lineIds(id);
           expect(drawn.every((d) => ids.includes(d)), `${name} ${id}`).toBe(true);
           if (id === 'rate-plot') expect(drawn.sort(), name).toEqual(ids);
         } else {
           expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(1);
+          expect(fig(id).querySelectorAll('[data-role="bands"][data-context]'), `${name} ${id}`).toHaveLength(0);
           expect(lineIds(id), `${name} ${id}`).toEqual([]);
         }
       }
