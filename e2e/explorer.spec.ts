@@ -261,6 +261,12 @@ test('a malformed file shows the named error and the previous model stays loaded
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText('ts_relu2_adamw_s1');
   await expect(page.getByTestId('direction-row')).toHaveCount(before);
   await expect(page.getByTestId('export-json')).toBeEnabled();
+  // a text file renamed .safetensors: named for what it is, not by a header length read from its text
+  await page.getByTestId('file-input').setInputFiles({ name: 'model-card.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('# A model card\n\nThis text file was renamed to .safetensors by mistake.\n') });
+  await expect(page.getByTestId('error-banner')).toContainText('model-card.safetensors');
+  // the reason first; the header rule it broke after it
+  await expect(page.getByTestId('error-message')).toContainText('SafetensorsError: model-card.safetensors: not a safetensors file (it begins with the text "# A mode")');
+  await expect(page.getByTestId('checkpoint-tab')).toHaveCount(1);
 });
 
 test('a long read shows progress with an ETA and can be cancelled', async ({ page }) => {
@@ -275,11 +281,27 @@ test('a long read shows progress with an ETA and can be cancelled', async ({ pag
   await expect(page.getByTestId('checkpoint-tab')).toHaveCount(2);
   await expect(page.getByText('with mnist-test-1000.safetensors')).toBeVisible();
   await expect(progress).toContainText('%');
+  // cancel once some directions have streamed in
+  await expect(page.getByTestId('direction-row').first()).toBeVisible({ timeout: 180_000 });
   await page.getByTestId('cancel-read').click();
   await expect(progress).toHaveCount(0, { timeout: 60_000 });
   await expect(page.getByText(/cancelled/i).first()).toBeVisible();
   // the checkpoint stays loaded and can be read again
   await expect(page.getByTestId('run-read')).toBeEnabled();
+  // the directions read so far stay on screen and export, marked partial
+  // (the table lists 400 rows until asked for all)
+  if (await page.getByRole('button', { name: /^Show all/ }).count()) await page.getByRole('button', { name: /^Show all/ }).click();
+  const shown = await page.getByTestId('direction-row').count();
+  expect(shown).toBeGreaterThan(0);
+  await readFinished(page, 'mnist-mlp-dfdx.safetensors');
+  const { name, text } = await downloadText(page, 'export-json');
+  expect(name).toBe('mnist-mlp-dfdx.partial.read.json');
+  const partial = JSON.parse(text) as { partial?: boolean; checkpoint: { path: string }; directions: Array<{ id: string }> };
+  expect(partial.partial).toBe(true);
+  expect(partial.checkpoint.path).toBe('mnist-mlp-dfdx.safetensors');
+  expect(partial.directions).toHaveLength(shown);
+  const { text: csv } = await downloadText(page, 'export-csv');
+  expect(csv.trim().split(/\r\n/)).toHaveLength(shown + 1);
 });
 
 test('screenshot of the main view', async ({ page }) => {

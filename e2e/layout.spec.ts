@@ -3,9 +3,10 @@
  * theme exports the same figures as the light one; every control of the table is reachable by Tab.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { guideLabelHits } from './geometry.ts';
-import { exampleRead } from './read.ts';
+import { exampleRead, readFinished } from './read.ts';
 
 async function exportedSvg(page: Page, id: string): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-svg-${id}`).click()]);
@@ -62,6 +63,39 @@ test('the table’s controls are reachable by keyboard', async ({ page }) => {
   await page.getByLabel('filter by layer').focus();
   await page.keyboard.press('ArrowDown'); // a native select changes with the keyboard
   await expect(page.getByTestId('direction-row').first()).toBeVisible();
+});
+
+test('every control on the page is reachable with Tab', async ({ page }) => {
+  await exampleRead(page);
+  // a second checkpoint: the compare view and the side-by-side table join the page
+  await page.getByTestId('file-input').setInputFiles(resolve(process.cwd(), 'fixtures', 'ts_relu2_muon_s1.safetensors'));
+  await readFinished(page, 'ts_relu2_muon_s1.safetensors');
+  await expect(page.getByTestId('compare-view')).toBeVisible();
+  // every visible, enabled control, numbered
+  const total = await page.evaluate(() => {
+    const sel = 'button, select, input, textarea, a[href], summary, [tabindex]';
+    const controls = Array.from(document.querySelectorAll<HTMLElement>(sel)).filter((el) => {
+      if ((el as HTMLButtonElement).disabled || el.getAttribute('tabindex') === '-1' || el.closest('.visually-hidden, [aria-hidden="true"]')) return false;
+      // (a closed <details> hides its content, but for its summary)
+      if (el.tagName !== 'SUMMARY' && el.closest('details:not([open])')) return false;
+      const r = el.getBoundingClientRect();
+      return r.width > 1 && r.height > 1 && el.checkVisibility({ visibilityProperty: true });
+    });
+    controls.forEach((el, i) => el.setAttribute('data-kb', String(i)));
+    return controls.length;
+  });
+  expect(total).toBeGreaterThan(60);
+  const reached = new Set<string>();
+  await page.locator('body').focus();
+  for (let i = 0; i < total + 40 && reached.size < total; i++) {
+    await page.keyboard.press('Tab');
+    const kb = await page.evaluate(() => document.activeElement?.closest('[data-kb]')?.getAttribute('data-kb') ?? null);
+    if (kb !== null) reached.add(kb);
+  }
+  const missed = await page.evaluate((seen) => Array.from(document.querySelectorAll<HTMLElement>('[data-kb]'))
+    .filter((el) => !seen.includes(el.getAttribute('data-kb')!))
+    .map((el) => `${el.tagName.toLowerCase()} ${el.getAttribute('aria-label') ?? el.getAttribute('data-testid') ?? el.textContent?.trim().slice(0, 30)}`), [...reached]);
+  expect(missed).toEqual([]);
 });
 
 test('figure marks are reachable by keyboard: Tab onto a figure, arrows walk its directions, Enter pins', async ({ page }) => {

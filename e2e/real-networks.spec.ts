@@ -4,8 +4,9 @@
  * the saturated head reported; a training run (the AdamW teacher–student checkpoints, one folder)
  * read step by step and plotted against the step, with the compare view and duplicate detection.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { guideLabelHits } from './geometry.ts';
 import { exampleRead, exportedJson } from './read.ts';
@@ -35,6 +36,11 @@ test('the MNIST MLP: class bands, filters drive every figure, inactive counted o
   await expect(rate.locator('[data-role="bands"]')).toHaveCount(1);
   await expect(rate.locator('[data-role="curves"] path[data-direction-id]')).toHaveCount(0);
   await expect(rate.locator('[data-role="floor"]')).toHaveCount(1);
+  // reviewed baseline: the 1 400+ directions as class bands, the floor marked, in both plots
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => document.fonts.ready);
+  await expect(rate).toHaveScreenshot('mnist-rate-bands.png');
+  await expect(page.getByTestId('slope-plot')).toHaveScreenshot('mnist-slope-bands.png');
   // the guides' labels sit clear of the bands (the browser's own geometry)
   for (const id of ['rate-plot', 'slope-plot']) {
     const { labels, hits } = await guideLabelHits(page.getByTestId(id));
@@ -104,6 +110,16 @@ test('a training run: one folder read step by step and plotted against the step;
   const rows = readFileSync(await download.path(), 'utf8').trim().split(/\r\n/);
   expect(rows[0].startsWith('step,file,sha256,directions,n_live')).toBe(true);
   expect(rows.slice(1).map((r) => Number(r.split(',')[0]))).toEqual(metaSteps);
+  // reviewed baseline: the run's census λ, class counts, alignment and k̂ against the step (a
+  // viewport taller than the card, so the sticky top bar does not cover its head)
+  // at the last step (the checkpoint open last depends on the order the folder lists its files)
+  await page.getByTestId('series-step').selectOption({ label: String(metaSteps[metaSteps.length - 1]) });
+  await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[files.length - 1].replace('.safetensors', ''));
+  await page.setViewportSize({ width: 1440, height: 2200 });
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => document.fonts.ready);
+  await expect(card).toHaveScreenshot('adamw-run.png');
+  await page.setViewportSize({ width: 1440, height: 1000 });
   // clicking a point opens that checkpoint
   await dots.nth(3).click();
   await expect(page.locator('[data-testid="checkpoint-tab"][aria-current="true"]')).toContainText(files[3].replace('.safetensors', ''));
@@ -131,4 +147,34 @@ test('a training run: one folder read step by step and plotted against the step;
   await page.getByTestId('file-input').setInputFiles(resolve(RUN, files[0]));
   await expect(page.getByText(/same content \(SHA-256\)/)).toBeVisible();
   await expect(page.getByTestId('checkpoint-tab')).toHaveCount(tabs);
+});
+
+test('a Trainer run: checkpoint-N/ folders (with their side files) are one training run, at the folder’s step', async ({ page }) => {
+  test.setTimeout(240_000);
+  await exampleRead(page);
+  // three checkpoints of the AdamW run as a Hugging Face Trainer writes them; the folder names a
+  // step (7, 70, 700) that the files' __metadata__ does not, so the plotted steps can only come from it
+  const files = readdirSync(RUN).filter((f) => f.endsWith('.safetensors')).sort().slice(0, 3);
+  const steps = [7, 70, 700];
+  const dir = mkdtempSync(join(tmpdir(), 'deadscope-trainer-'));
+  files.forEach((f, i) => {
+    const ck = join(dir, `checkpoint-${steps[i]}`);
+    mkdirSync(ck);
+    copyFileSync(resolve(RUN, f), join(ck, 'model.safetensors'));
+    writeFileSync(join(ck, 'trainer_state.json'), JSON.stringify({ global_step: steps[i], log_history: [] }));
+    writeFileSync(join(ck, 'optimizer.pt'), Buffer.alloc(16));
+  });
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  const card = page.getByTestId('training-run');
+  await expect(card).toContainText('3 of 3 checkpoints read', { timeout: 180_000 });
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  const dots = card.getByTestId('series-plot').locator('[data-track^="census"] circle');
+  await expect(dots).toHaveCount(3);
+  expect(await dots.evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('data-step'))))).toEqual(steps);
+  const tabs = await page.getByTestId('checkpoint-tab').allTextContents();
+  for (const n of steps) expect(tabs.some((t) => t.endsWith(`checkpoint-${n}/model`)), `tab of checkpoint-${n}`).toBe(true);
+  // the series CSV: one row per folder, at its step
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-series-csv').click()]);
+  const rows = readFileSync(await download.path(), 'utf8').trim().split(/\r\n/).slice(1);
+  expect(rows.map((r) => Number(r.split(',')[0]))).toEqual(steps);
 });

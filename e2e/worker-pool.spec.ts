@@ -78,3 +78,14 @@ for (const [file, inputs, options] of CASES) {
     expect(worst).toBeLessThan(1e-9);
   });
 }
+
+test('the explorer\'s threads setting reads on the pooled CPU engine', async ({ page }) => {
+  await page.goto('/');
+  const runLine = page.getByText(/^Read \d+ directions in/);
+  await expect(runLine).toBeVisible({ timeout: 60_000 }); // the example's first read
+  await page.locator('label', { hasText: 'backend' }).locator('select').selectOption('cpu');
+  await page.getByTestId('setting-threads').selectOption('2');
+  await page.getByTestId('run-read').click();
+  await expect(runLine).toContainText('× 2 threads', { timeout: 60_000 });
+  await expect(runLine).toContainText('on cpu');
+});

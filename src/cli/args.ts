@@ -168,7 +168,7 @@ numeric __metadata__ such as accuracies).
                        on the centred logits, which does not saturate where the softmax is confident)
   --detectors a,b      ${DETECTORS.map((d) => d.id).join(', ')} (default all)
   --grid TMIN,TMAX,PD  scan grid (default ${DEFAULT_OPTIONS.tMin},${DEFAULT_OPTIONS.tMax},${DEFAULT_OPTIONS.perDecade})
-  --slope-tol X        flat-run slope tolerance (default ${DEFAULT_OPTIONS.slopeTol})
+  --slope-tol X        flat-run slope tolerance, and a window reads order k only when |k̂ − k| ≤ X (default ${DEFAULT_OPTIONS.slopeTol})
   --min-decades X      shortest window in decades (default ${DEFAULT_OPTIONS.minDecades})
   --floor-ratio X      ρ, the floor ratio to the live reference (default ${DEFAULT_OPTIONS.floorRatio})
   --numerical-floor X  rounding-noise floor relative to max(F_live, max F) (default ${DEFAULT_OPTIONS.numericalFloor})

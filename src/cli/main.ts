@@ -1,6 +1,7 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
 import { openAsBlob } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { checkOutPath, checkRegularFile } from './files.ts';
 import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { blobSource, openSafetensors, SafetensorsError } from '../format/safetensors.ts';
@@ -28,30 +29,6 @@ async function makeEngine(backend: 'auto' | 'cpu' | 'webgpu', precision: 'f32' |
     if (e instanceof NoAdapterError) throw new InputError('--backend webgpu', e.message);
     throw e;
   }
-}
-
-/**
- * Every file given is a regular file before it is opened: a directory fails late with EISDIR,
- * and opening a FIFO blocks forever.
- */
-async function checkRegularFile(path: string): Promise<void> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch (e) {
-    throw new InputError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (st.isDirectory()) throw new InputError(path, 'is a directory, not a file [rule: not-a-regular-file]');
-  if (!st.isFile()) throw new InputError(path, 'is not a regular file (a FIFO, socket or device) [rule: not-a-regular-file]');
-}
-
-/** --out is checked before the read, so a finished read is never lost to an unwritable path. */
-async function checkOutPath(path: string): Promise<void> {
-  const st = await stat(path).catch(() => null);
-  if (st?.isDirectory()) throw new InputError(path, 'is a directory; --out needs a file path [rule: not-a-regular-file]');
-  if (st && !st.isFile()) throw new InputError(path, 'is not a regular file; --out needs a file path [rule: not-a-regular-file]');
-  const parent = await stat(dirname(path)).catch(() => null);
-  if (!parent?.isDirectory()) throw new InputError(path, `its folder ${dirname(path)} does not exist [rule: out-folder-missing]`);
 }
 
 async function readText(path: string | null): Promise<string | null> {

@@ -1,6 +1,8 @@
 /** `deadscope merge A.json B.json … [--out F]`: joins partial reads (`read --layers`) into one read. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { mergeReads, MergeError } from '../read/merge.ts';
+import { InputError } from '../read/pipeline.ts';
+import { checkOutPath, checkRegularFile } from './files.ts';
 import type { ReadResult } from '../read/schema.ts';
 
 export const MERGE_HELP = `deadscope merge A.json B.json … [--out F]
@@ -22,6 +24,13 @@ export async function runMerge(argv: string[]): Promise<number> {
   }
   if (argv.includes('--out') && !out) return fail('--out needs a value');
   if (files.length === 0) return fail('no reads given (deadscope merge A.json B.json …)');
+  try {
+    for (const name of files) await checkRegularFile(name);
+    if (out) await checkOutPath(out);
+  } catch (e) {
+    if (e instanceof InputError) return fail(e.message);
+    throw e;
+  }
   const shards: { name: string; read: ReadResult }[] = [];
   for (const name of files) {
     let text: string;

@@ -16,11 +16,6 @@ export function browserThreads(setting: number): number {
   return isolated ? Math.max(1, Math.floor(setting)) : 1;
 }
 
-/** The explorer's default when a read does not set `threads`: one thread, as the CLI (BENCHMARKS.md, worker pool). */
-export function defaultBrowserThreads(): number {
-  return 1;
-}
-
 export class WebWorkerPoolEngine extends SharedMemoryPoolEngine {
   constructor(options: { precision?: Precision; threads: number }) {
     super(options);

@@ -216,68 +216,15 @@ export function assembleTransformer(
   const normOp = (n: NormRef): Op => (n.kind === 'layernorm'
     ? { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps }
     : { kind: 'rmsnorm', layer: n.module, weight: n.weight, eps });
-  const linearOp = (ref: LinearRef, positionwise: boolean, layer = ref.module): Op => {
-    const stored = shapeOf.get(ref.weight)!;
-    // TransformerLens W_Q/K/V [H, in, dh] and W_O [H, dh, out] carry their head count
-    const heads = stored.length === 3 ? { heads: stored[0] } : {};
-    return { kind: 'linear', layer, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures, layout: ref.layout, positionwise, ...heads };
-  };
+  const linearOp = (ref: LinearRef, positionwise: boolean, layer = ref.module): Op => linearOpOf(ref, shapeOf, positionwise, layer);
   const slice = (v: ValueId, start: number, length: number) => push({ kind: 'slice', start, length }, [v]);
 
   // ---- the residual blocks ---------------------------------------------------------------
   for (const key of order) {
     const { attention: [a], mlp: [m] } = layers.get(key)!;
     const normed = push(normOp(a.norm!), [x]);
-    const proj = (role: string) => a.projections.find((p) => p.role === role)?.linear ?? null;
-    const o = proj('o');
-    if (!o) return no(`${a.name}: no output projection`);
-    let q: ValueId, k: ValueId, v: ValueId;
-    let dh: number, Hkv: number;
-    const qkv = proj('qkv');
-    const perHead = (role: string) => a.projections.filter((p) => p.role === role && p.head !== null).sort((x, y) => x.head! - y.head!).map((p) => p.linear);
-    if (a.projections.some((p) => p.head !== null)) {
-      // one module per head: each head's map per position, joined in head order (torch.cat(heads, -1))
-      const [hq, hk, hv] = [perHead('q'), perHead('k'), perHead('v')];
-      dh = hq[0]?.outFeatures ?? 0;
-      Hkv = H;
-      if (hq.length !== H || hk.length !== H || hv.length !== H || [...hq, ...hk, ...hv].some((l) => l.outFeatures !== dh)) {
-        return no(`${a.name}: ${hq.length} query, ${hk.length} key and ${hv.length} value modules of equal width do not make ${H} heads`);
-      }
-      const join = (lins: LinearRef[]) => lins.map((l) => push(linearOp(l, true), [normed])).reduce((acc, h) => push({ kind: 'concat' }, [acc, h]));
-      q = join(hq);
-      k = join(hk);
-      v = join(hv);
-    } else if (qkv) {
-      // vit-pytorch's to_qkv is 3 × heads·dim_head, which need not be the model width
-      dh = hyper.dHead?.source === 'config' ? hyper.dHead.value : rec.family === 'vit-pytorch' ? qkv.outFeatures / (3 * H) : D / H;
-      const kvRows = qkv.outFeatures - H * dh;
-      Hkv = hyper.nKeyValueHeads?.source === 'config' ? hyper.nKeyValueHeads.value : kvRows / (2 * dh);
-      if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || Hkv < 1 || kvRows !== 2 * Hkv * dh) {
-        return no(`${qkv.module}: ${qkv.outFeatures} fused rows do not split into ${H} query heads and equal key/value heads`, 'head size (head_dim) and key/value heads (num_key_value_heads in config.json)', ['head_dim', 'num_key_value_heads']);
-      }
-      const fused = push(linearOp(qkv, true), [normed]);
-      q = slice(fused, 0, H * dh);
-      k = slice(fused, H * dh, Hkv * dh);
-      v = slice(fused, (H + Hkv) * dh, Hkv * dh);
-    } else {
-      const [pq, pk, pv] = [proj('q'), proj('k'), proj('v')];
-      if (!pq || !pk || !pv) return no(`${a.name}: query, key and value projections not all recognised`);
-      dh = pq.outFeatures / H;
-      Hkv = pk.outFeatures / dh;
-      if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || pv.outFeatures !== pk.outFeatures) {
-        return no(`${a.name}: query width ${pq.outFeatures}, key width ${pk.outFeatures} and ${H} heads do not give whole heads`, 'number of heads (n_head / num_attention_heads in config.json)', [headsKey(rec, modelType)]);
-      }
-      q = push(linearOp(pq, true), [normed]);
-      k = push(linearOp(pk, true), [normed]);
-      v = push(linearOp(pv, true), [normed]);
-    }
-    if (H % Hkv !== 0) return no(`${a.name}: ${H} query heads do not group over ${Hkv} key/value heads`);
-    if (o.inFeatures !== H * dh || o.outFeatures !== D) return no(`${o.module}: ${o.inFeatures}→${o.outFeatures} does not map ${H}×${dh} head outputs to the width ${D}`);
-    const rotaryDims = Math.round(dh * partial);
-    const rotary = rotaryConvention ? { base: hyper.ropeTheta?.value ?? 10000, convention: rotaryConvention, dims: rotaryDims - (rotaryDims % 2) } : null;
-    const att = push({ kind: 'attention', layer: a.name, heads: H, kvHeads: Hkv, headDim: dh, causal, scale: hyper.attentionScale?.value ?? 1 / Math.sqrt(dh), rotary }, [q, k, v]);
-    let out = push(linearOp(o, true), [att]);
-    if (a.layerScale) out = push({ kind: 'scale', layer: moduleOf(a.layerScale), weight: a.layerScale }, [out]);
+    const out = wireAttention(rec, a, normed, push, shapeOf, { heads: H, causal, rotary: rotaryConvention, rotaryFraction: partial }, modelType);
+    if (typeof out !== 'number') return out;
     x = push({ kind: 'add' }, [x, out]);
     if (!m) continue;
     const mn = push(normOp(m.norm!), [x]);
@@ -339,6 +286,91 @@ export function assembleTransformer(
   graph.outputWidth = size(valueShapes(graph)[x]);
   graph.warnings = warnings;
   return { recognition: rec, graph, input, readout, head, warnings };
+}
+
+/** Pushes one node reading `inputs`; returns its value id. */
+export type Push = (op: Op, inputs: ValueId[]) => ValueId;
+
+/** What an attention layer's wiring takes beyond its tensors' shapes. */
+export interface AttentionSettings {
+  heads: number;
+  causal: boolean;
+  rotary: 'half-split' | 'interleaved' | null;
+  /** the share of each head's features rotary turns (config.json partial_rotary_factor) */
+  rotaryFraction: number;
+}
+
+/** A linear map in its stored layout; TransformerLens W_Q/K/V [H, in, dh] and W_O [H, dh, out] carry their head count. */
+function linearOpOf(ref: LinearRef, shapeOf: Map<string, number[]>, positionwise: boolean, layer = ref.module): Op {
+  const stored = shapeOf.get(ref.weight)!;
+  const heads = stored.length === 3 ? { heads: stored[0] } : {};
+  return { kind: 'linear', layer, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures, layout: ref.layout, positionwise, ...heads };
+}
+
+/**
+ * One attention layer from its (normed) input [T, D]: Q, K and V (one module per head joined by
+ * concat, a fused map sliced, or three maps), the attention op, the output projection and its layer
+ * scale. The output value, or why the shapes do not make whole heads. Whole-network assembly and
+ * block-local reads (src/read/block-local.ts) wire attention with this one function.
+ */
+export function wireAttention(
+  rec: Recognition, a: AttentionBlock, input: ValueId, push: Push, shapeOf: Map<string, number[]>, s: AttentionSettings, modelType: string | null,
+): ValueId | NotAssembled {
+  const no = (why: string, missing: string | null = null, keys?: string[]): NotAssembled => ({ why, missing, ...(keys ? { keys } : {}) });
+  const hyper = rec.hyper;
+  const D = rec.dModel;
+  const H = s.heads;
+  const proj = (role: string) => a.projections.find((p) => p.role === role)?.linear ?? null;
+  const o = proj('o');
+  if (!o) return no(`${a.name}: no output projection`);
+  let q: ValueId, k: ValueId, v: ValueId;
+  let dh: number, Hkv: number;
+  const qkv = proj('qkv');
+  const perHead = (role: string) => a.projections.filter((p) => p.role === role && p.head !== null).sort((x, y) => x.head! - y.head!).map((p) => p.linear);
+  if (a.projections.some((p) => p.head !== null)) {
+    // one module per head: each head's map per position, joined in head order (torch.cat(heads, -1))
+    const [hq, hk, hv] = [perHead('q'), perHead('k'), perHead('v')];
+    dh = hq[0]?.outFeatures ?? 0;
+    Hkv = H;
+    if (hq.length !== H || hk.length !== H || hv.length !== H || [...hq, ...hk, ...hv].some((l) => l.outFeatures !== dh)) {
+      return no(`${a.name}: ${hq.length} query, ${hk.length} key and ${hv.length} value modules of equal width do not make ${H} heads`);
+    }
+    const join = (lins: LinearRef[]) => lins.map((l) => push(linearOpOf(l, shapeOf, true), [input])).reduce((acc, h) => push({ kind: 'concat' }, [acc, h]));
+    q = join(hq);
+    k = join(hk);
+    v = join(hv);
+  } else if (qkv) {
+    // vit-pytorch's to_qkv is 3 × heads·dim_head, which need not be the model width
+    dh = hyper.dHead?.source === 'config' ? hyper.dHead.value : rec.family === 'vit-pytorch' ? qkv.outFeatures / (3 * H) : D / H;
+    const kvRows = qkv.outFeatures - H * dh;
+    Hkv = hyper.nKeyValueHeads?.source === 'config' ? hyper.nKeyValueHeads.value : kvRows / (2 * dh);
+    if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || Hkv < 1 || kvRows !== 2 * Hkv * dh) {
+      return no(`${qkv.module}: ${qkv.outFeatures} fused rows do not split into ${H} query heads and equal key/value heads`, 'head size (head_dim) and key/value heads (num_key_value_heads in config.json)', ['head_dim', 'num_key_value_heads']);
+    }
+    const fused = push(linearOpOf(qkv, shapeOf, true), [input]);
+    q = push({ kind: 'slice', start: 0, length: H * dh }, [fused]);
+    k = push({ kind: 'slice', start: H * dh, length: Hkv * dh }, [fused]);
+    v = push({ kind: 'slice', start: (H + Hkv) * dh, length: Hkv * dh }, [fused]);
+  } else {
+    const [pq, pk, pv] = [proj('q'), proj('k'), proj('v')];
+    if (!pq || !pk || !pv) return no(`${a.name}: query, key and value projections not all recognised`);
+    dh = pq.outFeatures / H;
+    Hkv = pk.outFeatures / dh;
+    if (!Number.isInteger(dh) || !Number.isInteger(Hkv) || pv.outFeatures !== pk.outFeatures) {
+      return no(`${a.name}: query width ${pq.outFeatures}, key width ${pk.outFeatures} and ${H} heads do not give whole heads`, 'number of heads (n_head / num_attention_heads in config.json)', [headsKey(rec, modelType)]);
+    }
+    q = push(linearOpOf(pq, shapeOf, true), [input]);
+    k = push(linearOpOf(pk, shapeOf, true), [input]);
+    v = push(linearOpOf(pv, shapeOf, true), [input]);
+  }
+  if (H % Hkv !== 0) return no(`${a.name}: ${H} query heads do not group over ${Hkv} key/value heads`);
+  if (o.inFeatures !== H * dh || o.outFeatures !== D) return no(`${o.module}: ${o.inFeatures}→${o.outFeatures} does not map ${H}×${dh} head outputs to the width ${D}`);
+  const rotaryDims = Math.round(dh * s.rotaryFraction);
+  const rotary = s.rotary ? { base: hyper.ropeTheta?.value ?? 10000, convention: s.rotary, dims: rotaryDims - (rotaryDims % 2) } : null;
+  const att = push({ kind: 'attention', layer: a.name, heads: H, kvHeads: Hkv, headDim: dh, causal: s.causal, scale: hyper.attentionScale?.value ?? 1 / Math.sqrt(dh), rotary }, [q, k, v]);
+  let out = push(linearOpOf(o, shapeOf, true), [att]);
+  if (a.layerScale) out = push({ kind: 'scale', layer: moduleOf(a.layerScale), weight: a.layerScale }, [out]);
+  return out;
 }
 
 /** The module prefix of a tensor name (`transformer.wte.weight` → `transformer.wte`). */

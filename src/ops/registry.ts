@@ -28,6 +28,7 @@ import { embeddingGpu } from './embedding/gpu.ts';
 import { positionalFlow } from './positional/flow.ts';
 import { positionalGpu } from './positional/gpu.ts';
 import { attentionGpu } from './attention/gpu.ts';
+import { attentionFlow } from './attention/flow.ts';
 import { takeFlow } from './take/flow.ts';
 import { takeGpu } from './take/gpu.ts';
 import { sliceFlow } from './slice/flow.ts';
@@ -58,8 +59,8 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   mul: { ...DEFINITIONS.mul, reference: REFERENCES.mul, flow: null, gpu: mulGpu },
   embedding: { ...DEFINITIONS.embedding, reference: REFERENCES.embedding, flow: embeddingFlow, gpu: embeddingGpu },
   positional: { ...DEFINITIONS.positional, reference: REFERENCES.positional, flow: positionalFlow, gpu: positionalGpu },
-  // attention mixes every position and feature of a head: dense after any change
-  attention: { ...DEFINITIONS.attention, reference: REFERENCES.attention, flow: null, gpu: attentionGpu },
+  // attention mixes every position and feature of a head: the heads a change reaches, at the positions read
+  attention: { ...DEFINITIONS.attention, reference: REFERENCES.attention, flow: attentionFlow, gpu: attentionGpu },
   take: { ...DEFINITIONS.take, reference: REFERENCES.take, flow: takeFlow, gpu: takeGpu },
   slice: { ...DEFINITIONS.slice, reference: REFERENCES.slice, flow: sliceFlow, gpu: sliceGpu },
   concat: { ...DEFINITIONS.concat, reference: REFERENCES.concat, flow: concatFlow, gpu: concatGpu },

@@ -294,10 +294,15 @@ export function globalCoefficient(groups: readonly AssemblyGroup[], directions: 
     if (d.class === 'pre-asymptotic' && !inChain.has(d.id)) notEnumerable.push({ id: d.id, why: 'pre-asymptotic: no order read' });
   }
   const chainNote = groups.filter((g) => g.params !== undefined && g.enumerated !== undefined && g.enumerated < g.params!).length;
+  // the whole model's λ with every closed-form block replaced by the value assembled from its reads
+  const closed = used.filter((i) => typeof groups[i].closedForm === 'number' && typeof groups[i].assembled === 'number');
+  const assembled = used.reduce((a, i) => a + (closed.includes(i) ? groups[i].assembled! : groups[i].lambda), 0);
   return {
     lambda, m, groups: used, notEnumerable,
     why: `${used.length} block${used.length === 1 ? '' : 's'} summed as separable blocks: λ = Σ λ_g = ${fmtNum(lambda)}, m = Σ m_g − (G − 1) = ${m}` +
       (notEnumerable.length ? `; ${notEnumerable.length} direction${notEnumerable.length === 1 ? '' : 's'} not enumerable` : '') +
-      (chainNote ? `; ${chainNote} chain${chainNote === 1 ? '' : 's'} not fully read (their closed form is used)` : ''),
+      (chainNote ? `; ${chainNote} chain${chainNote === 1 ? '' : 's'} not fully read (their closed form is used)` : '') +
+      (closed.length ? `; with the ${closed.length === 1 ? 'chain' : `${closed.length} chains`} assembled from ${closed.length === 1 ? 'its' : 'their'} reads instead of ${closed.length === 1 ? 'its' : 'their'} closed form: λ ${fmtNum(assembled)} (difference ${fmtNum(assembled - lambda)})` : ''),
+    ...(closed.length ? { assembled, difference: assembled - lambda } : {}),
   };
 }

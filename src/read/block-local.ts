@@ -2,14 +2,18 @@
  * Block-local reads: where the whole transformer cannot be assembled with the engines' ops, each
  * recognised block whose function the ops express is read alone, as a chain, on seeded N(0, 1)
  * inputs of the block's input width, with the regression Fisher on the block output:
- *  - an MLP: [norm →] up → activation → down (SwiGLU needs a product op: not read);
+ *  - an MLP: [norm →] up → activation → down, or gated down(φ(gate·n) ⊙ up·n);
  *  - a norm → linear pair: the norm in front of an attention layer with each Q/K/V (or fused QKV)
- *    projection reading it, and the final norm with the unembedding or classifier.
+ *    projection reading it, and the final norm with the unembedding or classifier;
+ *  - an attention layer itself on seeded N(0, 1) sequences [T, D] (T its context, capped):
+ *    Q/K/V → attention → output projection (→ layer scale), wired as the whole network wires it
+ *    (wireAttention), where its heads, causality and positions are known and it reads its own stack.
  * Every direction and layer is labelled `scope: "block-local"` with its block, and the warnings
  * say what was read this way, what was not and why (docs/METHOD.md, notes).
  */
 import { openSafetensors, type SafetensorsFile } from '../format/safetensors.ts';
-import { recognizeTransformer, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
+import { recognizeTransformer, type AttentionBlock, type Block, type LinearRef, type NormRef, type Recognition } from '../model/families.ts';
+import { wireAttention } from '../model/transformer-graph.ts';
 import { ArchitectureError, parseActivation } from '../model/infer.ts';
 import { chainNodes, graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op } from '../model/graph.ts';
 import type { FisherEngine, ParamArray, ParamSet, ProbeSet, Tensor64 } from '../engine/types.ts';
@@ -120,17 +124,17 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     };
     return [half(0, 'gate'), half(1, 'up')];
   };
-  const probeOf = (width: number): ProbeSet => {
+  const probeOf = (shape: number[]): ProbeSet => {
     const rng = createRng(options.seed ^ 0x5eed);
-    const data = new Float64Array(options.probe * width);
+    const data = new Float64Array(options.probe * size(shape));
     for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-    return { count: options.probe, shape: [width], data };
+    return { count: options.probe, shape, data };
   };
-  const add = async (block: Block, name: string, build: (params: ParamLoaders) => Promise<GraphNode[]>, excluded: string[] = []) => {
+  const add = async (block: Block, name: string, build: (params: ParamLoaders) => Promise<GraphNode[]>, excluded: string[] = [], shape: number[] | null = null) => {
     const loaders: ParamLoaders = new Map();
     const nodes = await build(loaders);
     const first = nodes[0].op;
-    const inputShape = [first.kind === 'linear' ? first.inFeatures : rec.dModel];
+    const inputShape = shape ?? [first.kind === 'linear' ? first.inFeatures : rec.dModel];
     const output = nodes[nodes.length - 1].id;
     const graph: ModelGraph = { inputShape, inputType: 'float', nodes, output, outputWidth: 0, activation, activationSource: options.activation ? 'setting' : 'arch', warnings: [] };
     graph.outputWidth = size(valueShapes(graph)[output]);
@@ -141,11 +145,63 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       for (const [t, read] of loaders) params.set(t, await read());
       return params;
     };
-    chains.push({ block, name, graph, loadParams, probe: probeOf(inputShape[0]), excluded });
+    chains.push({ block, name, graph, loadParams, probe: probeOf(inputShape), excluded });
     blocks.push({ block: name, kind: block.kind, architecture: { inputShape, nodes, outputWidth: graph.outputWidth }, read: true, why: describeNodes(nodes) });
   };
   const chain = async (ops: Promise<Op>[]): Promise<GraphNode[]> => chainNodes(await Promise.all(ops));
   const skip = (block: Block, name: string, why: string) => blocks.push({ block: name, kind: block.kind, architecture: null, read: false, why });
+
+  // ---- attention layers: Q/K/V → attention → output projection (→ layer scale), on [T, D] sequences
+  const posTable = rec.inputs.positionEmbedding ? shapes.get(rec.inputs.positionEmbedding)!.slice(-2)[0] : null;
+  const sequenceLength = Math.min(posTable ?? rec.hyper.context?.value ?? options.contextCap, options.contextCap);
+  const encoderDecoder = rec.blocks.some((b) => b.kind === 'attention' && b.cross);
+  const modelType = typeof config?.model_type === 'string' ? config.model_type : null;
+  // positions outside the attention op (a learned table added to the input, T5's relative buckets,
+  // nn.Transformer's sinusoids in an encoder–decoder) or a known rotary convention
+  const relativeBias = descs.some((t) => /relative_attention_bias/.test(t.name));
+  const positionsKnown = rec.rotary !== null || rec.inputs.positionEmbedding !== null || encoderDecoder
+    || relativeBias || descs.some((t) => /(^|\.)(embed_positions|position_embeddings?|pos_embed(ding)?|wpe)(\.|$)/.test(t.name));
+  if (relativeBias) warnings.push('relative position buckets (T5) are not in the attention op: each attention layer read alone is read without them (its query–key and value–output gauges do not involve them)');
+  const causalOf = (block: AttentionBlock): boolean | null => {
+    // an encoder–decoder: the encoder's self-attention sees every position, the decoder's the past
+    if (encoderDecoder) return /(^|\.)decoder(\.|$)/.test(block.name) ? true : /(^|\.)encoder(\.|$)/.test(block.name) ? false : null;
+    return rec.hyper.causal?.value ?? null;
+  };
+  /** why an attention layer cannot be read alone, or null */
+  const attentionUnreadable = (block: AttentionBlock): string | null => {
+    if (block.cross) return 'cross-attention: its keys and values read the other stack (only the norm → query pair is read)';
+    if (!rec.hyper.nHeads) return 'the number of heads is not known (n_head / num_attention_heads in config.json): only the norm → projection pairs were read';
+    if (causalOf(block) === null) return 'whether attention is causal is not known (is_causal in config.json): only the norm → projection pairs were read';
+    // positions of an unknown kind may be rotary of an unknown convention: a full query–key rotation
+    // would then be claimed where only 2×2 blocks are gauges
+    if (!positionsKnown) return 'its positions are not known (no position table, no rotary convention): only the norm → projection pairs were read';
+    return probeWiring(block);
+  };
+  const settingsOf = (block: AttentionBlock) => ({
+    heads: rec.hyper.nHeads!.value, causal: causalOf(block)!, rotary: rec.rotary,
+    rotaryFraction: typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1,
+  });
+  /** the layer's nodes on a throwaway list: its wiring's reason when the shapes do not make heads */
+  const probeWiring = (block: AttentionBlock): string | null => {
+    let n = 0;
+    const out = wireAttention(rec, block, 0, () => ++n, shapes, settingsOf(block), modelType);
+    return typeof out === 'number' ? null : `${out.why}: only the norm → projection pairs were read`;
+  };
+  const attentionNodes = async (block: AttentionBlock, params: ParamLoaders): Promise<GraphNode[]> => {
+    const nodes: GraphNode[] = [];
+    wireAttention(rec, block, 0, (op, inputs) => {
+      const id = nodes.length + 1;
+      nodes.push({ id, op, inputs });
+      return id;
+    }, shapes, settingsOf(block), modelType);
+    // every tensor in its stored layout and shape (the linear ops carry the layout)
+    for (const node of nodes) {
+      const op = node.op;
+      const names = op.kind === 'linear' ? [op.weight, op.bias] : op.kind === 'scale' ? [op.weight] : [];
+      for (const t of names) if (t) params.set(t, async () => ({ shape: shapes.get(t)!, data: await load(t) }));
+    }
+    return nodes;
+  };
 
   for (const block of rec.blocks) {
     if (block.kind === 'mlp') {
@@ -176,7 +232,12 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       if (why.length) warnings.push(`${block.name}: ${why.join('; ')}`);
     } else if (block.kind === 'attention') {
       const readable = block.projections.filter((p) => p.role !== 'o' && !(block.cross && (p.role === 'k' || p.role === 'v')));
-      if (!block.norm) { skip(block, block.name, 'no norm in front of it: the attention itself (softmax over positions) needs the attention op'); continue; }
+      if (!block.norm) {
+        const why = attentionUnreadable(block);
+        if (why) skip(block, block.name, `no norm in front of it, and ${why}`);
+        else await add(block, `${block.name} (attention)`, (p) => attentionNodes(block, p), ATTENTION_EXCLUDED, [sequenceLength, rec.dModel]);
+        continue;
+      }
       if (!readable.length) { skip(block, block.name, 'no projection reads its norm'); continue; }
       // the norm's rescaling moves the columns of every projection reading it: exact for a block only when it holds them all
       const alone = block.projections.filter((p) => p.role !== 'o').length > 1 ? ['ln-rescaling', 'rms-rescaling'] : [];
@@ -184,7 +245,9 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
         const name = `${block.norm.module} → ${proj.linear.module}`;
         await add(block, name, (p) => chain([normOp(block.norm!, p), linearOp(proj.linear, p)]), alone);
       }
-      skip(block, `${block.name} (attention)`, 'softmax attention over positions and the output projection need the attention op: only the norm → projection pairs were read');
+      const why = attentionUnreadable(block);
+      if (why) skip(block, `${block.name} (attention)`, why);
+      else await add(block, `${block.name} (attention)`, (p) => attentionNodes(block, p), ATTENTION_EXCLUDED, [sequenceLength, rec.dModel]);
     } else {
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: a lone linear map'); continue; }
       const name = `${block.norm.module} → ${block.linear.module}`;
@@ -195,6 +258,13 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   }
   return { recognition: rec, chains, blocks, warnings };
 }
+
+/**
+ * An attention layer read alone reads its own gauges (query–key, value–output, key-bias shifts); the
+ * detectors of its projections' norm and K-FAC factors are the norm → projection pairs' (read beside
+ * it, under the same direction ids).
+ */
+const ATTENTION_EXCLUDED = ['bottom-subspace', 'dual-factor', 'node-death', 'inactive', 'ln-mean', 'ln-scale', 'ln-kernel', 'ln-rescaling', 'rms-rescaling', 'residual-mean'];
 
 /** TransformerLens W_Q/W_K/W_V [H, in, dh] → [H·dh, in]. */
 export function headsLayout(stored: ParamArray, shape: number[]): ParamArray {

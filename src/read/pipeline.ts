@@ -181,12 +181,18 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     const scale = pick.dtype === 'U8' ? options.inputScale : 1;
     if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
     const count = pick.shape[0];
+    // a NaN or Inf input poisons every average over the probe (it reached the K-FAC eigen-solver as an internal error)
+    const bad = raw.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new InputError(inName, `tensor "${pick.name}" holds NaN or Inf values (sample ${Math.floor(bad / (raw.length / count))})`);
     inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}`, u8: pick.dtype === 'U8' };
     const lab = inFile.tensors.find((t) => t.name === 'labels') ?? inFile.tensors.find((t) => t.name === 'targets');
     if (lab && lab !== pick) {
       if (!lab.supported) throw new InputError(inName, `labels "${lab.name}" have dtype ${lab.dtype}, which deadscope cannot read`);
       if (lab.shape[0] !== count) throw new InputError(inName, `labels "${lab.name}" have ${lab.shape[0]} rows for ${count} inputs`);
-      allLabels = { tensor: lab.name, data: await inFile.readFloat64(lab.name), shape: lab.shape };
+      const labels = await inFile.readFloat64(lab.name);
+      const badLabel = labels.findIndex((x) => !Number.isFinite(x));
+      if (badLabel >= 0) throw new InputError(inName, `labels "${lab.name}" hold NaN or Inf values (row ${Math.floor(badLabel / (labels.length / count))})`);
+      allLabels = { tensor: lab.name, data: labels, shape: lab.shape };
     }
   }
 
@@ -461,7 +467,10 @@ export async function scanGraph(
   }
   const inSelection = (layer: string) => selected === null || selected.includes(layer);
   const candidates = every.filter((c) => inSelection(c.layer));
-  const layers = (await layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l))).filter((l) => inSelection(l.layer));
+  // the layer statistics (dense work on this thread) run beside the scans, interleaved at their pauses:
+  // with a thread pool (src/fast/pool-core.ts) the workers scan meanwhile; on one thread nothing changes
+  const layersRun = layerResults(ctx, (l) => inSelection(l) && !skipAlignment.has(l));
+  layersRun.catch(() => {}); // a failed scan ends the read first; the error is read where it is awaited
   const denseWarnings = dense.skipped.filter((p) => inSelection(p.layer)).map((p) => densePartSkipped(p, maxEigenDim));
   const neverFiring = neverFiringUnits(ctx);
   const readWarnings = zeroWeightWarnings(ctx);
@@ -549,6 +558,7 @@ export async function scanGraph(
     queriesDone += queries.length;
     report();
   }
+  const layers = (await layersRun).filter((l) => inSelection(l.layer));
   const position = new Map(every.map((c, i) => [c, i]));
   return {
     ...(selected ? { shard: { layers: selected, order: candidates.map((c) => position.get(c)!), total: every.length, layerOrder: activationLayers(graph).map((L) => L.layer) } } : {}),

@@ -95,6 +95,10 @@ export interface GlobalCoefficient {
   /** directions with no place in the sum, and why */
   notEnumerable: { id: string; why: string }[];
   why: string;
+  /** only where a summed group has a closed form (a chain): λ with each such group's value assembled
+   *  from its own reads in place of its closed form, and that minus `lambda` (METHOD §6, notes) */
+  assembled?: number;
+  difference?: number;
 }
 
 /**

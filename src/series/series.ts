@@ -3,6 +3,7 @@
  * (class census, λ, alignment, numeric metadata such as accuracies) and the series CSV. Shared by
  * `deadscope read` over several files and the explorer's training-run view; pure data, no I/O.
  */
+import { csvCell } from '../format/csv.ts';
 import type { DirectionClass, DirectionResult, ReadResult } from '../read/schema.ts';
 
 export const SERIES_CLASSES: readonly DirectionClass[] = ['live', 'singular', 'gauge', 'inactive', 'flat', 'pre-asymptotic'];
@@ -104,13 +105,6 @@ export function sortSeries(rows: readonly SeriesRow[]): SeriesRow[] {
   return rows.slice().sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity) || a.file.localeCompare(b.file, 'en', { numeric: true }));
 }
 
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
-  // a leading = + - @ would be a formula in a spreadsheet: quote and prefix it
-  const safe = typeof v === 'string' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 /** One line per checkpoint, by step: census, λ, alignment per layer, the labelled probe's accuracy and loss, numeric metadata. */
 export function seriesCsv(rows: readonly SeriesRow[]): string {

@@ -98,6 +98,8 @@ export interface State {
   /** largest d × d matrix a read decomposes densely (ReadOptions.maxEigenDim); NaN while the field holds no number */
   maxEigenDim: number;
   backend: Backend;
+  /** threads of the CPU engine (ReadOptions.threads): Web Workers beside the read worker on a cross-origin isolated page */
+  threads: number;
   progress: Progress | null;
   hovered: string | null;
   /** where the tooltip for the hovered direction goes (viewport px) */
@@ -118,6 +120,7 @@ export const initialState = (): State => ({
   settings: { ...DEFAULT_SETTINGS },
   maxEigenDim: EIGEN_DIM_LIMIT,
   backend: 'auto',
+  threads: 1,
   progress: null,
   hovered: null,
   anchor: null,

@@ -1,5 +1,6 @@
 /** Exports: standalone SVG, PNG, results as JSON (the CLI's schema) and CSV. */
 import type { ReadResult } from '../read/schema.ts';
+import { csvCell } from '../format/csv.ts';
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n';
 
@@ -18,21 +19,7 @@ export const CSV_COLUMNS = [
   'windowStart', 'windowEnd', 'fLive', 'reason',
 ] as const;
 
-/**
- * One CSV cell. Text that a spreadsheet would run as a formula (OWASP "CSV injection": a first
- * character of = + - @, tab or CR) gets a leading ' so it stays text; numbers are written as
- * numbers (a negative k̂ is data, not a formula).
- */
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s: string;
-  if (typeof v === 'number') s = Number.isFinite(v) ? String(v) : '';
-  else {
-    s = String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  }
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvCell };
 
 /** One row per direction (scans are in the JSON export). */
 export function resultCsv(r: Pick<ReadResult, 'directions'>): string {

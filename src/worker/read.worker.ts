@@ -19,7 +19,7 @@
  */
 import * as Comlink from 'comlink';
 import type { EngineInfo, ReadEvent, ReaderApi, ReadFiles } from './api.ts';
-import type { ReadOptions } from '../read/options.ts';
+import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
 import type { ReadResult } from '../read/schema.ts';
 import { tensorTable, type CheckpointSummary } from '../model/inspect.ts';
 import { blobSource, openSafetensors } from '../format/safetensors.ts';
@@ -30,7 +30,7 @@ import { createEngine, type Backend, type Runtime } from '../engine/select.ts';
 import { CancelledError, type FisherEngine } from '../engine/types.ts';
 import { WebGpuEngine } from '../engine/webgpu/engine.ts';
 import { CpuEngine } from '../engine/cpu/engine.ts';
-import { browserThreads, defaultBrowserThreads, WebWorkerPoolEngine } from '../fast/pool-browser.ts';
+import { browserThreads, WebWorkerPoolEngine } from '../fast/pool-browser.ts';
 import { SharedMemoryPoolEngine } from '../fast/pool-core.ts';
 import type { Precision } from '../fast/unit-scan.ts';
 
@@ -164,7 +164,7 @@ export class ReaderService implements WorkerApi {
       }
     };
     try {
-      const engine = await this.engineFor(backend, options.precision ?? 'f32', browserThreads(options.threads ?? defaultBrowserThreads()));
+      const engine = await this.engineFor(backend, options.precision ?? 'f32', browserThreads(options.threads ?? DEFAULT_OPTIONS.threads));
       this.last = engine;
       if (ac.signal.aborted) throw new CancelledError();
       const result = await readCheckpoint(

@@ -24,6 +24,12 @@ writeFileSync(zeroWidth, stBytes({ '0.weight': entry('F32', [0, 2], [0, 0]), '0.
 const wideOutput = join(dir, 'wide-output.safetensors');
 writeFileSync(wideOutput, stBytes({ '0.weight': entry('F32', [4, 2], [0, 32]), '0.bias': entry('F32', [4], [32, 48]), '2.weight': entry('F32', [20000, 4], [48, 320048]), '2.bias': entry('F32', [20000], [320048, 400048]) }, 400048));
 
+// probe inputs for the 8-feature fixture: sample 2 holds a NaN; then labels with an Inf (row 1)
+const nanInputs = join(dir, 'nan-inputs.safetensors');
+writeFileSync(nanInputs, stBytes({ inputs: entry('F32', [4, 8], [0, 128]) }, new Uint8Array(Float32Array.from({ length: 32 }, (_, i) => (i === 17 ? NaN : i / 32)).buffer)));
+const infLabels = join(dir, 'inf-labels.safetensors');
+writeFileSync(infLabels, stBytes({ inputs: entry('F32', [4, 8], [0, 128]), targets: entry('F32', [4, 1], [128, 144]) }, new Uint8Array(Float32Array.from({ length: 36 }, (_, i) => (i === 33 ? Infinity : i / 36)).buffer)));
+
 const textFile = join(dir, 'model-card.safetensors');
 writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to look like a header length.\n');
 
@@ -61,6 +67,8 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--threads 0', [ts, '--threads', '0'], /--threads must be a whole number 1…256, got 0/],
   // checked from the graph before the forward pass: no progress line before the message
   ['--layers naming no layer', [ts, '--layers', 'nosuch', '--backend', 'cpu'], /--layers: no layer nosuch \(layers: 0, 2\)/],
+  ['probe inputs holding a NaN', [ts, '--inputs', nanInputs], /nan-inputs\.safetensors: tensor "inputs" holds NaN or Inf values \(sample 2\)/],
+  ['probe labels holding an Inf', [ts, '--inputs', infLabels], /inf-labels\.safetensors: labels "targets" hold NaN or Inf values \(row 1\)/],
   ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
   ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
@@ -84,6 +92,33 @@ describe('deadscope read: bad input exits 2 with one line', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
     expect(seconds).toBeLessThan(5);
+  });
+});
+
+// `deadscope merge` takes the same care with its files: a hand-edited or truncated shard is named, never a TypeError
+const nullJson = join(dir, 'null.read.json');
+writeFileSync(nullJson, 'null\n');
+const brokenShard = join(dir, 'broken.read.json');
+writeFileSync(brokenShard, JSON.stringify({ schema: 'deadscope.read/1', checkpoint: { sha256: 'ab' }, settings: { seed: 0 }, directions: [], layers: [], warnings: [], timing: { totalMs: 0, prepareMs: 0, scanMs: 0, queries: 0 }, shard: { layers: ['0'], order: 'all', total: 3, layerOrder: ['0'], chains: [] } }));
+const mergeCases: Array<[string, string[], RegExp]> = [
+  ['a FIFO as a shard', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
+  ['a directory as a shard', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
+  ['a directory as --out', [brokenShard, '--out', dir], /--out needs a file path \[rule: not-a-regular-file\]/],
+  ['JSON null as a shard', [nullJson], /null\.read\.json: not a deadscope\.read\/1 JSON/],
+  ['a shard whose order is not a list', [brokenShard], /broken\.read\.json: not a well-formed partial read \(shard\.order: /],
+];
+
+describe('deadscope merge: bad input exits 2 with one line', () => {
+  it.each(mergeCases)('%s', (_name, args, message) => {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [bin, 'merge', ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^deadscope: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect((Date.now() - started) / 1000).toBeLessThan(5);
   });
 });
 

@@ -65,12 +65,12 @@ describe('deadscope read', () => {
     const out = join(dir, 'gpt2.json');
     const r = run('read', fixture('gpt2_modadd23_s1.safetensors'), '--config', fixture('gpt2_modadd23_s1.config.json'), '--backend', 'cpu', '--probe', '32', '--scope', 'block-local', '--out', out);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: GPT-2 .*not read \(scope "block-local" was asked for\).*3 blocks were read block-locally/);
-    expect(r.stderr).toMatch(/warning: not read: transformer\.h\.0\.attn \(attention\) \(softmax attention over positions/);
+    expect(r.stderr).toMatch(/warning: GPT-2 .*not read \(scope "block-local" was asked for\).*4 blocks were read block-locally/);
+    expect(r.stderr).not.toMatch(/warning: not read:/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     expect(json.scope).toBe('block-local');
     expect(json.checkpoint.architecture).toMatchObject({ scope: 'block-local', family: 'gpt2-hf', hyperparameters: { nHeads: { value: 4, source: 'config' } } });
-    expect(new Set(json.directions.map((d: { block: string }) => d.block))).toEqual(new Set(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']));
+    expect(new Set(json.directions.map((d: { block: string }) => d.block))).toEqual(new Set(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.attn (attention)', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']));
   });
   it('the GPT-2 fixture reads as a whole network: exit 0, scope whole, on its task inputs at the accuracy PyTorch measured (96.6 %)', () => {
     const out = join(dir, 'gpt2-whole.json');

@@ -164,6 +164,39 @@ describe('global (λ, m) (METHOD §6)', () => {
     expect(g.lambda).toBeCloseTo(4.5 + 0.75, 14);
     expect(g.m).toBe(2 + 1 - 1);
     expect(g.notEnumerable.map((x) => x.id)).toEqual(['ab', 'a2']);
+    // the chain's reads (c0, the only direction on its layers, is not a bottom-subspace direction)
+    // enumerate none of its 3·3 + 3·5 = 24 parameter directions: assembled 0 in place of 9/2
+    expect(groups[0].closedForm).toBeCloseTo(4.5, 14);
+    expect(groups[0].assembled).toBe(0);
+    expect(g.assembled).toBeCloseTo(0 + 0.75, 14);
+    expect(g.difference).toBeCloseTo(-4.5, 14);
+    expect(g.why).toContain('assembled from its reads instead of its closed form: λ 0.75 (difference -4.5)');
+  });
+
+  it('the whole model’s λ assembled from the reads: each closed-form block replaced by its own reads, the rest as summed', async () => {
+    const { globalCoefficient } = await import('../../src/read/assembly.ts');
+    // 3 → 3 → 5 identity chain (layers p, q) read along 4 bottom-subspace directions: live, live,
+    // singular k = 2, flat → ½ + ½ + ¼ + 0 = 5/4; beside it a layer r with a live and an order-3 unit
+    const dirs: AssemblyDirection[] = [
+      { id: 'p0', layer: 'p', unit: null, class: 'live', kRounded: 1, detector: 'bottom-subspace' },
+      { id: 'p1', layer: 'p', unit: null, class: 'live', kRounded: 1, detector: 'bottom-subspace' },
+      { id: 'q0', layer: 'q', unit: null, class: 'singular', kRounded: 2, detector: 'bottom-subspace' },
+      { id: 'q1', layer: 'q', unit: null, class: 'flat', kRounded: null, detector: 'bottom-subspace' },
+      { id: 'r0', layer: 'r', unit: 0, class: 'live', kRounded: 1 },
+      { id: 'r1', layer: 'r', unit: 1, class: 'singular', kRounded: 3 },
+    ];
+    const groups = assembleGlobal({ directions: dirs, chains: [{ layers: ['p', 'q'], M: 3, H: 3, N: 5, r: 1 }] });
+    const g = globalCoefficient(groups, dirs);
+    expect(groups[0].assembled).toBeCloseTo(1.25, 14);
+    expect(groups[0].enumerated).toBe(4);
+    expect(g.lambda).toBeCloseTo(11 / 2 + 1 / 2 + 1 / 6, 14);
+    expect(g.assembled).toBeCloseTo(5 / 4 + 1 / 2 + 1 / 6, 14);
+    expect(g.difference).toBeCloseTo(5 / 4 - 11 / 2, 14);
+    // no closed-form block: nothing to put beside λ
+    const plain = dirs.slice(4);
+    const h = globalCoefficient(assembleGlobal({ directions: plain }), plain);
+    expect(h.assembled).toBeUndefined();
+    expect(h.difference).toBeUndefined();
   });
 
   it('a width-one chain of three maps at the origin: transversal crossing, λ = 1/2, m = 3 (METHOD §8)', async () => {

@@ -50,11 +50,11 @@ function mlpForward(w: Record<string, Float64Array>, x: Float64Array, d: number,
 }
 
 describe('block-local reads', () => {
-  it('GPT-2 fixture: MLP, ln_1 → c_attn and ln_f → tied wte read block-locally; LayerNorm kernels gauge, live units k = 1', async () => {
+  it('GPT-2 fixture: MLP, ln_1 → c_attn, the attention layer and ln_f → tied wte read block-locally; LayerNorm kernels gauge, live units k = 1', async () => {
     const r = await readGpt2({ probe: 64 });
     expect(r.scope).toBe('block-local');
-    expect(r.blocks!.filter((b) => b.read).map((b) => b.block)).toEqual(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']);
-    expect(r.blocks!.find((b) => !b.read)!.why).toMatch(/attention op/);
+    expect(r.blocks!.filter((b) => b.read).map((b) => b.block)).toEqual(['transformer.h.0.ln_1 → transformer.h.0.attn.c_attn', 'transformer.h.0.attn (attention)', 'transformer.h.0.mlp', 'transformer.ln_f → transformer.wte']);
+    expect(r.blocks!.every((b) => b.read)).toBe(true);
     expect(r.directions.every((d) => d.scope === 'block-local' && typeof d.block === 'string')).toBe(true);
     expect(r.settings.head).toBe('regression');
     expect(r.warnings[0]).toMatch(/read block-locally.*regression Fisher on the block output/);
@@ -148,7 +148,7 @@ describe('block-local reads', () => {
       expect(r.blocks!.filter((b) => b.kind === 'mlp' && b.read).length).toBe(2 * T.LAYERS);
       if (name === 't5') {
         // T5LayerNorm is an RMSNorm (no bias, no mean): every norm a read block starts with is one
-        const norms = r.blocks!.filter((b) => b.read).map((b) => (b.architecture!.nodes[0] as { op: { kind: string } }).op.kind);
+        const norms = r.blocks!.filter((b) => b.read && !b.block.endsWith('(attention)')).map((b) => (b.architecture!.nodes[0] as { op: { kind: string } }).op.kind);
         expect(new Set(norms)).toEqual(new Set(['rmsnorm']));
         // cross-attention keys and values read the encoder's output: only its query is paired with the decoder's norm
         expect(r.blocks!.filter((b) => b.read && /EncDecAttention/.test(b.block)).map((b) => b.block.split('.').pop())).toEqual(['q', 'q']);
@@ -169,7 +169,10 @@ describe('block-local reads', () => {
       `${d}.layers.1.final_layer_norm → lm_head`,
     ]));
     expect(read.filter((b) => b.endsWith('encoder_attn.k_proj') || b.endsWith('encoder_attn.v_proj'))).toEqual([]);
-    expect(read.filter((b) => !b.includes('→')).length).toBe(2 * T.LAYERS); // the MLPs, each with its norm inside
+    expect(read.filter((b) => !b.includes('→') && !b.endsWith('(attention)')).length).toBe(2 * T.LAYERS); // the MLPs, each with its norm inside
+    // and every self-attention layer alone (the cross-attention ones read the other stack)
+    expect(read.filter((b) => b.endsWith('(attention)'))).toEqual(expect.arrayContaining([`${e}.layers.0.self_attn (attention)`, `${d}.layers.1.self_attn (attention)`]));
+    expect(read.filter((b) => b.endsWith('encoder_attn (attention)'))).toEqual([]);
     expect((await blocksOf(false)).filter((b) => b.includes('→'))).toEqual([]);
   }, 120_000);
 

@@ -44,6 +44,9 @@ describe('linear chains in a read', () => {
     expect(chain.assembled).toBeCloseTo(live / 2 + sing, 14);
     expect(chain.difference).toBeCloseTo(chain.assembled! - chain.closedForm!, 14);
     expect(r.global!.lambda).toBeCloseTo(chain.lambda, 14);
+    // the whole model is this one block: its λ from the reads sits beside the closed form's
+    expect(r.global!.assembled).toBeCloseTo(live / 2 + sing, 14);
+    expect(r.global!.difference).toBeCloseTo(live / 2 + sing - 11 / 2, 14);
   });
 
   describe('the rank computation is guarded by maxEigenDim and the memory limit', () => {

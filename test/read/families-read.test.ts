@@ -4,7 +4,8 @@
  * at the default scope: the whole network where it can be assembled, else block-locally, saying so.
  * Each gauge direction the read emits reads class gauge (f64: its path's Fisher at rounding), which a
  * claimed symmetry that is not exact for the wiring (a full query–key rotation under rotary
- * embeddings, a kernel on a tied unembedding) would fail; every MLP gets its layer statistics.
+ * embeddings, a kernel on a tied unembedding) would fail; every MLP gets its layer statistics (axis
+ * alignment) and its K-FAC bottom-subspace directions.
  */
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/format/safetensors.ts';
@@ -66,6 +67,9 @@ describe('every naming family loads and reads end to end (all detectors, CPU f64
         const mlpLayers = r.layers.filter((l) => l.width === T.MLP);
         expect(mlpLayers.length).toBeGreaterThanOrEqual(name === 'encoder-decoder' || name === 'bart' || name === 't5' ? 2 * T.LAYERS : T.LAYERS);
         for (const l of mlpLayers) expect(l.axisAlignment, l.layer).not.toBeNull();
+        // and its K-FAC bottom subspace is read (directions on the MLP's first map)
+        const bottom = new Set(r.directions.filter((d) => d.detector === 'bottom-subspace').map((d) => d.layer));
+        for (const l of mlpLayers) expect(bottom.has(l.layer), `bottom-subspace on ${l.layer}`).toBe(true);
       }, 120_000);
     }
   }

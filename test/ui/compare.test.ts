@@ -27,6 +27,18 @@ describe('compare', () => {
     }
   });
 
+  it('Δk̂ per direction: k̂ in the later checkpoint minus k̂ in the earlier, where both read an order', () => {
+    const diffs = directionDiffs([a.directions, b.directions]);
+    let checked = 0;
+    for (const x of a.directions) {
+      const y = b.directions.find((d) => d.id === x.id);
+      const ordered = (d: typeof x | undefined) => !!d && (d.class === 'live' || d.class === 'singular') && d.k !== null;
+      const delta = diffs.find((d) => d.id === x.id)!.deltaK;
+      if (ordered(x) && ordered(y)) { expect(delta, x.id).toBeCloseTo(y!.k! - x.k!, 12); checked++; } else expect(delta, x.id).toBeNull();
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
   it('overlaid rate and slope plots: one line per checkpoint that has the id', () => {
     const id = a.directions.find((d) => b.directions.some((e) => e.id === d.id))!.id;
     const input = { id, series: [{ name: 'a.safetensors', direction: a.directions.find((d) => d.id === id)! }, { name: 'b.safetensors', direction: b.directions.find((d) => d.id === id)! }, { name: 'c.safetensors', direction: null }] };

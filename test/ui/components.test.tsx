@@ -16,6 +16,7 @@ import { DirectionTable } from '../../src/ui/components/DirectionTable.tsx';
 import { BlockTable } from '../../src/ui/components/BlockTable.tsx';
 import { Figures } from '../../src/ui/components/Figures.tsx';
 import { Summary, classCounts } from '../../src/ui/components/Summary.tsx';
+import { Compare } from '../../src/ui/components/Compare.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
 import { exportableResult } from '../../src/ui/App.tsx';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
@@ -208,6 +209,22 @@ describe('summary', () => {
     }
     const compare = host.querySelector('[data-testid="compare-table"]')!;
     expect(compare.querySelectorAll('tbody tr')).toHaveLength(2);
+    // one column per class, each once (inactive was listed twice)
+    const heads = Array.from(compare.querySelectorAll('thead th')).map((th) => th.textContent);
+    expect(heads).toEqual(['checkpoint', 'live', 'singular', 'gauge', 'inactive', 'flat', 'pre-asymptotic']);
+  });
+
+  it('compare view: each direction’s class and k̂ per checkpoint, and Δk̂ where both read an order', () => {
+    const m = loadRead('ts_relu2_muon_s1');
+    setState((s) => ({ checkpoints: [...s.checkpoints, loaded('b.safetensors', m)] }));
+    act(() => root.render(<Compare />));
+    const box = host.querySelector<HTMLInputElement>('[data-testid="compare-view"] input[type="checkbox"]')!;
+    if (box.checked) act(() => { box.click(); }); // every direction, not only those read differently
+    const table = host.querySelector('[data-testid="compare-directions"]')!;
+    const d = r.directions.find((x) => x.class === 'singular' && m.directions.some((y) => y.id === x.id && (y.class === 'live' || y.class === 'singular')))!;
+    const e = m.directions.find((y) => y.id === d.id)!;
+    const cells = Array.from(table.querySelector(`tr[data-direction-id="${d.id}"]`)!.querySelectorAll('td')).map((td) => td.textContent);
+    expect(cells).toEqual([d.id, d.class, d.k!.toFixed(2), e.class, e.k!.toFixed(2), `${e.k! - d.k! > 0 ? '+' : '−'}${Math.abs(e.k! - d.k!).toFixed(2)}`]);
   });
 });
 
@@ -300,6 +317,10 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
       const ids = rows().map((x) => x.dataset.directionId!).sort();
       expect(ids.length, name).toBeGreaterThan(0);
       expect(ids.length, name).toBeLessThan(mnist.directions.length);
+      // the heatmap's rows: the layers (with a layer statistic) of the table's rows
+      const layersOfRows = new Set(mnist.directions.filter((d) => ids.includes(d.id)).map((d) => d.layer));
+      const heatRows = Array.from(host.querySelectorAll('[data-testid="alignment-heatmap"] text[data-layer]')).map((t) => t.getAttribute('data-layer'));
+      expect(heatRows, name).toEqual(mnist.layers.map((l) => l.layer).filter((l) => layersOfRows.has(l)));
       // the gauge-floor chart marks exactly the table's rows
       const marks = Array.from(host.querySelectorAll('[data-testid="gauge-floor-chart"] [data-role="marks"] > g[data-direction-id]')).map((g) => g.getAttribute('data-direction-id')!).sort();
       expect(marks, name).toEqual(ids);
@@ -307,12 +328,15 @@ describe('counts, filters and exports on the real MNIST MLP read (CLI, probe 64)
       for (const id of ['rate-plot', 'slope-plot']) {
         expect(fig(id).textContent, `${name} ${id}`).toContain(`${ids.length} of ${mnist.directions.length} directions`);
         if (ids.length <= LINE_LIMIT) {
-          expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(0);
+          // the rows as lines, over the whole read's class bands (its context)
+          expect(fig(id).querySelectorAll('[data-role="bands"]:not([data-context])'), `${name} ${id}`).toHaveLength(0);
+          expect(fig(id).querySelectorAll('[data-role="bands"][data-context] g[data-band]'), `${name} ${id}`).not.toHaveLength(0);
           const drawn = lineIds(id);
           expect(drawn.every((d) => ids.includes(d)), `${name} ${id}`).toBe(true);
           if (id === 'rate-plot') expect(drawn.sort(), name).toEqual(ids);
         } else {
           expect(fig(id).querySelectorAll('[data-role="bands"]'), `${name} ${id}`).toHaveLength(1);
+          expect(fig(id).querySelectorAll('[data-role="bands"][data-context]'), `${name} ${id}`).toHaveLength(0);
           expect(lineIds(id), `${name} ${id}`).toEqual([]);
         }
       }

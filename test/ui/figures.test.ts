@@ -13,6 +13,7 @@ import {
   GAUGE_FLOOR_AXES, HEATMAP_AXES, RATE_PLOT_AXES, SLOPE_PLOT_AXES,
 } from '../../src/ui/figures/index.ts';
 import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
+import { heatmapHeight } from '../../src/ui/figures/alignment-heatmap.ts';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { ratePlotModel } from '../../src/ui/figures/index.ts';
 import { esc, num, shortNumber } from '../../src/ui/figures/svg.ts';
@@ -246,6 +247,33 @@ describe('alignment heatmap', () => {
     expect(textOf(doc).some((t) => t.includes('random baseline'))).toBe(true);
   });
 
+  it('at the page’s height (the export’s) it fills the figure: no empty band, every column alike, rows named with their width', () => {
+    const reads = DATASETS.map((n) => loadRead(n));
+    const mnist = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+    const cases = [
+      [{ name: label(DATASETS[0]), layers: reads[0].layers }],
+      DATASETS.map((n, i) => ({ name: label(n), layers: reads[i].layers })),
+      [{ name: 'mnist-mlp-dfdx.safetensors', layers: mnist.layers }],
+      Array.from({ length: 14 }, (_, i) => ({ name: `step_${String(i * 1000).padStart(5, '0')}.safetensors`, layers: mnist.layers })),
+    ];
+    for (const cols of cases) {
+      const height = heatmapHeight(cols);
+      const doc = parseSvg(buildAlignmentHeatmap(cols, { width: 720, height }));
+      const ys = Array.from(doc.querySelectorAll('text')).map((t) => Number(t.getAttribute('y')));
+      const bottom = Math.max(...ys);
+      expect(bottom, `${cols.length} columns`).toBeLessThanOrEqual(height - 4);
+      expect(height - bottom, `${cols.length} columns: empty band under the legend`).toBeLessThan(0.15 * height);
+      // no checkpoint's header is set apart (the export has no active checkpoint)
+      const heads = Array.from(doc.querySelectorAll('text[data-column]'));
+      expect(new Set(heads.map((t) => `${t.getAttribute('font-weight')}|${t.getAttribute('fill')}|${t.getAttribute('font-size')}`)).size).toBe(1);
+      expect(heads[0].getAttribute('font-weight')).toBeNull();
+      for (const t of doc.querySelectorAll('text[data-layer]')) {
+        const shown = Array.from(t.childNodes).filter((n) => n.nodeName !== 'title').map((n) => n.textContent).join('');
+        expect(shown).toMatch(/^\S+ \(\d+ units\)$/);
+      }
+    }
+  });
+
   it('empty input still renders a valid SVG', () => {
     parseSvg(buildAlignmentHeatmap([], SIZE));
   });
@@ -378,6 +406,28 @@ describe('figures at 1 000+ directions (the real MNIST MLP read by the CLI, prob
     const withSlopes = kept.filter((d) => d.scan.slope.some((_, i) => d.scan.F[i] > noise(d) && d.scan.F[i + 1] > noise(d)));
     expect(ids.sort()).toEqual(withSlopes.map((d) => d.id).sort());
     expect(textOf(doc).some((t) => t.includes(`${kept.length} of ${r.directions.length} directions`))).toBe(true);
+  });
+
+  it('under a filter the kept directions are lines over the whole read’s class bands, on the whole read’s axes', () => {
+    const kept = r.directions.filter((d) => d.layer === '2.0');
+    const filtered = { ...inp, directions: kept, total: r.directions.length, context: r.directions };
+    const whole = parseSvg(buildRatePlot(inp, W));
+    const doc = parseSvg(buildRatePlot(filtered, W));
+    const ids = Array.from(doc.querySelectorAll('[data-role="curves"] path[data-direction-id]')).map((p) => p.getAttribute('data-direction-id'));
+    expect(ids.sort()).toEqual(kept.map((d) => d.id).sort());
+    // the context: a band per class of the whole read, each over its own count of directions
+    const bands = Array.from(doc.querySelectorAll('[data-role="bands"][data-context] g[data-band]'));
+    const perClass = new Map<string, number>();
+    for (const d of r.directions) perClass.set(d.class, (perClass.get(d.class) ?? 0) + 1);
+    expect(bands.map((g) => [g.getAttribute('data-class'), Number(g.getAttribute('data-band'))]).sort())
+      .toEqual([...perClass.entries()].filter(([c]) => bands.some((g) => g.getAttribute('data-class') === c)).sort());
+    expect(bands.length).toBeGreaterThanOrEqual(3);
+    // drawn under the lines, and the same y axis as the unfiltered plot (the bands fit)
+    const order = Array.from(doc.querySelectorAll('[data-role="bands"], [data-role="curves"]')).map((g) => g.getAttribute('data-role'));
+    expect(order).toEqual(['bands', 'curves']);
+    const yTicks = (d: Document) => Array.from(d.querySelectorAll('text')).filter((t) => /^10/.test(t.textContent ?? '')).map((t) => t.textContent);
+    expect(yTicks(doc)).toEqual(yTicks(whole));
+    expect(textOf(doc).some((t) => t.includes(`${kept.length} of ${r.directions.length} directions over the class bands of all`))).toBe(true);
   });
 
   it('the slope plot leaves out slopes between points at the noise level', () => {

@@ -34,6 +34,18 @@ describe.skipIf(!gpu)(`block-local read of the GPT-2 fixture: WebGPU vs CPU${ski
     expect(worst).toBeLessThan(1e-3);
   }, 300_000);
 
+  it('attention layers read alone ([T, D] sequences through the attention op): the same gauge classes on WebGPU as on the CPU', async () => {
+    const options = { probe: 16, perDecade: 2, numericalFloor: FLOOR, detectors: ['qk-rotation', 'qk-linear', 'vo-linear', 'softmax-shift'], scope: 'block-local' as const };
+    const [cpu, web] = await readOnBoth(gpu!, async () => ({
+      checkpoint: await fileSource(`${FIX}/gpt2_modadd23_s1.safetensors`), checkpointName: 'gpt2_modadd23_s1.safetensors',
+      configText: readFileSync(`${FIX}/gpt2_modadd23_s1.config.json`, 'utf8'), configName: 'config.json',
+    }), options, new CpuEngine({ precision: 'f64' }));
+    const attention = web.directions.filter((d) => d.block === 'transformer.h.0.attn (attention)');
+    expect(attention.length).toBe(16);
+    expect(web.directions.map((d) => [d.id, d.class])).toEqual(cpu.directions.map((d) => [d.id, d.class]));
+    for (const d of attention) expect(d.class, d.id).toBe('gauge');
+  }, 300_000);
+
   it('a LLaMA-style checkpoint: RMSNorm and the SwiGLU graph (a value read twice, a product) on WebGPU as on the CPU', async () => {
     const ck = llamaHf(3);
     const opts = { probe: 16, numericalFloor: FLOOR, detectors: ['glu-unit', 'bottom-subspace'], scope: 'block-local' as const };

@@ -172,6 +172,7 @@ export class CpuEngine implements FisherEngine {
       ? rule(node.op, flows, {
         n: this.n, inShapes: node.inputs.map((v) => this.shapes[v]), outShape: this.shapes[node.id],
         xBase: node.inputs.map((v) => this.cached[v]), yBase: this.cached[node.id], params: this.params, query: q, touched,
+        keep: this.keep.get(node.id),
       })
       : null;
     return sparse ?? this.dense(node, flows, q);

@@ -26,6 +26,8 @@ export interface FlowArgs {
   query: FisherQuery;
   /** whether the query moves one of the op's tensors */
   touched: boolean;
+  /** the output features the read's output can see (positions.ts; absent: every feature) */
+  keep?: Int32Array;
 }
 
 /** Rows and columns of a [rows, cols] patch that hold a non-zero entry. */

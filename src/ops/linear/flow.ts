@@ -85,17 +85,6 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const S = flow.support;
   const inDense = S === null;
   const inCount = inDense ? inW : S.length;
-  // Output support: every row once the input changes, else only the patched rows (at every position).
-  let support: Int32Array | null;
-  if (inCount > 0) support = null;
-  else {
-    const rows = unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], outF);
-    support = rows === null || T === 1 ? rows : Int32Array.from({ length: T * rows.length }, (_, k) => Math.floor(k / rows.length) * outF + rows[k % rows.length]);
-  }
-  const outIdx = support ?? rangeArr(outW);
-  const m = outIdx.length;
-  const diff = new Float64Array(n * m);
-  const tan = new Float64Array(n * m);
   const inIdx = inDense ? null : S;
   // the input support's entries at position t: [seg[t], seg[t + 1]) (features t·inF … (t+1)·inF − 1)
   const seg = new Int32Array(T + 1);
@@ -103,8 +92,42 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
     while (a < inIdx.length && inIdx[a] < t * inF) a++;
     seg[t] = a;
   }
+  // Output support: every row at the positions where the input changes, the patched rows at every
+  // position (a position with neither keeps its output: a read at one position carries one).
+  const patched = unionSorted([sW?.rows, sT?.rows, nonzero(db), nonzero(tb)], outF);
+  let support: Int32Array | null;
+  if (inCount > 0 && (inIdx === null || T === 1 || patched === null)) support = null;
+  else if (inCount > 0) {
+    const hit: number[] = [];
+    for (let t = 0; t < T; t++) {
+      if (seg[t + 1] > seg[t]) for (let o = 0; o < outF; o++) hit.push(t * outF + o);
+      else for (const o of patched!) hit.push(t * outF + o);
+    }
+    support = hit.length === outW ? null : Int32Array.from(hit);
+  } else {
+    const rows = patched;
+    support = rows === null || T === 1 ? rows : Int32Array.from({ length: T * rows.length }, (_, k) => Math.floor(k / rows.length) * outF + rows[k % rows.length]);
+  }
+  const outIdx = support ?? rangeArr(outW);
+  const m = outIdx.length;
+  const diff = new Float64Array(n * m);
+  const tan = new Float64Array(n * m);
+  // ΔW·x_base and Ẇ·x_base on the output support (a line's points share them)
+  // outIdx is the same rows at every position when it is every row or (input unchanged) the patched rows
+  const blockRows = support === null ? null : patched;
+  const blocks = support === null || inCount === 0;
+  const base = { n, T, inF, outF, xb, rowStart, si };
+  const dBase = dW ? baseProduct(dW, sW!.cols, base, outIdx, blockRows, blocks) : null;
+  const tBase = tW && tW !== dW ? baseProduct(tW, sT!.cols, base, outIdx, blockRows, blocks) : null;
   if (inIdx === null && inCount > 0) {
-    denseInputFlow({ n, T, inF, outF, xb, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sW, sT }, flow, diff, tan);
+    denseInputFlow({ n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sT, dBase, tBase }, flow, diff, tan);
+    return { support, diff, tan };
+  }
+  // an unpatched linear whose input changes on whole positions (a read at one position): its rows
+  // as one product; the support's rows are (sample, position) rows of inF (sums as the loop below)
+  if (inIdx !== null && inCount > 0 && !dW && !tW && !db && !tb && wholePositions(seg, T, inF)) {
+    denseRowsTimes(flow.diff, 0, inCount / inF * n, inF, W, rowStart, si, outF, diff, 0, null);
+    denseRowsTimes(flow.tan, 0, inCount / inF * n, inF, W, rowStart, si, outF, tan, 0, null);
     return { support, diff, tan };
   }
   // x' on the columns the patches read
@@ -160,12 +183,12 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
         tv += accT;
       }
       // ΔW·x_base; a line's delta and tangent are one array: its dot is taken once
-      const dDot = dW ? patchDot(dW, wo, xb, xo, sW!.cols, inF) : 0;
+      const dDot = dW ? dBase![s * m + r] : 0;
       if (dW) dv += ds * dDot;
       if (tW) {
         // Ẇ·x' with x' = x_base + d (d lives on the input support only)
         const cols = sT!.cols;
-        let acc = tW === dW ? dDot : patchDot(tW, wo, xb, xo, cols, inF);
+        let acc = tW === dW ? dDot : tBase![s * m + r];
         if (inCount > 0) {
           for (let k = 0; k < cols.length; k++) {
             const c = t * inF + cols[k];
@@ -183,26 +206,26 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
 }
 
 interface DenseInputArgs {
-  n: number; T: number; inF: number; outF: number; xb: Float64Array;
+  n: number; T: number; inF: number; outF: number;
   W: ParamArray; dW: ParamArray | null; tW: ParamArray | null; ds: number; ts: number;
   db: ParamArray | null; dbs: number; tb: ParamArray | null; tbs: number;
-  rowStart: Int32Array; si: number; sW: MatrixSupport | null; sT: MatrixSupport | null;
+  rowStart: Int32Array; si: number; sT: MatrixSupport | null;
+  /** ΔW·x_base and Ẇ·x_base (baseProduct), N × T·outF */
+  dBase: Float64Array | null; tBase: Float64Array | null;
 }
 
 /**
  * linearFlow where the input change is dense (every feature of every position: a LayerNorm or an
- * embedding moved upstream): per sample, the T positions' sums W'·d, W'·ṫ, ΔW·x_base and Ẇ·x' as
- * row products (denseRowsTimes), each sum in the order, and with the operations, of the row-at-a-time
- * loop of linearFlow (the same bits but the sign of a zero); patches over some columns only take
+ * embedding moved upstream): per sample, the T positions' sums W'·d, W'·ṫ and Ẇ·d as row products
+ * (denseRowsTimes), each sum in the order, and with the operations, of the row-at-a-time loop of
+ * linearFlow (the same bits but the sign of a zero); a tangent patch over some columns only takes
  * those columns row by row as there.
  */
 function denseInputFlow(a: DenseInputArgs, flow: Flow, diff: Float64Array, tan: Float64Array): void {
-  const { n, T, inF, outF, xb, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sW, sT } = a;
+  const { n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sT, dBase, tBase } = a;
   const m = T * outF;
   const inW = T * inF;
-  const P = dW ? new Float64Array(m) : null; // ΔW·x_base
   const Q = tW ? new Float64Array(m) : null; // Ẇ·x'
-  const fullW = sW !== null && sW.cols.length === inF;
   const fullT = sT !== null && sT.cols.length === inF;
   for (let s = 0; s < n; s++) {
     const xo = s * inW, yo = s * m;
@@ -211,13 +234,9 @@ function denseInputFlow(a: DenseInputArgs, flow: Flow, diff: Float64Array, tan: 
     if (dW) {
       denseRowsTimes(flow.diff, xo, T, inF, dW, rowStart, si, outF, diff, yo, 'add', ds);
       denseRowsTimes(flow.tan, xo, T, inF, dW, rowStart, si, outF, tan, yo, 'add', ds);
-      if (fullW) denseRowsTimes(xb, xo, T, inF, dW, rowStart, si, outF, P!, 0, null);
-      else for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) P![t * outF + o] = patchDot(dW as Float64Array, rowStart[o], xb, xo + t * inF, sW!.cols, inF);
     }
     if (tW) {
-      if (tW === dW) Q!.set(P!);
-      else if (fullT) denseRowsTimes(xb, xo, T, inF, tW, rowStart, si, outF, Q!, 0, null);
-      else for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) Q![t * outF + o] = patchDot(tW as Float64Array, rowStart[o], xb, xo + t * inF, sT!.cols, inF);
+      Q!.set((tW === dW ? dBase : tBase)!.subarray(yo, yo + m));
       if (fullT) denseRowsTimes(flow.diff, xo, T, inF, tW, rowStart, si, outF, Q!, 0, 'add');
       else {
         const cols = sT!.cols;
@@ -229,16 +248,71 @@ function denseInputFlow(a: DenseInputArgs, flow: Flow, diff: Float64Array, tan: 
         }
       }
     }
-    for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) {
-      const r = yo + t * outF + o;
-      let dv = db ? dbs * db[o] : 0;
-      let tv = tb ? tbs * tb[o] : 0;
-      dv += diff[r];
-      tv += tan[r];
-      if (P) dv += ds * P[t * outF + o];
-      if (Q) tv += ts * Q[t * outF + o];
-      diff[r] = dv;
-      tan[r] = tv;
+    for (let r = 0; r < m; r++) {
+      let dv = db ? dbs * db[r % outF] : 0;
+      let tv = tb ? tbs * tb[r % outF] : 0;
+      dv += diff[yo + r];
+      tv += tan[yo + r];
+      if (dBase) dv += ds * dBase[yo + r];
+      if (Q) tv += ts * Q[r];
+      diff[yo + r] = dv;
+      tan[yo + r] = tv;
     }
   }
+}
+
+interface BaseArgs { n: number; T: number; inF: number; outF: number; xb: Float64Array; rowStart: Int32Array; si: number }
+
+/**
+ * The last few patch·x_base products, by patch array and cached input: the points of a line (or an
+ * orbit's scaled points) hand the same patch array, and ΔW·x_base does not depend on the point.
+ * Two entries only (a line's delta and tangent are one array), none over BASE_CACHE_MAX: the
+ * product of one linear is N·T·outF numbers.
+ */
+const baseCache: { P: ParamArray; xb: Float64Array; outIdx: Int32Array; Y: Float64Array }[] = [];
+/** products larger than this (numbers) are not kept: 32 Mi numbers = 256 MiB */
+const BASE_CACHE_MAX = 1 << 25;
+
+function sameIndex(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Y[s·m + r] = Σ_{c ∈ cols} P[o, c]·x_base[s, t, c] for every output r = (t, o) of outIdx (m of them),
+ * each as patchDot sums it. `blocks`: outIdx is position-major, the same rows `rows` (null: all) at
+ * every position, so the full-column case runs as one product over the N·T rows of x_base.
+ */
+function baseProduct(P: ParamArray, cols: Int32Array, a: BaseArgs, outIdx: Int32Array, rows: Int32Array | null, blocks: boolean): Float64Array {
+  const { n, T, inF, outF, xb, rowStart, si } = a;
+  const m = outIdx.length;
+  const hit = baseCache.find((e) => e.P === P && e.xb === xb && sameIndex(e.outIdx, outIdx));
+  if (hit) return hit.Y;
+  const Y = new Float64Array(n * m);
+  if (blocks && cols.length === inF) {
+    const sel = rows === null ? rowStart : Int32Array.from(rows, (o) => rowStart[o]);
+    denseRowsTimes(xb, 0, n * T, inF, P, sel, si, sel.length, Y, 0, null);
+  } else {
+    for (let s = 0; s < n; s++) for (let r = 0; r < m; r++) {
+      const f = outIdx[r];
+      const t = T === 1 ? 0 : Math.floor(f / outF);
+      Y[s * m + r] = patchDot(P as Float64Array, rowStart[f - t * outF], xb, s * T * inF + t * inF, cols, inF);
+    }
+  }
+  if (Y.length <= BASE_CACHE_MAX) {
+    baseCache.unshift({ P, xb, outIdx, Y });
+    if (baseCache.length > 2) baseCache.pop();
+  }
+  return Y;
+}
+
+/** Whether the input support holds, at every position it reaches, all inF features of it. */
+function wholePositions(seg: Int32Array, T: number, inF: number): boolean {
+  for (let t = 0; t < T; t++) {
+    const c = seg[t + 1] - seg[t];
+    if (c !== 0 && c !== inF) return false;
+  }
+  return true;
 }

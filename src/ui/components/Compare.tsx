@@ -20,6 +20,8 @@ export interface DirectionDiff {
   cells: Array<DirectionResult | null>;
   /** the class or the rounded order differs between checkpoints that have the id */
   differs: boolean;
+  /** k̂ in the last checkpoint that reads an order for the id minus k̂ in the first (null under two) */
+  deltaK: number | null;
 }
 
 /** Direction ids over the checkpoints (first appearance order), with whether their reading differs. */
@@ -33,7 +35,9 @@ export function directionDiffs(lists: ReadonlyArray<readonly DirectionResult[]>)
     const present = cells.filter((c): c is DirectionResult => c !== null);
     const sig = (d: DirectionResult) => `${d.class}:${hasOrder(d) ? d.kRounded : ''}`;
     const differs = present.length < cells.length || new Set(present.map(sig)).size > 1;
-    return { id, cells, differs };
+    const ordered = present.filter((d) => hasOrder(d) && d.k !== null);
+    const deltaK = ordered.length >= 2 ? ordered[ordered.length - 1].k! - ordered[0].k! : null;
+    return { id, cells, differs, deltaK };
   });
 }
 
@@ -74,8 +78,9 @@ export function Compare() {
       <div className="table-scroll">
         <table className="grid compact" data-testid="compare-directions" aria-label="k̂ and class per checkpoint">
           <thead>
-            <tr><th>direction</th>{read.map((c, i) => <th key={c.key} colSpan={2}><span className="swatch" style={{ background: compareColour(i) }} />{c.name.replace(/\.safetensors$/i, '')}</th>)}</tr>
-            <tr><th />{read.map((c) => [<th key={`${c.key}c`}>class</th>, <th key={`${c.key}k`} className="num">k̂ read</th>])}</tr>
+            <tr><th>direction</th>{read.map((c, i) => <th key={c.key} colSpan={2}><span className="swatch" style={{ background: compareColour(i) }} />{c.name.replace(/\.safetensors$/i, '')}</th>)}<th /></tr>
+            <tr><th />{read.map((c) => [<th key={`${c.key}c`}>class</th>, <th key={`${c.key}k`} className="num">k̂ read</th>])}
+              <th className="num" title="k̂ in the last checkpoint that reads an order for this direction minus k̂ in the first">Δk̂</th></tr>
           </thead>
           <tbody onMouseLeave={() => setHovered(null)}>
             {rows.slice(0, ROW_LIMIT).map((r) => (
@@ -87,6 +92,7 @@ export function Compare() {
                   <td key={`${i}c`}><span className="swatch" style={{ background: CLASS_COLOURS[d.class] }} />{d.class}</td>,
                   <td key={`${i}k`} className="num">{hasOrder(d) ? fmtFixed(d.k, 2) : '—'}</td>,
                 ] : [<td key={`${i}c`} className="muted">absent</td>, <td key={`${i}k`} className="num muted">—</td>])}
+                <td className="num" data-field="delta-k">{r.deltaK === null ? '—' : `${r.deltaK > 0 ? '+' : r.deltaK < 0 ? '−' : ''}${fmtFixed(Math.abs(r.deltaK), 2)}`}</td>
               </tr>
             ))}
           </tbody>

@@ -1,14 +1,14 @@
 /** The four linked figures for the active checkpoint (the heatmap spans every loaded checkpoint). */
 import { useCallback, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { activeCheckpoint, directionsOf, filterDirections, focusId, useStore } from '../../state/store.ts';
+import { activeCheckpoint, directionsOf, filterActive, filterDirections, focusId, useStore } from '../../state/store.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { fileStem } from '../export.ts';
 import {
   alignmentHeatmapModel, gaugeFloorModel, nuHatPlotModel, ratePlotModel, slopePlotModel,
   type DirectionsInput, type FigureSize, type FigureView, type HeatmapColumn,
 } from '../figures/index.ts';
-import { sweepRanks, type HeatmapRank } from '../figures/alignment-heatmap.ts';
+import { heatmapHeight, sweepRanks, type HeatmapRank } from '../figures/alignment-heatmap.ts';
 import { Figure } from './Figure.tsx';
 
 export function Figures() {
@@ -27,16 +27,19 @@ export function Figures() {
     checkpoint: active?.name ?? '',
     directions,
     total: all.length,
+    // a filter's selection is drawn over the whole read (bands above LINE_LIMIT directions)
+    context: directions.length < all.length ? all : undefined,
     floorRatio: active?.result?.settings.floorRatio ?? floorRatio,
     numericalFloor: active?.result?.settings.numericalFloor ?? numericalFloor ?? DEFAULT_SETTINGS.numericalFloor,
   }), [active?.name, directions, all.length, active?.result, floorRatio, numericalFloor]);
 
+  // the heatmap's rows under a filter: the layers of the directions it keeps, in each checkpoint
   const columns: HeatmapColumn[] = useMemo(
-    () => checkpoints.filter((c) => c.result).map((c) => ({
-      name: c.name,
-      layers: filter.layers.length ? c.result!.layers.filter((l) => filter.layers.includes(l.layer)) : c.result!.layers,
-    })),
-    [checkpoints, filter.layers],
+    () => checkpoints.filter((c) => c.result).map((c) => {
+      const kept = filterActive(filter) ? new Set(filterDirections(c.result!.directions, filter).map((d) => d.layer)) : null;
+      return { name: c.name, layers: kept ? c.result!.layers.filter((l) => kept.has(l.layer)) : c.result!.layers };
+    }),
+    [checkpoints, filter],
   );
   const focusLayer = directions.find((d) => d.id === focus)?.layer ?? null;
   const pinnedLayer = directions.find((d) => d.id === pinned)?.layer ?? null;
@@ -69,9 +72,7 @@ export function Figures() {
   const ids = useMemo(() => directions.map((d) => d.id), [directions]);
   const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections, directionIds: ids };
 
-  const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
-  // the heatmap's own height: header, rows of 46 px and the colour legend (no empty band under them)
-  const heatHeight = Math.max(200, 150 + rows * 46);
+  const heatHeight = heatmapHeight(columns);
 
   return (
     <div className="figures">

@@ -148,9 +148,15 @@ function NumberField({ value, onText, step, invalid, describedBy, testId }: {
   );
 }
 
+/** 1 … the cores the browser reports (at most 16) */
+function threadChoices(): number[] {
+  return Array.from({ length: Math.min(16, Math.max(1, navigator.hardwareConcurrency || 1)) }, (_, i) => i + 1);
+}
+
 function SettingsPanel() {
   const settings = useStore((s) => s.settings);
   const backend = useStore((s) => s.backend);
+  const threads = useStore((s) => s.threads);
   const maxEigenDim = useStore((s) => s.maxEigenDim);
   const eigenProblem = maxEigenDimProblem(maxEigenDim);
   const keys = Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>;
@@ -183,6 +189,13 @@ function SettingsPanel() {
               <option value="auto">auto</option><option value="webgpu">webgpu</option><option value="cpu">cpu</option>
             </select>
             <span className="setting-doc">engine for the scans: WebGPU when available, else the CPU reference</span>
+          </label>
+          <label>
+            <span className="setting-name mono">threads</span>
+            <select value={threads} data-testid="setting-threads" onChange={(e) => setState({ threads: Number(e.target.value) })}>
+              {threadChoices().map((n) => <option key={n} value={n}>{n}</option>)}
+            </select>
+            <span className="setting-doc">CPU engine threads (Web Workers; same results for any number; one unless the page is cross-origin isolated) <span className="muted">(default 1)</span></span>
           </label>
           {changed.length ? <button type="button" className="btn small ghost" onClick={() => setState({ settings: { ...DEFAULT_SETTINGS }, maxEigenDim: EIGEN_DIM_LIMIT })}>Reset to defaults</button> : null}
         </div>

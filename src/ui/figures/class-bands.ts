@@ -53,7 +53,9 @@ export function classBands(ds: readonly DirectionResult[], valueAt: (d: Directio
 }
 
 /** The bands drawn on scales x, y; `toY` maps a stored value to the y scale's domain (e.g. 10^v). */
-export function bandsSvg(bands: readonly ClassBand[], x: Scale, y: Scale, toY: (v: number) => number = (v) => v): string {
+export function bandsSvg(bands: readonly ClassBand[], x: Scale, y: Scale, toY: (v: number) => number = (v) => v, context = false): string {
+  // as the context of a filter's lines: fainter, so the lines stand out
+  const fade = context ? 0.5 : 1;
   // a class with no value at any t has nothing to draw (and no legend entry: the plots list drawn classes)
   const groups = bands.filter((b) => b.rows.length > 0).map((b) => {
     const colour = CLASS_COLOURS[b.cls];
@@ -61,10 +63,10 @@ export function bandsSvg(bands: readonly ClassBand[], x: Scale, y: Scale, toY: (
       areaMark(b.rows, (r) => x(r.x), (r) => y(toY(r.q[lo])), (r) => y(toY(r.q[hi])), { fill: colour, ...a });
     return el('g', { 'data-class': b.cls, 'data-band': b.directions }, [
       el('title', {}, esc(`${CLASS_LABELS[b.cls]}: ${b.directions} direction${b.directions === 1 ? '' : 's'} — median, 25–75 % and 10–90 % at each t`)),
-      band(0, 4, { 'fill-opacity': 0.14, 'data-role': 'band-outer' }),
-      band(1, 3, { 'fill-opacity': 0.28, 'data-role': 'band-inner' }),
-      lineMark(b.rows.map((r) => [x(r.x), y(toY(r.q[2]))]), { stroke: colour, 'stroke-width': 1.8, 'data-role': 'band-median' }),
+      band(0, 4, { 'fill-opacity': 0.14 * fade, 'data-role': 'band-outer' }),
+      band(1, 3, { 'fill-opacity': 0.28 * fade, 'data-role': 'band-inner' }),
+      lineMark(b.rows.map((r) => [x(r.x), y(toY(r.q[2]))]), { stroke: colour, 'stroke-width': 1.8, 'stroke-opacity': context ? 0.45 : undefined, 'data-role': 'band-median' }),
     ]);
   });
-  return el('g', { 'data-role': 'bands' }, groups);
+  return el('g', { 'data-role': 'bands', 'data-context': context ? 'true' : undefined }, groups);
 }

@@ -14,6 +14,11 @@ export interface DirectionsInput {
   directions: DirectionResult[];
   /** how many directions the read has before the filter (the subtitle says "n of total") */
   total?: number;
+  /**
+   * Every direction of the read, when a filter keeps fewer: above LINE_LIMIT they are drawn as
+   * class bands behind the kept directions' lines (the selection stays in its context).
+   */
+  context?: DirectionResult[];
   /** ρ (METHOD §3) */
   floorRatio: number;
   /** F at or below numericalFloor × max(F_live, max F) of a direction is rounding noise (the read's setting) */

@@ -23,11 +23,21 @@ export function bandMode(input: DirectionsInput): boolean {
   return input.directions.length > LINE_LIMIT;
 }
 
+/** The directions drawn as lines (a filter's selection) over the bands of the whole read, which has more than LINE_LIMIT. */
+export function contextMode(input: DirectionsInput): boolean {
+  return !bandMode(input) && (input.context?.length ?? 0) > LINE_LIMIT;
+}
+
+/** What sets a plot's ranges: the whole read in context mode (its bands are drawn), else the directions drawn. */
+export function rangeDirections(input: DirectionsInput): readonly DirectionResult[] {
+  return contextMode(input) ? input.context! : input.directions;
+}
+
 /** `checkpoint · n directions` (or `n of N` under a filter, and how they are drawn), then `note` (what was left out, or ''). */
 export function directionsSubtitle(input: DirectionsInput, note: string): string {
   const n = input.directions.length;
   const of = input.total !== undefined && input.total !== n ? ` of ${input.total}` : '';
-  const drawn = bandMode(input) ? ' as class bands' : '';
+  const drawn = bandMode(input) ? ' as class bands' : contextMode(input) ? ' over the class bands of all' : '';
   return `${input.checkpoint} · ${n}${of} direction${n === 1 && !of ? '' : 's'}${drawn}` + note;
 }
 
@@ -37,9 +47,11 @@ export function directionsSubtitle(input: DirectionsInput, note: string): string
  */
 export function directionLegend(input: DirectionsInput, width: number, drawn: (d: DirectionResult) => boolean, extra: readonly LegendItem[] = []): { svg: string; height: number } {
   const bands = bandMode(input);
+  const context = contextMode(input);
   return legend([
     ...classLegendItems(input.directions.filter(drawn)).map((it): LegendItem => (bands ? { ...it, kind: 'band', stroke: it.colour } : it)),
     ...(bands ? [{ label: 'median, 25–75 %, 10–90 %', colour: '#d0d4d9', kind: 'band' as const, key: 'bands' }] : []),
+    ...(context ? [{ label: `all ${input.context!.length} directions by class: median, 25–75 %, 10–90 %`, colour: '#e4e7eb', kind: 'band' as const, key: 'context' }] : []),
     ...extra,
     { label: 'slope 2(k−1)', colour: GUIDE, kind: 'dash', key: 'guides' },
   ], 66, 52, width - 80);

@@ -12,7 +12,7 @@ import {
   type DirectionsInput, type FigureModel, type FigureOptions, type FigureSize, type FigureView,
 } from './common.ts';
 import {
-  bandMode, directionLegend, directionPlotModel, directionsSubtitle, edgeGuideLabels, focusLegend, focusPoints, guideLine, windowBand, type GuideExit,
+  bandMode, contextMode, directionLegend, rangeDirections, directionPlotModel, directionsSubtitle, edgeGuideLabels, focusLegend, focusPoints, guideLine, windowBand, type GuideExit,
 } from './direction-plot.ts';
 import { el, shortNumber, type Box } from './svg.ts';
 import { logAxis } from './marks/axis.ts';
@@ -71,7 +71,9 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
   const { width, height } = size;
   const ds = input.directions;
 
-  const { domain: fullDom, floor } = rateYDomain(ds, input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor);
+  // in context mode the ranges are the whole read's: its bands are drawn behind the kept lines
+  const ranged = rangeDirections(input);
+  const { domain: fullDom, floor } = rateYDomain(ranged, input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor);
   const yDom = view.yDomain ?? fullDom;
   const zoomed = view.yDomain !== undefined;
   const below = ds.filter((d) => d.scan.F.some((F) => !(F >= fullDom[0]))).length;
@@ -86,16 +88,16 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
 
   // a column on the right and a strip above the plot hold the guides' labels (outside every curve)
   const box: Box = { x0: 66, y0: 58 + leg.height, x1: width - 40, y1: height - 46 };
-  const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
+  const xDom = decadeDomain(positiveExtent(ranged.flatMap((d) => d.scan.t)), [1e-4, 1]);
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = logScale(yDom, [box.y1, box.y0]);
   // F under the whole y-range (and exact zeros) sit on its bottom edge, inside the marked floor strip
   const clampF = (F: number): number => (F >= fullDom[0] ? F : fullDom[0]);
   const inBox = (t: number, F: number): PixelPoint => (t > 0 ? [x(t), y(clampF(F))] : null);
   const pointsOf = (d: DirectionResult) => d.scan.t.map((t, i) => inBox(t, d.scan.F[i]));
-  const bands = bandMode(input)
-    ? bandsSvg(classBands(ds, (d) => d.scan.t.map((t, i) => (t > 0 ? [t, Math.log10(clampF(d.scan.F[i]))] : null))), x, y, (v) => 10 ** v)
-    : undefined;
+  const logF = (d: DirectionResult): Array<[number, number] | null> => d.scan.t.map((t, i) => (t > 0 ? [t, Math.log10(clampF(d.scan.F[i]))] : null));
+  const bands = bandMode(input) ? bandsSvg(classBands(ds, logF), x, y, (v) => 10 ** v) : undefined;
+  const contextBands = contextMode(input) ? el('g', zoomed ? { 'clip-path': 'url(#rate-plot-plot-area)' } : {}, bandsSvg(classBands(input.context!, logF), x, y, (v) => 10 ** v, true)) : '';
 
   // the floor strip, cut to the plot when the zoom moves it (its line and label only while in view)
   const fy = floor === null ? null : Math.max(box.y0, y(floor));
@@ -168,7 +170,7 @@ export function ratePlotModel(input: DirectionsInput, size: FigureSize, view: Fi
     title: `Rate plot: F(t) along each direction — ${input.checkpoint}`,
     desc: 'Log–log directional Fisher F(t) = F_v(θ̂ + t·v) per candidate direction, coloured by class. '
       + 'A direction dead of order k reads slope 2(k−1) on its asymptotic window (METHOD §2).',
-    head, box, pointsOf, bands, under, over, clip: zoomed, behind: floorLine,
+    head, box, pointsOf, bands, under, over, clip: zoomed, behind: contextBands + (floorLine ?? ''),
   });
   // whole decades of the full range stay in view at the deepest zoom
   const decadesShown = Math.log10(fullDom[1] / fullDom[0]);

@@ -13,7 +13,7 @@ import type { DirectionResult } from '../../read/schema.ts';
 import { DEFAULT_SETTINGS } from '../../read/settings.ts';
 import { bandsSvg, classBands } from './class-bands.ts';
 import {
-  bandMode, directionLegend, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideRule, windowBand,
+  bandMode, contextMode, directionLegend, rangeDirections, directionPlotModel, directionsSubtitle, focusLegend, focusPoints, guideLabel, guideRule, windowBand,
 } from './direction-plot.ts';
 import { el, type Box } from './svg.ts';
 import { linearYAxis, logAxis } from './marks/axis.ts';
@@ -29,18 +29,21 @@ const Y_CLAMP: [number, number] = [-4, 14];
 export function slopePlotModel(input: DirectionsInput, size: FigureSize): FigureModel {
   const { width, height } = size;
   const ds = input.directions;
+  // in context mode the ranges are the whole read's: its bands are drawn behind the kept lines
+  const ranged = rangeDirections(input);
+  const kept = new Set(ds.map((d) => d.id));
 
   // a slope between points at or under the direction's noise level measures rounding, not F: left out
   const nf = input.numericalFloor ?? DEFAULT_SETTINGS.numericalFloor;
-  const informative = new Map(ds.map((d) => {
+  const informative = new Map(ranged.map((d) => {
     const noise = noiseLevel(d, nf);
     return [d.id, d.scan.slope.map((s, i) => (d.scan.F[i] > noise && d.scan.F[i + 1] > noise ? s : NaN))];
   }));
   let lo = -0.5, hi = 6.5, dropped = 0;
-  for (const d of ds) {
+  for (const d of ranged) {
     for (const s of informative.get(d.id)!) {
       if (!Number.isFinite(s)) continue;
-      if (s < Y_CLAMP[0] || s > Y_CLAMP[1]) { dropped++; continue; }
+      if (s < Y_CLAMP[0] || s > Y_CLAMP[1]) { if (kept.has(d.id)) dropped++; continue; }
       if (s < lo) lo = s;
       if (s > hi) hi = s;
     }
@@ -57,7 +60,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
   const leg = directionLegend(input, width, (d) => values(d).some((p) => p !== null));
 
   const box: Box = { x0: 66, y0: 52 + leg.height, x1: width - 40, y1: height - 46 };
-  const xDom = decadeDomain(positiveExtent(ds.flatMap((d) => d.scan.t)), [1e-4, 1]);
+  const xDom = decadeDomain(positiveExtent(ranged.flatMap((d) => d.scan.t)), [1e-4, 1]);
   const x = logScale(xDom, [box.x0, box.x1]);
   const y = linearScale(yDom, [box.y1, box.y0]);
   // the slopes an order reads are the even numbers 2(k − 1): ticks on them (every 4 on a tall range)
@@ -66,6 +69,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
 
   const pointsOf = (d: DirectionResult): PixelPoint[] => values(d).map((p) => (p ? [x(p[0]), y(p[1])] : null));
   const bands = bandMode(input) ? bandsSvg(classBands(ds, values), x, y) : undefined;
+  const contextBands = contextMode(input) ? bandsSvg(classBands(input.context!, values), x, y, undefined, true) : '';
 
   const guides: string[] = [];
   for (let k = 1; k <= 4; k++) {
@@ -109,7 +113,7 @@ export function slopePlotModel(input: DirectionsInput, size: FigureSize): Figure
     desc: 'Local slope of log F against log t between neighbouring scan points. Order k̂ = 1 + α/2 on the asymptotic window '
       + '(the flat run with the largest median slope above the numerical floor; METHOD §2).',
     head, box, pointsOf, bands, under, over,
-    behind: el('g', { 'data-role': 'guides' }, guides),
+    behind: contextBands + el('g', { 'data-role': 'guides' }, guides),
   });
 }
 
