@@ -181,12 +181,18 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     const scale = pick.dtype === 'U8' ? options.inputScale : 1;
     if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
     const count = pick.shape[0];
+    // a NaN or Inf input poisons every average over the probe (it reached the K-FAC eigen-solver as an internal error)
+    const bad = raw.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new InputError(inName, `tensor "${pick.name}" holds NaN or Inf values (sample ${Math.floor(bad / (raw.length / count))})`);
     inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}`, u8: pick.dtype === 'U8' };
     const lab = inFile.tensors.find((t) => t.name === 'labels') ?? inFile.tensors.find((t) => t.name === 'targets');
     if (lab && lab !== pick) {
       if (!lab.supported) throw new InputError(inName, `labels "${lab.name}" have dtype ${lab.dtype}, which deadscope cannot read`);
       if (lab.shape[0] !== count) throw new InputError(inName, `labels "${lab.name}" have ${lab.shape[0]} rows for ${count} inputs`);
-      allLabels = { tensor: lab.name, data: await inFile.readFloat64(lab.name), shape: lab.shape };
+      const labels = await inFile.readFloat64(lab.name);
+      const badLabel = labels.findIndex((x) => !Number.isFinite(x));
+      if (badLabel >= 0) throw new InputError(inName, `labels "${lab.name}" hold NaN or Inf values (row ${Math.floor(badLabel / (labels.length / count))})`);
+      allLabels = { tensor: lab.name, data: labels, shape: lab.shape };
     }
   }
 

@@ -24,6 +24,12 @@ writeFileSync(zeroWidth, stBytes({ '0.weight': entry('F32', [0, 2], [0, 0]), '0.
 const wideOutput = join(dir, 'wide-output.safetensors');
 writeFileSync(wideOutput, stBytes({ '0.weight': entry('F32', [4, 2], [0, 32]), '0.bias': entry('F32', [4], [32, 48]), '2.weight': entry('F32', [20000, 4], [48, 320048]), '2.bias': entry('F32', [20000], [320048, 400048]) }, 400048));
 
+// probe inputs for the 8-feature fixture: sample 2 holds a NaN; then labels with an Inf (row 1)
+const nanInputs = join(dir, 'nan-inputs.safetensors');
+writeFileSync(nanInputs, stBytes({ inputs: entry('F32', [4, 8], [0, 128]) }, new Uint8Array(Float32Array.from({ length: 32 }, (_, i) => (i === 17 ? NaN : i / 32)).buffer)));
+const infLabels = join(dir, 'inf-labels.safetensors');
+writeFileSync(infLabels, stBytes({ inputs: entry('F32', [4, 8], [0, 128]), targets: entry('F32', [4, 1], [128, 144]) }, new Uint8Array(Float32Array.from({ length: 36 }, (_, i) => (i === 33 ? Infinity : i / 36)).buffer)));
+
 const textFile = join(dir, 'model-card.safetensors');
 writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to look like a header length.\n');
 
@@ -61,6 +67,8 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--threads 0', [ts, '--threads', '0'], /--threads must be a whole number 1…256, got 0/],
   // checked from the graph before the forward pass: no progress line before the message
   ['--layers naming no layer', [ts, '--layers', 'nosuch', '--backend', 'cpu'], /--layers: no layer nosuch \(layers: 0, 2\)/],
+  ['probe inputs holding a NaN', [ts, '--inputs', nanInputs], /nan-inputs\.safetensors: tensor "inputs" holds NaN or Inf values \(sample 2\)/],
+  ['probe labels holding an Inf', [ts, '--inputs', infLabels], /inf-labels\.safetensors: labels "targets" hold NaN or Inf values \(row 1\)/],
   ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
   ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
