@@ -156,6 +156,109 @@
     (local.get $total)
   )
 
+  ;; C[r, :] += A[r, 0:k] · W for r < rows, dense (no zero test), W packed in panels of eight
+  ;; columns: panel p holds W[c, 8p : 8p + 8] for c < k contiguously (8·k f32 from WTp + 32·k·p), and
+  ;; C's rows are 8·panels wide. Four rows share each load of a panel (eight accumulators of four
+  ;; lanes), the panel streamed in order; each C[r, o] is its start plus Σ_c A[r, c]·W[c, o] added in
+  ;; c order. Rows mod 4 one at a time, the same way.
+  (func (export "denseRowsTimes")
+    (param $A i32) (param $rows i32) (param $k i32) (param $WTp i32) (param $panels i32) (param $C i32)
+    (local $r i32) (local $p i32) (local $c i32) (local $rowB i32) (local $kB i32) (local $panelB i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+    (local $w i32) (local $w0 v128) (local $w1 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128) (local $x20 v128) (local $x21 v128) (local $x30 v128) (local $x31 v128)
+    (local.set $rowB (i32.shl (local.get $panels) (i32.const 5)))
+    (local.set $kB (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $panelB (i32.shl (local.get $k) (i32.const 5)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $kB))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $kB)))
+        (local.set $a2 (i32.add (local.get $a1) (local.get $kB)))
+        (local.set $a3 (i32.add (local.get $a2) (local.get $kB)))
+        (local.set $c0 (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $rowB))))
+        (local.set $c1 (i32.add (local.get $c0) (local.get $rowB)))
+        (local.set $c2 (i32.add (local.get $c1) (local.get $rowB)))
+        (local.set $c3 (i32.add (local.get $c2) (local.get $rowB)))
+        (local.set $p (i32.const 0))
+        (local.set $w (local.get $WTp))
+        (block $panelsDone
+          (loop $panelLoop
+            (br_if $panelsDone (i32.ge_u (local.get $p) (local.get $rowB)))
+            (local.set $x00 (v128.load (i32.add (local.get $c0) (local.get $p))))
+            (local.set $x01 (v128.load offset=16 (i32.add (local.get $c0) (local.get $p))))
+            (local.set $x10 (v128.load (i32.add (local.get $c1) (local.get $p))))
+            (local.set $x11 (v128.load offset=16 (i32.add (local.get $c1) (local.get $p))))
+            (local.set $x20 (v128.load (i32.add (local.get $c2) (local.get $p))))
+            (local.set $x21 (v128.load offset=16 (i32.add (local.get $c2) (local.get $p))))
+            (local.set $x30 (v128.load (i32.add (local.get $c3) (local.get $p))))
+            (local.set $x31 (v128.load offset=16 (i32.add (local.get $c3) (local.get $p))))
+            (local.set $c (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $c) (local.get $kB)))
+                (local.set $w0 (v128.load (local.get $w)))
+                (local.set $w1 (v128.load offset=16 (local.get $w)))
+                (local.set $s0 (v128.load32_splat (i32.add (local.get $a0) (local.get $c))))
+                (local.set $s1 (v128.load32_splat (i32.add (local.get $a1) (local.get $c))))
+                (local.set $s2 (v128.load32_splat (i32.add (local.get $a2) (local.get $c))))
+                (local.set $s3 (v128.load32_splat (i32.add (local.get $a3) (local.get $c))))
+                (local.set $x00 (f32x4.add (local.get $x00) (f32x4.mul (local.get $s0) (local.get $w0))))
+                (local.set $x01 (f32x4.add (local.get $x01) (f32x4.mul (local.get $s0) (local.get $w1))))
+                (local.set $x10 (f32x4.add (local.get $x10) (f32x4.mul (local.get $s1) (local.get $w0))))
+                (local.set $x11 (f32x4.add (local.get $x11) (f32x4.mul (local.get $s1) (local.get $w1))))
+                (local.set $x20 (f32x4.add (local.get $x20) (f32x4.mul (local.get $s2) (local.get $w0))))
+                (local.set $x21 (f32x4.add (local.get $x21) (f32x4.mul (local.get $s2) (local.get $w1))))
+                (local.set $x30 (f32x4.add (local.get $x30) (f32x4.mul (local.get $s3) (local.get $w0))))
+                (local.set $x31 (f32x4.add (local.get $x31) (f32x4.mul (local.get $s3) (local.get $w1))))
+                (local.set $w (i32.add (local.get $w) (i32.const 32)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $kLoop)))
+            (v128.store (i32.add (local.get $c0) (local.get $p)) (local.get $x00))
+            (v128.store offset=16 (i32.add (local.get $c0) (local.get $p)) (local.get $x01))
+            (v128.store (i32.add (local.get $c1) (local.get $p)) (local.get $x10))
+            (v128.store offset=16 (i32.add (local.get $c1) (local.get $p)) (local.get $x11))
+            (v128.store (i32.add (local.get $c2) (local.get $p)) (local.get $x20))
+            (v128.store offset=16 (i32.add (local.get $c2) (local.get $p)) (local.get $x21))
+            (v128.store (i32.add (local.get $c3) (local.get $p)) (local.get $x30))
+            (v128.store offset=16 (i32.add (local.get $c3) (local.get $p)) (local.get $x31))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $panelLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rowLoop)))
+    ;; the last rows mod 4, one at a time
+    (block $lastDone
+      (loop $last
+        (br_if $lastDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $kB))))
+        (local.set $c0 (i32.add (local.get $C) (i32.mul (local.get $r) (local.get $rowB))))
+        (local.set $p (i32.const 0))
+        (local.set $w (local.get $WTp))
+        (block $panels1Done
+          (loop $panel1
+            (br_if $panels1Done (i32.ge_u (local.get $p) (local.get $rowB)))
+            (local.set $x00 (v128.load (i32.add (local.get $c0) (local.get $p))))
+            (local.set $x01 (v128.load offset=16 (i32.add (local.get $c0) (local.get $p))))
+            (local.set $c (i32.const 0))
+            (block $k1Done
+              (loop $k1
+                (br_if $k1Done (i32.ge_u (local.get $c) (local.get $kB)))
+                (local.set $s0 (v128.load32_splat (i32.add (local.get $a0) (local.get $c))))
+                (local.set $x00 (f32x4.add (local.get $x00) (f32x4.mul (local.get $s0) (v128.load (local.get $w)))))
+                (local.set $x01 (f32x4.add (local.get $x01) (f32x4.mul (local.get $s0) (v128.load offset=16 (local.get $w)))))
+                (local.set $w (i32.add (local.get $w) (i32.const 32)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $k1)))
+            (v128.store (i32.add (local.get $c0) (local.get $p)) (local.get $x00))
+            (v128.store offset=16 (i32.add (local.get $c0) (local.get $p)) (local.get $x01))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $panel1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $last)))
+  )
+
   ;; The classification head's Fisher form of `count` rows of one sample: with z = zb + γ_j·m
   ;; (W outputs), out[j] = Var_{c ~ softmax(z)}[m_c] = Σ_c p_c (δ_c − Σ p δ)² with δ = m − m at the
   ;; largest z: centred, and exact zero for the top class, so a saturated row keeps its relative

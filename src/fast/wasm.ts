@@ -94,6 +94,7 @@ export function put(stack: RowStack, data: ArrayLike<number>): number {
 interface KernelExports {
   memory: WebAssembly.Memory;
   rowsTimes(A: number, rows: number, k: number, WT: number, N: number, C: number, scratch: number): number;
+  denseRowsTimes(A: number, rows: number, k: number, WTp: number, panels: number, C: number): void;
   softmaxVariance(zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, p: number): void;
   reluIntervals(u: number, samples: number, S: number, M: number, width: number, lo: number, hi: number): void;
 }
@@ -146,6 +147,31 @@ export class WasmRows implements RowStack {
     const scratch = this.alloc(2 * k);
     macCounter.value += this.x.rowsTimes(4 * A, rows, k, 4 * WT, N, 4 * C, 4 * scratch) * N;
     this.rewind(m);
+  }
+
+  /**
+   * C[r, :] += A[r, :]·W for r < rows, every entry of A, with W (k × 8·panels) packed by `packPanels`
+   * and C rows × 8·panels: four rows share each load of W, read in order (for dense rows; the row
+   * kernel reads all of W once per row).
+   */
+  denseTimes(A: number, rows: number, k: number, Wp: number, panels: number, C: number): void {
+    this.x.denseRowsTimes(4 * A, rows, k, 4 * Wp, panels, 4 * C);
+    macCounter.value += rows * k * 8 * panels;
+  }
+
+  /**
+   * W (k × N, W[c, o] = at(c, o)) packed for denseTimes: panel p holds W[c, 8p … 8p + 7] for c < k
+   * (zeros past N); returns its offset. ceil(N / 8) panels.
+   */
+  packPanels(k: number, N: number, at: (c: number, o: number) => number): number {
+    const panels = Math.ceil(N / 8);
+    const off = this.alloc(panels * 8 * k);
+    const w = this.at(off, panels * 8 * k);
+    for (let p = 0; p < panels; p++) for (let c = 0; c < k; c++) for (let j = 0; j < 8; j++) {
+      const o = 8 * p + j;
+      w[(p * k + c) * 8 + j] = o < N ? at(c, o) : 0;
+    }
+    return off;
   }
 
   headForms(head: Head, zb: number, m: number, W: number, gam: number, count: number, out: number, expo: number, scratch: number): void {

@@ -62,6 +62,32 @@ describe('row kernel C += A·WT over the non-zeros of A', () => {
     });
   }
 
+  // the dense kernel over packed panels (four rows share each load): rows and widths off its 4 × 8 tile
+  for (const [rows, k, N] of [[1, 5, 3], [4, 16, 8], [7, 13, 21], [9, 37, 40], [12, 64, 130]] as const) {
+    it(`dense ${rows}×${k} · ${k}×${N} (denseTimes over packPanels, every entry of A)`, () => {
+      const rng = createRng(rows * 31 + N);
+      const A = Float64Array.from({ length: rows * k }, () => rng.normal());
+      const WT = Float64Array.from({ length: k * N }, () => rng.normal());
+      const C0 = Float64Array.from({ length: rows * N }, () => rng.normal());
+      const want = reference(A, rows, k, WT, N, C0);
+      const scale = Math.max(...want.map(Math.abs));
+      const st = wasm!;
+      const m = st.mark();
+      const panels = Math.ceil(N / 8);
+      const wp = st.packPanels(k, N, (c, o) => WT[c * N + o]);
+      const a = put(st, A);
+      const c = st.alloc(rows * 8 * panels);
+      const cv = st.at(c, rows * 8 * panels);
+      for (let r = 0; r < rows; r++) for (let o = 0; o < 8 * panels; o++) cv[r * 8 * panels + o] = o < N ? C0[r * N + o] : 0;
+      st.denseTimes(a, rows, k, wp, panels, c);
+      const got = st.at(c, rows * 8 * panels);
+      for (let r = 0; r < rows; r++) for (let o = 0; o < N; o++) {
+        expect(Math.abs(got[r * 8 * panels + o] - want[r * N + o]), `entry ${r}, ${o}`).toBeLessThanOrEqual(1e-5 * scale);
+      }
+      st.rewind(m);
+    });
+  }
+
   it('keeps what lies below a mark when the memory grows', () => {
     const st = WasmRows.create()!;
     const kept = put(st, [1, 2, 3]);

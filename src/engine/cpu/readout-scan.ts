@@ -158,16 +158,44 @@ export class ReadoutUnitScan {
     this.pbuf = new Float64Array(V);
   }
 
-  /** Wᵀ (D × V) at the bottom of the stack, made on first use (before any step's operands). */
+  /**
+   * W at the bottom of the stack, made on first use (before any step's operands): Wᵀ (D × V) for
+   * the row kernel (f64), packed in panels of eight outputs for the dense kernel (f32, WasmRows).
+   */
   private weightT(): number {
     if (this.WTAt < 0) {
       const { D, V } = this;
       const { W, at } = this.readoutWeight;
-      this.WTAt = this.stack.alloc(D * V);
-      const wt = this.stack.at(this.WTAt, D * V);
-      for (let o = 0; o < V; o++) for (let i = 0; i < D; i++) wt[i * V + o] = W[at.rowStart[o] + i * at.inStride];
+      const st = this.stack;
+      if (st instanceof WasmRows) this.WTAt = st.packPanels(D, V, (i, o) => W[at.rowStart[o] + i * at.inStride]);
+      else {
+        this.WTAt = st.alloc(D * V);
+        const wt = st.at(this.WTAt, D * V);
+        for (let o = 0; o < V; o++) for (let i = 0; i < D; i++) wt[i * V + o] = W[at.rowStart[o] + i * at.inStride];
+      }
     }
     return this.WTAt;
+  }
+
+  /** W·a for the `rows` rows of D at A on the stack: rows × V in f64 (the stack rewound to where it was). */
+  private product(A: number, rows: number): Arr {
+    const { D, V } = this;
+    const st = this.stack;
+    const WT = this.weightT();
+    if (!(st instanceof WasmRows)) {
+      const C = st.alloc(rows * V);
+      st.at(C, rows * V).fill(0);
+      st.rowsTimes(A, rows, D, WT, V, C);
+      return Float64Array.from(st.at(C, rows * V));
+    }
+    const panels = Math.ceil(V / 8), width = 8 * panels;
+    const C = st.alloc(rows * width);
+    st.at(C, rows * width).fill(0);
+    st.denseTimes(A, rows, D, WT, panels, C);
+    const c = st.at(C, rows * width);
+    const out = new Float64Array(rows * V);
+    for (let r = 0; r < rows; r++) for (let o = 0; o < V; o++) out[r * V + o] = c[r * width + o];
+    return out;
   }
 
   /** P of every sample and the f32 kernel, made when the first direction is answered. */
@@ -194,7 +222,7 @@ export class ReadoutUnitScan {
   outputFlow(flow: Flow): Flow {
     const { D, V, n } = this;
     const st = this.stack;
-    const WT = this.weightT();
+    this.weightT();
     const mark = st.mark();
     const A = st.alloc(2 * n * D);
     const a = st.at(A, 2 * n * D);
@@ -206,28 +234,21 @@ export class ReadoutUnitScan {
       a[s * D + f] = flow.diff[s * m + k];
       a[(n + s) * D + f] = flow.tan[s * m + k];
     }
-    const C = st.alloc(2 * n * V);
-    st.at(C, 2 * n * V).fill(0);
-    st.rowsTimes(A, 2 * n, D, WT, V, C);
-    const y = st.at(C, 2 * n * V);
-    const out = { support: null, diff: Float64Array.from(y.subarray(0, n * V)), tan: Float64Array.from(y.subarray(n * V)) };
+    const y = this.product(A, 2 * n);
     st.rewind(mark);
-    return out;
+    return { support: null, diff: y.subarray(0, n * V), tan: y.subarray(n * V) };
   }
 
   /** W(γ⊙x) for `rows` rows x of D: rows × V (f64 copy of the stack's product). */
   private times(x: Arr, rows: number): Arr {
     const { D, V } = this;
     const st = this.stack;
-    const WT = this.weightT();
+    this.weightT();
     const mark = st.mark();
     const A = st.alloc(rows * D);
     const a = st.at(A, rows * D);
     for (let r = 0; r < rows; r++) for (let i = 0; i < D; i++) a[r * D + i] = (this.gamma ? this.gamma[i] : 1) * x[r * D + i];
-    const C = st.alloc(rows * V);
-    st.at(C, rows * V).fill(0);
-    st.rowsTimes(A, rows, D, WT, V, C);
-    const out = Float64Array.from(st.at(C, rows * V));
+    const out = this.product(A, rows);
     st.rewind(mark);
     return out;
   }
