@@ -85,6 +85,15 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
+/** A Hugging Face config.json: a JSON object, or bad input (an array or a number named as such). */
+export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  const c = parseJson(text, file);
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+    throw new InputError(file, `a config.json holds one JSON object, not ${c === null ? 'null' : Array.isArray(c) ? 'an array' : `a ${typeof c}`}`);
+  }
+  return c as Record<string, unknown>;
+}
+
 const PROBE_TENSORS = ['inputs', 'tokens', 'input_ids', 'images'];
 
 /** The probe-input tensor of an inputs file: `inputs`, `tokens`, `input_ids` or `images`, else its only tensor. */
@@ -124,7 +133,7 @@ export class WholeNetworkUnavailable extends ArchitectureError {
  */
 export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'> & Partial<Pick<ReadOptions, 'scope' | 'contextCap' | 'positions'>>): Promise<LoadedGraph> {
   const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
-  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+  const config = sources.configText ? parseConfigText(sources.configText, sources.configName ?? 'config.json') : null;
   const inName = sources.inputsName ?? 'inputs';
   const inputs = sources.inputs ? { ...(await probeTensor(sources.inputs, inName)), name: inName } : null;
   const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
