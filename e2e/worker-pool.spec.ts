@@ -88,4 +88,10 @@ test('the explorer\'s threads setting reads on the pooled CPU engine', async ({ 
   await page.getByTestId('run-read').click();
   await expect(runLine).toContainText('× 2 threads', { timeout: 60_000 });
   await expect(runLine).toContainText('on cpu');
+  // back to one thread (the read worker disposes the pool) and to two again (a new pool)
+  for (const [threads, adapter] of [['1', /on cpu \(CPU engine \(TypeScript[^)]*\)\) · /], ['2', /× 2 threads/]] as const) {
+    await page.getByTestId('setting-threads').selectOption(threads);
+    await page.getByTestId('run-read').click();
+    await expect(runLine).toContainText(adapter, { timeout: 60_000 });
+  }
 });
