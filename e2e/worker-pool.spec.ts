@@ -56,9 +56,10 @@ for (const [file, inputs, options] of CASES) {
     // the pool ran (the worker was isolated, else it falls back to one thread and says so by its description)
     expect(pooled.backend.description).toMatch(/× 2 threads/);
     expect(pooled.result.settings.adapter).toMatch(/× 2 threads/);
-    // both threads answered directions: the nested worker's share is not empty
+    // both threads answered directions on the MNIST MLP (on the 48-direction network the read
+    // worker can take every chunk of a call before the nested worker wakes: same F either way)
     const [mainShare, workerShare] = pooled.backend.chunksPerThread!;
-    expect(workerShare).toBeGreaterThan(0);
+    if (file.startsWith('mnist')) expect(workerShare).toBeGreaterThan(0);
     expect(mainShare + workerShare).toBeGreaterThanOrEqual(pooled.result.directions.length);
     expect(one.result.settings.adapter).not.toMatch(/threads/);
     expect(pooled.result.directions.map((d) => d.id)).toEqual(one.result.directions.map((d) => d.id));
@@ -88,4 +89,10 @@ test('the explorer\'s threads setting reads on the pooled CPU engine', async ({ 
   await page.getByTestId('run-read').click();
   await expect(runLine).toContainText('× 2 threads', { timeout: 60_000 });
   await expect(runLine).toContainText('on cpu');
+  // back to one thread (the read worker disposes the pool) and to two again (a new pool)
+  for (const [threads, adapter] of [['1', /on cpu \(CPU engine \(TypeScript[^)]*\)\) · /], ['2', /× 2 threads/]] as const) {
+    await page.getByTestId('setting-threads').selectOption(threads);
+    await page.getByTestId('run-read').click();
+    await expect(runLine).toContainText(adapter, { timeout: 60_000 });
+  }
 });

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Plugin, ViteDevServer } from 'vite';
 
 const POLICY = {
@@ -76,7 +76,7 @@ export function cspPlugin(): Plugin {
       });
     },
     configurePreviewServer(server) {
-      const built = readFileSync(join(server.config.root, server.config.build.outDir, 'index.html'), 'utf8');
+      const built = readFileSync(resolve(server.config.root, server.config.build.outDir, 'index.html'), 'utf8');
       const policy = policyFor(built);
       server.middlewares.use((_req, res, next) => {
         res.setHeader('Content-Security-Policy', policy);

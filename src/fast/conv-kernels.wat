@@ -170,4 +170,69 @@
             (br $posLoop4)))
         (local.set $ob (i32.add (local.get $ob) (i32.const 4)))
         (br $four))))
+
+  ;; y[p, o] += Wt[ch, i, j, o]·vd[k] (yd) and ·vt[k] (yt) for each listed entry k of a stride-1
+  ;; input (entry e = ch·plane + r·w + c) and each kernel tap (i, j) whose output position
+  ;; p = (r + ph − i)·ow + (c + pw − j) lies inside oh × ow: a sparse correction scattered through the
+  ;; layer. idx: i32 [n]; vd, vt: f32 [n]; Wt as for conv; yd, yt: f32 [P][Opad] (position-major, so
+  ;; a tap adds Opad contiguous outputs). Returns the number of taps taken.
+  (func (export "scatter")
+    (param $idx i32) (param $vd i32) (param $vt i32) (param $n i32)
+    (param $Wt i32) (param $Opad i32) (param $plane i32) (param $w i32) (param $kh i32) (param $kw i32)
+    (param $ph i32) (param $pw i32) (param $oh i32) (param $ow i32) (param $yd i32) (param $yt i32)
+    (result i32)
+    (local $k i32) (local $e i32) (local $ch i32) (local $rem i32) (local $r i32) (local $c i32)
+    (local $i i32) (local $j i32) (local $oy i32) (local $ox i32) (local $wp i32) (local $yo i32) (local $o i32)
+    (local $OpadB i32) (local $taps i32) (local $a i32)
+    (local $sd v128) (local $st v128) (local $wv v128)
+    (local.set $OpadB (i32.shl (local.get $Opad) (i32.const 2)))
+    (local.set $k (i32.const 0))
+    (block $done
+      (loop $entries
+        (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+        (local.set $e (i32.load (i32.add (local.get $idx) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $sd (v128.load32_splat (i32.add (local.get $vd) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $st (v128.load32_splat (i32.add (local.get $vt) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $ch (i32.div_u (local.get $e) (local.get $plane)))
+        (local.set $rem (i32.sub (local.get $e) (i32.mul (local.get $ch) (local.get $plane))))
+        (local.set $r (i32.div_u (local.get $rem) (local.get $w)))
+        (local.set $c (i32.sub (local.get $rem) (i32.mul (local.get $r) (local.get $w))))
+        (local.set $i (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $kh)))
+            (local.set $oy (i32.sub (i32.add (local.get $r) (local.get $ph)) (local.get $i)))
+            (if (i32.and (i32.ge_s (local.get $oy) (i32.const 0)) (i32.lt_s (local.get $oy) (local.get $oh)))
+              (then
+                (local.set $j (i32.const 0))
+                (block $colsDone
+                  (loop $cols
+                    (br_if $colsDone (i32.ge_u (local.get $j) (local.get $kw)))
+                    (local.set $ox (i32.sub (i32.add (local.get $c) (local.get $pw)) (local.get $j)))
+                    (if (i32.and (i32.ge_s (local.get $ox) (i32.const 0)) (i32.lt_s (local.get $ox) (local.get $ow)))
+                      (then
+                        (local.set $taps (i32.add (local.get $taps) (i32.const 1)))
+                        ;; Wt at ((ch·kh + i)·kw + j)·Opad floats; y at p·Opad floats
+                        (local.set $wp (i32.add (local.get $Wt) (i32.mul
+                          (i32.add (i32.mul (i32.add (i32.mul (local.get $ch) (local.get $kh)) (local.get $i)) (local.get $kw)) (local.get $j))
+                          (local.get $OpadB))))
+                        (local.set $yo (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $ow)) (local.get $ox)) (local.get $OpadB)))
+                        (local.set $o (i32.const 0))
+                        (block $outsDone
+                          (loop $outs
+                            (br_if $outsDone (i32.ge_u (local.get $o) (local.get $OpadB)))
+                            (local.set $wv (v128.load (i32.add (local.get $wp) (local.get $o))))
+                            (local.set $a (i32.add (i32.add (local.get $yd) (local.get $yo)) (local.get $o)))
+                            (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (f32x4.mul (local.get $wv) (local.get $sd))))
+                            (local.set $a (i32.add (i32.add (local.get $yt) (local.get $yo)) (local.get $o)))
+                            (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (f32x4.mul (local.get $wv) (local.get $st))))
+                            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                            (br $outs)))))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br $cols)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $entries)))
+    (local.get $taps))
 )

@@ -13,6 +13,8 @@ import { convOutSize, type ConvShape } from '../ops/conv2d/reference.ts';
 interface ConvExports {
   memory: WebAssembly.Memory;
   conv(x: number, plane: number, Wp: number, chans: number, nC: number, Wt: number, Opad: number, kh: number, kw: number, pos: number, P: number, y: number): void;
+  scatter(idx: number, vd: number, vt: number, n: number, Wt: number, Opad: number, plane: number, w: number, kh: number, kw: number,
+    ph: number, pw: number, oh: number, ow: number, yd: number, yt: number): number;
 }
 
 
@@ -25,6 +27,9 @@ export class WasmConv {
   private readonly weights = new Map<Float64Array, number>();
   /** the current direction's transposed bases (a basis is used at every sample of its direction) */
   private readonly bases = new Map<Float64Array, { os: Int32Array | null; at: number }[]>();
+  /** scatter's output positions reached (`reached` of them), and their marks (all zero between calls) */
+  private positions = new Int32Array(0);
+  private positionMark = new Uint8Array(0);
 
   /** null where WebAssembly SIMD is missing (the caller then stays in f64) */
   static create(): WasmConv | null {
@@ -132,5 +137,77 @@ export class WasmConv {
     }
     macCounter.value += xs.length * nC * kk * no * P;
     this.top = this.held;
+  }
+
+  /**
+   * yd[o] += conv_W(vd), yt[o] += conv_W(vt) for o in `os` (every output channel when null), in f32,
+   * at stride 1, where vd and vt are zero but at the n entries `idx` (their values in vdAt, vtAt):
+   * each entry's layer weights scattered into the outputs its taps reach (the kernel's `scatter`).
+   * yd and yt are full-layout samples; `layer` as for `forward`. Returns how many output positions the
+   * taps reached: the first entries of `reachedPositions()`.
+   */
+  scatter(idx: Int32Array, vdAt: Float64Array, vtAt: Float64Array, n: number, W: Float64Array, s: ConvShape, os: Int32Array | null, layer: boolean,
+    yd: Float64Array, yt: Float64Array): number {
+    const { kh, kw, ph, pw, h, w } = s;
+    const [oh, ow] = convOutSize(s);
+    const P = oh * ow;
+    const no = os ? os.length : s.o;
+    const Opad = (no + 3) & ~3;
+    if (n === 0 || no === 0) return 0;
+    const Wt = this.transposed(W, s, os, Opad, layer);
+    const plane = h * w;
+    // the output positions the entries' taps reach (the kernel adds there; they are zeroed first)
+    if (this.positionMark.length < P) {
+      this.positionMark = new Uint8Array(P);
+      this.positions = new Int32Array(P);
+    }
+    const mark = this.positionMark, list = this.positions;
+    let reached = 0;
+    for (let k = 0; k < n; k++) {
+      const e = idx[k];
+      const rem = e % plane;
+      const r = (rem / w) | 0, c = rem - r * w;
+      for (let i = 0; i < kh; i++) {
+        const oy = r + ph - i;
+        if (oy < 0 || oy >= oh) continue;
+        for (let j = 0; j < kw; j++) {
+          const ox = c + pw - j;
+          if (ox < 0 || ox >= ow) continue;
+          const p = oy * ow + ox;
+          if (!mark[p]) { mark[p] = 1; list[reached++] = p; }
+        }
+      }
+    }
+    const idxAt = this.alloc(n * 4), vdP = this.alloc(n * 4), vtP = this.alloc(n * 4);
+    const ydP = this.alloc(P * Opad * 4), ytP = this.alloc(P * Opad * 4);
+    const buf = this.k.memory.buffer;
+    new Int32Array(buf, idxAt, n).set(idx.subarray(0, n));
+    new Float32Array(buf, vdP, n).set(vdAt.subarray(0, n));
+    new Float32Array(buf, vtP, n).set(vtAt.subarray(0, n));
+    const fd = new Float32Array(buf, ydP, P * Opad), ft = new Float32Array(buf, ytP, P * Opad);
+    for (let a = 0; a < reached; a++) {
+      const at = list[a] * Opad;
+      fd.fill(0, at, at + Opad);
+      ft.fill(0, at, at + Opad);
+    }
+    const taps = this.k.scatter(idxAt, vdP, vtP, n, Wt, Opad, plane, w, kh, kw, ph, pw, oh, ow, ydP, ytP);
+    for (let a = 0; a < reached; a++) {
+      const p = list[a];
+      mark[p] = 0;
+      const at = p * Opad;
+      for (let oi = 0; oi < no; oi++) {
+        const e = (os ? os[oi] : oi) * P + p;
+        yd[e] += fd[at + oi];
+        yt[e] += ft[at + oi];
+      }
+    }
+    macCounter.value += 2 * taps * no;
+    this.top = this.held;
+    return reached;
+  }
+
+  /** the output positions the last `scatter` reached (its first `reached` entries) */
+  reachedPositions(): Int32Array {
+    return this.positions;
   }
 }

@@ -6,6 +6,7 @@
  * README "Serving the explorer"): `browserThreads` says how many threads a read may use here.
  */
 import * as Comlink from 'comlink';
+import { CancelledError } from '../engine/types.ts';
 import { SharedMemoryPoolEngine, type WorkerGroup } from './pool-core.ts';
 import type { PoolWorkerApi } from './pool-web-worker.ts';
 import type { Precision } from './unit-scan.ts';
@@ -24,8 +25,11 @@ export class WebWorkerPoolEngine extends SharedMemoryPoolEngine {
   protected startWorkers(): WorkerGroup {
     const workers = Array.from({ length: this.threads - 1 }, (_, i) =>
       new Worker(new URL('./pool-web-worker.ts', import.meta.url), { type: 'module', name: `deadscope-pool-${i}` }));
-    // a worker that fails to load or throws outside a call would leave its run pending: fail the run instead
-    const crashed = workers.map((w) => new Promise<never>((_, reject) => {
+    // a worker that fails to load or throws outside a call, or is terminated, would leave its run
+    // pending: the run fails instead
+    const fail: ((e: Error) => void)[] = [];
+    const crashed = workers.map((w, i) => new Promise<never>((_, reject) => {
+      fail[i] = reject;
       w.addEventListener('error', (e) => {
         e.preventDefault();
         reject(new Error(`a CPU engine pool worker failed: ${e.message || 'it did not start'}`));
@@ -35,7 +39,10 @@ export class WebWorkerPoolEngine extends SharedMemoryPoolEngine {
     const apis = workers.map((w) => Comlink.wrap<PoolWorkerApi>(w));
     return {
       run: (w, task) => Promise.race([apis[w].answer(task, w + 1), crashed[w]]),
-      destroy: () => workers.forEach((w) => w.terminate()),
+      destroy: () => {
+        workers.forEach((w) => w.terminate());
+        fail.forEach((f) => f(new CancelledError()));
+      },
     };
   }
 }

@@ -12,7 +12,7 @@
  * returns why not, and the read falls back to block-local reads (src/read/block-local.ts).
  */
 import type { Family, LinearRef, NormRef, Recognition, AttentionBlock, MlpBlock, HeadBlock } from './families.ts';
-import { graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op, type ValueId } from './graph.ts';
+import { graphError, opTensors, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op, type ValueId } from './graph.ts';
 import type { TensorDesc } from './infer.ts';
 import type { Positions } from '../read/settings.ts';
 
@@ -284,6 +284,12 @@ export function assembleTransformer(
   const err = graphError(graph);
   if (err) return no(`the assembled graph does not check: ${err}`);
   graph.outputWidth = size(valueShapes(graph)[x]);
+  // parameters the graph does not read (a head over pooled features, a tanh pooler, a mask token):
+  // said, so a read of the backbone is not taken for a read of the whole model
+  const read = new Set(nodes.flatMap((n) => opTensors(n.op)));
+  const buffers = new Set(rec.buffers);
+  const unread = tensors.map((t) => t.name).filter((n) => !read.has(n) && !buffers.has(n));
+  if (unread.length) warnings.push(`parameters the whole-network read does not use: ${unread.slice(0, 6).join(', ')}${unread.length > 6 ? `, … (${unread.length})` : ''}${rec.notes.filter((n) => /not the model width/.test(n)).map((n) => `; ${n.replace(/: not read block-locally$/, '')}`).join('')}`);
   graph.warnings = warnings;
   return { recognition: rec, graph, input, readout, head, warnings };
 }

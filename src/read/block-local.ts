@@ -21,7 +21,7 @@ import { CancelledError } from '../engine/types.ts';
 import { createRng } from '../math/random.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
 import type { BlockRead, DirectionResult, LayerResult, ReadResult } from './schema.ts';
-import { backgroundHash, checkOptions, InputError, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
+import { backgroundHash, checkOptions, InputError, parseConfigText, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
 
 /** A block's parameters by name, each read from the file when the block is read. */
 type ParamLoaders = Map<string, () => Promise<Tensor64>>;
@@ -49,13 +49,7 @@ export interface BlockPlan {
 }
 
 function parseConfig(sources: ReadSources): Record<string, unknown> | null {
-  if (!sources.configText) return null;
-  try {
-    const c = JSON.parse(sources.configText) as unknown;
-    return c && typeof c === 'object' ? (c as Record<string, unknown>) : null;
-  } catch (e) {
-    throw new InputError(sources.configName ?? 'config.json', `not valid JSON (${(e as Error).message})`);
-  }
+  return sources.configText ? parseConfigText(sources.configText, sources.configName ?? 'config.json') : null;
 }
 
 /** A new array of the same precision as `like` (a permutation of its values stays exact). */

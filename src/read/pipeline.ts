@@ -85,6 +85,15 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
+/** A Hugging Face config.json: a JSON object, or bad input (an array or a number named as such). */
+export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  const c = parseJson(text, file);
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+    throw new InputError(file, `a config.json holds one JSON object, not ${c === null ? 'null' : Array.isArray(c) ? 'an array' : `a ${typeof c}`}`);
+  }
+  return c as Record<string, unknown>;
+}
+
 const PROBE_TENSORS = ['inputs', 'tokens', 'input_ids', 'images'];
 
 /** The probe-input tensor of an inputs file: `inputs`, `tokens`, `input_ids` or `images`, else its only tensor. */
@@ -124,7 +133,7 @@ export class WholeNetworkUnavailable extends ArchitectureError {
  */
 export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions, 'activation'> & Partial<Pick<ReadOptions, 'scope' | 'contextCap' | 'positions'>>): Promise<LoadedGraph> {
   const file = await openSafetensors(sources.checkpoint, sources.checkpointName);
-  const config = sources.configText ? (parseJson(sources.configText, sources.configName ?? 'config.json') as Record<string, unknown>) : null;
+  const config = sources.configText ? parseConfigText(sources.configText, sources.configName ?? 'config.json') : null;
   const inName = sources.inputsName ?? 'inputs';
   const inputs = sources.inputs ? { ...(await probeTensor(sources.inputs, inName)), name: inName } : null;
   const descs = file.tensors.map((t) => ({ name: t.name, shape: t.shape }));
@@ -271,6 +280,22 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     hyperparameters: Object.fromEntries(Object.entries(transformer.recognition.hyper).filter(([, v]) => v !== null)),
   };
   return { file, graph, params, head, probe, probeDescription, probeReport, labels, options, transformer: described };
+}
+
+/**
+ * The forward pass on the probe is finite at every value: a NaN or Inf (an overflow, a norm with
+ * eps ≤ 0 in a hand-written architecture) would poison every average after it and surface as an
+ * internal error deep in a detector. Said here, naming the first op that produced it.
+ */
+function checkFiniteValues(graph: ModelGraph, values: readonly Float64Array[]): void {
+  for (const node of graph.nodes) {
+    const v = values[node.id];
+    if (!v) continue;
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad < 0) continue;
+    const op = node.op;
+    throw new InputError('checkpoint', `the forward pass on the probe gives ${Number.isNaN(v[bad]) ? 'NaN' : 'Inf'} at ${op.kind}${'layer' in op ? ` ${op.layer}` : ''} (value ${node.id}): the weights, the architecture or the probe inputs are out of range for a read`);
+  }
 }
 
 /** Token ids must be whole numbers in [0, vocab). */
@@ -451,6 +476,7 @@ export async function scanGraph(
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head, { signal: hooks.signal });
   const values = await engine.values();
+  checkFiniteValues(graph, values);
   const prepareMs = Date.now() - t0;
   const saturation = head === 'classification'
     ? softmaxSaturation(values[graph.output], probe.count * headRows(graph), graph.outputWidth / headRows(graph)) : null;

@@ -84,6 +84,14 @@ export class ReaderService implements WorkerApi {
     const key = `${backend}/${precision}/${threads}`;
     let p = this.engines.get(key);
     if (!p) {
+      // one thread pool at a time: a pool kept for other settings would hold its workers and their memory
+      for (const [k, other] of this.engines) {
+        void other.then((e) => {
+          if (!(e instanceof SharedMemoryPoolEngine)) return;
+          this.engines.delete(k);
+          e.dispose();
+        }, () => {});
+      }
       p = createEngine(backend, this.runtime, {}, precision).then((chosen) => {
         let e = chosen;
         if (e instanceof CpuEngine && threads > 1) {

@@ -30,6 +30,9 @@ writeFileSync(nanInputs, stBytes({ inputs: entry('F32', [4, 8], [0, 128]) }, new
 const infLabels = join(dir, 'inf-labels.safetensors');
 writeFileSync(infLabels, stBytes({ inputs: entry('F32', [4, 8], [0, 128]), targets: entry('F32', [4, 1], [128, 144]) }, new Uint8Array(Float32Array.from({ length: 36 }, (_, i) => (i === 33 ? Infinity : i / 36)).buffer)));
 
+const numberConfig = join(dir, 'config.json');
+writeFileSync(numberConfig, '1\n');
+
 const textFile = join(dir, 'model-card.safetensors');
 writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to look like a header length.\n');
 
@@ -69,6 +72,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--layers naming no layer', [ts, '--layers', 'nosuch', '--backend', 'cpu'], /--layers: no layer nosuch \(layers: 0, 2\)/],
   ['probe inputs holding a NaN', [ts, '--inputs', nanInputs], /nan-inputs\.safetensors: tensor "inputs" holds NaN or Inf values \(sample 2\)/],
   ['probe labels holding an Inf', [ts, '--inputs', infLabels], /inf-labels\.safetensors: labels "targets" hold NaN or Inf values \(row 1\)/],
+  ['a config.json that is not an object', [fixture('gpt2_modadd23_s1.safetensors'), '--config', numberConfig], /config\.json: a config\.json holds one JSON object, not a number/],
   ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
   ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],

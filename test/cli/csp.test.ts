@@ -1,7 +1,8 @@
 /**
  * The explorer's Content-Security-Policy (issue 10): scripts only from the origin or, for an inline
  * script the served page really holds (Vite's dev preamble), by its SHA-256 — never 'unsafe-inline' —
- * and the same policy as an HTTP header from both the dev and the preview server. The e2e test
+ * and the same policy as an HTTP header from both the dev and the preview server, with the cross-origin
+ * isolation headers (COOP same-origin, COEP require-corp). The e2e test
  * (e2e/explorer.spec.ts) checks the running page; this checks the plugin without a browser.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ const withPreamble = `<!doctype html><html><head><script type="module">${preambl
 const built = '<!doctype html><html><head><script type="module" crossorigin src="/assets/index-abc.js"></script></head><body></body></html>';
 
 type Res = { headers: Map<string, string>; setHeader(n: string, v: string): void };
+/** the cross-origin isolation headers a response got (SharedArrayBuffer for the read worker's thread pool) */
+const isolation = (res: Res) => [res.headers.get('Cross-Origin-Opener-Policy'), res.headers.get('Cross-Origin-Embedder-Policy')];
 const response = (): Res => { const headers = new Map<string, string>(); return { headers, setHeader: (n, v) => void headers.set(n, v) }; };
 
 describe('Content-Security-Policy', () => {
@@ -46,6 +49,19 @@ describe('Content-Security-Policy', () => {
     uses[0]({}, res, () => { passed = true; });
     expect(passed).toBe(true);
     expect(res.headers.get('Content-Security-Policy')).toBe(policyFor(built));
+    expect(isolation(res)).toEqual(['same-origin', 'require-corp']);
+  });
+
+  it('the preview server finds a build in an absolute outDir', () => {
+    const root = mkdtempSync(join(tmpdir(), 'deadscope-csp-'));
+    const out = mkdtempSync(join(tmpdir(), 'deadscope-dist-'));
+    writeFileSync(join(out, 'index.html'), built);
+    const uses: Array<(req: unknown, res: Res, next: () => void) => void> = [];
+    const server = { config: { root, build: { outDir: out } }, middlewares: { use: (f: (typeof uses)[number]) => void uses.push(f) } };
+    (cspPlugin().configurePreviewServer as (s: unknown) => void)(server);
+    const res = response();
+    uses[0]({}, res, () => {});
+    expect(res.headers.get('Content-Security-Policy')).toBe(policyFor(built));
   });
 
   it('the dev server sends the served page’s policy (its preamble hashed) as a header', async () => {
@@ -63,5 +79,6 @@ describe('Content-Security-Policy', () => {
     const header = res.headers.get('Content-Security-Policy')!;
     expect(header).toBe(policyFor(withPreamble));
     expect(directives(header).get('script-src')).not.toContain("'unsafe-inline'");
+    expect(isolation(res)).toEqual(['same-origin', 'require-corp']);
   });
 });

@@ -81,3 +81,42 @@ describe('f32 convolution kernel = convolution by the definition', () => {
     });
   }
 });
+
+describe('f32 scatter of a sparse input = convolution by the definition', () => {
+  const conv = WasmConv.create()!;
+  const cases: [string, ConvShape, number, number[] | null][] = [
+    ['32 → 64 channels, 3×3, 40 entries', { n: 1, c: 32, h: 10, w: 10, o: 64, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 }, 40, null],
+    ['5 → 21 channels, 5×5, padding 2, entries on the borders', { n: 1, c: 5, h: 7, w: 6, o: 21, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2 }, 30, null],
+    ['output rows 2, 5 of 7 (a basis), 2×3 kernel, padding 1 × 0', { n: 1, c: 4, h: 6, w: 6, o: 7, kh: 2, kw: 3, sh: 1, sw: 1, ph: 1, pw: 0 }, 12, [2, 5]],
+  ];
+  for (const [name, s, n, os0] of cases) {
+    it(name, () => {
+      const rng = createRng(s.c * 7 + s.o);
+      const plane = s.h * s.w;
+      const [oh, ow] = convOutSize(s);
+      const oplane = oh * ow;
+      const os = os0 ?? range(s.o);
+      // n distinct entries (corners included), a change and a tangent value at each
+      const picked = new Set<number>([0, plane - 1, s.c * plane - 1]);
+      while (picked.size < n) picked.add(Math.floor(rng.next() * s.c * plane));
+      const idx = Int32Array.from(picked);
+      const vd = Float64Array.from(idx, () => rng.normal()), vt = Float64Array.from(idx, () => rng.normal());
+      const W = Float64Array.from({ length: s.o * s.c * s.kh * s.kw }, () => rng.normal());
+      const xd = new Float64Array(s.c * plane), xt = new Float64Array(s.c * plane);
+      idx.forEach((e, k) => { xd[e] = vd[k]; xt[e] = vt[k]; });
+      const wantD = reference(xd, W, s, range(s.c), os), wantT = reference(xt, W, s, range(s.c), os);
+      const yd = new Float64Array(s.o * oplane).fill(1), yt = new Float64Array(s.o * oplane).fill(1);
+      const reached = conv.scatter(idx, vd, vt, idx.length, W, s, os0 ? Int32Array.from(os) : null, !os0, yd, yt);
+      const positions = new Set(conv.reachedPositions().subarray(0, reached));
+      for (let o = 0; o < s.o; o++) for (let p = 0; p < oplane; p++) {
+        const oi = os.indexOf(o);
+        if (oi < 0) { expect(yd[o * oplane + p]).toBe(1); continue; }
+        const e = oi * oplane + p;
+        // a position no tap reaches holds an exact zero by the definition and is not reported
+        if (!positions.has(p)) expect(wantD.mag[e] + wantT.mag[e]).toBe(0);
+        expect(Math.abs(yd[o * oplane + p] - 1 - wantD.y[e]), `change at ${e}`).toBeLessThanOrEqual(1e-5 * wantD.mag[e] + 1e-12);
+        expect(Math.abs(yt[o * oplane + p] - 1 - wantT.y[e]), `tangent at ${e}`).toBeLessThanOrEqual(1e-5 * wantT.mag[e] + 1e-12);
+      }
+    });
+  }
+});

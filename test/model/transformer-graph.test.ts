@@ -200,4 +200,32 @@ describe('whole-network transformer graphs', () => {
       await checkpoint.close();
     }
   });
+
+  it('parameters the whole graph does not read are named: a DINOv2 classifier over CLS + mean-pooled patches, a ViT tanh pooler, the mask token', async () => {
+    /** the checkpoint with `rename` applied and `extra` tensors added */
+    const variant = async (ck: T.FamilyCheckpoint, rename: (n: string) => string | null, extra: [string, number[]][]) => {
+      const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
+      const out = [];
+      for (const t of file.tensors) {
+        const name = rename(t.name);
+        if (name) out.push({ name, dtype: 'F32' as const, shape: t.shape, data: [...(await file.readFloat64(t.name))] });
+      }
+      for (const [name, shape] of extra) out.push({ name, dtype: 'F32' as const, shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i)) });
+      return writeSafetensors(out);
+    };
+    const dino = T.dinov2Hf();
+    const classifier = await variant(dino, (n) => `dinov2.${n}`, [['classifier.weight', [T.CLASSES, 2 * T.D]], ['classifier.bias', [T.CLASSES]]]);
+    const a = await loadModel({ checkpoint: bytesSource(classifier), checkpointName: 'dino-cls.safetensors', configText: JSON.stringify(dino.config) }, { probe: 2, scope: 'whole' });
+    const said = a.graph.warnings.join(' ');
+    expect(said).toMatch(/parameters the whole-network read does not use: classifier\.bias, classifier\.weight, dinov2\.embeddings\.mask_token; classifier reads 16 features, not the model width 8 \(e\.g\. CLS and mean-pooled patches\)/);
+    expect(said).toMatch(/no head: the regression Fisher on the normed output at the CLS token/);
+    const vit = T.vitHf();
+    const pooled = await variant(vit, (n) => (n.startsWith('classifier') ? null : n.replace(/^vit\./, '')), [['pooler.dense.weight', [T.D, T.D]], ['pooler.dense.bias', [T.D]]]);
+    const b = await loadModel({ checkpoint: bytesSource(pooled), checkpointName: 'vit-model.safetensors', configText: JSON.stringify(vit.config) }, { probe: 2, scope: 'whole' });
+    expect(b.graph.warnings.join(' ')).toMatch(/parameters the whole-network read does not use: pooler\.dense\.bias, pooler\.dense\.weight/);
+    // a model whose every parameter is read says nothing of the kind
+    const full = await loadModel({ checkpoint: bytesSource(vit.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify(vit.config) }, { probe: 2, scope: 'whole' });
+    expect(full.graph.warnings.join(' ')).not.toMatch(/does not use/);
+  });
 });
+

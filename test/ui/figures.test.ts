@@ -13,6 +13,7 @@ import {
   GAUGE_FLOOR_AXES, HEATMAP_AXES, RATE_PLOT_AXES, SLOPE_PLOT_AXES,
 } from '../../src/ui/figures/index.ts';
 import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
+import { heatmapHeight } from '../../src/ui/figures/alignment-heatmap.ts';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { ratePlotModel } from '../../src/ui/figures/index.ts';
 import { esc, num, shortNumber } from '../../src/ui/figures/svg.ts';
@@ -244,6 +245,33 @@ describe('alignment heatmap', () => {
       }
     });
     expect(textOf(doc).some((t) => t.includes('random baseline'))).toBe(true);
+  });
+
+  it('at the page’s height (the export’s) it fills the figure: no empty band, every column alike, rows named with their width', () => {
+    const reads = DATASETS.map((n) => loadRead(n));
+    const mnist = JSON.parse(readFileSync(resolve(DATA_DIR, 'mnist_mlp_probe64.read.json'), 'utf8')) as ReadResult;
+    const cases = [
+      [{ name: label(DATASETS[0]), layers: reads[0].layers }],
+      DATASETS.map((n, i) => ({ name: label(n), layers: reads[i].layers })),
+      [{ name: 'mnist-mlp-dfdx.safetensors', layers: mnist.layers }],
+      Array.from({ length: 14 }, (_, i) => ({ name: `step_${String(i * 1000).padStart(5, '0')}.safetensors`, layers: mnist.layers })),
+    ];
+    for (const cols of cases) {
+      const height = heatmapHeight(cols);
+      const doc = parseSvg(buildAlignmentHeatmap(cols, { width: 720, height }));
+      const ys = Array.from(doc.querySelectorAll('text')).map((t) => Number(t.getAttribute('y')));
+      const bottom = Math.max(...ys);
+      expect(bottom, `${cols.length} columns`).toBeLessThanOrEqual(height - 4);
+      expect(height - bottom, `${cols.length} columns: empty band under the legend`).toBeLessThan(0.15 * height);
+      // no checkpoint's header is set apart (the export has no active checkpoint)
+      const heads = Array.from(doc.querySelectorAll('text[data-column]'));
+      expect(new Set(heads.map((t) => `${t.getAttribute('font-weight')}|${t.getAttribute('fill')}|${t.getAttribute('font-size')}`)).size).toBe(1);
+      expect(heads[0].getAttribute('font-weight')).toBeNull();
+      for (const t of doc.querySelectorAll('text[data-layer]')) {
+        const shown = Array.from(t.childNodes).filter((n) => n.nodeName !== 'title').map((n) => n.textContent).join('');
+        expect(shown).toMatch(/^\S+ \(\d+ units\)$/);
+      }
+    }
   });
 
   it('empty input still renders a valid SVG', () => {

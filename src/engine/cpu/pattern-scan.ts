@@ -74,6 +74,8 @@ interface Candidates {
   qBucket: Int32Array;
   /** S_e over the op's input entries (pools) */
   S: Float64Array;
+  /** scratch of the planning: the entries reached, in entry order */
+  listed: Int32Array;
 }
 const NEVER = 0x7fffffff;
 /** relative slack on the bound, for the rounding of Σ_k a_k·G_k and of x + D */
@@ -82,6 +84,8 @@ const SLACK = 1e-9;
 /** scattering costs about this many dense multiply-adds per multiply-add: of the f64 JavaScript kernel, of the f32 WebAssembly one */
 const SCATTER_COST = 3;
 const SCATTER_COST_F32 = 20;
+/** the same for the f32 WebAssembly scatter (stride 1) against the f32 dense kernel */
+const SCATTER_COST_WASM = 4;
 /**
  * Maps of equal coefficients whose sum falls below this fraction of its largest term (a gauge line:
  * the maps of a unit's in- and out-weights cancel to first order) keep too few digits in f32: the
@@ -105,6 +109,10 @@ export class PatternScan {
   private aq = new Float64Array(8);
   private bq = new Float64Array(8);
   private readonly mapData: Arr[] = [];
+  /** wasmScatter's scratch: a correction's non-zero entries and their values */
+  private scatterIdx = new Int32Array(0);
+  private scatterVd = new Float64Array(0);
+  private scatterVt = new Float64Array(0);
 
   /** the arrays of the current sample's maps */
   private readonly arena = new MapArena();
@@ -135,7 +143,7 @@ export class PatternScan {
       const entries = st.kind === 'relu' ? this.sizes[i] : this.sizes[i + 1];
       return {
         order: new Int32Array(entries), bucketOf: new Int32Array(entries).fill(NEVER), bucketEnd: new Int32Array(0), qBucket: new Int32Array(0),
-        S: new Float64Array(this.sizes[i]),
+        S: new Float64Array(this.sizes[i]), listed: new Int32Array(entries),
       };
     });
   }
@@ -241,13 +249,7 @@ export class PatternScan {
         F[q] += headFisherRow(this.head, z, 0, dz, 0, outW, p);
         for (let v = start; v <= outV; v++) clear(this.slots[v]);
       }
-      for (let i = start; i < this.steps.length; i++) {
-        const c = this.cands[i];
-        if (!c) continue;
-        const sl = this.slots[i];
-        for (let k = 0; k < sl.suppLen; k++) { c.S[sl.supp[k]] = 0; if (this.steps[i].kind === 'relu') c.bucketOf[sl.supp[k]] = NEVER; }
-      }
-      for (let v = start; v <= outV; v++) clearSupport(this.slots[v]);
+      this.forgetSupport(start);
     }
     this.conv?.releaseBases();
     for (let q = 0; q < Q; q++) F[q] /= this.n;
@@ -288,17 +290,21 @@ export class PatternScan {
             const { B, delta, tangent } = t.b;
             const data = this.arena.take(F, false);
             const plane = st.kind === 'conv' ? F / st.s.o : 1;
-            for (let o = 0; o < F; o++) data[o] = B[Math.floor(o / plane)];
+            for (let c = 0; c < F / plane; c++) data.fill(B[c], c * plane, (c + 1) * plane);
             next.push({ a: delta, b: tangent, data });
           }
           const m = merged(next, Q, this.arena);
-          if (!exact && m.cancels) return i;
+          if (!exact && m.cancels) {
+            this.forgetSupport(start);
+            return i;
+          }
           next = m.maps;
           break;
         }
         case 'relu': {
           const x = this.cached[i].subarray(s * F, (s + 1) * F);
-          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMasked(m.data, x, this.arena.take(F, false)) }));
+          const c = this.cands[i]!;
+          next = inMaps.map((m) => ({ a: m.a, b: m.b, data: reluMaskedNoting(m.data, x, this.arena.take(F, false), this.slots[i], c.S) }));
           break;
         }
         case 'bn': {
@@ -316,23 +322,24 @@ export class PatternScan {
       }
       maps[i + 1] = next;
     }
-    // the support of the values a ReLU or pool reads and S_e there (the candidates are planned over it)
+    // the support of the values a pool reads and S_e there (a ReLU's were noted as its maps went through)
     for (let v = start; v < this.steps.length; v++) {
-      const c = this.cands[v];
-      if (!c) continue;
-      const sl = this.slots[v];
-      for (const m of maps[v]) {
-        const d = m.data;
-        for (let e = 0; e < d.length; e++) {
-          const g = d[e];
-          if (g === 0) continue;
-          if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
-          c.S[e] += Math.abs(g);
-        }
-      }
+      if (this.steps[v].kind !== 'pool') continue;
+      for (const m of maps[v]) noteSupport(m.data, this.slots[v], this.cands[v]!.S);
     }
     for (let i = start; i < this.steps.length; i++) if (this.cands[i]) this.planCandidates(i, s, maps[i], Q);
     return maps;
+  }
+
+  /** Clears what pushMaps noted for the ops from `start` on (supports, S_e, ReLU buckets). */
+  private forgetSupport(start: number): void {
+    for (let i = start; i < this.steps.length; i++) {
+      const c = this.cands[i];
+      if (!c) continue;
+      const sl = this.slots[i];
+      for (let k = 0; k < sl.suppLen; k++) { c.S[sl.supp[k]] = 0; if (this.steps[i].kind === 'relu') c.bucketOf[sl.supp[k]] = NEVER; }
+    }
+    for (let v = start; v < this.slots.length; v++) clearSupport(this.slots[v]);
   }
 
   /** Buckets the entries (ReLU) or outputs (pool) of step i at sample s by the smallest point threshold that may change them. */
@@ -345,25 +352,28 @@ export class PatternScan {
     const thr = Float64Array.from(new Set(M)).sort();
     const J = thr.length;
     c.qBucket = Int32Array.from(M, (x) => thr.indexOf(x));
+    const thrSlack = thr.map((t) => t * (1 + SLACK));
     const bucket = (rho: number): number => {
-      let lo = 0, hi = J;
+      if (!(rho <= thrSlack[J - 1])) return NEVER;
+      let lo = 0, hi = J - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (rho <= thr[mid] * (1 + SLACK)) hi = mid; else lo = mid + 1;
+        if (rho <= thrSlack[mid]) hi = mid; else lo = mid + 1;
       }
-      return lo === J ? NEVER : lo;
+      return lo;
     };
     const S = c.S;
     const x = this.cached[i];
     const off = s * this.sizes[i];
     const counts = new Int32Array(J + 1);
-    const listed: number[] = [];
+    const listed = c.listed;
+    let nListed = 0;
     if (st.kind === 'relu') {
       for (let k = 0; k < sl.suppLen; k++) {
         const e = sl.supp[k];
         const b = bucket(Math.abs(x[off + e]) / S[e]);
         c.bucketOf[e] = b;
-        if (b !== NEVER) { counts[b]++; listed.push(e); }
+        if (b !== NEVER) { counts[b]++; listed[nListed++] = e; }
       }
     } else if (st.kind === 'pool') {
       const { h, w, oh, ow, k: kp, stride } = st;
@@ -388,14 +398,14 @@ export class PatternScan {
         let b = NEVER;
         if (den > 0) b = bucket((gap - 1e-12 * (Math.abs(xa) + xMax)) / den);
         c.bucketOf[o] = b;
-        if (b !== NEVER) { counts[b]++; listed.push(o); }
+        if (b !== NEVER) { counts[b]++; listed[nListed++] = o; }
       }
     }
     c.bucketEnd = new Int32Array(J + 1);
     let acc = 0;
     for (let j = 0; j <= J; j++) { c.bucketEnd[j] = acc; acc += counts[j]; }
     // counting sort: bucketEnd[j] runs from the bucket's start to its end
-    for (const e of listed) c.order[c.bucketEnd[c.bucketOf[e]]++] = e;
+    for (let k = 0; k < nListed; k++) c.order[c.bucketEnd[c.bucketOf[listed[k]]]++] = listed[k];
   }
 
   /**
@@ -620,8 +630,14 @@ export class PatternScan {
     const [oh, ow] = convOutSize(s);
     const plane = h * w, oplane = oh * ow, kk = kh * kw, wo = C * kk;
     // the dense op runs on the correction's channels only: compare with their entries
-    if (src.len * (this.conv ? SCATTER_COST_F32 : SCATTER_COST) > (channelCount(src, plane, C) * plane) / 2) {
+    const stride1 = sh === 1 && sw === 1;
+    const cost = !this.conv ? SCATTER_COST : stride1 ? SCATTER_COST_WASM : SCATTER_COST_F32;
+    if (src.len * cost > (channelCount(src, plane, C) * plane) / 2) {
       this.denseConv(st, W, src, dst, cd, ct, cx);
+      return;
+    }
+    if (this.conv && stride1) {
+      this.wasmScatter(st, W, src, dst, cd, ct, cx);
       return;
     }
     for (let k = 0; k < src.len; k++) {
@@ -651,6 +667,36 @@ export class PatternScan {
           if (!dst.mark[pos]) for (let o = 0; o < O; o++) mark(dst, o * oplane + pos);
         }
       }
+    }
+  }
+
+  /** scatterOp in the f32 kernel (stride 1): the correction's non-zero entries, their outputs marked */
+  private wasmScatter(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+    if (this.scatterVd.length < src.len) {
+      this.scatterIdx = new Int32Array(src.d.length);
+      this.scatterVd = new Float64Array(src.d.length);
+      this.scatterVt = new Float64Array(src.d.length);
+    }
+    const { scatterIdx: idx, scatterVd: vd, scatterVt: vt } = this;
+    let n = 0;
+    for (let k = 0; k < src.len; k++) {
+      const e = src.idx[k];
+      const d = cd * src.d[e], t = ct * src.t[e] + cx * src.d[e];
+      if (d === 0 && t === 0) continue;
+      idx[n] = e;
+      vd[n] = d;
+      vt[n++] = t;
+    }
+    const { s } = st;
+    const os = W === st.W ? null : matrixSupport(W, s.o, s.c * s.kh * s.kw).rows;
+    const reached = this.conv!.scatter(idx, vd, vt, n, W, s, os, W === st.W, dst.d, dst.t);
+    const positions = this.conv!.reachedPositions();
+    const [oh, ow] = convOutSize(s);
+    const oplane = oh * ow;
+    const no = os ? os.length : s.o;
+    for (let a = 0; a < reached; a++) {
+      const p = positions[a];
+      for (let oi = 0; oi < no; oi++) mark(dst, (os ? os[oi] : oi) * oplane + p);
     }
   }
 
@@ -831,9 +877,25 @@ function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[];
   return { maps: out, cancels };
 }
 
-/** y = g where the ReLU's input x is positive, else 0 */
-function reluMasked(g: Arr, x: Arr, y: Arr): Arr {
-  for (let e = 0; e < g.length; e++) y[e] = x[e] > 0 ? g[e] : 0;
+/** The non-zero entries of a map g (of the value slot `sl` holds) into sl's support, |g| added to S there. */
+function noteSupport(g: Arr, sl: Slot, S: Float64Array): void {
+  for (let e = 0; e < g.length; e++) {
+    const v = g[e];
+    if (v === 0) continue;
+    if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+    S[e] += Math.abs(v);
+  }
+}
+
+/** y = g where the ReLU's input x is positive, else 0; g noted as noteSupport does (in the same pass) */
+function reluMaskedNoting(g: Arr, x: Arr, y: Arr, sl: Slot, S: Float64Array): Arr {
+  for (let e = 0; e < g.length; e++) {
+    const v = g[e];
+    y[e] = x[e] > 0 ? v : 0;
+    if (v === 0) continue;
+    if (!sl.suppMark[e]) { sl.suppMark[e] = 1; sl.supp[sl.suppLen++] = e; }
+    S[e] += Math.abs(v);
+  }
   return y;
 }
 

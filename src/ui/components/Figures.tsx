@@ -8,7 +8,7 @@ import {
   alignmentHeatmapModel, gaugeFloorModel, nuHatPlotModel, ratePlotModel, slopePlotModel,
   type DirectionsInput, type FigureSize, type FigureView, type HeatmapColumn,
 } from '../figures/index.ts';
-import { sweepRanks, type HeatmapRank } from '../figures/alignment-heatmap.ts';
+import { heatmapHeight, sweepRanks, type HeatmapRank } from '../figures/alignment-heatmap.ts';
 import { Figure } from './Figure.tsx';
 
 export function Figures() {
@@ -72,9 +72,7 @@ export function Figures() {
   const ids = useMemo(() => directions.map((d) => d.id), [directions]);
   const linked = { focus, focusDirection: focus, exportFocus: pinned, fileStem: stem, empty: noDirections, directionIds: ids };
 
-  const rows = new Set(columns.flatMap((c) => c.layers.map((l) => l.layer))).size;
-  // the heatmap's own height: header, rows of 46 px and the colour legend (no empty band under them)
-  const heatHeight = Math.max(200, 150 + rows * 46);
+  const heatHeight = heatmapHeight(columns);
 
   return (
     <div className="figures">

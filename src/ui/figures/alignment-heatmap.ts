@@ -63,6 +63,11 @@ export function alignmentColour(v: number): string {
   return interpolatePuBu(0.04 + 0.96 * Math.min(1, Math.max(0, v)));
 }
 
+/** The heatmap's height on the page (and so in its export): header, 46 px a layer row and the colour legend, no empty band under them. */
+export function heatmapHeight(cols: readonly HeatmapColumn[]): number {
+  return Math.max(200, 150 + layerRows(cols).length * 46);
+}
+
 /** Layer names in order of first appearance over the columns (each column lists layers by depth). */
 export function layerRows(cols: readonly HeatmapColumn[]): string[] {
   const rows: string[] = [];
