@@ -178,7 +178,7 @@ if (argv.includes('--gpt2-block')) {
 // 4. the MNIST conv net, all detectors, 256 images (opt-in: about half an hour of CPU time)
 if (argv.includes('--conv')) {
   const conv = readOnce([resolve(ROOT, 'fixtures/mnist-convnet-tinygrad.safetensors'), '--inputs', mnist, '--input-cap', '256', '--input-scale', '1']);
-  row([`MNIST conv net (${conv.params.toExponential(1)} params, ${conv.directions} directions), all detectors, 256 images`, 'cpu (pattern scan)', 'f64', fmtS(conv.wallMs), 1, '—', '—', mib(conv.peakRssBytes)]);
+  row([`MNIST conv net (${conv.params.toExponential(1)} params, ${conv.directions} directions), all detectors, 256 images`, 'cpu (pattern scan)', 'f32', fmtS(conv.wallMs), 1, conv.macs.toExponential(2), gflops([conv]).toFixed(2), mib(conv.peakRssBytes)]);
   notes.push(`MNIST conv net, 256 images: CPU time (user + system) ${fmtS(conv.cpuMs)}, ${conv.queries} queries`);
 }
 

@@ -282,6 +282,22 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   return { file, graph, params, head, probe, probeDescription, probeReport, labels, options, transformer: described };
 }
 
+/**
+ * The forward pass on the probe is finite at every value: a NaN or Inf (an overflow, a norm with
+ * eps ≤ 0 in a hand-written architecture) would poison every average after it and surface as an
+ * internal error deep in a detector. Said here, naming the first op that produced it.
+ */
+function checkFiniteValues(graph: ModelGraph, values: readonly Float64Array[]): void {
+  for (const node of graph.nodes) {
+    const v = values[node.id];
+    if (!v) continue;
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad < 0) continue;
+    const op = node.op;
+    throw new InputError('checkpoint', `the forward pass on the probe gives ${Number.isNaN(v[bad]) ? 'NaN' : 'Inf'} at ${op.kind}${'layer' in op ? ` ${op.layer}` : ''} (value ${node.id}): the weights, the architecture or the probe inputs are out of range for a read`);
+  }
+}
+
 /** Token ids must be whole numbers in [0, vocab). */
 function checkTokens(data: Float64Array, vocab: number, file: string): void {
   const bad = data.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
@@ -460,6 +476,7 @@ export async function scanGraph(
   const t0 = Date.now();
   await engine.prepare(graph, params, probe, head, { signal: hooks.signal });
   const values = await engine.values();
+  checkFiniteValues(graph, values);
   const prepareMs = Date.now() - t0;
   const saturation = head === 'classification'
     ? softmaxSaturation(values[graph.output], probe.count * headRows(graph), graph.outputWidth / headRows(graph)) : null;
