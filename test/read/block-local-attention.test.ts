@@ -108,7 +108,7 @@ describe('attention layers read block-locally', () => {
     expect(skipped.map((b) => b.block)).toEqual(['transformer.h.0.attn (attention)', 'transformer.h.1.attn (attention)']);
     for (const b of skipped) expect(b.why).toMatch(/number of heads is not known \(n_head/);
     const ed = T.encoderDecoder();
-    const r = await readCheckpoint({ checkpoint: bytesSource(ed.bytes), checkpointName: 'ed.safetensors', configText: JSON.stringify(ed.config) }, { probe: 8, perDecade: 2, detectors: ['qk-rotation'] }, new CpuEngine());
+    const r = await readCheckpoint({ checkpoint: bytesSource(ed.bytes), checkpointName: 'ed.safetensors', configText: JSON.stringify(ed.config) }, { probe: 8, perDecade: 2, detectors: ['qk-rotation'], contextCap: 8 }, new CpuEngine());
     const cross = r.blocks!.filter((b) => b.kind === 'attention' && /cross/.test(b.block) && b.block.endsWith('(attention)'));
     expect(cross.length).toBe(T.LAYERS);
     for (const b of cross) expect([b.read, b.why]).toEqual([false, expect.stringMatching(/cross-attention/)]);

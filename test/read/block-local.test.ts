@@ -112,7 +112,8 @@ describe('block-local reads', () => {
       for (const withConfig of [true, false]) {
         const r = await readCheckpoint(
           { checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: withConfig ? JSON.stringify(ck.config) : null },
-          { probe: 16, perDecade: 2, scope: 'block-local' }, new CpuEngine(),
+          // 8 positions for the attention layers read alone where no context is known (contextCap, 32 by default)
+          { probe: 16, perDecade: 2, scope: 'block-local', contextCap: 8 }, new CpuEngine(),
         );
         expect(r.scope).toBe('block-local');
         const read = r.blocks!.filter((b) => b.read);
@@ -120,8 +121,11 @@ describe('block-local reads', () => {
         expect(read.filter((b) => b.kind === 'mlp').length).toBe(name === 'encoder-decoder' ? 2 * T.LAYERS : T.LAYERS);
         expect(r.directions.length).toBeGreaterThan(0);
         expect(r.directions.every((d) => d.scope === 'block-local' && d.scan.F.every(Number.isFinite))).toBe(true);
-        // each read block's layer kernel reads gauge
+        // each read block's layer kernel reads gauge, and so does every gauge of an attention layer read alone
         for (const d of r.directions.filter((x) => x.detector === 'ln-kernel')) expect(d.class, d.id).toBe('gauge');
+        const attention = r.directions.filter((x) => x.block?.endsWith('(attention)'));
+        if (withConfig || name === 'transformer-lens' || name === 'per-head') expect(attention.length, 'attention layers read alone').toBeGreaterThan(0);
+        for (const d of attention) expect(d.class, `${d.id}: ${d.reason}`).toBe('gauge');
         if (name === 'encoder-decoder') {
           // cross-attention: only the query reads the decoder's norm; keys and values read the encoder's output
           const crossPairs = read.filter((b) => b.block.includes('ln_cross_attn')).map((b) => b.block);
@@ -136,7 +140,7 @@ describe('block-local reads', () => {
     for (const name of ['bart', 't5'] as const) for (const withConfig of [true, false]) {
       const ck = T.FAMILY_CHECKPOINTS[name]();
       const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: withConfig ? JSON.stringify(ck.config) : null },
-        { probe: 8, perDecade: 2 }, new CpuEngine());
+        { probe: 8, perDecade: 2, contextCap: 8 }, new CpuEngine());
       expect(r.scope).toBe('block-local');
       expect(r.warnings[0]).toMatch(/cross-attention \(encoder–decoder\)/);
       expect(r.directions.length).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ describe('every naming family loads and reads end to end (all detectors, CPU f64
         const ck = T.FAMILY_CHECKPOINTS[name]();
         const r = await readCheckpoint(
           { checkpoint: bytesSource(ck.bytes), checkpointName: `${name}.safetensors`, configText: withConfig ? JSON.stringify(ck.config) : null },
-          { probe: 8, perDecade: 2 }, new CpuEngine({ precision: 'f64' }),
+          { probe: 8, perDecade: 2, contextCap: 8 }, new CpuEngine({ precision: 'f64' }),
         );
         const scope = r.scope ?? 'whole';
         expect(scope).toBe(SCOPE[name][withConfig ? 0 : 1]);
