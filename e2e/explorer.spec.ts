@@ -270,6 +270,8 @@ test('a malformed file shows the named error and the previous model stays loaded
 });
 
 test('a long read shows progress with an ETA and can be cancelled', async ({ page }) => {
+  // the first directions of the MNIST read stream in after ~1 min on a loaded core
+  test.setTimeout(300_000);
   await page.goto('/');
   await readDone(page, EXAMPLE);
   await page.getByTestId('file-input').setInputFiles([

@@ -11,13 +11,13 @@ import { denseRowsTimes } from '../../fast/gemm.ts';
 import { linearLayout, linearPositions, linearWeightAt, outInAt, type LinearOp, type LinearWeightAt } from './definition.ts';
 import type { ParamArray } from '../../engine/types.ts';
 
-/** Σ_k P[wo + cols[k]]·x[xo + cols[k]] over a patch row ([out, in]; in the order of cols, a plain loop when cols is every input). */
-function patchDot(P: Float64Array, wo: number, x: Float64Array, xo: number, cols: Int32Array, inF: number): number {
+/** Σ_k P[wo + cols[k]·si]·x[xo + cols[k]] over a patch row (in the order of cols, a plain loop when cols is every input). */
+function patchDot(P: ParamArray, wo: number, si: number, x: Float64Array, xo: number, cols: Int32Array, inF: number): number {
   let acc = 0;
   if (cols.length === inF) {
-    for (let c = 0; c < inF; c++) acc += P[wo + c] * x[xo + c];
+    for (let c = 0; c < inF; c++) acc += P[wo + c * si] * x[xo + c];
   } else {
-    for (let k = 0; k < cols.length; k++) acc += P[wo + cols[k]] * x[xo + cols[k]];
+    for (let k = 0; k < cols.length; k++) acc += P[wo + cols[k] * si] * x[xo + cols[k]];
   }
   return acc;
 }
@@ -72,12 +72,15 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   // a scaled query (a line, an orbit) hands fixed arrays and multipliers: nothing is allocated
   const [dStored, ds] = deltaOf(ctx.query, op.weight);
   const [tStored, ts] = tangentOf(ctx.query, op.weight);
-  // weights and patches stored [in, out] are read through [out, in] copies (rows contiguous)
+  // weights and patches stored [in, out] are read through [out, in] copies (rows contiguous); the
+  // patches of an orbit's points (new arrays at every point) in their stored layout (pStart, psi)
   const strided = at.inStride !== 1;
   const { rowStart, inStride: si } = strided ? outInAt(inF, outF) : at;
   const W = strided ? rowMajor(op, stored, at) : stored;
-  const dW = dStored && strided ? rowMajor(op, dStored, at) : dStored;
-  const tW = tStored && strided ? rowMajor(op, tStored, at) : tStored;
+  const copy = strided && ctx.query.scaled !== undefined;
+  const { rowStart: pStart, inStride: psi } = copy ? outInAt(inF, outF) : at;
+  const dW = dStored && copy ? rowMajor(op, dStored, at) : dStored;
+  const tW = tStored && copy ? rowMajor(op, tStored, at) : tStored;
   const [db, dbs] = op.bias ? deltaOf(ctx.query, op.bias) : [null, 0];
   const [tb, tbs] = op.bias ? tangentOf(ctx.query, op.bias) : [null, 0];
   const sW = dStored ? patchSupport(op, dStored, at) : null;
@@ -116,11 +119,11 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   // outIdx is the same rows at every position when it is every row or (input unchanged) the patched rows
   const blockRows = support === null ? null : patched;
   const blocks = support === null || inCount === 0;
-  const base = { n, T, inF, outF, xb, rowStart, si };
+  const base = { n, T, inF, outF, xb, rowStart: pStart, si: psi };
   const dBase = dW ? baseProduct(dW, sW!.cols, base, outIdx, blockRows, blocks) : null;
   const tBase = tW && tW !== dW ? baseProduct(tW, sT!.cols, base, outIdx, blockRows, blocks) : null;
   if (inIdx === null && inCount > 0) {
-    denseInputFlow({ n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sT, dBase, tBase }, flow, diff, tan);
+    denseInputFlow({ n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, pStart, psi, sT, dBase, tBase }, flow, diff, tan);
     return { support, diff, tan };
   }
   // an unpatched linear whose input changes on whole positions (a read at one position): its rows
@@ -139,44 +142,29 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
       const t = T === 1 ? 0 : Math.floor(f / outF);
       const o = f - t * outF;
       const xo = s * inW + t * inF;
-      const wo = rowStart[o];
+      const wo = rowStart[o], po = pStart[o];
       let dv = db ? dbs * db[o] : 0;
       let tv = tb ? tbs * tb[o] : 0;
       if (inCount > 0) {
-        // W'·d and W'·ṫ, W' = W + ΔW; tight loops for the common shapes
+        // W'·d and W'·ṫ, W' = W + ΔW
         const fd = flow.diff;
         const ft = flow.tan;
         let accD = 0;
         let accT = 0;
-        if (inIdx === null) {
-          const fi = fo + t * inF;
-          for (let c = 0; c < inF; c++) {
-            const w = W[wo + c];
-            accD += w * fd[fi + c];
-            accT += w * ft[fi + c];
-          }
-          if (dW) {
-            for (let c = 0; c < inF; c++) {
-              const w = ds * dW[wo + c * si];
-              if (w === 0) continue;
-              accD += w * fd[fi + c];
-              accT += w * ft[fi + c];
-            }
-          }
-        } else {
-          const a0 = seg[t], a1 = seg[t + 1], c0 = t * inF;
+        // a sparse input change (a dense one went to denseInputFlow above)
+        const idx = inIdx!;
+        const a0 = seg[t], a1 = seg[t + 1], c0 = t * inF;
+        for (let a = a0; a < a1; a++) {
+          const w = W[wo + (idx[a] - c0) * si];
+          accD += w * fd[fo + a];
+          accT += w * ft[fo + a];
+        }
+        if (dW) {
           for (let a = a0; a < a1; a++) {
-            const w = W[wo + (inIdx[a] - c0) * si];
+            const w = ds * dW[po + (idx[a] - c0) * psi];
+            if (w === 0) continue;
             accD += w * fd[fo + a];
             accT += w * ft[fo + a];
-          }
-          if (dW) {
-            for (let a = a0; a < a1; a++) {
-              const w = ds * dW[wo + (inIdx[a] - c0) * si];
-              if (w === 0) continue;
-              accD += w * fd[fo + a];
-              accT += w * ft[fo + a];
-            }
           }
         }
         dv += accD;
@@ -193,7 +181,7 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
           for (let k = 0; k < cols.length; k++) {
             const c = t * inF + cols[k];
             const p = pos ? pos[c] : c;
-            if (p >= 0) acc += tW[wo + cols[k] * si] * flow.diff[fo + p];
+            if (p >= 0) acc += tW[po + cols[k] * psi] * flow.diff[fo + p];
           }
         }
         tv += ts * acc;
@@ -210,6 +198,8 @@ interface DenseInputArgs {
   W: ParamArray; dW: ParamArray | null; tW: ParamArray | null; ds: number; ts: number;
   db: ParamArray | null; dbs: number; tb: ParamArray | null; tbs: number;
   rowStart: Int32Array; si: number; sT: MatrixSupport | null;
+  /** where the patches' rows start and their input stride (their stored layout, or [out, in] copies) */
+  pStart: Int32Array; psi: number;
   /** ΔW·x_base and Ẇ·x_base (baseProduct), N × T·outF */
   dBase: Float64Array | null; tBase: Float64Array | null;
 }
@@ -222,7 +212,7 @@ interface DenseInputArgs {
  * those columns row by row as there.
  */
 function denseInputFlow(a: DenseInputArgs, flow: Flow, diff: Float64Array, tan: Float64Array): void {
-  const { n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, sT, dBase, tBase } = a;
+  const { n, T, inF, outF, W, dW, tW, ds, ts, db, dbs, tb, tbs, rowStart, si, pStart, psi, sT, dBase, tBase } = a;
   const m = T * outF;
   const inW = T * inF;
   const Q = tW ? new Float64Array(m) : null; // Ẇ·x'
@@ -232,18 +222,18 @@ function denseInputFlow(a: DenseInputArgs, flow: Flow, diff: Float64Array, tan: 
     denseRowsTimes(flow.diff, xo, T, inF, W, rowStart, si, outF, diff, yo, null);
     denseRowsTimes(flow.tan, xo, T, inF, W, rowStart, si, outF, tan, yo, null);
     if (dW) {
-      denseRowsTimes(flow.diff, xo, T, inF, dW, rowStart, si, outF, diff, yo, 'add', ds);
-      denseRowsTimes(flow.tan, xo, T, inF, dW, rowStart, si, outF, tan, yo, 'add', ds);
+      denseRowsTimes(flow.diff, xo, T, inF, dW, pStart, psi, outF, diff, yo, 'add', ds);
+      denseRowsTimes(flow.tan, xo, T, inF, dW, pStart, psi, outF, tan, yo, 'add', ds);
     }
     if (tW) {
       Q!.set((tW === dW ? dBase : tBase)!.subarray(yo, yo + m));
-      if (fullT) denseRowsTimes(flow.diff, xo, T, inF, tW, rowStart, si, outF, Q!, 0, 'add');
+      if (fullT) denseRowsTimes(flow.diff, xo, T, inF, tW, pStart, psi, outF, Q!, 0, 'add');
       else {
         const cols = sT!.cols;
         for (let t = 0; t < T; t++) for (let o = 0; o < outF; o++) {
           let acc = Q![t * outF + o];
-          const wo = rowStart[o], fo = xo + t * inF;
-          for (let k = 0; k < cols.length; k++) acc += tW[wo + cols[k] * si] * flow.diff[fo + cols[k]];
+          const po = pStart[o], fo = xo + t * inF;
+          for (let k = 0; k < cols.length; k++) acc += tW[po + cols[k] * psi] * flow.diff[fo + cols[k]];
           Q![t * outF + o] = acc;
         }
       }
@@ -298,7 +288,7 @@ function baseProduct(P: ParamArray, cols: Int32Array, a: BaseArgs, outIdx: Int32
     for (let s = 0; s < n; s++) for (let r = 0; r < m; r++) {
       const f = outIdx[r];
       const t = T === 1 ? 0 : Math.floor(f / outF);
-      Y[s * m + r] = patchDot(P as Float64Array, rowStart[f - t * outF], xb, s * T * inF + t * inF, cols, inF);
+      Y[s * m + r] = patchDot(P, rowStart[f - t * outF], si, xb, s * T * inF + t * inF, cols, inF);
     }
   }
   if (Y.length <= BASE_CACHE_MAX) {
