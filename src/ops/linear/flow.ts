@@ -146,40 +146,25 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
       let dv = db ? dbs * db[o] : 0;
       let tv = tb ? tbs * tb[o] : 0;
       if (inCount > 0) {
-        // W'·d and W'·ṫ, W' = W + ΔW; tight loops for the common shapes
+        // W'·d and W'·ṫ, W' = W + ΔW
         const fd = flow.diff;
         const ft = flow.tan;
         let accD = 0;
         let accT = 0;
-        if (inIdx === null) {
-          const fi = fo + t * inF;
-          for (let c = 0; c < inF; c++) {
-            const w = W[wo + c];
-            accD += w * fd[fi + c];
-            accT += w * ft[fi + c];
-          }
-          if (dW) {
-            for (let c = 0; c < inF; c++) {
-              const w = ds * dW[po + c * psi];
-              if (w === 0) continue;
-              accD += w * fd[fi + c];
-              accT += w * ft[fi + c];
-            }
-          }
-        } else {
-          const a0 = seg[t], a1 = seg[t + 1], c0 = t * inF;
+        // a sparse input change (a dense one went to denseInputFlow above)
+        const idx = inIdx!;
+        const a0 = seg[t], a1 = seg[t + 1], c0 = t * inF;
+        for (let a = a0; a < a1; a++) {
+          const w = W[wo + (idx[a] - c0) * si];
+          accD += w * fd[fo + a];
+          accT += w * ft[fo + a];
+        }
+        if (dW) {
           for (let a = a0; a < a1; a++) {
-            const w = W[wo + (inIdx[a] - c0) * si];
+            const w = ds * dW[po + (idx[a] - c0) * psi];
+            if (w === 0) continue;
             accD += w * fd[fo + a];
             accT += w * ft[fo + a];
-          }
-          if (dW) {
-            for (let a = a0; a < a1; a++) {
-              const w = ds * dW[po + (inIdx[a] - c0) * psi];
-              if (w === 0) continue;
-              accD += w * fd[fo + a];
-              accT += w * ft[fo + a];
-            }
           }
         }
         dv += accD;
