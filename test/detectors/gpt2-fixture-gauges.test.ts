@@ -91,21 +91,8 @@ describe('GPT-2 fixture, whole network: MLP units', () => {
           return c;
         };
         for (const i of [0, dir.scan.t.length - 1]) {
-          const t = dir.scan.t[i], step = 1e-5;
-          const [plus, minus, here] = [at(t + step), at(t - step), at(t)];
-          let F = 0;
-          for (const x of xs) {
-            const z = forward(here, x);
-            const zmax = Math.max(...z);
-            const e = z.map((v) => Math.exp(v - zmax));
-            const sum = e.reduce((a, b) => a + b, 0);
-            const p = e.map((v) => v / sum);
-            const a = forward(plus, x), b = forward(minus, x);
-            const jv = a.map((v, k) => (v - b[k]) / (2 * step));
-            const mean = jv.reduce((acc, v, k) => acc + p[k] * v, 0);
-            F += jv.reduce((acc, v, k) => acc + p[k] * (v - mean) ** 2, 0);
-          }
-          F /= probe;
+          const t = dir.scan.t[i];
+          const F = R.classificationFisher(forward, w, (_w, s) => at(s), t, xs);
           expect(Math.abs(dir.scan.F[i] - F) / F, `unit ${u}, t = ${t}`).toBeLessThan(1e-5);
         }
       }

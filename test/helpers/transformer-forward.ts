@@ -305,3 +305,21 @@ export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: numbe
   const cls = layerNorm(x[0], w['mlp_head.0.weight'], w['mlp_head.0.bias'], d.eps);
   return lin(cls, w['mlp_head.1.weight'], w['mlp_head.1.bias'], D, w['mlp_head.1.bias'].length, 'out-in');
 }
+
+/** E_x (Jv)ᵀ (diag p − p pᵀ) (Jv) at `move(w, t)`, with Jv by central differences (step h) of the logits. */
+export function classificationFisher<X>(forward: (w: Tensors, x: X) => Float64Array, w: Tensors, move: (w: Tensors, t: number) => Tensors, t: number, xs: X[], h = 1e-5): number {
+  const plus = move(w, t + h), minus = move(w, t - h), at = move(w, t);
+  let F = 0;
+  for (const x of xs) {
+    const z = forward(at, x);
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    const p = e.map((v) => v / s);
+    const a = forward(plus, x), b = forward(minus, x);
+    const jv = a.map((v, i) => (v - b[i]) / (2 * h));
+    const mean = jv.reduce((acc, v, i) => acc + p[i] * v, 0);
+    F += jv.reduce((acc, v, i) => acc + p[i] * (v - mean) ** 2, 0);
+  }
+  return F / xs.length;
+}

@@ -20,25 +20,6 @@ async function tensorsOf(bytes: Uint8Array): Promise<R.Tensors> {
   return out;
 }
 
-/** E_x (Jv)ᵀ (diag p − p pᵀ) (Jv) with Jv by central differences of the logits. */
-function classificationFisher(forward: (w: R.Tensors, x: Float64Array) => Float64Array, w: R.Tensors, move: (w: R.Tensors, t: number) => R.Tensors, t: number, xs: Float64Array[]): number {
-  const h = 1e-5;
-  const plus = move(w, t + h), minus = move(w, t - h), at = move(w, t);
-  let F = 0;
-  for (const x of xs) {
-    const z = forward(at, x);
-    const m = Math.max(...z);
-    const e = z.map((v) => Math.exp(v - m));
-    const s = e.reduce((a, b) => a + b, 0);
-    const p = e.map((v) => v / s);
-    const a = forward(plus, x), b = forward(minus, x);
-    const jv = a.map((v, i) => (v - b[i]) / (2 * h));
-    const mean = jv.reduce((acc, v, i) => acc + p[i] * v, 0);
-    F += jv.reduce((acc, v, i) => acc + p[i] * (v - mean) ** 2, 0);
-  }
-  return F / xs.length;
-}
-
 describe('whole-network transformer reads', () => {
   it('TransformerLens: a node-death scan on a position-wise MLP equals the independent forward\'s classification Fisher (central differences)', async () => {
     const ck = T.transformerLens();
@@ -69,7 +50,7 @@ describe('whole-network transformer reads', () => {
       };
       for (const i of [0, dir.scan.t.length - 1]) {
         const t = dir.scan.t[i];
-        const F = classificationFisher(forward, w, move, t, xs);
+        const F = R.classificationFisher(forward, w, move, t, xs);
         expect(Math.abs(dir.scan.F[i] - F) / F, `unit ${u}, t = ${t}`).toBeLessThan(1e-5);
       }
     }
@@ -106,7 +87,7 @@ describe('whole-network transformer reads', () => {
     };
     for (const i of [0, dir.scan.t.length - 1]) {
       const t = dir.scan.t[i];
-      const F = classificationFisher(forward, w, move, t, xs);
+      const F = R.classificationFisher(forward, w, move, t, xs);
       expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-5);
     }
   }, 120_000);
