@@ -921,6 +921,14 @@ function maxAbs(a: Arr): number {
   return m;
 }
 
+/*
+ * Why this switch stays here and not in the op folders: a Step is the pattern scan's own
+ * vocabulary (six kinds), and the arithmetic of each kind (applyOp, convInto, the scatters, the
+ * pool and ReLU candidates) is this file's. An op joins the scan by a new Step kind written here,
+ * not by a part of its folder, so the mapping from op to step belongs with the steps; every other
+ * op answers null and the general sparse engine (each op's flow.ts) reads its graph. The switch is
+ * exhaustive, so a new op kind must be answered here (null unless the scan learns it).
+ */
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
   switch (op.kind) {
     case 'conv2d':
