@@ -125,11 +125,9 @@ export class ScaledPatch extends Map<string, Float64Array> {
   /** The arrays themselves (a sparse basis gives a SparsePatch: its zeros stay +0). */
   arrays(): TensorPatch {
     if (this.built) return this.built;
-    // a basis that is itself scaled (a line along an orbit's tangent) is read as its arrays
-    const basis = this.basis instanceof ScaledPatch ? this.basis.arrays() : this.basis;
-    if (basis instanceof SparsePatch) return (this.built = basis.scaled(this.scale));
+    if (this.basis instanceof SparsePatch) return (this.built = this.basis.scaled(this.scale));
     const out: TensorPatch = new Map();
-    for (const [n, a] of basis) {
+    for (const [n, a] of this.basis) {
       const k = this.scale.get(n) ?? 0;
       out.set(n, k === 1 ? a : a.map((x) => x * k));
     }
@@ -179,6 +177,11 @@ export function scaledPoint(basis: TensorPatch, deltaScale: Map<string, number>,
 export function linePoint(v: TensorPatch, t: number): FisherQuery {
   const names = [...v.keys()];
   return scaledPoint(v, new Map(names.map((n) => [n, t])), new Map(names.map((n) => [n, 1])));
+}
+
+/** A patch's arrays themselves (a ScaledPatch built; any other patch as it is): a direction handed on as a plain patch. */
+export function arraysOf(p: TensorPatch): TensorPatch {
+  return p instanceof ScaledPatch ? p.arrays() : p;
 }
 
 /** A query's factors when its delta and tangent are multiples of one basis (a `scaledPoint`), else null. */

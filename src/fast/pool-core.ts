@@ -17,7 +17,7 @@
  */
 import { CpuEngine } from '../engine/cpu/engine.ts';
 import {
-  CancelledError, ScaledPatch, SparsePatch, pauser, scaledPoint, sharedBasis, type EngineProgress, type FisherQuery, type Head, type NonZeros, type ParamArray,
+  CancelledError, SparsePatch, pauser, scaledPoint, sharedBasis, type EngineProgress, type FisherQuery, type Head, type NonZeros, type ParamArray,
   type ParamSet, type TensorPatch,
 } from '../engine/types.ts';
 import type { ModelGraph } from '../model/graph.ts';
@@ -64,7 +64,6 @@ export interface WorkerGroup {
 
 /** Dense arrays go into shared memory once, however many workers read them. */
 export function serialPatch(p: TensorPatch): SerialPatch {
-  if (p instanceof ScaledPatch) return serialPatch(p.arrays());
   return p instanceof SparsePatch ? { sparse: p.nonZeros } : { dense: new Map([...p].map(([n, a]) => [n, new Float64Array(shared(a))])) };
 }
 
