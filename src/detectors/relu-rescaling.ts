@@ -4,7 +4,7 @@
  * Along it every tensor's delta and tangent are multiples of the unit's current weights, so the
  * orbit is handed to the engine as scaled points of one fixed basis (nothing allocated per t).
  */
-import { scaledPoint, type TensorPatch } from '../engine/types.ts';
+import { arraysOf, scaledPoint, type TensorPatch } from '../engine/types.ts';
 import type { Candidate, ImmediateDetector } from './types.ts';
 import { unitLayers } from './units.ts';
 import { gather, incomingIndices, outgoingIndices, sparsePatch } from './unit-weights.ts';
@@ -44,7 +44,7 @@ export const reluRescaling: ImmediateDetector = {
         };
         out.push({
           id: `relu-rescaling:${L.layer}:${u}`, detector: 'relu-rescaling', layer: L.layer, unit: u,
-          tensors: [...inNames, ...outNames], direction: () => orbit(0).tangent, predictedK: null, gauge: true, orbit,
+          tensors: [...inNames, ...outNames], direction: () => arraysOf(orbit(0).tangent), predictedK: null, gauge: true, orbit,
         });
       }
     }

@@ -92,6 +92,7 @@ export class SparsePatch extends Map<string, Float64Array> {
 /** The non-zeros of a patch's tensor: given (SparsePatch), else found by a pass over its dense array. */
 export function nonZerosOf(patch: TensorPatch, name: string): NonZeros | null {
   if (!patch.has(name)) return null;
+  if (patch instanceof ScaledPatch) return nonZerosOf(patch.arrays(), name);
   if (patch instanceof SparsePatch) {
     const nz = patch.nonZeros.get(name);
     if (nz) return nz;
@@ -104,46 +105,72 @@ export function nonZerosOf(patch: TensorPatch, name: string): NonZeros | null {
 }
 
 /**
+ * A patch that is per-tensor multiples of one fixed patch: tensor n is scale(n)·basis[n] (0 when
+ * absent from `scale`), with the basis's keys. The arrays are built only if something reads them
+ * (`get`, iteration), whole on first read, so a scan over large tensors does not allocate them at
+ * every point; engines read the factors instead (`deltaOf`, `tangentOf`, `sharedBasis`). Read-only.
+ */
+export class ScaledPatch extends Map<string, Float64Array> {
+  readonly basis: TensorPatch;
+  readonly scale: Map<string, number>;
+  private built: TensorPatch | null = null;
+
+  constructor(basis: TensorPatch, scale: Map<string, number>) {
+    super();
+    this.basis = basis;
+    this.scale = scale;
+    for (const name of basis.keys()) super.set(name, NOT_BUILT);
+  }
+
+  /** The arrays themselves (a sparse basis gives a SparsePatch: its zeros stay +0). */
+  arrays(): TensorPatch {
+    if (this.built) return this.built;
+    if (this.basis instanceof SparsePatch) return (this.built = this.basis.scaled(this.scale));
+    const out: TensorPatch = new Map();
+    for (const [n, a] of this.basis) {
+      const k = this.scale.get(n) ?? 0;
+      out.set(n, k === 1 ? a : a.map((x) => x * k));
+    }
+    return (this.built = out);
+  }
+
+  get(name: string): Float64Array | undefined {
+    return super.has(name) ? this.arrays().get(name) : undefined;
+  }
+
+  entries(): MapIterator<[string, Float64Array]> {
+    return this.arrays().entries();
+  }
+
+  values(): MapIterator<Float64Array> {
+    return this.arrays().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Float64Array]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: Float64Array, key: string, map: Map<string, Float64Array>) => void, thisArg?: unknown): void {
+    this.arrays().forEach((value, key) => fn.call(thisArg, value, key, this));
+  }
+}
+
+/**
  * One scan point: the parameters θ(t) = θ̂ + delta on the touched tensors, and the
  * (unit) direction v along which the directional Fisher is taken there. Tensors absent
  * from `delta` keep their checkpoint values; tensors absent from `tangent` have v = 0.
+ * This is the one encoding of a query. A line or an orbit gives both patches as ScaledPatch of
+ * one basis (`scaledPoint`): the same arrays in factored form, which the engines read through
+ * `deltaOf`, `tangentOf` and `sharedBasis` so a scan shares its arrays across points.
  */
 export interface FisherQuery {
   delta: TensorPatch;
   tangent: TensorPatch;
-  /**
-   * Set when every tensor's delta and tangent are multiples of one fixed array:
-   * delta[n] = deltaScale(n)·basis[n], tangent[n] = tangentScale(n)·basis[n]. A scan then
-   * shares its arrays across points (engines may read this instead of building delta/tangent).
-   */
-  scaled?: { basis: TensorPatch; delta: Map<string, number>; tangent: Map<string, number> };
 }
 
-/**
- * A point given by per-tensor multiples of fixed arrays. `delta` and `tangent` are built only
- * if an engine reads them, so a scan over large tensors does not allocate them at every point.
- */
+/** A point given by per-tensor multiples of one fixed patch: delta[n] = deltaScale(n)·basis[n], tangent[n] = tangentScale(n)·basis[n]. */
 export function scaledPoint(basis: TensorPatch, deltaScale: Map<string, number>, tangentScale: Map<string, number>): FisherQuery {
-  const build = (scale: Map<string, number>): TensorPatch => {
-    if (basis instanceof SparsePatch) return basis.scaled(scale);
-    const out: TensorPatch = new Map();
-    for (const [n, a] of basis) {
-      const k = scale.get(n) ?? 0;
-      out.set(n, k === 1 ? a : a.map((x) => x * k));
-    }
-    return out;
-  };
-  let delta: TensorPatch | null = null;
-  let tangent: TensorPatch | null = null;
-  return {
-    scaled: { basis, delta: deltaScale, tangent: tangentScale },
-    get delta(): TensorPatch {
-      return (delta ??= build(deltaScale));
-    },
-    get tangent(): TensorPatch {
-      return (tangent ??= build(tangentScale));
-    },
-  };
+  return { delta: new ScaledPatch(basis, deltaScale), tangent: new ScaledPatch(basis, tangentScale) };
 }
 
 /** The straight-line point θ̂ + t·v (the tangent is v itself at every t). */
@@ -152,31 +179,49 @@ export function linePoint(v: TensorPatch, t: number): FisherQuery {
   return scaledPoint(v, new Map(names.map((n) => [n, t])), new Map(names.map((n) => [n, 1])));
 }
 
+/** A patch's arrays themselves (a ScaledPatch built; any other patch as it is): a direction handed on as a plain patch. */
+export function arraysOf(p: TensorPatch): TensorPatch {
+  return p instanceof ScaledPatch ? p.arrays() : p;
+}
+
+/** A query's factors when its delta and tangent are multiples of one basis (a `scaledPoint`), else null. */
+export interface ScaledPoint { basis: TensorPatch; delta: Map<string, number>; tangent: Map<string, number> }
+
+export function sharedBasis(q: FisherQuery): ScaledPoint | null {
+  const { delta: d, tangent: t } = q;
+  return d instanceof ScaledPatch && t instanceof ScaledPatch && d.basis === t.basis ? { basis: d.basis, delta: d.scale, tangent: t.scale } : null;
+}
+
 /*
- * Reading a query: every engine reads a query through these three, so a scaled query (a line, an
+ * Reading a query: every engine reads a query through these, so a scaled query (a line, an
  * orbit) hands its fixed arrays and multipliers and nothing is allocated per scan point.
  */
 
+/** One tensor of a patch as (array, multiplier); [null, 0] when the patch does not hold it. */
+function factorOf(p: TensorPatch, name: string): [Float64Array | null, number] {
+  if (p instanceof ScaledPatch) return [p.basis.get(name) ?? null, p.scale.get(name) ?? 0];
+  return [p.get(name) ?? null, 1];
+}
+
 /** The delta of one tensor as (array, multiplier); [null, 0] when the query does not move it. */
 export function deltaOf(q: FisherQuery, name: string): [Float64Array | null, number] {
-  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.delta.get(name) ?? 0];
-  return [q.delta.get(name) ?? null, 1];
+  return factorOf(q.delta, name);
 }
 
 /** The tangent of one tensor as (array, multiplier). */
 export function tangentOf(q: FisherQuery, name: string): [Float64Array | null, number] {
-  if (q.scaled) return [q.scaled.basis.get(name) ?? null, q.scaled.tangent.get(name) ?? 0];
-  return [q.tangent.get(name) ?? null, 1];
+  return factorOf(q.tangent, name);
 }
 
 /** The tensors a query moves or differentiates along. */
 export function touchedTensors(q: FisherQuery): string[] {
-  return q.scaled ? [...q.scaled.basis.keys()] : [...new Set([...q.delta.keys(), ...q.tangent.keys()])];
+  return [...new Set([...q.delta.keys(), ...q.tangent.keys()])];
 }
 
 /** The arrays whose non-zero pattern bounds where a query acts (supports). */
 export function supportArrays(q: FisherQuery): TensorPatch[] {
-  return q.scaled ? [q.scaled.basis] : [q.delta, q.tangent];
+  const s = sharedBasis(q);
+  return s ? [s.basis] : [q.delta, q.tangent];
 }
 
 export interface EngineProgress { done: number; total: number }

@@ -17,7 +17,7 @@
  */
 import { CpuEngine } from '../engine/cpu/engine.ts';
 import {
-  CancelledError, SparsePatch, pauser, scaledPoint, type EngineProgress, type FisherQuery, type Head, type NonZeros, type ParamArray,
+  CancelledError, SparsePatch, pauser, scaledPoint, sharedBasis, type EngineProgress, type FisherQuery, type Head, type NonZeros, type ParamArray,
   type ParamSet, type TensorPatch,
 } from '../engine/types.ts';
 import type { ModelGraph } from '../model/graph.ts';
@@ -166,7 +166,7 @@ export abstract class SharedMemoryPoolEngine extends CpuEngine {
     // chunks: one direction each (all points of one basis), largest first
     const groups = new Map<unknown, number[]>();
     queries.forEach((q, i) => {
-      const key = q.scaled ? q.scaled.basis : q;
+      const key = sharedBasis(q)?.basis ?? q;
       const g = groups.get(key);
       if (g) g.push(i);
       else groups.set(key, [i]);
@@ -216,13 +216,14 @@ function task(queries: FisherQuery[]): Pick<PoolTask, 'bases' | 'queries'> {
   const bases: SerialPatch[] = [];
   const basisIndex = new Map<TensorPatch, number>();
   const serial = queries.map((q): SerialQuery => {
-    if (!q.scaled) return { kind: 'patch', delta: serialPatch(q.delta), tangent: serialPatch(q.tangent) };
-    let b = basisIndex.get(q.scaled.basis);
+    const s = sharedBasis(q);
+    if (!s) return { kind: 'patch', delta: serialPatch(q.delta), tangent: serialPatch(q.tangent) };
+    let b = basisIndex.get(s.basis);
     if (b === undefined) {
-      basisIndex.set(q.scaled.basis, (b = bases.length));
-      bases.push(serialPatch(q.scaled.basis));
+      basisIndex.set(s.basis, (b = bases.length));
+      bases.push(serialPatch(s.basis));
     }
-    return { kind: 'scaled', basis: b, delta: q.scaled.delta, tangent: q.scaled.tangent };
+    return { kind: 'scaled', basis: b, delta: s.delta, tangent: s.tangent };
   });
   return { bases, queries: serial };
 }

@@ -24,7 +24,7 @@
  */
 import { headFisherRow as fisherRow } from '../engine/cpu/fisher.ts';
 import { opTensors, type Activation, type ModelGraph, type Op } from '../model/graph.ts';
-import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
+import { nonZerosOf, sharedBasis, type FisherQuery, type ScaledPoint, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../engine/types.ts';
 import { activate, activationDerivative } from '../ops/activation/functions.ts';
 import { macCounter, transposed, type FloatArray } from './gemm.ts';
 import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
@@ -137,13 +137,14 @@ export class UnitScan {
     const done = new Uint8Array(queries.length);
     const groups = new Map<TensorPatch, number[]>();
     queries.forEach((q, i) => {
-      if (!q.scaled) return;
-      let g = groups.get(q.scaled.basis);
-      if (!g) groups.set(q.scaled.basis, (g = []));
+      const s = sharedBasis(q);
+      if (!s) return;
+      let g = groups.get(s.basis);
+      if (!g) groups.set(s.basis, (g = []));
       g.push(i);
     });
     queries.forEach((q, i) => {
-      if (q.scaled || q.delta.size) return;
+      if (sharedBasis(q) || q.delta.size) return;
       const F = this.tangentOnly(q.tangent);
       if (F === null) return;
       out[i] = F;
@@ -152,7 +153,7 @@ export class UnitScan {
     for (const [basis, idx] of groups) {
       const plan = this.planFor(basis);
       if (!plan) continue;
-      const F = this.run(plan, idx.map((i) => queries[i].scaled!));
+      const F = this.run(plan, idx.map((i) => sharedBasis(queries[i])!));
       idx.forEach((q, a) => {
         out[q] = F[a];
         done[q] = 1;
@@ -310,7 +311,7 @@ export class UnitScan {
    * optimised on its own, soon (one large function took seconds of a loaded machine's compiler
    * threads, running slowly meanwhile).
    */
-  private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
+  private run(plan: Plan, points: ScaledPoint[]): Float64Array {
     const n = this.f.n;
     const Q = points.length;
     const rows = this.coefficients(plan, points);
@@ -331,7 +332,7 @@ export class UnitScan {
   }
 
   /** Facts 1 and 2: the active rows' coefficients into this.coef/tcoef, samples and points into this.rowS/rowQ; returns their count. */
-  private coefficients(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): number {
+  private coefficients(plan: Plan, points: ScaledPoint[]): number {
     const { n, acts } = this.f;
     const ops = this.f.ops;
     const Q = points.length;

@@ -501,6 +501,24 @@ function aligned(raw: Uint8Array, align: number): { buffer: ArrayBuffer; offset:
   return { buffer: copy.buffer, offset: 0 };
 }
 
+/**
+ * Decode F16 or BF16 little-endian bytes into `out` (one element per word, `out.length` of them),
+ * exactly. Writing into the caller's array lets a chunked read fill its result with no per-chunk
+ * float32 copy beside it.
+ */
+function decodeHalfInto(dtype: 'F16' | 'BF16', raw: Uint8Array, out: Float32Array): Float32Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (dtype === 'F16') {
+    const table = f16Lookup();
+    for (let i = 0; i < out.length; i++) out[i] = table[view.getUint16(2 * i, true)]!;
+    return out;
+  }
+  // bf16 is the high half of a float32: write the bits straight into the output.
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < out.length; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+  return out;
+}
+
 /** Decode the little-endian bytes of a supported dtype. */
 export function decodeBytes<D extends SupportedDType>(dtype: D, raw: Uint8Array, elements: number): DecodedArrays[D];
 export function decodeBytes(dtype: SupportedDType, raw: Uint8Array, elements: number): DecodedData {
@@ -511,19 +529,9 @@ export function decodeBytes(dtype: SupportedDType, raw: Uint8Array, elements: nu
       return raw.slice(0, elements);
     case 'I8':
       return new Int8Array(raw.slice(0, elements).buffer);
-    case 'F16': {
-      const table = f16Lookup();
-      const out = new Float32Array(elements);
-      for (let i = 0; i < elements; i++) out[i] = table[view.getUint16(2 * i, true)]!;
-      return out;
-    }
-    case 'BF16': {
-      // bf16 is the high half of a float32: write the bits straight into the output.
-      const out = new Float32Array(elements);
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < elements; i++) bits[i] = view.getUint16(2 * i, true) << 16;
-      return out;
-    }
+    case 'F16':
+    case 'BF16':
+      return decodeHalfInto(dtype, raw, new Float32Array(elements));
     case 'I16':
     case 'I32':
     case 'F32':
@@ -650,6 +658,10 @@ class SafetensorsFileImpl implements SafetensorsFile {
     for (let at = 0; at < t.elements; at += step) {
       const n = Math.min(step, t.elements - at);
       const raw = await readExact(this.source, this.dataStart + t.begin + at * per, n * per, this.fileName, t.name);
+      if (out instanceof Float32Array && (dtype === 'F16' || dtype === 'BF16')) {
+        decodeHalfInto(dtype, raw, out.subarray(at, at + n));
+        continue;
+      }
       const part = decodeBytes(dtype, raw, n);
       out.set(out instanceof Float64Array ? toFloat64(part) : (part as Float32Array), at);
     }

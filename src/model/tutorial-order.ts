@@ -44,7 +44,11 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
   const order: NamedLayer[] = [];
   const normWidths = new Map(layers.map((l) => [l.op, l.width]));
 
-  // width: channels (image) or features (vector); null before the first layer
+  // width: channels (image) or features (vector); null before the first layer.
+  // This switch is about the tutorial naming convention, not about the ops: a tutorial model names
+  // its convs, BatchNorms/LayerNorms and linears as attributes (and flattens between the last conv
+  // and the first linear in forward()), so those are the layers that can be placed; any other
+  // kind is not a tutorial model and never fits. Exhaustive, so a new kind is decided here.
   const fits = (op: Op, width: number | null, image: boolean): boolean => {
     switch (op.kind) {
       case 'conv2d':

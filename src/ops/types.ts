@@ -93,5 +93,11 @@ export interface OpDefinition<K extends OpKind> {
   label(op: OpOf<K>): OpLabel;
   /** acts feature by feature (a hidden unit passes through it as a unit: activation, BatchNorm, pooling, flatten) */
   unitwise: boolean;
+  /**
+   * Per input, the positions of a sequence [T, F] the output reads when only the positions marked
+   * in `out` are needed (null = all; `out` null = all); src/ops/positions-read.ts has the common
+   * answers. The CPU engine cuts its flows to these (src/engine/cpu/positions.ts).
+   */
+  positionsRead(op: OpOf<K>, out: Uint8Array | null, inputs: number[][], output: number[]): (Uint8Array | null)[];
 }
 

@@ -36,7 +36,11 @@ export interface BlockChain {
    * read and dropped after it, so a read holds one block's parameters at a time, not the model's.
    */
   loadParams(): Promise<ParamSet>;
-  probe: ProbeSet;
+  /**
+   * The block's seeded probe, made when the block is read: an attention layer's is probe × T × D
+   * (50 MiB for GPT-2-small at 256 × 32 × 768), too much to hold for every block from the start.
+   */
+  probe(): ProbeSet;
   /** detectors whose directions are not exact in the whole network (e.g. ln-kernel on a tied map) */
   excluded: string[];
 }
@@ -139,7 +143,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       for (const [t, read] of loaders) params.set(t, await read());
       return params;
     };
-    chains.push({ block, name, graph, loadParams, probe: probeOf(inputShape), excluded });
+    chains.push({ block, name, graph, loadParams, probe: () => probeOf(inputShape), excluded });
     blocks.push({ block: name, kind: block.kind, architecture: { inputShape, nodes, outputWidth: graph.outputWidth }, read: true, why: describeNodes(nodes) });
   };
   const chain = async (ops: Promise<Op>[]): Promise<GraphNode[]> => chainNodes(await Promise.all(ops));
@@ -308,7 +312,7 @@ export async function readBlockLocal(
     const tag = { scope: 'block-local' as const, block: chain.name };
     // this block's tensors only, released when the next block's are read
     const params = await chain.loadParams();
-    const read = await scanGraph(engine, { graph: chain.graph, params, probe: chain.probe, head: 'regression' }, options, {
+    const read = await scanGraph(engine, { graph: chain.graph, params, probe: chain.probe(), head: 'regression' }, options, {
       signal: hooks.signal,
       // the overall fraction over all blocks; the stage names stay the whole read's (the worker keys its ETA on them)
       onProgress: (p) => hooks.onProgress?.({ fraction: (i + p.fraction) / n, etaSeconds: null, stage: p.stage }),

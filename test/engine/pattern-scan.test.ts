@@ -59,7 +59,7 @@ describe('pattern scan = dense evaluation', () => {
       }
       const F = await engine.directionalFisher(queries);
       // every query is scaled and touches conv or linear tensors only: the scan answers all those the unit scan does not
-      const touchesConv = queries.filter((q) => [...(q.scaled?.basis ?? q.tangent).keys()].some((n) => n.startsWith('c'))).length;
+      const touchesConv = queries.filter((q) => [...q.tangent.keys()].some((n) => n.startsWith('c'))).length;
       expect(engine.pattern!.stats.queries).toBeGreaterThanOrEqual(touchesConv);
       const refs = queries.map((q) => denseFisher(g, params, probe, head, q));
       // F of an exact gauge (orbits, the live probes of a dead unit) is rounding noise, ~1e-30 in f64 and

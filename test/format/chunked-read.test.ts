@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
+import { bf16BitsToNumber, f16BitsToNumber } from '../../src/format/dtype.ts';
 import { entry, stBytes } from './build.ts';
 
 const n = 1001;
@@ -35,6 +36,31 @@ describe('chunked f64 reads', () => {
         const got = await st.readFloat64(name, chunk);
         expect(got.length).toBe(n);
         for (let i = 0; i < n; i++) if (got[i] !== value(i)) expect.fail(`${name} chunk ${chunk}: element ${i} is ${got[i]}, wrote ${value(i)}`);
+      }
+    }
+  });
+});
+
+describe('chunked float32 parameter reads of 16-bit floats', () => {
+  it('every F16 and BF16 bit pattern reads as its arithmetic decoding, at chunk sizes that split the words unevenly', async () => {
+    // all 65536 words, once per dtype: subnormals, ±0, ±∞, NaNs included
+    const words = Uint16Array.from({ length: 65536 }, (_, i) => i);
+    const bytes = new Uint8Array(words.buffer);
+    const header = { F16: entry('F16', [65536], [0, bytes.byteLength]), BF16: entry('BF16', [65536], [bytes.byteLength, 2 * bytes.byteLength]) };
+    const data = new Uint8Array(2 * bytes.byteLength);
+    data.set(bytes, 0);
+    data.set(bytes, bytes.byteLength);
+    const st = await openSafetensors(bytesSource(stBytes(header, data)), 'halves.safetensors');
+    const decode = { F16: f16BitsToNumber, BF16: bf16BitsToNumber };
+    for (const chunk of [2, 6, 4098, 1 << 20]) {
+      for (const dtype of ['F16', 'BF16'] as const) {
+        const got = await st.readParameter(dtype, chunk);
+        expect(got).toBeInstanceOf(Float32Array);
+        expect(got.length).toBe(65536);
+        for (let b = 0; b < 65536; b++) {
+          const want = decode[dtype](b);
+          if (!Object.is(got[b], want) && !(Number.isNaN(want) && Number.isNaN(got[b]))) expect.fail(`${dtype} chunk ${chunk}: word ${b} read ${got[b]}, decodes to ${want}`);
+        }
       }
     }
   });

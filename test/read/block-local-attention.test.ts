@@ -28,9 +28,10 @@ async function attentionChain(file: SafetensorsFile, config: Record<string, unkn
   const plan = (await planBlockLocal(file, config, { ...DEFAULT_OPTIONS, probe }))!;
   const chain = plan.chains.find((c) => c.name === name)!;
   expect(chain, name).toBeDefined();
-  const { z, outWidth } = evaluateDense(chain.graph, await chain.loadParams(), chain.probe.data, chain.probe.count);
-  const [Tn, D] = chain.probe.shape;
-  const seqs = Array.from({ length: probe }, (_, s) => Array.from({ length: Tn }, (_, t) => chain.probe.data.slice((s * Tn + t) * D, (s * Tn + t + 1) * D)));
+  const inputs = chain.probe();
+  const { z, outWidth } = evaluateDense(chain.graph, await chain.loadParams(), inputs.data, inputs.count);
+  const [Tn, D] = inputs.shape;
+  const seqs = Array.from({ length: probe }, (_, s) => Array.from({ length: Tn }, (_, t) => inputs.data.slice((s * Tn + t) * D, (s * Tn + t + 1) * D)));
   return { plan, chain, out: Array.from({ length: probe }, (_, s) => z.slice(s * outWidth, (s + 1) * outWidth)), seqs, Tn, D };
 }
 

@@ -19,7 +19,7 @@
  * the f32 WebAssembly SIMD kernel (src/fast/conv.ts); everything else stays f64.
  */
 import { headRows, opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
-import type { FisherQuery, Head, ParamArray, ParamSet, TensorPatch } from '../types.ts';
+import { sharedBasis, type FisherQuery, type Head, type ParamArray, type ParamSet, type ScaledPoint, type TensorPatch } from '../types.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
 import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
@@ -167,8 +167,9 @@ export class PatternScan {
   /** Answers the scaled queries whose tensors are conv or linear weights and biases, by direction; marks them in `done`. */
   async answer(queries: FisherQuery[], out: Float64Array, done: Uint8Array, between: () => Promise<void>): Promise<void> {
     const groups = new Map<TensorPatch, number[]>();
-    const points: (NonNullable<FisherQuery['scaled']> | null)[] = queries.map((q) => {
-      if (q.scaled) return q.scaled;
+    const points: (ScaledPoint | null)[] = queries.map((q) => {
+      const s = sharedBasis(q);
+      if (s) return s;
       // θ̂ itself with a tangent (the live-reference probes): a direction of one point, step 0
       if (q.delta.size === 0) return { basis: q.tangent, delta: new Map(), tangent: new Map([...q.tangent.keys()].map((n) => [n, 1])) };
       return null;
@@ -204,7 +205,7 @@ export class PatternScan {
   }
 
   /** F at every point of one direction. */
-  private run(basis: TensorPatch, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
+  private run(basis: TensorPatch, points: ScaledPoint[]): Float64Array {
     const Q = points.length;
     const coef = (name: string, which: 'delta' | 'tangent') => Float64Array.from(points, (p) => p[which].get(name) ?? 0);
     let start = this.steps.length;
@@ -920,6 +921,14 @@ function maxAbs(a: Arr): number {
   return m;
 }
 
+/*
+ * Why this switch stays here and not in the op folders: a Step is the pattern scan's own
+ * vocabulary (six kinds), and the arithmetic of each kind (applyOp, convInto, the scatters, the
+ * pool and ReLU candidates) is this file's. An op joins the scan by a new Step kind written here,
+ * not by a part of its folder, so the mapping from op to step belongs with the steps; every other
+ * op answers null and the general sparse engine (each op's flow.ts) reads its graph. The switch is
+ * exhaustive, so a new op kind must be answered here (null unless the scan learns it).
+ */
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
   switch (op.kind) {
     case 'conv2d':

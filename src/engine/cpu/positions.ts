@@ -5,49 +5,12 @@
  * norms carry one position instead of T (the sums at the positions kept are the same). Working
  * backwards from the output: `take` needs its one position; ops that act per position (norms,
  * activations, adds, position-wise linears, slices and concats of the last axis) need what their
- * output needs; attention needs its queries where its output is needed, and every key and value.
+ * output needs; attention needs its queries where its output is needed, and every key and value
+ * (each op says so in its definition: `positionsRead`).
  */
-import { valueShapes, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
-import { takePosition } from '../../ops/take/definition.ts';
+import { valueShapes, type ModelGraph, type ValueId } from '../../model/graph.ts';
+import { definitionOf } from '../../ops/definitions.ts';
 import type { Flow } from './flow.ts';
-
-/** Per input of a node: the positions it needs given the output's (null = all), by op. */
-function inputNeeds(node: GraphNode, out: Uint8Array | null, shapes: number[][]): (Uint8Array | null)[] {
-  const op = node.op;
-  const sameT = (v: ValueId) => shapes[v].length === 2 && shapes[node.id].length === 2 && shapes[v][0] === shapes[node.id][0];
-  const perPosition = () => node.inputs.map((v) => (sameT(v) ? out : null));
-  switch (op.kind) {
-    case 'take': {
-      const T = shapes[node.inputs[0]][0];
-      const need = new Uint8Array(T);
-      need[takePosition(op, T)] = 1;
-      return [need];
-    }
-    case 'activation':
-    case 'add':
-    case 'mul':
-    case 'scale':
-    case 'layernorm':
-    case 'rmsnorm':
-    case 'positional':
-    case 'slice':
-    case 'concat':
-      return perPosition();
-    case 'linear':
-      return op.positionwise ? perPosition() : [null];
-    case 'attention':
-      return [sameT(node.inputs[0]) ? out : null, null, null];
-    case 'embedding':
-    case 'conv2d':
-    case 'maxpool':
-    case 'batchnorm':
-    case 'flatten':
-    case 'patchify':
-    case 'patches':
-    case 'cls':
-      return node.inputs.map(() => null);
-  }
-}
 
 /**
  * For every value that is a sequence [T, F] of which the output needs only some positions, the
@@ -60,7 +23,7 @@ export function neededFeatures(model: ModelGraph): Map<ValueId, Int32Array> {
   for (let i = model.nodes.length - 1; i >= 0; i--) {
     const node = model.nodes[i];
     if (!need.has(node.id)) continue; // read by nothing the output depends on
-    const ins = inputNeeds(node, need.get(node.id)!, shapes);
+    const ins = definitionOf(node.op).positionsRead(node.op, need.get(node.id)!, node.inputs.map((v) => shapes[v]), shapes[node.id]);
     node.inputs.forEach((v, k) => {
       const a = ins[k];
       if (!need.has(v)) need.set(v, a === null ? null : a.slice());

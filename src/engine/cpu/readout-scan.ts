@@ -21,7 +21,7 @@
  * JavaScript (the reference mode). The head's form is summed in f64 either way.
  */
 import { consumersOf, headRows, valueShapes, type GraphNode, type ModelGraph, type ValueId } from '../../model/graph.ts';
-import { nonZerosOf, type FisherQuery, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../types.ts';
+import { nonZerosOf, sharedBasis, type FisherQuery, type ScaledPoint, type Head, type ParamArray, type ParamSet, type TensorPatch } from '../types.ts';
 import { activate, activationDerivative, type Activation } from '../../ops/activation/functions.ts';
 import { linearWeightAt, type LinearOp, type LinearWeightAt } from '../../ops/linear/definition.ts';
 import { takePosition } from '../../ops/take/definition.ts';
@@ -319,9 +319,10 @@ export class ReadoutUnitScan {
   answer(queries: FisherQuery[], out: Float64Array, done: Uint8Array): void {
     const groups = new Map<TensorPatch, number[]>();
     queries.forEach((q, i) => {
-      if (done[i] || !q.scaled) return;
-      let g = groups.get(q.scaled.basis);
-      if (!g) groups.set(q.scaled.basis, (g = []));
+      const s = sharedBasis(q);
+      if (done[i] || !s) return;
+      let g = groups.get(s.basis);
+      if (!g) groups.set(s.basis, (g = []));
       g.push(i);
     });
     const todo: [Plan, number[]][] = [];
@@ -349,7 +350,7 @@ export class ReadoutUnitScan {
       }
     }
     for (const [plan, idx] of todo) {
-      const F = this.run(plan, idx.map((i) => queries[i].scaled!));
+      const F = this.run(plan, idx.map((i) => sharedBasis(queries[i])!));
       idx.forEach((q, a) => {
         out[q] = F[a];
         done[q] = 1;
@@ -476,7 +477,7 @@ export class ReadoutUnitScan {
     };
   }
 
-  private run(plan: Plan, points: NonNullable<FisherQuery['scaled']>[]): Float64Array {
+  private run(plan: Plan, points: ScaledPoint[]): Float64Array {
     const { n, D, V, T, pos } = this;
     const { R, Cpos, Bb, dot, J, merged, lambda, gram, hg } = plan;
     const Q = plan.Q!;

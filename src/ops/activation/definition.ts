@@ -1,6 +1,7 @@
 /** An elementwise activation φ (functions.ts). */
 import type { OpDefinition } from '../types.ts';
 import { ACTIVATIONS, type Activation } from './functions.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface ActivationOp { kind: 'activation'; fn: Activation }
 
@@ -8,6 +9,7 @@ export const activationDefinition: OpDefinition<'activation'> = {
   kind: 'activation',
   arity: 1,
   unitwise: true,
+  positionsRead: samePositions,
   outputShape: (_op, [input]) => input.slice(),
   inputError: () => null,
   tensors: () => [],

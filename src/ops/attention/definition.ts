@@ -7,6 +7,7 @@
  * LLaMA's rotate_half, or interleaved pairs (2i, 2i + 1) as Meta's llama / llama2.c.
  */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface Rotary {
   /** θ_i = position · base^(−2i/dims) */
@@ -46,6 +47,8 @@ export const attentionDefinition: OpDefinition<'attention'> = {
   kind: 'attention',
   arity: 3,
   unitwise: false,
+  // the queries at the output's positions, every key and value
+  positionsRead: (op, out, inputs, output) => [samePositions(op, out, [inputs[0]], output)[0], null, null],
   outputShape: (op, [q]) => [q[0], op.heads * op.headDim],
   inputError(op, [q, k, v]) {
     const cfg = attentionError(op);

@@ -1,5 +1,6 @@
 /** BatchNorm in eval mode over the channel axis (axis 0 of the per-sample shape). */
 import type { OpDefinition } from '../types.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface BatchNormOp {
   kind: 'batchnorm';
@@ -15,6 +16,7 @@ export const batchnormDefinition: OpDefinition<'batchnorm'> = {
   kind: 'batchnorm',
   arity: 1,
   unitwise: true,
+  positionsRead: allPositions,
   outputShape: (_op, [input]) => input.slice(),
   inputError: () => null,
   tensors: (op) => [op.weight, op.bias, op.runningMean, op.runningVar].filter((n): n is string => n !== null),

@@ -3,6 +3,7 @@
  * prepended as position 0.
  */
 import type { OpDefinition } from '../types.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface ClsOp {
   kind: 'cls';
@@ -14,6 +15,7 @@ export const clsDefinition: OpDefinition<'cls'> = {
   kind: 'cls',
   arity: 1,
   unitwise: false,
+  positionsRead: allPositions,
   outputShape: (_op, [x]) => [x[0] + 1, x[1]],
   inputError: (_op, [x]) => (x.length !== 2 ? `prepends a token to a sequence [T, D], gets [${x}]` : null),
   tensors: (op) => [op.weight],

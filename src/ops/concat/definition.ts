@@ -4,6 +4,7 @@
  * H heads are H − 1 concats).
  */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface ConcatOp { kind: 'concat' }
 
@@ -12,6 +13,7 @@ export const concatDefinition: OpDefinition<'concat'> = {
   arity: 2,
   // a feature passes through alone; but a unit is a feature of the map producing it, not of the join
   unitwise: false,
+  positionsRead: samePositions,
   outputShape: (_op, [a, b]) => [...a.slice(0, -1), a[a.length - 1] + b[b.length - 1]],
   inputError(_op, [a, b]) {
     const lead = (s: number[]) => s.slice(0, -1).join(', ');

@@ -1,5 +1,6 @@
 /** 2-D convolution over [C, H, W]; W is PyTorch's [outC, inC, kh, kw]. */
 import type { OpDefinition } from '../types.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface Conv2dOp {
   kind: 'conv2d';
@@ -17,6 +18,7 @@ export const conv2dDefinition: OpDefinition<'conv2d'> = {
   kind: 'conv2d',
   arity: 1,
   unitwise: false,
+  positionsRead: allPositions,
   outputShape(op, [input]) {
     const [, h, w] = input;
     return [

@@ -5,6 +5,7 @@
  */
 import type { OpDefinition } from '../types.ts';
 import type { GraphNode } from '../../model/graph.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface EmbeddingOp {
   kind: 'embedding';
@@ -41,6 +42,7 @@ export const embeddingDefinition: OpDefinition<'embedding'> = {
   kind: 'embedding',
   arity: 1,
   unitwise: false,
+  positionsRead: allPositions,
   outputShape: (op, [tokens]) => [tokens[0], op.dim],
   inputError: (_op, [tokens]) => (tokens.length !== 1 ? `reads token ids [T], gets a value of shape [${tokens}]` : null),
   tensors: (op) => [op.weight],

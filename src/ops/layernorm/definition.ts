@@ -1,5 +1,6 @@
 /** LayerNorm over the last axis, biased variance, optional affine γ, β. */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface LayerNormOp {
   kind: 'layernorm';
@@ -13,6 +14,7 @@ export const layernormDefinition: OpDefinition<'layernorm'> = {
   kind: 'layernorm',
   arity: 1,
   unitwise: false,
+  positionsRead: samePositions,
   outputShape: (_op, [input]) => input.slice(),
   inputError: () => null,
   tensors: (op) => [op.weight, op.bias].filter((n): n is string => n !== null),

@@ -6,6 +6,7 @@
  */
 import type { OpDefinition } from '../types.ts';
 import type { ParamArray } from '../../engine/types.ts';
+import { samePositions } from '../positions-read.ts';
 
 /**
  * How a stored weight maps to y = W x:
@@ -106,6 +107,8 @@ export const linearDefinition: OpDefinition<'linear'> = {
   kind: 'linear',
   arity: 1,
   unitwise: false,
+  // position-wise: position t of the output reads position t of the input; else the flattened input whole
+  positionsRead: (op, out, inputs, output) => (op.positionwise ? samePositions(op, out, inputs, output) : [null]),
   outputShape: (op, [x]) => (op.positionwise ? [...x.slice(0, -1), op.outFeatures] : [op.outFeatures]),
   inputError(op, [x]) {
     if (op.positionwise) return x[x.length - 1] !== op.inFeatures ? `expects ${op.inFeatures} features on the last axis, gets ${x[x.length - 1]}` : null;

@@ -9,7 +9,7 @@ import {
 import { indicesOf } from '../../engine/index-sets.ts';
 import { denseRowsTimes } from '../../fast/gemm.ts';
 import { linearLayout, linearPositions, linearWeightAt, outInAt, type LinearOp, type LinearWeightAt } from './definition.ts';
-import type { ParamArray } from '../../engine/types.ts';
+import { sharedBasis, type ParamArray } from '../../engine/types.ts';
 
 /** Σ_k P[wo + cols[k]·si]·x[xo + cols[k]] over a patch row (in the order of cols, a plain loop when cols is every input). */
 function patchDot(P: ParamArray, wo: number, si: number, x: Float64Array, xo: number, cols: Int32Array, inF: number): number {
@@ -77,7 +77,7 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const strided = at.inStride !== 1;
   const { rowStart, inStride: si } = strided ? outInAt(inF, outF) : at;
   const W = strided ? rowMajor(op, stored, at) : stored;
-  const copy = strided && ctx.query.scaled !== undefined;
+  const copy = strided && sharedBasis(ctx.query) !== null;
   const { rowStart: pStart, inStride: psi } = copy ? outInAt(inF, outF) : at;
   const dW = dStored && copy ? rowMajor(op, dStored, at) : dStored;
   const tW = tStored && copy ? rowMajor(op, tStored, at) : tStored;

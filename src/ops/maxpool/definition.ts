@@ -1,5 +1,6 @@
 /** Max pooling over each channel plane of [C, H, W], unpadded. */
 import type { OpDefinition } from '../types.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface MaxPoolOp { kind: 'maxpool'; kernel: number; stride: number }
 
@@ -7,6 +8,7 @@ export const maxpoolDefinition: OpDefinition<'maxpool'> = {
   kind: 'maxpool',
   arity: 1,
   unitwise: true,
+  positionsRead: allPositions,
   outputShape(op, [input]) {
     const [c, h, w] = input;
     return [c, Math.floor((h - op.kernel) / op.stride) + 1, Math.floor((w - op.kernel) / op.stride) + 1];

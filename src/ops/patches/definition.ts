@@ -4,6 +4,7 @@
  * `Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)')` in front of a linear patch embedding.
  */
 import type { OpDefinition } from '../types.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface PatchesOp {
   kind: 'patches';
@@ -21,6 +22,7 @@ export const patchesDefinition: OpDefinition<'patches'> = {
   kind: 'patches',
   arity: 1,
   unitwise: false,
+  positionsRead: allPositions,
   outputShape: (op, [[C, H, W]]) => [(H / op.size) * (W / op.size), op.size * op.size * C],
   inputError: (op, [x]) => (x.length !== 3 ? `cuts an image [C, H, W] into patches, gets [${x}]`
     : x[1] % op.size !== 0 || x[2] % op.size !== 0 ? `cannot cut a ${x[1]}×${x[2]} image into ${op.size}×${op.size} patches` : null),

@@ -3,6 +3,7 @@
  * (ViT's `flatten(2).transpose(1, 2)`), patch p = row·w + col.
  */
 import type { OpDefinition } from '../types.ts';
+import { allPositions } from '../positions-read.ts';
 
 export interface PatchifyOp {
   kind: 'patchify';
@@ -12,6 +13,7 @@ export const patchifyDefinition: OpDefinition<'patchify'> = {
   kind: 'patchify',
   arity: 1,
   unitwise: false,
+  positionsRead: allPositions,
   outputShape: (_op, [x]) => [x[1] * x[2], x[0]],
   inputError: (_op, [x]) => (x.length !== 3 ? `turns a conv output [D, h, w] into patches, gets [${x}]` : null),
   tensors: () => [],

@@ -4,6 +4,7 @@
  * op reads the first T·D elements of either.
  */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface PositionalOp {
   kind: 'positional';
@@ -16,6 +17,7 @@ export const positionalDefinition: OpDefinition<'positional'> = {
   kind: 'positional',
   arity: 1,
   unitwise: false,
+  positionsRead: samePositions,
   outputShape: (_op, [x]) => x.slice(),
   inputError: (op, [x]) => (x.length !== 2 || x[1] !== op.dim ? `adds positions of width ${op.dim} to [T, ${op.dim}], gets [${x}]` : null),
   tensors: (op) => [op.weight],

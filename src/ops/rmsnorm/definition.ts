@@ -1,5 +1,6 @@
 /** RMSNorm over the last axis (LLaMA, T5): y = γ ⊙ x/√(mean(x²) + ε); no centring, no shift. */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface RmsNormOp {
   kind: 'rmsnorm';
@@ -12,6 +13,7 @@ export const rmsnormDefinition: OpDefinition<'rmsnorm'> = {
   kind: 'rmsnorm',
   arity: 1,
   unitwise: false,
+  positionsRead: samePositions,
   outputShape: (_op, [input]) => input.slice(),
   inputError: () => null,
   tensors: (op) => (op.weight ? [op.weight] : []),

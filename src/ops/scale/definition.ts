@@ -1,5 +1,6 @@
 /** Layer scale: y = x ⊙ γ on the last axis (CaiT/DINOv2 `layer_scale.lambda1`, timm `ls.gamma`), γ stored [D]. */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface ScaleOp {
   kind: 'scale';
@@ -15,6 +16,7 @@ export const scaleDefinition: OpDefinition<'scale'> = {
   arity: 1,
   // per feature of the last axis; not a unit of a conv's channels, so no unit passes through it
   unitwise: false,
+  positionsRead: samePositions,
   outputShape: (_op, [x]) => x.slice(),
   inputError: () => null,
   tensors: (op) => [op.weight],

@@ -3,6 +3,7 @@
  * q, k, v thirds of a fused qkv projection; the gate and up halves of a fused gate_up).
  */
 import type { OpDefinition } from '../types.ts';
+import { samePositions } from '../positions-read.ts';
 
 export interface SliceOp {
   kind: 'slice';
@@ -15,6 +16,7 @@ export const sliceDefinition: OpDefinition<'slice'> = {
   arity: 1,
   // a feature passes through alone; but a unit is a feature of the whole map, not of a slice
   unitwise: false,
+  positionsRead: samePositions,
   outputShape: (op, [x]) => [...x.slice(0, -1), op.length],
   inputError(op, [x]) {
     const F = x[x.length - 1];

@@ -16,6 +16,11 @@ export const takeDefinition: OpDefinition<'take'> = {
   kind: 'take',
   arity: 1,
   unitwise: false,
+  positionsRead(op, _out, [x]) {
+    const need = new Uint8Array(x[0]);
+    need[takePosition(op, x[0])] = 1;
+    return [need];
+  },
   outputShape: (_op, [x]) => [x[1]],
   inputError(op, [x]) {
     if (x.length !== 2) return `takes a position of a sequence [T, D], gets [${x}]`;
