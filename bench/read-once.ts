@@ -4,7 +4,7 @@
  * process's peak RSS and the F of every direction (to compare with the NumPy peer).
  *
  *   npx tsx bench/read-once.ts CKPT [--inputs F] [--config F] [--precision f32|f64] [--detectors a,b] [--probe N]
- *     [--input-cap N] [--input-scale X] [--threads N] [--layers a,b] [--open-only]
+ *     [--input-cap N] [--input-scale X] [--threads N] [--layers a,b] [--scope whole|block-local|auto] [--open-only]
  *
  * --open-only: stops at the read's first progress event (file opened, graph or blocks planned,
  * tensors and probe loaded, nothing computed) and prints that time as wallMs.
@@ -32,6 +32,7 @@ if (flag('probe')) options.probe = Number(flag('probe'));
 if (flag('input-cap')) options.inputCap = Number(flag('input-cap'));
 if (flag('input-scale')) options.inputScale = Number(flag('input-scale'));
 if (flag('layers')) options.layers = flag('layers')!.split(',');
+if (flag('scope')) options.scope = flag('scope') as ReadOptions['scope'];
 const threads = Number(flag('threads') ?? 1);
 const configPath = flag('config');
 

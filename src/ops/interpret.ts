@@ -134,7 +134,8 @@ export async function outputSideCovariances(
       for (let a = 0; a < d; a++) for (let p = 0; p < plane; p++) {
         const ra = row[a * ca + p * cp];
         if (ra === 0) continue;
-        for (let b = 0; b < d; b++) G[a * d + b] += ra * row[b * ca + p * cp];
+        // G is symmetric: the upper triangle here, mirrored at the end (each entry's terms in the same order)
+        for (let b = a; b < d; b++) G[a * d + b] += ra * row[b * ca + p * cp];
       }
     }
   };
@@ -185,6 +186,8 @@ export async function outputSideCovariances(
   }
   return Gs.map((G, k) => {
     if (!reached[k]) return null;
+    const d = dims[k];
+    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) G[a * d + b] = G[b * d + a];
     for (let j = 0; j < G.length; j++) G[j] /= n;
     return G;
   });
