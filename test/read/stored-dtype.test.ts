@@ -85,3 +85,33 @@ describe('block-local reads hold one block at a time', () => {
     }
   });
 });
+
+describe('a GPT-2-shaped checkpoint stored as F16 or BF16', () => {
+  /** gpt2Hf's tensors rounded to `dtype` (nearest even, by the writer), and the same rounded values written as F32 */
+  async function rounded(dtype: 'F16' | 'BF16'): Promise<{ half: Uint8Array; f32: Uint8Array }> {
+    const file = await openSafetensors(bytesSource(T.gpt2Hf().bytes), 'gpt2.safetensors');
+    const tensors: WriterTensor[] = [];
+    for (const t of file.tensors) tensors.push({ name: t.name, dtype, shape: t.shape, data: await file.readFloat64(t.name) });
+    const half = writeSafetensors(tensors);
+    const back = await openSafetensors(bytesSource(half), 'half.safetensors');
+    const f32: WriterTensor[] = [];
+    for (const t of back.tensors) f32.push({ name: t.name, dtype: 'F32', shape: t.shape, data: await back.readFloat64(t.name) });
+    return { half, f32: writeSafetensors(f32) };
+  }
+  const config = JSON.stringify(T.gpt2Hf().config);
+  const summary = (r: Awaited<ReturnType<typeof readCheckpoint>>) => r.directions.map((d) => ({ id: d.id, F: d.scan.F, class: d.class, k: d.k, kRounded: d.kRounded }));
+
+  it('reads (whole network and block-local) the same, to the bit, as the same values stored as F32', async () => {
+    for (const dtype of ['F16', 'BF16'] as const) {
+      const { half, f32 } = await rounded(dtype);
+      for (const scope of ['whole', 'block-local'] as const) {
+        const options = { probe: 8, perDecade: 2, scope, detectors: ['node-death', 'ln-mean', 'ln-scale'] };
+        const a = await readCheckpoint({ checkpoint: bytesSource(half), checkpointName: `gpt2-${dtype}.safetensors`, configText: config }, options, new CpuEngine({ precision: 'f64' }));
+        const b = await readCheckpoint({ checkpoint: bytesSource(f32), checkpointName: 'gpt2-f32.safetensors', configText: config }, options, new CpuEngine({ precision: 'f64' }));
+        expect(a.scope).toBe(scope);
+        expect(a.directions.length, `${dtype} ${scope}`).toBeGreaterThan(0);
+        expect(summary(a), `${dtype} ${scope}`).toEqual(summary(b));
+      }
+    }
+  }, 120_000);
+});
