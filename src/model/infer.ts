@@ -14,7 +14,7 @@
  */
 import { recognizeTransformer } from './families.ts';
 import { BN_POSITIONS, checkChain, isTutorialStyle, orderTutorialLayers, tutorialOpLists, type BatchNormPosition } from './tutorial-order.ts';
-import { ACTIVATIONS, chainGraph, graphError, outputShape, valueShapes, size, type Activation, type GraphNode, type InputType, type ModelGraph, type Op } from './graph.ts';
+import { ACTIVATIONS, chainGraph, graphError, isParamOp, outputShape, valueShapes, size, type Activation, type GraphNode, type InputType, type ModelGraph, type Op } from './graph.ts';
 import { DEFINITIONS, definitionOf, isOpKind } from '../ops/definitions.ts';
 import type { ArchContext, ArchLayer } from '../ops/types.ts';
 
@@ -364,6 +364,8 @@ export function architectureFromJson(
     if (!Array.isArray(inputs) || !inputs.every((v) => Number.isInteger(v) && v >= 0 && v <= i)) bad(`layer ${i}: "inputs" must list earlier values (0 = the input, layer j's output = j + 1)`);
     nodes.push({ id: i + 1, op, inputs });
   }
+  // a graph without weights has no direction to read: a read of it would be empty, not a result
+  if (!nodes.some((n) => isParamOp(n.op))) bad(nodes.length ? '"layers" lists no layer with weights: nothing to read' : '"layers" is empty: nothing to read');
   const inputShape = a.inputShape as number[];
   // token ids in when an embedding reads the input
   const inputType: InputType = nodes.some((n) => n.op.kind === 'embedding' && n.inputs.includes(0)) ? 'token' : 'float';

@@ -51,7 +51,7 @@ export function dismissError(): void {
 
 export function optionsFor(c: Pick<LoadedCheckpoint, 'overrides'>): Partial<ReadOptions> {
   const s = getState();
-  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend, threads: s.threads, maxEigenDim: s.maxEigenDim };
+  return { ...s.settings, head: c.overrides.head, activation: c.overrides.activation, scope: c.overrides.scope, backend: s.backend, threads: s.threads, precision: s.precision, maxEigenDim: s.maxEigenDim };
 }
 
 // ---- opening files --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS, type ReadSettings } from '../read/settings.ts';
 import { EIGEN_DIM_LIMIT } from '../read/memory.ts';
 import { directionBlock } from './block-key.ts';
 import type { ReadFiles } from '../worker/api.ts';
-import type { ReadOptions } from '../read/options.ts';
+import { DEFAULT_OPTIONS, type ReadOptions } from '../read/options.ts';
 
 export type Head = ReadOptions['head'];
 export type Backend = 'auto' | 'cpu' | 'webgpu';
@@ -100,6 +100,8 @@ export interface State {
   backend: Backend;
   /** threads of the CPU engine (ReadOptions.threads): Web Workers beside the read worker on a cross-origin isolated page */
   threads: number;
+  /** arithmetic of the CPU engine's fast scans (ReadOptions.precision); the WebGPU engine computes in f32 */
+  precision: ReadOptions['precision'];
   progress: Progress | null;
   hovered: string | null;
   /** where the tooltip for the hovered direction goes (viewport px) */
@@ -121,6 +123,7 @@ export const initialState = (): State => ({
   maxEigenDim: EIGEN_DIM_LIMIT,
   backend: 'auto',
   threads: 1,
+  precision: DEFAULT_OPTIONS.precision,
   progress: null,
   hovered: null,
   anchor: null,

@@ -16,18 +16,22 @@ export function resultJson(r: ReadResult): string {
 
 export const CSV_COLUMNS = [
   'id', 'detector', 'layer', 'unit', 'tensors', 'predictedK', 'class', 'path', 'k', 'kRounded', 'lambda', 'ratio',
-  'windowStart', 'windowEnd', 'fLive', 'reason',
+  'windowStart', 'windowEnd', 'fLive', 'reason', 'notEnumerable',
 ] as const;
 
 export { csvCell };
 
-/** One row per direction (scans are in the JSON export). */
-export function resultCsv(r: Pick<ReadResult, 'directions'>): string {
+/**
+ * One row per direction (scans are in the JSON export); `notEnumerable` says why the global
+ * assembly (METHOD §6) could not place the direction, empty where it could.
+ */
+export function resultCsv(r: Pick<ReadResult, 'directions' | 'global'>): string {
   const lines = [CSV_COLUMNS.join(',')];
+  const missing = new Map((r.global?.notEnumerable ?? []).map((x) => [x.id, x.why]));
   for (const d of r.directions) {
     lines.push([
       d.id, d.detector, d.layer, d.unit, d.tensors.join(';'), d.predictedK, d.class, d.path, d.k, d.kRounded, d.lambda, d.ratio,
-      d.window?.[0] ?? null, d.window?.[1] ?? null, d.fLive, d.reason,
+      d.window?.[0] ?? null, d.window?.[1] ?? null, d.fLive, d.reason, missing.get(d.id) ?? null,
     ].map(csvCell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;

@@ -30,6 +30,12 @@ writeFileSync(nanInputs, stBytes({ inputs: entry('F32', [4, 8], [0, 128]) }, new
 const infLabels = join(dir, 'inf-labels.safetensors');
 writeFileSync(infLabels, stBytes({ inputs: entry('F32', [4, 8], [0, 128]), targets: entry('F32', [4, 1], [128, 144]) }, new Uint8Array(Float32Array.from({ length: 36 }, (_, i) => (i === 33 ? Infinity : i / 36)).buffer)));
 
+// an architecture JSON that lists no layer (or none with weights) reads nothing
+const emptyArch = join(dir, 'empty.arch.json');
+writeFileSync(emptyArch, JSON.stringify({ inputShape: [8], layers: [] }));
+const weightlessArch = join(dir, 'weightless.arch.json');
+writeFileSync(weightlessArch, JSON.stringify({ inputShape: [8], layers: [{ op: 'activation' }] }));
+
 const numberConfig = join(dir, 'config.json');
 writeFileSync(numberConfig, '1\n');
 
@@ -80,6 +86,8 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a directory as --out', [ts, '--out', dir], /--out needs a file path \[rule: not-a-regular-file\]/],
   ['--out in a folder that does not exist', [ts, '--out', join(dir, 'no', 'such', 'out.json')], /does not exist \[rule: out-folder-missing\]/],
   ['a text file renamed .safetensors', [textFile], /model-card\.safetensors: not a safetensors file \(it begins with the text "# A mode"\).*\[rule: header-too-large\]/],
+  ['--arch with "layers": []', [ts, '--arch', emptyArch], /architecture JSON: "layers" is empty: nothing to read/],
+  ['--arch with no layer that has weights', [ts, '--arch', weightlessArch], /architecture JSON: "layers" lists no layer with weights: nothing to read/],
   ['a zero-width layer', [zeroWidth, '--backend', 'cpu'], /zero-width\.safetensors: tensor "0\.weight" has shape \[0,2\].*\[rule: zero-width-layer\]/],
 ];
 

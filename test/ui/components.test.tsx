@@ -20,7 +20,8 @@ import { Compare } from '../../src/ui/components/Compare.tsx';
 import { Tooltip } from '../../src/ui/components/Tooltip.tsx';
 import { exportableResult } from '../../src/ui/App.tsx';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
-import { DATA_DIR, loadRead, reactInJsdom } from './helpers.ts';
+import { DATA_DIR, loadRead, parseCsv, reactInJsdom } from './helpers.ts';
+import { CSV_COLUMNS, resultCsv } from '../../src/ui/export.ts';
 
 beforeAll(() => {
   reactInJsdom();
@@ -270,6 +271,72 @@ describe('the checkpoint’s numbers in the summary', () => {
       const n = r.directions.filter((d) => (d.class === 'live' || d.class === 'singular') && d.kRounded === k).length;
       expect(s.textContent).toContain(`(${n} direction${n === 1 ? '' : 's'})`);
     }
+  });
+});
+
+/**
+ * Aoyagi–Watanabe (2005), reduced-rank regression: λ of an M → H → N linear chain of rank r at
+ * the truth, written out here from the paper's four cases (not the project's implementation).
+ */
+function aoyagiWatanabe(M: number, H: number, N: number, r: number): { lambda: number; m: number } {
+  if (M + H < N + r) return { lambda: (H * M - H * r + N * r) / 2, m: 1 };
+  if (N + H < M + r) return { lambda: (H * N - H * r + M * r) / 2, m: 1 };
+  if (M + N < H + r) return { lambda: (M * N) / 2, m: 1 };
+  const base = 2 * (H + r) * (M + N) - (M - N) ** 2 - (H + r) ** 2;
+  return (M + H + N + r) % 2 === 0 ? { lambda: base / 8, m: 1 } : { lambda: (base + 1) / 8, m: 2 };
+}
+
+describe('the assembly table (METHOD §6): closed form, the value from the reads and their difference as columns; directions not enumerable', () => {
+  const rrr = JSON.parse(readFileSync(resolve(process.cwd(), 'test/reads/rrr_M3H3N5r1_s1.read.json'), 'utf8')) as ReadResult;
+
+  it('the 3 → 3 → 5 rank-1 chain: closed form 11/2 (Aoyagi–Watanabe), its bottom-subspace reads summed, and the difference', () => {
+    setState({ checkpoints: [loaded('rrr.safetensors', rrr)], activeKey: 'rrr.safetensors' });
+    act(() => root.render(<Summary />));
+    const aw = aoyagiWatanabe(3, 3, 5, 1);
+    expect(aw).toEqual({ lambda: 11 / 2, m: 1 });
+    // the chain's parameter directions read: bottom-subspace components with a class other than
+    // pre-asymptotic; each live one adds ½, each singular one 1/(2k)
+    const basis = rrr.directions.filter((d) => d.detector === 'bottom-subspace' && d.class !== 'pre-asymptotic');
+    const fromReads = basis.reduce((a, d) => a + (d.class === 'live' ? 0.5 : d.class === 'singular' ? 1 / (2 * d.kRounded!) : 0), 0);
+    expect(fromReads).toBe(3);
+    const row = host.querySelector('[data-testid="assembly"] tbody tr[data-group="0"]')!;
+    const field = (f: string) => row.querySelector(`[data-field="${f}"]`)!.textContent;
+    expect(Number(field('closed-form'))).toBeCloseTo(aw.lambda, 3);
+    expect(Number(field('assembled'))).toBeCloseTo(fromReads, 3);
+    expect(field('difference')).toBe(`−${(aw.lambda - fromReads).toFixed(3)}`);
+    expect(field('enumerated')).toBe(`${basis.length}/${3 * 3 + 3 * 5}`);
+    // the whole model: one block, so the same three numbers
+    const total = host.querySelector('[data-testid="assembly"] tfoot tr')!;
+    expect(Number(total.querySelector('[data-field="closed-form"]')!.textContent)).toBeCloseTo(aw.lambda, 3);
+    expect(Number(total.querySelector('[data-field="assembled"]')!.textContent)).toBeCloseTo(fromReads, 3);
+    expect(total.querySelector('[data-field="difference"]')!.textContent).toBe(`−${(aw.lambda - fromReads).toFixed(3)}`);
+  });
+
+  it('a block without a closed form leaves those cells empty, and the directions with no place in the sum are listed', () => {
+    act(() => root.render(<Summary />));
+    for (const row of host.querySelectorAll('[data-testid="assembly"] tbody tr')) {
+      for (const f of ['closed-form', 'assembled', 'difference', 'enumerated']) expect(row.querySelector(`[data-field="${f}"]`)!.textContent).toBe('');
+    }
+    // from the directions alone: pre-asymptotic (no order), and an ordered direction that is not one
+    // unit's coordinates or is a second one on its unit (it overlaps; METHOD §6's separable sum needs disjoint coordinates)
+    const seen = new Set<string>();
+    const expected: string[] = [];
+    for (const d of r.directions) {
+      if (d.class === 'pre-asymptotic') expected.push(d.id);
+      else if (d.class === 'live' || d.class === 'singular') {
+        const unit = `${d.layer}/${d.unit}`;
+        if (d.unit === null || seen.has(unit)) expected.push(d.id);
+        else seen.add(unit);
+      }
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    const listed = Array.from(host.querySelectorAll<HTMLElement>('[data-testid="not-enumerable"] li')).map((li) => li.dataset.directionId);
+    expect(listed.sort()).toEqual(expected.sort());
+    expect(host.querySelector('[data-testid="assembly"] summary')!.textContent).toContain(`${expected.length} directions not enumerable`);
+    // and the CSV export says the same per row
+    const rowsOf = parseCsv(resultCsv(r)).slice(1);
+    const col = CSV_COLUMNS.indexOf('notEnumerable');
+    expect(rowsOf.filter((c) => c[col] !== '').map((c) => c[0]).sort()).toEqual(expected.sort());
   });
 });
 

@@ -11,6 +11,7 @@ import { settingProblems, DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { enqueueRead, optionsFor } from '../../src/state/actions.ts';
 import { getState, initialState, setState, type LoadedCheckpoint } from '../../src/state/store.ts';
 import { Sidebar } from '../../src/ui/components/Sidebar.tsx';
+import { parseReadArgs, READ_HELP } from '../../src/cli/args.ts';
 import { loadRead } from './helpers.ts';
 import { chainGraph, type Op } from '../../src/model/graph.ts';
 
@@ -100,6 +101,27 @@ describe('settings form', () => {
     expect(host.querySelector('[data-testid="setting-problem-maxEigenDim"]')).toBeNull();
     expect(optionsFor(getState().checkpoints[0]).maxEigenDim).toBe(512);
   });
+  it('precision: f32 by default as the CLI (its --precision without the flag), f64 chosen in the form reaches the read', () => {
+    // the CLI: no --precision leaves the default, which its help names
+    expect(parseReadArgs(['m.safetensors']).options.precision).toBeUndefined();
+    expect(READ_HELP).toMatch(/--precision P .*\(default f32;/);
+    expect(getState().precision).toBe('f32');
+    act(() => root.render(<Sidebar />));
+    const select = host.querySelector('[data-testid="setting-precision"]') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['f32', 'f64']);
+    expect(select.value).toBe('f32');
+    expect(optionsFor(getState().checkpoints[0]).precision).toBe('f32');
+    act(() => {
+      select.value = 'f64';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(getState().precision).toBe('f64');
+    expect(optionsFor(getState().checkpoints[0]).precision).toBe('f64');
+    expect(select.closest('label')!.className).toBe('changed');
+    const reset = [...host.querySelectorAll('button')].find((b) => b.textContent === 'Reset to defaults')!;
+    act(() => reset.click());
+    expect(getState().precision).toBe('f32');
+  });
   it('a field keeps its element, focus and typed text when its value leaves and comes back to the default', () => {
     act(() => root.render(<Sidebar />));
     const field = () => [...host.querySelectorAll('label')].find((l) => l.textContent?.startsWith('perDecade'))!.querySelector('input')!;
@@ -145,10 +167,12 @@ describe('the Model and Run panels say things once, in the browser’s words', (
     act(() => setState({ backend: 'webgpu' }));
     expect(line()).toBeNull(); // the read's own line names its engine
     act(() => setState({ backend: 'cpu' }));
-    expect(line()).toBe('Next read: the f64 CPU engine (chosen in the settings)');
+    expect(line()).toBe('Next read: the CPU engine, f32 scans (chosen in the settings)');
     // with no read yet the line says which engine reads
     act(() => setState((s) => ({ checkpoints: s.checkpoints.map((c) => ({ ...c, result: null, status: 'inspected' as const })) })));
-    expect(line()).toBe('Engine: the f64 CPU engine (chosen in the settings)');
+    expect(line()).toBe('Engine: the CPU engine, f32 scans (chosen in the settings)');
+    act(() => setState({ precision: 'f64' }));
+    expect(line()).toBe('Engine: the CPU engine, f64 scans (chosen in the settings)');
     act(() => setState({ backend: 'auto' }));
     expect(line()).toBe('Engine: WebGPU: SwiftShader Device (Subzero)');
   });

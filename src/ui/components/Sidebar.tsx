@@ -3,11 +3,11 @@ import { ACTIVATIONS, valueShapes, type Activation, type ModelGraph } from '../.
 import { definitionOf } from '../../ops/definitions.ts';
 import { DEFAULT_SETTINGS, MAX_EIGEN_DIM, maxEigenDimProblem, SETTING_DOCS, settingProblems, type ReadSettings } from '../../read/settings.ts';
 import { EIGEN_DIM_LIMIT } from '../../read/memory.ts';
-import { HEAD_CHOICES, SCOPE_CHOICES } from '../../read/options.ts';
+import { DEFAULT_OPTIONS, HEAD_CHOICES, SCOPE_CHOICES } from '../../read/options.ts';
 import { useState } from 'react';
 import { cancelRead, enqueueRead, setArchitecture, setOverrides } from '../../state/actions.ts';
 import { archTemplate, EDITED_ARCH_NAME, formatArch, graphToArch, withSlotActivation, type ArchJson } from '../../state/arch.ts';
-import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint } from '../../state/store.ts';
+import { activeCheckpoint, setState, useStore, type Backend, type Head, type LoadedCheckpoint, type State } from '../../state/store.ts';
 import { fmtBytes, fmtEta, fmtInt, fmtShape } from '../format.ts';
 import { ConfigAsk } from './ConfigAsk.tsx';
 
@@ -157,10 +157,11 @@ function SettingsPanel() {
   const settings = useStore((s) => s.settings);
   const backend = useStore((s) => s.backend);
   const threads = useStore((s) => s.threads);
+  const precision = useStore((s) => s.precision);
   const maxEigenDim = useStore((s) => s.maxEigenDim);
   const eigenProblem = maxEigenDimProblem(maxEigenDim);
   const keys = Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>;
-  const changed = [...keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]), ...(maxEigenDim !== EIGEN_DIM_LIMIT ? ['maxEigenDim'] : [])];
+  const changed = [...keys.filter((k) => settings[k] !== DEFAULT_SETTINGS[k]), ...(maxEigenDim !== EIGEN_DIM_LIMIT ? ['maxEigenDim'] : []), ...(precision !== DEFAULT_OPTIONS.precision ? ['precision'] : [])];
   const set = (k: keyof ReadSettings, raw: string) => setState((s) => ({ settings: { ...s.settings, [k]: parseField(raw) } }));
   const problems = new Map(settingProblems(settings).map((p) => [p.key, p.message]));
   return (
@@ -197,7 +198,14 @@ function SettingsPanel() {
             </select>
             <span className="setting-doc">CPU engine threads (Web Workers; same results for any number; one unless the page is cross-origin isolated) <span className="muted">(default 1)</span></span>
           </label>
-          {changed.length ? <button type="button" className="btn small ghost" onClick={() => setState({ settings: { ...DEFAULT_SETTINGS }, maxEigenDim: EIGEN_DIM_LIMIT })}>Reset to defaults</button> : null}
+          <label className={precision !== DEFAULT_OPTIONS.precision ? 'changed' : ''}>
+            <span className="setting-name mono">precision</span>
+            <select value={precision} data-testid="setting-precision" onChange={(e) => setState({ precision: e.target.value as State['precision'] })}>
+              <option value="f32">f32</option><option value="f64">f64</option>
+            </select>
+            <span className="setting-doc">arithmetic of the CPU engine’s fast scans: f32, or f64 (the reference, slower); WebGPU computes in f32 <span className="muted">(default {DEFAULT_OPTIONS.precision})</span></span>
+          </label>
+          {changed.length ? <button type="button" className="btn small ghost" onClick={() => setState({ settings: { ...DEFAULT_SETTINGS }, maxEigenDim: EIGEN_DIM_LIMIT, precision: DEFAULT_OPTIONS.precision })}>Reset to defaults</button> : null}
         </div>
       </details>
     </section>
@@ -215,6 +223,7 @@ function RunPanel() {
   const progress = useStore((s) => s.progress);
   const backendInfo = useStore((s) => s.backendInfo);
   const backend = useStore((s) => s.backend);
+  const precision = useStore((s) => s.precision);
   const mine = progress && c && progress.key === c.key ? progress : null;
   const busy = c?.status === 'reading' || c?.status === 'queued';
   const maxEigenDim = useStore((s) => s.maxEigenDim);
@@ -246,7 +255,7 @@ function RunPanel() {
       ) : null}
       {/* the engine the next read takes: the one chosen in the settings (not the adapter probed at start, nor the last read's) */}
       {c?.result && (backend === 'auto' || backend === c.result.backend) ? null
-        : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}the f64 CPU engine (chosen in the settings)</p>
+        : backend === 'cpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}the CPU engine, {precision} scans (chosen in the settings)</p>
           : backend === 'webgpu' ? <p className="small muted" data-volatile="" data-testid="engine-line">{c?.result ? 'Next read: ' : 'Engine: '}WebGPU (chosen in the settings){backendInfo?.name === 'webgpu' ? ` — ${backendInfo.description}` : ''}</p>
             : backendInfo ? <p className="small muted" data-volatile="" data-testid="engine-line">Engine: {backendInfo.description}</p> : null}
     </section>

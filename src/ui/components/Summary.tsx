@@ -1,6 +1,6 @@
 /** Figure 6 — counts per class (the colour legend), inactive units per layer, and the checkpoints side by side. */
 import { useShallow } from 'zustand/react/shallow';
-import type { DirectionClass, DirectionResult, ReadResult } from '../../read/schema.ts';
+import type { AssemblyGroup, DirectionClass, DirectionResult, GlobalCoefficient, ReadResult } from '../../read/schema.ts';
 import type { ProbeReport } from '../../read/probe-check.ts';
 import { activeCheckpoint, directionsOf, setActive, useStore } from '../../state/store.ts';
 import { enqueueRead, setOverrides } from '../../state/actions.ts';
@@ -58,6 +58,73 @@ export function nuByOrder(ds: readonly DirectionResult[]): { k: number; nu: numb
     if (o) o.count++; else byK.set(d.kRounded, { k: d.kRounded, nu: d.nu, count: 1 });
   }
   return [...byK.values()].sort((a, b) => a.k - b.k);
+}
+
+/** A number of the assembly, or an empty cell where the block has none (no closed form, not a chain). */
+const cell = (x: number | null | undefined, d = 3): string => (typeof x === 'number' ? fmtFixed(x, d) : '');
+/** A difference with its sign spelled out (the assembled value minus the closed form). */
+const signed = (x: number | null | undefined): string => (typeof x === 'number' ? `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(3)}` : '');
+
+/**
+ * How the per-direction orders assemble into λ (METHOD §6): per group its rule, (λ, m), and for a
+ * chain the closed form, the λ assembled from its own reads and their difference, with how many of
+ * its parameter directions the reads enumerated; then the whole model, and the directions the
+ * assembly could not place (with why).
+ */
+export function AssemblyTable({ assembly, global }: { assembly: readonly AssemblyGroup[]; global: GlobalCoefficient | null }) {
+  const missing = global?.notEnumerable ?? [];
+  return (
+    <details className="assembly" data-testid="assembly">
+      <summary className="small">
+        How the per-direction orders assemble into λ ({assembly.length} group{assembly.length === 1 ? '' : 's'}, METHOD §6)
+        {missing.length ? `; ${missing.length} direction${missing.length === 1 ? '' : 's'} not enumerable` : ''}
+      </summary>
+      <table className="grid compact" aria-label="global learning coefficient">
+        <thead>
+          <tr>
+            <th>rule</th><th className="num">λ</th><th className="num">m</th>
+            <th className="num" title="METHOD §6’s closed form for the block, where one exists (chains)">closed form</th>
+            <th className="num" title="λ assembled from the block’s own per-direction reads (live ½ each, singular 1/(2k))">from the reads</th>
+            <th className="num" title="from the reads − closed form">difference</th>
+            <th className="num" title="parameter directions of the chain the reads enumerated, of all">enumerated</th>
+            <th>why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {assembly.map((g, i) => (
+            <tr key={i} data-group={i}>
+              <td>{g.rule}</td><td className="num">{fmtFixed(g.lambda, 3)}</td><td className="num">{g.m}</td>
+              <td className="num" data-field="closed-form">{cell(g.closedForm)}</td>
+              <td className="num" data-field="assembled">{g.params !== undefined ? cell(g.assembled) : ''}</td>
+              <td className="num" data-field="difference">{signed(g.difference)}</td>
+              <td className="num" data-field="enumerated">{g.params !== undefined && g.enumerated !== undefined ? `${g.enumerated}/${g.params}` : ''}</td>
+              <td className="small">{g.why}</td>
+            </tr>
+          ))}
+        </tbody>
+        {global ? (
+          <tfoot>
+            <tr data-group="global">
+              <th scope="row">whole model</th><td className="num">{fmtFixed(global.lambda, 3)}</td><td className="num">{global.m}</td>
+              <td className="num" data-field="closed-form">{global.assembled !== undefined ? fmtFixed(global.lambda, 3) : ''}</td>
+              <td className="num" data-field="assembled">{cell(global.assembled)}</td>
+              <td className="num" data-field="difference">{signed(global.difference)}</td>
+              <td className="num" />
+              <td className="small">{global.why}</td>
+            </tr>
+          </tfoot>
+        ) : null}
+      </table>
+      {missing.length ? (
+        <div className="not-enumerable small" data-testid="not-enumerable">
+          <p>Not enumerable ({missing.length}): no place in the sum, so λ above leaves them out.</p>
+          <ul>
+            {missing.map((d) => <li key={d.id} data-direction-id={d.id}><span className="mono">{d.id}</span> <span className="muted">{d.why}</span></li>)}
+          </ul>
+        </div>
+      ) : null}
+    </details>
+  );
 }
 
 export function Summary() {
@@ -128,18 +195,8 @@ export function Summary() {
           </table>
         ) : null}
 
-        {active?.result?.assembly?.length ? (
-          <details className="assembly">
-          <summary className="small">How the per-direction orders assemble into λ ({active.result.assembly.length} group{active.result.assembly.length === 1 ? '' : 's'}, METHOD §6)</summary>
-          <table className="grid compact" aria-label="global learning coefficient">
-            <thead><tr><th>rule</th><th className="num">λ</th><th className="num">m</th><th>why</th></tr></thead>
-            <tbody>
-              {active.result.assembly.map((g, i) => (
-                <tr key={i}><td>{g.rule}</td><td className="num">{fmtFixed(g.lambda, 3)}</td><td className="num">{g.m}</td><td className="small">{g.why}</td></tr>
-              ))}
-            </tbody>
-          </table>
-          </details>
+        {active?.result?.assembly?.length || active?.result?.global?.notEnumerable.length ? (
+          <AssemblyTable assembly={active.result.assembly ?? []} global={active.result.global ?? null} />
         ) : null}
       </div>
 
