@@ -10,6 +10,7 @@ import { bytesSource, openSafetensors, type ByteSource } from '../../src/format/
 import { readCheckpoint } from '../../src/read/pipeline.ts';
 import { planBlockLocal } from '../../src/read/block-local.ts';
 import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
+import { parameterBytes } from '../../src/read/memory.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { createRng } from '../../src/math/random.ts';
 import * as T from '../helpers/transformers.ts';
@@ -97,6 +98,18 @@ describe('block-local reads hold one block at a time', () => {
         // held as float32 whatever the stored 16- or 32-bit float dtype (docs/METHOD.md notes)
         for (const t of params.values()) expect(t.data, `${dtype} ${chain.name}`).toBeInstanceOf(Float32Array);
       }
+    }
+  });
+});
+
+describe('the working-set estimate counts the parameters as they are held', () => {
+  it('parameterBytes (backend cpu) is the bytes of the arrays readParameter returns, for F64, F32, F16 and BF16 files', async () => {
+    const files: [string, Uint8Array][] = [['F64', mlp('F64')], ['F32', T.gpt2Hf().bytes], ['F16', (await rounded('F16')).half], ['BF16', (await rounded('BF16')).half]];
+    for (const [dtype, bytes] of files) {
+      const file = await openSafetensors(bytesSource(bytes), `${dtype}.safetensors`);
+      let held = 0;
+      for (const t of file.tensors) held += (await file.readParameter(t.name)).byteLength;
+      expect(parameterBytes(file.tensors, 'cpu'), dtype).toBe(held);
     }
   });
 });
