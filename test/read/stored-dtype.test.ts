@@ -10,6 +10,7 @@ import { bytesSource, openSafetensors, type ByteSource } from '../../src/format/
 import { readCheckpoint } from '../../src/read/pipeline.ts';
 import { planBlockLocal } from '../../src/read/block-local.ts';
 import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
+import { parameterBytes } from '../../src/read/memory.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { createRng } from '../../src/math/random.ts';
 import * as T from '../helpers/transformers.ts';
@@ -55,6 +56,18 @@ describe('parameters in their stored precision', () => {
   });
 });
 
+/** gpt2Hf's tensors rounded to `dtype` (nearest even, by the writer), and the same rounded values written as F32 */
+async function rounded(dtype: 'F16' | 'BF16'): Promise<{ half: Uint8Array; f32: Uint8Array }> {
+  const file = await openSafetensors(bytesSource(T.gpt2Hf().bytes), 'gpt2.safetensors');
+  const tensors: WriterTensor[] = [];
+  for (const t of file.tensors) tensors.push({ name: t.name, dtype, shape: t.shape, data: await file.readFloat64(t.name) });
+  const half = writeSafetensors(tensors);
+  const back = await openSafetensors(bytesSource(half), 'half.safetensors');
+  const f32: WriterTensor[] = [];
+  for (const t of back.tensors) f32.push({ name: t.name, dtype: 'F32', shape: t.shape, data: await back.readFloat64(t.name) });
+  return { half, f32: writeSafetensors(f32) };
+}
+
 /** A source that records the byte ranges read from it. */
 function counting(bytes: Uint8Array): ByteSource & { ranges: [number, number][] } {
   const inner = bytesSource(bytes);
@@ -63,41 +76,45 @@ function counting(bytes: Uint8Array): ByteSource & { ranges: [number, number][] 
 }
 
 describe('block-local reads hold one block at a time', () => {
-  it('planning reads the header alone; each block reads only its own tensors, when it is read', async () => {
+  it('planning reads the header alone; each block reads only its own tensors, when it is read (F32, F16, BF16)', async () => {
     const ck = T.gpt2Hf();
-    const src = counting(ck.bytes);
-    const file = await openSafetensors(src, 'gpt2.safetensors');
-    const header = src.ranges.length;
-    const dataStart = 8 + file.headerLength;
-    const plan = (await planBlockLocal(file, ck.config, DEFAULT_OPTIONS))!;
-    expect(src.ranges.length).toBe(header); // no tensor read while planning
-    expect(plan.chains.length).toBeGreaterThan(2);
-    for (const chain of plan.chains) {
-      const before = src.ranges.length;
-      const params = await chain.loadParams();
-      const read = src.ranges.slice(before).map(([o, n]) => [o - dataStart, o - dataStart + n]);
-      // every range read is one of this block's tensors (a fused half reads its whole tensor)
-      const own = new Set([...params.keys()].map((n) => n.replace(/\[(gate|up)\]$/, '')));
-      const spans = file.tensors.filter((t) => own.has(t.name)).map((t) => [t.begin, t.end]);
-      expect(read.length).toBeGreaterThan(0);
-      for (const r of read) expect(spans, chain.name).toContainEqual(r);
-      for (const t of params.values()) expect(t.data).toBeInstanceOf(Float32Array); // the file is F32
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      const src = counting(dtype === 'F32' ? ck.bytes : (await rounded(dtype)).half);
+      const file = await openSafetensors(src, `gpt2-${dtype}.safetensors`);
+      const header = src.ranges.length;
+      const dataStart = 8 + file.headerLength;
+      const plan = (await planBlockLocal(file, ck.config, DEFAULT_OPTIONS))!;
+      expect(src.ranges.length).toBe(header); // no tensor read while planning
+      expect(plan.chains.length).toBeGreaterThan(2);
+      for (const chain of plan.chains) {
+        const before = src.ranges.length;
+        const params = await chain.loadParams();
+        const read = src.ranges.slice(before).map(([o, n]) => [o - dataStart, o - dataStart + n]);
+        // every range read is one of this block's tensors (a fused half reads its whole tensor)
+        const own = new Set([...params.keys()].map((n) => n.replace(/\[(gate|up)\]$/, '')));
+        const spans = file.tensors.filter((t) => own.has(t.name)).map((t) => [t.begin, t.end]);
+        expect(read.length).toBeGreaterThan(0);
+        for (const r of read) expect(spans, chain.name).toContainEqual(r);
+        // held as float32 whatever the stored 16- or 32-bit float dtype (docs/METHOD.md notes)
+        for (const t of params.values()) expect(t.data, `${dtype} ${chain.name}`).toBeInstanceOf(Float32Array);
+      }
+    }
+  });
+});
+
+describe('the working-set estimate counts the parameters as they are held', () => {
+  it('parameterBytes (backend cpu) is the bytes of the arrays readParameter returns, for F64, F32, F16 and BF16 files', async () => {
+    const files: [string, Uint8Array][] = [['F64', mlp('F64')], ['F32', T.gpt2Hf().bytes], ['F16', (await rounded('F16')).half], ['BF16', (await rounded('BF16')).half]];
+    for (const [dtype, bytes] of files) {
+      const file = await openSafetensors(bytesSource(bytes), `${dtype}.safetensors`);
+      let held = 0;
+      for (const t of file.tensors) held += (await file.readParameter(t.name)).byteLength;
+      expect(parameterBytes(file.tensors, 'cpu'), dtype).toBe(held);
     }
   });
 });
 
 describe('a GPT-2-shaped checkpoint stored as F16 or BF16', () => {
-  /** gpt2Hf's tensors rounded to `dtype` (nearest even, by the writer), and the same rounded values written as F32 */
-  async function rounded(dtype: 'F16' | 'BF16'): Promise<{ half: Uint8Array; f32: Uint8Array }> {
-    const file = await openSafetensors(bytesSource(T.gpt2Hf().bytes), 'gpt2.safetensors');
-    const tensors: WriterTensor[] = [];
-    for (const t of file.tensors) tensors.push({ name: t.name, dtype, shape: t.shape, data: await file.readFloat64(t.name) });
-    const half = writeSafetensors(tensors);
-    const back = await openSafetensors(bytesSource(half), 'half.safetensors');
-    const f32: WriterTensor[] = [];
-    for (const t of back.tensors) f32.push({ name: t.name, dtype: 'F32', shape: t.shape, data: await back.readFloat64(t.name) });
-    return { half, f32: writeSafetensors(f32) };
-  }
   const config = JSON.stringify(T.gpt2Hf().config);
   const summary = (r: Awaited<ReturnType<typeof readCheckpoint>>) => r.directions.map((d) => ({ id: d.id, F: d.scan.F, class: d.class, k: d.k, kRounded: d.kRounded }));
 

@@ -83,7 +83,17 @@ export function attentionFlow(op: AttentionOp, [fq, fk, fv]: Flow[], ctx: FlowAr
     for (let j = 0; j < hm; j++) {
       const h = moved[j];
       const g = Math.floor((h * Hkv) / H);
-      for (let t = 0; t < T; t++) {
+      // without rotary embeddings rotate copies: the rows are copied directly
+      if (!op.rotary) for (let t = 0; t < T; t++) {
+        const qo = (t * H + h) * dh, ko = (t * Hkv + g) * dh, ro = t * dh;
+        for (let c = 0; c < dh; c++) {
+          qr[ro + c] = q[qo + c];
+          dqr[ro + c] = dq[qo + c];
+          kr[ro + c] = k[ko + c];
+          dkr[ro + c] = dk[ko + c];
+        }
+      }
+      else for (let t = 0; t < T; t++) {
         rotate(op.rotary, t, 1, q, (t * H + h) * dh, qr, t * dh, dh);
         rotate(op.rotary, t, 1, dq, (t * H + h) * dh, dqr, t * dh, dh);
         rotate(op.rotary, t, 1, k, (t * Hkv + g) * dh, kr, t * dh, dh);

@@ -135,33 +135,64 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   }
   // x' on the columns the patches read
   const pos = positions(S, inW);
+  // what does not depend on the sample, once: each output row's position and weight rows, each
+  // input entry's offset in a weight row (W and the patches), and per position the tangent patch's
+  // columns the input change reaches (the loop below sums the same terms in the same order)
+  const rowT = new Int32Array(m), rowO = new Int32Array(m), rowW = new Int32Array(m), rowP = new Int32Array(m);
+  for (let r = 0; r < m; r++) {
+    const f = outIdx[r];
+    const t = T === 1 ? 0 : Math.floor(f / outF);
+    const o = f - t * outF;
+    rowT[r] = t;
+    rowO[r] = o;
+    rowW[r] = rowStart[o];
+    rowP[r] = pStart[o];
+  }
+  const wOff = new Int32Array(inCount), pOff = new Int32Array(inCount);
+  if (inIdx) for (let t = 0; t < T; t++) for (let a = seg[t]; a < seg[t + 1]; a++) {
+    wOff[a] = (inIdx[a] - t * inF) * si;
+    pOff[a] = (inIdx[a] - t * inF) * psi;
+  }
+  // Ẇ·d: per position t, [tSeg[t], tSeg[t + 1]) of (patch offset, input entry) pairs
+  const tSeg = new Int32Array(T + 1);
+  let tOff = new Int32Array(0), tAt = new Int32Array(0);
+  if (tW && inCount > 0) {
+    const cols = sT!.cols;
+    const offs: number[] = [], ats: number[] = [];
+    for (let t = 0; t < T; t++) {
+      for (let k = 0; k < cols.length; k++) {
+        const c = t * inF + cols[k];
+        const p = pos ? pos[c] : c;
+        if (p >= 0) { offs.push(cols[k] * psi); ats.push(p); }
+      }
+      tSeg[t + 1] = offs.length;
+    }
+    tOff = Int32Array.from(offs);
+    tAt = Int32Array.from(ats);
+  }
+  const fd = flow.diff;
+  const ft = flow.tan;
   for (let s = 0; s < n; s++) {
     const fo = s * inCount;
     for (let r = 0; r < m; r++) {
-      const f = outIdx[r];
-      const t = T === 1 ? 0 : Math.floor(f / outF);
-      const o = f - t * outF;
-      const xo = s * inW + t * inF;
-      const wo = rowStart[o], po = pStart[o];
+      const t = rowT[r];
+      const o = rowO[r];
+      const wo = rowW[r], po = rowP[r];
       let dv = db ? dbs * db[o] : 0;
       let tv = tb ? tbs * tb[o] : 0;
       if (inCount > 0) {
-        // W'·d and W'·ṫ, W' = W + ΔW
-        const fd = flow.diff;
-        const ft = flow.tan;
+        // W'·d and W'·ṫ, W' = W + ΔW (a sparse input change: a dense one went to denseInputFlow above)
         let accD = 0;
         let accT = 0;
-        // a sparse input change (a dense one went to denseInputFlow above)
-        const idx = inIdx!;
-        const a0 = seg[t], a1 = seg[t + 1], c0 = t * inF;
+        const a0 = seg[t], a1 = seg[t + 1];
         for (let a = a0; a < a1; a++) {
-          const w = W[wo + (idx[a] - c0) * si];
+          const w = W[wo + wOff[a]];
           accD += w * fd[fo + a];
           accT += w * ft[fo + a];
         }
         if (dW) {
           for (let a = a0; a < a1; a++) {
-            const w = ds * dW[po + (idx[a] - c0) * psi];
+            const w = ds * dW[po + pOff[a]];
             if (w === 0) continue;
             accD += w * fd[fo + a];
             accT += w * ft[fo + a];
@@ -175,15 +206,8 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
       if (dW) dv += ds * dDot;
       if (tW) {
         // Ẇ·x' with x' = x_base + d (d lives on the input support only)
-        const cols = sT!.cols;
         let acc = tW === dW ? dDot : tBase![s * m + r];
-        if (inCount > 0) {
-          for (let k = 0; k < cols.length; k++) {
-            const c = t * inF + cols[k];
-            const p = pos ? pos[c] : c;
-            if (p >= 0) acc += tW[po + cols[k] * psi] * flow.diff[fo + p];
-          }
-        }
+        for (let j = tSeg[t], j1 = tSeg[t + 1]; j < j1; j++) acc += tW[po + tOff[j]] * fd[fo + tAt[j]];
         tv += ts * acc;
       }
       diff[s * m + r] = dv;

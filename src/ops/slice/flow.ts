@@ -30,11 +30,16 @@ export function moveFlow(x: Flow, n: number, inF: number, outF: number, to: (f: 
   pairs.sort((a, b) => a[0] - b[0]);
   const w = pairs.length;
   const support = Int32Array.from(pairs, ([o]) => o);
+  const from = Int32Array.from(pairs, ([, k]) => k);
   const diff = new Float64Array(n * w), tan = new Float64Array(n * w);
-  for (let s = 0; s < n; s++) pairs.forEach(([, k], j) => {
-    diff[s * w + j] = x.diff[s * m + k];
-    tan[s * w + j] = x.tan[s * m + k];
-  });
+  const xd = x.diff, xt = x.tan;
+  for (let s = 0; s < n; s++) {
+    const so = s * w, si = s * m;
+    for (let j = 0; j < w; j++) {
+      diff[so + j] = xd[si + from[j]];
+      tan[so + j] = xt[si + from[j]];
+    }
+  }
   return { support, diff, tan };
 }
 
