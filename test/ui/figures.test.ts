@@ -16,7 +16,7 @@ import { fittedLine, rateYDomain } from '../../src/ui/figures/rate-plot.ts';
 import { heatmapHeight } from '../../src/ui/figures/alignment-heatmap.ts';
 import { LINE_LIMIT } from '../../src/ui/figures/common.ts';
 import { ratePlotModel } from '../../src/ui/figures/index.ts';
-import { esc, num, shortNumber } from '../../src/ui/figures/svg.ts';
+import { esc, HAT_FONT, num, shortNumber } from '../../src/ui/figures/svg.ts';
 import { clipSegment } from '../../src/ui/figures/marks/rule.ts';
 import { decades } from '../../src/ui/figures/marks/axis.ts';
 import { logScale } from '../../src/ui/figures/common.ts';
@@ -123,6 +123,12 @@ describe('rate plot', () => {
     expect(doc.querySelector('[data-role="fit-label"]')!.textContent).toContain(`k̂ = ${d.k!.toFixed(2)}`);
     const guides = textOf(doc).filter((t) => /^k=\d$/.test(t));
     expect(guides).toEqual(['k=1', 'k=2', 'k=3', 'k=4']);
+    // k̂ is set as a math symbol, its hat legible: italic serif at 1.15× the label's size, the characters unchanged
+    const hat = doc.querySelector('[data-role="fit-label"] tspan')!;
+    expect(hat.textContent).toBe('k\u0302');
+    expect(hat.getAttribute('font-style')).toBe('italic');
+    expect(hat.getAttribute('font-family')).toBe(HAT_FONT);
+    expect(Number(hat.getAttribute('font-size'))).toBeCloseTo(1.15 * Number(doc.querySelector('[data-role="fit-label"]')!.getAttribute('font-size') ?? 11), 1);
     // focus drawn last (on top) with the thick stroke; the rest dimmed
     const curves = Array.from(doc.querySelectorAll('[data-role="curves"] path'));
     expect(curves[curves.length - 1].getAttribute('data-direction-id')).toBe(d.id);

@@ -23,6 +23,24 @@ export function num(x: number): string {
   return Object.is(r, -0) || r === 0 ? '0' : String(r);
 }
 
+/** The figures' base text size (px): the root's font-size. */
+export const ROOT_FONT_SIZE = 11;
+
+/**
+ * Serif faces whose combining circumflex is drawn centred over an italic k: in the figures' sans
+ * stack at 11 px the hat of "k̂" is a pixel or two over the stem and reads as "k".
+ */
+export const HAT_FONT = "'DejaVu Serif', 'STIX Two Text', Cambria, 'Times New Roman', serif";
+
+/**
+ * Visible text content: escaped, each "k̂" set as a math symbol (italic serif, 1.15× the text's
+ * size) so its hat reads at figure sizes. The characters stay "k̂" (the text's textContent and a
+ * search in the exported file find them).
+ */
+export function textContent(s: string, fontSize: number): string {
+  return s.split('k\u0302').map(esc).join(`<tspan font-family="${esc(HAT_FONT)}" font-style="italic" font-size="${num(fontSize * 1.15)}">k\u0302</tspan>`);
+}
+
 export function attrs(a: Attrs): string {
   let out = '';
   for (const [k, v] of Object.entries(a)) {
@@ -56,7 +74,7 @@ export function svgDocument(o: SvgDocOptions, body: string[]): string {
     height: o.height,
     viewBox: `0 0 ${num(o.width)} ${num(o.height)}`,
     'font-family': FONT_STACK,
-    'font-size': 11,
+    'font-size': ROOT_FONT_SIZE,
     fill: INK,
     'data-figure': o.figure,
     role: 'img',

@@ -4,10 +4,10 @@
  * measuring: the figures are built without a layout engine, and the estimate is deterministic).
  */
 import { MUTED } from '../../theme.ts';
-import { el, esc, type Attrs, type Box } from '../svg.ts';
+import { el, esc, ROOT_FONT_SIZE, textContent, type Attrs, type Box } from '../svg.ts';
 
 export function text(x: number, y: number, content: string, a: Attrs = {}): string {
-  return el('text', { x, y, ...a }, esc(content));
+  return el('text', { x, y, ...a }, textContent(content, typeof a['font-size'] === 'number' ? a['font-size'] : ROOT_FONT_SIZE));
 }
 
 /** Text with a white halo (stroke painted under the fill): legible where lines pass under it. */
