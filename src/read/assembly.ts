@@ -301,7 +301,7 @@ export function globalCoefficient(groups: readonly AssemblyGroup[], directions: 
     lambda, m, groups: used, notEnumerable,
     why: `${used.length} block${used.length === 1 ? '' : 's'} summed as separable blocks: λ = Σ λ_g = ${fmtNum(lambda)}, m = Σ m_g − (G − 1) = ${m}` +
       (notEnumerable.length ? `; ${notEnumerable.length} direction${notEnumerable.length === 1 ? '' : 's'} not enumerable` : '') +
-      (chainNote ? `; ${chainNote} chain${chainNote === 1 ? '' : 's'} not fully read (their closed form is used)` : '') +
+      (chainNote ? `; ${chainNote} chain${chainNote === 1 ? ' has' : 's have'} parameter directions the reads did not enumerate (λ takes a chain’s closed form wherever METHOD has one, read fully or not, else the value from its reads)` : '') +
       (closed.length ? `; with the ${closed.length === 1 ? 'chain' : `${closed.length} chains`} assembled from ${closed.length === 1 ? 'its' : 'their'} reads instead of ${closed.length === 1 ? 'its' : 'their'} closed form: λ ${fmtNum(assembled)} (difference ${fmtNum(assembled - lambda)})` : ''),
     ...(closed.length ? { assembled, difference: assembled - lambda } : {}),
   };
