@@ -310,6 +310,10 @@ describe('the assembly table (METHOD §6): closed form, the value from the reads
     expect(Number(total.querySelector('[data-field="closed-form"]')!.textContent)).toBeCloseTo(aw.lambda, 3);
     expect(Number(total.querySelector('[data-field="assembled"]')!.textContent)).toBeCloseTo(fromReads, 3);
     expect(total.querySelector('[data-field="difference"]')!.textContent).toBe(`−${(aw.lambda - fromReads).toFixed(3)}`);
+    // and beside the one number of the summary
+    expect(host.querySelector('[data-testid="global-lambda"]')!.textContent).toContain(`λ̂ = ${aw.lambda.toFixed(3)}, m = ${aw.m}`);
+    expect(host.querySelector('[data-testid="global-from-reads"]')!.textContent).toContain(`from their reads ${fromReads.toFixed(3)} (difference −${(aw.lambda - fromReads).toFixed(3)})`);
+    expect(host.querySelector('[data-testid="global-not-enumerable"]')).toBeNull();
   });
 
   it('a block without a closed form leaves those cells empty, and the directions with no place in the sum are listed', () => {
@@ -333,6 +337,8 @@ describe('the assembly table (METHOD §6): closed form, the value from the reads
     const listed = Array.from(host.querySelectorAll<HTMLElement>('[data-testid="not-enumerable"] li')).map((li) => li.dataset.directionId);
     expect(listed.sort()).toEqual(expected.sort());
     expect(host.querySelector('[data-testid="assembly"] summary')!.textContent).toContain(`${expected.length} directions not enumerable`);
+    expect(host.querySelector('[data-testid="global-not-enumerable"]')!.textContent).toContain(`${expected.length} directions not enumerable`);
+    expect(host.querySelector('[data-testid="global-from-reads"]')).toBeNull(); // no chain, no closed form
     // and the CSV export says the same per row
     const rowsOf = parseCsv(resultCsv(r)).slice(1);
     const col = CSV_COLUMNS.indexOf('notEnumerable');

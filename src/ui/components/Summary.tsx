@@ -144,6 +144,14 @@ export function Summary() {
         <p className="global-lambda" data-testid="global-lambda" title="the per-direction orders assembled into one learning coefficient (METHOD §6)">
           λ̂ = <strong>{fmtFixed(global.lambda, 3)}</strong>, m = <strong>{global.m}</strong>
           <span className="muted small"> the checkpoint’s learning coefficient and multiplicity, assembled from the directions</span>
+          {typeof active?.result?.global?.assembled === 'number' ? (
+            <span className="small" data-testid="global-from-reads" title="λ̂ takes each chain’s closed form; here each chain’s value is assembled from its own reads instead (METHOD §6, notes)">
+              {' '}· with the chains’ closed forms; from their reads <strong>{fmtFixed(active.result.global.assembled, 3)}</strong> (difference {signed(active.result.global.difference)})
+            </span>
+          ) : null}
+          {active?.result?.global?.notEnumerable.length ? (
+            <span className="small warn" data-testid="global-not-enumerable"> · {active.result.global.notEnumerable.length} direction{active.result.global.notEnumerable.length === 1 ? '' : 's'} not enumerable (listed under the assembly)</span>
+          ) : null}
         </p>
       ) : null}
       {nus.length ? (
