@@ -133,6 +133,20 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
     denseRowsTimes(flow.tan, 0, inCount / inF * n, inF, W, rowStart, si, outF, tan, 0, null);
     return { support, diff, tan };
   }
+  // the same with some features (the same ones) at every position (an attention output whose heads
+  // changed): one product over the compacted columns of W, summed in the row loop's order
+  if (inIdx !== null && inCount > 0 && support === null && !dW && !tW && !db && !tb) {
+    const cols = samePositionColumns(inIdx, seg, T, inF);
+    if (cols) {
+      const L = cols.length;
+      const Wc = new Float64Array(outF * L);
+      for (let o = 0; o < outF; o++) for (let j = 0; j < L; j++) Wc[o * L + j] = W[rowStart[o] + cols[j] * si];
+      const cStart = Int32Array.from({ length: outF }, (_, o) => o * L);
+      denseRowsTimes(flow.diff, 0, n * T, L, Wc, cStart, 1, outF, diff, 0, null);
+      denseRowsTimes(flow.tan, 0, n * T, L, Wc, cStart, 1, outF, tan, 0, null);
+      return { support, diff, tan };
+    }
+  }
   // x' on the columns the patches read
   const pos = positions(S, inW);
   // what does not depend on the sample, once: each output row's position and weight rows, each
@@ -329,4 +343,15 @@ function wholePositions(seg: Int32Array, T: number, inF: number): boolean {
     if (c !== 0 && c !== inF) return false;
   }
   return true;
+}
+
+/** The features of a position the input support holds, when it holds the same ones at every position; else null. */
+function samePositionColumns(idx: Int32Array, seg: Int32Array, T: number, inF: number): Int32Array | null {
+  const L = seg[1] - seg[0];
+  if (L === 0) return null;
+  for (let t = 1; t < T; t++) {
+    if (seg[t + 1] - seg[t] !== L) return null;
+    for (let j = 0; j < L; j++) if (idx[seg[t] + j] - t * inF !== idx[j]) return null;
+  }
+  return idx.slice(0, L);
 }
