@@ -111,12 +111,17 @@ describe('settings form', () => {
     expect([...select.options].map((o) => o.value)).toEqual(['f32', 'f64']);
     expect(select.value).toBe('f32');
     expect(optionsFor(getState().checkpoints[0]).precision).toBe('f32');
+    expect(host.querySelector('.stale')).toBeNull();
     act(() => {
       select.value = 'f64';
       select.dispatchEvent(new Event('change', { bubbles: true }));
     });
     expect(getState().precision).toBe('f64');
     expect(optionsFor(getState().checkpoints[0]).precision).toBe('f64');
+    // the shown read was made on the CPU engine in f32 (its JSON says so): it is now out of date
+    expect(r.backend).toBe('cpu');
+    expect(r.settings.precision).toBe('f32');
+    expect(host.querySelector('.stale')?.textContent).toMatch(/settings changed since this read/);
     expect(select.closest('label')!.className).toBe('changed');
     const reset = [...host.querySelectorAll('button')].find((b) => b.textContent === 'Reset to defaults')!;
     act(() => reset.click());

@@ -212,9 +212,12 @@ function SettingsPanel() {
   );
 }
 
-function settingsChanged(c: LoadedCheckpoint | null, s: ReadSettings): boolean {
+/** The active read was made with other settings (the CPU engine's precision included: WebGPU computes in f32 whatever it says). */
+export function settingsChanged(c: LoadedCheckpoint | null, s: ReadSettings, precision: State['precision']): boolean {
   if (!c?.result) return false;
-  return (Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>).some((k) => c.result!.settings[k] !== s[k]);
+  const r = c.result;
+  return (Object.keys(DEFAULT_SETTINGS) as Array<keyof ReadSettings>).some((k) => r.settings[k] !== s[k])
+    || (r.backend === 'cpu' && r.settings.precision !== undefined && r.settings.precision !== precision);
 }
 
 function RunPanel() {
@@ -245,7 +248,7 @@ function RunPanel() {
       ) : c?.status === 'queued' ? <p className="small muted">Queued…</p> : null}
       {badSettings ? <p className="small warn" data-testid="settings-invalid">A read setting is out of range (see Read settings).</p> : null}
       {c?.readError ? <p className="small warn">{c.readError}</p> : null}
-      {c && !busy && (c.stale || settingsChanged(c, settings)) ? <p className="small stale">The model or the settings changed since this read — read again to update.</p> : null}
+      {c && !busy && (c.stale || settingsChanged(c, settings, precision)) ? <p className="small stale">The model or the settings changed since this read — read again to update.</p> : null}
       {c?.result ? (
         <p className="small muted" data-volatile="">
           Read {c.result.directions.length} directions in {(c.result.timing.totalMs / 1000).toFixed(2)} s on {c.result.backend}
