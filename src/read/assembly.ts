@@ -289,7 +289,7 @@ export function globalCoefficient(groups: readonly AssemblyGroup[], directions: 
   const m = used.length ? used.reduce((a, i) => a + groups[i].m, 0) - (used.length - 1) : 1;
   const notEnumerable: { id: string; why: string }[] = [];
   const inChain = new Set(groups.filter((g) => g.params !== undefined).flatMap((g) => g.directions));
-  for (const g of groups) if (g.alone) notEnumerable.push({ id: g.directions[0], why: g.why.split(':')[0] + ': overlaps the units’ directions, not summed' });
+  for (const g of groups) if (g.alone) notEnumerable.push({ id: g.directions[0], why: `${g.why.slice(0, g.why.indexOf(': not summed'))}: overlaps the units’ directions, not summed` });
   for (const d of directions) {
     if (d.class === 'pre-asymptotic' && !inChain.has(d.id)) notEnumerable.push({ id: d.id, why: 'pre-asymptotic: no order read' });
   }

@@ -325,17 +325,21 @@ describe('the assembly table (METHOD §6): closed form, the value from the reads
     // unit's coordinates or is a second one on its unit (it overlaps; METHOD §6's separable sum needs disjoint coordinates)
     const seen = new Set<string>();
     const expected: string[] = [];
+    const reason = new Map<string, string>();
     for (const d of r.directions) {
-      if (d.class === 'pre-asymptotic') expected.push(d.id);
+      if (d.class === 'pre-asymptotic') { expected.push(d.id); reason.set(d.id, 'pre-asymptotic'); }
       else if (d.class === 'live' || d.class === 'singular') {
         const unit = `${d.layer}/${d.unit}`;
-        if (d.unit === null || seen.has(unit)) expected.push(d.id);
-        else seen.add(unit);
+        if (d.unit === null || seen.has(unit)) {
+          expected.push(d.id);
+          reason.set(d.id, d.unit === null ? `${d.id} in ${d.layer} is not one unit’s coordinates` : `${d.id} in ${d.layer} is a second direction on unit ${d.unit}`);
+        } else seen.add(unit);
       }
     }
     expect(expected.length).toBeGreaterThan(0);
     const listed = Array.from(host.querySelectorAll<HTMLElement>('[data-testid="not-enumerable"] li')).map((li) => li.dataset.directionId);
     expect(listed.sort()).toEqual(expected.sort());
+    for (const li of host.querySelectorAll<HTMLElement>('[data-testid="not-enumerable"] li')) expect(li.textContent).toContain(reason.get(li.dataset.directionId!));
     expect(host.querySelector('[data-testid="assembly"] summary')!.textContent).toContain(`${expected.length} directions not enumerable`);
     expect(host.querySelector('[data-testid="global-not-enumerable"]')!.textContent).toContain(`${expected.length} directions not enumerable`);
     expect(host.querySelector('[data-testid="global-from-reads"]')).toBeNull(); // no chain, no closed form
