@@ -11,7 +11,7 @@
  * tensor (one tensor in memory at a time), with the same header order.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSource } from '../src/format/node-source.ts';
@@ -21,7 +21,7 @@ import { readCheckpoint } from '../src/read/pipeline.ts';
 import { CpuEngine } from '../src/engine/cpu/engine.ts';
 import type { ParamSet } from '../src/engine/types.ts';
 import type { ReadOptions } from '../src/read/options.ts';
-import { GPT2_SMALL, writeGpt2 } from './write-gpt2.ts';
+import { GPT2_SMALL, openWithHeader, writeGpt2 } from './write-gpt2.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | null => {
@@ -76,13 +76,7 @@ async function convert(src: string, dst: string, dtype: 'F16' | 'BF16'): Promise
     header[t.name] = { dtype, shape: t.shape, data_offsets: [off, off + 2 * t.elements] };
     off += 2 * t.elements;
   }
-  let json = JSON.stringify(header);
-  while ((json.length + 8) % 8) json += ' ';
-  const head = Buffer.alloc(8);
-  head.writeBigUInt64LE(BigInt(json.length));
-  const fd = openSync(dst, 'w');
-  writeSync(fd, head);
-  writeSync(fd, Buffer.from(json));
+  const fd = openWithHeader(dst, header);
   const encode = dtype === 'F16' ? numberToF16Bits : numberToBF16Bits;
   for (const t of file.tensors) {
     const values = (await file.read(t.name)).data as Float32Array;

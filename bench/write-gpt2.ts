@@ -11,6 +11,18 @@ export interface Gpt2Shape { layers: number; d: number; heads: number; vocab: nu
 export const GPT2_SMALL: Gpt2Shape = { layers: 12, d: 768, heads: 12, vocab: 50257, positions: 1024 };
 
 /** Writes `path` (safetensors, F32) and `configPath`; returns the parameter count. Tensors are streamed (one in memory at a time). */
+/** Opens `path` for writing with a safetensors header (8-byte length, JSON padded to 8 bytes) written; the caller streams the tensors' bytes in header order. */
+export function openWithHeader(path: string, header: Record<string, unknown>): number {
+  let json = JSON.stringify(header);
+  while ((json.length + 8) % 8) json += ' ';
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(json.length));
+  const fd = openSync(path, 'w');
+  writeSync(fd, head);
+  writeSync(fd, Buffer.from(json));
+  return fd;
+}
+
 export function writeGpt2(path: string, configPath: string, shape: Gpt2Shape, seed: number): number {
   const { layers, d, heads, vocab, positions } = shape;
   const specs: [string, number[], number][] = [['wte.weight', [vocab, d], 0.02], ['wpe.weight', [positions, d], 0.01]];
@@ -33,13 +45,7 @@ export function writeGpt2(path: string, configPath: string, shape: Gpt2Shape, se
     header[name] = { dtype: 'F32', shape: dims, data_offsets: [off, off + bytes] };
     off += bytes;
   }
-  let json = JSON.stringify(header);
-  while ((json.length + 8) % 8) json += ' ';
-  const head = Buffer.alloc(8);
-  head.writeBigUInt64LE(BigInt(json.length));
-  const fd = openSync(path, 'w');
-  writeSync(fd, head);
-  writeSync(fd, Buffer.from(json));
+  const fd = openWithHeader(path, header);
   const rng = createRng(seed);
   let params = 0;
   for (const [, dims, scale] of specs) {
