@@ -99,6 +99,57 @@ test('a synthetic drop of a fixture reads it', async ({ page }) => {
   await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
 });
 
+/**
+ * Aoyagi–Watanabe (2005), reduced-rank regression: λ of an M → H → N linear chain of rank r at the
+ * truth, from the paper's four cases (as test/ui/components.test.tsx writes them, not the project's code).
+ */
+function aoyagiWatanabe(M: number, H: number, N: number, r: number): number {
+  if (M + H < N + r) return (H * M - H * r + N * r) / 2;
+  if (N + H < M + r) return (H * N - H * r + M * r) / 2;
+  if (M + N < H + r) return (M * N) / 2;
+  const base = 2 * (H + r) * (M + N) - (M - N) ** 2 - (H + r) ** 2;
+  return (M + H + N + r) % 2 === 0 ? base / 8 : (base + 1) / 8;
+}
+
+test('a dropped 3 → 3 → 5 rank-1 chain: the assembly table shows the closed form, the value from the reads and their difference', async ({ page }) => {
+  const name = 'rrr_M3H3N5r1_s1.safetensors';
+  await page.goto('/');
+  await readDone(page, EXAMPLE);
+  const bytes = [...readFileSync(resolve(FIXTURES, name))];
+  const dataTransfer = await page.evaluateHandle(({ b, n }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], n, { type: 'application/octet-stream' }));
+    return dt;
+  }, { b: bytes, n: name });
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.getByTestId('drop-zone').dispatchEvent(type, { dataTransfer });
+  await readDone(page, name);
+  const json = await exportedRead<{ global: { lambda: number; assembled?: number; difference?: number } | null }>(page, name);
+  const closedForm = aoyagiWatanabe(3, 3, 5, 1);
+  expect(closedForm).toBe(11 / 2);
+  expect(json.global?.assembled, 'the read assembles the chain from its own reads').toEqual(expect.any(Number));
+  const fromReads = json.global!.assembled!;
+  const difference = fromReads - closedForm;
+  expect(json.global!.difference).toBeCloseTo(difference, 9);
+  const signed = `${difference > 0 ? '+' : difference < 0 ? '−' : ''}${Math.abs(difference).toFixed(3)}`;
+
+  const table = page.getByTestId('assembly');
+  await table.locator('summary').click();
+  const head = table.locator('thead th');
+  await expect(head.filter({ hasText: /^closed form$/ })).toBeVisible();
+  await expect(head.filter({ hasText: /^from the reads$/ })).toBeVisible();
+  await expect(head.filter({ hasText: /^difference$/ })).toBeVisible();
+  const chain = table.locator('tbody tr', { has: page.locator('[data-field="closed-form"]:not(:empty)') });
+  await expect(chain).toHaveCount(1);
+  await expect(chain.locator('[data-field="closed-form"]')).toHaveText(closedForm.toFixed(3));
+  await expect(chain.locator('[data-field="assembled"]')).toHaveText(fromReads.toFixed(3));
+  await expect(chain.locator('[data-field="difference"]')).toHaveText(signed);
+  const whole = table.locator('tfoot tr');
+  await expect(whole.locator('th')).toHaveText('whole model');
+  await expect(whole.locator('[data-field="closed-form"]')).toHaveText(closedForm.toFixed(3));
+  await expect(whole.locator('[data-field="assembled"]')).toHaveText(fromReads.toFixed(3));
+  await expect(whole.locator('[data-field="difference"]')).toHaveText(signed);
+});
+
 test('a model folder (Hugging Face layout) reads its model.safetensors and skips the rest', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'deadscope-folder-'));
   copyFileSync(resolve(FIXTURES, 'ts_relu_adamw_s1.safetensors'), join(dir, 'model.safetensors'));
