@@ -49,6 +49,9 @@ export interface CachedForward {
 interface Plan {
   producer: number;
   consumer: number;
+  /** the producer's and the consumer's output widths */
+  H: number;
+  O: number;
   names: { pW: string; pb: string | null; cW: string };
   /** producer rows (= units) the patch touches */
   R: Int32Array;
@@ -302,7 +305,7 @@ export class UnitScan {
     }
     return {
       producer, consumer, names: { pW: p.weight, pb: p.bias, cW: c.weight }, R, Cpos: Int32Array.from(cols, (col) => posOf[col]),
-      dotW, Bb, between, G, K, linearTail, parallel: parallelTo(G, K, O),
+      dotW, Bb, between, G, K, H, O, linearTail, parallel: parallelTo(G, K, O),
     };
   }
 
@@ -336,9 +339,8 @@ export class UnitScan {
     const { n, acts } = this.f;
     const ops = this.f.ops;
     const Q = points.length;
-    const { R, Cpos, dotW, Bb, between, K, names } = plan;
+    const { R, Cpos, dotW, Bb, between, K, H, names } = plan;
     const m = R.length;
-    const H = (ops[plan.producer] as Extract<Op, { kind: 'linear' }>).outFeatures;
     const sc = (map: Map<string, number>, name: string | null) => (name === null ? 0 : (map.get(name) ?? 0));
     const dsW = points.map((p) => sc(p.delta, names.pW));
     const dsb = points.map((p) => sc(p.delta, names.pb));
@@ -445,8 +447,7 @@ export class UnitScan {
   private parallelTail(plan: Plan, lam: Float64Array, rows: number, Q: number, F: Float64Array): number[] {
     const { model } = this.f;
     const ops = this.f.ops;
-    const { G, K } = plan;
-    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const { G, K, O } = plan;
     const tail = plan.consumer + 1;
     const st = this.stack;
     const outW = model.outputWidth;
@@ -530,8 +531,7 @@ export class UnitScan {
   private vectorTail(plan: Plan, rows: number, F: Float64Array): number[] {
     const { acts, model } = this.f;
     const ops = this.f.ops;
-    const { G, K } = plan;
-    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const { G, K, O } = plan;
     const tail = plan.consumer + 1;
     const st = this.stack;
     const outW = model.outputWidth;
@@ -623,8 +623,7 @@ export class UnitScan {
   private directRows(plan: Plan, direct: number[], F: Float64Array): void {
     const { acts, model } = this.f;
     const ops = this.f.ops;
-    const { G, K } = plan;
-    const O = (ops[plan.consumer] as Extract<Op, { kind: 'linear' }>).outFeatures;
+    const { G, K, O } = plan;
     const tail = plan.consumer + 1;
     const st = this.stack;
     const outW = model.outputWidth;
