@@ -2,12 +2,13 @@
  * The CPU engine's sparse rule for attention: only the heads whose queries, or whose key/value
  * group's keys or values, change can change, and only at the query positions the output sees
  * (`keep`, src/engine/cpu/positions.ts: a read at the last position needs one row of each head).
- * Those rows are computed as the f64 reference computes them (reference.ts: the same operations in
- * the same order, so the same bits as the dense evaluation's rows); the other heads' rows are
+ * Those rows are computed by the f64 reference's own row functions (reference.ts: softmaxRow,
+ * valueRow, tangentRow, so the same bits as the dense evaluation's rows); the other heads' rows are
  * unchanged exactly (their inputs are the cached ones: the dense path's difference is 0 there).
  */
 import type { Flow, FlowArgs } from '../../engine/cpu/flow.ts';
 import type { AttentionOp } from './definition.ts';
+import { softmaxRow, tangentRow, valueRow } from './reference.ts';
 import { rotate } from './rotary.ts';
 
 /** Marks, per feature group of width dh, the groups a flow's support reaches (every one when dense). */
@@ -101,42 +102,12 @@ export function attentionFlow(op: AttentionOp, [fq, fk, fv]: Flow[], ctx: FlowAr
       }
       for (let ri = 0; ri < rows.length; ri++) {
         const t = rows[ri];
-        const last = op.causal ? t : T - 1;
-        // softmax row (reference.ts `probabilities`)
-        let mx = -Infinity;
-        for (let u = 0; u <= last; u++) {
-          let acc = 0;
-          for (let c = 0; c < dh; c++) acc += qr[t * dh + c] * kr[u * dh + c];
-          A[u] = op.scale * acc;
-          mx = Math.max(mx, A[u]);
-        }
-        let sum = 0;
-        for (let u = 0; u <= last; u++) sum += (A[u] = Math.exp(A[u] - mx));
-        for (let u = 0; u <= last; u++) A[u] /= sum;
-        // y = A v;  ẏ = Ȧ v + A v̇ (reference.ts `forward`)
+        // the reference's row operations (reference.ts), on this head's rotated rows
+        const last = softmaxRow(op, t, T, qr, t * dh, kr, 0, dh, A, 0);
         y.fill(0);
         dy.fill(0);
-        for (let u = 0; u <= last; u++) {
-          const a = A[u];
-          for (let c = 0; c < dh; c++) y[c] += a * v[u * kw + g * dh + c];
-        }
-        let mean = 0;
-        for (let u = 0; u <= last; u++) {
-          let acc = 0;
-          for (let c = 0; c < dh; c++) {
-            acc += dqr[t * dh + c] * kr[u * dh + c];
-            acc += qr[t * dh + c] * dkr[u * dh + c];
-          }
-          dS[u] = op.scale * acc;
-          mean += A[u] * dS[u];
-        }
-        for (let u = 0; u <= last; u++) {
-          const a = A[u], da = a * (dS[u] - mean);
-          for (let c = 0; c < dh; c++) {
-            const e = u * kw + g * dh + c;
-            dy[c] += da * v[e] + a * dv[e];
-          }
-        }
+        valueRow(op, last, A, 0, v, g * dh, kw, y, 0);
+        tangentRow(op, last, A, 0, qr, dqr, t * dh, kr, dkr, 0, dh, v, dv, g * dh, kw, dS, dy, 0);
         const o = s * width + (ri * hm + j) * dh;
         const yo = s * T * qw + t * qw + h * dh;
         for (let c = 0; c < dh; c++) {

@@ -23,24 +23,71 @@ function rotated(op: AttentionOp, x: Arr, xo: number, T: number, heads: number):
   return out;
 }
 
+/**
+ * Softmax row t of one head into A[ao + u] (u ≤ last, the causal mask's end, which it returns):
+ * A_u = softmax_u(scale·q′_t·k′_u) with q′_t at qr[qo + c] and k′_u at kr[ko + u·ks + c].
+ */
+export function softmaxRow(op: AttentionOp, t: number, T: number, qr: Arr, qo: number, kr: Arr, ko: number, ks: number, A: Arr, ao: number): number {
+  const dh = op.headDim;
+  const last = op.causal ? t : T - 1;
+  let mx = -Infinity;
+  for (let u = 0; u <= last; u++) {
+    let acc = 0;
+    for (let c = 0; c < dh; c++) acc += qr[qo + c] * kr[ko + u * ks + c];
+    A[ao + u] = op.scale * acc;
+    mx = Math.max(mx, A[ao + u]);
+  }
+  let sum = 0;
+  for (let u = 0; u <= last; u++) sum += (A[ao + u] = Math.exp(A[ao + u] - mx));
+  for (let u = 0; u <= last; u++) A[ao + u] /= sum;
+  return last;
+}
+
+/** y_t += Σ_{u ≤ last} A_u v_u into y[yo + c], with v_u at v[vo + u·vs + c]. */
+export function valueRow(op: AttentionOp, last: number, A: Arr, ao: number, v: Arr, vo: number, vs: number, y: Arr, yo: number): void {
+  const dh = op.headDim;
+  for (let u = 0; u <= last; u++) {
+    const a = A[ao + u];
+    for (let c = 0; c < dh; c++) y[yo + c] += a * v[vo + u * vs + c];
+  }
+}
+
+/**
+ * ẏ_t += Σ_{u ≤ last} Ȧ_u v_u + A_u v̇_u into dy[yo + c], Ȧ = A ⊙ (Ṡ − Σ A Ṡ), Ṡ_u = scale·(q̇′_t·k′_u +
+ * q′_t·k̇′_u) (the softmax JVP; a null tangent is zero); layouts as softmaxRow and valueRow, dS scratch.
+ */
+export function tangentRow(
+  op: AttentionOp, last: number, A: Arr, ao: number,
+  qr: Arr, dqr: Arr | null, qo: number, kr: Arr, dkr: Arr | null, ko: number, ks: number,
+  v: Arr, dv: Arr | null, vo: number, vs: number, dS: Arr, dy: Arr, yo: number,
+): void {
+  const dh = op.headDim;
+  let mean = 0;
+  for (let u = 0; u <= last; u++) {
+    let acc = 0;
+    for (let c = 0; c < dh; c++) {
+      const qc = qo + c, kc = ko + u * ks + c;
+      if (dqr) acc += dqr[qc] * kr[kc];
+      if (dkr) acc += qr[qc] * dkr[kc];
+    }
+    dS[u] = op.scale * acc;
+    mean += A[ao + u] * dS[u];
+  }
+  for (let u = 0; u <= last; u++) {
+    const a = A[ao + u], da = a * (dS[u] - mean);
+    for (let c = 0; c < dh; c++) {
+      const e = vo + u * vs + c;
+      dy[yo + c] += da * v[e] + (dv ? a * dv[e] : 0);
+    }
+  }
+}
+
 /** Softmax rows A[t, s] (0 where masked) of head h of one sample, from rotated q′, k′. */
 function probabilities(op: AttentionOp, qr: Arr, kr: Arr, T: number, h: number): Arr {
   const { heads: H, kvHeads: Hkv, headDim: dh } = op;
   const g = Math.floor((h * Hkv) / H);
   const A = new Float64Array(T * T);
-  for (let t = 0; t < T; t++) {
-    const last = op.causal ? t : T - 1;
-    let mx = -Infinity;
-    for (let s = 0; s <= last; s++) {
-      let acc = 0;
-      for (let c = 0; c < dh; c++) acc += qr[(t * H + h) * dh + c] * kr[(s * Hkv + g) * dh + c];
-      A[t * T + s] = op.scale * acc;
-      mx = Math.max(mx, A[t * T + s]);
-    }
-    let sum = 0;
-    for (let s = 0; s <= last; s++) sum += (A[t * T + s] = Math.exp(A[t * T + s] - mx));
-    for (let s = 0; s <= last; s++) A[t * T + s] /= sum;
-  }
+  for (let t = 0; t < T; t++) softmaxRow(op, t, T, qr, (t * H + h) * dh, kr, g * dh, Hkv * dh, A, t * T);
   return A;
 }
 
@@ -64,30 +111,8 @@ export const attentionReference: ReferenceOp<'attention'> = {
         for (let t = 0; t < T; t++) {
           const last = op.causal ? t : T - 1;
           const yo = smp * T * qw + t * qw + h * dh;
-          for (let s = 0; s <= last; s++) {
-            const a = A[t * T + s];
-            for (let c = 0; c < dh; c++) y[yo + c] += a * v[vo + s * kw + g * dh + c];
-          }
-          if (!moving) continue;
-          // Ṡ[t, ·], then Ȧ = A ⊙ (Ṡ − Σ_s A Ṡ)
-          let mean = 0;
-          for (let s = 0; s <= last; s++) {
-            let acc = 0;
-            for (let c = 0; c < dh; c++) {
-              const qc = (t * H + h) * dh + c, kc = (s * Hkv + g) * dh + c;
-              if (dqr) acc += dqr[qc] * kr[kc];
-              if (dkr) acc += qr[qc] * dkr[kc];
-            }
-            dS[s] = op.scale * acc;
-            mean += A[t * T + s] * dS[s];
-          }
-          for (let s = 0; s <= last; s++) {
-            const a = A[t * T + s], da = a * (dS[s] - mean);
-            for (let c = 0; c < dh; c++) {
-              const e = vo + s * kw + g * dh + c;
-              dy![yo + c] += da * v[e] + (dv ? a * dv[e] : 0);
-            }
-          }
+          valueRow(op, last, A, t * T, v, vo + g * dh, kw, y, yo);
+          if (moving) tangentRow(op, last, A, t * T, qr, dqr, (t * H + h) * dh, kr, dkr, g * dh, kw, v, dv, vo + g * dh, kw, dS, dy!, yo);
         }
       }
     }
