@@ -23,6 +23,7 @@ const SCOPE: Record<Name, [string, string]> = {
   'transformer-lens': ['whole', 'whole'], // W_Q [n_heads, d_model, d_head] gives the heads
   'vit-hf': ['whole', 'block-local'],
   'dinov2-hf': ['whole', 'block-local'],
+  'dinov2-classifier': ['whole', 'block-local'],
   'llama-hf': ['whole', 'block-local'],
   'llama-meta': ['whole', 'block-local'],
   'fused-phi3': ['whole', 'block-local'],

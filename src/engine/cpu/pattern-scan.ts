@@ -16,12 +16,15 @@
  *
  * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding. In
  * the f32 precision the convolutions (the maps and the dense corrections, most of the work) run in
- * the f32 WebAssembly SIMD kernel (src/fast/conv.ts); everything else stays f64.
+ * the f32 WebAssembly SIMD kernel (src/fast/conv.ts); everything else stays f64. The conv and linear
+ * weights are read as held (float32 from a checkpoint): every f64 sum reads their exact values, and
+ * the f32 kernel copies them once into its own layout, so no f64 copy of a layer is kept (the f64
+ * reference conv2dForward, used in the f64 mode and for maps pushed exactly, makes its own).
  */
 import { headRows, opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
 import { sharedBasis, type FisherQuery, type Head, type ParamArray, type ParamSet, type ScaledPoint, type TensorPatch } from '../types.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
-import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
+import { conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
 import { matrixSupport, type MatrixSupport } from './flow.ts';
 import { WasmConv } from '../../fast/conv.ts';
@@ -31,8 +34,8 @@ type Arr = Float64Array;
 
 /** One op of the chain, with what the scan needs of it. */
 type Step =
-  | { kind: 'conv'; s: ConvShape; W: Arr; b: ParamArray | null; weight: string; bias: string | null }
-  | { kind: 'linear'; inF: number; outF: number; W: Arr; weight: string; bias: string | null }
+  | { kind: 'conv'; s: ConvShape; W: ParamArray; b: ParamArray | null; weight: string; bias: string | null }
+  | { kind: 'linear'; inF: number; outF: number; W: ParamArray; weight: string; bias: string | null }
   | { kind: 'relu' }
   | { kind: 'bn'; scale: Arr; plane: number }
   | {
@@ -149,6 +152,11 @@ export class PatternScan {
   }
 
   /** The scan for a chain whose every op it knows (ReLU the only activation), else null. */
+  /** the conv and linear weights the scan reads: the ParamSet's own arrays (float32 as held, no f64 copy) */
+  weightArrays(): ParamArray[] {
+    return this.steps.flatMap((st) => (st.kind === 'conv' || st.kind === 'linear' ? [st.W] : []));
+  }
+
   static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], chain: boolean, precision: Precision): PatternScan | null {
     // one softmax / Gaussian per sample only (a multi-position output takes the general path)
     if (!chain || headRows(model) !== 1) return null;
@@ -413,7 +421,7 @@ export class PatternScan {
    * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
    * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
    */
-  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW: boolean, exact: boolean, arena: MapArena): Arr[] {
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, xs: Arr[], sparseW: boolean, exact: boolean, arena: MapArena): Arr[] {
     if (st.kind === 'linear') {
       return xs.map((x) => {
         const y = arena.take(st.outF, true);
@@ -444,7 +452,7 @@ export class PatternScan {
    * ys[k] += conv_W(xs[k]) on input channels `cs` and output channels `os` (all when null), xs and ys
    * full-layout samples: in f32 in the WebAssembly kernel unless `exact` (or the f64 mode).
    */
-  private convInto(st: Step & { kind: 'conv' }, W: Arr, xs: Arr[], cs: Int32Array, os: Int32Array | null, exact: boolean, ys: Arr[]): void {
+  private convInto(st: Step & { kind: 'conv' }, W: ParamArray, xs: Arr[], cs: Int32Array, os: Int32Array | null, exact: boolean, ys: Arr[]): void {
     if (cs.length === 0 || (os && os.length === 0)) return;
     if (this.conv && !exact) {
       this.conv.forward(xs, W, st.s, cs, os, W === st.W, ys);
@@ -609,7 +617,7 @@ export class PatternScan {
    * dst.d += cd·op_W(src.d); dst.t += ct·op_W(src.t) + cx·op_W(src.d): scattering the correction's
    * entries, or the dense op on its channels when they are many.
    */
-  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     if (cd === 0 && ct === 0 && cx === 0) return;
     if (st.kind === 'linear') {
       const { inF, outF } = st;
@@ -672,7 +680,7 @@ export class PatternScan {
   }
 
   /** scatterOp in the f32 kernel (stride 1): the correction's non-zero entries, their outputs marked */
-  private wasmScatter(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private wasmScatter(st: Step & { kind: 'conv' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     if (this.scatterVd.length < src.len) {
       this.scatterIdx = new Int32Array(src.d.length);
       this.scatterVd = new Float64Array(src.d.length);
@@ -701,7 +709,7 @@ export class PatternScan {
     }
   }
 
-  private denseConv(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private denseConv(st: Step & { kind: 'conv' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     const { s } = st;
     const plane = s.h * s.w;
     const [oh, ow] = convOutSize(s);
@@ -932,10 +940,10 @@ function maxAbs(a: Arr): number {
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
   switch (op.kind) {
     case 'conv2d':
-      return { kind: 'conv', s: convShape(op, inShape, 1), W: asFloat64(params.get(op.weight)!.data), b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
+      return { kind: 'conv', s: convShape(op, inShape, 1), W: params.get(op.weight)!.data, b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
     case 'linear':
       if (!isPlainLinear(op)) return null;
-      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: asFloat64(params.get(op.weight)!.data), weight: op.weight, bias: op.bias };
+      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: params.get(op.weight)!.data, weight: op.weight, bias: op.bias };
     case 'activation':
       return op.fn === 'relu' ? { kind: 'relu' } : null;
     case 'batchnorm': {
@@ -969,7 +977,7 @@ function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet,
       return { kind: 'flatten' };
     // ops the scan has no rule for: the sparse engine reads these graphs
     case 'layernorm': case 'add': case 'rmsnorm': case 'mul': case 'slice': case 'patchify': case 'cls': case 'scale':
-    case 'embedding': case 'positional': case 'attention': case 'take': case 'concat': case 'patches':
+    case 'embedding': case 'positional': case 'attention': case 'take': case 'mean': case 'concat': case 'patches':
       return null;
   }
 }
