@@ -285,9 +285,9 @@ export function lectureGptForward(w: Tensors, tokens: number[], d: { D: number; 
  * lucidrains vit-pytorch ViT (Residual(PreNorm(…)) wrappers): `Rearrange('b c (h p1) (w p2) -> b (h w)
  * (p1 p2 c)')` then `to_patch_embedding.1`, CLS prepended, `pos_embedding` added; per layer
  * x + to_out(attn(to_qkv(LN(x)).chunk(3))) with scale dim_head^−1/2, x + net.3(GELU(net.0(LN(x))));
- * pool 'cls'; `mlp_head` = LayerNorm, Linear. image [C, S, S].
+ * pool 'cls' (`x[:, 0]`) or 'mean' (`x.mean(dim = 1)`, every token); `mlp_head` = LayerNorm, Linear. image [C, S, S].
  */
-export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: number; H: number; layers: number; eps: number; C: number; S: number; P: number }): Float64Array {
+export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: number; H: number; layers: number; eps: number; C: number; S: number; P: number; pool?: 'cls' | 'mean' }): Float64Array {
   const { D, H, C, S, P } = d;
   const side = S / P;
   const patchDim = P * P * C;
@@ -310,7 +310,8 @@ export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: numbe
     const F = w[`${b}1.fn.fn.net.0.bias`].length;
     x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}1.fn.fn.net.0.weight`], w[`${b}1.fn.fn.net.0.bias`], D, F, 'out-in').map(ACT.gelu), w[`${b}1.fn.fn.net.3.weight`], w[`${b}1.fn.fn.net.3.bias`], F, D, 'out-in')));
   }
-  const cls = layerNorm(x[0], w['mlp_head.0.weight'], w['mlp_head.0.bias'], d.eps);
+  const pooled = d.pool === 'mean' ? x.reduce((acc, u) => acc.map((z, i) => z + u[i] / x.length), new Float64Array(D)) : x[0];
+  const cls = layerNorm(pooled, w['mlp_head.0.weight'], w['mlp_head.0.bias'], d.eps);
   return lin(cls, w['mlp_head.1.weight'], w['mlp_head.1.bias'], D, w['mlp_head.1.bias'].length, 'out-in');
 }
 

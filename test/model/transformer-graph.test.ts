@@ -171,6 +171,18 @@ describe('whole-network transformer graphs', () => {
     });
   }
 
+  it('vit-pytorch pool "mean": the head reads the mean of every token (CLS included), which differs from the CLS readout', async () => {
+    const ck = T.nestedWrappers();
+    const { m, out } = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify({ ...ck.config, pool: 'mean' }) }, 4);
+    expect(m.graph.nodes.map((n) => n.op.kind).slice(-3)).toEqual(['mean', 'layernorm', 'linear']);
+    const w = await tensorsOf(ck.bytes);
+    const d = { ...dims, eps: 1e-5, C: 3, S: T.IMAGE, P: T.PATCH };
+    for (let s = 0; s < m.probe.count; s++) {
+      expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), { ...d, pool: 'mean' })), `sample ${s}`).toBeLessThan(1e-10);
+      expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), d))).toBeGreaterThan(1e-3);
+    }
+  });
+
   it('the rotary convention matters: the LLaMA HF graph differs from the interleaved forward', async () => {
     const ck = T.llamaHf();
     const { m, out } = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, 4);
