@@ -58,7 +58,11 @@ export interface MlpBlock {
   layerScale: string | null;
 }
 /** final norm → unembedding or classifier */
-export interface HeadBlock { kind: 'head'; name: string; norm: NormRef | null; linear: LinearRef; tiedTo: string | null }
+export interface HeadBlock {
+  kind: 'head'; name: string; norm: NormRef | null; linear: LinearRef; tiedTo: string | null;
+  /** reads cat[CLS, mean of the patch tokens] of the normed sequence (2·d features; HF Dinov2ForImageClassification) */
+  pooled: boolean;
+}
 export type Block = AttentionBlock | MlpBlock | HeadBlock;
 
 export interface Recognition {
@@ -444,14 +448,18 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     blocks.push({
       kind: 'head', name: 'unembedding', norm: finalNorm ? norm(finalNorm, '') : null,
       linear: { module: tokenEmbedding.path, weight: w.name, bias: null, layout: 'out-in', inFeatures: w.shape[1], outFeatures: w.shape[0] },
-      tiedTo: w.name,
+      tiedTo: w.name, pooled: false,
     });
     notes.push(`the unembedding is tied to ${w.name}`);
   } else if (unembed) {
     const lin = linear(unembed, 'reads-model');
     if (lin && (!finalNorm || lin.inFeatures === dModel)) {
       const tied = tokenEmbedding?.weight && tiedConfig === true ? tokenEmbedding.weight.name : null;
-      blocks.push({ kind: 'head', name: unembed.path, norm: finalNorm ? norm(finalNorm, '') : null, linear: lin, tiedTo: tied });
+      blocks.push({ kind: 'head', name: unembed.path, norm: finalNorm ? norm(finalNorm, '') : null, linear: lin, tiedTo: tied, pooled: false });
+    } else if (lin && finalNorm && family === 'dinov2-hf' && lin.inFeatures === 2 * dModel) {
+      // Dinov2ForImageClassification: classifier(cat[h[0], h[1:].mean(0)]), h the normed last hidden state
+      blocks.push({ kind: 'head', name: unembed.path, norm: norm(finalNorm, ''), linear: lin, tiedTo: null, pooled: true });
+      notes.push(`${unembed.path} reads the CLS token and the mean of the patch tokens (${lin.inFeatures} = 2 × ${dModel} features), as Dinov2ForImageClassification`);
     } else {
       embeddings.push(...tensorNames(unembed));
       if (lin) notes.push(`${unembed.path} reads ${lin.inFeatures} features, not the model width ${dModel} (e.g. CLS and mean-pooled patches): not read block-locally`);

@@ -152,6 +152,31 @@ export function dinov2Hf(): FamilyCheckpoint {
   return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
 }
 
+/** Hugging Face Dinov2ForImageClassification: the backbone under `dinov2.`, a classifier over cat[CLS, mean of the patch tokens]. */
+export function dinov2Classifier(): FamilyCheckpoint {
+  const w = writer(14);
+  const n = (IMAGE / PATCH) ** 2;
+  w.add('dinov2.embeddings.cls_token', [1, 1, D]);
+  w.add('dinov2.embeddings.mask_token', [1, D]);
+  w.add('dinov2.embeddings.position_embeddings', [1, n + 1, D]);
+  w.add('dinov2.embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
+  w.add('dinov2.embeddings.patch_embeddings.projection.bias', [D], 'zeros');
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `dinov2.encoder.layer.${l}`;
+    w.norm(`${p}.norm1`);
+    for (const m of ['query', 'key', 'value']) w.linear(`${p}.attention.attention.${m}`, D, D);
+    w.linear(`${p}.attention.output.dense`, D, D);
+    w.add(`${p}.layer_scale1.lambda1`, [D], 'ones');
+    w.norm(`${p}.norm2`);
+    w.linear(`${p}.mlp.fc1`, MLP, D);
+    w.linear(`${p}.mlp.fc2`, D, MLP);
+    w.add(`${p}.layer_scale2.lambda1`, [D], 'ones');
+  }
+  w.norm('dinov2.layernorm');
+  w.linear('classifier', CLASSES, 2 * D);
+  return w.done({ model_type: 'dinov2', architectures: ['Dinov2ForImageClassification'], hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
+}
+
 /**
  * Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied
  * lm_head; `deadUnit` zeroes that SwiGLU unit's gate row, up row and down column in layer 0.
@@ -356,7 +381,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': transformerLens, 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': transformerLens, 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier,
   'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

@@ -1019,7 +1019,7 @@ function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet,
       return { kind: 'flatten' };
     // ops the scan has no rule for: the sparse engine reads these graphs
     case 'layernorm': case 'add': case 'rmsnorm': case 'mul': case 'slice': case 'patchify': case 'cls': case 'scale':
-    case 'embedding': case 'positional': case 'attention': case 'take': case 'concat': case 'patches':
+    case 'embedding': case 'positional': case 'attention': case 'take': case 'mean': case 'concat': case 'patches':
       return null;
   }
 }
