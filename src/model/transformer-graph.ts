@@ -101,7 +101,7 @@ export function assembleTransformer(
   }
   if (rec.unplaced.length) return no(`tensors no role fits (${rec.unplaced.slice(0, 4).join(', ')}${rec.unplaced.length > 4 ? ', …' : ''})`);
   if (heads.length > 1) return no('more than one head block');
-  if (rec.blocks.some((b) => b.kind !== 'head' && !b.norm)) return no('a sub-block without a norm in front of it: not a pre-norm stack');
+  if (!rec.normFree && rec.blocks.some((b) => b.kind !== 'head' && !b.norm)) return no('a sub-block without a norm in front of it: not a pre-norm stack');
 
   // one attention and at most one MLP per layer, in that order (pre-norm residual blocks)
   const layerOf = (name: string) => {
@@ -221,12 +221,13 @@ export function assembleTransformer(
   // ---- the residual blocks ---------------------------------------------------------------
   for (const key of order) {
     const { attention: [a], mlp: [m] } = layers.get(key)!;
-    const normed = push(normOp(a.norm!), [x]);
+    // no norm only where config.json says the model has none (rec.normFree)
+    const normed = a.norm ? push(normOp(a.norm), [x]) : x;
     const out = wireAttention(rec, a, normed, push, shapeOf, { heads: H, causal, rotary: rotaryConvention, rotaryFraction: partial }, modelType);
     if (typeof out !== 'number') return out;
     x = push({ kind: 'add' }, [x, out]);
     if (!m) continue;
-    const mn = push(normOp(m.norm!), [x]);
+    const mn = m.norm ? push(normOp(m.norm), [x]) : x;
     let hidden: ValueId;
     if (m.gate || m.fusedGateUp) {
       let gate: ValueId, up: ValueId;
@@ -262,7 +263,7 @@ export function assembleTransformer(
   if (!allPositions && !pooled) x = push(meanPool ? { kind: 'mean', start: 0 } : { kind: 'take', index: images ? 0 : -1 }, [x]);
   const finalNorm = heads[0]?.norm ?? rec.finalNorm;
   if (finalNorm) x = push(normOp(finalNorm), [x]);
-  else warnings.push('no final norm recognised: the last residual stream is read directly');
+  else warnings.push(rec.normFree ? 'no norms (config.json normalization_type null): the residual stream goes straight into attention, the MLPs and the unembedding' : 'no final norm recognised: the last residual stream is read directly');
   if (pooled) x = push({ kind: 'concat' }, [push({ kind: 'take', index: 0 }, [x]), push({ kind: 'mean', start: 1 }, [x])]);
   const where = pooled ? 'the CLS token and the mean of the patch tokens' : meanPool ? 'the mean of every token (pool "mean")' : images ? 'the CLS token' : allPositions ? `every position (the Fisher summed over the ${inputShape[0]})` : 'the last position';
   let readout: string;

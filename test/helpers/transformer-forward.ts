@@ -24,6 +24,10 @@ export function lin(x: Float64Array, W: Float64Array, b: Float64Array | null | u
 }
 
 export function layerNorm(x: Float64Array, g: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
+  return layerNormOf(x, g, b, eps);
+}
+
+function layerNormOf(x: Float64Array, g: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
   const n = x.length;
   const mu = x.reduce((a, v) => a + v, 0) / n;
   const v = x.reduce((a, u) => a + (u - mu) ** 2, 0) / n;
@@ -120,9 +124,13 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
   return out;
 }
 
-/** TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out]. */
-export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number }): Float64Array {
+/**
+ * TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out];
+ * LayerNorms without stored w/b centre and normalise only (LNPre); `norms: false` has none (normalization_type None).
+ */
+export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean }): Float64Array {
   const { D, H, dh } = d;
+  const layerNorm = (x: Float64Array, g: Float64Array | undefined, b: Float64Array | undefined, eps: number) => (d.norms === false ? x : layerNormOf(x, g ?? null, b ?? null, eps));
   let x = addSeq(embed(w['embed.W_E'], tokens, D), tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
   for (let l = 0; l < d.layers; l++) {
     const b = `blocks.${l}.`;

@@ -81,29 +81,34 @@ export function nanoGpt(): FamilyCheckpoint {
   return w.done({ n_layer: LAYERS, n_head: HEADS, n_embd: D, block_size: CTX, vocab_size: VOCAB, bias: false });
 }
 
-/** TransformerLens HookedTransformer state dict (mask and IGNORE buffers included, as it saves them). */
-export function transformerLens(): FamilyCheckpoint {
-  const w = writer(3);
+/**
+ * TransformerLens HookedTransformer state dict (mask and IGNORE buffers included, as it saves them).
+ * `normalization` is its config's normalization_type: "LN" stores ln*.w/b; "LNPre" (norms folded into
+ * the next maps, from_pretrained's default) and null (no norms: the grokking models) store none.
+ */
+export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN'): FamilyCheckpoint {
+  const w = writer(normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
+  const ln = (prefix: string) => { if (normalization === 'LN') w.norm(prefix, true, 'w', 'b'); };
   w.add('embed.W_E', [VOCAB, D]);
   w.add('pos_embed.W_pos', [CTX, D]);
   for (let l = 0; l < LAYERS; l++) {
     const p = `blocks.${l}`;
-    w.norm(`${p}.ln1`, true, 'w', 'b');
+    ln(`${p}.ln1`);
     for (const m of ['Q', 'K', 'V']) { w.add(`${p}.attn.W_${m}`, [HEADS, D, DH]); w.add(`${p}.attn.b_${m}`, [HEADS, DH], 'zeros'); }
     w.add(`${p}.attn.W_O`, [HEADS, DH, D]);
     w.add(`${p}.attn.b_O`, [D], 'zeros');
     w.add(`${p}.attn.mask`, [CTX, CTX], 'mask');
     w.add(`${p}.attn.IGNORE`, []);
-    w.norm(`${p}.ln2`, true, 'w', 'b');
+    ln(`${p}.ln2`);
     w.add(`${p}.mlp.W_in`, [D, MLP]);
     w.add(`${p}.mlp.b_in`, [MLP], 'zeros');
     w.add(`${p}.mlp.W_out`, [MLP, D]);
     w.add(`${p}.mlp.b_out`, [D], 'zeros');
   }
-  w.norm('ln_final', true, 'w', 'b');
+  ln('ln_final');
   w.add('unembed.W_U', [D, VOCAB]);
   w.add('unembed.b_U', [VOCAB], 'zeros');
-  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: 'LN', attention_dir: 'causal', eps: 1e-5 });
+  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5 });
 }
 
 /** Hugging Face ViTForImageClassification. */
@@ -381,7 +386,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': transformerLens, 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier,
   'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

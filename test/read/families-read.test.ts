@@ -21,6 +21,9 @@ const SCOPE: Record<Name, [string, string]> = {
   'gpt2-hf': ['whole', 'block-local'], // GPT-2's shapes do not give the heads
   nanogpt: ['whole', 'block-local'], // nanoGPT's own config keys (n_head); its shapes do not give the heads
   'transformer-lens': ['whole', 'whole'], // W_Q [n_heads, d_model, d_head] gives the heads
+  // normalization_type LNPre / null (no norm tensors): config.json says which; without it, blocks without norms
+  'transformer-lens-lnpre': ['whole', 'block-local'],
+  'transformer-lens-no-norm': ['whole', 'block-local'],
   'vit-hf': ['whole', 'block-local'],
   'dinov2-hf': ['whole', 'block-local'],
   'dinov2-classifier': ['whole', 'block-local'],
