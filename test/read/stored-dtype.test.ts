@@ -15,6 +15,7 @@ import { HalfTensor, heldBytes } from '../../src/format/held-tensor.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { createRng } from '../../src/math/random.ts';
 import * as T from '../helpers/transformers.ts';
+import { rounded as roundedTo } from '../helpers/rounded.ts';
 
 // values k/256 with |k| < 256: 8 significant bits at most, so F16, BF16 and F32 all hold them exactly
 const widths = [3, 6, 5, 2];
@@ -64,17 +65,8 @@ describe('parameters in their stored precision', () => {
   });
 });
 
-/** gpt2Hf's tensors rounded to `dtype` (nearest even, by the writer), and the same rounded values written as F32 */
-async function rounded(dtype: 'F16' | 'BF16'): Promise<{ half: Uint8Array; f32: Uint8Array }> {
-  const file = await openSafetensors(bytesSource(T.gpt2Hf().bytes), 'gpt2.safetensors');
-  const tensors: WriterTensor[] = [];
-  for (const t of file.tensors) tensors.push({ name: t.name, dtype, shape: t.shape, data: await file.readFloat64(t.name) });
-  const half = writeSafetensors(tensors);
-  const back = await openSafetensors(bytesSource(half), 'half.safetensors');
-  const f32: WriterTensor[] = [];
-  for (const t of back.tensors) f32.push({ name: t.name, dtype: 'F32', shape: t.shape, data: await back.readFloat64(t.name) });
-  return { half, f32: writeSafetensors(f32) };
-}
+/** gpt2Hf's tensors rounded to `dtype`, and the same rounded values written as F32 */
+const rounded = (dtype: 'F16' | 'BF16') => roundedTo(T.gpt2Hf().bytes, dtype);
 
 /** A source that records the byte ranges read from it. */
 function counting(bytes: Uint8Array): ByteSource & { ranges: [number, number][] } {
