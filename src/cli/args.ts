@@ -34,6 +34,16 @@ const num = (flag: string, v: string): number => {
   return x;
 };
 
+/**
+ * A comma-separated list of names, each once: an empty one (`--layers ,`) would read nothing and
+ * exit 0 with an empty JSON, so it is bad input.
+ */
+const nameList = (flag: string, v: string, what: string): string[] => {
+  const names = [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (!names.length) throw new InputError('command line', `${flag} names no ${what}, got "${v}"`);
+  return names;
+};
+
 export function parseReadArgs(argv: string[]): CliArgs {
   const options: Partial<ReadOptions> = {};
   const checkpoints: string[] = [];
@@ -73,7 +83,7 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.head = choice.value;
         break;
       }
-      case '--detectors': options.detectors = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--detectors': options.detectors = nameList(flag, value(), 'detector'); break;
       case '--grid': {
         const parts = value().split(',').map((s) => num(flag, s));
         if (parts.length !== 3) throw new InputError('command line', '--grid takes TMIN,TMAX,PER_DECADE');
@@ -128,7 +138,7 @@ export function parseReadArgs(argv: string[]): CliArgs {
         options.positions = v as Positions;
         break;
       }
-      case '--layers': options.layers = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--layers': options.layers = nameList(flag, value(), 'layer'); break;
       case '--precision': {
         const v = value();
         if (v !== 'f32' && v !== 'f64') throw new InputError('command line', `--precision must be f32 or f64, got "${v}"`);

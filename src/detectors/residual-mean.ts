@@ -2,7 +2,7 @@
  * Residual-stream mean gauge (METHOD §4). A LayerNorm erases any shift along 1 (mean-centring):
  * LN(x + c·1) = LN(x) exactly, for a c that may differ per input and position. A value is
  * "shift-erased along s" when every reader erases s: a LayerNorm (s = 1), or an op passing the
- * shift on to a shift-erased output — a residual `add`, `take`, `positional`, `cls` (same s) or a
+ * shift on to a shift-erased output — a residual `add`, `take`, `mean` of positions, `positional`, `cls` (same s) or a
  * layer `scale` x ⊙ γ (s ⊘ γ before it). In a pre-LN stack every reader of the stream is such an
  * op, so each writer into it has a gauge of its own, along a straight line (additive):
  *  - a linear writer (attention output, MLP down map): ΔW = s uᵀ, Δb = c·s;
@@ -23,7 +23,8 @@ import { ownsTensors, tensorUses } from './wiring.ts';
 type Shift = 'ones' | Float64Array;
 
 // a patch sequence [h·w, D] is the conv output [D, h, w] transposed: a per-token shift s is a per-channel one
-const PASS_THROUGH: ReadonlySet<Op['kind']> = new Set(['add', 'take', 'positional', 'cls', 'patchify']);
+// (a mean of positions of x_t + c_t·s is mean(x) + mean(c)·s: still along s)
+const PASS_THROUGH: ReadonlySet<Op['kind']> = new Set(['add', 'take', 'mean', 'positional', 'cls', 'patchify']);
 
 /** value → the shift direction every reader erases, or absent when some reader sees it */
 export function erasedShifts(model: ModelGraph, params: ParamSet): Map<ValueId, Shift> {

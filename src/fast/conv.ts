@@ -1,14 +1,15 @@
 /**
  * The pattern scan's convolution in f32 (its fast mode): the WebAssembly SIMD kernel of
  * src/fast/conv-kernels.wat: `conv2dForward` on listed input and output channels (no bias, f64 in and
- * out), each sample read from and added into the caller's full-layout arrays. The f64 reference mode keeps `conv2dForward`. Layer weights are transposed
- * to output-channel-innermost f32 once per tensor and kept in the kernel's memory; a patch basis
+ * out), each sample read from and added into the caller's full-layout arrays. The f64 reference mode keeps `conv2dForward`. Layer weights, as held
+ * (float32 or f64), are transposed to output-channel-innermost f32 once per tensor and kept in the kernel's memory; a patch basis
  * (restricted to its non-zero rows where it has few) once per direction.
  */
 import { CONV_KERNELS_WASM_BASE64 } from './conv-kernels-wasm.ts';
 import { ensureBytes, wasmModule } from './kernel-module.ts';
 import { macCounter } from './gemm.ts';
 import { convOutSize, type ConvShape } from '../ops/conv2d/reference.ts';
+import type { ParamArray } from '../engine/types.ts';
 
 interface ConvExports {
   memory: WebAssembly.Memory;
@@ -24,9 +25,9 @@ export class WasmConv {
   private kept = 0;
   private held = 0;
   private top = 0;
-  private readonly weights = new Map<Float64Array, number>();
+  private readonly weights = new Map<ParamArray, number>();
   /** the current direction's transposed bases (a basis is used at every sample of its direction) */
-  private readonly bases = new Map<Float64Array, { os: Int32Array | null; at: number }[]>();
+  private readonly bases = new Map<ParamArray, { os: Int32Array | null; at: number }[]>();
   /** scatter's output positions reached (`reached` of them), and their marks (all zero between calls) */
   private positions = new Int32Array(0);
   private positionMark = new Uint8Array(0);
@@ -60,7 +61,7 @@ export class WasmConv {
    * weights kept for the read, a basis (rows `os`, the same at every call of its direction) until
    * `releaseBases`.
    */
-  private transposed(W: Float64Array, s: ConvShape, os: Int32Array | null, Opad: number, layer: boolean): number {
+  private transposed(W: ParamArray, s: ConvShape, os: Int32Array | null, Opad: number, layer: boolean): number {
     const cached = layer ? this.weights.get(W) : this.bases.get(W)?.find((b) => b.os === os)?.at;
     if (cached !== undefined) return cached;
     // a layer's weights go below the bases: drop these (they are transposed again on their next use)
@@ -93,7 +94,7 @@ export class WasmConv {
    * transposed copy stays in the kernel's memory for the read); else a direction's basis whose rows
    * `os` are the same at every call until `releaseBases`.
    */
-  forward(xs: readonly Float64Array[], W: Float64Array, s: ConvShape, cs: Int32Array, os: Int32Array | null, layer: boolean, ys: readonly Float64Array[]): void {
+  forward(xs: readonly Float64Array[], W: ParamArray, s: ConvShape, cs: Int32Array, os: Int32Array | null, layer: boolean, ys: readonly Float64Array[]): void {
     const { kh, kw, sh, sw, ph, pw, h, w } = s;
     const [oh, ow] = convOutSize(s);
     const P = oh * ow;
@@ -146,7 +147,7 @@ export class WasmConv {
    * yd and yt are full-layout samples; `layer` as for `forward`. Returns how many output positions the
    * taps reached: the first entries of `reachedPositions()`.
    */
-  scatter(idx: Int32Array, vdAt: Float64Array, vtAt: Float64Array, n: number, W: Float64Array, s: ConvShape, os: Int32Array | null, layer: boolean,
+  scatter(idx: Int32Array, vdAt: Float64Array, vtAt: Float64Array, n: number, W: ParamArray, s: ConvShape, os: Int32Array | null, layer: boolean,
     yd: Float64Array, yt: Float64Array): number {
     const { kh, kw, ph, pw, h, w } = s;
     const [oh, ow] = convOutSize(s);

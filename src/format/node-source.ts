@@ -9,6 +9,13 @@ import type { ByteSource } from './safetensors.ts';
 
 export type FileByteSource = ByteSource & { close(): Promise<void> };
 
+/**
+ * The most bytes one `FileHandle.read` asks for: Node's binding takes the length as a 32-bit int and
+ * aborts the process (a native assertion, exit 134) on a tensor of 2 GiB or more, so longer reads
+ * are made of reads of this size into the one output buffer.
+ */
+export const MAX_READ_CALL_BYTES = 2 ** 30;
+
 /** Open `path` for reading. Call `close()` when done. */
 export async function fileSource(path: string): Promise<FileByteSource> {
   const handle = await open(path, 'r');
@@ -27,7 +34,7 @@ export async function fileSource(path: string): Promise<FileByteSource> {
       const out = new Uint8Array(want);
       let filled = 0;
       while (filled < want) {
-        const { bytesRead } = await handle.read(out, filled, want - filled, offset + filled);
+        const { bytesRead } = await handle.read(out, filled, Math.min(want - filled, MAX_READ_CALL_BYTES), offset + filled);
         if (bytesRead === 0) break; // file shrank: return what we have, the reader reports it
         filled += bytesRead;
       }

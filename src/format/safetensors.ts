@@ -30,12 +30,28 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/**
+ * The most bytes one `Blob.slice(…).arrayBuffer()` asks for: Chromium refuses a slice of 2 GiB or
+ * more ("NotReadableError: … permission problems") though it allocates the buffer, so a tensor that
+ * large is read as slices of this size into one output array.
+ */
+export const MAX_BLOB_SLICE_BYTES = 2 ** 28;
+
 /** A source over a browser `File`/`Blob` (also Node's global `Blob`), read slice by slice. */
-export function blobSource(blob: Blob): ByteSource {
+export function blobSource(blob: Blob, sliceBytes = MAX_BLOB_SLICE_BYTES): ByteSource {
   return {
     size: blob.size,
     async read(offset, length) {
-      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      if (length <= sliceBytes) return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      const want = Math.max(0, Math.min(length, blob.size - offset));
+      const out = new Uint8Array(want);
+      for (let at = 0; at < want; at += sliceBytes) {
+        const part = new Uint8Array(await blob.slice(offset + at, offset + Math.min(want, at + sliceBytes)).arrayBuffer());
+        out.set(part, at);
+        // a file that changed under the read: what was read, which the reader reports as short
+        if (part.byteLength < Math.min(sliceBytes, want - at)) return out.subarray(0, at + part.byteLength);
+      }
+      return out;
     },
   };
 }

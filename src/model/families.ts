@@ -58,7 +58,11 @@ export interface MlpBlock {
   layerScale: string | null;
 }
 /** final norm → unembedding or classifier */
-export interface HeadBlock { kind: 'head'; name: string; norm: NormRef | null; linear: LinearRef; tiedTo: string | null }
+export interface HeadBlock {
+  kind: 'head'; name: string; norm: NormRef | null; linear: LinearRef; tiedTo: string | null;
+  /** reads cat[CLS, mean of the patch tokens] of the normed sequence (2·d features; HF Dinov2ForImageClassification) */
+  pooled: boolean;
+}
 export type Block = AttentionBlock | MlpBlock | HeadBlock;
 
 export interface Recognition {
@@ -88,6 +92,8 @@ export interface Recognition {
   };
   /** the final norm (also when no head reads it: a backbone) */
   finalNorm: NormRef | null;
+  /** config.json says the model has no norms at all (TransformerLens `normalization_type: null`) */
+  normFree: boolean;
   notes: string[];
 }
 
@@ -444,14 +450,18 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     blocks.push({
       kind: 'head', name: 'unembedding', norm: finalNorm ? norm(finalNorm, '') : null,
       linear: { module: tokenEmbedding.path, weight: w.name, bias: null, layout: 'out-in', inFeatures: w.shape[1], outFeatures: w.shape[0] },
-      tiedTo: w.name,
+      tiedTo: w.name, pooled: false,
     });
     notes.push(`the unembedding is tied to ${w.name}`);
   } else if (unembed) {
     const lin = linear(unembed, 'reads-model');
     if (lin && (!finalNorm || lin.inFeatures === dModel)) {
       const tied = tokenEmbedding?.weight && tiedConfig === true ? tokenEmbedding.weight.name : null;
-      blocks.push({ kind: 'head', name: unembed.path, norm: finalNorm ? norm(finalNorm, '') : null, linear: lin, tiedTo: tied });
+      blocks.push({ kind: 'head', name: unembed.path, norm: finalNorm ? norm(finalNorm, '') : null, linear: lin, tiedTo: tied, pooled: false });
+    } else if (lin && finalNorm && family === 'dinov2-hf' && lin.inFeatures === 2 * dModel) {
+      // Dinov2ForImageClassification: classifier(cat[h[0], h[1:].mean(0)]), h the normed last hidden state
+      blocks.push({ kind: 'head', name: unembed.path, norm: norm(finalNorm, ''), linear: lin, tiedTo: null, pooled: true });
+      notes.push(`${unembed.path} reads the CLS token and the mean of the patch tokens (${lin.inFeatures} = 2 × ${dModel} features), as Dinov2ForImageClassification`);
     } else {
       embeddings.push(...tensorNames(unembed));
       if (lin) notes.push(`${unembed.path} reads ${lin.inFeatures} features, not the model width ${dModel} (e.g. CLS and mean-pooled patches): not read block-locally`);
@@ -579,7 +589,23 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   };
 
   if (!hyper.nHeads) notes.push('number of heads unknown (set n_head / num_attention_heads in config.json): needed for a whole-network read');
-  return { family, label: FAMILY_LABELS[family], dModel, normKind, blocks, embeddings, buffers, unplaced, hyper, rotary, inputs, finalNorm: finalNorm ? norm(finalNorm, '') : null, notes };
+  let finalNormRef = finalNorm ? norm(finalNorm, '') : null;
+  // TransformerLens's normalization_type: "LNPre"/"RMSPre" are its norms with γ and β folded into the
+  // maps after them (HookedTransformer.from_pretrained's default), so they store no tensors; null is
+  // no norm at all (the grokking models). Said only by config.json, and only where no norm is stored.
+  let normFree = false;
+  const tlNorms = family === 'transformer-lens' && config !== null && 'normalization_type' in config && !finalNormRef && blocks.every((b) => !b.norm) ? config.normalization_type : undefined;
+  if (tlNorms === 'LNPre' || tlNorms === 'RMSPre') {
+    const pre = (module: string): NormRef => ({ module, kind: tlNorms === 'LNPre' ? 'layernorm' : 'rmsnorm', weight: null, bias: null, width: dModel });
+    const parent = (name: string) => name.split('.').slice(0, -1).join('.');
+    finalNormRef = pre('ln_final');
+    for (const b of blocks) b.norm = b.kind === 'attention' ? pre(`${parent(b.name)}.ln1`) : b.kind === 'mlp' ? pre(`${parent(b.name)}.ln2`) : finalNormRef;
+    notes.push(`normalization_type ${tlNorms}: ${tlNorms === 'LNPre' ? 'each LayerNorm centres and normalises without γ and β' : 'each RMSNorm normalises without γ'} (folded into the maps after it)`);
+  } else if (tlNorms === null) {
+    normFree = true;
+    notes.push('normalization_type null: no norms (the residual stream goes straight into attention, the MLPs and the unembedding)');
+  }
+  return { family, label: FAMILY_LABELS[family], dModel, normKind, blocks, embeddings, buffers, unplaced, hyper, rotary, inputs, finalNorm: finalNormRef, normFree, notes };
 }
 
 type Role = Projection | MlpRole | 'seq';

@@ -101,7 +101,7 @@ export function assembleTransformer(
   }
   if (rec.unplaced.length) return no(`tensors no role fits (${rec.unplaced.slice(0, 4).join(', ')}${rec.unplaced.length > 4 ? ', …' : ''})`);
   if (heads.length > 1) return no('more than one head block');
-  if (rec.blocks.some((b) => b.kind !== 'head' && !b.norm)) return no('a sub-block without a norm in front of it: not a pre-norm stack');
+  if (!rec.normFree && rec.blocks.some((b) => b.kind !== 'head' && !b.norm)) return no('a sub-block without a norm in front of it: not a pre-norm stack');
 
   // one attention and at most one MLP per layer, in that order (pre-norm residual blocks)
   const layerOf = (name: string) => {
@@ -161,7 +161,6 @@ export function assembleTransformer(
     if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)', ['image_size']);
     const side = hyper.imageSize.value;
     if (!rec.inputs.clsToken || !rec.inputs.positionEmbedding) return no('a ViT without a CLS token or position embeddings');
-    if (config?.pool === 'mean') return no('config.json sets pool "mean": a mean over the patches is not in the ops');
     if (pe.kind === 'conv') {
       const [outC, c, a, b] = w;
       if (outC !== D || a !== b) return no(`patch embedding ${pe.weight} [${w}] is not a square-patch conv into the model width ${D}`);
@@ -222,12 +221,13 @@ export function assembleTransformer(
   // ---- the residual blocks ---------------------------------------------------------------
   for (const key of order) {
     const { attention: [a], mlp: [m] } = layers.get(key)!;
-    const normed = push(normOp(a.norm!), [x]);
+    // no norm only where config.json says the model has none (rec.normFree)
+    const normed = a.norm ? push(normOp(a.norm), [x]) : x;
     const out = wireAttention(rec, a, normed, push, shapeOf, { heads: H, causal, rotary: rotaryConvention, rotaryFraction: partial }, modelType);
     if (typeof out !== 'number') return out;
     x = push({ kind: 'add' }, [x, out]);
     if (!m) continue;
-    const mn = push(normOp(m.norm!), [x]);
+    const mn = m.norm ? push(normOp(m.norm), [x]) : x;
     let hidden: ValueId;
     if (m.gate || m.fusedGateUp) {
       let gate: ValueId, up: ValueId;
@@ -255,17 +255,22 @@ export function assembleTransformer(
   // ---- readout: one position, the final norm, the head -----------------------------------
   // positions `all`: the norm and head act per position on [T, D]; the Fisher sums the T per-position forms
   const allPositions = options.positions === 'all' && !images;
-  if (options.positions === 'all' && images) warnings.push('positions all applies to token models: an image model is read on its CLS token');
-  if (!allPositions) x = push({ kind: 'take', index: images ? 0 : -1 }, [x]);
+  if (options.positions === 'all' && images) warnings.push(`positions all applies to token models: an image model is read on its CLS token${heads[0]?.pooled ? ' and the mean of its patch tokens' : ''}`);
+  // a pooled head (DINOv2's classifier) reads CLS and the mean of the patch tokens of the normed sequence
+  const pooled = heads[0]?.pooled ?? false;
+  // vit-pytorch's `pool = 'mean'`: `x.mean(dim = 1)` over every token, CLS included, before mlp_head
+  const meanPool = images && config?.pool === 'mean';
+  if (!allPositions && !pooled) x = push(meanPool ? { kind: 'mean', start: 0 } : { kind: 'take', index: images ? 0 : -1 }, [x]);
   const finalNorm = heads[0]?.norm ?? rec.finalNorm;
   if (finalNorm) x = push(normOp(finalNorm), [x]);
-  else warnings.push('no final norm recognised: the last residual stream is read directly');
-  const where = images ? 'the CLS token' : allPositions ? `every position (the Fisher summed over the ${inputShape[0]})` : 'the last position';
+  else warnings.push(rec.normFree ? 'no norms (config.json normalization_type null): the residual stream goes straight into attention, the MLPs and the unembedding' : 'no final norm recognised: the last residual stream is read directly');
+  if (pooled) x = push({ kind: 'concat' }, [push({ kind: 'take', index: 0 }, [x]), push({ kind: 'mean', start: 1 }, [x])]);
+  const where = pooled ? 'the CLS token and the mean of the patch tokens' : meanPool ? 'the mean of every token (pool "mean")' : images ? 'the CLS token' : allPositions ? `every position (the Fisher summed over the ${inputShape[0]})` : 'the last position';
   let readout: string;
   let head: 'regression' | null = null;
   if (heads.length) {
     const h = heads[0];
-    if (h.linear.inFeatures !== D) return no(`${h.linear.module} reads ${h.linear.inFeatures} features, not the model width ${D}`);
+    if (h.linear.inFeatures !== (pooled ? 2 * D : D)) return no(`${h.linear.module} reads ${h.linear.inFeatures} features, not the model width ${D}`);
     // a tied unembedding reads the embedding's weight; its layer is named apart from the embedding's
     x = push(linearOp(h.linear, allPositions, h.tiedTo ? `unembedding (tied to ${h.tiedTo})` : h.linear.module), [x]);
     readout = images ? `the classifier on ${where}` : `the logits at ${where}`;

@@ -69,6 +69,7 @@ export function orderTutorialLayers(layers: NamedLayer[]): NamedLayer[] | null {
       case 'positional':
       case 'attention':
       case 'take':
+      case 'mean':
       case 'slice':
       case 'concat':
       case 'patchify':

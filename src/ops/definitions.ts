@@ -20,6 +20,7 @@ import { embeddingDefinition } from './embedding/definition.ts';
 import { positionalDefinition } from './positional/definition.ts';
 import { attentionDefinition } from './attention/definition.ts';
 import { takeDefinition } from './take/definition.ts';
+import { meanDefinition } from './mean/definition.ts';
 import { sliceDefinition } from './slice/definition.ts';
 import { concatDefinition } from './concat/definition.ts';
 import { patchesDefinition } from './patches/definition.ts';
@@ -42,6 +43,7 @@ export const DEFINITIONS: { readonly [K in OpKind]: OpDefinition<K> } = {
   positional: positionalDefinition,
   attention: attentionDefinition,
   take: takeDefinition,
+  mean: meanDefinition,
   slice: sliceDefinition,
   concat: concatDefinition,
   patchify: patchifyDefinition,

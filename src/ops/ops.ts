@@ -13,6 +13,7 @@ import type { EmbeddingOp } from './embedding/definition.ts';
 import type { PositionalOp } from './positional/definition.ts';
 import type { AttentionOp } from './attention/definition.ts';
 import type { TakeOp } from './take/definition.ts';
+import type { MeanOp } from './mean/definition.ts';
 import type { SliceOp } from './slice/definition.ts';
 import type { PatchifyOp } from './patchify/definition.ts';
 import type { ClsOp } from './cls/definition.ts';
@@ -30,7 +31,8 @@ export type Op = LinearOp | Conv2dOp | MaxPoolOp | BatchNormOp | LayerNormOp | A
   | EmbeddingOp
   | PositionalOp
   | AttentionOp
-  | TakeOp;
+  | TakeOp
+  | MeanOp;
 export type { LinearOp, Conv2dOp, MaxPoolOp, BatchNormOp, LayerNormOp, ActivationOp, FlattenOp, AddOp, RmsNormOp, MulOp };
-export type { EmbeddingOp, PositionalOp, AttentionOp, TakeOp };
+export type { EmbeddingOp, PositionalOp, AttentionOp, TakeOp, MeanOp };
 export type { SliceOp, ConcatOp, PatchifyOp, PatchesOp, ClsOp, ScaleOp };

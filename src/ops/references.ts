@@ -18,6 +18,7 @@ import { embeddingReference } from './embedding/reference.ts';
 import { positionalReference } from './positional/reference.ts';
 import { attentionReference } from './attention/reference.ts';
 import { takeReference } from './take/reference.ts';
+import { meanReference } from './mean/reference.ts';
 import { sliceReference } from './slice/reference.ts';
 import { concatReference } from './concat/reference.ts';
 import { patchesReference } from './patches/reference.ts';
@@ -42,6 +43,7 @@ export const REFERENCES: { readonly [K in OpKind]: ReferenceOp<K> } = {
   positional: positionalReference,
   attention: attentionReference,
   take: takeReference,
+  mean: meanReference,
   slice: sliceReference,
   concat: concatReference,
   patchify: patchifyReference,

@@ -31,6 +31,7 @@ import { attentionGpu } from './attention/gpu.ts';
 import { attentionFlow } from './attention/flow.ts';
 import { takeFlow } from './take/flow.ts';
 import { takeGpu } from './take/gpu.ts';
+import { meanGpu } from './mean/gpu.ts';
 import { sliceFlow } from './slice/flow.ts';
 import { sliceGpu } from './slice/gpu.ts';
 import { concatFlow } from './concat/flow.ts';
@@ -62,6 +63,8 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   // attention mixes every position and feature of a head: the heads a change reaches, at the positions read
   attention: { ...DEFINITIONS.attention, reference: REFERENCES.attention, flow: attentionFlow, gpu: attentionGpu },
   take: { ...DEFINITIONS.take, reference: REFERENCES.take, flow: takeFlow, gpu: takeGpu },
+  // a mean of positions mixes every position it reads: dense after it (it is the readout's last step but one)
+  mean: { ...DEFINITIONS.mean, reference: REFERENCES.mean, flow: null, gpu: meanGpu },
   slice: { ...DEFINITIONS.slice, reference: REFERENCES.slice, flow: sliceFlow, gpu: sliceGpu },
   concat: { ...DEFINITIONS.concat, reference: REFERENCES.concat, flow: concatFlow, gpu: concatGpu },
   patches: { ...DEFINITIONS.patches, reference: REFERENCES.patches, flow: patchesFlow, gpu: patchesGpu },

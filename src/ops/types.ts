@@ -35,7 +35,7 @@ export interface ArchLayer {
   positionwise?: boolean;
   /** value ids the layer reads (0 = model input, layer i's output = i + 1); default [its predecessor] */
   inputs?: number[];
-  /** slice: the first feature of the last axis kept, and how many */
+  /** slice: the first feature of the last axis kept, and how many; mean: the first position averaged */
   start?: number;
   length?: number;
   /** cls, scale: the tensor's full name where it is not the default `<prefix>.<name>` */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../helpers/read.ts';
 import { entry, stBytes } from '../format/build.ts';
+import { parseReadArgs } from '../../src/cli/args.ts';
 
 const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'deadscope-bad-'));
@@ -74,6 +75,9 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--input-scale 0', [ts, '--input-scale', '0'], /--input-scale must be > 0/],
   ['--threads 10^5 (one worker thread each)', [ts, '--threads', '100000', '--backend', 'cpu'], /--threads must be a whole number 1…256, got 100000/],
   ['--threads 0', [ts, '--threads', '0'], /--threads must be a whole number 1…256, got 0/],
+  // an empty list read nothing and exited 0 with an empty JSON
+  ['--detectors naming none', [ts, '--detectors', ','], /--detectors names no detector, got ","/],
+  ['--layers naming none', [ts, '--layers', ' , '], /--layers names no layer, got " , "/],
   // checked from the graph before the forward pass: no progress line before the message
   ['--layers naming no layer', [ts, '--layers', 'nosuch', '--backend', 'cpu'], /--layers: no layer nosuch \(layers: 0, 2\)/],
   ['probe inputs holding a NaN', [ts, '--inputs', nanInputs], /nan-inputs\.safetensors: tensor "inputs" holds NaN or Inf values \(sample 2\)/],
@@ -147,5 +151,13 @@ describe('deadscope read: a layer too wide for its axis alignment', () => {
     const read = JSON.parse(r.stdout);
     expect(read.layers).toEqual([expect.objectContaining({ layer: '0', width: 40, axisAlignment: null })]);
     expect(read.warnings).toContainEqual(expect.stringMatching(/^layer 0: axis alignment skipped: layer statistics on layer 0 decomposes a 40 × 40 matrix .* above the 16 limit \(maxEigenDim\); --max-eigen-dim 40 \(maxEigenDim\) includes it$/));
+  });
+});
+
+describe('deadscope read: name lists', () => {
+  it('each detector and layer is read once, whatever the list repeats', () => {
+    const a = parseReadArgs(['x.safetensors', '--detectors', 'inactive, inactive,node-death,', '--layers', '0,2,0']);
+    expect(a.options.detectors).toEqual(['inactive', 'node-death']);
+    expect(a.options.layers).toEqual(['0', '2']);
   });
 });

@@ -3,7 +3,9 @@
  * `ln-scale` and `ln-kernel` direction leaves a plain f64 forward pass written here unchanged to
  * rounding (ln-scale exactly at ε = 0, up to ε otherwise), while a random direction on the same
  * tensors moves it; the kernel is not emitted where an activation sits between the norm and the map.
- * Both stored layouts of the maps ([out, in] nn.Linear, [in, out] Conv1D).
+ * Both stored layouts of the maps ([out, in] nn.Linear, [in, out] Conv1D). Through a pooled readout
+ * (a position and a mean of positions joined by concat, DINOv2's classifier) one kernel per column
+ * block, checked on an independent forward of the HF model.
  */
 import { describe, expect, it } from 'vitest';
 import { chainGraph, type Op } from '../../src/model/graph.ts';
@@ -13,6 +15,10 @@ import type { ParamSet } from '../../src/engine/types.ts';
 import { DEFAULT_SETTINGS } from '../../src/read/settings.ts';
 import { createRng, randomUnitVector } from '../../src/math/random.ts';
 import { randomParams } from '../helpers/models.ts';
+import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
+import { loadModel } from '../../src/read/pipeline.ts';
+import * as T from '../helpers/transformers.ts';
+import * as R from '../helpers/transformer-forward.ts';
 
 const IN = 5, H = 7, MID = 4, OUT = 3;
 
@@ -108,5 +114,41 @@ describe('LayerNorm gauges leave a plain forward pass unchanged', () => {
     const params = randomParams(graph, createRng(4));
     expect(lnKernel.detect(context(graph, params))).toEqual([]);
     expect(lnMean.detect(context(graph, params)).length).toBe(1);
+  });
+});
+
+describe('LayerNorm kernel through a pooled readout (DINOv2 classifier on cat[y₀, mean y₁…])', () => {
+  it('one kernel per column block of the classifier; a finite step leaves the independent forward of HF\'s code unchanged, a random one moves it', async () => {
+    const ck = T.dinov2Classifier();
+    const m = await loadModel({ checkpoint: bytesSource(ck.bytes), checkpointName: 'dino.safetensors', configText: JSON.stringify(ck.config) }, { probe: 3, scope: 'whole' });
+    const ctx: DetectorContext = { model: m.graph, params: m.params, probe: m.probe, head: 'classification', values: [], settings: DEFAULT_SETTINGS, rng: createRng(5) };
+    const kernels = lnKernel.detect(ctx).filter((c) => c.layer === 'dinov2.layernorm');
+    expect(kernels.map((c) => c.id).sort()).toEqual([`ln-kernel:dinov2.layernorm:classifier@0`, `ln-kernel:dinov2.layernorm:classifier@${T.D}`]);
+    const file = await openSafetensors(bytesSource(ck.bytes), 'dino.safetensors');
+    const w: Record<string, Float64Array> = {};
+    for (const t of file.tensors) w[t.name] = await file.readFloat64(t.name);
+    const d = { D: T.D, H: T.HEADS, layers: T.LAYERS, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH };
+    const f = m.probe.data.length / m.probe.count;
+    const images = Array.from({ length: m.probe.count }, (_, s) => m.probe.data.slice(s * f, (s + 1) * f));
+    const change = (step: Map<string, Float64Array>) => {
+      const moved = { ...w };
+      for (const [n, v] of step) moved[n] = w[n].map((x, i) => x + v[i]);
+      let worst = 0, scale = 0;
+      for (const x of images) {
+        const a = R.vitForward(w, x, d, 'dinov2-classifier'), b = R.vitForward(moved, x, d, 'dinov2-classifier');
+        a.forEach((z, i) => { worst = Math.max(worst, Math.abs(z - b[i])); scale = Math.max(scale, Math.abs(z)); });
+      }
+      return worst / scale;
+    };
+    for (const c of kernels) {
+      const v = c.direction();
+      const cols = [...v.get('classifier.weight')!].flatMap((x, k) => (x !== 0 ? [k % (2 * T.D)] : []));
+      // the block of columns the norm's features reach: CLS at 0…D−1, the mean of the patches at D…2D−1
+      const from = c.id.endsWith('@0') ? 0 : T.D;
+      expect(cols.every((k) => k >= from && k < from + T.D), c.id).toBe(true);
+      expect(change(new Map([...v].map(([n, a]) => [n, a.map((x) => 1.5 * x)]))), c.id).toBeLessThan(1e-12);
+      const rng = createRng(9);
+      expect(change(new Map([...v].map(([n, a]) => [n, randomUnitVector(a.length, rng).map((x) => 1.5 * x)]))), `${c.id}: control`).toBeGreaterThan(1e-4);
+    }
   });
 });

@@ -77,3 +77,47 @@ describe('pattern scan = dense evaluation', () => {
     });
   }
 });
+
+describe('pattern scan on float32-held weights', () => {
+  // A checkpoint's weights are held as float32; the scan reads them as held (no f64 copy). Holding the
+  // same values in f64 instead must give the same F to the last bit: every f64 sum reads the same
+  // numbers, and the f32 kernel's copy of an f32 weight or of its exact f64 value is the same.
+  const [name, g, head] = models[0];
+  for (const precision of ['f64', 'f32'] as const) {
+    it(`${name} (${precision}): F bit-identical to the same values held in f64`, async () => {
+      const rng = createRng(5);
+      const held32 = randomParams(g, rng);
+      for (const [k, t] of held32) held32.set(k, { shape: t.shape, data: Float32Array.from(t.data) });
+      const held64 = new Map([...held32].map(([k, t]) => [k, { shape: t.shape, data: Float64Array.from(t.data) }]));
+      const probe = randomProbe(g, 4, rng);
+      const read = async (params: typeof held32) => {
+        const engine = new CpuEngine({ precision });
+        await engine.prepare(g, params, probe, head);
+        const ctx = { model: g, params, probe, head, values: await engine.values(), settings: DEFAULT_SETTINGS, rng: createRng(3) };
+        const cands = [...nodeDeath.detect(ctx), ...reluRescaling.detect(ctx)];
+        const queries: FisherQuery[] = [];
+        for (const c of cands) {
+          const v = c.direction();
+          for (const t of [1e-4, 0.3, 3]) queries.push(linePoint(v, t));
+          if (c.orbit) queries.push(c.orbit(0.4));
+        }
+        const F = await engine.directionalFisher(queries);
+        return { F, engine };
+      };
+      const a = await read(held32);
+      const b = await read(held64);
+      expect(a.engine.pattern!.stats.queries).toBeGreaterThan(0);
+      expect(a.engine.pattern!.stats.queries).toBe(b.engine.pattern!.stats.queries);
+      // the scan reads the ParamSet's own float32 arrays
+      const weights = a.engine.pattern!.weightArrays();
+      expect(weights.length).toBe(5);
+      for (const W of weights) {
+        expect(W).toBeInstanceOf(Float32Array);
+        expect([...held32.values()].some((t) => t.data === W)).toBe(true);
+      }
+      expect(a.F.length).toBeGreaterThan(50);
+      expect(Float64Array.from(a.F)).toEqual(Float64Array.from(b.F));
+      expect(a.F.every((f, i) => Object.is(f, b.F[i]))).toBe(true);
+    });
+  }
+});

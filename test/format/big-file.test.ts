@@ -83,3 +83,35 @@ describe('a sparse checkpoint over 2 GiB', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
+
+describe('a tensor of 2 GiB or more', () => {
+  // Node's FileHandle.read takes a 32-bit length: one call for the whole tensor aborted the process
+  // (native assertion, exit 134) when a 2.25 GiB checkpoint's 24000 × 24000 layer was loaded
+  it('reads whole from disk: every byte where it was written', async () => {
+    const path = join(dir, 'one-big-tensor.safetensors');
+    const elements = 2 ** 29 + 3; // f32: 2 GiB + 12 bytes
+    const text = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [elements], data_offsets: [0, 4 * elements] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(text.length));
+    const dataStart = 8 + text.length;
+    // four marked elements: first, either side of the 2^30-byte boundary, last; the rest sparse zeros
+    const marks: Array<[number, number]> = [[0, 1.5], [2 ** 28 - 1, -2.25], [2 ** 28, 3.75], [elements - 1, -4.5]];
+    const fd = openSync(path, 'w');
+    writeSync(fd, Buffer.concat([len, text]));
+    for (const [i, x] of marks) writeSync(fd, Buffer.from(Float32Array.of(x).buffer), 0, 4, dataStart + 4 * i);
+    ftruncateSync(fd, dataStart + 4 * elements);
+    closeSync(fd);
+    const src = await fileSource(path);
+    try {
+      const file = await openSafetensors(src, 'one-big-tensor.safetensors');
+      const raw = await file.readRaw('w');
+      expect(raw.byteLength).toBe(4 * elements);
+      const f = new Float32Array(raw.buffer, raw.byteOffset, elements);
+      for (const [i, x] of marks) expect(f[i], `element ${i}`).toBe(x);
+      expect(f[2 ** 28 + 1]).toBe(0);
+    } finally {
+      await src.close();
+      rmSync(path);
+    }
+  }, 60_000);
+});

@@ -128,6 +128,26 @@ describe('round trip of every supported dtype, exact values', () => {
     const f = await openSafetensors(blobSource(new Blob([file])), 'blob.safetensors');
     expect(Array.from(await f.readFloat64('w'))).toEqual([1, 2]);
   });
+
+  it('a read longer than a slice is the same bytes, slice by slice, at any slice size', async () => {
+    const values = Float32Array.from({ length: 1001 }, (_, i) => Math.fround(Math.sin(i) * 100));
+    const file = writeSafetensors([{ name: 'a', dtype: 'U8', shape: [3], data: [7, 8, 9] }, { name: 'w', dtype: 'F32', shape: [1001], data: Array.from(values) }]);
+    for (const slice of [1, 5, 64, 4003, 4004, 4005]) {
+      const f = await openSafetensors(blobSource(new Blob([file]), slice), 'blob.safetensors');
+      expect(list((await f.read('w')).data), `slice ${slice}`).toEqual(Array.from(values));
+      expect(list((await f.read('a')).data)).toEqual([7, 8, 9]);
+    }
+  });
+
+  it('a file cut short reads short in slices too (named by the reader, never zeros)', async () => {
+    const file = writeSafetensors([{ name: 'w', dtype: 'F32', shape: [1000], data: Array.from({ length: 1000 }, (_, i) => i) }]);
+    const src = blobSource(new Blob([file]), 64);
+    // a source that claims the whole file, over a blob that lost its last 10 bytes
+    const cut = blobSource(new Blob([file.subarray(0, file.length - 10)]), 64);
+    expect((await src.read(8, 4000)).byteLength).toBe(4000);
+    expect((await cut.read(file.length - 4000, 4000)).byteLength).toBe(3990);
+    await expect(openSafetensors({ size: file.length, read: cut.read }, 'cut.safetensors').then((f) => f.read('w'))).rejects.toThrow(/\[rule: short-read\]/);
+  });
 });
 
 describe('writer layout matches the reference', () => {

@@ -24,6 +24,10 @@ export function lin(x: Float64Array, W: Float64Array, b: Float64Array | null | u
 }
 
 export function layerNorm(x: Float64Array, g: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
+  return layerNormOf(x, g, b, eps);
+}
+
+function layerNormOf(x: Float64Array, g: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
   const n = x.length;
   const mu = x.reduce((a, v) => a + v, 0) / n;
   const v = x.reduce((a, u) => a + (u - mu) ** 2, 0) / n;
@@ -120,9 +124,13 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
   return out;
 }
 
-/** TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out]. */
-export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number }): Float64Array {
+/**
+ * TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out];
+ * LayerNorms without stored w/b centre and normalise only (LNPre); `norms: false` has none (normalization_type None).
+ */
+export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean }): Float64Array {
   const { D, H, dh } = d;
+  const layerNorm = (x: Float64Array, g: Float64Array | undefined, b: Float64Array | undefined, eps: number) => (d.norms === false ? x : layerNormOf(x, g ?? null, b ?? null, eps));
   let x = addSeq(embed(w['embed.W_E'], tokens, D), tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
   for (let l = 0; l < d.layers; l++) {
     const b = `blocks.${l}.`;
@@ -208,12 +216,14 @@ export function patchEmbed(image: ArrayLike<number>, Wp: Float64Array, bp: Float
 }
 
 /**
- * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token) or Dinov2Model (no
- * prefix, layer scale, no head: the normed CLS output). image [C, S, S].
+ * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token), Dinov2Model (no
+ * prefix, layer scale, no head: the normed CLS output) or Dinov2ForImageClassification (prefix
+ * `dinov2.`, `classifier(cat([h[:, 0], h[:, 1:].mean(dim=1)], dim=1))` of the normed sequence h).
+ * image [C, S, S].
  */
-export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2'): Float64Array {
+export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2' | 'dinov2-classifier'): Float64Array {
   const { D, H } = d;
-  const p = kind === 'vit' ? 'vit.' : '';
+  const p = kind === 'vit' ? 'vit.' : kind === 'dinov2-classifier' ? 'dinov2.' : '';
   let x: Seq = [w[`${p}embeddings.cls_token`].slice(), ...patchEmbed(image, w[`${p}embeddings.patch_embeddings.projection.weight`], w[`${p}embeddings.patch_embeddings.projection.bias`], d)];
   const pos = w[`${p}embeddings.position_embeddings`];
   x = x.map((u, t) => u.map((v, i) => v + pos[t * D + i]));
@@ -225,15 +235,21 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
     const n1 = x.map((u) => layerNorm(u, w[`${b}${names.n1}.weight`], w[`${b}${names.n1}.bias`], d.eps));
     const [q, k, v] = ['query', 'key', 'value'].map((m) => n1.map((u) => lin(u, w[`${b}attention.attention.${m}.weight`], w[`${b}attention.attention.${m}.bias`], D, D, 'out-in')));
     let a = attention(q, k, v, H, H, false, null).map((u) => lin(u, w[`${b}attention.output.dense.weight`], w[`${b}attention.output.dense.bias`], D, D, 'out-in'));
-    if (kind === 'dinov2') a = a.map((u) => u.map((z, i) => z * w[`${b}layer_scale1.lambda1`][i]));
+    if (kind !== 'vit') a = a.map((u) => u.map((z, i) => z * w[`${b}layer_scale1.lambda1`][i]));
     x = addSeq(x, a);
     const n2 = x.map((u) => layerNorm(u, w[`${b}${names.n2}.weight`], w[`${b}${names.n2}.bias`], d.eps));
     const F = w[`${b}${names.up}.bias`].length;
     let m = n2.map((u) => lin(lin(u, w[`${b}${names.up}.weight`], w[`${b}${names.up}.bias`], D, F, 'out-in').map(ACT[d.act]), w[`${b}${names.down}.weight`], w[`${b}${names.down}.bias`], F, D, 'out-in'));
-    if (kind === 'dinov2') m = m.map((u) => u.map((z, i) => z * w[`${b}layer_scale2.lambda1`][i]));
+    if (kind !== 'vit') m = m.map((u) => u.map((z, i) => z * w[`${b}layer_scale2.lambda1`][i]));
     x = addSeq(x, m);
   }
   const cls = layerNorm(x[0], w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps);
+  if (kind === 'dinov2-classifier') {
+    const patches = x.slice(1).map((u) => layerNorm(u, w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps));
+    const mean = new Float64Array(D);
+    for (const u of patches) u.forEach((z, i) => { mean[i] += z / patches.length; });
+    return lin(Float64Array.from([...cls, ...mean]), w['classifier.weight'], w['classifier.bias'], 2 * D, w['classifier.bias'].length, 'out-in');
+  }
   return kind === 'vit' ? lin(cls, w['classifier.weight'], w['classifier.bias'], D, w['classifier.bias'].length, 'out-in') : cls;
 }
 
@@ -277,9 +293,9 @@ export function lectureGptForward(w: Tensors, tokens: number[], d: { D: number; 
  * lucidrains vit-pytorch ViT (Residual(PreNorm(…)) wrappers): `Rearrange('b c (h p1) (w p2) -> b (h w)
  * (p1 p2 c)')` then `to_patch_embedding.1`, CLS prepended, `pos_embedding` added; per layer
  * x + to_out(attn(to_qkv(LN(x)).chunk(3))) with scale dim_head^−1/2, x + net.3(GELU(net.0(LN(x))));
- * pool 'cls'; `mlp_head` = LayerNorm, Linear. image [C, S, S].
+ * pool 'cls' (`x[:, 0]`) or 'mean' (`x.mean(dim = 1)`, every token); `mlp_head` = LayerNorm, Linear. image [C, S, S].
  */
-export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: number; H: number; layers: number; eps: number; C: number; S: number; P: number }): Float64Array {
+export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: number; H: number; layers: number; eps: number; C: number; S: number; P: number; pool?: 'cls' | 'mean' }): Float64Array {
   const { D, H, C, S, P } = d;
   const side = S / P;
   const patchDim = P * P * C;
@@ -302,7 +318,8 @@ export function vitPytorchForward(w: Tensors, image: Float64Array, d: { D: numbe
     const F = w[`${b}1.fn.fn.net.0.bias`].length;
     x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}1.fn.fn.net.0.weight`], w[`${b}1.fn.fn.net.0.bias`], D, F, 'out-in').map(ACT.gelu), w[`${b}1.fn.fn.net.3.weight`], w[`${b}1.fn.fn.net.3.bias`], F, D, 'out-in')));
   }
-  const cls = layerNorm(x[0], w['mlp_head.0.weight'], w['mlp_head.0.bias'], d.eps);
+  const pooled = d.pool === 'mean' ? x.reduce((acc, u) => acc.map((z, i) => z + u[i] / x.length), new Float64Array(D)) : x[0];
+  const cls = layerNorm(pooled, w['mlp_head.0.weight'], w['mlp_head.0.bias'], d.eps);
   return lin(cls, w['mlp_head.1.weight'], w['mlp_head.1.bias'], D, w['mlp_head.1.bias'].length, 'out-in');
 }
 

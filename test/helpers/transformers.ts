@@ -81,29 +81,34 @@ export function nanoGpt(): FamilyCheckpoint {
   return w.done({ n_layer: LAYERS, n_head: HEADS, n_embd: D, block_size: CTX, vocab_size: VOCAB, bias: false });
 }
 
-/** TransformerLens HookedTransformer state dict (mask and IGNORE buffers included, as it saves them). */
-export function transformerLens(): FamilyCheckpoint {
-  const w = writer(3);
+/**
+ * TransformerLens HookedTransformer state dict (mask and IGNORE buffers included, as it saves them).
+ * `normalization` is its config's normalization_type: "LN" stores ln*.w/b; "LNPre" (norms folded into
+ * the next maps, from_pretrained's default) and null (no norms: the grokking models) store none.
+ */
+export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN'): FamilyCheckpoint {
+  const w = writer(normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
+  const ln = (prefix: string) => { if (normalization === 'LN') w.norm(prefix, true, 'w', 'b'); };
   w.add('embed.W_E', [VOCAB, D]);
   w.add('pos_embed.W_pos', [CTX, D]);
   for (let l = 0; l < LAYERS; l++) {
     const p = `blocks.${l}`;
-    w.norm(`${p}.ln1`, true, 'w', 'b');
+    ln(`${p}.ln1`);
     for (const m of ['Q', 'K', 'V']) { w.add(`${p}.attn.W_${m}`, [HEADS, D, DH]); w.add(`${p}.attn.b_${m}`, [HEADS, DH], 'zeros'); }
     w.add(`${p}.attn.W_O`, [HEADS, DH, D]);
     w.add(`${p}.attn.b_O`, [D], 'zeros');
     w.add(`${p}.attn.mask`, [CTX, CTX], 'mask');
     w.add(`${p}.attn.IGNORE`, []);
-    w.norm(`${p}.ln2`, true, 'w', 'b');
+    ln(`${p}.ln2`);
     w.add(`${p}.mlp.W_in`, [D, MLP]);
     w.add(`${p}.mlp.b_in`, [MLP], 'zeros');
     w.add(`${p}.mlp.W_out`, [MLP, D]);
     w.add(`${p}.mlp.b_out`, [D], 'zeros');
   }
-  w.norm('ln_final', true, 'w', 'b');
+  ln('ln_final');
   w.add('unembed.W_U', [D, VOCAB]);
   w.add('unembed.b_U', [VOCAB], 'zeros');
-  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: 'LN', attention_dir: 'causal', eps: 1e-5 });
+  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5 });
 }
 
 /** Hugging Face ViTForImageClassification. */
@@ -150,6 +155,31 @@ export function dinov2Hf(): FamilyCheckpoint {
   }
   w.norm('layernorm');
   return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
+}
+
+/** Hugging Face Dinov2ForImageClassification: the backbone under `dinov2.`, a classifier over cat[CLS, mean of the patch tokens]. */
+export function dinov2Classifier(): FamilyCheckpoint {
+  const w = writer(14);
+  const n = (IMAGE / PATCH) ** 2;
+  w.add('dinov2.embeddings.cls_token', [1, 1, D]);
+  w.add('dinov2.embeddings.mask_token', [1, D]);
+  w.add('dinov2.embeddings.position_embeddings', [1, n + 1, D]);
+  w.add('dinov2.embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
+  w.add('dinov2.embeddings.patch_embeddings.projection.bias', [D], 'zeros');
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `dinov2.encoder.layer.${l}`;
+    w.norm(`${p}.norm1`);
+    for (const m of ['query', 'key', 'value']) w.linear(`${p}.attention.attention.${m}`, D, D);
+    w.linear(`${p}.attention.output.dense`, D, D);
+    w.add(`${p}.layer_scale1.lambda1`, [D], 'ones');
+    w.norm(`${p}.norm2`);
+    w.linear(`${p}.mlp.fc1`, MLP, D);
+    w.linear(`${p}.mlp.fc2`, D, MLP);
+    w.add(`${p}.layer_scale2.lambda1`, [D], 'ones');
+  }
+  w.norm('dinov2.layernorm');
+  w.linear('classifier', CLASSES, 2 * D);
+  return w.done({ model_type: 'dinov2', architectures: ['Dinov2ForImageClassification'], hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
 }
 
 /**
@@ -356,7 +386,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': transformerLens, 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier,
   'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

@@ -107,6 +107,25 @@ describe('config.json keys are honoured', () => {
     expect(opsOf((await load(ck.bytes, noDir)).m, 'attention').map((a) => a.causal)).toEqual([true, true]);
   });
 
+  it('TransformerLens normalization_type: "LNPre" is a LayerNorm without γ and β at every norm, null no norm at all; without config.json neither is assumed', async () => {
+    const pre = T.transformerLens('LNPre');
+    const a = await load(pre.bytes, pre.config);
+    const norms = opsOf(a.m, 'layernorm');
+    expect(norms.length).toBe(2 * T.LAYERS + 1);
+    expect(norms.every((n) => n.weight === null && n.bias === null && n.eps === 1e-5)).toBe(true);
+    const wPre = await tensorsOf(pre.bytes);
+    const ref = (w: R.Tensors, norms: boolean) => (x: Float64Array) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', norms });
+    expectForward(a.samples, ref(wPre, true), ref(wPre, false));
+    const none = T.transformerLens(null);
+    const b = await load(none.bytes, none.config);
+    expect(opsOf(b.m, 'layernorm')).toEqual([]);
+    expect(b.m.graph.warnings.join(' ')).toMatch(/no norms \(config\.json normalization_type null\)/);
+    const wNone = await tensorsOf(none.bytes);
+    expectForward(b.samples, ref(wNone, false), ref(wNone, true));
+    // the stored tensors alone do not say which: no whole network without config.json's word
+    for (const ck of [pre, none]) await expect(load(ck.bytes, null)).rejects.toThrow(/not a pre-norm stack/);
+  });
+
   it('ViT HF: layer_norm_eps sets every LayerNorm\'s eps; patch_size and image_size agree with the conv kernel and the position table', async () => {
     const ck = T.vitHf();
     const w = await tensorsOf(ck.bytes);

@@ -153,11 +153,14 @@ describe('whole-network transformer graphs', () => {
     'gpt2-hf': (w, x) => R.gpt2Forward(w, [...x], { ...dims, eps: 1e-5, act: 'gelu_tanh' }, { prefix: 'transformer.', stored: 'in-out', lmHead: 'transformer.wte.weight' }),
     nanogpt: (w, x) => R.gpt2Forward(w, [...x], { ...dims, eps: 1e-5, act: 'gelu' }, { prefix: '_orig_mod.transformer.', stored: 'out-in', lmHead: '_orig_mod.lm_head.weight' }),
     'transformer-lens': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
+    'transformer-lens-lnpre': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
+    'transformer-lens-no-norm': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', norms: false }),
     'llama-hf': (w, x) => R.llamaForward(w, [...x], { ...dims, Hkv: 1, eps: 1e-6, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'hf'),
     'llama-meta': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'interleaved' } }, 'meta'),
     'fused-phi3': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'phi3'),
     'vit-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-12, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'vit'),
     'dinov2-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2'),
+    'dinov2-classifier': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2-classifier'),
     'per-head': (w, x) => R.lectureGptForward(w, [...x], { ...dims, eps: 1e-5 }),
     nested: (w, x) => R.vitPytorchForward(w, x, { ...dims, eps: 1e-5, C: 3, S: T.IMAGE, P: T.PATCH }),
   };
@@ -169,6 +172,18 @@ describe('whole-network transformer graphs', () => {
       for (let s = 0; s < m.probe.count; s++) expect(maxRelErr(out[s], ref(w, sampleOf(m, s))), `sample ${s}`).toBeLessThan(1e-10);
     });
   }
+
+  it('vit-pytorch pool "mean": the head reads the mean of every token (CLS included), which differs from the CLS readout', async () => {
+    const ck = T.nestedWrappers();
+    const { m, out } = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify({ ...ck.config, pool: 'mean' }) }, 4);
+    expect(m.graph.nodes.map((n) => n.op.kind).slice(-3)).toEqual(['mean', 'layernorm', 'linear']);
+    const w = await tensorsOf(ck.bytes);
+    const d = { ...dims, eps: 1e-5, C: 3, S: T.IMAGE, P: T.PATCH };
+    for (let s = 0; s < m.probe.count; s++) {
+      expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), { ...d, pool: 'mean' })), `sample ${s}`).toBeLessThan(1e-10);
+      expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), d))).toBeGreaterThan(1e-3);
+    }
+  });
 
   it('the rotary convention matters: the LLaMA HF graph differs from the interleaved forward', async () => {
     const ck = T.llamaHf();
@@ -201,7 +216,7 @@ describe('whole-network transformer graphs', () => {
     }
   });
 
-  it('parameters the whole graph does not read are named: a DINOv2 classifier over CLS + mean-pooled patches, a ViT tanh pooler, the mask token', async () => {
+  it('parameters the whole graph does not read are named: a ViT tanh pooler, the mask token; a DINOv2 classifier over CLS + mean-pooled patches is read', async () => {
     /** the checkpoint with `rename` applied and `extra` tensors added */
     const variant = async (ck: T.FamilyCheckpoint, rename: (n: string) => string | null, extra: [string, number[]][]) => {
       const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
@@ -217,8 +232,10 @@ describe('whole-network transformer graphs', () => {
     const classifier = await variant(dino, (n) => `dinov2.${n}`, [['classifier.weight', [T.CLASSES, 2 * T.D]], ['classifier.bias', [T.CLASSES]]]);
     const a = await loadModel({ checkpoint: bytesSource(classifier), checkpointName: 'dino-cls.safetensors', configText: JSON.stringify(dino.config) }, { probe: 2, scope: 'whole' });
     const said = a.graph.warnings.join(' ');
-    expect(said).toMatch(/parameters the whole-network read does not use: classifier\.bias, classifier\.weight, dinov2\.embeddings\.mask_token; classifier reads 16 features, not the model width 8 \(e\.g\. CLS and mean-pooled patches\)/);
-    expect(said).toMatch(/no head: the regression Fisher on the normed output at the CLS token/);
+    expect(said).toMatch(/parameters the whole-network read does not use: dinov2\.embeddings\.mask_token($|;)/);
+    expect(said).not.toMatch(/no head/);
+    expect(a.graph.nodes.slice(-5).map((n) => n.op.kind)).toEqual(['layernorm', 'take', 'mean', 'concat', 'linear']);
+    expect(a.graph.outputWidth).toBe(T.CLASSES);
     const vit = T.vitHf();
     const pooled = await variant(vit, (n) => (n.startsWith('classifier') ? null : n.replace(/^vit\./, '')), [['pooler.dense.weight', [T.D, T.D]], ['pooler.dense.bias', [T.D]]]);
     const b = await loadModel({ checkpoint: bytesSource(pooled), checkpointName: 'vit-model.safetensors', configText: JSON.stringify(vit.config) }, { probe: 2, scope: 'whole' });

@@ -38,7 +38,7 @@ function write(spec: Spec, metadata: Record<string, string> = {}): { bytes: Uint
 }
 
 /** The tutorial's forward(): pool(relu(bn1(conv1(x)))) → pool(relu(bn2(conv2(·)))) → flatten → relu(fc1) → fc2. */
-function tutorialForward(v: Record<string, Float64Array>, x: Float64Array, side: number, bnAfterRelu = false): Float64Array {
+function tutorialForward(v: Record<string, Float64Array>, x: Float64Array, side: number, bnAt: 'before-activation' | 'after-activation' | 'after-pool' = 'before-activation'): Float64Array {
   let c = 1, h = side, a = x;
   const conv = (name: string, out: number) => {
     const w = v[`${name}.weight`], b = v[`${name}.bias`], o = h - 2;
@@ -68,8 +68,11 @@ function tutorialForward(v: Record<string, Float64Array>, x: Float64Array, side:
   };
   const block = (n: number, out: number) => {
     conv(`conv${n}`, out);
-    if (bnAfterRelu) { relu(); bn(`bn${n}`); } else { bn(`bn${n}`); relu(); }
+    if (bnAt === 'before-activation') bn(`bn${n}`);
+    relu();
+    if (bnAt === 'after-activation') bn(`bn${n}`);
     pool();
+    if (bnAt === 'after-pool') bn(`bn${n}`);
   };
   block(1, 2);
   block(2, 3);
@@ -100,8 +103,29 @@ describe('PyTorch-tutorial names', () => {
     const m = await loadModel({ checkpoint: bytesSource(bytes), checkpointName: 'cnn.safetensors' }, { probe: 3 });
     expect(kinds(m.graph).slice(0, 4)).toEqual(['conv2d', 'relu', 'batchnorm', 'pool2']);
     const { z } = evaluateDense(m.graph, m.params, m.probe.data, m.probe.count);
-    const ref = tutorialForward(values, m.probe.data.subarray(0, 100), 10, true);
+    const ref = tutorialForward(values, m.probe.data.subarray(0, 100), 10, 'after-activation');
     expect(z[0]).toBeCloseTo(ref[0], 12);
+  });
+  it('BatchNorm after the pooling (`bn_position: after-pool`): pool(relu(conv)) then bn; another position is refused by name', async () => {
+    const { bytes, values } = write(CNN, { bn_position: 'after-pool' });
+    const m = await loadModel({ checkpoint: bytesSource(bytes), checkpointName: 'cnn.safetensors' }, { probe: 4 });
+    expect(kinds(m.graph)).toEqual(['conv2d', 'relu', 'pool2', 'batchnorm', 'conv2d', 'relu', 'pool2', 'batchnorm', 'flatten', 'linear', 'relu', 'linear']);
+    const { z } = evaluateDense(m.graph, m.params, m.probe.data, m.probe.count);
+    for (let s = 0; s < m.probe.count; s++) {
+      const ref = tutorialForward(values, m.probe.data.subarray(s * 100, (s + 1) * 100), 10, 'after-pool');
+      for (let o = 0; o < 2; o++) expect(z[s * 2 + o]).toBeCloseTo(ref[o], 12);
+    }
+    // the three placements compute different functions on these weights (the test tells them apart)
+    for (const at of ['before-activation', 'after-activation'] as const) {
+      let gap = 0;
+      for (let s = 0; s < m.probe.count; s++) {
+        const o = tutorialForward(values, m.probe.data.subarray(s * 100, (s + 1) * 100), 10, at);
+        gap += Math.abs(o[0] - z[s * 2]) + Math.abs(o[1] - z[s * 2 + 1]);
+      }
+      expect(gap, at).toBeGreaterThan(1e-6);
+    }
+    const bad = write(CNN, { bn_position: 'after-linear' });
+    await expect(loadModel({ checkpoint: bytesSource(bad.bytes), checkpointName: 'cnn.safetensors' }, { probe: 2 })).rejects.toThrow(/bn_position "after-linear" is not one of before-activation, after-activation, after-pool/);
   });
   it('a known input size picks the pools that fit it (the MNIST tutorial: one pool after conv2)', () => {
     const g = inferArchitecture([

@@ -68,6 +68,10 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
     { op: { kind: 'take', index: -1 }, inputs: [[5, 7]], note: 'last position' },
     { op: { kind: 'take', index: 0 }, inputs: [[3, 9]], note: 'first (CLS) position' },
   ],
+  mean: [
+    { op: { kind: 'mean', start: 1 }, inputs: [[5, 7]], note: 'the patch tokens after CLS' },
+    { op: { kind: 'mean', start: 0 }, inputs: [[3, 9]], note: 'every position' },
+  ],
 };
 
 /** Every sample with its kind, for loops. */

@@ -1,5 +1,5 @@
 /**
- * slice, patchify, cls and scale: their f64 values written out from their definitions (PyTorch's
+ * slice, patchify, cls, scale and mean: their f64 values written out from their definitions (PyTorch's
  * `x[..., a:b]`, ViT's `flatten(2).transpose(1, 2)`, `cat([cls_token, x], 1)`, `x * lambda1`);
  * a tiny ViT block in architecture JSON (residual add, three slices of a fused qkv) round-trips
  * and the CPU engine's sparse flows through it equal the dense f64 reference.
@@ -49,6 +49,17 @@ describe('sequence ops: values', () => {
     const g = normal(D), x = normal(2 * T * D);
     const y = REFERENCES.scale.forward({ kind: 'scale', layer: 's', weight: 'g' }, args(x, [T, D], new Map([['g', { shape: [D], data: g }]]))).y;
     y.forEach((v, k) => expect(v).toBe(x[k] * g[k % D]));
+  });
+
+  it('mean from position 1: the average of the patch tokens after CLS (`x[:, 1:].mean(dim=1)`), with its tangent', () => {
+    const T = 4, D = 3;
+    const x = normal(2 * T * D), dx = normal(2 * T * D);
+    const { y, dy } = REFERENCES.mean.forward({ kind: 'mean', start: 1 }, { ...args(x, [T, D]), dxs: [dx] });
+    for (let s = 0; s < 2; s++) for (let d = 0; d < D; d++) {
+      const at = (a: Float64Array, t: number) => a[(s * T + t) * D + d];
+      expect(y[s * D + d]).toBeCloseTo((at(x, 1) + at(x, 2) + at(x, 3)) / 3, 14);
+      expect(dy![s * D + d]).toBeCloseTo((at(dx, 1) + at(dx, 2) + at(dx, 3)) / 3, 14);
+    }
   });
 });
 

@@ -21,8 +21,12 @@ const SCOPE: Record<Name, [string, string]> = {
   'gpt2-hf': ['whole', 'block-local'], // GPT-2's shapes do not give the heads
   nanogpt: ['whole', 'block-local'], // nanoGPT's own config keys (n_head); its shapes do not give the heads
   'transformer-lens': ['whole', 'whole'], // W_Q [n_heads, d_model, d_head] gives the heads
+  // normalization_type LNPre / null (no norm tensors): config.json says which; without it, blocks without norms
+  'transformer-lens-lnpre': ['whole', 'block-local'],
+  'transformer-lens-no-norm': ['whole', 'block-local'],
   'vit-hf': ['whole', 'block-local'],
   'dinov2-hf': ['whole', 'block-local'],
+  'dinov2-classifier': ['whole', 'block-local'],
   'llama-hf': ['whole', 'block-local'],
   'llama-meta': ['whole', 'block-local'],
   'fused-phi3': ['whole', 'block-local'],
@@ -73,4 +77,21 @@ describe('every naming family loads and reads end to end (all detectors, CPU f64
       }, 120_000);
     }
   }
+});
+
+describe('readouts over pooled tokens keep their gauges', () => {
+  it('vit-pytorch pool "mean": the mean of the stream passes the residual shift to mlp_head\'s LayerNorm, so every writer keeps its residual-mean gauge (class gauge), as with pool "cls"', async () => {
+    const ck = T.nestedWrappers();
+    const read = (config: Record<string, unknown>) => readCheckpoint(
+      { checkpoint: bytesSource(ck.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify(config) },
+      { probe: 8, perDecade: 2, detectors: ['residual-mean'] }, new CpuEngine({ precision: 'f64' }),
+    );
+    const [mean, cls] = [await read({ ...ck.config, pool: 'mean' }), await read(ck.config)];
+    expect(mean.warnings.join(' ')).toMatch(/the mean of every token \(pool "mean"\)/);
+    const ids = (r: typeof mean) => r.directions.map((d) => d.id).sort();
+    // patch map, CLS, positions, and each block's two output maps
+    expect(ids(mean).length).toBe(3 + 2 * T.LAYERS);
+    expect(ids(mean)).toEqual(ids(cls));
+    for (const d of mean.directions) expect(d.class, `${d.id}: ${d.reason}`).toBe('gauge');
+  }, 120_000);
 });

@@ -15,7 +15,7 @@ import type { ReadOptions } from '../../src/read/options.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { skipNote, testGpu } from './gpu.ts';
 import { readDifferences, readOnBoth } from './parity.ts';
-import { fusedPhi3, gpt2Hf, llamaHf, nestedWrappers, perHead } from '../helpers/transformers.ts';
+import { dinov2Classifier, fusedPhi3, gpt2Hf, llamaHf, nestedWrappers, perHead } from '../helpers/transformers.ts';
 
 const gpu = await testGpu();
 const FIX = resolve(import.meta.dirname, '../../fixtures');
@@ -72,5 +72,13 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     const [cpuV, webV] = await both(async () => ({ checkpoint: bytesSource(vit.bytes), checkpointName: 'vit.safetensors', configText: JSON.stringify(vit.config) }),
       { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'ln-kernel', 'qk-rotation'] });
     compare('vit-pytorch', cpuV, webV);
+  }, 300_000);
+
+  it('a DINOv2 classifier: layer scale, the head on CLS and the mean of the patch tokens (take, mean, concat)', async () => {
+    const ck = dinov2Classifier();
+    const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'dinov2.safetensors', configText: JSON.stringify(ck.config) }),
+      { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'softmax-shift', 'bottom-subspace'] });
+    expect(cpu.directions.some((d) => d.layer === 'classifier')).toBe(true);
+    compare('dinov2 classifier', cpu, web);
   }, 300_000);
 });

@@ -16,12 +16,15 @@
  *
  * Same maths as the sparse engine (flow.ts); sums are in another order, so F agrees to rounding. In
  * the f32 precision the convolutions (the maps and the dense corrections, most of the work) run in
- * the f32 WebAssembly SIMD kernel (src/fast/conv.ts); everything else stays f64.
+ * the f32 WebAssembly SIMD kernel (src/fast/conv.ts); everything else stays f64. The conv and linear
+ * weights are read as held (float32 from a checkpoint): every f64 sum reads their exact values, and
+ * the f32 kernel copies them once into its own layout, so no f64 copy of a layer is kept (the f64
+ * reference conv2dForward, used in the f64 mode and for maps pushed exactly, makes its own).
  */
 import { headRows, opTensors, size, valueShapes, type ModelGraph, type Op } from '../../model/graph.ts';
 import { sharedBasis, type FisherQuery, type Head, type ParamArray, type ParamSet, type ScaledPoint, type TensorPatch } from '../types.ts';
 import { isPlainLinear } from '../../ops/linear/definition.ts';
-import { asFloat64, conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
+import { conv2dForward, convOutSize, convShape, type ConvShape } from '../../ops/conv2d/reference.ts';
 import { headFisherRow } from './fisher.ts';
 import { matrixSupport, type MatrixSupport } from './flow.ts';
 import { WasmConv } from '../../fast/conv.ts';
@@ -31,8 +34,8 @@ type Arr = Float64Array;
 
 /** One op of the chain, with what the scan needs of it. */
 type Step =
-  | { kind: 'conv'; s: ConvShape; W: Arr; b: ParamArray | null; weight: string; bias: string | null }
-  | { kind: 'linear'; inF: number; outF: number; W: Arr; weight: string; bias: string | null }
+  | { kind: 'conv'; s: ConvShape; W: ParamArray; b: ParamArray | null; weight: string; bias: string | null }
+  | { kind: 'linear'; inF: number; outF: number; W: ParamArray; weight: string; bias: string | null }
   | { kind: 'relu' }
   | { kind: 'bn'; scale: Arr; plane: number }
   | {
@@ -149,6 +152,11 @@ export class PatternScan {
   }
 
   /** The scan for a chain whose every op it knows (ReLU the only activation), else null. */
+  /** the conv and linear weights the scan reads: the ParamSet's own arrays (float32 as held, no f64 copy) */
+  weightArrays(): ParamArray[] {
+    return this.steps.flatMap((st) => (st.kind === 'conv' || st.kind === 'linear' ? [st.W] : []));
+  }
+
   static create(model: ModelGraph, params: ParamSet, head: Head, cached: Arr[], chain: boolean, precision: Precision): PatternScan | null {
     // one softmax / Gaussian per sample only (a multi-position output takes the general path)
     if (!chain || headRows(model) !== 1) return null;
@@ -337,9 +345,17 @@ export class PatternScan {
     for (let i = start; i < this.steps.length; i++) {
       const c = this.cands[i];
       if (!c) continue;
-      const sl = this.slots[i];
-      for (let k = 0; k < sl.suppLen; k++) { c.S[sl.supp[k]] = 0; if (this.steps[i].kind === 'relu') c.bucketOf[sl.supp[k]] = NEVER; }
+      const { supp, suppMark, suppLen } = this.slots[i];
+      const S = c.S;
+      if (this.steps[i].kind === 'relu') {
+        const bucketOf = c.bucketOf;
+        for (let k = 0; k < suppLen; k++) { const e = supp[k]; S[e] = 0; bucketOf[e] = NEVER; suppMark[e] = 0; }
+      } else {
+        for (let k = 0; k < suppLen; k++) { const e = supp[k]; S[e] = 0; suppMark[e] = 0; }
+      }
+      this.slots[i].suppLen = 0;
     }
+    // supports are noted at ReLUs and pools only (the steps with candidates): the others are empty
     for (let v = start; v < this.slots.length; v++) clearSupport(this.slots[v]);
   }
 
@@ -413,7 +429,7 @@ export class PatternScan {
    * Op i (conv or linear, no bias) with weights W applied to each of `xs` (one sample each), on their
    * non-zero channels; `sparseW`: also only on W's non-zero rows and input channels (a patch basis).
    */
-  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, xs: Arr[], sparseW: boolean, exact: boolean, arena: MapArena): Arr[] {
+  private applyOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, xs: Arr[], sparseW: boolean, exact: boolean, arena: MapArena): Arr[] {
     if (st.kind === 'linear') {
       return xs.map((x) => {
         const y = arena.take(st.outF, true);
@@ -444,7 +460,7 @@ export class PatternScan {
    * ys[k] += conv_W(xs[k]) on input channels `cs` and output channels `os` (all when null), xs and ys
    * full-layout samples: in f32 in the WebAssembly kernel unless `exact` (or the f64 mode).
    */
-  private convInto(st: Step & { kind: 'conv' }, W: Arr, xs: Arr[], cs: Int32Array, os: Int32Array | null, exact: boolean, ys: Arr[]): void {
+  private convInto(st: Step & { kind: 'conv' }, W: ParamArray, xs: Arr[], cs: Int32Array, os: Int32Array | null, exact: boolean, ys: Arr[]): void {
     if (cs.length === 0 || (os && os.length === 0)) return;
     if (this.conv && !exact) {
       this.conv.forward(xs, W, st.s, cs, os, W === st.W, ys);
@@ -482,13 +498,15 @@ export class PatternScan {
     return nm;
   }
 
-  /** The correction of point q of sample s through op i: from slot i into slot i + 1. */
+  /**
+   * The correction of point q of sample s through op i: from slot i into slot i + 1. The ReLU and
+   * pool visits are separate functions with no closures: a closure over this function's locals would
+   * put them in a heap context, and every entry visited would load them from there.
+   */
   private correct(i: number, s: number, q: number, maps: MapTerm[][], t: Touch | null): void {
     const st = this.steps[i];
     const src = this.slots[i];
     const dst = this.slots[i + 1];
-    const inMaps = maps[i];
-    const F = this.sizes[i];
     switch (st.kind) {
       case 'conv':
       case 'linear': {
@@ -498,35 +516,9 @@ export class PatternScan {
         return;
       }
       case 'relu': {
-        const x = this.cached[i];
-        const off = s * F;
-        const nm = this.pointCoefficients(inMaps, q);
-        const { aq, bq, mapData } = this;
+        const nm = this.pointCoefficients(maps[i], q);
         const c = this.cands[i]!;
-        const jq = c.qBucket[q];
-        const end = c.bucketEnd[jq];
-        // the candidates of the point's bucket, then the correction's entries not among them
-        for (let k = 0, all = end + src.len; k < all; k++) {
-          let e: number;
-          if (k < end) e = c.order[k];
-          else {
-            e = src.idx[k - end];
-            if (c.bucketOf[e] <= jq) continue;
-          }
-          let lin = 0, tl = 0;
-          for (let m = 0; m < nm; m++) { const g = mapData[m][e]; lin += aq[m] * g; tl += bq[m] * g; }
-          const cd = src.d[e], ct = src.t[e];
-          const xb = x[off + e];
-          const zv = xb + (lin + cd);
-          const on0 = xb > 0, on1 = zv > 0;
-          if (on0 && on1) {
-            if (cd !== 0 || ct !== 0) push(dst, e, cd, ct);
-          } else if (on0 || on1) {
-            // a ReLU that changes side: the exact change and tangent, as the reference takes them
-            const diff = (on1 ? zv : 0) - (on0 ? xb : 0);
-            push(dst, e, diff - (on0 ? lin : 0), (on1 ? tl + ct : 0) - (on0 ? tl : 0));
-          }
-        }
+        reluVisits(this.cached[i], s * this.sizes[i], c, c.qBucket[q], src, dst, nm, this.aq, this.bq, this.mapData);
         return;
       }
       case 'bn': {
@@ -538,61 +530,8 @@ export class PatternScan {
         return;
       }
       case 'pool': {
-        const { c, h, w, oh, ow, k, stride } = st;
-        const plane = h * w;
-        const oplane = oh * ow;
-        const x = this.cached[i];
-        const off = s * F;
-        const yb = this.cached[i + 1];
-        const yoff = s * c * oplane;
-        const am = st.argmax;
-        const { visited, visitedList } = st;
-        let nVisited = 0;
-        const nm = this.pointCoefficients(inMaps, q);
-        const { aq, bq, mapData } = this;
-        const valueAt = (e: number) => {
-          let lin = 0;
-          for (let m = 0; m < nm; m++) lin += aq[m] * mapData[m][e];
-          return x[off + e] + (lin + src.d[e]);
-        };
-        const visitOut = (o: number) => {
-          visited[o] = 1;
-          visitedList[nVisited++] = o;
-          const ch = Math.floor(o / oplane);
-          const r = o - ch * oplane;
-          const oy = Math.floor(r / ow), ox = r - oy * ow;
-          let best = -Infinity, win = -1;
-          for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
-            const e = ch * plane + (oy * stride + ky) * w + (ox * stride + kx);
-            const v = valueAt(e);
-            if (v > best || win < 0) { best = v; win = e; }
-          }
-          const a0 = am[yoff + o];
-          if (win === a0) {
-            push(dst, o, src.d[a0], src.t[a0]);
-            return;
-          }
-          // a pool that changes winner: the exact change and tangent
-          let lin = 0, tl0 = 0, tlw = 0;
-          for (let m = 0; m < nm; m++) { lin += aq[m] * mapData[m][a0]; tl0 += bq[m] * mapData[m][a0]; tlw += bq[m] * mapData[m][win]; }
-          push(dst, o, best - yb[yoff + o] - lin, tlw + src.t[win] - tl0);
-        };
-        const visitIn = (e: number) => {
-          const ch = Math.floor(e / plane);
-          const r = e - ch * plane;
-          const y = Math.floor(r / w), xx = r - y * w;
-          const y0 = Math.max(0, Math.ceil((y - k + 1) / stride)), y1 = Math.min(oh - 1, Math.floor(y / stride));
-          const x0 = Math.max(0, Math.ceil((xx - k + 1) / stride)), x1 = Math.min(ow - 1, Math.floor(xx / stride));
-          for (let oy = y0; oy <= y1; oy++) for (let ox = x0; ox <= x1; ox++) {
-            const o = ch * oplane + oy * ow + ox;
-            if (!visited[o]) visitOut(o);
-          }
-        };
-        const cd = this.cands[i]!;
-        const end = cd.bucketEnd[cd.qBucket[q]];
-        for (let kk = 0; kk < end; kk++) visitOut(cd.order[kk]);
-        for (let kk = 0; kk < src.len; kk++) visitIn(src.idx[kk]);
-        for (let kk = 0; kk < nVisited; kk++) visited[visitedList[kk]] = 0;
+        const nm = this.pointCoefficients(maps[i], q);
+        poolVisits(st, this.cached[i], s * this.sizes[i], this.cached[i + 1], s * this.sizes[i + 1], this.cands[i]!, q, src, dst, nm, this.aq, this.bq, this.mapData);
         return;
       }
       case 'flatten': {
@@ -609,7 +548,7 @@ export class PatternScan {
    * dst.d += cd·op_W(src.d); dst.t += ct·op_W(src.t) + cx·op_W(src.d): scattering the correction's
    * entries, or the dense op on its channels when they are many.
    */
-  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private scatterOp(st: Step & { kind: 'conv' | 'linear' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     if (cd === 0 && ct === 0 && cx === 0) return;
     if (st.kind === 'linear') {
       const { inF, outF } = st;
@@ -672,7 +611,7 @@ export class PatternScan {
   }
 
   /** scatterOp in the f32 kernel (stride 1): the correction's non-zero entries, their outputs marked */
-  private wasmScatter(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private wasmScatter(st: Step & { kind: 'conv' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     if (this.scatterVd.length < src.len) {
       this.scatterIdx = new Int32Array(src.d.length);
       this.scatterVd = new Float64Array(src.d.length);
@@ -701,7 +640,7 @@ export class PatternScan {
     }
   }
 
-  private denseConv(st: Step & { kind: 'conv' }, W: Arr, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
+  private denseConv(st: Step & { kind: 'conv' }, W: ParamArray, src: Slot, dst: Slot, cd: number, ct: number, cx: number): void {
     const { s } = st;
     const plane = s.h * s.w;
     const [oh, ow] = convOutSize(s);
@@ -734,6 +673,108 @@ export class PatternScan {
       for (let e = o * oplane; e < (o + 1) * oplane; e++) mark(dst, e);
     }
   }
+}
+
+/**
+ * A ReLU's correction at one point: the candidates of the point's bucket `jq`, then the correction's
+ * entries not among them. x: the ReLU's inputs at θ̂ (the sample's from `off`); the point's map
+ * coefficients aq, bq and the maps' data (nm of them).
+ */
+function reluVisits(x: Arr, off: number, c: Candidates, jq: number, src: Slot, dst: Slot, nm: number, aq: Arr, bq: Arr, mapData: Arr[]): void {
+  const end = c.bucketEnd[jq];
+  const S = c.S;
+  let M = 0;
+  for (let m = 0; m < nm; m++) M = Math.max(M, Math.abs(aq[m]));
+  for (let k = 0, all = end + src.len; k < all; k++) {
+    let e: number;
+    if (k < end) e = c.order[k];
+    else {
+      e = src.idx[k - end];
+      if (c.bucketOf[e] <= jq) continue;
+      // |Σ a_m·G_m[e]| ≤ M·S_e: where that and the correction cannot reach x's other side (slack for
+      // the rounding of both sums, far below 1e-9), the entry keeps its side whatever the maps add
+      const xb = x[off + e], cd = src.d[e];
+      if ((M * S[e] * (1 + 1e-9) + Math.abs(cd)) * (1 + 1e-9) < Math.abs(xb)) {
+        if (xb > 0) {
+          const ct = src.t[e];
+          if (cd !== 0 || ct !== 0) push(dst, e, cd, ct);
+        }
+        continue;
+      }
+    }
+    let lin = 0, tl = 0;
+    for (let m = 0; m < nm; m++) { const g = mapData[m][e]; lin += aq[m] * g; tl += bq[m] * g; }
+    const cd = src.d[e], ct = src.t[e];
+    const xb = x[off + e];
+    const zv = xb + (lin + cd);
+    const on0 = xb > 0, on1 = zv > 0;
+    if (on0 && on1) {
+      if (cd !== 0 || ct !== 0) push(dst, e, cd, ct);
+    } else if (on0 || on1) {
+      // a ReLU that changes side: the exact change and tangent, as the reference takes them
+      const diff = (on1 ? zv : 0) - (on0 ? xb : 0);
+      push(dst, e, diff - (on0 ? lin : 0), (on1 ? tl + ct : 0) - (on0 ? tl : 0));
+    }
+  }
+}
+
+type PoolStep = Step & { kind: 'pool' };
+
+/**
+ * A max-pool's correction at point q: the candidate outputs of the point's bucket, then every output
+ * reading an entry of the correction, each visited once. x: the pool's inputs at θ̂ (from `off`), y
+ * its outputs (from `yoff`).
+ */
+function poolVisits(st: PoolStep, x: Arr, off: number, y: Arr, yoff: number, cd: Candidates, q: number, src: Slot, dst: Slot,
+  nm: number, aq: Arr, bq: Arr, mapData: Arr[]): void {
+  const { h, w, oh, ow, k, stride, visited, visitedList } = st;
+  const plane = h * w;
+  let nVisited = 0;
+  const end = cd.bucketEnd[cd.qBucket[q]];
+  for (let kk = 0; kk < end; kk++) nVisited = poolVisitOut(st, cd.order[kk], x, off, y, yoff, src, dst, nm, aq, bq, mapData, nVisited);
+  for (let kk = 0; kk < src.len; kk++) {
+    const e = src.idx[kk];
+    const ch = Math.floor(e / plane);
+    const r = e - ch * plane;
+    const yy = Math.floor(r / w), xx = r - yy * w;
+    const y0 = Math.max(0, Math.ceil((yy - k + 1) / stride)), y1 = Math.min(oh - 1, Math.floor(yy / stride));
+    const x0 = Math.max(0, Math.ceil((xx - k + 1) / stride)), x1 = Math.min(ow - 1, Math.floor(xx / stride));
+    for (let oy = y0; oy <= y1; oy++) for (let ox = x0; ox <= x1; ox++) {
+      const o = ch * oh * ow + oy * ow + ox;
+      if (!visited[o]) nVisited = poolVisitOut(st, o, x, off, y, yoff, src, dst, nm, aq, bq, mapData, nVisited);
+    }
+  }
+  for (let kk = 0; kk < nVisited; kk++) visited[visitedList[kk]] = 0;
+}
+
+/** Pool output o at the point: its winner, and the correction it passes on (poolVisits); returns the outputs visited. */
+function poolVisitOut(st: PoolStep, o: number, x: Arr, off: number, y: Arr, yoff: number, src: Slot, dst: Slot,
+  nm: number, aq: Arr, bq: Arr, mapData: Arr[], nVisited: number): number {
+  const { h, w, oh, ow, k, stride, visited, visitedList, argmax } = st;
+  const plane = h * w, oplane = oh * ow;
+  visited[o] = 1;
+  visitedList[nVisited++] = o;
+  const ch = Math.floor(o / oplane);
+  const r = o - ch * oplane;
+  const oy = Math.floor(r / ow), ox = r - oy * ow;
+  let best = -Infinity, win = -1;
+  for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+    const e = ch * plane + (oy * stride + ky) * w + (ox * stride + kx);
+    let lin = 0;
+    for (let m = 0; m < nm; m++) lin += aq[m] * mapData[m][e];
+    const v = x[off + e] + (lin + src.d[e]);
+    if (v > best || win < 0) { best = v; win = e; }
+  }
+  const a0 = argmax[yoff + o];
+  if (win === a0) {
+    push(dst, o, src.d[a0], src.t[a0]);
+    return nVisited;
+  }
+  // a pool that changes winner: the exact change and tangent
+  let lin = 0, tl0 = 0, tlw = 0;
+  for (let m = 0; m < nm; m++) { lin += aq[m] * mapData[m][a0]; tl0 += bq[m] * mapData[m][a0]; tlw += bq[m] * mapData[m][win]; }
+  push(dst, o, best - y[yoff + o] - lin, tlw + src.t[win] - tl0);
+  return nVisited;
 }
 
 /** per input channel of a conv: 1 where the basis `ws` (a support of [o][c·kh·kw]) has a non-zero column */
@@ -842,9 +883,10 @@ function clearSupport(sl: Slot): void {
  */
 function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[]; cancels: boolean } {
   const out: MapTerm[] = [];
-  /** per output map: its first term, and the largest |entry| of its terms once a second is summed in */
+  /** per output map: its first term, and the largest |entry| of its terms and of their sum once a second is summed in */
   const first: Arr[] = [];
   const termMax: number[] = [];
+  const sumMax: number[] = [];
   for (const m of maps) {
     let zero = true;
     for (let q = 0; q < Q && zero; q++) if (m.a[q] !== 0 || m.b[q] !== 0) zero = false;
@@ -855,26 +897,39 @@ function merged(maps: MapTerm[], Q: number, arena: MapArena): { maps: MapTerm[];
     });
     if (k >= 0) {
       const same = out[k];
-      if (same.data === first[k]) {
-        termMax[k] = maxAbs(first[k]);
-        same.data = arena.take(same.data.length, false);
-        same.data.set(first[k]);
-      }
+      // the sum goes into a fresh array at its second term (the first may be another value's map)
+      const from = same.data;
+      if (from === first[k]) same.data = arena.take(from.length, false);
       const sum = same.data, add = m.data;
-      let mx = termMax[k];
-      for (let e = 0; e < sum.length; e++) {
-        const g = add[e];
-        sum[e] += g;
-        mx = Math.max(mx, Math.abs(g));
+      let mx = termMax[k], sm = 0;
+      if (from !== sum) {
+        // the second term: the first term's largest |entry| too
+        for (let e = 0; e < sum.length; e++) {
+          const f = from[e], g = add[e];
+          const v = f + g;
+          sum[e] = v;
+          mx = Math.max(mx, Math.abs(f), Math.abs(g));
+          sm = Math.max(sm, Math.abs(v));
+        }
+      } else {
+        for (let e = 0; e < sum.length; e++) {
+          const g = add[e];
+          const v = sum[e] + g;
+          sum[e] = v;
+          mx = Math.max(mx, Math.abs(g));
+          sm = Math.max(sm, Math.abs(v));
+        }
       }
       termMax[k] = mx;
+      sumMax[k] = sm;
     } else {
       out.push({ a: m.a, b: m.b, data: m.data });
       first.push(m.data);
       termMax.push(0);
+      sumMax.push(0);
     }
   }
-  const cancels = out.some((m, k) => m.data !== first[k] && maxAbs(m.data) < CANCELLATION * termMax[k]);
+  const cancels = out.some((m, k) => m.data !== first[k] && sumMax[k] < CANCELLATION * termMax[k]);
   return { maps: out, cancels };
 }
 
@@ -915,11 +970,6 @@ function gathered(g: Arr, at: Int32Array, y: Arr): Arr {
   return y;
 }
 
-function maxAbs(a: Arr): number {
-  let m = 0;
-  for (let e = 0; e < a.length; e++) m = Math.max(m, Math.abs(a[e]));
-  return m;
-}
 
 /*
  * Why this switch stays here and not in the op folders: a Step is the pattern scan's own
@@ -932,10 +982,10 @@ function maxAbs(a: Arr): number {
 function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet, x: Arr, n: number): Step | null {
   switch (op.kind) {
     case 'conv2d':
-      return { kind: 'conv', s: convShape(op, inShape, 1), W: asFloat64(params.get(op.weight)!.data), b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
+      return { kind: 'conv', s: convShape(op, inShape, 1), W: params.get(op.weight)!.data, b: op.bias ? params.get(op.bias)!.data : null, weight: op.weight, bias: op.bias };
     case 'linear':
       if (!isPlainLinear(op)) return null;
-      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: asFloat64(params.get(op.weight)!.data), weight: op.weight, bias: op.bias };
+      return { kind: 'linear', inF: op.inFeatures, outF: op.outFeatures, W: params.get(op.weight)!.data, weight: op.weight, bias: op.bias };
     case 'activation':
       return op.fn === 'relu' ? { kind: 'relu' } : null;
     case 'batchnorm': {
@@ -969,7 +1019,7 @@ function stepOf(op: Op, inShape: number[], outShape: number[], params: ParamSet,
       return { kind: 'flatten' };
     // ops the scan has no rule for: the sparse engine reads these graphs
     case 'layernorm': case 'add': case 'rmsnorm': case 'mul': case 'slice': case 'patchify': case 'cls': case 'scale':
-    case 'embedding': case 'positional': case 'attention': case 'take': case 'concat': case 'patches':
+    case 'embedding': case 'positional': case 'attention': case 'take': case 'mean': case 'concat': case 'patches':
       return null;
   }
 }
