@@ -33,7 +33,7 @@ async function readGpt2<T>(page: Page, settings: Record<string, string>, readTim
 test('the GPT-2 fixture with its config.json reads as a whole network', async ({ page }) => {
   test.setTimeout(240_000);
   // 32 synthetic token sequences keep the whole read of the 1-layer model short on a CI core
-  const json = await readGpt2<{ scope: string; checkpoint: { path: string }; directions: { scope?: string; detector: string; class: string }[] }>(page, { probe: '32' }, 200_000);
+  const json = await readGpt2<{ scope: string; checkpoint: { path: string }; directions: { id: string; scope?: string; detector: string; class: string; head?: number }[] }>(page, { probe: '32' }, 200_000);
   expect(json.checkpoint.path).toBe('gpt2_modadd23_s1.safetensors');
   expect(json.scope).toBe('whole');
   expect(json.directions.length).toBeGreaterThan(0);
@@ -44,6 +44,15 @@ test('the GPT-2 fixture with its config.json reads as a whole network', async ({
   await expect(page.getByTestId('transformer-blocks')).toContainText('GPT-2');
   await expect(page.getByTestId('transformer-blocks')).toContainText('scope “whole”');
   await expect(page.getByTestId('run-read')).toBeEnabled();
+  // the table filters by attention head: head 2's per-head directions (query–key, value–output), as the JSON says
+  const head2 = json.directions.filter((d) => d.head === 2).map((d) => d.id).sort();
+  expect(head2.length).toBeGreaterThanOrEqual(3);
+  await page.getByTestId('filter-head').selectOption('2');
+  await expect(page.getByTestId('direction-row')).toHaveCount(head2.length);
+  const shown = await page.getByTestId('direction-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-direction-id')));
+  expect(shown.sort()).toEqual(head2);
+  await page.getByTestId('filter-head').selectOption('');
+  await expect(page.getByTestId('direction-row')).toHaveCount(json.directions.length);
 });
 
 // The same model on the WebGPU engine: `auto` takes the CPU engine on a fallback adapter

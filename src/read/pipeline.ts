@@ -4,6 +4,7 @@
  * engine and never touches the DOM or WebGPU itself.
  */
 import { openSafetensors, type ByteSource, type SafetensorsFile } from '../format/safetensors.ts';
+import { hasNonFinite } from '../format/held-tensor.ts';
 import { sha256OfSource } from '../format/sha256.ts';
 import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
 import { recognizeTransformer, type Recognition } from '../model/families.ts';
@@ -207,7 +208,7 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
 
   const used = new Set(graph.nodes.flatMap(({ op }) => opTensors(op)));
   const probeCount = inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe;
-  const paramBytes = parameterBytes(file.tensors.filter((t) => used.has(t.name)), options.backend);
+  const paramBytes = parameterBytes(file.tensors.filter((t) => used.has(t.name)));
   // scope auto: a transformer whose whole network would not fit is read block by block (each block's
   // working set is checked there), not refused; scope whole keeps the plain refusal with the number
   const largestTensor = file.tensors.reduce((m, t) => (used.has(t.name) ? Math.max(m, t.elements) : m), 0);
@@ -227,10 +228,10 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
       const info = file.tensor(name);
       if (!info.supported) throw new InputError(sources.checkpointName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
       if (info.elements === 0) throw new InputError(sources.checkpointName, `tensor "${name}" has shape [${info.shape}]: a layer of width 0 has nothing to read [rule: zero-width-layer]`);
-      // in the stored precision (F32/F16/BF16 as float32): the engines read values, exact either way
-      const data = await file.readParameter(name);
-      if (data.some((x) => !Number.isFinite(x))) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
-      params.set(name, { shape: info.shape, data });
+      // in the stored dtype (src/format/held-tensor.ts): the engines read values, exact either way
+      const held = await file.readParameter(name);
+      if (hasNonFinite(held)) throw new InputError(sources.checkpointName, `tensor "${name}" holds NaN or Inf values`);
+      params.set(name, held);
     }
   }
 

@@ -53,11 +53,11 @@ describe('a sparse checkpoint over 2 GiB', () => {
       expect(file.byteSize).toBe(size);
       expect(file.tensor('4.weight').byteLength).toBe(4 * H * H);
       // as a read holds parameters: float32, the bytes as stored
-      const w = await file.readParameter('0.weight');
+      const w = (await file.readParameter('0.weight')).data;
       expect(w).toBeInstanceOf(Float32Array);
       expect(Array.from(w)).toEqual(Array.from(small));
       // a layer from the unwritten (sparse) part of the file: H zeros, 132 KB
-      const b = await file.readParameter('2.bias');
+      const b = (await file.readParameter('2.bias')).data;
       expect(b.length).toBe(H);
       expect(b.every((x) => x === 0)).toBe(true);
     } finally {
