@@ -3,13 +3,16 @@
 //   binding 0  uniform  u        the kernel's own struct U (declared by the kernel)
 //   binding 1  read     src      input flow: value at x.off, tangent at x.toff, groups x.gs apart
 //   binding 2  rw       dst      output flow (or the Fisher partial sums)
-//   binding 3  read     params   every checkpoint tensor, f32, at fixed offsets
+//   binding 3  read     params   every checkpoint tensor in its stored dtype, at fixed offsets:
+//                                 f32 one word per element, F16/BF16 two elements per word
+//                                 (the file's little-endian order: element k in the low half
+//                                 when k is even); Ref.src says which
 //   binding 4  read     patches  this batch's per-query patches (deltas, values, tangents)
 //   binding 5  read     baseIn   cached activations at the op's input (from prepare)
 //   binding 6  read     baseOut  cached activations at the op's output (from prepare)
 //   binding 7  read     idx      index lists (supports, position maps, channel lists)
 //
-// All offsets and strides are in f32 elements. A "group" is one query of the batch; a
+// All offsets and strides are in elements (a 16-bit tensor's offset counts half-words). A "group" is one query of the batch; a
 // stride of 0 shares one copy across every query (the cached probe activations, the
 // checkpoint's own parameters).
 
@@ -23,7 +26,7 @@ struct Flow {
 
 // A parameter tensor reference.
 struct Ref {
-  src: u32,   // 0 = params, 1 = patch
+  src: u32,   // 0 = params (f32), 1 = patch (f32), 2 = params (F16), 3 = params (BF16)
   off: u32,
   gs: u32,    // 0 = shared by every query
   on: u32,    // 0 = absent (reads as 0)
@@ -31,7 +34,7 @@ struct Ref {
 
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(3) var<storage, read> params: array<f32>;
+@group(0) @binding(3) var<storage, read> params: array<u32>;
 @group(0) @binding(4) var<storage, read> patches: array<f32>;
 @group(0) @binding(5) var<storage, read> baseIn: array<f32>;
 @group(0) @binding(6) var<storage, read> baseOut: array<f32>;
@@ -39,15 +42,44 @@ struct Ref {
 
 const NONE: u32 = 0xffffffffu;
 
+// An f16's value from its bits, exactly (no reliance on unpack2x16float's handling of
+// subnormals): normals and ±∞/NaN by moving the fields into a float32, subnormals m · 2^-24.
+fn f16Value(h: u32) -> f32 {
+  let sign = (h & 0x8000u) << 16u;
+  let e = (h >> 10u) & 0x1fu;
+  let m = h & 0x3ffu;
+  if (e == 0u) {
+    return select(1.0, -1.0, sign != 0u) * f32(m) * 5.9604644775390625e-8;
+  }
+  if (e == 31u) {
+    return bitcast<f32>(sign | 0x7f800000u | (m << 13u));
+  }
+  return bitcast<f32>(sign | ((e + 112u) << 23u) | (m << 13u));
+}
+
+// Element k of a checkpoint tensor held in params with stored dtype `kind` (Ref.src 0, 2 or 3).
+fn paramAt(kind: u32, k: u32) -> f32 {
+  if (kind == 0u) {
+    return bitcast<f32>(params[k]);
+  }
+  let w = params[k >> 1u];
+  let h = select(w & 0xffffu, w >> 16u, (k & 1u) == 1u);
+  if (kind == 2u) {
+    return f16Value(h);
+  }
+  // bf16 is the high half of a float32
+  return bitcast<f32>(h << 16u);
+}
+
 fn pload(r: Ref, g: u32, i: u32) -> f32 {
   if (r.on == 0u) {
     return 0.0;
   }
   let k = r.off + g * r.gs + i;
-  if (r.src == 0u) {
-    return params[k];
+  if (r.src == 1u) {
+    return patches[k];
   }
-  return patches[k];
+  return paramAt(r.src, k);
 }
 
 // pload with a default for an absent tensor (a LayerNorm/BatchNorm without γ reads 1).

@@ -1,15 +1,16 @@
 import type { ModelGraph } from '../model/graph.ts';
 
 /**
- * A parameter's values as held: F32, F16 and BF16 checkpoints as Float32Array (exact: every f16 and
- * bf16 value is a float32), F64 and integer ones as Float64Array. Readers take elements (exact
- * doubles either way) and never write into it; a derived array is a new Float64Array.
+ * A parameter's values: F32 (and F16/BF16, decoded) as Float32Array (exact: every f16 and bf16 value
+ * is a float32), F64 and integer ones as Float64Array. Readers take elements (exact doubles either
+ * way) and never write into it; a derived array is a new Float64Array. Tensors are held in their
+ * stored dtype (src/format/held-tensor.ts: F16/BF16 as their words, `data` decodes them).
  */
-export type ParamArray = Float32Array | Float64Array;
+export type { ParamArray, HeldTensor } from '../format/held-tensor.ts';
+import type { HeldTensor } from '../format/held-tensor.ts';
 
-/** Parameter tensors by name, row-major with their shapes, in the precision they were stored. */
-export interface Tensor64 { shape: number[]; data: ParamArray }
-export type ParamSet = Map<string, Tensor64>;
+/** Parameter tensors by name, row-major with their shapes, in their stored dtype. */
+export type ParamSet = Map<string, HeldTensor>;
 
 /** Probe inputs: `count` samples of per-sample `shape`, row-major. */
 export interface ProbeSet { count: number; shape: number[]; data: Float64Array }

@@ -21,6 +21,7 @@ import {
   type ParamSet, type TensorPatch,
 } from '../engine/types.ts';
 import type { ModelGraph } from '../model/graph.ts';
+import { HalfTensor, type HeldTensor } from '../format/held-tensor.ts';
 import type { Precision } from './unit-scan.ts';
 
 /** A patch as it crosses threads: its non-zeros when it has them, else its dense arrays. */
@@ -37,7 +38,8 @@ export interface PoolSession {
   model: ModelGraph;
   head: Head;
   n: number;
-  params: [name: string, shape: number[], data: SharedArrayBuffer, f32: boolean][];
+  /** each tensor in its stored dtype: F16/BF16 words (each thread decodes through its own cache), float32, f64 */
+  params: [name: string, shape: number[], data: SharedArrayBuffer, held: 'F16' | 'BF16' | 'f32' | 'f64'][];
   /** the main thread's forward pass: value id → N × size, f64 */
   values: SharedArrayBuffer[];
 }
@@ -72,16 +74,27 @@ export function patchOf(s: SerialPatch): TensorPatch {
 }
 
 /** A copy in shared memory, in the array's own element type. */
-function shared(a: ParamArray): SharedArrayBuffer {
+function shared(a: ParamArray | Uint16Array): SharedArrayBuffer {
   const buf = new SharedArrayBuffer(a.byteLength);
-  (a instanceof Float32Array ? new Float32Array(buf) : new Float64Array(buf)).set(a);
+  new Uint8Array(buf).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return buf;
+}
+
+/** A held tensor's shared copy, in its stored dtype. */
+function sharedParam([name, t]: [string, HeldTensor]): PoolSession['params'][number] {
+  if (t instanceof HalfTensor) return [name, t.shape, shared(t.words), t.dtype];
+  return [name, t.shape, shared(t.data), t.data instanceof Float32Array ? 'f32' : 'f64'];
+}
+
+function heldParam([name, shape, data, held]: PoolSession['params'][number]): [string, HeldTensor] {
+  if (held === 'F16' || held === 'BF16') return [name, new HalfTensor(held, shape, new Uint16Array(data))];
+  return [name, { shape, data: held === 'f32' ? new Float32Array(data) : new Float64Array(data) }];
 }
 
 /** A thread's engine, built from a session (the main thread's forward pass; no pass of its own). */
 export function sessionEngine(s: PoolSession): CpuEngine {
   const e = new CpuEngine({ precision: s.precision });
-  const params = new Map(s.params.map(([name, shape, data, f32]) => [name, { shape, data: f32 ? new Float32Array(data) : new Float64Array(data) }]));
+  const params = new Map(s.params.map(heldParam));
   e.adopt(s.model, params, s.n, s.head, s.values.map((b) => new Float64Array(b)));
   return e;
 }
@@ -146,7 +159,7 @@ export abstract class SharedMemoryPoolEngine extends CpuEngine {
     const sharedValues = values.map(shared);
     const session: PoolSession = {
       id: this.sessions++, precision: this.precision, model, head, n,
-      params: [...params].map(([name, t]) => [name, t.shape, shared(t.data), t.data instanceof Float32Array]),
+      params: [...params].map(sharedParam),
       values: sharedValues,
     };
     // this engine hands queries on: it keeps the values (shared views) and builds no scan caches;

@@ -12,8 +12,9 @@
  * we say so at the rule. Pure module: no DOM, no Node (see `node-source.ts` for files).
  */
 
-import { DTYPES, f16BitsToNumber, isDType, isSupportedDType, type DType, type SupportedDType } from './dtype.ts';
+import { DTYPES, isDType, isSupportedDType, type DType, type SupportedDType } from './dtype.ts';
 import { JsonSyntaxError, parseJson, type JsonNode } from './json.ts';
+import { decodeHalfWords, HalfTensor, type HeldTensor } from './held-tensor.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Sources
@@ -223,11 +224,12 @@ export interface SafetensorsFile {
    */
   readFloat64(name: string, chunkBytes?: number): Promise<Float64Array>;
   /**
-   * The tensor as a parameter is held for computing: F32, F16 and BF16 as Float32Array (exact; an
-   * F32 tensor is its own bytes, no copy), every other supported dtype as f64. Read in chunks as
-   * `readFloat64`, so the result is the only full-size allocation.
+   * The tensor as a read holds a parameter, in its stored dtype (src/format/held-tensor.ts): F16
+   * and BF16 as their 16-bit words (a `HalfTensor`, decoded on use), F32 as its own bytes (no
+   * copy), every other supported dtype as f64, read in chunks as `readFloat64`. The result is the
+   * only full-size allocation.
    */
-  readParameter(name: string, chunkBytes?: number): Promise<Float32Array | Float64Array>;
+  readParameter(name: string, chunkBytes?: number): Promise<HeldTensor>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,16 +500,6 @@ export async function openSafetensors(source: ByteSource, fileName: string): Pro
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-let f16Table: Float32Array | null = null;
-/** All 65536 f16 values, built on first use (256 KiB), so decoding is one lookup per element. */
-function f16Lookup(): Float32Array {
-  if (f16Table === null) {
-    f16Table = new Float32Array(65536);
-    for (let b = 0; b < 65536; b++) f16Table[b] = f16BitsToNumber(b);
-  }
-  return f16Table;
-}
-
 /** `raw`'s bytes as an ArrayBuffer region aligned to `align`, copying only when it is not. */
 function aligned(raw: Uint8Array, align: number): { buffer: ArrayBuffer; offset: number } {
   if (raw.byteOffset % align === 0 && raw.buffer instanceof ArrayBuffer) {
@@ -515,24 +507,6 @@ function aligned(raw: Uint8Array, align: number): { buffer: ArrayBuffer; offset:
   }
   const copy = raw.slice();
   return { buffer: copy.buffer, offset: 0 };
-}
-
-/**
- * Decode F16 or BF16 little-endian bytes into `out` (one element per word, `out.length` of them),
- * exactly. Writing into the caller's array lets a chunked read fill its result with no per-chunk
- * float32 copy beside it.
- */
-function decodeHalfInto(dtype: 'F16' | 'BF16', raw: Uint8Array, out: Float32Array): Float32Array {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (dtype === 'F16') {
-    const table = f16Lookup();
-    for (let i = 0; i < out.length; i++) out[i] = table[view.getUint16(2 * i, true)]!;
-    return out;
-  }
-  // bf16 is the high half of a float32: write the bits straight into the output.
-  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < out.length; i++) bits[i] = view.getUint16(2 * i, true) << 16;
-  return out;
 }
 
 /** Decode the little-endian bytes of a supported dtype. */
@@ -547,7 +521,10 @@ export function decodeBytes(dtype: SupportedDType, raw: Uint8Array, elements: nu
       return new Int8Array(raw.slice(0, elements).buffer);
     case 'F16':
     case 'BF16':
-      return decodeHalfInto(dtype, raw, new Float32Array(elements));
+    {
+      const { buffer, offset } = aligned(raw, 2);
+      return decodeHalfWords(dtype, new Uint16Array(buffer, offset, elements), new Float32Array(elements));
+    }
     case 'I16':
     case 'I32':
     case 'F32':
@@ -590,11 +567,8 @@ export function toFloat64(data: DecodedData): Float64Array {
   return new Float64Array(data);
 }
 
-/** Dtypes whose values every float32 holds exactly: read as parameters into Float32Array. */
-const FLOAT32_HELD: ReadonlySet<DType> = new Set<DType>(['F32', 'F16', 'BF16']);
-
-/** Whether `readParameter` holds a tensor of this dtype as float32 (else f64). */
-export const heldAsFloat32 = (dtype: DType): boolean => FLOAT32_HELD.has(dtype);
+/** Bytes per element of a tensor as `readParameter` holds it: F16/BF16 words 2, F32 4, the rest f64 8. */
+export const heldBytesPerElement = (dtype: DType): number => (dtype === 'F16' || dtype === 'BF16' ? 2 : dtype === 'F32' ? 4 : 8);
 
 /** Bytes of the file a chunked f64 read converts at a time. */
 export const READ_CHUNK_BYTES = 16 * 2 ** 20;
@@ -655,16 +629,22 @@ class SafetensorsFileImpl implements SafetensorsFile {
     return this.readChunked(t, new Float64Array(t.elements), chunkBytes);
   }
 
-  async readParameter(name: string, chunkBytes = READ_CHUNK_BYTES): Promise<Float32Array | Float64Array> {
+  async readParameter(name: string, chunkBytes = READ_CHUNK_BYTES): Promise<HeldTensor> {
     const t = this.tensor(name);
-    if (!FLOAT32_HELD.has(t.dtype)) return this.readFloat64(name, chunkBytes);
+    const shape = [...t.shape];
+    if (t.dtype === 'F16' || t.dtype === 'BF16') {
+      // the words are the file's bytes: one read, no decode (HalfTensor decodes on use)
+      const raw = await this.readRaw(name);
+      const { buffer, offset } = aligned(raw, 2);
+      return new HalfTensor(t.dtype, shape, new Uint16Array(buffer, offset, t.elements));
+    }
     // a whole F32 read is a view over the bytes read (no second copy at any size)
-    if (t.dtype === 'F32' || t.byteLength <= chunkBytes || t.elements === 0) return (await this.read(name)).data as Float32Array;
-    return this.readChunked(t, new Float32Array(t.elements), chunkBytes);
+    if (t.dtype === 'F32') return { shape, data: (await this.read(name)).data as Float32Array };
+    return { shape, data: await this.readFloat64(name, chunkBytes) };
   }
 
   /** Decode `t` into `out` chunk by chunk of the file (only `out` is full-size). */
-  private async readChunked<A extends Float32Array | Float64Array>(t: TensorInfo, out: A, chunkBytes: number): Promise<A> {
+  private async readChunked(t: TensorInfo, out: Float64Array, chunkBytes: number): Promise<Float64Array> {
     const dtype = t.dtype;
     if (!isSupportedDType(dtype)) {
       throw new SafetensorsError('unsupported-dtype', this.fileName, t.name, `dtype ${dtype} is listed but not decoded by this project`);
@@ -674,12 +654,7 @@ class SafetensorsFileImpl implements SafetensorsFile {
     for (let at = 0; at < t.elements; at += step) {
       const n = Math.min(step, t.elements - at);
       const raw = await readExact(this.source, this.dataStart + t.begin + at * per, n * per, this.fileName, t.name);
-      if (out instanceof Float32Array && (dtype === 'F16' || dtype === 'BF16')) {
-        decodeHalfInto(dtype, raw, out.subarray(at, at + n));
-        continue;
-      }
-      const part = decodeBytes(dtype, raw, n);
-      out.set(out instanceof Float64Array ? toFloat64(part) : (part as Float32Array), at);
+      out.set(toFloat64(decodeBytes(dtype, raw, n)), at);
     }
     return out;
   }

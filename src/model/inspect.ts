@@ -42,7 +42,8 @@ export async function tensorTable(file: SafetensorsFile): Promise<TensorRow[]> {
       supported: info.supported, min: null, max: null, mean: null, nan: 0, inf: 0,
     };
     if (info.supported) {
-      const data = await file.readParameter(info.name);
+      // the values once, outside the decode cache (a table of every tensor would churn it)
+      const data = (await file.readFloat64(info.name));
       let min = Infinity, max = -Infinity, sum = 0, finite = 0;
       for (const v of data) {
         if (Number.isNaN(v)) row.nan++;

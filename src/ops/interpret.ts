@@ -87,8 +87,9 @@ export function withDelta(params: ParamSet, delta: TensorPatch): ParamSet {
   for (const [name, d] of delta) {
     const t = params.get(name);
     if (!t) throw new Error(`patch names unknown tensor ${name}`);
-    const data = new Float64Array(t.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = t.data[i] + d[i];
+    const base = t.data;
+    const data = new Float64Array(base.length);
+    for (let i = 0; i < data.length; i++) data[i] = base[i] + d[i];
     out.set(name, { shape: t.shape, data });
   }
   return out;

@@ -16,7 +16,8 @@ import { recognizeTransformer, type AttentionBlock, type Block, type LinearRef, 
 import { wireAttention } from '../model/transformer-graph.ts';
 import { ArchitectureError, parseActivation } from '../model/infer.ts';
 import { chainNodes, graphError, size, valueShapes, type Activation, type GraphNode, type ModelGraph, type Op } from '../model/graph.ts';
-import type { FisherEngine, ParamArray, ParamSet, ProbeSet, Tensor64 } from '../engine/types.ts';
+import type { FisherEngine, ParamSet, ProbeSet } from '../engine/types.ts';
+import { hasNonFinite, rearrange, type HeldTensor } from '../format/held-tensor.ts';
 import { CancelledError } from '../engine/types.ts';
 import { createRng } from '../math/random.ts';
 import { DEFAULT_OPTIONS, type ReadOptions } from './options.ts';
@@ -24,7 +25,7 @@ import type { BlockRead, DirectionResult, LayerResult, ReadResult } from './sche
 import { backgroundHash, checkOptions, InputError, parseConfigText, pickSettings, scanGraph, type ReadHooks, type ReadSources } from './pipeline.ts';
 
 /** A block's parameters by name, each read from the file when the block is read. */
-type ParamLoaders = Map<string, () => Promise<Tensor64>>;
+type ParamLoaders = Map<string, () => Promise<HeldTensor>>;
 
 /** One block as a chain the engines can read, with its weights in [out, in] layout. */
 export interface BlockChain {
@@ -57,17 +58,23 @@ function parseConfig(sources: ReadSources): Record<string, unknown> | null {
 }
 
 /** A new array of the same precision as `like` (a permutation of its values stays exact). */
-const sameKind = (like: ParamArray, n: number): ParamArray => (like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
-
-/** Stored weight → [out, in], in its stored precision (see `LinearLayout` in src/ops/linear/definition.ts); `shape` is the stored shape. */
-export function toOutIn(ref: LinearRef, stored: ParamArray, shape: number[]): ParamArray {
+/** Stored weight → [out, in], in its stored dtype (see `LinearLayout` in src/ops/linear/definition.ts); the tensor has its stored shape. */
+export function toOutIn(ref: LinearRef, stored: HeldTensor): HeldTensor {
   const { inFeatures: I, outFeatures: O } = ref;
-  if (ref.layout === 'out-in') return stored;
-  if (ref.layout === 'heads') return headsLayout(stored, shape);
-  const out = sameKind(stored, O * I);
-  for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) out[o * I + i] = stored[i * O + o];
-  return out;
+  if (ref.layout === 'out-in') return withShape(stored, [O, I]);
+  if (ref.layout === 'heads') return headsLayout(stored);
+  return rearrange(stored, [O, I], (a, like) => {
+    const out = like(O * I);
+    for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) out[o * I + i] = a[i * O + o]!;
+    return out;
+  });
 }
+
+/** The same elements under another shape of the same size (no copy). */
+const withShape = (t: HeldTensor, shape: number[]): HeldTensor => rearrange(t, shape, (a) => a);
+
+/** Elements [from, to) of a tensor as a vector-shaped tensor of `shape`, in its stored dtype. */
+const sliced = (t: HeldTensor, shape: number[], from: number, to: number): HeldTensor => rearrange(t, shape, (a) => a.slice(from, to) as typeof a);
 
 /**
  * Plan the block-local reads of a checkpoint: null when it is not a transformer (the chain
@@ -90,22 +97,22 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   const eps = rec.hyper.normEps?.value ?? 1e-5;
   if (rec.hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);
 
-  const load = async (name: string): Promise<ParamArray> => {
+  const load = async (name: string): Promise<HeldTensor> => {
     const info = file.tensor(name);
     if (!info.supported) throw new InputError(file.fileName, `tensor "${name}" has dtype ${info.dtype}, which deadscope cannot compute with`);
-    const data = await file.readParameter(name);
-    if (data.some((x) => !Number.isFinite(x))) throw new InputError(file.fileName, `tensor "${name}" holds NaN or Inf values`);
-    return data;
+    const held = await file.readParameter(name);
+    if (hasNonFinite(held)) throw new InputError(file.fileName, `tensor "${name}" holds NaN or Inf values`);
+    return held;
   };
   // the ops are built from the shapes alone; the tensors are read when their block is (BlockChain.loadParams)
   const linearOp = async (ref: LinearRef, params: ParamLoaders): Promise<Op> => {
     const shape = shapes.get(ref.weight)!;
-    params.set(ref.weight, async () => ({ shape: [ref.outFeatures, ref.inFeatures], data: toOutIn(ref, await load(ref.weight), shape) }));
-    if (ref.bias) params.set(ref.bias, async () => ({ shape: [ref.outFeatures], data: await load(ref.bias!) }));
+    params.set(ref.weight, async () => toOutIn(ref, await load(ref.weight)));
+    if (ref.bias) params.set(ref.bias, async () => withShape(await load(ref.bias!), [ref.outFeatures]));
     return { kind: 'linear', layer: ref.module, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures };
   };
   const normOp = async (n: NormRef, params: ParamLoaders): Promise<Op> => {
-    for (const t of [n.weight, n.bias]) if (t) params.set(t, async () => ({ shape: [n.width], data: await load(t) }));
+    for (const t of [n.weight, n.bias]) if (t) params.set(t, async () => withShape(await load(t), [n.width]));
     return n.kind === 'layernorm'
       ? { kind: 'layernorm', layer: n.module, weight: n.weight, bias: n.bias, eps }
       : { kind: 'rmsnorm', layer: n.module, weight: n.weight, eps };
@@ -115,9 +122,9 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     const H = ref.outFeatures / 2, I = ref.inFeatures;
     const half = (k: 0 | 1, what: string): Op => {
       const weight = `${ref.weight}[${what}]`;
-      params.set(weight, async () => ({ shape: [H, I], data: toOutIn(ref, await load(ref.weight), shapes.get(ref.weight)!).slice(k * H * I, (k + 1) * H * I) }));
+      params.set(weight, async () => sliced(toOutIn(ref, await load(ref.weight)), [H, I], k * H * I, (k + 1) * H * I));
       const b = ref.bias ? `${ref.bias}[${what}]` : null;
-      if (b) params.set(b, async () => ({ shape: [H], data: (await load(ref.bias!)).slice(k * H, (k + 1) * H) }));
+      if (b) params.set(b, async () => sliced(await load(ref.bias!), [H], k * H, (k + 1) * H));
       return { kind: 'linear', layer: `${ref.module}[${what}]`, weight, bias: b, inFeatures: I, outFeatures: H };
     };
     return [half(0, 'gate'), half(1, 'up')];
@@ -196,7 +203,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
     for (const node of nodes) {
       const op = node.op;
       const names = op.kind === 'linear' ? [op.weight, op.bias] : op.kind === 'scale' ? [op.weight] : [];
-      for (const t of names) if (t) params.set(t, async () => ({ shape: shapes.get(t)!, data: await load(t) }));
+      for (const t of names) if (t) params.set(t, async () => load(t));
     }
     return nodes;
   };
@@ -275,12 +282,14 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
  */
 const ATTENTION_EXCLUDED = ['bottom-subspace', 'dual-factor', 'node-death', 'inactive', 'ln-mean', 'ln-scale', 'ln-kernel', 'ln-rescaling', 'rms-rescaling', 'residual-mean'];
 
-/** TransformerLens W_Q/W_K/W_V [H, in, dh] → [H·dh, in]. */
-export function headsLayout(stored: ParamArray, shape: number[]): ParamArray {
-  const [H, I, D] = shape;
-  const out = sameKind(stored, H * D * I);
-  for (let h = 0; h < H; h++) for (let i = 0; i < I; i++) for (let j = 0; j < D; j++) out[(h * D + j) * I + i] = stored[(h * I + i) * D + j];
-  return out;
+/** TransformerLens W_Q/W_K/W_V [H, in, dh] → [H·dh, in], in its stored dtype. */
+export function headsLayout(stored: HeldTensor): HeldTensor {
+  const [H, I, D] = stored.shape;
+  return rearrange(stored, [H * D, I], (a, like) => {
+    const out = like(H * D * I);
+    for (let h = 0; h < H; h++) for (let i = 0; i < I; i++) for (let j = 0; j < D; j++) out[(h * D + j) * I + i] = a[(h * I + i) * D + j]!;
+    return out;
+  });
 }
 
 function describeNodes(nodes: GraphNode[]): string {

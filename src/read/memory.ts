@@ -5,7 +5,8 @@
 import { valueShapes, size, type ModelGraph } from '../model/graph.ts';
 import { activationLayers, unitLayers } from '../detectors/units.ts';
 import { denseKey } from '../detectors/types.ts';
-import { heldAsFloat32 } from '../format/safetensors.ts';
+import { heldBytesPerElement } from '../format/safetensors.ts';
+import { decodedBudgetBytes } from '../format/held-tensor.ts';
 import type { DType } from '../format/dtype.ts';
 
 /** Largest working set a read starts with (bytes). A browser tab's ArrayBuffers and Node's heap both fail near here. */
@@ -25,11 +26,15 @@ export function workingSetBytes(graph: Pick<ModelGraph, 'inputShape' | 'nodes'>,
 }
 
 /**
- * Bytes of a read's parameters: as held, plus the float32 copy of all of them the WebGPU engine
- * stages for its upload (the CPU engine reads the held arrays: none), unless the backend is the CPU.
+ * Bytes of a read's parameters: as held, in their stored dtype (F16/BF16 words 2 B, F32 4 B, the rest
+ * f64), plus the decoded float32 copies of 16-bit tensors the decode cache keeps (at most its budget,
+ * or the largest such tensor). The WebGPU engine writes each tensor's held bytes to the GPU as they
+ * are (F64 ones converted one tensor at a time): no staging copy of the whole set.
  */
-export function parameterBytes(tensors: readonly { dtype: DType; elements: number }[], backend: 'auto' | 'cpu' | 'webgpu'): number {
-  return tensors.reduce((s, t) => s + t.elements * ((heldAsFloat32(t.dtype) ? 4 : 8) + (backend === 'cpu' ? 0 : 4)), 0);
+export function parameterBytes(tensors: readonly { dtype: DType; elements: number }[]): number {
+  const half = tensors.filter((t) => heldBytesPerElement(t.dtype) === 2).map((t) => 4 * t.elements);
+  const decoded = Math.min(half.reduce((a, b) => a + b, 0), Math.max(decodedBudgetBytes(), ...half, 0));
+  return tensors.reduce((s, t) => s + t.elements * heldBytesPerElement(t.dtype), 0) + decoded;
 }
 
 export const formatBytes = (b: number): string =>

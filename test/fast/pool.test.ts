@@ -1,6 +1,8 @@
 /** The CPU engine on a pool of worker threads reads exactly what it reads on one thread. */
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../../src/format/node-source.ts';
+import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
+import { writeSafetensors, type WriterTensor } from '../../src/format/writer.ts';
 import { readCheckpoint } from '../../src/read/pipeline.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { PooledCpuEngine } from '../../src/fast/pool.ts';
@@ -45,6 +47,35 @@ describe('worker-pool reads = single-thread reads', () => {
       });
     }, 180_000);
   }
+});
+
+describe('worker-pool reads of a checkpoint stored as F16', () => {
+  it('the threads (sharing the 16-bit words) read what one thread reads, to the bit', async () => {
+    const name = 'mnist-mlp-dfdx.safetensors';
+    const src = await fileSource(fixture(name));
+    const file = await openSafetensors(src, name);
+    const tensors: WriterTensor[] = [];
+    for (const t of file.tensors) tensors.push({ name: t.name, dtype: 'F16', shape: t.shape, data: await file.readFloat64(t.name) });
+    const bytes = writeSafetensors(tensors, file.metadata ?? undefined);
+    await src.close();
+    const options: Partial<ReadOptions> = { inputCap: 16, detectors: ['node-death'], perDecade: 2 };
+    const readF16 = async (engine: FisherEngine) => {
+      const inputs = await fileSource(fixture('mnist-test-1000.safetensors'));
+      try {
+        return await readCheckpoint({ checkpoint: bytesSource(bytes), checkpointName: 'f16.safetensors', inputs, inputsName: 'mnist-test-1000.safetensors' }, options, engine);
+      } finally {
+        await inputs.close();
+        engine.dispose();
+      }
+    };
+    const one = await readF16(new CpuEngine());
+    const pool = new PooledCpuEngine({ threads: 2 });
+    const many = await readF16(pool);
+    expect(pool.chunksPerThread[1]).toBeGreaterThan(0);
+    expect(many.directions.length).toBe(one.directions.length);
+    expect(many.directions.length).toBeGreaterThan(100);
+    one.directions.forEach((d, i) => expect(many.directions[i].scan.F, d.id).toEqual(d.scan.F));
+  }, 180_000);
 });
 
 describe('worker-pool reads and cancel', () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesSource, openSafetensors } from '../../src/format/safetensors.ts';
 import { bf16BitsToNumber, f16BitsToNumber } from '../../src/format/dtype.ts';
 import { entry, stBytes } from './build.ts';
+import { HalfTensor } from '../../src/format/held-tensor.ts';
 
 const n = 1001;
 const f32 = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i) * 3 - i / 7));
@@ -54,7 +55,11 @@ describe('chunked float32 parameter reads of 16-bit floats', () => {
     const decode = { F16: f16BitsToNumber, BF16: bf16BitsToNumber };
     for (const chunk of [2, 6, 4098, 1 << 20]) {
       for (const dtype of ['F16', 'BF16'] as const) {
-        const got = await st.readParameter(dtype, chunk);
+        const held = await st.readParameter(dtype, chunk);
+        // held as the file's words; its values decode each word exactly
+        expect(held).toBeInstanceOf(HalfTensor);
+        expect(Array.from((held as HalfTensor).words)).toEqual(Array.from(words));
+        const got = held.data;
         expect(got).toBeInstanceOf(Float32Array);
         expect(got.length).toBe(65536);
         for (let b = 0; b < 65536; b++) {

@@ -11,9 +11,11 @@ import { readCheckpoint } from '../../src/read/pipeline.ts';
 import { planBlockLocal } from '../../src/read/block-local.ts';
 import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
 import { parameterBytes } from '../../src/read/memory.ts';
+import { HalfTensor, heldBytes } from '../../src/format/held-tensor.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { createRng } from '../../src/math/random.ts';
 import * as T from '../helpers/transformers.ts';
+import { rounded as roundedTo } from '../helpers/rounded.ts';
 
 // values k/256 with |k| < 256: 8 significant bits at most, so F16, BF16 and F32 all hold them exactly
 const widths = [3, 6, 5, 2];
@@ -30,14 +32,21 @@ function mlp(dtype: WriterTensor['dtype']): Uint8Array {
 }
 
 describe('parameters in their stored precision', () => {
-  it('readParameter: float32 for F32/F16/BF16 (chunked or not), f64 for F64, the same values', async () => {
+  it('readParameter: F16/BF16 as their 16-bit words, F32 as float32, F64 as f64 (chunked or not); the same values', async () => {
     const reference = await (await openSafetensors(bytesSource(mlp('F64')), 'f64')).readFloat64('2.weight');
     for (const dtype of ['F64', 'F32', 'F16', 'BF16'] as const) {
       const file = await openSafetensors(bytesSource(mlp(dtype)), dtype);
       for (const chunk of [undefined, 8]) {
         const w = await file.readParameter('2.weight', chunk);
-        expect(w, dtype).toBeInstanceOf(dtype === 'F64' ? Float64Array : Float32Array);
-        expect(Array.from(w), `${dtype} chunk ${chunk}`).toEqual(Array.from(reference));
+        if (dtype === 'F16' || dtype === 'BF16') {
+          expect(w, dtype).toBeInstanceOf(HalfTensor);
+          // the words are the file's bytes for this tensor, no more
+          expect((w as HalfTensor).words.byteLength).toBe(file.tensor('2.weight').byteLength);
+          expect(new Uint8Array((w as HalfTensor).words.buffer, (w as HalfTensor).words.byteOffset, (w as HalfTensor).words.byteLength)).toEqual(await file.readRaw('2.weight'));
+        }
+        expect(w.data, dtype).toBeInstanceOf(dtype === 'F64' ? Float64Array : Float32Array);
+        expect(w.shape).toEqual(file.tensor('2.weight').shape);
+        expect(Array.from(w.data), `${dtype} chunk ${chunk}`).toEqual(Array.from(reference));
       }
     }
   });
@@ -56,17 +65,8 @@ describe('parameters in their stored precision', () => {
   });
 });
 
-/** gpt2Hf's tensors rounded to `dtype` (nearest even, by the writer), and the same rounded values written as F32 */
-async function rounded(dtype: 'F16' | 'BF16'): Promise<{ half: Uint8Array; f32: Uint8Array }> {
-  const file = await openSafetensors(bytesSource(T.gpt2Hf().bytes), 'gpt2.safetensors');
-  const tensors: WriterTensor[] = [];
-  for (const t of file.tensors) tensors.push({ name: t.name, dtype, shape: t.shape, data: await file.readFloat64(t.name) });
-  const half = writeSafetensors(tensors);
-  const back = await openSafetensors(bytesSource(half), 'half.safetensors');
-  const f32: WriterTensor[] = [];
-  for (const t of back.tensors) f32.push({ name: t.name, dtype: 'F32', shape: t.shape, data: await back.readFloat64(t.name) });
-  return { half, f32: writeSafetensors(f32) };
-}
+/** gpt2Hf's tensors rounded to `dtype`, and the same rounded values written as F32 */
+const rounded = (dtype: 'F16' | 'BF16') => roundedTo(T.gpt2Hf().bytes, dtype);
 
 /** A source that records the byte ranges read from it. */
 function counting(bytes: Uint8Array): ByteSource & { ranges: [number, number][] } {
@@ -103,13 +103,17 @@ describe('block-local reads hold one block at a time', () => {
 });
 
 describe('the working-set estimate counts the parameters as they are held', () => {
-  it('parameterBytes (backend cpu) is the bytes of the arrays readParameter returns, for F64, F32, F16 and BF16 files', async () => {
+  it('parameterBytes is the bytes readParameter holds, plus the decode cache\'s bound for F16/BF16 files', async () => {
     const files: [string, Uint8Array][] = [['F64', mlp('F64')], ['F32', T.gpt2Hf().bytes], ['F16', (await rounded('F16')).half], ['BF16', (await rounded('BF16')).half]];
     for (const [dtype, bytes] of files) {
       const file = await openSafetensors(bytesSource(bytes), `${dtype}.safetensors`);
       let held = 0;
-      for (const t of file.tensors) held += (await file.readParameter(t.name)).byteLength;
-      expect(parameterBytes(file.tensors, 'cpu'), dtype).toBe(held);
+      for (const t of file.tensors) held += heldBytes(await file.readParameter(t.name));
+      // every element's stored bytes: 8 (F64), 4 (F32), 2 (F16/BF16)
+      const per = { F64: 8, F32: 4, F16: 2, BF16: 2 }[dtype]!;
+      expect(held, dtype).toBe(per * file.tensors.reduce((s, t) => s + t.elements, 0));
+      // a small model: every 16-bit tensor's float32 copy fits the cache, so the bound is all of them (2× the words)
+      expect(parameterBytes(file.tensors), dtype).toBe(per === 2 ? 3 * held : held);
     }
   });
 });

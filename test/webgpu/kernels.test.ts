@@ -12,6 +12,7 @@ import * as layernormRef from '../../src/ops/layernorm/reference.ts';
 import * as activationRef from '../../src/ops/activation/reference.ts';
 import * as fisher from '../../src/engine/cpu/fisher.ts';
 import { activate, activationDerivative, erf } from '../../src/ops/activation/functions.ts';
+import { bf16BitsToNumber, f16BitsToNumber } from '../../src/format/dtype.ts';
 import { ACTIVATIONS } from '../../src/model/graph.ts';
 import { readFloats, type ParamRef } from '../../src/engine/webgpu/context.ts';
 import { encodeLinear } from '../../src/ops/linear/gpu.ts';
@@ -89,6 +90,42 @@ describe.skipIf(!gpu)(`WGSL kernels vs f64 reference${skipNote(gpu)}`, () => {
       const dy = ops.linearTangent(xg, group(dx, g, M * inF), Wg, group(dW, g, outF * inF), group(db, g, outF), M, inF, outF);
       expect(record(`linear${cpuLike ? ' (barrier-free)' : ''} value`, relErr(group(got.y, g, M * outF), y))).toBeLessThan(TOL);
       expect(record(`linear${cpuLike ? ' (barrier-free)' : ''} tangent`, relErr(group(got.dy, g, M * outF), dy))).toBeLessThan(TOL);
+    }
+  });
+
+  for (const cpuLike of [false, true]) it(`linear (${cpuLike ? 'barrier-free' : 'tiled'}): F16 and BF16 weights read from params as their words, every finite word exactly`, async () => {
+    gpu!.ctx.cpuLike = cpuLike;
+    // y = x·Wᵀ with x the identity: y[m, c] = W[c, m] exactly (one product by 1, the rest by 0), so
+    // every weight the kernel decodes is read back; W holds all 65536 words (non-finite ones as 0)
+    const N = 256;
+    const x = new Float64Array(N * N);
+    for (let m = 0; m < N; m++) x[m * N + m] = 1;
+    for (const [dtype, decode, exponent] of [['F16', f16BitsToNumber, 0x7c00], ['BF16', bf16BitsToNumber, 0x7f80]] as const) {
+      const words = Uint16Array.from({ length: N * N }, (_, w) => ((w & exponent) === exponent ? 0 : w));
+      // one f32 word in front, so the tensor starts at half-element 2
+      const buf = new Uint32Array(1 + N * N / 2);
+      new Float32Array(buf.buffer, 0, 1)[0] = 1.5;
+      new Uint16Array(buf.buffer, 4).set(words);
+      const params = gpu!.ctx.upload(buf, 'params');
+      const src = gpu!.ctx.upload(Float32Array.from(x), 'cache');
+      const dst = flowBuffer(gpu!, 1, N * N, null, null, 'y');
+      const rec = gpu!.ctx.recorder();
+      encodeLinear(rec, { src, dst: dst.buffer, params }, {
+        x: { off: 0, toff: 0, gs: 0, tan: false }, y: { ...dst.ref, tan: false },
+        w: { src: 'params', off: 2, gs: 0, half: dtype }, b: null, dw: null, db: null,
+        M: N, G: 1, inF: N, outF: N,
+      });
+      await rec.submit();
+      const { y } = await readFlow(gpu!, dst.buffer, 1, N * N);
+      let wrong = 0;
+      for (let c = 0; c < N; c++) for (let m = 0; m < N; m++) {
+        // exact doubles, so equality (−0 and +0 compare equal: the sum starts at +0). A bf16 with a zero
+        // exponent is an f32 subnormal, which WGSL lets f32 arithmetic flush to zero (SwiftShader does):
+        // the arithmetic's, not the decode's, and the same for an F32 tensor holding it
+        const w = words[c * N + m], got = y[m * N + c], want = decode(w);
+        if (got !== want && !(dtype === 'BF16' && (w & 0x7f80) === 0 && got === 0)) wrong++;
+      }
+      expect(wrong, `${dtype}: outputs ≠ their word's value`).toBe(0);
     }
   });
 

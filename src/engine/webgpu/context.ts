@@ -12,7 +12,15 @@ export type KernelName = string;
 /** A flow region: value at `off`, tangent at `toff`, queries `gs` apart (f32 elements). */
 export interface FlowRef { off: number; toff: number; gs: number; tan: boolean }
 /** A parameter tensor: in the checkpoint buffer or this batch's patch buffer; null = absent. */
-export type ParamRef = { src: 'params' | 'patch'; off: number; gs: number } | null;
+/**
+ * Where a kernel reads a tensor: a checkpoint tensor in the params buffer in its stored dtype
+ * (`half` for F16/BF16, whose offset counts 16-bit elements; see shaders/common/bindings.wgsl),
+ * or an f32 region of the patch buffer.
+ */
+export type ParamRef = { src: 'params' | 'patch'; off: number; gs: number; half?: 'F16' | 'BF16' } | null;
+
+/** Ref.src of bindings.wgsl. */
+const REF_SOURCE = { f32: 0, patch: 1, F16: 2, BF16: 3 } as const;
 
 /** A flow in a buffer: the buffer and the region of it. */
 export interface FlowAt { buffer: GPUBuffer; ref: FlowRef }
@@ -57,7 +65,7 @@ export class UniformWords {
     return this;
   }
   ref(r: ParamRef): this {
-    if (r) this.words.push(r.src === 'params' ? 0 : 1, r.off, r.gs, 1);
+    if (r) this.words.push(r.src === 'patch' ? REF_SOURCE.patch : REF_SOURCE[r.half ?? 'f32'], r.off, r.gs, 1);
     else this.words.push(0, 0, 0, 0);
     return this;
   }

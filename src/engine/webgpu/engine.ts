@@ -20,6 +20,7 @@ import {
   touchedTensors,
 } from '../types.ts';
 import { GpuContext } from './context.ts';
+import { HalfTensor, type HeldTensor } from '../../format/held-tensor.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { KERNELS } from './kernels.ts';
 import { evaluateDense } from '../../ops/interpret.ts';
@@ -60,11 +61,14 @@ export class WebGpuEngine implements FisherEngine {
   private values64: Float64Array[] | null = null;
   /** a chain runs the sparse plan; a branching graph the dense value-keyed plan */
   private chain = true;
-  private paramOffset = new Map<string, number>();
+  /** where each checkpoint tensor sits in the params buffer (elements of its stored dtype) */
+  private paramOffset = new Map<string, { off: number; half: 'F16' | 'BF16' | undefined }>();
   private firstOpOf = new Map<string, number>();
   private owned: GPUBuffer[] = [];
   private buffers: BatchBuffers | null = null;
   lastStats: WebGpuStats = { batches: 0, queries: 0, shapes: [], dispatches: 0 };
+  /** bytes of the last prepared graph's params buffer: its tensors in their stored dtype */
+  paramBufferBytes = 0;
 
   constructor(device: GPUDevice, description: string, options: WebGpuEngineOptions = {}) {
     this.device = device;
@@ -106,30 +110,34 @@ export class WebGpuEngine implements FisherEngine {
     // a tensor smaller than its op needs would be read past its end (into its neighbour) on the GPU
     const bad = paramsError(model, params) ?? tokenInputError(model.nodes, probe.data);
     if (bad) throw new Error(bad);
-    // parameters: one buffer, each tensor once
+    // parameters: one buffer, each tensor once, in its stored dtype (F16/BF16 as their words,
+    // two per u32; the kernels decode as they load), each at a whole u32 word
     this.paramOffset.clear();
     this.firstOpOf.clear();
-    let total = 0;
+    const wordAt = new Map<string, number>();
+    let words = 0;
     ops.forEach((op, i) => {
       for (const t of opTensors(op)) {
         if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
-        if (this.paramOffset.has(t)) continue;
+        if (wordAt.has(t)) continue;
         const p = params.get(t);
         if (!p) throw new Error(`missing tensor ${t}`);
-        this.paramOffset.set(t, total);
-        total += p.data.length;
+        wordAt.set(t, words);
+        const half = p instanceof HalfTensor;
+        this.paramOffset.set(t, { off: half ? 2 * words : words, half: half ? p.dtype : undefined });
+        words += half ? Math.ceil(p.words.length / 2) : p.data.length;
       }
     });
-    const pdata = new Float32Array(Math.max(total, 4));
-    for (const [t, off] of this.paramOffset) pdata.set(params.get(t)!.data, off);
-    const paramBuf = this.own(ctx.upload(pdata, 'params'));
+    const paramBuf = this.own(ctx.storage(4 * Math.max(words, 4), 'params'));
+    this.paramBufferBytes = 4 * words;
+    for (const [t, at] of wordAt) ctx.write(paramBuf, at, heldWords(params.get(t)!));
     // activations at every op input, computed once
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     const cache = [this.own(ctx.upload(Float32Array.from(probe.data), 'cache 0'))];
     const offsets = this.paramOffset;
     const p: PreparedGraph = {
       ctx, device: this.device, model, ops, params, head, n, shapes, widths, cache, paramBuf,
-      base: (name) => (name === null ? null : { src: 'params', off: offsets.get(name)!, gs: 0 }),
+      base: (name) => (name === null ? null : { src: 'params', gs: 0, ...offsets.get(name)! }),
     };
     const rec = ctx.recorder();
     const whole = { off: 0, toff: 0, gs: 0, tan: false };
@@ -277,4 +285,20 @@ export class WebGpuEngine implements FisherEngine {
     if (patchPer > maxFloats) throw new Error(`a query's patches (${patchPer} floats) exceed the GPU buffer limit`);
     return { G, M };
   }
+}
+
+/**
+ * A held tensor's bytes for the params buffer, as u32 words: F32 its own bytes, F16/BF16 its
+ * words (padded to a whole u32 when odd), F64 converted to float32 (the engine computes in f32).
+ */
+function heldWords(t: HeldTensor): Uint32Array {
+  if (t instanceof HalfTensor) {
+    const w = t.words;
+    if (w.length % 2 === 0 && w.byteOffset % 4 === 0) return new Uint32Array(w.buffer, w.byteOffset, w.length / 2);
+    const padded = new Uint16Array(w.length + (w.length % 2));
+    padded.set(w);
+    return new Uint32Array(padded.buffer);
+  }
+  const f = t.data instanceof Float32Array ? t.data : new Float32Array(t.data);
+  return new Uint32Array(f.buffer, f.byteOffset, f.length);
 }

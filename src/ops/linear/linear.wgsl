@@ -98,17 +98,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }
 
 // acc + Σ_k src[xo + k]·R[ro + k·inStride] over k < inF, added in order, R the buffer of r
-// (params or patches; the branch is taken once, outside the loop).
+// (f32 params, patches, or 16-bit params; the branch is taken once, outside the loop).
 fn dotRow(acc: f32, xo: u32, r: Ref, ro: u32) -> f32 {
   var s = acc;
   let si = u.inStride;
   if (r.src == 0u) {
     for (var k = 0u; k < u.inF; k = k + 1u) {
-      s = s + src[xo + k] * params[ro + k * si];
+      s = s + src[xo + k] * bitcast<f32>(params[ro + k * si]);
+    }
+  } else if (r.src == 1u) {
+    for (var k = 0u; k < u.inF; k = k + 1u) {
+      s = s + src[xo + k] * patches[ro + k * si];
     }
   } else {
     for (var k = 0u; k < u.inF; k = k + 1u) {
-      s = s + src[xo + k] * patches[ro + k * si];
+      s = s + src[xo + k] * paramAt(r.src, ro + k * si);
     }
   }
   return s;
