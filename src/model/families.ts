@@ -90,6 +90,8 @@ export interface Recognition {
     patchEmbedding: { kind: 'conv' | 'linear'; module: string; weight: string; bias: string | null } | null;
     /** ViT CLS token [1, 1, D] */
     clsToken: string | null;
+    /** DINOv2 register tokens [1, R, D] (inserted after CLS) */
+    registerTokens: string | null;
   };
   /** the final norm (also when no head reads it: a backbone) */
   finalNorm: NormRef | null;
@@ -589,6 +591,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     patchEmbedding: patch?.weight ? { kind: 'conv', module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null }
       : linearPatch?.weight ? { kind: 'linear', module: linearPatch.path, weight: linearPatch.weight.name, bias: linearPatch.bias?.name ?? null } : null,
     clsToken: cls?.name ?? null,
+    registerTokens: [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)register_tokens$/.test(t.name))?.name ?? null,
   };
 
   if (!hyper.nHeads) notes.push('number of heads unknown (set n_head / num_attention_heads in config.json): needed for a whole-network read');
