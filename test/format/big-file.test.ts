@@ -9,7 +9,8 @@ import { mkdtempSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSource } from '../../src/format/node-source.ts';
-import { openSafetensors } from '../../src/format/safetensors.ts';
+import { openSafetensors, type ByteSource } from '../../src/format/safetensors.ts';
+import { tensorTable } from '../../src/model/inspect.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'deadscope-big-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -151,4 +152,35 @@ describe('a tensor of 2 GiB or more', () => {
       rmSync(path);
     }
   }, 60_000);
+});
+
+describe('the tensor table of a big tensor', () => {
+  it('has the values written, computed chunk by chunk: no full-size copy is ever held', async () => {
+    const path = join(dir, 'table.safetensors');
+    const elements = 2 ** 25; // F32: 128 MiB; as one f64 copy, 256 MiB
+    const text = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 13, 2 ** 12], data_offsets: [0, 4 * elements] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(text.length));
+    const start = 8 + text.length;
+    const marks: Array<[number, number]> = [[0, -3.25], [5_000_000, 7.5], [2 ** 24, Number.NaN], [elements - 2, Number.POSITIVE_INFINITY], [elements - 1, 0.125]];
+    const fd = openSync(path, 'w');
+    writeSync(fd, Buffer.concat([len, text]));
+    for (const [i, x] of marks) writeSync(fd, Buffer.from(Float32Array.of(x).buffer), 0, 4, start + 4 * i);
+    ftruncateSync(fd, start + 4 * elements);
+    closeSync(fd);
+    const src = await fileSource(path);
+    // the array buffers alive at every read the table makes (each chunk's read comes after the last is used)
+    let most = 0;
+    const base = process.memoryUsage().arrayBuffers;
+    const watched: ByteSource = { size: src.size, read: (o, l) => { most = Math.max(most, process.memoryUsage().arrayBuffers - base); return src.read(o, l); } };
+    try {
+      const [row] = await tensorTable(await openSafetensors(watched, 'table.safetensors'));
+      expect(row).toMatchObject({ name: 'w', params: elements, min: -3.25, max: 7.5, nan: 1, inf: 1 });
+      expect(row.mean).toBe((-3.25 + 7.5 + 0.125) / (elements - 2));
+    } finally {
+      await src.close();
+      rmSync(path);
+    }
+    expect(most).toBeLessThan(96 << 20);
+  });
 });
