@@ -202,6 +202,18 @@ describe('whole-network transformer graphs', () => {
     }
   });
 
+  it('a `module.` prefix (DistributedDataParallel) on timm and vit-pytorch names: the same graph, the same outputs', async () => {
+    for (const ck of [T.timmVit(), T.nestedWrappers()]) {
+      const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
+      const renamed = [];
+      for (const t of file.tensors) renamed.push({ name: `module.${t.name}`, dtype: 'F32' as const, shape: t.shape, data: [...(await file.readFloat64(t.name))] });
+      const plain = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'a.safetensors', configText: JSON.stringify(ck.config) }, 3);
+      const wrapped = await loaded({ checkpoint: bytesSource(writeSafetensors(renamed)), checkpointName: 'b.safetensors', configText: JSON.stringify(ck.config) }, 3);
+      expect(wrapped.m.graph.nodes.map((n) => n.op.kind)).toEqual(plain.m.graph.nodes.map((n) => n.op.kind));
+      wrapped.out.forEach((y, s) => expect(maxRelErr(y, plain.out[s])).toBe(0));
+    }
+  });
+
   it('the rotary convention matters: the LLaMA HF graph differs from the interleaved forward', async () => {
     const ck = T.llamaHf();
     const { m, out } = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'llama.safetensors', configText: JSON.stringify(ck.config) }, 4);
