@@ -90,6 +90,8 @@ export interface Recognition {
     patchEmbedding: { kind: 'conv' | 'linear'; module: string; weight: string; bias: string | null } | null;
     /** ViT CLS token [1, 1, D] */
     clsToken: string | null;
+    /** DINOv2 register tokens [1, R, D] (inserted after CLS) */
+    registerTokens: string | null;
   };
   /** the final norm (also when no head reads it: a backbone) */
   finalNorm: NormRef | null;
@@ -543,8 +545,8 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   // a table stored as a bare parameter (`embeddings.position_embeddings`, vit-pytorch's top-level `pos_embedding`)
   // timm's `pos_embed` is a bare parameter [1, T, D]
   const POSITION_PARAM = /(position_embeddings|^pos_embedding|^pos_embed)$/;
-  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(t.name)));
-  const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? pos?.other[0])?.shape;
+  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(strip(t.name))));
+  const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(strip(t.name))) ?? pos?.other[0])?.shape;
   const patch = [...globalModules.values()].find((m) => /patch_embed(dings)?\.(projection|proj)$/.test(m.path) && m.weight?.shape.length === 4);
   if (patch?.weight) hyper.patchSize ??= fromShapes(patch.weight.shape[2]);
   // vit-pytorch: `to_patch_embedding` = Sequential(Rearrange, Linear) — one linear on p·p·C patch features
@@ -581,7 +583,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   if (family === 'gpt-lecture') hyper.attentionScale ??= fromFamily(1 / Math.sqrt(dModel));
   const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved' : hyper.ropeTheta ? 'half-split' : null;
   if (rotary) hyper.ropeTheta ??= fromFamily(10000);
-  const posTensor = pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? null;
+  const posTensor = pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(strip(t.name))) ?? null;
   const cls = [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)cls_token$/.test(t.name)) ?? null;
   const inputs: Recognition['inputs'] = {
     tokenEmbedding: tokenEmbedding?.weight?.name ?? null,
@@ -589,6 +591,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     patchEmbedding: patch?.weight ? { kind: 'conv', module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null }
       : linearPatch?.weight ? { kind: 'linear', module: linearPatch.path, weight: linearPatch.weight.name, bias: linearPatch.bias?.name ?? null } : null,
     clsToken: cls?.name ?? null,
+    registerTokens: [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)register_tokens$/.test(t.name))?.name ?? null,
   };
 
   if (!hyper.nHeads) notes.push('number of heads unknown (set n_head / num_attention_heads in config.json): needed for a whole-network read');

@@ -257,14 +257,16 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: a lone linear map'); continue; }
       const name = `${block.norm.module} → ${block.linear.module}`;
       if (block.pooled) {
-        // DINOv2's classifier on [T, D] sequences: norm → cat[position 0, mean of positions 1…] → linear
+        // DINOv2's classifier on [T, D] sequences: norm → cat[position 0, mean of the positions after CLS and the registers] → linear
+        const reg = rec.inputs.registerTokens;
+        const first = 1 + (reg ? shapes.get(reg)![1] : 0);
         await add(block, name, async (p) => [
           { id: 1, op: await normOp(block.norm!, p), inputs: [0] },
           { id: 2, op: { kind: 'take', index: 0 }, inputs: [1] },
-          { id: 3, op: { kind: 'mean', start: 1 }, inputs: [1] },
+          { id: 3, op: { kind: 'mean', start: first }, inputs: [1] },
           { id: 4, op: { kind: 'concat' }, inputs: [2, 3] },
           { id: 5, op: await linearOp(block.linear, p), inputs: [4] },
-        ], [], [Math.max(sequenceLength, 2), rec.dModel]);
+        ], [], [Math.max(sequenceLength, first + 1), rec.dModel]);
         continue;
       }
       // a tied unembedding also moves the embedding: the LayerNorm kernel is not a gauge of the whole network

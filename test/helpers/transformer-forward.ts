@@ -218,7 +218,8 @@ export function patchEmbed(image: ArrayLike<number>, Wp: Float64Array, bp: Float
 /**
  * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token), Dinov2Model (no
  * prefix, layer scale, no head: the normed CLS output) or Dinov2ForImageClassification (prefix
- * `dinov2.`, `classifier(cat([h[:, 0], h[:, 1:].mean(dim=1)], dim=1))` of the normed sequence h).
+ * `dinov2.`, `classifier(cat([h[:, 0], h[:, 1 + R:].mean(dim=1)], dim=1))` of the normed sequence h;
+ * with `embeddings.register_tokens` [1, R, D], Dinov2WithRegisters, R = 0 otherwise).
  * image [C, S, S].
  */
 export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2' | 'dinov2-classifier'): Float64Array {
@@ -227,6 +228,10 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
   let x: Seq = [w[`${p}embeddings.cls_token`].slice(), ...patchEmbed(image, w[`${p}embeddings.patch_embeddings.projection.weight`], w[`${p}embeddings.patch_embeddings.projection.bias`], d)];
   const pos = w[`${p}embeddings.position_embeddings`];
   x = x.map((u, t) => u.map((v, i) => v + pos[t * D + i]));
+  // Dinov2WithRegisters: cat(x[:, :1], register_tokens, x[:, 1:]) after the positions
+  const reg = w[`${p}embeddings.register_tokens`];
+  const R = reg ? reg.length / D : 0;
+  if (reg) x = [x[0], ...Array.from({ length: R }, (_, r) => reg.slice(r * D, (r + 1) * D)), ...x.slice(1)];
   const names = kind === 'vit'
     ? { n1: 'layernorm_before', n2: 'layernorm_after', up: 'intermediate.dense', down: 'output.dense' }
     : { n1: 'norm1', n2: 'norm2', up: 'mlp.fc1', down: 'mlp.fc2' };
@@ -245,7 +250,7 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
   }
   const cls = layerNorm(x[0], w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps);
   if (kind === 'dinov2-classifier') {
-    const patches = x.slice(1).map((u) => layerNorm(u, w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps));
+    const patches = x.slice(1 + R).map((u) => layerNorm(u, w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps));
     const mean = new Float64Array(D);
     for (const u of patches) u.forEach((z, i) => { mean[i] += z / patches.length; });
     return lin(Float64Array.from([...cls, ...mean]), w['classifier.weight'], w['classifier.bias'], 2 * D, w['classifier.bias'].length, 'out-in');

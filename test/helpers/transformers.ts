@@ -157,11 +157,15 @@ export function dinov2Hf(): FamilyCheckpoint {
   return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
 }
 
-/** Hugging Face Dinov2ForImageClassification: the backbone under `dinov2.`, a classifier over cat[CLS, mean of the patch tokens]. */
-export function dinov2Classifier(): FamilyCheckpoint {
-  const w = writer(14);
+/**
+ * Hugging Face Dinov2ForImageClassification: the backbone under `dinov2.`, a classifier over cat[CLS,
+ * mean of the patch tokens]; with `registers` > 0, Dinov2WithRegistersForImageClassification.
+ */
+export function dinov2Classifier(registers = 0): FamilyCheckpoint {
+  const w = writer(registers ? 18 : 14);
   const n = (IMAGE / PATCH) ** 2;
   w.add('dinov2.embeddings.cls_token', [1, 1, D]);
+  if (registers) w.add('dinov2.embeddings.register_tokens', [1, registers, D]);
   w.add('dinov2.embeddings.mask_token', [1, D]);
   w.add('dinov2.embeddings.position_embeddings', [1, n + 1, D]);
   w.add('dinov2.embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
@@ -179,7 +183,7 @@ export function dinov2Classifier(): FamilyCheckpoint {
   }
   w.norm('dinov2.layernorm');
   w.linear('classifier', CLASSES, 2 * D);
-  return w.done({ model_type: 'dinov2', architectures: ['Dinov2ForImageClassification'], hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
+  return w.done({ model_type: registers ? 'dinov2_with_registers' : 'dinov2', architectures: [registers ? 'Dinov2WithRegistersForImageClassification' : 'Dinov2ForImageClassification'], ...(registers ? { num_register_tokens: registers } : {}), hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
 }
 
 /**
@@ -415,7 +419,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier, 'timm-vit': timmVit,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': () => dinov2Classifier(), 'dinov2-registers': () => dinov2Classifier(4), 'timm-vit': timmVit,
   'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

@@ -82,15 +82,15 @@ describe('whole-network transformer graphs', () => {
     });
   }
 
-  it('ViT variants whose forward the ops do not compute are not assembled, naming why: register tokens (HF and torch.hub DINOv2), timm fc_norm and global_pool "avg"', async () => {
+  it('ViT variants whose forward the ops do not compute are not assembled, naming why: timm fc_norm and global_pool "avg"; register tokens are wired after CLS', async () => {
     const withExtra = async (ck: T.FamilyCheckpoint, extra: { name: string; shape: number[] }[], config = ck.config) => {
       const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
       const descs = [...file.tensors.map((t) => ({ name: t.name, shape: t.shape })), ...extra];
       return assembleTransformer(recognizeTransformer(descs, config)!, descs, config, { activation: null, metadataActivation: null, sequenceLength: null, contextCap: 32 });
     };
     const why = (a: Awaited<ReturnType<typeof withExtra>>) => (isAssembled(a) ? 'assembled' : a.why);
-    expect(why(await withExtra(T.dinov2Hf(), [{ name: 'embeddings.register_tokens', shape: [1, 4, T.D] }]))).toMatch(/register tokens/);
-    expect(why(await withExtra(T.timmVit(), [{ name: 'register_tokens', shape: [1, 4, T.D] }]))).toMatch(/register tokens/);
+    const reg = await withExtra(T.timmVit(), [{ name: 'register_tokens', shape: [1, 4, T.D] }]);
+    expect(isAssembled(reg) && reg.graph.nodes.map((n) => n.op).find((o) => o.kind === 'cls' && o.weight === 'register_tokens')).toMatchObject({ tokens: 4, at: 1 });
     expect(why(await withExtra(T.timmVit(), [{ name: 'fc_norm.weight', shape: [T.D] }, { name: 'fc_norm.bias', shape: [T.D] }]))).toMatch(/fc_norm/);
     const timm = T.timmVit();
     expect(why(await withExtra(timm, [], { ...timm.config, global_pool: 'avg' }))).toMatch(/global_pool "avg"/);
@@ -177,6 +177,7 @@ describe('whole-network transformer graphs', () => {
     'dinov2-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2'),
     'timm-vit': (w, x) => R.timmVitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }),
     'dinov2-classifier': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2-classifier'),
+    'dinov2-registers': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2-classifier'),
     'per-head': (w, x) => R.lectureGptForward(w, [...x], { ...dims, eps: 1e-5 }),
     nested: (w, x) => R.vitPytorchForward(w, x, { ...dims, eps: 1e-5, C: 3, S: T.IMAGE, P: T.PATCH }),
   };
@@ -198,6 +199,18 @@ describe('whole-network transformer graphs', () => {
     for (let s = 0; s < m.probe.count; s++) {
       expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), { ...d, pool: 'mean' })), `sample ${s}`).toBeLessThan(1e-10);
       expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), d))).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it('a `module.` prefix (DistributedDataParallel) on timm and vit-pytorch names: the same graph, the same outputs', async () => {
+    for (const ck of [T.timmVit(), T.nestedWrappers()]) {
+      const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
+      const renamed = [];
+      for (const t of file.tensors) renamed.push({ name: `module.${t.name}`, dtype: 'F32' as const, shape: t.shape, data: [...(await file.readFloat64(t.name))] });
+      const plain = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'a.safetensors', configText: JSON.stringify(ck.config) }, 3);
+      const wrapped = await loaded({ checkpoint: bytesSource(writeSafetensors(renamed)), checkpointName: 'b.safetensors', configText: JSON.stringify(ck.config) }, 3);
+      expect(wrapped.m.graph.nodes.map((n) => n.op.kind)).toEqual(plain.m.graph.nodes.map((n) => n.op.kind));
+      wrapped.out.forEach((y, s) => expect(maxRelErr(y, plain.out[s])).toBe(0));
     }
   });
 
