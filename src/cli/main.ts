@@ -1,7 +1,7 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
 import { openAsBlob } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { checkOutPath, checkRegularFile } from './files.ts';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { checkOutFolder, checkOutPath, checkRegularFile, oneLine, writeResult } from './files.ts';
 import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { blobSource, openSafetensors, SafetensorsError } from '../format/safetensors.ts';
@@ -157,31 +157,35 @@ export async function main(argv: string[]): Promise<number> {
       if (args.out) await checkOutPath(args.out);
       const { result } = await readOne(args, targets[0], open);
       const json = `${JSON.stringify(result, null, 1)}\n`;
-      if (args.out) await writeFile(args.out, json);
+      if (args.out) await writeResult(args.out, json);
       else process.stdout.write(json);
       return 0;
     }
     // a training run: the same settings and probe for every checkpoint, one JSON each and the series CSV
     if (!args.out) throw new InputError('command line', `${targets.length} checkpoints need --out DIR (one .read.json each plus series.csv)`);
-    await mkdir(args.out, { recursive: true });
+    await checkOutFolder(args.out, targets.length);
+    const out = args.out;
+    await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(out, `cannot make this folder (${e.code ?? e.message}) [rule: out-not-writable]`);
+    });
     const rows: SeriesRow[] = [];
     for (const t of targets) {
       checkpointPath = t.path;
       const { result, metadata } = await readOne(args, t, open);
       const row = seriesRow(result, metadata, t.path);
       rows.push(row);
-      await writeFile(join(args.out, `${t.stem}.read.json`), `${JSON.stringify(result, null, 1)}\n`);
+      await writeResult(join(out, `${t.stem}.read.json`), `${JSON.stringify(result, null, 1)}\n`);
     }
-    await writeFile(join(args.out, 'series.csv'), seriesCsv(rows));
+    await writeResult(join(out, 'series.csv'), seriesCsv(rows));
     process.stderr.write(`deadscope: ${rows.length} reads and series.csv written to ${args.out} (steps ${sortSeries(rows).map((r) => r.step ?? '?').join(', ')})\n`);
     return 0;
   } catch (e) {
     if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ShardIndexError) {
-      process.stderr.write(`deadscope: ${e.message}\n`);
+      process.stderr.write(`deadscope: ${oneLine(e.message)}\n`);
       return 2;
     }
     if (e instanceof ArchitectureError) {
-      process.stderr.write(`deadscope: ${checkpointPath}: ${e.message}\n`);
+      process.stderr.write(`deadscope: ${oneLine(`${checkpointPath}: ${e.message}`)}\n`);
       return 2;
     }
     process.stderr.write(`deadscope: internal error: ${(e as Error).stack ?? e}\n`);
