@@ -165,9 +165,10 @@ export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: Non
       k = qkv.map((u) => u.slice(H * dh, (H + Hkv) * dh));
       v = qkv.map((u) => u.slice((H + Hkv) * dh));
     } else {
-      q = n1.map((u) => lin(u, w[`${b}${n.q}.weight`], null, D, H * dh, 'out-in'));
-      k = n1.map((u) => lin(u, w[`${b}${n.k}.weight`], null, D, Hkv * dh, 'out-in'));
-      v = n1.map((u) => lin(u, w[`${b}${n.v}.weight`], null, D, Hkv * dh, 'out-in'));
+      // Qwen2 stores q/k/v biases (added before the rotation)
+      q = n1.map((u) => lin(u, w[`${b}${n.q}.weight`], w[`${b}${n.q}.bias`] ?? null, D, H * dh, 'out-in'));
+      k = n1.map((u) => lin(u, w[`${b}${n.k}.weight`], w[`${b}${n.k}.bias`] ?? null, D, Hkv * dh, 'out-in'));
+      v = n1.map((u) => lin(u, w[`${b}${n.v}.weight`], w[`${b}${n.v}.bias`] ?? null, D, Hkv * dh, 'out-in'));
     }
     const a = attention(q, k, v, H, Hkv, true, d.rope);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}${n.o}.weight`], null, H * dh, D, 'out-in')));

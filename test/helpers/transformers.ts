@@ -218,16 +218,18 @@ export function timmVit(): FamilyCheckpoint {
 /**
  * Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied
  * lm_head; `deadUnit` zeroes that SwiGLU unit's gate row, up row and down column in layer 0.
+ * `qwen2`: the same with q/k/v biases (Qwen2ForCausalLM) and the old `rotary_emb.inv_freq` buffers.
  */
-export function llamaHf(deadUnit: number | null = null): FamilyCheckpoint {
-  const w = writer(6);
+export function llamaHf(deadUnit: number | null = null, qwen2 = false): FamilyCheckpoint {
+  const w = writer(qwen2 ? 19 : 6);
   w.add('model.embed_tokens.weight', [VOCAB, D]);
   for (let l = 0; l < LAYERS; l++) {
     const p = `model.layers.${l}`;
-    w.linear(`${p}.self_attn.q_proj`, D, D, false);
-    w.linear(`${p}.self_attn.k_proj`, DH, D, false);
-    w.linear(`${p}.self_attn.v_proj`, DH, D, false);
+    w.linear(`${p}.self_attn.q_proj`, D, D, qwen2);
+    w.linear(`${p}.self_attn.k_proj`, DH, D, qwen2);
+    w.linear(`${p}.self_attn.v_proj`, DH, D, qwen2);
     w.linear(`${p}.self_attn.o_proj`, D, D, false);
+    if (qwen2) w.add(`${p}.self_attn.rotary_emb.inv_freq`, [DH / 2]);
     w.linear(`${p}.mlp.gate_proj`, MLP, D, false);
     w.linear(`${p}.mlp.up_proj`, MLP, D, false);
     w.linear(`${p}.mlp.down_proj`, D, MLP, false);
@@ -241,7 +243,7 @@ export function llamaHf(deadUnit: number | null = null): FamilyCheckpoint {
     w.zero('model.layers.0.mlp.up_proj.weight', (i) => Math.floor(i / D) === deadUnit);
     w.zero('model.layers.0.mlp.down_proj.weight', (i) => i % MLP === deadUnit);
   }
-  return w.done({ model_type: 'llama', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: 1, intermediate_size: MLP, hidden_act: 'silu', rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, vocab_size: VOCAB, max_position_embeddings: CTX });
+  return w.done({ model_type: qwen2 ? 'qwen2' : 'llama', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: 1, intermediate_size: MLP, hidden_act: 'silu', rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, vocab_size: VOCAB, max_position_embeddings: CTX });
 }
 
 /** Meta / llama2.c names (rotary tables stored as buffers). */
@@ -420,6 +422,6 @@ export function t5Hf(): FamilyCheckpoint {
 
 export const FAMILY_CHECKPOINTS = {
   'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': () => dinov2Classifier(), 'dinov2-registers': () => dinov2Classifier(4), 'timm-vit': timmVit,
-  'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
+  'llama-hf': () => llamaHf(), 'qwen2-hf': () => llamaHf(null, true), 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

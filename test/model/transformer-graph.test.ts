@@ -171,6 +171,7 @@ describe('whole-network transformer graphs', () => {
     'transformer-lens-lnpre': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
     'transformer-lens-no-norm': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', norms: false }),
     'llama-hf': (w, x) => R.llamaForward(w, [...x], { ...dims, Hkv: 1, eps: 1e-6, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'hf'),
+    'qwen2-hf': (w, x) => R.llamaForward(w, [...x], { ...dims, Hkv: 1, eps: 1e-6, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'hf'),
     'llama-meta': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'interleaved' } }, 'meta'),
     'fused-phi3': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'phi3'),
     'vit-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-12, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'vit'),
