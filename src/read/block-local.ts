@@ -184,7 +184,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   };
   const settingsOf = (block: AttentionBlock) => ({
     heads: rec.hyper.nHeads!.value, causal: causalOf(block)!, rotary: rec.rotary,
-    rotaryFraction: typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1,
+    rotaryFraction: rec.rotaryFraction,
   });
   /** the layer's nodes on a throwaway list: its wiring's reason when the shapes do not make heads */
   const probeWiring = (block: AttentionBlock): string | null => {
