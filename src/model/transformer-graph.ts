@@ -141,7 +141,7 @@ export function assembleTransformer(
   if (hyper.causal?.source === 'family default' && rec.family === 'transformer-lens') warnings.push('causal attention: the TransformerLens default (config.json has no attention_dir)');
   if (hyper.attentionScale?.source === 'family default') warnings.push(`attention scores scaled by ${hyper.attentionScale.value.toPrecision(4)} = 1/√d_model, as the ${rec.label} code does (config.json attention_scale sets another)`);
   const rotaryConvention = rec.rotary ?? (generic ? 'half-split' : null);
-  const partial = typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1;
+  const partial = rec.rotaryFraction;
 
   // ---- the input stage -------------------------------------------------------------------
   const nodes: GraphNode[] = [];

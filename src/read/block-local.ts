@@ -184,7 +184,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   };
   const settingsOf = (block: AttentionBlock) => ({
     heads: rec.hyper.nHeads!.value, causal: causalOf(block)!, rotary: rec.rotary,
-    rotaryFraction: typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1,
+    rotaryFraction: rec.rotaryFraction,
   });
   /** the layer's nodes on a throwaway list: its wiring's reason when the shapes do not make heads */
   const probeWiring = (block: AttentionBlock): string | null => {
@@ -210,7 +210,13 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
 
   for (const block of rec.blocks) {
     if (block.kind === 'mlp') {
-      const why = block.layerScale ? [`layer scale ${block.layerScale} after the MLP is not included`] : [];
+      // layer scale after the down map (DINOv2 layer_scale2, timm ls2), as the attention layers carry theirs
+      const scaleOp = async (p: ParamLoaders): Promise<Op[]> => {
+        const ls = block.layerScale;
+        if (!ls) return [];
+        p.set(ls, async () => withShape(await load(ls), [shapes.get(ls)!.reduce((a, b) => a * b, 1)]));
+        return [{ kind: 'scale', layer: ls.split('.').slice(0, -1).join('.'), weight: ls }];
+      };
       if (block.gate || block.fusedGateUp) {
         // gated MLP: down(φ(gate·n) ⊙ up·n), n the normed input (value 1 with a norm, else the input)
         await add(block, block.name, async (p) => {
@@ -224,17 +230,18 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
           nodes.push({ id: n + 3, op: up, inputs: [n] });
           nodes.push({ id: n + 4, op: { kind: 'mul' }, inputs: [n + 2, n + 3] });
           nodes.push({ id: n + 5, op: await linearOp(block.down, p), inputs: [n + 4] });
+          for (const op of await scaleOp(p)) nodes.push({ id: nodes.length + 1, op, inputs: [nodes.length] });
           return nodes;
         });
       } else {
-        await add(block, block.name, (p) => chain([
-          ...(block.norm ? [normOp(block.norm, p)] : []),
-          linearOp(block.up, p),
-          Promise.resolve<Op>({ kind: 'activation', fn: activation }),
-          linearOp(block.down, p),
+        await add(block, block.name, async (p) => chainNodes([
+          ...(block.norm ? [await normOp(block.norm, p)] : []),
+          await linearOp(block.up, p),
+          { kind: 'activation', fn: activation },
+          await linearOp(block.down, p),
+          ...(await scaleOp(p)),
         ]));
       }
-      if (why.length) warnings.push(`${block.name}: ${why.join('; ')}`);
     } else if (block.kind === 'attention') {
       const readable = block.projections.filter((p) => p.role !== 'o' && !(block.cross && (p.role === 'k' || p.role === 'v')));
       if (!block.norm) {

@@ -128,15 +128,17 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
  * TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out];
  * LayerNorms without stored w/b centre and normalise only (LNPre); `norms: false` has none (normalization_type None).
  */
-export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean }): Float64Array {
+export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean; rope?: Rope }): Float64Array {
   const { D, H, dh } = d;
   const layerNorm = (x: Float64Array, g: Float64Array | undefined, b: Float64Array | undefined, eps: number) => (d.norms === false ? x : layerNormOf(x, g ?? null, b ?? null, eps));
-  let x = addSeq(embed(w['embed.W_E'], tokens, D), tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
+  // positional_embedding_type "rotary": no position table, the rotation inside attention
+  const e = embed(w['embed.W_E'], tokens, D);
+  let x = d.rope ? e : addSeq(e, tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
   for (let l = 0; l < d.layers; l++) {
     const b = `blocks.${l}.`;
     const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.w`], w[`${b}ln1.b`], d.eps));
     const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => lin(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`], D, H * dh, 'heads', H)));
-    const a = attention(q, k, v, H, H, d.causal ?? true, null);
+    const a = attention(q, k, v, H, H, d.causal ?? true, d.rope ?? null);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.W_O`], w[`${b}attn.b_O`], H * dh, D, 'in-out')));
     const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.w`], w[`${b}ln2.b`], d.eps));
     const F = w[`${b}mlp.b_in`].length;

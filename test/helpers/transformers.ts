@@ -86,14 +86,15 @@ export function nanoGpt(): FamilyCheckpoint {
  * `normalization` is its config's normalization_type: "LN" stores ln*.w/b; "LNPre" (norms folded into
  * the next maps, from_pretrained's default) and null (no norms: the grokking models) store none.
  */
-export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN'): FamilyCheckpoint {
-  const w = writer(normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
+export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN', rotary = false): FamilyCheckpoint {
+  const w = writer(rotary ? 20 : normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
   const ln = (prefix: string) => { if (normalization === 'LN') w.norm(prefix, true, 'w', 'b'); };
   w.add('embed.W_E', [VOCAB, D]);
-  w.add('pos_embed.W_pos', [CTX, D]);
+  if (!rotary) w.add('pos_embed.W_pos', [CTX, D]);
   for (let l = 0; l < LAYERS; l++) {
     const p = `blocks.${l}`;
     ln(`${p}.ln1`);
+    if (rotary) for (const t of ['rotary_sin', 'rotary_cos']) w.add(`${p}.attn.${t}`, [CTX, DH / 2]);
     for (const m of ['Q', 'K', 'V']) { w.add(`${p}.attn.W_${m}`, [HEADS, D, DH]); w.add(`${p}.attn.b_${m}`, [HEADS, DH], 'zeros'); }
     w.add(`${p}.attn.W_O`, [HEADS, DH, D]);
     w.add(`${p}.attn.b_O`, [D], 'zeros');
@@ -108,7 +109,9 @@ export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN'): Fa
   ln('ln_final');
   w.add('unembed.W_U', [D, VOCAB]);
   w.add('unembed.b_U', [VOCAB], 'zeros');
-  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5 });
+  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5,
+    // TransformerLens's config always names rotary_base; rotary only where positional_embedding_type says so
+    positional_embedding_type: rotary ? 'rotary' : 'standard', rotary_base: rotary ? 500 : 10000, rotary_dim: rotary ? DH / 2 : null, rotary_adjacent_pairs: false });
 }
 
 /** Hugging Face ViTForImageClassification. */
@@ -421,7 +424,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': () => dinov2Classifier(), 'dinov2-registers': () => dinov2Classifier(4), 'timm-vit': timmVit,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'transformer-lens-rotary': () => transformerLens('LN', true), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': () => dinov2Classifier(), 'dinov2-registers': () => dinov2Classifier(4), 'timm-vit': timmVit,
   'llama-hf': () => llamaHf(), 'qwen2-hf': () => llamaHf(null, true), 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

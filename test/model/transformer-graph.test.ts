@@ -168,6 +168,7 @@ describe('whole-network transformer graphs', () => {
     'gpt2-hf': (w, x) => R.gpt2Forward(w, [...x], { ...dims, eps: 1e-5, act: 'gelu_tanh' }, { prefix: 'transformer.', stored: 'in-out', lmHead: 'transformer.wte.weight' }),
     nanogpt: (w, x) => R.gpt2Forward(w, [...x], { ...dims, eps: 1e-5, act: 'gelu' }, { prefix: '_orig_mod.transformer.', stored: 'out-in', lmHead: '_orig_mod.lm_head.weight' }),
     'transformer-lens': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
+    'transformer-lens-rotary': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', rope: { base: 500, convention: 'half-split', dims: T.DH / 2 } }),
     'transformer-lens-lnpre': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
     'transformer-lens-no-norm': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', norms: false }),
     'llama-hf': (w, x) => R.llamaForward(w, [...x], { ...dims, Hkv: 1, eps: 1e-6, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'hf'),

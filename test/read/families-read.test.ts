@@ -24,6 +24,8 @@ const SCOPE: Record<Name, [string, string]> = {
   // normalization_type LNPre / null (no norm tensors): config.json says which; without it, blocks without norms
   'transformer-lens-lnpre': ['whole', 'block-local'],
   'transformer-lens-no-norm': ['whole', 'block-local'],
+  // positional_embedding_type rotary: without config.json its positions are not known
+  'transformer-lens-rotary': ['whole', 'block-local'],
   'vit-hf': ['whole', 'block-local'],
   'dinov2-hf': ['whole', 'block-local'],
   'dinov2-classifier': ['whole', 'block-local'],
