@@ -546,7 +546,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   hyper.vocab ??= fromShapes(tokenShape ? tokenShape[0] : null);
   // a table stored as a bare parameter (`embeddings.position_embeddings`, vit-pytorch's top-level `pos_embedding`)
   // timm's `pos_embed` is a bare parameter [1, T, D]
-  const POSITION_PARAM = /(position_embeddings|^pos_embedding|^pos_embed)$/;
+  const POSITION_PARAM = /(position_embeddings|(^|\.)pos_embedding|(^|\.)pos_embed)$/;
   const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(strip(t.name))));
   const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(strip(t.name))) ?? pos?.other[0])?.shape;
   const patch = [...globalModules.values()].find((m) => /patch_embed(dings)?\.(projection|proj)$/.test(m.path) && m.weight?.shape.length === 4);

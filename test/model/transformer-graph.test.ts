@@ -204,11 +204,11 @@ describe('whole-network transformer graphs', () => {
     }
   });
 
-  it('a `module.` prefix (DistributedDataParallel) on timm and vit-pytorch names: the same graph, the same outputs', async () => {
-    for (const ck of [T.timmVit(), T.nestedWrappers()]) {
+  it('a `module.` prefix (DistributedDataParallel) or a wrapper\'s `backbone.` on timm and vit-pytorch names: the same graph, the same outputs', async () => {
+    for (const [ck, prefix] of [[T.timmVit(), 'module.'], [T.nestedWrappers(), 'module.'], [T.timmVit(), 'backbone.']] as const) {
       const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
       const renamed = [];
-      for (const t of file.tensors) renamed.push({ name: `module.${t.name}`, dtype: 'F32' as const, shape: t.shape, data: [...(await file.readFloat64(t.name))] });
+      for (const t of file.tensors) renamed.push({ name: `${prefix}${t.name}`, dtype: 'F32' as const, shape: t.shape, data: [...(await file.readFloat64(t.name))] });
       const plain = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'a.safetensors', configText: JSON.stringify(ck.config) }, 3);
       const wrapped = await loaded({ checkpoint: bytesSource(writeSafetensors(renamed)), checkpointName: 'b.safetensors', configText: JSON.stringify(ck.config) }, 3);
       expect(wrapped.m.graph.nodes.map((n) => n.op.kind)).toEqual(plain.m.graph.nodes.map((n) => n.op.kind));
