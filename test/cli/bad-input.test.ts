@@ -47,6 +47,12 @@ writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to lo
 const binaryConfig = join(dir, 'binary-config.json');
 writeFileSync(binaryConfig, '{"a":\n\u0000');
 
+// a folder holding two links back to itself: walked once
+const loopFolder = join(dir, 'loop');
+execFileSync('mkdir', [loopFolder]);
+execFileSync('ln', ['-s', loopFolder, join(loopFolder, 'a')]);
+execFileSync('ln', ['-s', loopFolder, join(loopFolder, 'b')]);
+
 const cases: Array<[string, string[], RegExp]> = [
   ['grid spanning 600 decades', [ts, '--grid', '1e-300,1e300,1'], /--grid TMIN must be ≥ 1e-15/],
   ['grid of 10^8 points a decade', [ts, '--grid', '1e-4,1,100000000'], /--grid PER_DECADE must be ≤ 400/],
@@ -88,6 +94,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['probe labels holding an Inf', [ts, '--inputs', infLabels], /inf-labels\.safetensors: labels "targets" hold NaN or Inf values \(row 1\)/],
   ['a config.json that is not an object', [fixture('gpt2_modadd23_s1.safetensors'), '--config', numberConfig], /config\.json: a config\.json holds one JSON object, not a number/],
   ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
+  ['a folder whose links lead back to it', [loopFolder], /deadscope: \S+\/loop: is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
   ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as --config', [ts, '--config', fifo], /fifo\.safetensors: is not a regular file/],
