@@ -1,6 +1,7 @@
 /** What the explorer shows of a loaded file before any read: tensor table and inferred architecture. */
 import type { SafetensorsFile } from '../format/safetensors.ts';
 import type { ModelGraph } from './graph.ts';
+import { HalfTensor } from '../format/held-tensor.ts';
 
 export interface TensorRow {
   name: string;
@@ -42,8 +43,9 @@ export async function tensorTable(file: SafetensorsFile): Promise<TensorRow[]> {
       supported: info.supported, min: null, max: null, mean: null, nan: 0, inf: 0,
     };
     if (info.supported) {
-      // the values once, outside the decode cache (a table of every tensor would churn it)
-      const data = (await file.readFloat64(info.name));
+      // the values once, outside the decode cache (a table of every tensor would fill it with copies the read may not use)
+      const held = await file.readParameter(info.name);
+      const data = held instanceof HalfTensor ? held.decodedOnce() : held.data;
       let min = Infinity, max = -Infinity, sum = 0, finite = 0;
       for (const v of data) {
         if (Number.isNaN(v)) row.nan++;
