@@ -16,7 +16,7 @@ import { hyperparametersFromConfig, type Hyperparameters, type Known } from './h
 import type { Activation } from './graph.ts';
 import type { LinearLayout } from '../ops/linear/definition.ts';
 
-export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'vit-pytorch' | 'generic';
+export type Family = 'gpt2-hf' | 'nanogpt' | 'transformer-lens' | 'vit-hf' | 'dinov2-hf' | 'timm-vit' | 'llama-hf' | 'llama-meta' | 'gpt-lecture' | 'vit-pytorch' | 'generic';
 
 export const FAMILY_LABELS: Record<Family, string> = {
   'gpt2-hf': 'GPT-2 (Hugging Face names, Conv1D [in, out] weights)',
@@ -28,6 +28,7 @@ export const FAMILY_LABELS: Record<Family, string> = {
   'llama-meta': 'LLaMA-style (Meta/llama2.c names)',
   'gpt-lecture': 'GPT from scratch (Karpathy\'s lecture names: one module per head)',
   'vit-pytorch': 'ViT (lucidrains vit-pytorch names: Residual(PreNorm(…)) wrappers, linear patch embedding)',
+  'timm-vit': 'ViT (timm / DINOv2 torch.hub names: blocks.N.attn.qkv, layer scale ls1/ls2.gamma)',
   generic: 'transformer (names recognised by role)',
 };
 
@@ -251,6 +252,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   else if (has(/\.self_attn\.q_proj\.weight$/) && has(/\.mlp\.gate_proj\.weight$/)) family = 'llama-hf';
   else if (has(/\.attention\.wq\.weight$/) && has(/\.feed_forward\.w1\.weight$/)) family = 'llama-meta';
   else if (has(/\.fn\.fn\.to_qkv\.weight$/) && has(/^to_patch_embedding\.\d+\.weight$/)) family = 'vit-pytorch';
+  else if (has(/(^|\.)blocks\.\d+\.attn\.qkv\.weight$/) && has(/(^|\.)patch_embed\.proj\.weight$/)) family = 'timm-vit';
   else if (has(/^token_embedding_table\.weight$/) && has(/\.sa\.heads\.\d+\.query\.weight$/) && has(/\.ffwd\.net\.\d+\.weight$/)) family = 'gpt-lecture';
 
   // HF LLaMA-style names with bias-free norms are RMSNorms (GPT-NeoX's LayerNorms of the same names carry biases)
@@ -539,7 +541,8 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   const tokenShape = tokenEmbedding?.weight?.shape;
   hyper.vocab ??= fromShapes(tokenShape ? tokenShape[0] : null);
   // a table stored as a bare parameter (`embeddings.position_embeddings`, vit-pytorch's top-level `pos_embedding`)
-  const POSITION_PARAM = /(position_embeddings|^pos_embedding)$/;
+  // timm's `pos_embed` is a bare parameter [1, T, D]
+  const POSITION_PARAM = /(position_embeddings|^pos_embedding|^pos_embed)$/;
   const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(t.name)));
   const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? pos?.other[0])?.shape;
   const patch = [...globalModules.values()].find((m) => /patch_embed(dings)?\.(projection|proj)$/.test(m.path) && m.weight?.shape.length === 4);
@@ -562,11 +565,11 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     const side = Math.round(Math.sqrt(tokens));
     if (side * side === tokens) hyper.imageSize = fromShapes(side * patch.weight.shape[2]);
   }
-  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, 'vit-pytorch': 1e-5, generic: 1e-5 };
+  const eps: Record<Family, number> = { 'gpt2-hf': 1e-5, nanogpt: 1e-5, 'transformer-lens': 1e-5, 'vit-hf': 1e-12, 'dinov2-hf': 1e-6, 'llama-hf': 1e-6, 'llama-meta': 1e-5, 'gpt-lecture': 1e-5, 'vit-pytorch': 1e-5, 'timm-vit': 1e-6, generic: 1e-5 };
   hyper.normEps ??= fromFamily(eps[family]);
-  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', 'vit-pytorch': 'gelu', generic: 'gelu' };
+  const act: Record<Family, Activation> = { 'gpt2-hf': 'gelu_tanh', nanogpt: 'gelu', 'transformer-lens': 'gelu', 'vit-hf': 'gelu', 'dinov2-hf': 'gelu', 'llama-hf': 'silu', 'llama-meta': 'silu', 'gpt-lecture': 'relu', 'vit-pytorch': 'gelu', 'timm-vit': 'gelu', generic: 'gelu' };
   hyper.activation ??= fromFamily(act[family]);
-  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-pytorch': false, 'vit-hf': false, 'dinov2-hf': false };
+  const causal: Partial<Record<Family, boolean>> = { 'gpt2-hf': true, nanogpt: true, 'llama-hf': true, 'llama-meta': true, 'gpt-lecture': true, 'vit-pytorch': false, 'vit-hf': false, 'dinov2-hf': false, 'timm-vit': false };
   if (!hyper.causal) {
     const dir = config?.attention_dir;
     if (dir === 'causal' || dir === 'bidirectional') hyper.causal = { value: dir === 'causal', source: 'config' };

@@ -34,7 +34,7 @@ export interface Hyperparameters {
 }
 
 const KEYS: { [K in Exclude<keyof Hyperparameters, 'modelType' | 'unsupportedActivation' | 'activation' | 'causal' | 'tiedEmbeddings'>]: string[] } = {
-  dModel: ['n_embd', 'hidden_size', 'd_model', 'dim', 'n_embed'],
+  dModel: ['n_embd', 'hidden_size', 'd_model', 'dim', 'n_embed', 'embed_dim'],
   nLayers: ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers', 'encoder_layers', 'depth'],
   // BART/Marian name the heads per stack (equal in the checkpoints they publish)
   nHeads: ['n_head', 'num_attention_heads', 'n_heads', 'num_heads', 'encoder_attention_heads', 'decoder_attention_heads', 'heads'],

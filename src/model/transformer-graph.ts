@@ -69,7 +69,7 @@ export interface AssembleOptions {
  */
 const PRE_NORM_DECODERS = new Set(['llama', 'mistral', 'qwen2', 'phi3']);
 
-const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf', 'gpt-lecture', 'vit-pytorch']);
+const WHOLE_FAMILIES: ReadonlySet<Family> = new Set(['gpt2-hf', 'nanogpt', 'transformer-lens', 'llama-hf', 'llama-meta', 'vit-hf', 'dinov2-hf', 'timm-vit', 'gpt-lecture', 'vit-pytorch']);
 
 export function isAssembled(a: AssembledTransformer | NotAssembled): a is AssembledTransformer {
   return 'graph' in a;
@@ -161,6 +161,12 @@ export function assembleTransformer(
     if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)', ['image_size']);
     const side = hyper.imageSize.value;
     if (!rec.inputs.clsToken || !rec.inputs.positionEmbedding) return no('a ViT without a CLS token or position embeddings');
+    // tokens the forward inserts that no op here computes: leaving them out would read another function
+    const registers = tensors.find((t) => /(^|\.)register_tokens$/.test(t.name));
+    if (registers) return no(`${registers.name}: register tokens (DINOv2 with registers) join the sequence after the CLS token, which the ops do not do`);
+    const timmReadout = tensors.find((t) => /(^|\.)(fc_norm|norm_pre)\.weight$/.test(t.name));
+    if (timmReadout) return no(`${timmReadout.name}: a timm ViT with fc_norm / norm_pre pools or normalises in another order than the CLS readout`);
+    if (rec.family === 'timm-vit' && config?.global_pool !== undefined && config.global_pool !== 'token') return no(`config.json sets global_pool "${String(config.global_pool)}": only the CLS token readout (global_pool "token") is wired`);
     if (pe.kind === 'conv') {
       const [outC, c, a, b] = w;
       if (outC !== D || a !== b) return no(`patch embedding ${pe.weight} [${w}] is not a square-patch conv into the model width ${D}`);

@@ -211,13 +211,16 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
   const paramBytes = parameterBytes(file.tensors.filter((t) => used.has(t.name)));
   // scope auto: a transformer whose whole network would not fit is read block by block (each block's
   // working set is checked there), not refused; scope whole keeps the plain refusal with the number
-  if (transformer && options.scope === 'auto' && workingSetBytes(graph, paramBytes, probeCount) > WORKING_SET_LIMIT_BYTES) {
+  const largestTensor = file.tensors.reduce((m, t) => (used.has(t.name) ? Math.max(m, t.elements) : m), 0);
+  const directionBytes = liveProbeBytes(largestTensor, options.liveProbes);
+  const needed = workingSetBytes(graph, paramBytes, probeCount) + directionBytes;
+  if (transformer && options.scope === 'auto' && needed > WORKING_SET_LIMIT_BYTES) {
     throw new WholeNetworkUnavailable(transformer.recognition, {
-      why: `the whole network's read needs about ${formatBytes(workingSetBytes(graph, paramBytes, probeCount))} of memory at ${probeCount} probe inputs, more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use`,
+      why: `the whole network's read needs about ${formatBytes(needed)} of memory at ${probeCount} probe inputs, more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use`,
       missing: null,
     });
   }
-  checkWorkingSet(graph, paramBytes, probeCount);
+  checkWorkingSet(graph, paramBytes, directionBytes, probeCount, transformer !== null);
 
   const params: ParamSet = new Map();
   for (const { op } of graph.nodes) {
@@ -312,12 +315,29 @@ export function backgroundHash(source: ByteSource, signal?: AbortSignal): Promis
   return p;
 }
 
-/** A read whose working set will not fit stops here, before it is allocated, with the number. */
-function checkWorkingSet(graph: ModelGraph, paramBytes: number, probe: number): void {
-  const bytes = workingSetBytes(graph, paramBytes, probe);
-  if (bytes > WORKING_SET_LIMIT_BYTES) {
-    throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.nodes.length} layers), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: lower probe (synthetic inputs) or inputCap (given inputs)`);
-  }
+/**
+ * The live reference's random directions (METHOD §3) are f64 over a direction's whole block, drawn
+ * a few at a time (LIVE_PROBE_CALL_ELEMENTS): the block of the largest tensor holds a call's probes
+ * plus the one being drawn, whose per-tensor copies sit beside it until it is split. A lower bound
+ * (a block holds more than its largest tensor), and the term that dominates on a very wide layer: a
+ * 24000 × 24000 layer needs 8.6 GiB for it, though its parameters are 2.1 GiB.
+ */
+function liveProbeBytes(largestTensor: number, liveProbes: number): number {
+  const perCall = Math.min(liveProbes, Math.max(1, Math.floor(LIVE_PROBE_CALL_ELEMENTS / Math.max(1, largestTensor))));
+  return 8 * (perCall + 1) * largestTensor;
+}
+
+/** A read whose working set will not fit stops here, before it is allocated, with the number and what it is made of. */
+function checkWorkingSet(graph: ModelGraph, paramBytes: number, directionBytes: number, probe: number, transformer: boolean): void {
+  const bytes = workingSetBytes(graph, paramBytes, probe) + directionBytes;
+  if (bytes <= WORKING_SET_LIMIT_BYTES) return;
+  const fixed = paramBytes + directionBytes;
+  // when the parameters and the probe directions alone are over the limit, a smaller probe does not help
+  const remedy = fixed > WORKING_SET_LIMIT_BYTES
+    ? `the parameters and the live-probe directions alone need ${formatBytes(fixed)}: ${transformer ? 'read it block by block (--scope block-local)' : 'this network is too large to read in one process'}`
+    : 'lower probe (synthetic inputs) or inputCap (given inputs)';
+  throw new InputError('settings', `this read needs about ${formatBytes(bytes)} of memory (${probe} probe inputs through [${graph.inputShape}] → ${graph.nodes.length} layers; `
+    + `parameters ${formatBytes(paramBytes)}; live-probe directions over the largest tensor, f64, ${formatBytes(directionBytes)}), more than the ${formatBytes(WORKING_SET_LIMIT_BYTES)} a read may use: ${remedy}`);
 }
 
 export function checkOptions(o: ReadOptions): void {
@@ -338,6 +358,9 @@ export function checkOptions(o: ReadOptions): void {
     bad((e as Error).message);
   }
 }
+
+/** Elements of the live-probe directions one engine call holds (f64: 128 MiB), at least one direction. */
+const LIVE_PROBE_CALL_ELEMENTS = 2 ** 24;
 
 /** Seeded random unit direction over a set of tensors (the live-reference probes, METHOD §3). */
 function randomPatch(params: ParamSet, tensors: string[], rng: ReturnType<typeof createRng>): TensorPatch {
@@ -529,10 +552,17 @@ export async function scanGraph(
         for (let i = 0; i < settings.liveProbes; i++) randomPatch(params, skipped, liveRng);
       }
       drawnBlocks++;
-      const queries: FisherQuery[] = [];
-      for (let i = 0; i < settings.liveProbes; i++) queries.push({ delta: new Map(), tangent: randomPatch(params, [...tensors].sort(), liveRng) });
-      const F = await engine.directionalFisher(queries, { signal: hooks.signal });
-      v = Math.max(...F);
+      // a few probes a call (all of them on any block under LIVE_PROBE_CALL_ELEMENTS / liveProbes): each
+      // is an f64 vector over the whole block, 4.6 GB on a 24000 × 24000 layer; the same draws in the same order
+      const sorted = [...tensors].sort();
+      const elements = sorted.reduce((sum, t) => sum + params.get(t)!.data.length, 0);
+      const perCall = Math.max(1, Math.floor(LIVE_PROBE_CALL_ELEMENTS / elements));
+      v = -Infinity;
+      for (let i = 0; i < settings.liveProbes; i += perCall) {
+        const queries: FisherQuery[] = [];
+        for (let j = i; j < Math.min(settings.liveProbes, i + perCall); j++) queries.push({ delta: new Map(), tangent: randomPatch(params, sorted, liveRng) });
+        v = Math.max(v, ...await engine.directionalFisher(queries, { signal: hooks.signal }));
+      }
       liveCache.set(key, v);
     }
     return v;

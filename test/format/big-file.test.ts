@@ -84,6 +84,43 @@ describe('a sparse checkpoint over 2 GiB', () => {
   });
 });
 
+describe('a layer whose parameters fit but whose live-probe directions do not', () => {
+  it('is refused before the read starts, with the parts of the number', () => {
+    // 2 → 4 → W → W → 1, W = 16000: the W × W weight is 0.95 GiB as float32, and each live-probe direction
+    // over it is f64 (8 B × W²), drawn one a call and split per tensor beside the draw: 2 × 8 × W² = 3.8 GiB
+    const W = 16_000;
+    const path = join(dir, 'wide.safetensors');
+    const tensors: Array<[string, number[]]> = [['0.weight', [4, 2]], ['0.bias', [4]], ['2.weight', [W, 4]], ['2.bias', [W]], ['4.weight', [W, W]], ['4.bias', [W]], ['6.weight', [1, W]], ['6.bias', [1]]];
+    const header: Record<string, unknown> = {};
+    let at = 0;
+    for (const [name, shape] of tensors) {
+      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+      header[name] = { dtype: 'F32', shape, data_offsets: [at, at + bytes] };
+      at += bytes;
+    }
+    const text = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(text.length));
+    const fd = openSync(path, 'w');
+    writeSync(fd, Buffer.concat([len, text]));
+    ftruncateSync(fd, 8 + text.length + at);
+    closeSync(fd);
+    const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [bin, 'read', path, '--backend', 'cpu', '--activation', 'relu', '--probe', '16'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    rmSync(path);
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+    const params = 4 * tensors.reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
+    expect(lines[0]).toContain(`parameters ${gib(params)};`);
+    expect(lines[0]).toContain(`live-probe directions over the largest tensor, f64, ${gib(2 * 8 * W * W)})`);
+    expect(lines[0]).toMatch(/more than the 4\.0 GiB a read may use: the parameters and the live-probe directions alone need [\d.]+ GiB: this network is too large to read in one process$/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
 describe('a tensor of 2 GiB or more', () => {
   // Node's FileHandle.read takes a 32-bit length: one call for the whole tensor aborted the process
   // (native assertion, exit 134) when a 2.25 GiB checkpoint's 24000 × 24000 layer was loaded

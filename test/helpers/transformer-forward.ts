@@ -254,6 +254,27 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
 }
 
 /**
+ * timm VisionTransformer (DINOv2 torch.hub's DinoVisionTransformer the same): patch_embed.proj conv,
+ * cat(cls_token, x) + pos_embed, blocks x + ls1(proj(attn(qkv(norm1(x))))) and x + ls2(fc2(GELU(fc1(norm2(x))))),
+ * qkv rows q, k, v (each heads × dh), scale dh^−1/2; `norm`, then `head` on the CLS token. image [C, S, S].
+ */
+export function timmVitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }): Float64Array {
+  const { D, H } = d;
+  let x: Seq = [w['cls_token'].slice(), ...patchEmbed(image, w['patch_embed.proj.weight'], w['patch_embed.proj.bias'], d)];
+  x = x.map((u, t) => u.map((v, i) => v + w['pos_embed'][t * D + i]));
+  for (let l = 0; l < d.layers; l++) {
+    const b = `blocks.${l}.`;
+    const qkv = x.map((u) => lin(layerNorm(u, w[`${b}norm1.weight`], w[`${b}norm1.bias`], d.eps), w[`${b}attn.qkv.weight`], w[`${b}attn.qkv.bias`], D, 3 * D, 'out-in'));
+    const a = attention(qkv.map((u) => u.slice(0, D)), qkv.map((u) => u.slice(D, 2 * D)), qkv.map((u) => u.slice(2 * D)), H, H, false, null);
+    x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.proj.weight`], w[`${b}attn.proj.bias`], D, D, 'out-in').map((z, i) => z * w[`${b}ls1.gamma`][i])));
+    const F = w[`${b}mlp.fc1.bias`].length;
+    x = addSeq(x, x.map((u) => lin(lin(layerNorm(u, w[`${b}norm2.weight`], w[`${b}norm2.bias`], d.eps), w[`${b}mlp.fc1.weight`], w[`${b}mlp.fc1.bias`], D, F, 'out-in').map(ACT.gelu), w[`${b}mlp.fc2.weight`], w[`${b}mlp.fc2.bias`], F, D, 'out-in').map((z, i) => z * w[`${b}ls2.gamma`][i])));
+  }
+  const cls = layerNorm(x[0], w['norm.weight'], w['norm.bias'], d.eps);
+  return lin(cls, w['head.weight'], w['head.bias'], D, w['head.bias'].length, 'out-in');
+}
+
+/**
  * Karpathy's "GPT from scratch" lecture model (ng-video-lecture gpt.py): one Head module per head
  * (`blocks.N.sa.heads.H.{key,query,value}`, no biases) scaling its scores by C**-0.5 with C = n_embd,
  * heads joined by torch.cat, `sa.proj`, a ReLU `ffwd.net`, pre-norm; logits at the last position.

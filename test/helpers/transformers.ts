@@ -183,6 +183,35 @@ export function dinov2Classifier(): FamilyCheckpoint {
 }
 
 /**
+ * timm VisionTransformer / DINOv2 torch.hub names (`blocks.N.attn.qkv`, `ls1.gamma`, `patch_embed.proj`,
+ * `cls_token`, `pos_embed`, `norm`, a `head` on the CLS token); no config.json of its own: the
+ * constructor's arguments, as a user writes them down.
+ */
+export function timmVit(): FamilyCheckpoint {
+  const w = writer(17);
+  const n = (IMAGE / PATCH) ** 2;
+  w.add('cls_token', [1, 1, D]);
+  w.add('pos_embed', [1, n + 1, D]);
+  w.add('mask_token', [1, D]);
+  w.add('patch_embed.proj.weight', [D, 3, PATCH, PATCH]);
+  w.add('patch_embed.proj.bias', [D], 'zeros');
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `blocks.${l}`;
+    w.norm(`${p}.norm1`);
+    w.linear(`${p}.attn.qkv`, 3 * D, D);
+    w.linear(`${p}.attn.proj`, D, D);
+    w.add(`${p}.ls1.gamma`, [D], 'ones');
+    w.norm(`${p}.norm2`);
+    w.linear(`${p}.mlp.fc1`, MLP, D);
+    w.linear(`${p}.mlp.fc2`, D, MLP);
+    w.add(`${p}.ls2.gamma`, [D], 'ones');
+  }
+  w.norm('norm');
+  w.linear('head', CLASSES, D);
+  return w.done({ embed_dim: D, depth: LAYERS, num_heads: HEADS, mlp_ratio: MLP / D, patch_size: PATCH, img_size: IMAGE, num_classes: CLASSES });
+}
+
+/**
  * Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied
  * lm_head; `deadUnit` zeroes that SwiGLU unit's gate row, up row and down column in layer 0.
  */
@@ -386,7 +415,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier, 'timm-vit': timmVit,
   'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

@@ -59,7 +59,7 @@ const kinds = (a: AssembledTransformer) => a.graph.nodes.map((n) => n.op.kind);
 const opsOf = <K extends Op['kind']>(a: AssembledTransformer, kind: K) => a.graph.nodes.map((n) => n.op).filter((o): o is Extract<Op, { kind: K }> => o.kind === kind);
 
 describe('whole-network transformer graphs', () => {
-  const whole: Name[] = ['gpt2-hf', 'nanogpt', 'transformer-lens', 'vit-hf', 'dinov2-hf', 'llama-hf', 'llama-meta', 'fused-phi3', 'per-head', 'nested'];
+  const whole: Name[] = ['gpt2-hf', 'nanogpt', 'transformer-lens', 'vit-hf', 'dinov2-hf', 'timm-vit', 'llama-hf', 'llama-meta', 'fused-phi3', 'per-head', 'nested'];
   for (const name of whole) {
     it(`${name}: assembles with config.json; without it, assembles or names the missing hyperparameter`, async () => {
       const a = await assemble(name, true);
@@ -81,6 +81,21 @@ describe('whole-network transformer graphs', () => {
       }
     });
   }
+
+  it('ViT variants whose forward the ops do not compute are not assembled, naming why: register tokens (HF and torch.hub DINOv2), timm fc_norm and global_pool "avg"', async () => {
+    const withExtra = async (ck: T.FamilyCheckpoint, extra: { name: string; shape: number[] }[], config = ck.config) => {
+      const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
+      const descs = [...file.tensors.map((t) => ({ name: t.name, shape: t.shape })), ...extra];
+      return assembleTransformer(recognizeTransformer(descs, config)!, descs, config, { activation: null, metadataActivation: null, sequenceLength: null, contextCap: 32 });
+    };
+    const why = (a: Awaited<ReturnType<typeof withExtra>>) => (isAssembled(a) ? 'assembled' : a.why);
+    expect(why(await withExtra(T.dinov2Hf(), [{ name: 'embeddings.register_tokens', shape: [1, 4, T.D] }]))).toMatch(/register tokens/);
+    expect(why(await withExtra(T.timmVit(), [{ name: 'register_tokens', shape: [1, 4, T.D] }]))).toMatch(/register tokens/);
+    expect(why(await withExtra(T.timmVit(), [{ name: 'fc_norm.weight', shape: [T.D] }, { name: 'fc_norm.bias', shape: [T.D] }]))).toMatch(/fc_norm/);
+    const timm = T.timmVit();
+    expect(why(await withExtra(timm, [], { ...timm.config, global_pool: 'avg' }))).toMatch(/global_pool "avg"/);
+    expect(why(await withExtra(timm, [], { ...timm.config, global_pool: 'token' }))).toBe('assembled');
+  });
 
   for (const name of ['encoder-decoder'] as const) {
     it(`${name}: not assembled, with the reason`, async () => {
@@ -160,6 +175,7 @@ describe('whole-network transformer graphs', () => {
     'fused-phi3': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'phi3'),
     'vit-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-12, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'vit'),
     'dinov2-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2'),
+    'timm-vit': (w, x) => R.timmVitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }),
     'dinov2-classifier': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2-classifier'),
     'per-head': (w, x) => R.lectureGptForward(w, [...x], { ...dims, eps: 1e-5 }),
     nested: (w, x) => R.vitPytorchForward(w, x, { ...dims, eps: 1e-5, C: 3, S: T.IMAGE, P: T.PATCH }),

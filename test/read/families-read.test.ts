@@ -27,6 +27,7 @@ const SCOPE: Record<Name, [string, string]> = {
   'vit-hf': ['whole', 'block-local'],
   'dinov2-hf': ['whole', 'block-local'],
   'dinov2-classifier': ['whole', 'block-local'],
+  'timm-vit': ['whole', 'block-local'], // no config.json: the heads are not known
   'llama-hf': ['whole', 'block-local'],
   'llama-meta': ['whole', 'block-local'],
   'fused-phi3': ['whole', 'block-local'],
