@@ -25,15 +25,16 @@ function patchDot(P: ParamArray, wo: number, si: number, x: Float64Array, xo: nu
 /**
  * [out, in] copies of weights and patches stored [in, out] (GPT-2's Conv1D), made the first time a
  * flow reads them (a scan's points share their patch arrays): a row is then read contiguously
- * instead of one element per cache line. The same elements are summed in the same order.
+ * instead of one element per cache line. The same elements are summed in the same order. A copy
+ * has its source's element type (a float32 weight's copy is float32: same values, half the bytes).
  */
-const rowMajorCache = new WeakMap<ParamArray, Float64Array>();
+const rowMajorCache = new WeakMap<ParamArray, ParamArray>();
 
-function rowMajor(op: LinearOp, W: ParamArray, at: LinearWeightAt): Float64Array {
-  let m = rowMajorCache.get(W);
+function rowMajor<A extends ParamArray>(op: LinearOp, W: A, at: LinearWeightAt): A {
+  let m = rowMajorCache.get(W) as A | undefined;
   if (!m) {
     const I = op.inFeatures;
-    m = new Float64Array(op.outFeatures * I);
+    m = (W instanceof Float32Array ? new Float32Array(op.outFeatures * I) : new Float64Array(op.outFeatures * I)) as A;
     for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < I; i++) m[o * I + i] = W[at.rowStart[o] + i * at.inStride];
     rowMajorCache.set(W, m);
   }
