@@ -140,6 +140,7 @@ export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & {
     const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => lin(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`], D, H * dh, 'heads', H)));
     const a = attention(q, k, v, H, H, d.causal ?? true, d.rope ?? null);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.W_O`], w[`${b}attn.b_O`], H * dh, D, 'in-out')));
+    if (!w[`${b}mlp.W_in`]) continue; // attn_only
     const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.w`], w[`${b}ln2.b`], d.eps));
     const F = w[`${b}mlp.b_in`].length;
     x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}mlp.W_in`], w[`${b}mlp.b_in`], D, F, 'in-out').map(ACT[d.act]), w[`${b}mlp.W_out`], w[`${b}mlp.b_out`], F, D, 'in-out')));

@@ -86,8 +86,8 @@ export function nanoGpt(): FamilyCheckpoint {
  * `normalization` is its config's normalization_type: "LN" stores ln*.w/b; "LNPre" (norms folded into
  * the next maps, from_pretrained's default) and null (no norms: the grokking models) store none.
  */
-export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN', rotary = false): FamilyCheckpoint {
-  const w = writer(rotary ? 20 : normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
+export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN', rotary = false, attnOnly = false): FamilyCheckpoint {
+  const w = writer(attnOnly ? 21 : rotary ? 20 : normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
   const ln = (prefix: string) => { if (normalization === 'LN') w.norm(prefix, true, 'w', 'b'); };
   w.add('embed.W_E', [VOCAB, D]);
   if (!rotary) w.add('pos_embed.W_pos', [CTX, D]);
@@ -100,6 +100,7 @@ export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN', rot
     w.add(`${p}.attn.b_O`, [D], 'zeros');
     w.add(`${p}.attn.mask`, [CTX, CTX], 'mask');
     w.add(`${p}.attn.IGNORE`, []);
+    if (attnOnly) continue;
     ln(`${p}.ln2`);
     w.add(`${p}.mlp.W_in`, [D, MLP]);
     w.add(`${p}.mlp.b_in`, [MLP], 'zeros');
@@ -111,7 +112,7 @@ export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN', rot
   w.add('unembed.b_U', [VOCAB], 'zeros');
   return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5,
     // TransformerLens's config always names rotary_base; rotary only where positional_embedding_type says so
-    positional_embedding_type: rotary ? 'rotary' : 'standard', rotary_base: rotary ? 500 : 10000, rotary_dim: rotary ? DH / 2 : null, rotary_adjacent_pairs: false });
+    attn_only: attnOnly, positional_embedding_type: rotary ? 'rotary' : 'standard', rotary_base: rotary ? 500 : 10000, rotary_dim: rotary ? DH / 2 : null, rotary_adjacent_pairs: false });
 }
 
 /** Hugging Face ViTForImageClassification. */

@@ -14,7 +14,8 @@ import { writeSafetensors } from '../../src/format/writer.ts';
 import { recognizeTransformer } from '../../src/model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer } from '../../src/model/transformer-graph.ts';
 import { evaluateDense } from '../../src/ops/interpret.ts';
-import { loadModel, type LoadedModel, type ReadSources } from '../../src/read/pipeline.ts';
+import { loadModel, readCheckpoint, type LoadedModel, type ReadSources } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import type { Op } from '../../src/model/graph.ts';
 import * as T from '../helpers/transformers.ts';
 import * as R from '../helpers/transformer-forward.ts';
@@ -214,6 +215,18 @@ describe('whole-network transformer graphs', () => {
       expect(wrapped.m.graph.nodes.map((n) => n.op.kind)).toEqual(plain.m.graph.nodes.map((n) => n.op.kind));
       wrapped.out.forEach((y, s) => expect(maxRelErr(y, plain.out[s])).toBe(0));
     }
+  });
+
+  it('TransformerLens attn_only (no MLPs, the induction-head models): residual blocks of attention alone, = the independent forward', async () => {
+    const ck = T.transformerLens('LN', false, true);
+    const { m, out } = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'tl.safetensors', configText: JSON.stringify(ck.config) }, 4);
+    expect(m.graph.nodes.filter((n) => n.op.kind === 'attention').length).toBe(T.LAYERS);
+    expect(m.graph.nodes.filter((n) => n.op.kind === 'add').length).toBe(T.LAYERS);
+    const w = await tensorsOf(ck.bytes);
+    for (let s = 0; s < m.probe.count; s++) expect(maxRelErr(out[s], R.transformerLensForward(w, [...sampleOf(m, s)], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' })), `sample ${s}`).toBeLessThan(1e-10);
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'tl.safetensors', configText: JSON.stringify(ck.config) }, { probe: 8, perDecade: 2, detectors: ['qk-rotation', 'vo-linear', 'ln-kernel', 'residual-mean'] }, new CpuEngine({ precision: 'f64' }));
+    expect(r.directions.length).toBeGreaterThan(0);
+    for (const d of r.directions) expect(d.class, d.id).toBe('gauge');
   });
 
   it('the rotary convention matters: the LLaMA HF graph differs from the interleaved forward', async () => {
