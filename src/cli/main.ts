@@ -1,7 +1,7 @@
 /** `deadscope read …`: the Node CLI on the same pipeline as the explorer. */
 import { openAsBlob } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { checkOutPath, checkRegularFile } from './files.ts';
+import { mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { checkOutFolder, checkOutPath, checkRegularFile, oneLine, writeResult } from './files.ts';
 import { basename, dirname, join } from 'node:path';
 import { fileSource } from '../format/node-source.ts';
 import { blobSource, openSafetensors, SafetensorsError } from '../format/safetensors.ts';
@@ -74,13 +74,15 @@ interface Target {
 }
 
 /** Checkpoint paths as given; a folder stands for the .safetensors files in it (with its config.json). */
-async function expandCheckpoints(paths: string[]): Promise<Target[]> {
+async function expandCheckpoints(paths: string[], visited = new Set<string>()): Promise<Target[]> {
   const out: Target[] = [];
   const stemOf = (p: string) => p.replace(/\.safetensors$/i, '').split(/[\\/]/).filter(Boolean).slice(-2).join('_').replace(/[^A-Za-z0-9._-]+/g, '_');
   for (const p of paths) {
     let isDir = false;
     try { isDir = (await stat(p)).isDirectory(); } catch { /* a missing file is named when it is opened */ }
     if (!isDir) { out.push({ path: p, stem: basename(p).replace(SHARD_INDEX, '').replace(/\.safetensors$/i, ''), config: null }); continue; }
+    // a folder once, however many links lead back to it (a link to a parent made the walk endless)
+    visited.add(await realpath(p));
     const names = (await readdir(p)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const config = names.includes('config.json') ? join(p, 'config.json') : null;
     // a sharded Hugging Face checkpoint: read through its index
@@ -89,8 +91,8 @@ async function expandCheckpoints(paths: string[]): Promise<Target[]> {
     const files = names.filter((n) => n.toLowerCase().endsWith('.safetensors'));
     // checkpoint-1000/ folders inside a run folder
     const subdirs: string[] = [];
-    for (const n of names) if (!files.includes(n)) { try { if ((await stat(join(p, n))).isDirectory()) subdirs.push(join(p, n)); } catch { /* skip */ } }
-    if (!files.length && subdirs.length) { out.push(...await expandCheckpoints(subdirs)); continue; }
+    for (const n of names) if (!files.includes(n)) { try { if ((await stat(join(p, n))).isDirectory() && !visited.has(await realpath(join(p, n)))) subdirs.push(join(p, n)); } catch { /* skip */ } }
+    if (!files.length && subdirs.length) { out.push(...await expandCheckpoints(subdirs, visited)); continue; }
     // a folder is a checkpoint folder (one file) or a training run (every file names its step)
     if (!(files.length === 1 || (files.length > 1 && files.every((f) => stepFromName(f) !== null)))) {
       throw new InputError(p, 'is a directory, not a file [rule: not-a-regular-file] (a folder is read as one checkpoint when it holds one .safetensors, '
@@ -157,31 +159,35 @@ export async function main(argv: string[]): Promise<number> {
       if (args.out) await checkOutPath(args.out);
       const { result } = await readOne(args, targets[0], open);
       const json = `${JSON.stringify(result, null, 1)}\n`;
-      if (args.out) await writeFile(args.out, json);
+      if (args.out) await writeResult(args.out, json);
       else process.stdout.write(json);
       return 0;
     }
     // a training run: the same settings and probe for every checkpoint, one JSON each and the series CSV
     if (!args.out) throw new InputError('command line', `${targets.length} checkpoints need --out DIR (one .read.json each plus series.csv)`);
-    await mkdir(args.out, { recursive: true });
+    await checkOutFolder(args.out, targets.length);
+    const out = args.out;
+    await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(out, `cannot make this folder (${e.code ?? e.message}) [rule: out-not-writable]`);
+    });
     const rows: SeriesRow[] = [];
     for (const t of targets) {
       checkpointPath = t.path;
       const { result, metadata } = await readOne(args, t, open);
       const row = seriesRow(result, metadata, t.path);
       rows.push(row);
-      await writeFile(join(args.out, `${t.stem}.read.json`), `${JSON.stringify(result, null, 1)}\n`);
+      await writeResult(join(out, `${t.stem}.read.json`), `${JSON.stringify(result, null, 1)}\n`);
     }
-    await writeFile(join(args.out, 'series.csv'), seriesCsv(rows));
+    await writeResult(join(out, 'series.csv'), seriesCsv(rows));
     process.stderr.write(`deadscope: ${rows.length} reads and series.csv written to ${args.out} (steps ${sortSeries(rows).map((r) => r.step ?? '?').join(', ')})\n`);
     return 0;
   } catch (e) {
     if (e instanceof InputError || e instanceof SafetensorsError || e instanceof ShardIndexError) {
-      process.stderr.write(`deadscope: ${e.message}\n`);
+      process.stderr.write(`deadscope: ${oneLine(e.message)}\n`);
       return 2;
     }
     if (e instanceof ArchitectureError) {
-      process.stderr.write(`deadscope: ${checkpointPath}: ${e.message}\n`);
+      process.stderr.write(`deadscope: ${oneLine(`${checkpointPath}: ${e.message}`)}\n`);
       return 2;
     }
     process.stderr.write(`deadscope: internal error: ${(e as Error).stack ?? e}\n`);

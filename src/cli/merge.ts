@@ -1,8 +1,8 @@
 /** `deadscope merge A.json B.json … [--out F]`: joins partial reads (`read --layers`) into one read. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { mergeReads, MergeError } from '../read/merge.ts';
 import { InputError } from '../read/pipeline.ts';
-import { checkOutPath, checkRegularFile } from './files.ts';
+import { checkOutPath, checkRegularFile, oneLine, writeResult } from './files.ts';
 import type { ReadResult } from '../read/schema.ts';
 
 export const MERGE_HELP = `deadscope merge A.json B.json … [--out F]
@@ -53,12 +53,18 @@ export async function runMerge(argv: string[]): Promise<number> {
     throw e;
   }
   const json = `${JSON.stringify(merged, null, 1)}\n`;
-  if (out) await writeFile(out, json);
-  else process.stdout.write(json);
+  if (out) {
+    try {
+      await writeResult(out, json);
+    } catch (e) {
+      if (e instanceof InputError) return fail(e.message);
+      throw e;
+    }
+  } else process.stdout.write(json);
   return 0;
 }
 
 function fail(message: string): number {
-  process.stderr.write(`deadscope: ${message}\n`);
+  process.stderr.write(`deadscope: ${oneLine(message)}\n`);
   return 2;
 }

@@ -224,6 +224,11 @@ export interface SafetensorsFile {
    */
   readFloat64(name: string, chunkBytes?: number): Promise<Float64Array>;
   /**
+   * The tensor as f64, one chunk of `chunkBytes` of the file at a time, in order (what `readFloat64`
+   * assembles): statistics over a tensor of any size in bounded memory. Throws as `readFloat64`.
+   */
+  float64Chunks(name: string, chunkBytes?: number): AsyncGenerator<Float64Array>;
+  /**
    * The tensor as a read holds a parameter, in its stored dtype (src/format/held-tensor.ts): F16
    * and BF16 as their 16-bit words (a `HalfTensor`, decoded on use), F32 as its own bytes (no
    * copy), every other supported dtype as f64, read in chunks as `readFloat64`. The result is the
@@ -643,8 +648,8 @@ class SafetensorsFileImpl implements SafetensorsFile {
     return { shape, data: await this.readFloat64(name, chunkBytes) };
   }
 
-  /** Decode `t` into `out` chunk by chunk of the file (only `out` is full-size). */
-  private async readChunked(t: TensorInfo, out: Float64Array, chunkBytes: number): Promise<Float64Array> {
+  async *float64Chunks(name: string, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<Float64Array> {
+    const t = this.tensor(name);
     const dtype = t.dtype;
     if (!isSupportedDType(dtype)) {
       throw new SafetensorsError('unsupported-dtype', this.fileName, t.name, `dtype ${dtype} is listed but not decoded by this project`);
@@ -654,7 +659,16 @@ class SafetensorsFileImpl implements SafetensorsFile {
     for (let at = 0; at < t.elements; at += step) {
       const n = Math.min(step, t.elements - at);
       const raw = await readExact(this.source, this.dataStart + t.begin + at * per, n * per, this.fileName, t.name);
-      out.set(toFloat64(decodeBytes(dtype, raw, n)), at);
+      yield toFloat64(decodeBytes(dtype, raw, n));
+    }
+  }
+
+  /** Decode `t` into `out` chunk by chunk of the file (only `out` is full-size). */
+  private async readChunked(t: TensorInfo, out: Float64Array, chunkBytes: number): Promise<Float64Array> {
+    let at = 0;
+    for await (const chunk of this.float64Chunks(t.name, chunkBytes)) {
+      out.set(chunk, at);
+      at += chunk.length;
     }
     return out;
   }

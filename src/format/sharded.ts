@@ -30,6 +30,9 @@ function weightMap(indexText: string, indexName: string): Record<string, string>
   if (!map || typeof map !== 'object' || Array.isArray(map)) throw new ShardIndexError(indexName, 'no "weight_map" object (tensor name → shard file)');
   for (const [t, f] of Object.entries(map)) {
     if (typeof f !== 'string' || !f) throw new ShardIndexError(indexName, `weight_map entry ${JSON.stringify(t)} is not a shard file name`);
+    // a shard is a file beside the index (Hugging Face writes bare names): a path would let a
+    // downloaded index make the reader open any file on the machine
+    if (/[\\/]/.test(f) || f === '.' || f === '..') throw new ShardIndexError(indexName, `weight_map entry ${JSON.stringify(t)} names ${JSON.stringify(f)}, a path; shards are file names in the index's folder`);
   }
   return map as Record<string, string>;
 }

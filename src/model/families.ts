@@ -81,6 +81,8 @@ export interface Recognition {
   hyper: Hyperparameters;
   /** rotary convention where the family uses rotary embeddings */
   rotary: 'half-split' | 'interleaved' | null;
+  /** the share of each head's features rotary turns (config.json partial_rotary_factor; TransformerLens rotary_dim / d_head) */
+  rotaryFraction: number;
   /** the input stage a whole-network graph starts from (tensor names; null where absent) */
   inputs: {
     tokenEmbedding: string | null;
@@ -90,6 +92,8 @@ export interface Recognition {
     patchEmbedding: { kind: 'conv' | 'linear'; module: string; weight: string; bias: string | null } | null;
     /** ViT CLS token [1, 1, D] */
     clsToken: string | null;
+    /** DINOv2 register tokens [1, R, D] (inserted after CLS) */
+    registerTokens: string | null;
   };
   /** the final norm (also when no head reads it: a backbone) */
   finalNorm: NormRef | null;
@@ -123,7 +127,7 @@ const FINAL_NORMS = new Set(['ln_f', 'norm', 'ln_final', 'layernorm', 'final_lay
 const TOKEN_EMBEDDINGS = new Set(['wte', 'embed_tokens', 'tok_embeddings', 'word_embeddings', 'token_embedding_table', 'token_embedding', 'tok_emb', 'embed', 'shared', 'embeddings']);
 const UNEMBEDDINGS = new Set(['lm_head', 'output', 'unembed', 'classifier', 'head', 'mlp_head', 'fc_out', 'out_head', 'generator']);
 const LAYER_SCALE_PARAMS = new Set(['lambda1', 'lambda2', 'gamma', 'gamma_1', 'gamma_2']);
-const BUFFER_LEAVES = new Set(['masked_bias', 'mask', 'IGNORE', 'inv_freq', 'freqs_cos', 'freqs_sin', 'freqs_cis', 'position_ids', 'num_batches_tracked', 'tril', 'causal_mask']);
+const BUFFER_LEAVES = new Set(['masked_bias', 'mask', 'IGNORE', 'inv_freq', 'freqs_cos', 'freqs_sin', 'freqs_cis', 'rotary_sin', 'rotary_cos', 'position_ids', 'num_batches_tracked', 'tril', 'causal_mask']);
 const WRAPPER_PREFIXES = ['_orig_mod.', 'module.'];
 /** HF encoder–decoders with BART's norm names, by where their layers' norms sit */
 const POST_NORM_SEQ2SEQ = new Set(['bart', 'marian', 'plbart', 'blenderbot-small']);
@@ -542,9 +546,9 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   hyper.vocab ??= fromShapes(tokenShape ? tokenShape[0] : null);
   // a table stored as a bare parameter (`embeddings.position_embeddings`, vit-pytorch's top-level `pos_embedding`)
   // timm's `pos_embed` is a bare parameter [1, T, D]
-  const POSITION_PARAM = /(position_embeddings|^pos_embedding|^pos_embed)$/;
-  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(t.name)));
-  const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? pos?.other[0])?.shape;
+  const POSITION_PARAM = /(position_embeddings|(^|\.)pos_embedding|(^|\.)pos_embed)$/;
+  const pos = [...globalModules.values()].find((m) => /(wpe|pos_embed\.pos|position_embeddings?|position_embedding_table|pos_emb(edding)?)$/.test(m.path) || m.other.some((t) => POSITION_PARAM.test(strip(t.name))));
+  const posShape = (pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(strip(t.name))) ?? pos?.other[0])?.shape;
   const patch = [...globalModules.values()].find((m) => /patch_embed(dings)?\.(projection|proj)$/.test(m.path) && m.weight?.shape.length === 4);
   if (patch?.weight) hyper.patchSize ??= fromShapes(patch.weight.shape[2]);
   // vit-pytorch: `to_patch_embedding` = Sequential(Rearrange, Linear) — one linear on p·p·C patch features
@@ -579,9 +583,17 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
   }
   // the lecture's Head scales its scores by C**-0.5, C = n_embd (not the head width)
   if (family === 'gpt-lecture') hyper.attentionScale ??= fromFamily(1 / Math.sqrt(dModel));
-  const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved' : hyper.ropeTheta ? 'half-split' : null;
+  // TransformerLens says rotary in positional_embedding_type (its config always carries rotary_base):
+  // rotary_adjacent_pairs picks interleaved pairs, else the half split; rotary_dim of each head's d_head turn
+  const tlRotary = family === 'transformer-lens' && config?.positional_embedding_type === 'rotary';
+  if (tlRotary && typeof config?.rotary_base === 'number') hyper.ropeTheta ??= { value: config.rotary_base, source: 'config' };
+  const rotary = family === 'llama-hf' ? 'half-split' : family === 'llama-meta' ? 'interleaved'
+    : tlRotary ? (config?.rotary_adjacent_pairs === true ? 'interleaved' : 'half-split')
+    : family !== 'transformer-lens' && hyper.ropeTheta ? 'half-split' : null;
   if (rotary) hyper.ropeTheta ??= fromFamily(10000);
-  const posTensor = pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(t.name)) ?? null;
+  const rotaryFraction = typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor
+    : tlRotary && typeof config?.rotary_dim === 'number' && hyper.dHead ? config.rotary_dim / hyper.dHead.value : 1;
+  const posTensor = pos?.weight ?? pos?.other.find((t) => POSITION_PARAM.test(strip(t.name))) ?? null;
   const cls = [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)cls_token$/.test(t.name)) ?? null;
   const inputs: Recognition['inputs'] = {
     tokenEmbedding: tokenEmbedding?.weight?.name ?? null,
@@ -589,6 +601,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     patchEmbedding: patch?.weight ? { kind: 'conv', module: patch.path, weight: patch.weight.name, bias: patch.bias?.name ?? null }
       : linearPatch?.weight ? { kind: 'linear', module: linearPatch.path, weight: linearPatch.weight.name, bias: linearPatch.bias?.name ?? null } : null,
     clsToken: cls?.name ?? null,
+    registerTokens: [...globalModules.values()].flatMap((m) => [m.weight, ...m.other]).find((t) => t && /(^|\.)register_tokens$/.test(t.name))?.name ?? null,
   };
 
   if (!hyper.nHeads) notes.push('number of heads unknown (set n_head / num_attention_heads in config.json): needed for a whole-network read');
@@ -608,7 +621,7 @@ export function recognizeTransformer(tensors: TensorDesc[], config: Record<strin
     normFree = true;
     notes.push('normalization_type null: no norms (the residual stream goes straight into attention, the MLPs and the unembedding)');
   }
-  return { family, label: FAMILY_LABELS[family], dModel, normKind, blocks, embeddings, buffers, unplaced, hyper, rotary, inputs, finalNorm: finalNormRef, normFree, notes };
+  return { family, label: FAMILY_LABELS[family], dModel, normKind, blocks, embeddings, buffers, unplaced, hyper, rotary, rotaryFraction, inputs, finalNorm: finalNormRef, normFree, notes };
 }
 
 type Role = Projection | MlpRole | 'seq';

@@ -141,7 +141,7 @@ export function assembleTransformer(
   if (hyper.causal?.source === 'family default' && rec.family === 'transformer-lens') warnings.push('causal attention: the TransformerLens default (config.json has no attention_dir)');
   if (hyper.attentionScale?.source === 'family default') warnings.push(`attention scores scaled by ${hyper.attentionScale.value.toPrecision(4)} = 1/√d_model, as the ${rec.label} code does (config.json attention_scale sets another)`);
   const rotaryConvention = rec.rotary ?? (generic ? 'half-split' : null);
-  const partial = typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1;
+  const partial = rec.rotaryFraction;
 
   // ---- the input stage -------------------------------------------------------------------
   const nodes: GraphNode[] = [];
@@ -152,6 +152,8 @@ export function assembleTransformer(
   };
   let input: TransformerInput;
   let inputShape: number[];
+  /** register tokens after CLS (DINOv2 with registers) */
+  let registers = 0;
   let x: ValueId;
   const images = rec.inputs.patchEmbedding !== null;
   if (images) {
@@ -161,9 +163,6 @@ export function assembleTransformer(
     if (!hyper.imageSize) return no('the image size is not known', 'image size (image_size in config.json)', ['image_size']);
     const side = hyper.imageSize.value;
     if (!rec.inputs.clsToken || !rec.inputs.positionEmbedding) return no('a ViT without a CLS token or position embeddings');
-    // tokens the forward inserts that no op here computes: leaving them out would read another function
-    const registers = tensors.find((t) => /(^|\.)register_tokens$/.test(t.name));
-    if (registers) return no(`${registers.name}: register tokens (DINOv2 with registers) join the sequence after the CLS token, which the ops do not do`);
     const timmReadout = tensors.find((t) => /(^|\.)(fc_norm|norm_pre)\.weight$/.test(t.name));
     if (timmReadout) return no(`${timmReadout.name}: a timm ViT with fc_norm / norm_pre pools or normalises in another order than the CLS readout`);
     if (rec.family === 'timm-vit' && config?.global_pool !== undefined && config.global_pool !== 'token') return no(`config.json sets global_pool "${String(config.global_pool)}": only the CLS token readout (global_pool "token") is wired`);
@@ -196,6 +195,14 @@ export function assembleTransformer(
       return no(`position embeddings ${rec.inputs.positionEmbedding} have ${rows} rows${trained}, but ${side}×${side} px images with ${kh} px patches need ${tokens}: interpolating the table (bicubic, as Hugging Face does at another size) is not in the ops; read at image_size ${Number.isInteger(Math.sqrt(rows - 1)) ? Math.sqrt(rows - 1) * kh : '(the table\'s)'}`);
     }
     x = push({ kind: 'positional', layer: moduleOf(rec.inputs.positionEmbedding), weight: rec.inputs.positionEmbedding, dim: D }, [withCls]);
+    // DINOv2 with registers: its R register tokens join after CLS once the positions are added (no position of their own)
+    const reg = rec.inputs.registerTokens;
+    if (reg) {
+      const regShape = shapeOf.get(reg)!;
+      if (regShape.length !== 3 || regShape[0] !== 1 || regShape[2] !== D) return no(`register tokens ${reg} [${regShape}] are not [1, R, ${D}]`);
+      registers = regShape[1];
+      x = push({ kind: 'cls', layer: moduleOf(reg), weight: reg, tokens: registers, at: 1 }, [x]);
+    }
   } else {
     const te = rec.inputs.tokenEmbedding;
     if (!te) return no('no token embedding recognised');
@@ -266,11 +273,13 @@ export function assembleTransformer(
   const pooled = heads[0]?.pooled ?? false;
   // vit-pytorch's `pool = 'mean'`: `x.mean(dim = 1)` over every token, CLS included, before mlp_head
   const meanPool = images && config?.pool === 'mean';
+  if (meanPool && registers) return no('pool "mean" with register tokens: which tokens the mean takes is not known');
   if (!allPositions && !pooled) x = push(meanPool ? { kind: 'mean', start: 0 } : { kind: 'take', index: images ? 0 : -1 }, [x]);
   const finalNorm = heads[0]?.norm ?? rec.finalNorm;
   if (finalNorm) x = push(normOp(finalNorm), [x]);
   else warnings.push(rec.normFree ? 'no norms (config.json normalization_type null): the residual stream goes straight into attention, the MLPs and the unembedding' : 'no final norm recognised: the last residual stream is read directly');
-  if (pooled) x = push({ kind: 'concat' }, [push({ kind: 'take', index: 0 }, [x]), push({ kind: 'mean', start: 1 }, [x])]);
+  // the patch tokens start after CLS and the registers (`sequence_output[:, 1 + num_register_tokens:]`)
+  if (pooled) x = push({ kind: 'concat' }, [push({ kind: 'take', index: 0 }, [x]), push({ kind: 'mean', start: 1 + registers }, [x])]);
   const where = pooled ? 'the CLS token and the mean of the patch tokens' : meanPool ? 'the mean of every token (pool "mean")' : images ? 'the CLS token' : allPositions ? `every position (the Fisher summed over the ${inputShape[0]})` : 'the last position';
   let readout: string;
   let head: 'regression' | null = null;

@@ -42,6 +42,8 @@ export interface ArchLayer {
   weight?: string;
   /** take: the position (−1 = last) */
   index?: number;
+  /** cls: the position its first token takes (default 0; DINOv2's register tokens: 1) */
+  at?: number;
   /** attention: heads, key/value heads (GQA), head width, causal mask, score scale, rotary positions */
   heads?: number;
   kvHeads?: number;

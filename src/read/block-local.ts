@@ -184,7 +184,7 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   };
   const settingsOf = (block: AttentionBlock) => ({
     heads: rec.hyper.nHeads!.value, causal: causalOf(block)!, rotary: rec.rotary,
-    rotaryFraction: typeof config?.partial_rotary_factor === 'number' ? config.partial_rotary_factor : 1,
+    rotaryFraction: rec.rotaryFraction,
   });
   /** the layer's nodes on a throwaway list: its wiring's reason when the shapes do not make heads */
   const probeWiring = (block: AttentionBlock): string | null => {
@@ -210,7 +210,13 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
 
   for (const block of rec.blocks) {
     if (block.kind === 'mlp') {
-      const why = block.layerScale ? [`layer scale ${block.layerScale} after the MLP is not included`] : [];
+      // layer scale after the down map (DINOv2 layer_scale2, timm ls2), as the attention layers carry theirs
+      const scaleOp = async (p: ParamLoaders): Promise<Op[]> => {
+        const ls = block.layerScale;
+        if (!ls) return [];
+        p.set(ls, async () => withShape(await load(ls), [shapes.get(ls)!.reduce((a, b) => a * b, 1)]));
+        return [{ kind: 'scale', layer: ls.split('.').slice(0, -1).join('.'), weight: ls }];
+      };
       if (block.gate || block.fusedGateUp) {
         // gated MLP: down(φ(gate·n) ⊙ up·n), n the normed input (value 1 with a norm, else the input)
         await add(block, block.name, async (p) => {
@@ -224,17 +230,18 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
           nodes.push({ id: n + 3, op: up, inputs: [n] });
           nodes.push({ id: n + 4, op: { kind: 'mul' }, inputs: [n + 2, n + 3] });
           nodes.push({ id: n + 5, op: await linearOp(block.down, p), inputs: [n + 4] });
+          for (const op of await scaleOp(p)) nodes.push({ id: nodes.length + 1, op, inputs: [nodes.length] });
           return nodes;
         });
       } else {
-        await add(block, block.name, (p) => chain([
-          ...(block.norm ? [normOp(block.norm, p)] : []),
-          linearOp(block.up, p),
-          Promise.resolve<Op>({ kind: 'activation', fn: activation }),
-          linearOp(block.down, p),
+        await add(block, block.name, async (p) => chainNodes([
+          ...(block.norm ? [await normOp(block.norm, p)] : []),
+          await linearOp(block.up, p),
+          { kind: 'activation', fn: activation },
+          await linearOp(block.down, p),
+          ...(await scaleOp(p)),
         ]));
       }
-      if (why.length) warnings.push(`${block.name}: ${why.join('; ')}`);
     } else if (block.kind === 'attention') {
       const readable = block.projections.filter((p) => p.role !== 'o' && !(block.cross && (p.role === 'k' || p.role === 'v')));
       if (!block.norm) {
@@ -257,14 +264,16 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
       if (!block.norm) { skip(block, block.name, 'no norm in front of it: a lone linear map'); continue; }
       const name = `${block.norm.module} → ${block.linear.module}`;
       if (block.pooled) {
-        // DINOv2's classifier on [T, D] sequences: norm → cat[position 0, mean of positions 1…] → linear
+        // DINOv2's classifier on [T, D] sequences: norm → cat[position 0, mean of the positions after CLS and the registers] → linear
+        const reg = rec.inputs.registerTokens;
+        const first = 1 + (reg ? shapes.get(reg)![1] : 0);
         await add(block, name, async (p) => [
           { id: 1, op: await normOp(block.norm!, p), inputs: [0] },
           { id: 2, op: { kind: 'take', index: 0 }, inputs: [1] },
-          { id: 3, op: { kind: 'mean', start: 1 }, inputs: [1] },
+          { id: 3, op: { kind: 'mean', start: first }, inputs: [1] },
           { id: 4, op: { kind: 'concat' }, inputs: [2, 3] },
           { id: 5, op: await linearOp(block.linear, p), inputs: [4] },
-        ], [], [Math.max(sequenceLength, 2), rec.dModel]);
+        ], [], [Math.max(sequenceLength, first + 1), rec.dModel]);
         continue;
       }
       // a tied unembedding also moves the embedding: the LayerNorm kernel is not a gauge of the whole network

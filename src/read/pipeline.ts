@@ -3,7 +3,7 @@
  * Runs the same in the CLI (Node) and in the explorer's worker; it takes byte sources and an
  * engine and never touches the DOM or WebGPU itself.
  */
-import { openSafetensors, type ByteSource, type SafetensorsFile } from '../format/safetensors.ts';
+import { openSafetensors, type ByteSource, type SafetensorsFile, type TensorInfo } from '../format/safetensors.ts';
 import { hasNonFinite } from '../format/held-tensor.ts';
 import { sha256OfSource } from '../format/sha256.ts';
 import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
@@ -165,6 +165,20 @@ export async function loadGraph(sources: ReadSources, options: Pick<ReadOptions,
   return { file, graph, inputs, transformer: null };
 }
 
+/** The first `rows` rows of a tensor as f64, chunk by chunk of the file: what follows them is never read. */
+async function leadingRows(file: SafetensorsFile, t: TensorInfo, rows: number): Promise<Float64Array> {
+  if (rows >= t.shape[0]) return file.readFloat64(t.name);
+  const want = rows * (t.elements / t.shape[0]);
+  const out = new Float64Array(want);
+  let at = 0;
+  for await (const chunk of file.float64Chunks(t.name)) {
+    out.set(chunk.subarray(0, Math.min(chunk.length, want - at)), at);
+    at += chunk.length;
+    if (at >= want) break;
+  }
+  return out;
+}
+
 /** Open and check everything a read needs, before any scanning. */
 export async function loadModel(sources: ReadSources, partial: Partial<ReadOptions> = {}): Promise<LoadedModel> {
   const options: ReadOptions = { ...DEFAULT_OPTIONS, ...partial };
@@ -183,31 +197,9 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     : metaScale !== null ? { value: metaScale, from: 'metadata' as const } : { value: DEFAULT_OPTIONS.inputScale, from: 'default' as const };
   options.inputScale = inputScale.value;
 
-  let inputs: { data: Float64Array; count: number; features: number; name: string; u8: boolean } | null = null;
-  let allLabels: { tensor: string; data: Float64Array; shape: number[] } | null = null;
-  if (given) {
-    const { file: inFile, tensor: pick, name: inName } = given;
-    const raw = await inFile.readFloat64(pick.name);
-    const scale = pick.dtype === 'U8' ? options.inputScale : 1;
-    if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
-    const count = pick.shape[0];
-    // a NaN or Inf input poisons every average over the probe (it reached the K-FAC eigen-solver as an internal error)
-    const bad = raw.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new InputError(inName, `tensor "${pick.name}" holds NaN or Inf values (sample ${Math.floor(bad / (raw.length / count))})`);
-    inputs = { data: raw, count, features: raw.length / count, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}`, u8: pick.dtype === 'U8' };
-    const lab = inFile.tensors.find((t) => t.name === 'labels') ?? inFile.tensors.find((t) => t.name === 'targets');
-    if (lab && lab !== pick) {
-      if (!lab.supported) throw new InputError(inName, `labels "${lab.name}" have dtype ${lab.dtype}, which deadscope cannot read`);
-      if (lab.shape[0] !== count) throw new InputError(inName, `labels "${lab.name}" have ${lab.shape[0]} rows for ${count} inputs`);
-      const labels = await inFile.readFloat64(lab.name);
-      const badLabel = labels.findIndex((x) => !Number.isFinite(x));
-      if (badLabel >= 0) throw new InputError(inName, `labels "${lab.name}" hold NaN or Inf values (row ${Math.floor(badLabel / (labels.length / count))})`);
-      allLabels = { tensor: lab.name, data: labels, shape: lab.shape };
-    }
-  }
-
+  // the working set is checked from the headers, before the probe inputs or the parameters are read
   const used = new Set(graph.nodes.flatMap(({ op }) => opTensors(op)));
-  const probeCount = inputs ? (options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count) : options.probe;
+  const probeCount = given ? (options.inputCap > 0 ? Math.min(given.tensor.shape[0], options.inputCap) : given.tensor.shape[0]) : options.probe;
   const paramBytes = parameterBytes(file.tensors.filter((t) => used.has(t.name)));
   // scope auto: a transformer whose whole network would not fit is read block by block (each block's
   // working set is checked there), not refused; scope whole keeps the plain refusal with the number
@@ -221,6 +213,30 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     });
   }
   checkWorkingSet(graph, paramBytes, directionBytes, probeCount, transformer !== null);
+
+  // only the rows the probe uses are read and checked (inputCap): the rest of a big inputs file never is
+  let inputs: { data: Float64Array; count: number; features: number; name: string; u8: boolean } | null = null;
+  let allLabels: { tensor: string; data: Float64Array; shape: number[] } | null = null;
+  if (given) {
+    const { file: inFile, tensor: pick, name: inName } = given;
+    const raw = await leadingRows(inFile, pick, probeCount);
+    const scale = pick.dtype === 'U8' ? options.inputScale : 1;
+    if (scale !== 1) for (let i = 0; i < raw.length; i++) raw[i] *= scale;
+    const count = pick.shape[0];
+    // a NaN or Inf input poisons every average over the probe (it reached the K-FAC eigen-solver as an internal error)
+    const bad = raw.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new InputError(inName, `tensor "${pick.name}" holds NaN or Inf values (sample ${Math.floor(bad / (raw.length / probeCount))})`);
+    inputs = { data: raw, count, features: raw.length / probeCount, name: `${inName}:${pick.name}${scale !== 1 ? ` ×${options.inputScale}` : ''}`, u8: pick.dtype === 'U8' };
+    const lab = inFile.tensors.find((t) => t.name === 'labels') ?? inFile.tensors.find((t) => t.name === 'targets');
+    if (lab && lab !== pick) {
+      if (!lab.supported) throw new InputError(inName, `labels "${lab.name}" have dtype ${lab.dtype}, which deadscope cannot read`);
+      if (lab.shape[0] !== count) throw new InputError(inName, `labels "${lab.name}" have ${lab.shape[0]} rows for ${count} inputs`);
+      const labels = await leadingRows(inFile, lab, probeCount);
+      const badLabel = labels.findIndex((x) => !Number.isFinite(x));
+      if (badLabel >= 0) throw new InputError(inName, `labels "${lab.name}" hold NaN or Inf values (row ${Math.floor(badLabel / (labels.length / probeCount))})`);
+      allLabels = { tensor: lab.name, data: labels, shape: lab.shape };
+    }
+  }
 
   const params: ParamSet = new Map();
   for (const { op } of graph.nodes) {
@@ -249,16 +265,14 @@ export async function loadModel(sources: ReadSources, partial: Partial<ReadOptio
     if (inputs.features !== features) {
       throw new InputError(sources.inputsName ?? 'inputs', `${inputs.features} features per sample, but the model takes [${graph.inputShape}] = ${features}`);
     }
-    const count = options.inputCap > 0 ? Math.min(inputs.count, options.inputCap) : inputs.count;
+    // inputs holds the probe's rows only (probeCount of inputs.count)
+    const count = probeCount;
     if (transformer?.input.kind === 'tokens') checkTokens(inputs.data, transformer.input.vocab, sources.inputsName ?? 'inputs');
-    probe = { count, shape: graph.inputShape, data: count === inputs.count ? inputs.data : inputs.data.slice(0, count * features) };
+    probe = { count, shape: graph.inputShape, data: inputs.data };
     probeDescription = count === inputs.count
       ? `${inputs.name} (all ${count})`
       : `${inputs.name} (first ${count} of ${inputs.count}: inputCap ${options.inputCap})`;
-    if (allLabels) {
-      const per = allLabels.data.length / inputs.count;
-      labels = { tensor: allLabels.tensor, data: count === inputs.count ? allLabels.data : allLabels.data.slice(0, count * per) };
-    }
+    if (allLabels) labels = { tensor: allLabels.tensor, data: allLabels.data };
   } else if (transformer?.input.kind === 'tokens') {
     // seeded uniform token ids over the vocabulary (docs/METHOD.md notes: token probes)
     const { vocab, length, maxLength } = transformer.input;
@@ -730,11 +744,14 @@ function zeroWeightWarnings(ctx: DetectorContext): string[] {
       if (!gather(ctx.params, incomingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroIn.push(u);
       if (!gather(ctx.params, outgoingIndices(ctx.model, ctx.params, L, u)).some((x) => x !== 0)) zeroOut.push(u);
     }
-    const both = zeroIn.filter((u) => zeroOut.includes(u));
+    // sets: on a 100000-unit layer of zeros the lists' includes() was 10^10 comparisons
+    const outSet = new Set(zeroOut);
+    const both = zeroIn.filter((u) => outSet.has(u));
+    const bothSet = new Set(both);
     const list = (us: number[]) => (us.length > 12 ? `${us.slice(0, 12).join(', ')} … (${us.length})` : us.join(', '));
     if (both.length) out.push(`layer ${L.layer}: unit${both.length > 1 ? 's' : ''} ${list(both)} ha${both.length > 1 ? 've' : 's'} all-zero incoming and outgoing weights; node-death reads ${both.length > 1 ? 'them' : 'it'} along seeded random directions (the bare cell's order, not a trained direction)`);
-    const inOnly = zeroIn.filter((u) => !both.includes(u));
-    const outOnly = zeroOut.filter((u) => !both.includes(u));
+    const inOnly = zeroIn.filter((u) => !bothSet.has(u));
+    const outOnly = zeroOut.filter((u) => !bothSet.has(u));
     if (inOnly.length) out.push(`layer ${L.layer}: unit${inOnly.length > 1 ? 's' : ''} ${list(inOnly)} ha${inOnly.length > 1 ? 've' : 's'} all-zero incoming weights (read along a seeded random row)`);
     if (outOnly.length) out.push(`layer ${L.layer}: unit${outOnly.length > 1 ? 's' : ''} ${list(outOnly)} ha${outOnly.length > 1 ? 've' : 's'} all-zero outgoing weights (read along a seeded random column)`);
   }

@@ -281,7 +281,10 @@ export async function runRead(key: string): Promise<void> {
     if (timer) clearTimeout(timer);
     flush();
     if (isCancelled(e)) {
-      updateCheckpoint(key, { status: 'cancelled', readError: 'Read cancelled; the directions read so far are shown.' });
+      // a cancelled re-read never costs the completed read either: it comes back (its settings were the earlier ones)
+      updateCheckpoint(key, previous
+        ? { status: 'cancelled', result: previous, partial: [], stale: true, readError: 'Read cancelled; the previous read is shown.' }
+        : { status: 'cancelled', readError: 'Read cancelled; the directions read so far are shown.' });
     } else {
       const { name, message } = describeError(e);
       updateCheckpoint(key, previous

@@ -43,6 +43,16 @@ writeFileSync(numberConfig, '1\n');
 const textFile = join(dir, 'model-card.safetensors');
 writeFileSync(textFile, '# A model card\n\nRenamed by mistake; long enough to look like a header length.\n');
 
+// a binary file given as config.json: its first bytes (a newline, a NUL) are quoted in the message
+const binaryConfig = join(dir, 'binary-config.json');
+writeFileSync(binaryConfig, '{"a":\n\u0000');
+
+// a folder holding two links back to itself: walked once
+const loopFolder = join(dir, 'loop');
+execFileSync('mkdir', [loopFolder]);
+execFileSync('ln', ['-s', loopFolder, join(loopFolder, 'a')]);
+execFileSync('ln', ['-s', loopFolder, join(loopFolder, 'b')]);
+
 const cases: Array<[string, string[], RegExp]> = [
   ['grid spanning 600 decades', [ts, '--grid', '1e-300,1e300,1'], /--grid TMIN must be ≥ 1e-15/],
   ['grid of 10^8 points a decade', [ts, '--grid', '1e-4,1,100000000'], /--grid PER_DECADE must be ≤ 400/],
@@ -84,10 +94,13 @@ const cases: Array<[string, string[], RegExp]> = [
   ['probe labels holding an Inf', [ts, '--inputs', infLabels], /inf-labels\.safetensors: labels "targets" hold NaN or Inf values \(row 1\)/],
   ['a config.json that is not an object', [fixture('gpt2_modadd23_s1.safetensors'), '--config', numberConfig], /config\.json: a config\.json holds one JSON object, not a number/],
   ['a directory as the checkpoint', [dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
+  ['a folder whose links lead back to it', [loopFolder], /deadscope: \S+\/loop: is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as the checkpoint', [fifo], /fifo\.safetensors: is not a regular file .*\[rule: not-a-regular-file\]/],
   ['a directory as --inputs', [ts, '--inputs', dir], /is a directory, not a file \[rule: not-a-regular-file\]/],
   ['a FIFO as --config', [ts, '--config', fifo], /fifo\.safetensors: is not a regular file/],
   ['a directory as --out', [ts, '--out', dir], /--out needs a file path \[rule: not-a-regular-file\]/],
+  ['a file as the --out folder of several checkpoints', [ts, ts, '--out', textFile], /model-card\.safetensors: is a file; 2 checkpoints need --out DIR, a folder .*\[rule: not-a-directory\]/],
+  ['a config whose bytes hold a newline and a NUL', [ts, '--config', binaryConfig], /binary-config\.json: not valid JSON \(.*\\n\\u0000/],
   ['--out in a folder that does not exist', [ts, '--out', join(dir, 'no', 'such', 'out.json')], /does not exist \[rule: out-folder-missing\]/],
   ['a text file renamed .safetensors', [textFile], /model-card\.safetensors: not a safetensors file \(it begins with the text "# A mode"\).*\[rule: header-too-large\]/],
   ['--arch with "layers": []', [ts, '--arch', emptyArch], /architecture JSON: "layers" is empty: nothing to read/],
@@ -151,6 +164,19 @@ describe('deadscope read: a layer too wide for its axis alignment', () => {
     const read = JSON.parse(r.stdout);
     expect(read.layers).toEqual([expect.objectContaining({ layer: '0', width: 40, axisAlignment: null })]);
     expect(read.warnings).toContainEqual(expect.stringMatching(/^layer 0: axis alignment skipped: layer statistics on layer 0 decomposes a 40 × 40 matrix .* above the 16 limit \(maxEigenDim\); --max-eigen-dim 40 \(maxEigenDim\) includes it$/));
+  });
+});
+
+describe('deadscope read: an --out the file system refuses after the read', () => {
+  it('puts the JSON on stdout instead of losing it, exit 2 with one line', () => {
+    // /proc takes no new files (ENOENT), though it is a folder and, for root, writable by its mode bits
+    const r = spawnSync(process.execPath, [bin, 'read', ts, '--backend', 'cpu', '--detectors', 'inactive', '--out', '/proc/deadscope-read.json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('deadscope: '));
+    expect(lines).toEqual([expect.stringMatching(/^deadscope: \/proc\/deadscope-read\.json: (its folder \/proc is not writable|cannot write \(\w+\); the JSON went to stdout instead) \[rule: out-not-writable\]$/)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // the folder check refuses before the read (no JSON), else the finished read is on stdout
+    if (/cannot write/.test(lines[0])) expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'deadscope.read/1', checkpoint: { path: ts } });
   });
 });
 

@@ -78,4 +78,20 @@ describe('sharded Hugging Face checkpoints', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/index\.json: tensor "missing\.weight" is mapped to .*, which does not hold it \[rule: shard-index\]/);
   });
+
+  it('an index that names a shard by a path (out of its folder) is refused before anything is opened', async () => {
+    const dir = await shardedFolder();
+    const index = join(dir, 'model.safetensors.index.json');
+    const map = JSON.parse(readFileSync(index, 'utf8'));
+    const first = Object.keys(map.weight_map)[0];
+    // a real safetensors file one folder up: without the rule it would be opened as the shard
+    writeFileSync(join(dir, '..', 'outside.safetensors'), readFileSync(join(dir, map.weight_map[first])));
+    for (const path of ['../outside.safetensors', '/etc/passwd', '..\\outside.safetensors', '..']) {
+      writeFileSync(index, JSON.stringify({ weight_map: { ...map.weight_map, [first]: path } }));
+      const r = run(dir, ...QUICK);
+      expect(r.status, path).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`index.json: weight_map entry ${JSON.stringify(first)} names ${JSON.stringify(path)}, a path; shards are file names in the index's folder [rule: shard-index]`);
+    }
+  });
 });

@@ -9,7 +9,8 @@ import { mkdtempSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSource } from '../../src/format/node-source.ts';
-import { openSafetensors } from '../../src/format/safetensors.ts';
+import { openSafetensors, type ByteSource } from '../../src/format/safetensors.ts';
+import { tensorTable } from '../../src/model/inspect.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'deadscope-big-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -151,4 +152,77 @@ describe('a tensor of 2 GiB or more', () => {
       rmSync(path);
     }
   }, 60_000);
+});
+
+describe('the tensor table of a big tensor', () => {
+  it('has the values written, computed chunk by chunk: no full-size copy is ever held', async () => {
+    const path = join(dir, 'table.safetensors');
+    const elements = 2 ** 25; // F32: 128 MiB; as one f64 copy, 256 MiB
+    const text = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 13, 2 ** 12], data_offsets: [0, 4 * elements] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(text.length));
+    const start = 8 + text.length;
+    const marks: Array<[number, number]> = [[0, -3.25], [5_000_000, 7.5], [2 ** 24, Number.NaN], [elements - 2, Number.POSITIVE_INFINITY], [elements - 1, 0.125]];
+    const fd = openSync(path, 'w');
+    writeSync(fd, Buffer.concat([len, text]));
+    for (const [i, x] of marks) writeSync(fd, Buffer.from(Float32Array.of(x).buffer), 0, 4, start + 4 * i);
+    ftruncateSync(fd, start + 4 * elements);
+    closeSync(fd);
+    const src = await fileSource(path);
+    // the array buffers alive at every read the table makes (each chunk's read comes after the last is used)
+    let most = 0;
+    const base = process.memoryUsage().arrayBuffers;
+    const watched: ByteSource = { size: src.size, read: (o, l) => { most = Math.max(most, process.memoryUsage().arrayBuffers - base); return src.read(o, l); } };
+    try {
+      const [row] = await tensorTable(await openSafetensors(watched, 'table.safetensors'));
+      expect(row).toMatchObject({ name: 'w', params: elements, min: -3.25, max: 7.5, nan: 1, inf: 1 });
+      expect(row.mean).toBe((-3.25 + 7.5 + 0.125) / (elements - 2));
+    } finally {
+      await src.close();
+      rmSync(path);
+    }
+    expect(most).toBeLessThan(96 << 20);
+  });
+});
+
+describe('a big probe inputs file', () => {
+  // 2·10^8 samples × 8 features of F32: a 6.4 GB sparse file; every row was read (12.7 GB of f64, 100 s)
+  // before the working-set check or the input cap applied
+  const N = 200_000_000;
+  const path = join(dir, 'many-inputs.safetensors');
+  const text = Buffer.from(JSON.stringify({ inputs: { dtype: 'F32', shape: [N, 8], data_offsets: [0, 32 * N] } }));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(text.length));
+  const fd = openSync(path, 'w');
+  writeSync(fd, Buffer.concat([len, text]));
+  // sample 16 (past a cap of 16) holds a NaN
+  writeSync(fd, Buffer.from(Float32Array.of(Number.NaN).buffer), 0, 4, 8 + text.length + 16 * 32);
+  ftruncateSync(fd, 8 + text.length + 32 * N);
+  closeSync(fd);
+  const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
+  const ckpt = new URL('../../fixtures/ts_relu_adamw_s1.safetensors', import.meta.url).pathname;
+  const read = (...extra: string[]) => spawnSync(process.execPath, [bin, 'read', ckpt, '--inputs', path, '--backend', 'cpu', '--detectors', 'inactive', ...extra], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+
+  it('with an input cap, only the capped rows are read', () => {
+    const started = Date.now();
+    const r = read('--input-cap', '16');
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.probe).toMatchObject({ count: 16, source: 'given', description: `${path}:inputs (first 16 of ${N}: inputCap 16)` });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('without one, refused from the header before any row is read', () => {
+    const started = Date.now();
+    const r = read();
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`this read needs about [\\d.]+ GiB of memory \\(${N} probe inputs`));
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('a NaN in the probe rows is named; one past the cap is never read', () => {
+    expect(read('--input-cap', '17').stderr).toMatch(/many-inputs\.safetensors: tensor "inputs" holds NaN or Inf values \(sample 16\)/);
+    expect(read('--input-cap', '16').status).toBe(0);
+  });
 });

@@ -128,16 +128,19 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
  * TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out];
  * LayerNorms without stored w/b centre and normalise only (LNPre); `norms: false` has none (normalization_type None).
  */
-export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean }): Float64Array {
+export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean; rope?: Rope }): Float64Array {
   const { D, H, dh } = d;
   const layerNorm = (x: Float64Array, g: Float64Array | undefined, b: Float64Array | undefined, eps: number) => (d.norms === false ? x : layerNormOf(x, g ?? null, b ?? null, eps));
-  let x = addSeq(embed(w['embed.W_E'], tokens, D), tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
+  // positional_embedding_type "rotary": no position table, the rotation inside attention
+  const e = embed(w['embed.W_E'], tokens, D);
+  let x = d.rope ? e : addSeq(e, tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));
   for (let l = 0; l < d.layers; l++) {
     const b = `blocks.${l}.`;
     const n1 = x.map((u) => layerNorm(u, w[`${b}ln1.w`], w[`${b}ln1.b`], d.eps));
     const [q, k, v] = ['Q', 'K', 'V'].map((m) => n1.map((u) => lin(u, w[`${b}attn.W_${m}`], w[`${b}attn.b_${m}`], D, H * dh, 'heads', H)));
-    const a = attention(q, k, v, H, H, d.causal ?? true, null);
+    const a = attention(q, k, v, H, H, d.causal ?? true, d.rope ?? null);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}attn.W_O`], w[`${b}attn.b_O`], H * dh, D, 'in-out')));
+    if (!w[`${b}mlp.W_in`]) continue; // attn_only
     const n2 = x.map((u) => layerNorm(u, w[`${b}ln2.w`], w[`${b}ln2.b`], d.eps));
     const F = w[`${b}mlp.b_in`].length;
     x = addSeq(x, n2.map((u) => lin(lin(u, w[`${b}mlp.W_in`], w[`${b}mlp.b_in`], D, F, 'in-out').map(ACT[d.act]), w[`${b}mlp.W_out`], w[`${b}mlp.b_out`], F, D, 'in-out')));
@@ -165,9 +168,10 @@ export function llamaForward(w: Tensors, tokens: number[], d: Dims & { rope: Non
       k = qkv.map((u) => u.slice(H * dh, (H + Hkv) * dh));
       v = qkv.map((u) => u.slice((H + Hkv) * dh));
     } else {
-      q = n1.map((u) => lin(u, w[`${b}${n.q}.weight`], null, D, H * dh, 'out-in'));
-      k = n1.map((u) => lin(u, w[`${b}${n.k}.weight`], null, D, Hkv * dh, 'out-in'));
-      v = n1.map((u) => lin(u, w[`${b}${n.v}.weight`], null, D, Hkv * dh, 'out-in'));
+      // Qwen2 stores q/k/v biases (added before the rotation)
+      q = n1.map((u) => lin(u, w[`${b}${n.q}.weight`], w[`${b}${n.q}.bias`] ?? null, D, H * dh, 'out-in'));
+      k = n1.map((u) => lin(u, w[`${b}${n.k}.weight`], w[`${b}${n.k}.bias`] ?? null, D, Hkv * dh, 'out-in'));
+      v = n1.map((u) => lin(u, w[`${b}${n.v}.weight`], w[`${b}${n.v}.bias`] ?? null, D, Hkv * dh, 'out-in'));
     }
     const a = attention(q, k, v, H, Hkv, true, d.rope);
     x = addSeq(x, a.map((u) => lin(u, w[`${b}${n.o}.weight`], null, H * dh, D, 'out-in')));
@@ -218,7 +222,8 @@ export function patchEmbed(image: ArrayLike<number>, Wp: Float64Array, bp: Float
 /**
  * HF ViTForImageClassification (prefix `vit.`, classifier on the CLS token), Dinov2Model (no
  * prefix, layer scale, no head: the normed CLS output) or Dinov2ForImageClassification (prefix
- * `dinov2.`, `classifier(cat([h[:, 0], h[:, 1:].mean(dim=1)], dim=1))` of the normed sequence h).
+ * `dinov2.`, `classifier(cat([h[:, 0], h[:, 1 + R:].mean(dim=1)], dim=1))` of the normed sequence h;
+ * with `embeddings.register_tokens` [1, R, D], Dinov2WithRegisters, R = 0 otherwise).
  * image [C, S, S].
  */
 export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: number; S: number; P: number }, kind: 'vit' | 'dinov2' | 'dinov2-classifier'): Float64Array {
@@ -227,6 +232,10 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
   let x: Seq = [w[`${p}embeddings.cls_token`].slice(), ...patchEmbed(image, w[`${p}embeddings.patch_embeddings.projection.weight`], w[`${p}embeddings.patch_embeddings.projection.bias`], d)];
   const pos = w[`${p}embeddings.position_embeddings`];
   x = x.map((u, t) => u.map((v, i) => v + pos[t * D + i]));
+  // Dinov2WithRegisters: cat(x[:, :1], register_tokens, x[:, 1:]) after the positions
+  const reg = w[`${p}embeddings.register_tokens`];
+  const R = reg ? reg.length / D : 0;
+  if (reg) x = [x[0], ...Array.from({ length: R }, (_, r) => reg.slice(r * D, (r + 1) * D)), ...x.slice(1)];
   const names = kind === 'vit'
     ? { n1: 'layernorm_before', n2: 'layernorm_after', up: 'intermediate.dense', down: 'output.dense' }
     : { n1: 'norm1', n2: 'norm2', up: 'mlp.fc1', down: 'mlp.fc2' };
@@ -245,7 +254,7 @@ export function vitForward(w: Tensors, image: Float64Array, d: Dims & { C: numbe
   }
   const cls = layerNorm(x[0], w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps);
   if (kind === 'dinov2-classifier') {
-    const patches = x.slice(1).map((u) => layerNorm(u, w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps));
+    const patches = x.slice(1 + R).map((u) => layerNorm(u, w[`${p}layernorm.weight`], w[`${p}layernorm.bias`], d.eps));
     const mean = new Float64Array(D);
     for (const u of patches) u.forEach((z, i) => { mean[i] += z / patches.length; });
     return lin(Float64Array.from([...cls, ...mean]), w['classifier.weight'], w['classifier.bias'], 2 * D, w['classifier.bias'].length, 'out-in');

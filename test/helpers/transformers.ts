@@ -86,19 +86,21 @@ export function nanoGpt(): FamilyCheckpoint {
  * `normalization` is its config's normalization_type: "LN" stores ln*.w/b; "LNPre" (norms folded into
  * the next maps, from_pretrained's default) and null (no norms: the grokking models) store none.
  */
-export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN'): FamilyCheckpoint {
-  const w = writer(normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
+export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN', rotary = false, attnOnly = false): FamilyCheckpoint {
+  const w = writer(attnOnly ? 21 : rotary ? 20 : normalization === 'LN' ? 3 : normalization === 'LNPre' ? 15 : 16);
   const ln = (prefix: string) => { if (normalization === 'LN') w.norm(prefix, true, 'w', 'b'); };
   w.add('embed.W_E', [VOCAB, D]);
-  w.add('pos_embed.W_pos', [CTX, D]);
+  if (!rotary) w.add('pos_embed.W_pos', [CTX, D]);
   for (let l = 0; l < LAYERS; l++) {
     const p = `blocks.${l}`;
     ln(`${p}.ln1`);
+    if (rotary) for (const t of ['rotary_sin', 'rotary_cos']) w.add(`${p}.attn.${t}`, [CTX, DH / 2]);
     for (const m of ['Q', 'K', 'V']) { w.add(`${p}.attn.W_${m}`, [HEADS, D, DH]); w.add(`${p}.attn.b_${m}`, [HEADS, DH], 'zeros'); }
     w.add(`${p}.attn.W_O`, [HEADS, DH, D]);
     w.add(`${p}.attn.b_O`, [D], 'zeros');
     w.add(`${p}.attn.mask`, [CTX, CTX], 'mask');
     w.add(`${p}.attn.IGNORE`, []);
+    if (attnOnly) continue;
     ln(`${p}.ln2`);
     w.add(`${p}.mlp.W_in`, [D, MLP]);
     w.add(`${p}.mlp.b_in`, [MLP], 'zeros');
@@ -108,7 +110,9 @@ export function transformerLens(normalization: 'LN' | 'LNPre' | null = 'LN'): Fa
   ln('ln_final');
   w.add('unembed.W_U', [D, VOCAB]);
   w.add('unembed.b_U', [VOCAB], 'zeros');
-  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5 });
+  return w.done({ d_model: D, n_heads: HEADS, d_head: DH, n_layers: LAYERS, d_mlp: MLP, d_vocab: VOCAB, n_ctx: CTX, act_fn: 'relu', normalization_type: normalization, attention_dir: 'causal', eps: 1e-5,
+    // TransformerLens's config always names rotary_base; rotary only where positional_embedding_type says so
+    attn_only: attnOnly, positional_embedding_type: rotary ? 'rotary' : 'standard', rotary_base: rotary ? 500 : 10000, rotary_dim: rotary ? DH / 2 : null, rotary_adjacent_pairs: false });
 }
 
 /** Hugging Face ViTForImageClassification. */
@@ -157,11 +161,15 @@ export function dinov2Hf(): FamilyCheckpoint {
   return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
 }
 
-/** Hugging Face Dinov2ForImageClassification: the backbone under `dinov2.`, a classifier over cat[CLS, mean of the patch tokens]. */
-export function dinov2Classifier(): FamilyCheckpoint {
-  const w = writer(14);
+/**
+ * Hugging Face Dinov2ForImageClassification: the backbone under `dinov2.`, a classifier over cat[CLS,
+ * mean of the patch tokens]; with `registers` > 0, Dinov2WithRegistersForImageClassification.
+ */
+export function dinov2Classifier(registers = 0): FamilyCheckpoint {
+  const w = writer(registers ? 18 : 14);
   const n = (IMAGE / PATCH) ** 2;
   w.add('dinov2.embeddings.cls_token', [1, 1, D]);
+  if (registers) w.add('dinov2.embeddings.register_tokens', [1, registers, D]);
   w.add('dinov2.embeddings.mask_token', [1, D]);
   w.add('dinov2.embeddings.position_embeddings', [1, n + 1, D]);
   w.add('dinov2.embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
@@ -179,7 +187,7 @@ export function dinov2Classifier(): FamilyCheckpoint {
   }
   w.norm('dinov2.layernorm');
   w.linear('classifier', CLASSES, 2 * D);
-  return w.done({ model_type: 'dinov2', architectures: ['Dinov2ForImageClassification'], hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
+  return w.done({ model_type: registers ? 'dinov2_with_registers' : 'dinov2', architectures: [registers ? 'Dinov2WithRegistersForImageClassification' : 'Dinov2ForImageClassification'], ...(registers ? { num_register_tokens: registers } : {}), hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
 }
 
 /**
@@ -214,16 +222,18 @@ export function timmVit(): FamilyCheckpoint {
 /**
  * Hugging Face LlamaForCausalLM with grouped-query attention (1 key/value head) and an untied
  * lm_head; `deadUnit` zeroes that SwiGLU unit's gate row, up row and down column in layer 0.
+ * `qwen2`: the same with q/k/v biases (Qwen2ForCausalLM) and the old `rotary_emb.inv_freq` buffers.
  */
-export function llamaHf(deadUnit: number | null = null): FamilyCheckpoint {
-  const w = writer(6);
+export function llamaHf(deadUnit: number | null = null, qwen2 = false): FamilyCheckpoint {
+  const w = writer(qwen2 ? 19 : 6);
   w.add('model.embed_tokens.weight', [VOCAB, D]);
   for (let l = 0; l < LAYERS; l++) {
     const p = `model.layers.${l}`;
-    w.linear(`${p}.self_attn.q_proj`, D, D, false);
-    w.linear(`${p}.self_attn.k_proj`, DH, D, false);
-    w.linear(`${p}.self_attn.v_proj`, DH, D, false);
+    w.linear(`${p}.self_attn.q_proj`, D, D, qwen2);
+    w.linear(`${p}.self_attn.k_proj`, DH, D, qwen2);
+    w.linear(`${p}.self_attn.v_proj`, DH, D, qwen2);
     w.linear(`${p}.self_attn.o_proj`, D, D, false);
+    if (qwen2) w.add(`${p}.self_attn.rotary_emb.inv_freq`, [DH / 2]);
     w.linear(`${p}.mlp.gate_proj`, MLP, D, false);
     w.linear(`${p}.mlp.up_proj`, MLP, D, false);
     w.linear(`${p}.mlp.down_proj`, D, MLP, false);
@@ -237,7 +247,7 @@ export function llamaHf(deadUnit: number | null = null): FamilyCheckpoint {
     w.zero('model.layers.0.mlp.up_proj.weight', (i) => Math.floor(i / D) === deadUnit);
     w.zero('model.layers.0.mlp.down_proj.weight', (i) => i % MLP === deadUnit);
   }
-  return w.done({ model_type: 'llama', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: 1, intermediate_size: MLP, hidden_act: 'silu', rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, vocab_size: VOCAB, max_position_embeddings: CTX });
+  return w.done({ model_type: qwen2 ? 'qwen2' : 'llama', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, num_key_value_heads: 1, intermediate_size: MLP, hidden_act: 'silu', rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, vocab_size: VOCAB, max_position_embeddings: CTX });
 }
 
 /** Meta / llama2.c names (rotary tables stored as buffers). */
@@ -415,7 +425,7 @@ export function t5Hf(): FamilyCheckpoint {
 }
 
 export const FAMILY_CHECKPOINTS = {
-  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': dinov2Classifier, 'timm-vit': timmVit,
-  'llama-hf': llamaHf, 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
+  'gpt2-hf': gpt2Hf, nanogpt: nanoGpt, 'transformer-lens': () => transformerLens(), 'transformer-lens-lnpre': () => transformerLens('LNPre'), 'transformer-lens-no-norm': () => transformerLens(null), 'transformer-lens-rotary': () => transformerLens('LN', true), 'vit-hf': vitHf, 'dinov2-hf': dinov2Hf, 'dinov2-classifier': () => dinov2Classifier(), 'dinov2-registers': () => dinov2Classifier(4), 'timm-vit': timmVit,
+  'llama-hf': () => llamaHf(), 'qwen2-hf': () => llamaHf(null, true), 'llama-meta': llamaMeta, 'fused-phi3': fusedPhi3, 'per-head': perHead, nested: nestedWrappers,
   'encoder-decoder': encoderDecoder, bart: bartHf, t5: t5Hf,
 } as const;

@@ -126,6 +126,24 @@ describe('config.json keys are honoured', () => {
     for (const ck of [pre, none]) await expect(load(ck.bytes, null)).rejects.toThrow(/not a pre-norm stack/);
   });
 
+  it('TransformerLens positional_embedding_type "rotary": rotary_base, rotary_dim (of d_head) and rotary_adjacent_pairs set the rotation; "standard" with the same rotary_base has none', async () => {
+    const ck = T.transformerLens('LN', true);
+    const w = await tensorsOf(ck.bytes);
+    const ref = (convention: 'half-split' | 'interleaved', turned: number) => (x: Float64Array) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', rope: { base: 500, convention, dims: turned } });
+    // rotary_dim 2 of d_head 4: one pair turns (the same pair in both conventions)
+    const part = await load(ck.bytes, ck.config);
+    expect(opsOf(part.m, 'attention').map((a) => a.rotary)).toEqual([0, 1].map(() => ({ base: 500, convention: 'half-split', dims: T.DH / 2 })));
+    expectForward(part.samples, ref('half-split', T.DH / 2), ref('half-split', T.DH));
+    // the whole head: the conventions pair different features
+    const half = await load(ck.bytes, { ...ck.config, rotary_dim: T.DH });
+    expectForward(half.samples, ref('half-split', T.DH), ref('interleaved', T.DH));
+    const pairs = await load(ck.bytes, { ...ck.config, rotary_dim: T.DH, rotary_adjacent_pairs: true });
+    expect(opsOf(pairs.m, 'attention').map((a) => a.rotary?.convention)).toEqual(['interleaved', 'interleaved']);
+    expectForward(pairs.samples, ref('interleaved', T.DH), ref('half-split', T.DH));
+    const std = T.transformerLens();
+    expect(opsOf((await load(std.bytes, { ...std.config, rotary_base: 10000 })).m, 'attention').map((a) => a.rotary)).toEqual([null, null]);
+  });
+
   it('ViT HF: layer_norm_eps sets every LayerNorm\'s eps; patch_size and image_size agree with the conv kernel and the position table', async () => {
     const ck = T.vitHf();
     const w = await tensorsOf(ck.bytes);

@@ -14,7 +14,8 @@ import { writeSafetensors } from '../../src/format/writer.ts';
 import { recognizeTransformer } from '../../src/model/families.ts';
 import { assembleTransformer, isAssembled, type AssembledTransformer } from '../../src/model/transformer-graph.ts';
 import { evaluateDense } from '../../src/ops/interpret.ts';
-import { loadModel, type LoadedModel, type ReadSources } from '../../src/read/pipeline.ts';
+import { loadModel, readCheckpoint, type LoadedModel, type ReadSources } from '../../src/read/pipeline.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import type { Op } from '../../src/model/graph.ts';
 import * as T from '../helpers/transformers.ts';
 import * as R from '../helpers/transformer-forward.ts';
@@ -82,15 +83,15 @@ describe('whole-network transformer graphs', () => {
     });
   }
 
-  it('ViT variants whose forward the ops do not compute are not assembled, naming why: register tokens (HF and torch.hub DINOv2), timm fc_norm and global_pool "avg"', async () => {
+  it('ViT variants whose forward the ops do not compute are not assembled, naming why: timm fc_norm and global_pool "avg"; register tokens are wired after CLS', async () => {
     const withExtra = async (ck: T.FamilyCheckpoint, extra: { name: string; shape: number[] }[], config = ck.config) => {
       const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
       const descs = [...file.tensors.map((t) => ({ name: t.name, shape: t.shape })), ...extra];
       return assembleTransformer(recognizeTransformer(descs, config)!, descs, config, { activation: null, metadataActivation: null, sequenceLength: null, contextCap: 32 });
     };
     const why = (a: Awaited<ReturnType<typeof withExtra>>) => (isAssembled(a) ? 'assembled' : a.why);
-    expect(why(await withExtra(T.dinov2Hf(), [{ name: 'embeddings.register_tokens', shape: [1, 4, T.D] }]))).toMatch(/register tokens/);
-    expect(why(await withExtra(T.timmVit(), [{ name: 'register_tokens', shape: [1, 4, T.D] }]))).toMatch(/register tokens/);
+    const reg = await withExtra(T.timmVit(), [{ name: 'register_tokens', shape: [1, 4, T.D] }]);
+    expect(isAssembled(reg) && reg.graph.nodes.map((n) => n.op).find((o) => o.kind === 'cls' && o.weight === 'register_tokens')).toMatchObject({ tokens: 4, at: 1 });
     expect(why(await withExtra(T.timmVit(), [{ name: 'fc_norm.weight', shape: [T.D] }, { name: 'fc_norm.bias', shape: [T.D] }]))).toMatch(/fc_norm/);
     const timm = T.timmVit();
     expect(why(await withExtra(timm, [], { ...timm.config, global_pool: 'avg' }))).toMatch(/global_pool "avg"/);
@@ -168,15 +169,18 @@ describe('whole-network transformer graphs', () => {
     'gpt2-hf': (w, x) => R.gpt2Forward(w, [...x], { ...dims, eps: 1e-5, act: 'gelu_tanh' }, { prefix: 'transformer.', stored: 'in-out', lmHead: 'transformer.wte.weight' }),
     nanogpt: (w, x) => R.gpt2Forward(w, [...x], { ...dims, eps: 1e-5, act: 'gelu' }, { prefix: '_orig_mod.transformer.', stored: 'out-in', lmHead: '_orig_mod.lm_head.weight' }),
     'transformer-lens': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
+    'transformer-lens-rotary': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', rope: { base: 500, convention: 'half-split', dims: T.DH / 2 } }),
     'transformer-lens-lnpre': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' }),
     'transformer-lens-no-norm': (w, x) => R.transformerLensForward(w, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', norms: false }),
     'llama-hf': (w, x) => R.llamaForward(w, [...x], { ...dims, Hkv: 1, eps: 1e-6, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'hf'),
+    'qwen2-hf': (w, x) => R.llamaForward(w, [...x], { ...dims, Hkv: 1, eps: 1e-6, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'hf'),
     'llama-meta': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'interleaved' } }, 'meta'),
     'fused-phi3': (w, x) => R.llamaForward(w, [...x], { ...dims, eps: 1e-5, act: 'silu', rope: { base: 10000, convention: 'half-split' } }, 'phi3'),
     'vit-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-12, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'vit'),
     'dinov2-hf': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2'),
     'timm-vit': (w, x) => R.timmVitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }),
     'dinov2-classifier': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2-classifier'),
+    'dinov2-registers': (w, x) => R.vitForward(w, x, { ...dims, eps: 1e-6, act: 'gelu', C: 3, S: T.IMAGE, P: T.PATCH }, 'dinov2-classifier'),
     'per-head': (w, x) => R.lectureGptForward(w, [...x], { ...dims, eps: 1e-5 }),
     nested: (w, x) => R.vitPytorchForward(w, x, { ...dims, eps: 1e-5, C: 3, S: T.IMAGE, P: T.PATCH }),
   };
@@ -199,6 +203,30 @@ describe('whole-network transformer graphs', () => {
       expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), { ...d, pool: 'mean' })), `sample ${s}`).toBeLessThan(1e-10);
       expect(maxRelErr(out[s], R.vitPytorchForward(w, sampleOf(m, s), d))).toBeGreaterThan(1e-3);
     }
+  });
+
+  it('a `module.` prefix (DistributedDataParallel) or a wrapper\'s `backbone.` on timm and vit-pytorch names: the same graph, the same outputs', async () => {
+    for (const [ck, prefix] of [[T.timmVit(), 'module.'], [T.nestedWrappers(), 'module.'], [T.timmVit(), 'backbone.']] as const) {
+      const file = await openSafetensors(bytesSource(ck.bytes), 'v.safetensors');
+      const renamed = [];
+      for (const t of file.tensors) renamed.push({ name: `${prefix}${t.name}`, dtype: 'F32' as const, shape: t.shape, data: [...(await file.readFloat64(t.name))] });
+      const plain = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'a.safetensors', configText: JSON.stringify(ck.config) }, 3);
+      const wrapped = await loaded({ checkpoint: bytesSource(writeSafetensors(renamed)), checkpointName: 'b.safetensors', configText: JSON.stringify(ck.config) }, 3);
+      expect(wrapped.m.graph.nodes.map((n) => n.op.kind)).toEqual(plain.m.graph.nodes.map((n) => n.op.kind));
+      wrapped.out.forEach((y, s) => expect(maxRelErr(y, plain.out[s])).toBe(0));
+    }
+  });
+
+  it('TransformerLens attn_only (no MLPs, the induction-head models): residual blocks of attention alone, = the independent forward', async () => {
+    const ck = T.transformerLens('LN', false, true);
+    const { m, out } = await loaded({ checkpoint: bytesSource(ck.bytes), checkpointName: 'tl.safetensors', configText: JSON.stringify(ck.config) }, 4);
+    expect(m.graph.nodes.filter((n) => n.op.kind === 'attention').length).toBe(T.LAYERS);
+    expect(m.graph.nodes.filter((n) => n.op.kind === 'add').length).toBe(T.LAYERS);
+    const w = await tensorsOf(ck.bytes);
+    for (let s = 0; s < m.probe.count; s++) expect(maxRelErr(out[s], R.transformerLensForward(w, [...sampleOf(m, s)], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu' })), `sample ${s}`).toBeLessThan(1e-10);
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'tl.safetensors', configText: JSON.stringify(ck.config) }, { probe: 8, perDecade: 2, detectors: ['qk-rotation', 'vo-linear', 'ln-kernel', 'residual-mean'] }, new CpuEngine({ precision: 'f64' }));
+    expect(r.directions.length).toBeGreaterThan(0);
+    for (const d of r.directions) expect(d.class, d.id).toBe('gauge');
   });
 
   it('the rotary convention matters: the LLaMA HF graph differs from the interleaved forward', async () => {

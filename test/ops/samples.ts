@@ -62,7 +62,10 @@ export const SAMPLES: { [K in OpKind]: OpSample<K>[] } = {
   concat: [{ op: { kind: 'concat' }, inputs: [[3, 5], [3, 7]], note: 'two heads of different widths' }],
   patchify: [{ op: { kind: 'patchify' }, inputs: [[5, 3, 7]], note: '[D, h, w] conv output' }],
   patches: [{ op: { kind: 'patches', size: 3 }, inputs: [[2, 6, 9]], note: '3×3 patches of a 2-channel 6×9 image' }],
-  cls: [{ op: { kind: 'cls', layer: 'e', weight: 'e.cls_token' }, inputs: [[5, 7]], note: 'token prepended' }],
+  cls: [
+    { op: { kind: 'cls', layer: 'e', weight: 'e.cls_token' }, inputs: [[5, 7]], note: 'token prepended' },
+    { op: { kind: 'cls', layer: 'e', weight: 'e.register_tokens', tokens: 3, at: 1 }, inputs: [[5, 7]], note: '3 register tokens after CLS' },
+  ],
   scale: [{ op: { kind: 'scale', layer: 's', weight: 's.lambda1' }, inputs: [[3, 11]], note: 'layer scale per position' }],
   take: [
     { op: { kind: 'take', index: -1 }, inputs: [[5, 7]], note: 'last position' },

@@ -44,6 +44,21 @@ describe('sequence ops: values', () => {
     }
   });
 
+  it('register tokens: R stored tokens inserted after position 0 (`cat(x[:, :1], reg, x[:, 1:])`), tangent likewise', () => {
+    const T = 3, D = 4, R = 2;
+    const c = normal(R * D), x = normal(2 * T * D), dc = normal(R * D);
+    const op = { kind: 'cls', layer: 'e', weight: 'r', tokens: R, at: 1 } as const;
+    const params = new Map([['r', { shape: [1, R, D], data: c }]]);
+    const { y, dy } = REFERENCES.cls.forward(op, { ...args(x, [T, D], params), tangent: new Map([['r', dc]]) });
+    for (let s = 0; s < 2; s++) {
+      const row = (a: Float64Array, t: number) => Array.from(a.subarray((s * (T + R) + t) * D, (s * (T + R) + t + 1) * D));
+      const xr = (t: number) => Array.from(x.subarray((s * T + t) * D, (s * T + t + 1) * D));
+      expect([0, 1, 2, 3, 4].map((t) => row(y, t))).toEqual([xr(0), Array.from(c.subarray(0, D)), Array.from(c.subarray(D)), xr(1), xr(2)]);
+      expect(row(dy!, 2)).toEqual(Array.from(dc.subarray(D)));
+      expect(row(dy!, 0)).toEqual([0, 0, 0, 0]);
+    }
+  });
+
   it('scale multiplies feature d of every position by γ_d', () => {
     const T = 3, D = 4;
     const g = normal(D), x = normal(2 * T * D);

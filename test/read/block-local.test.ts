@@ -14,6 +14,7 @@ import { createRng } from '../../src/math/random.ts';
 import type { ReadResult } from '../../src/read/schema.ts';
 import { fixture } from '../helpers/read.ts';
 import * as T from '../helpers/transformers.ts';
+import { ACT } from '../helpers/transformer-forward.ts';
 
 const GPT2 = 'gpt2_modadd23_s1.safetensors';
 const gpt2Config = () => readFileSync(fixture('gpt2_modadd23_s1.config.json'), 'utf8');
@@ -179,6 +180,51 @@ describe('block-local reads', () => {
     expect(read.filter((b) => b.endsWith('encoder_attn (attention)'))).toEqual([]);
     expect((await blocksOf(false)).filter((b) => b.includes('→'))).toEqual([]);
   }, 120_000);
+
+  it('DINOv2: an MLP read block-locally carries its layer scale (γ ⊙ fc2(GELU(fc1(LN x)))); its node-death scan equals that forward by central differences', async () => {
+    const ck = T.dinov2Hf();
+    const probe = 10;
+    const r = await readCheckpoint({ checkpoint: bytesSource(ck.bytes), checkpointName: 'dino.safetensors', configText: JSON.stringify(ck.config) },
+      { probe, detectors: ['node-death'], scope: 'block-local' }, new CpuEngine({ precision: 'f64' }));
+    const p = 'encoder.layer.1';
+    expect(r.warnings.join(' ')).not.toMatch(/not included/);
+    expect(r.blocks!.find((b) => b.block === `${p}.mlp`)!.why).toBe('layernorm → linear 8→16 → gelu → linear 16→8 → scale');
+    const file = await openSafetensors(bytesSource(ck.bytes), 'dino');
+    const get = (n: string) => file.readFloat64(`${p}.${n}`);
+    const w = { g: await get('norm2.weight'), b: await get('norm2.bias'), w1: await get('mlp.fc1.weight'), b1: await get('mlp.fc1.bias'), w2: await get('mlp.fc2.weight'), b2: await get('mlp.fc2.bias'), ls: await get('layer_scale2.lambda1') };
+    const d = T.D, h = T.MLP, eps = 1e-6;
+    const gelu = ACT.gelu;
+    const forward = (v: typeof w, x: Float64Array) => {
+      const mu = x.reduce((s, z) => s + z, 0) / d, va = x.reduce((s, z) => s + (z - mu) ** 2, 0) / d;
+      const n = Array.from(x, (z, i) => ((z - mu) / Math.sqrt(va + eps)) * v.g[i] + v.b[i]);
+      const hid = Array.from({ length: h }, (_, j) => gelu(v.b1[j] + n.reduce((s, z, i) => s + v.w1[j * d + i] * z, 0)));
+      return Array.from({ length: d }, (_, o) => v.ls[o] * (v.b2[o] + hid.reduce((s, z, j) => s + z * v.w2[o * h + j], 0)));
+    };
+    const rng = createRng(0 ^ 0x5eed);
+    const xs = Array.from({ length: probe }, () => Float64Array.from({ length: d }, () => rng.normal()));
+    const u = 3;
+    const dir = r.directions.find((x) => x.id === `node-death:${p}.mlp.fc1:${u}`)!;
+    const unit = (a: number[]) => { const k = Math.hypot(...a); return a.map((z) => z / k / Math.SQRT2); };
+    const a = unit([...Array.from({ length: d }, (_, i) => w.w1[u * d + i]), w.b1[u]]);
+    const b = unit(Array.from({ length: d }, (_, o) => w.w2[o * h + u]));
+    const at = (t: number) => {
+      const c = { ...w, w1: w.w1.slice(), b1: w.b1.slice(), w2: w.w2.slice() };
+      for (let i = 0; i < d; i++) { c.w1[u * d + i] += t * a[i]; c.w2[i * h + u] += t * b[i]; }
+      c.b1[u] += t * a[d];
+      return c;
+    };
+    for (const i of [0, dir.scan.t.length - 1]) {
+      const t = dir.scan.t[i], step = 1e-5;
+      const plus = at(t + step), minus = at(t - step);
+      let F = 0;
+      for (const x of xs) {
+        const y1 = forward(plus, x), y0 = forward(minus, x);
+        for (let o = 0; o < d; o++) F += ((y1[o] - y0[o]) / (2 * step)) ** 2;
+      }
+      F /= probe;
+      expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
+    }
+  }, 60_000);
 
   it('T5: a node-death scan on a DenseReluDense block read block-locally equals a plain forward (RMSNorm, ReLU) by central differences', async () => {
     const ck = T.t5Hf();

@@ -24,12 +24,16 @@ const SCOPE: Record<Name, [string, string]> = {
   // normalization_type LNPre / null (no norm tensors): config.json says which; without it, blocks without norms
   'transformer-lens-lnpre': ['whole', 'block-local'],
   'transformer-lens-no-norm': ['whole', 'block-local'],
+  // positional_embedding_type rotary: without config.json its positions are not known
+  'transformer-lens-rotary': ['whole', 'block-local'],
   'vit-hf': ['whole', 'block-local'],
   'dinov2-hf': ['whole', 'block-local'],
   'dinov2-classifier': ['whole', 'block-local'],
+  'dinov2-registers': ['whole', 'block-local'],
   'timm-vit': ['whole', 'block-local'], // no config.json: the heads are not known
   'llama-hf': ['whole', 'block-local'],
   'llama-meta': ['whole', 'block-local'],
+  'qwen2-hf': ['whole', 'block-local'],
   'fused-phi3': ['whole', 'block-local'],
   'per-head': ['whole', 'whole'], // one module per head gives the heads
   nested: ['whole', 'block-local'],
@@ -64,9 +68,11 @@ describe('every naming family loads and reads end to end (all detectors, CPU f64
         // BART without config.json: post-norm is known from model_type only, so no norm is paired with a map (no gauge to read)
         if (!(name === 'bart' && !withConfig)) expect(gauges.length, 'gauge directions').toBeGreaterThan(0);
         for (const d of gauges) expect(d.class, `${d.id}: ${d.reason}`).toBe('gauge');
-        if (scope === 'whole' && /llama|phi3/.test(name)) {
+        if (scope === 'whole' && /llama|phi3|qwen2/.test(name)) {
           // rotary: query–key directions exist and are exact (only 2×2 blocks per frequency pair)
-          expect(gauges.filter((d) => d.detector === 'qk-rotation').length).toBe(T.LAYERS * (name === 'llama-hf' ? 1 : T.HEADS));
+          expect(gauges.filter((d) => d.detector === 'qk-rotation').length).toBe(T.LAYERS * (name === 'llama-hf' || name === 'qwen2-hf' ? 1 : T.HEADS));
+          // a key bias is rotated with its position: no score-shift gauge on it under full rotary
+          expect(gauges.filter((d) => d.detector === 'softmax-shift' && d.head !== undefined)).toEqual([]);
         }
         // every MLP's hidden layer has its statistics (inactive units, axis alignment of its bottom subspace)
         const mlpLayers = r.layers.filter((l) => l.width === T.MLP);

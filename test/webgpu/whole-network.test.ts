@@ -74,8 +74,8 @@ describe.skipIf(!gpu)(`whole-network transformer reads: WebGPU vs CPU${skipNote(
     compare('vit-pytorch', cpuV, webV);
   }, 300_000);
 
-  it('a DINOv2 classifier: layer scale, the head on CLS and the mean of the patch tokens (take, mean, concat)', async () => {
-    const ck = dinov2Classifier();
+  it('a DINOv2 classifier with registers: layer scale, register tokens after CLS, the head on CLS and the mean of the patch tokens (take, mean, concat)', async () => {
+    const ck = dinov2Classifier(4);
     const [cpu, web] = await both(async () => ({ checkpoint: bytesSource(ck.bytes), checkpointName: 'dinov2.safetensors', configText: JSON.stringify(ck.config) }),
       { probe: 8, numericalFloor: FLOOR, perDecade: 2, detectors: ['node-death', 'softmax-shift', 'bottom-subspace'] });
     expect(cpu.directions.some((d) => d.layer === 'classifier')).toBe(true);

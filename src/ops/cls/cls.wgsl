@@ -1,5 +1,5 @@
-// The class token: y = [c; x], ẏ = [ċ; ẋ], over G queries × M samples × (T + 1)·D.
-// One invocation per output element.
+// Stored tokens joining a sequence: y = [x_<at; c; x_≥at], ẏ = [ẋ_<at; ċ; ẋ_≥at], over G queries ×
+// M samples × (T + R)·D. One invocation per output element.
 // @include common/bindings.wgsl
 
 struct U {
@@ -11,13 +11,15 @@ struct U {
   M: u32,
   F: u32,   // T × D input elements per sample
   D: u32,
+  K: u32,   // R × D token elements
+  A: u32,   // at × D: the first token element of a sample's output
 }
 @group(0) @binding(0) var<uniform> u: U;
 
 @compute @workgroup_size(256)
 fn main(grid: Grid1D) {
   let i = flatIndex(grid);
-  let W = u.F + u.D;
+  let W = u.F + u.K;
   let per = u.M * W;
   if (i >= u.G * per) {
     return;
@@ -27,9 +29,13 @@ fn main(grid: Grid1D) {
   let m = r / W;
   let f = r - m * W;
   let o = g * u.y.gs + r;
-  if (f < u.D) {
-    storeFlow(u.y, o, pload(u.c, g, f), pload(u.dc, g, f));
+  if (f >= u.A && f < u.A + u.K) {
+    storeFlow(u.y, o, pload(u.c, g, f - u.A), pload(u.dc, g, f - u.A));
     return;
   }
-  copyElement(u.x, g * u.x.gs + m * u.F + f - u.D, u.y, o);
+  var e = f;
+  if (f >= u.A + u.K) {
+    e = f - u.K;
+  }
+  copyElement(u.x, g * u.x.gs + m * u.F + e, u.y, o);
 }
