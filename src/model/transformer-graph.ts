@@ -45,6 +45,8 @@ function headsKey(rec: Recognition, modelType: string | null): string {
   if (rec.family === 'gpt2-hf' || rec.family === 'nanogpt' || modelType === 'gpt2') return 'n_head';
   if (rec.family === 'transformer-lens' || rec.family === 'llama-meta') return 'n_heads';
   if (rec.family === 'vit-pytorch') return 'heads';
+  // timm's VisionTransformer(num_heads=…), DINOv2 hub's DinoVisionTransformer likewise
+  if (rec.family === 'timm-vit') return 'num_heads';
   return 'num_attention_heads';
 }
 
@@ -126,7 +128,7 @@ export function assembleTransformer(
   const warnings: string[] = [];
   const hyper = rec.hyper;
   const D = rec.dModel;
-  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json; heads for vit-pytorch)', [headsKey(rec, modelType)]);
+  if (!hyper.nHeads) return no('the number of attention heads is not known', 'number of heads (n_head / num_attention_heads / n_heads in config.json; heads for vit-pytorch, num_heads for timm)', [headsKey(rec, modelType)]);
   const H = hyper.nHeads.value;
   const eps = hyper.normEps?.value ?? 1e-5;
   if (hyper.normEps?.source === 'family default') warnings.push(`norm eps ${eps}: the ${rec.label} default (config.json has no layer_norm_eps / rms_norm_eps)`);

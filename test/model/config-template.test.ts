@@ -15,7 +15,7 @@ type Name = keyof typeof T.FAMILY_CHECKPOINTS;
 /** each family's asked key (its own spelling) */
 const ASKED: Partial<Record<Name, string>> = {
   'gpt2-hf': 'n_head', nanogpt: 'n_head', 'vit-hf': 'num_attention_heads', 'dinov2-hf': 'num_attention_heads',
-  'llama-hf': 'num_attention_heads', 'llama-meta': 'n_heads', nested: 'heads',
+  'llama-hf': 'num_attention_heads', 'llama-meta': 'n_heads', nested: 'heads', 'timm-vit': 'num_heads',
 };
 
 describe('a missing hyperparameter is asked for in a config.json template', () => {
