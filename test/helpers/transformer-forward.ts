@@ -128,9 +128,11 @@ export function gpt2Forward(w: Tensors, tokens: number[], d: Dims, o: { prefix: 
  * TransformerLens HookedTransformer: W_Q/K/V [H, D, dh], W_O [H, dh, D], W_in/W_out/W_U [in, out];
  * LayerNorms without stored w/b centre and normalise only (LNPre); `norms: false` has none (normalization_type None).
  */
-export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean; rope?: Rope }): Float64Array {
+export function transformerLensForward(w: Tensors, tokens: number[], d: Dims & { dh: number; norms?: boolean; rope?: Rope; rms?: boolean }): Float64Array {
   const { D, H, dh } = d;
-  const layerNorm = (x: Float64Array, g: Float64Array | undefined, b: Float64Array | undefined, eps: number) => (d.norms === false ? x : layerNormOf(x, g ?? null, b ?? null, eps));
+  // RMSPre: x / rms(x), no γ
+  const layerNorm = (x: Float64Array, g: Float64Array | undefined, b: Float64Array | undefined, eps: number) => (d.norms === false ? x
+    : d.rms ? rmsNorm(x, g ?? new Float64Array(x.length).fill(1), eps) : layerNormOf(x, g ?? null, b ?? null, eps));
   // positional_embedding_type "rotary": no position table, the rotation inside attention
   const e = embed(w['embed.W_E'], tokens, D);
   let x = d.rope ? e : addSeq(e, tokens.map((_, t) => w['pos_embed.W_pos'].slice(t * D, (t + 1) * D)));

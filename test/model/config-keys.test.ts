@@ -107,7 +107,7 @@ describe('config.json keys are honoured', () => {
     expect(opsOf((await load(ck.bytes, noDir)).m, 'attention').map((a) => a.causal)).toEqual([true, true]);
   });
 
-  it('TransformerLens normalization_type: "LNPre" is a LayerNorm without γ and β at every norm, null no norm at all; without config.json neither is assumed', async () => {
+  it('TransformerLens normalization_type: "LNPre" is a LayerNorm without γ and β at every norm, "RMSPre" an RMSNorm without γ, null no norm at all; without config.json neither is assumed', async () => {
     const pre = T.transformerLens('LNPre');
     const a = await load(pre.bytes, pre.config);
     const norms = opsOf(a.m, 'layernorm');
@@ -122,6 +122,10 @@ describe('config.json keys are honoured', () => {
     expect(b.m.graph.warnings.join(' ')).toMatch(/no norms \(config\.json normalization_type null\)/);
     const wNone = await tensorsOf(none.bytes);
     expectForward(b.samples, ref(wNone, false), ref(wNone, true));
+    // RMSPre: RMSNorm without γ at every norm
+    const rms = await load(pre.bytes, { ...pre.config, normalization_type: 'RMSPre' });
+    expect(opsOf(rms.m, 'rmsnorm').map((n) => n.weight)).toEqual(Array.from({ length: 2 * T.LAYERS + 1 }, () => null));
+    expectForward(rms.samples, (x) => R.transformerLensForward(wPre, [...x], { ...dims, dh: T.DH, eps: 1e-5, act: 'relu', rms: true }), ref(wPre, true));
     // the stored tensors alone do not say which: no whole network without config.json's word
     for (const ck of [pre, none]) await expect(load(ck.bytes, null)).rejects.toThrow(/not a pre-norm stack/);
   });

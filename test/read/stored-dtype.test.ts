@@ -11,7 +11,8 @@ import { readCheckpoint } from '../../src/read/pipeline.ts';
 import { planBlockLocal } from '../../src/read/block-local.ts';
 import { DEFAULT_OPTIONS } from '../../src/read/options.ts';
 import { parameterBytes } from '../../src/read/memory.ts';
-import { HalfTensor, heldBytes } from '../../src/format/held-tensor.ts';
+import { DECODED_BUDGET_BYTES, HalfTensor, decodedBytesKept, heldBytes, setDecodedBudgetBytes } from '../../src/format/held-tensor.ts';
+import { tensorTable } from '../../src/model/inspect.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { createRng } from '../../src/math/random.ts';
 import * as T from '../helpers/transformers.ts';
@@ -98,6 +99,23 @@ describe('block-local reads hold one block at a time', () => {
         // held as float32 whatever the stored 16- or 32-bit float dtype (docs/METHOD.md notes)
         for (const t of params.values()) expect(t.data, `${dtype} ${chain.name}`).toBeInstanceOf(Float32Array);
       }
+    }
+  });
+});
+
+describe('the tensor table of a 16-bit file', () => {
+  it('has each tensor\'s statistics of its decoded values, and leaves no decoded copy in the cache', async () => {
+    setDecodedBudgetBytes(0);
+    setDecodedBudgetBytes(DECODED_BUDGET_BYTES);
+    const bytes = mlp('F16');
+    const file = await openSafetensors(bytesSource(bytes), 'f16.safetensors');
+    const rows = await tensorTable(file);
+    expect(decodedBytesKept()).toBe(0);
+    for (const row of rows) {
+      const v = Array.from(await file.readFloat64(row.name));
+      expect(row.min).toBe(Math.min(...v));
+      expect(row.max).toBe(Math.max(...v));
+      expect(row.mean).toBeCloseTo(v.reduce((a, b) => a + b, 0) / v.length, 12);
     }
   });
 });

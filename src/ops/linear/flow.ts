@@ -10,6 +10,7 @@ import { indicesOf } from '../../engine/index-sets.ts';
 import { denseRowsTimes } from '../../fast/gemm.ts';
 import { linearLayout, linearPositions, linearWeightAt, outInAt, type LinearOp, type LinearWeightAt } from './definition.ts';
 import { sharedBasis, type ParamArray } from '../../engine/types.ts';
+import { rearrange, type HeldTensor } from '../../format/held-tensor.ts';
 
 /** Σ_k P[wo + cols[k]·si]·x[xo + cols[k]] over a patch row (in the order of cols, a plain loop when cols is every input). */
 function patchDot(P: ParamArray, wo: number, si: number, x: Float64Array, xo: number, cols: Int32Array, inF: number): number {
@@ -25,15 +26,36 @@ function patchDot(P: ParamArray, wo: number, si: number, x: Float64Array, xo: nu
 /**
  * [out, in] copies of weights and patches stored [in, out] (GPT-2's Conv1D), made the first time a
  * flow reads them (a scan's points share their patch arrays): a row is then read contiguously
- * instead of one element per cache line. The same elements are summed in the same order.
+ * instead of one element per cache line. The same elements are summed in the same order. A copy
+ * has its source's element type (a float32 weight's copy is float32: same values, half the bytes).
  */
-const rowMajorCache = new WeakMap<ParamArray, Float64Array>();
+const rowMajorCache = new WeakMap<ParamArray, ParamArray>();
 
-function rowMajor(op: LinearOp, W: ParamArray, at: LinearWeightAt): Float64Array {
-  let m = rowMajorCache.get(W);
+/**
+ * A checkpoint weight's [out, in] copy, in its stored dtype (a 16-bit weight's copy is its words
+ * transposed, decoded through the bounded cache like any held tensor), kept as long as the weight.
+ */
+const rowMajorHeldCache = new WeakMap<HeldTensor, HeldTensor>();
+
+function rowMajorHeld(op: LinearOp, W: HeldTensor, at: LinearWeightAt): HeldTensor {
+  let m = rowMajorHeldCache.get(W);
+  if (!m) {
+    const I = op.inFeatures, O = op.outFeatures;
+    m = rearrange(W, [O, I], (a, like) => {
+      const out = like(O * I);
+      for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) out[o * I + i] = a[at.rowStart[o] + i * at.inStride]!;
+      return out;
+    });
+    rowMajorHeldCache.set(W, m);
+  }
+  return m;
+}
+
+function rowMajor<A extends ParamArray>(op: LinearOp, W: A, at: LinearWeightAt): A {
+  let m = rowMajorCache.get(W) as A | undefined;
   if (!m) {
     const I = op.inFeatures;
-    m = new Float64Array(op.outFeatures * I);
+    m = (W instanceof Float32Array ? new Float32Array(op.outFeatures * I) : new Float64Array(op.outFeatures * I)) as A;
     for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < I; i++) m[o * I + i] = W[at.rowStart[o] + i * at.inStride];
     rowMajorCache.set(W, m);
   }
@@ -67,7 +89,7 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   const inW = T * inF; // input features per sample
   const outW = T * outF;
   const xb = ctx.xBase[0];
-  const stored = ctx.params.get(op.weight)!.data;
+  const held = ctx.params.get(op.weight)!;
   const at = linearWeightAt(op);
   // a scaled query (a line, an orbit) hands fixed arrays and multipliers: nothing is allocated
   const [dStored, ds] = deltaOf(ctx.query, op.weight);
@@ -76,7 +98,7 @@ export function linearFlow(op: LinearOp, [flow]: Flow[], ctx: FlowArgs): Flow {
   // patches of an orbit's points (new arrays at every point) in their stored layout (pStart, psi)
   const strided = at.inStride !== 1;
   const { rowStart, inStride: si } = strided ? outInAt(inF, outF) : at;
-  const W = strided ? rowMajor(op, stored, at) : stored;
+  const W = strided ? rowMajorHeld(op, held, at).data : held.data;
   const copy = strided && sharedBasis(ctx.query) !== null;
   const { rowStart: pStart, inStride: psi } = copy ? outInAt(inF, outF) : at;
   const dW = dStored && copy ? rowMajor(op, dStored, at) : dStored;
