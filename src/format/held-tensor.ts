@@ -113,11 +113,6 @@ export class HalfTensor implements HeldTensor {
     return values;
   }
 
-  /** The values decoded afresh, outside the cache (for a one-off pass over every tensor). */
-  decodedOnce(): Float32Array {
-    return this.decoded ?? decodeHalfWords(this.dtype, this.words, new Float32Array(this.words.length));
-  }
-
   /** @internal the cache's eviction: forget the decoded copy, return its bytes. */
   dropDecoded(): number {
     const bytes = this.decoded?.byteLength ?? 0;

@@ -87,7 +87,8 @@ export const MAX_BOTTOM_K = 100_000;
 export const MAX_SEED = 0xffffffff;
 
 const finite = (what: string) => z.number({ error: `must be a number` }).refine(Number.isFinite, `must be finite`).describe(what);
-const count = (min: number, max: number) => z.number({ error: 'must be a number' }).int(`must be a whole number`).min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
+// the range before wholeness: zod's int() also refuses integers past 2^53, which then read "must be a whole number"
+const count = (min: number, max: number) => z.number({ error: 'must be a number' }).min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).int(`must be a whole number`);
 const fraction = () => finite('fraction').gt(0, 'must be > 0').lt(1, 'must be < 1');
 
 /**

@@ -65,6 +65,8 @@ const cases: Array<[string, string[], RegExp]> = [
   ['fractional --bottom-k', [ts, '--bottom-k', '2.5'], /--bottom-k must be a whole number/],
   ['fractional --seed', [ts, '--seed', '1.5'], /--seed must be a whole number/],
   ['negative --seed', [ts, '--seed', '-1'], /--seed must be ≥ 0/],
+  // 2^53 + 1 parses to 2^53, a whole number: the range is what it breaks
+  ['--seed past 2^53', [ts, '--seed', '9007199254740993'], /--seed must be ≤ 4294967295 \(got 9007199254740992\)/],
   ['negative --numerical-floor', [ts, '--numerical-floor', '-1'], /--numerical-floor must be ≥ 0/],
   ['--floor-ratio above 1', [ts, '--floor-ratio', '2'], /--floor-ratio must be < 1/],
   ['--slope-tol 0', [ts, '--slope-tol', '0'], /--slope-tol must be > 0/],
