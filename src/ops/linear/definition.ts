@@ -75,10 +75,27 @@ export function weightAt(s: LinearStrides, outFeatures: number): LinearWeightAt 
   return { rowStart, inStride: s.inStride };
 }
 
-export const linearWeightAt = (op: LinearOp): LinearWeightAt => weightAt(linearStrides(op), op.outFeatures);
+/**
+ * Kept per op and per shape: a read asks for them once per unit (a flow, a row), and building one is
+ * O(outFeatures), so a wide layer's units would cost O(width²) (a 2 → 100 000 → 1 read ran for minutes).
+ * Readers never write into them.
+ */
+const weightAtOfOp = new WeakMap<LinearOp, LinearWeightAt>();
+const outInAtOfShape = new Map<string, LinearWeightAt>();
+
+export function linearWeightAt(op: LinearOp): LinearWeightAt {
+  let at = weightAtOfOp.get(op);
+  if (!at) weightAtOfOp.set(op, (at = weightAt(linearStrides(op), op.outFeatures)));
+  return at;
+}
 
 /** [out, in] storage (nn.Linear): the default of the kernels' plain entry points. */
-export const outInAt = (inF: number, outF: number): LinearWeightAt => weightAt({ block: outF, blockStride: 0, outStride: inF, inStride: 1 }, outF);
+export function outInAt(inF: number, outF: number): LinearWeightAt {
+  const key = `${inF}×${outF}`;
+  let at = outInAtOfShape.get(key);
+  if (!at) outInAtOfShape.set(key, (at = weightAt({ block: outF, blockStride: 0, outStride: inF, inStride: 1 }, outF)));
+  return at;
+}
 
 /** W as an [out, in] matrix (for linear algebra on the map, e.g. a chain's product), read through the layout. */
 export function linearMatrix(op: LinearOp, stored: ParamArray): ParamArray {
