@@ -201,7 +201,8 @@ export function sharedBasis(q: FisherQuery): ScaledPoint | null {
 /** One tensor of a patch as (array, multiplier); [null, 0] when the patch does not hold it. */
 function factorOf(p: TensorPatch, name: string): [Float64Array | null, number] {
   if (p instanceof ScaledPatch) return [p.basis.get(name) ?? null, p.scale.get(name) ?? 0];
-  return [p.get(name) ?? null, 1];
+  const a = p.get(name);
+  return a ? [a, 1] : [null, 0];
 }
 
 /** The delta of one tensor as (array, multiplier); [null, 0] when the query does not move it. */
