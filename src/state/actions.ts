@@ -28,13 +28,27 @@ export function runName(paths: string[]): string {
   return common[common.length - 1] ?? 'training run';
 }
 
-/** "SafetensorsError: file: tensor "x": … [rule: …]" — the reader's typed error, named. */
+/** An error's class name and message (across the worker boundary an error arrives as these two). */
 export function describeError(e: unknown): { name: string; message: string } {
   if (e && typeof e === 'object' && 'message' in e) {
     const name = 'name' in e && typeof e.name === 'string' && e.name ? e.name : 'Error';
     return { name, message: String((e as { message: unknown }).message) };
   }
   return { name: 'Error', message: String(e) };
+}
+
+/**
+ * Errors that describe the user's file, settings or machine in words: their message is the whole
+ * story. Any other error (a bug) keeps its class name in front, so a report says what it was.
+ */
+const USER_ERRORS: ReadonlySet<string> = new Set([
+  'ArchitectureError', 'InputError', 'SafetensorsError', 'ShardIndexError', 'JsonSyntaxError', 'NoAdapterError', 'MergeError', 'DeviceLostError',
+]);
+
+/** What the explorer shows for an error: the message alone for the user's mistakes, named otherwise. */
+export function plainMessage(e: unknown): string {
+  const { name, message } = describeError(e);
+  return USER_ERRORS.has(name) ? message : `${name}: ${message}`;
 }
 
 export function isCancelled(e: unknown): boolean {
@@ -101,8 +115,7 @@ async function openJob(job: FileJob, example: boolean, run: string | null = null
     setActive(key);
     return key;
   } catch (e) {
-    const { name: errName, message } = describeError(e);
-    showError({ title: `Could not open ${name}`, message: `${errName}: ${message}` });
+    showError({ title: `Could not open ${name}`, message: plainMessage(e) });
     return null;
   } finally {
     setState({ busy: null });
@@ -159,8 +172,7 @@ export async function loadExample(): Promise<void> {
     const file = new File([await res.blob()], EXAMPLE_FILE, { type: 'application/octet-stream' });
     await openFiles([{ file, path: '' }], { example: true });
   } catch (e) {
-    const { name, message } = describeError(e);
-    showError({ title: 'Could not load the example', message: `${name}: ${message}` });
+    showError({ title: 'Could not load the example', message: plainMessage(e) });
   }
 }
 
@@ -179,8 +191,7 @@ export async function reinspect(key: string, patch: Partial<Pick<LoadedCheckpoin
     return true;
   } catch (e) {
     updateCheckpoint(key, before);
-    const { name, message } = describeError(e);
-    showError({ title: `Could not apply that to ${c.name}`, message: `${name}: ${message}` });
+    showError({ title: `Could not apply that to ${c.name}`, message: plainMessage(e) });
     return false;
   }
 }
@@ -286,11 +297,11 @@ export async function runRead(key: string): Promise<void> {
         ? { status: 'cancelled', result: previous, partial: [], stale: true, readError: 'Read cancelled; the previous read is shown.' }
         : { status: 'cancelled', readError: 'Read cancelled; the directions read so far are shown.' });
     } else {
-      const { name, message } = describeError(e);
+      const message = plainMessage(e);
       updateCheckpoint(key, previous
-        ? { status: 'failed', result: previous, partial: [], stale: true, readError: `${name}: ${message} — the previous read is shown.` }
-        : { status: 'failed', readError: `${name}: ${message}` });
-      showError({ title: `Read of ${c.name} failed`, message: `${name}: ${message}` });
+        ? { status: 'failed', result: previous, partial: [], stale: true, readError: `${message} — the previous read is shown.` }
+        : { status: 'failed', readError: message });
+      showError({ title: `Read of ${c.name} failed`, message });
     }
   } finally {
     setState((s) => ({ progress: s.progress?.key === key ? null : s.progress }));
