@@ -18,9 +18,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const H = 33_000; // 33000² f32 = 4.06 GiB: over the 4 GiB working set even held as float32, on any engine
 const small = Float32Array.from({ length: 8 }, (_, i) => (i - 3.5) / 4);
 
-/** An MLP 2 → 4 → H → H → 1 whose H×H weight makes the file 4.06 GiB; only the first bytes are written. */
-function sparseCheckpoint(path: string): number {
-  const tensors: Array<[string, number[]]> = [['0.weight', [4, 2]], ['0.bias', [4]], ['2.weight', [H, 4]], ['2.bias', [H]], ['4.weight', [H, H]], ['4.bias', [H]], ['6.weight', [1, H]], ['6.bias', [1]]];
+/** The tensors of an F32 MLP 2 → 4 → W → W → 1. */
+const wideMlp = (W: number): Array<[string, number[]]> => [['0.weight', [4, 2]], ['0.bias', [4]], ['2.weight', [W, 4]], ['2.bias', [W]], ['4.weight', [W, W]], ['4.bias', [W]], ['6.weight', [1, W]], ['6.bias', [1]]];
+
+/**
+ * An MLP 2 → 4 → W → W → 1 (W = H: the H×H weight makes the file 4.06 GiB) with only `0.weight`
+ * written (`small`); the rest of the file is a hole. Returns the file's size.
+ */
+function sparseCheckpoint(path: string, W = H): number {
+  const tensors = wideMlp(W);
   const header: Record<string, unknown> = {};
   let at = 0;
   for (const [name, shape] of tensors) {
@@ -91,21 +97,8 @@ describe('a layer whose parameters fit but whose live-probe directions do not', 
     // over it is f64 (8 B × W²), drawn one a call and split per tensor beside the draw: 2 × 8 × W² = 3.8 GiB
     const W = 16_000;
     const path = join(dir, 'wide.safetensors');
-    const tensors: Array<[string, number[]]> = [['0.weight', [4, 2]], ['0.bias', [4]], ['2.weight', [W, 4]], ['2.bias', [W]], ['4.weight', [W, W]], ['4.bias', [W]], ['6.weight', [1, W]], ['6.bias', [1]]];
-    const header: Record<string, unknown> = {};
-    let at = 0;
-    for (const [name, shape] of tensors) {
-      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
-      header[name] = { dtype: 'F32', shape, data_offsets: [at, at + bytes] };
-      at += bytes;
-    }
-    const text = Buffer.from(JSON.stringify(header));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(text.length));
-    const fd = openSync(path, 'w');
-    writeSync(fd, Buffer.concat([len, text]));
-    ftruncateSync(fd, 8 + text.length + at);
-    closeSync(fd);
+    const tensors = wideMlp(W);
+    sparseCheckpoint(path, W);
     const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
     const started = Date.now();
     const r = spawnSync(process.execPath, [bin, 'read', path, '--backend', 'cpu', '--activation', 'relu', '--probe', '16'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });

@@ -50,6 +50,26 @@ function mlpForward(w: Record<string, Float64Array>, x: Float64Array, d: number,
   return y;
 }
 
+
+/**
+ * The scan's F at its first and last t equals the Gaussian Fisher of a plain forward along the line
+ * `at(t)`, by central differences (step 1e-5), averaged over the probe inputs `xs`, within 1e-6.
+ */
+function expectScanByCentralDifferences<W>(
+  scan: { t: number[]; F: number[] }, at: (t: number) => W, forward: (w: W, x: Float64Array) => number[], xs: Float64Array[],
+): void {
+  for (const i of [0, scan.t.length - 1]) {
+    const t = scan.t[i], step = 1e-5;
+    const plus = at(t + step), minus = at(t - step);
+    let F = 0;
+    for (const x of xs) {
+      const y1 = forward(plus, x), y0 = forward(minus, x);
+      for (let o = 0; o < y1.length; o++) F += ((y1[o] - y0[o]) / (2 * step)) ** 2;
+    }
+    F /= xs.length;
+    expect(Math.abs(scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
+  }
+}
 describe('block-local reads', () => {
   it('GPT-2 fixture: MLP, ln_1 → c_attn, the attention layer and ln_f → tied wte read block-locally; LayerNorm kernels gauge, live units k = 1', async () => {
     const r = await readGpt2({ probe: 64 });
@@ -213,17 +233,7 @@ describe('block-local reads', () => {
       c.b1[u] += t * a[d];
       return c;
     };
-    for (const i of [0, dir.scan.t.length - 1]) {
-      const t = dir.scan.t[i], step = 1e-5;
-      const plus = at(t + step), minus = at(t - step);
-      let F = 0;
-      for (const x of xs) {
-        const y1 = forward(plus, x), y0 = forward(minus, x);
-        for (let o = 0; o < d; o++) F += ((y1[o] - y0[o]) / (2 * step)) ** 2;
-      }
-      F /= probe;
-      expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
-    }
+    expectScanByCentralDifferences(dir.scan, at, forward, xs);
   }, 60_000);
 
   it('T5: a node-death scan on a DenseReluDense block read block-locally equals a plain forward (RMSNorm, ReLU) by central differences', async () => {
@@ -253,17 +263,7 @@ describe('block-local reads', () => {
       for (let i = 0; i < d; i++) { c.wi[u * d + i] += t * a[i]; c.wo[i * h + u] += t * b[i]; }
       return c;
     };
-    for (const i of [0, dir.scan.t.length - 1]) {
-      const t = dir.scan.t[i], step = 1e-5;
-      const plus = at(t + step), minus = at(t - step);
-      let F = 0;
-      for (const x of xs) {
-        const y1 = forward(plus, x), y0 = forward(minus, x);
-        for (let o = 0; o < d; o++) F += ((y1[o] - y0[o]) / (2 * step)) ** 2;
-      }
-      F /= probe;
-      expect(Math.abs(dir.scan.F[i] - F) / F, `t = ${t}`).toBeLessThan(1e-6);
-    }
+    expectScanByCentralDifferences(dir.scan, at, forward, xs);
   }, 60_000);
 
   for (const name of ['llama-hf', 'llama-meta', 'fused-phi3'] as const) {
