@@ -137,17 +137,17 @@ export function vitHf(): FamilyCheckpoint {
   return w.done({ model_type: 'vit', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, intermediate_size: MLP, hidden_act: 'gelu', layer_norm_eps: 1e-12, image_size: IMAGE, patch_size: PATCH, num_channels: 3 });
 }
 
-/** Hugging Face Dinov2Model (a backbone: no classification head), with layer scale. */
-export function dinov2Hf(): FamilyCheckpoint {
-  const w = writer(5);
+/** Hugging Face Dinov2Model's tensors under `prefix` ('' or 'dinov2.'), with layer scale and `registers` register tokens. */
+function dinov2Backbone(w: ReturnType<typeof writer>, prefix: string, registers = 0): void {
   const n = (IMAGE / PATCH) ** 2;
-  w.add('embeddings.cls_token', [1, 1, D]);
-  w.add('embeddings.mask_token', [1, D]);
-  w.add('embeddings.position_embeddings', [1, n + 1, D]);
-  w.add('embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
-  w.add('embeddings.patch_embeddings.projection.bias', [D], 'zeros');
+  w.add(`${prefix}embeddings.cls_token`, [1, 1, D]);
+  if (registers) w.add(`${prefix}embeddings.register_tokens`, [1, registers, D]);
+  w.add(`${prefix}embeddings.mask_token`, [1, D]);
+  w.add(`${prefix}embeddings.position_embeddings`, [1, n + 1, D]);
+  w.add(`${prefix}embeddings.patch_embeddings.projection.weight`, [D, 3, PATCH, PATCH]);
+  w.add(`${prefix}embeddings.patch_embeddings.projection.bias`, [D], 'zeros');
   for (let l = 0; l < LAYERS; l++) {
-    const p = `encoder.layer.${l}`;
+    const p = `${prefix}encoder.layer.${l}`;
     w.norm(`${p}.norm1`);
     for (const m of ['query', 'key', 'value']) w.linear(`${p}.attention.attention.${m}`, D, D);
     w.linear(`${p}.attention.output.dense`, D, D);
@@ -157,7 +157,13 @@ export function dinov2Hf(): FamilyCheckpoint {
     w.linear(`${p}.mlp.fc2`, D, MLP);
     w.add(`${p}.layer_scale2.lambda1`, [D], 'ones');
   }
-  w.norm('layernorm');
+  w.norm(`${prefix}layernorm`);
+}
+
+/** Hugging Face Dinov2Model (a backbone: no classification head), with layer scale. */
+export function dinov2Hf(): FamilyCheckpoint {
+  const w = writer(5);
+  dinov2Backbone(w, '');
   return w.done({ model_type: 'dinov2', hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1 });
 }
 
@@ -167,25 +173,7 @@ export function dinov2Hf(): FamilyCheckpoint {
  */
 export function dinov2Classifier(registers = 0): FamilyCheckpoint {
   const w = writer(registers ? 18 : 14);
-  const n = (IMAGE / PATCH) ** 2;
-  w.add('dinov2.embeddings.cls_token', [1, 1, D]);
-  if (registers) w.add('dinov2.embeddings.register_tokens', [1, registers, D]);
-  w.add('dinov2.embeddings.mask_token', [1, D]);
-  w.add('dinov2.embeddings.position_embeddings', [1, n + 1, D]);
-  w.add('dinov2.embeddings.patch_embeddings.projection.weight', [D, 3, PATCH, PATCH]);
-  w.add('dinov2.embeddings.patch_embeddings.projection.bias', [D], 'zeros');
-  for (let l = 0; l < LAYERS; l++) {
-    const p = `dinov2.encoder.layer.${l}`;
-    w.norm(`${p}.norm1`);
-    for (const m of ['query', 'key', 'value']) w.linear(`${p}.attention.attention.${m}`, D, D);
-    w.linear(`${p}.attention.output.dense`, D, D);
-    w.add(`${p}.layer_scale1.lambda1`, [D], 'ones');
-    w.norm(`${p}.norm2`);
-    w.linear(`${p}.mlp.fc1`, MLP, D);
-    w.linear(`${p}.mlp.fc2`, D, MLP);
-    w.add(`${p}.layer_scale2.lambda1`, [D], 'ones');
-  }
-  w.norm('dinov2.layernorm');
+  dinov2Backbone(w, 'dinov2.', registers);
   w.linear('classifier', CLASSES, 2 * D);
   return w.done({ model_type: registers ? 'dinov2_with_registers' : 'dinov2', architectures: [registers ? 'Dinov2WithRegistersForImageClassification' : 'Dinov2ForImageClassification'], ...(registers ? { num_register_tokens: registers } : {}), hidden_size: D, num_hidden_layers: LAYERS, num_attention_heads: HEADS, mlp_ratio: MLP / D, hidden_act: 'gelu', layer_norm_eps: 1e-6, image_size: IMAGE, patch_size: PATCH, layerscale_value: 1, num_labels: CLASSES });
 }
