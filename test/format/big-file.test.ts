@@ -22,11 +22,10 @@ const small = Float32Array.from({ length: 8 }, (_, i) => (i - 3.5) / 4);
 const wideMlp = (W: number): Array<[string, number[]]> => [['0.weight', [4, 2]], ['0.bias', [4]], ['2.weight', [W, 4]], ['2.bias', [W]], ['4.weight', [W, W]], ['4.bias', [W]], ['6.weight', [1, W]], ['6.bias', [1]]];
 
 /**
- * An MLP 2 → 4 → W → W → 1 (W = H: the H×H weight makes the file 4.06 GiB) with only `0.weight`
- * written (`small`); the rest of the file is a hole. Returns the file's size.
+ * A sparse F32 safetensors file (ftruncate: holes read as zeros) of `tensors`, in order, with only the
+ * `marks` (flat element index over the data section, value) written. Returns its size.
  */
-function sparseCheckpoint(path: string, W = H): number {
-  const tensors = wideMlp(W);
+function sparseFile(path: string, tensors: Array<[string, number[]]>, marks: Array<[number, number]>): number {
   const header: Record<string, unknown> = {};
   let at = 0;
   for (const [name, shape] of tensors) {
@@ -37,13 +36,20 @@ function sparseCheckpoint(path: string, W = H): number {
   const text = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(text.length));
+  const dataStart = 8 + text.length;
   const fd = openSync(path, 'w');
-  writeSync(fd, Buffer.concat([len, text, Buffer.from(small.buffer)]));
-  const size = 8 + text.length + at;
-  ftruncateSync(fd, size);
+  writeSync(fd, Buffer.concat([len, text]));
+  for (const [i, x] of marks) writeSync(fd, Buffer.from(Float32Array.of(x).buffer), 0, 4, dataStart + 4 * i);
+  ftruncateSync(fd, dataStart + at);
   closeSync(fd);
-  return size;
+  return dataStart + at;
 }
+
+/**
+ * An MLP 2 → 4 → W → W → 1 (W = H: the H×H weight makes the file 4.06 GiB) with only `0.weight`
+ * written (`small`); the rest of the file is a hole. Returns the file's size.
+ */
+const sparseCheckpoint = (path: string, W = H): number => sparseFile(path, wideMlp(W), Array.from(small, (x, i) => [i, x]));
 
 describe('a sparse checkpoint over 2 GiB', () => {
   const path = join(dir, 'big.safetensors');
@@ -121,17 +127,9 @@ describe('a tensor of 2 GiB or more', () => {
   it('reads whole from disk: every byte where it was written', async () => {
     const path = join(dir, 'one-big-tensor.safetensors');
     const elements = 2 ** 29 + 3; // f32: 2 GiB + 12 bytes
-    const text = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [elements], data_offsets: [0, 4 * elements] } }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(text.length));
-    const dataStart = 8 + text.length;
     // four marked elements: first, either side of the 2^30-byte boundary, last; the rest sparse zeros
     const marks: Array<[number, number]> = [[0, 1.5], [2 ** 28 - 1, -2.25], [2 ** 28, 3.75], [elements - 1, -4.5]];
-    const fd = openSync(path, 'w');
-    writeSync(fd, Buffer.concat([len, text]));
-    for (const [i, x] of marks) writeSync(fd, Buffer.from(Float32Array.of(x).buffer), 0, 4, dataStart + 4 * i);
-    ftruncateSync(fd, dataStart + 4 * elements);
-    closeSync(fd);
+    sparseFile(path, [['w', [elements]]], marks);
     const src = await fileSource(path);
     try {
       const file = await openSafetensors(src, 'one-big-tensor.safetensors');
@@ -151,16 +149,8 @@ describe('the tensor table of a big tensor', () => {
   it('has the values written, computed chunk by chunk: no full-size copy is ever held', async () => {
     const path = join(dir, 'table.safetensors');
     const elements = 2 ** 25; // F32: 128 MiB; as one f64 copy, 256 MiB
-    const text = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 13, 2 ** 12], data_offsets: [0, 4 * elements] } }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(text.length));
-    const start = 8 + text.length;
     const marks: Array<[number, number]> = [[0, -3.25], [5_000_000, 7.5], [2 ** 24, Number.NaN], [elements - 2, Number.POSITIVE_INFINITY], [elements - 1, 0.125]];
-    const fd = openSync(path, 'w');
-    writeSync(fd, Buffer.concat([len, text]));
-    for (const [i, x] of marks) writeSync(fd, Buffer.from(Float32Array.of(x).buffer), 0, 4, start + 4 * i);
-    ftruncateSync(fd, start + 4 * elements);
-    closeSync(fd);
+    sparseFile(path, [['w', [2 ** 13, 2 ** 12]]], marks);
     const src = await fileSource(path);
     // the array buffers alive at every read the table makes (each chunk's read comes after the last is used)
     let most = 0;
@@ -183,15 +173,8 @@ describe('a big probe inputs file', () => {
   // before the working-set check or the input cap applied
   const N = 200_000_000;
   const path = join(dir, 'many-inputs.safetensors');
-  const text = Buffer.from(JSON.stringify({ inputs: { dtype: 'F32', shape: [N, 8], data_offsets: [0, 32 * N] } }));
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(text.length));
-  const fd = openSync(path, 'w');
-  writeSync(fd, Buffer.concat([len, text]));
   // sample 16 (past a cap of 16) holds a NaN
-  writeSync(fd, Buffer.from(Float32Array.of(Number.NaN).buffer), 0, 4, 8 + text.length + 16 * 32);
-  ftruncateSync(fd, 8 + text.length + 32 * N);
-  closeSync(fd);
+  sparseFile(path, [['inputs', [N, 8]]], [[16 * 8, Number.NaN]]);
   const bin = new URL('../../bin/deadscope.mjs', import.meta.url).pathname;
   const ckpt = new URL('../../fixtures/ts_relu_adamw_s1.safetensors', import.meta.url).pathname;
   const read = (...extra: string[]) => spawnSync(process.execPath, [bin, 'read', ckpt, '--inputs', path, '--backend', 'cpu', '--detectors', 'inactive', ...extra], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
