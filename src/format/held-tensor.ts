@@ -7,8 +7,8 @@
  * (exact: every f16 and bf16 value is a float32) decoded on first use and kept in one bounded,
  * process-wide cache, so a model's 16-bit weights cost their stored bytes plus at most
  * `decodedBudgetBytes()` of decoded copies (or its largest tensor's, if larger), whatever the
- * model's size. Engines that compute on
- * the words themselves (the WebGPU engine's kernels decode them as they load) read `words`.
+ * model's size. Engines that compute on the words themselves (the WebGPU engine's kernels decode
+ * them as they load) read `words`.
  *
  * Pure module: no DOM, no Node.
  */
@@ -30,7 +30,8 @@ function f16Table(): Float32Array {
   return (f16Values = t);
 }
 
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Whether typed arrays on this host read little-endian bytes as they are (every host JS runs on today). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Decode little-endian F16/BF16 words into `out` (one value per word), exactly. `words` holds the
@@ -38,19 +39,22 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 export function decodeHalfWords(dtype: HalfDType, words: Uint16Array, out: Float32Array): Float32Array {
   const n = out.length;
-  const view = littleEndian ? null : new DataView(words.buffer, words.byteOffset, words.byteLength);
-  const word = view ? (i: number) => view.getUint16(2 * i, true) : (i: number) => words[i]!;
+  const w = LITTLE_ENDIAN ? words : hostOrder(words);
   if (dtype === 'F16') {
     const table = f16Table();
-    if (!view) for (let i = 0; i < n; i++) out[i] = table[words[i]!]!;
-    else for (let i = 0; i < n; i++) out[i] = table[word(i)]!;
+    for (let i = 0; i < n; i++) out[i] = table[w[i]!]!;
     return out;
   }
   // bf16 is the high half of a float32: write the bits straight into the output
   const bits = new Uint32Array(out.buffer, out.byteOffset, n);
-  if (!view) for (let i = 0; i < n; i++) bits[i] = words[i]! << 16;
-  else for (let i = 0; i < n; i++) bits[i] = word(i) << 16;
+  for (let i = 0; i < n; i++) bits[i] = w[i]! << 16;
   return out;
+}
+
+/** Little-endian words as the host reads them (a big-endian host's copy, through a DataView). */
+function hostOrder(words: Uint16Array): Uint16Array {
+  const view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+  return Uint16Array.from({ length: words.length }, (_, i) => view.getUint16(2 * i, true));
 }
 
 /** Default bound on the decoded float32 copies of 16-bit tensors held at once (see `HalfTensor`). */
@@ -85,8 +89,8 @@ function evictTo(limit: number): void {
  * An F16 or BF16 tensor held as its 16-bit words. `data` decodes on first use and keeps the copy
  * while the process-wide budget allows (first in, first out: a read walks its layers in order, so
  * the oldest copy is the one it needs last). The latest copy is kept even when it alone is over the
- * budget, so the bound is the budget or the largest tensor's float32 size. The copy handed out is never written; dropping it from the cache does not
- * invalidate it for a reader still holding it.
+ * budget, so the bound is the budget or the largest tensor's float32 size. The copy handed out is
+ * never written; dropping it from the cache does not invalidate it for a reader still holding it.
  */
 export class HalfTensor implements HeldTensor {
   private decoded: Float32Array | null = null;
@@ -95,11 +99,6 @@ export class HalfTensor implements HeldTensor {
 
   get data(): Float32Array {
     return this.decoded ?? this.decode();
-  }
-
-  /** Number of elements. */
-  get length(): number {
-    return this.words.length;
   }
 
   private decode(): Float32Array {
@@ -119,11 +118,6 @@ export class HalfTensor implements HeldTensor {
     this.decoded = null;
     return bytes;
   }
-
-  /** A tensor of the same dtype whose words are `f(this.words)` (a permutation or a slice of them). */
-  rearranged(shape: number[], f: (words: Uint16Array) => Uint16Array): HalfTensor {
-    return new HalfTensor(this.dtype, shape, f(this.words));
-  }
 }
 
 /** Whether a held tensor has a NaN or an infinity (16-bit ones by their exponent bits, no decode). */
@@ -131,12 +125,9 @@ export function hasNonFinite(t: HeldTensor): boolean {
   if (t instanceof HalfTensor) {
     // f16: exponent 5 bits at 10..14; bf16: 8 bits at 7..14 (all ones = Inf/NaN)
     const mask = t.dtype === 'F16' ? 0x7c00 : 0x7f80;
-    const w = t.words;
-    if (littleEndian) {
-      for (let i = 0; i < w.length; i++) if ((w[i]! & mask) === mask) return true;
-      return false;
-    }
-    return t.data.some((x) => !Number.isFinite(x));
+    const w = LITTLE_ENDIAN ? t.words : hostOrder(t.words);
+    for (let i = 0; i < w.length; i++) if ((w[i]! & mask) === mask) return true;
+    return false;
   }
   const d = t.data;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return true;
@@ -153,7 +144,7 @@ export const heldBytes = (t: HeldTensor): number => (t instanceof HalfTensor ? t
 export function rearrange(
   t: HeldTensor, shape: number[], f: <A extends Uint16Array | Float32Array | Float64Array>(a: A, like: (n: number) => A) => A,
 ): HeldTensor {
-  if (t instanceof HalfTensor) return t.rearranged(shape, (w) => f(w, (n) => new Uint16Array(n)));
+  if (t instanceof HalfTensor) return new HalfTensor(t.dtype, shape, f(t.words, (n) => new Uint16Array(n)));
   const d = t.data;
   const data = d instanceof Float32Array ? f(d, (n) => new Float32Array(n)) : f(d, (n) => new Float64Array(n));
   return { shape, data };

@@ -14,7 +14,7 @@
 
 import { DTYPES, isDType, isSupportedDType, type DType, type SupportedDType } from './dtype.ts';
 import { JsonSyntaxError, parseJson, type JsonNode } from './json.ts';
-import { decodeHalfWords, HalfTensor, type HeldTensor } from './held-tensor.ts';
+import { decodeHalfWords, HalfTensor, LITTLE_ENDIAN, type HeldTensor } from './held-tensor.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Sources
@@ -503,8 +503,6 @@ export async function openSafetensors(source: ByteSource, fileName: string): Pro
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** `raw`'s bytes as an ArrayBuffer region aligned to `align`, copying only when it is not. */
 function aligned(raw: Uint8Array, align: number): { buffer: ArrayBuffer; offset: number } {
   if (raw.byteOffset % align === 0 && raw.buffer instanceof ArrayBuffer) {
@@ -525,8 +523,7 @@ export function decodeBytes(dtype: SupportedDType, raw: Uint8Array, elements: nu
     case 'I8':
       return new Int8Array(raw.slice(0, elements).buffer);
     case 'F16':
-    case 'BF16':
-    {
+    case 'BF16': {
       const { buffer, offset } = aligned(raw, 2);
       return decodeHalfWords(dtype, new Uint16Array(buffer, offset, elements), new Float32Array(elements));
     }

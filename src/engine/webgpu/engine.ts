@@ -19,7 +19,7 @@ import {
   CancelledError, type EngineProgress, type FisherEngine, type FisherQuery, type Head, type ParamSet, type ProbeSet,
   touchedTensors,
 } from '../types.ts';
-import { GpuContext } from './context.ts';
+import { GpuContext, type ParamRef } from './context.ts';
 import { HalfTensor, type HeldTensor } from '../../format/held-tensor.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { KERNELS } from './kernels.ts';
@@ -61,8 +61,6 @@ export class WebGpuEngine implements FisherEngine {
   private values64: Float64Array[] | null = null;
   /** a chain runs the sparse plan; a branching graph the dense value-keyed plan */
   private chain = true;
-  /** where each checkpoint tensor sits in the params buffer (elements of its stored dtype) */
-  private paramOffset = new Map<string, { off: number; half: 'F16' | 'BF16' | undefined }>();
   private firstOpOf = new Map<string, number>();
   private owned: GPUBuffer[] = [];
   private buffers: BatchBuffers | null = null;
@@ -112,32 +110,34 @@ export class WebGpuEngine implements FisherEngine {
     if (bad) throw new Error(bad);
     // parameters: one buffer, each tensor once, in its stored dtype (F16/BF16 as their words,
     // two per u32; the kernels decode as they load), each at a whole u32 word
-    this.paramOffset.clear();
     this.firstOpOf.clear();
-    const wordAt = new Map<string, number>();
+    // where each tensor sits in the buffer, as the kernels read it (offsets in its stored elements)
+    const refOf = new Map<string, NonNullable<ParamRef>>();
     let words = 0;
     ops.forEach((op, i) => {
       for (const t of opTensors(op)) {
         if (!this.firstOpOf.has(t)) this.firstOpOf.set(t, i);
-        if (wordAt.has(t)) continue;
+        if (refOf.has(t)) continue;
         const p = params.get(t);
         if (!p) throw new Error(`missing tensor ${t}`);
-        wordAt.set(t, words);
-        const half = p instanceof HalfTensor;
-        this.paramOffset.set(t, { off: half ? 2 * words : words, half: half ? p.dtype : undefined });
-        words += half ? Math.ceil(p.words.length / 2) : p.data.length;
+        if (p instanceof HalfTensor) {
+          refOf.set(t, { src: 'params', off: 2 * words, gs: 0, half: p.dtype });
+          words += Math.ceil(p.words.length / 2);
+        } else {
+          refOf.set(t, { src: 'params', off: words, gs: 0 });
+          words += p.data.length;
+        }
       }
     });
     const paramBuf = this.own(ctx.storage(4 * Math.max(words, 4), 'params'));
     this.paramBufferBytes = 4 * words;
-    for (const [t, at] of wordAt) ctx.write(paramBuf, at, heldWords(params.get(t)!));
+    for (const [t, r] of refOf) ctx.write(paramBuf, r.half ? r.off / 2 : r.off, heldWords(params.get(t)!));
     // activations at every op input, computed once
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     const cache = [this.own(ctx.upload(Float32Array.from(probe.data), 'cache 0'))];
-    const offsets = this.paramOffset;
     const p: PreparedGraph = {
       ctx, device: this.device, model, ops, params, head, n, shapes, widths, cache, paramBuf,
-      base: (name) => (name === null ? null : { src: 'params', gs: 0, ...offsets.get(name)! }),
+      base: (name) => (name === null ? null : refOf.get(name)!),
     };
     const rec = ctx.recorder();
     const whole = { off: 0, toff: 0, gs: 0, tan: false };

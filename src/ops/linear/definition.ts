@@ -97,14 +97,18 @@ export function outInAt(inF: number, outF: number): LinearWeightAt {
   return at;
 }
 
+/** The [out, in] copy (made by `like`) of a weight or patch stored through `at`: out[o·I + i] = W[o, i]. */
+export function outInCopy<A extends ArrayLike<number> & { [i: number]: number }>(op: LinearOp, stored: A, at: LinearWeightAt, like: (n: number) => A): A {
+  const I = op.inFeatures;
+  const out = like(op.outFeatures * I);
+  for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < I; i++) out[o * I + i] = stored[at.rowStart[o] + i * at.inStride]!;
+  return out;
+}
+
 /** W as an [out, in] matrix (for linear algebra on the map, e.g. a chain's product), read through the layout. */
 export function linearMatrix(op: LinearOp, stored: ParamArray): ParamArray {
   if (linearLayout(op) === 'out-in') return stored;
-  const { rowStart, inStride } = linearWeightAt(op);
-  const I = op.inFeatures;
-  const out = new Float64Array(op.outFeatures * I);
-  for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < I; i++) out[o * I + i] = stored[rowStart[o] + i * inStride];
-  return out;
+  return outInCopy<ParamArray>(op, stored, linearWeightAt(op), (n) => new Float64Array(n));
 }
 
 /** The stored shape of the weight. */

@@ -8,7 +8,7 @@ import {
 } from '../../engine/cpu/flow.ts';
 import { indicesOf } from '../../engine/index-sets.ts';
 import { denseRowsTimes } from '../../fast/gemm.ts';
-import { linearLayout, linearPositions, linearWeightAt, outInAt, type LinearOp, type LinearWeightAt } from './definition.ts';
+import { linearLayout, linearPositions, linearWeightAt, outInAt, outInCopy, type LinearOp, type LinearWeightAt } from './definition.ts';
 import { sharedBasis, type ParamArray } from '../../engine/types.ts';
 import { rearrange, type HeldTensor } from '../../format/held-tensor.ts';
 
@@ -26,39 +26,23 @@ function patchDot(P: ParamArray, wo: number, si: number, x: Float64Array, xo: nu
 /**
  * [out, in] copies of weights and patches stored [in, out] (GPT-2's Conv1D), made the first time a
  * flow reads them (a scan's points share their patch arrays): a row is then read contiguously
- * instead of one element per cache line. The same elements are summed in the same order. A copy
- * has its source's element type (a float32 weight's copy is float32: same values, half the bytes).
- */
-const rowMajorCache = new WeakMap<ParamArray, ParamArray>();
-
-/**
- * A checkpoint weight's [out, in] copy, in its stored dtype (a 16-bit weight's copy is its words
- * transposed, decoded through the bounded cache like any held tensor), kept as long as the weight.
+ * instead of one element per cache line. The same elements are summed in the same order.
+ * A checkpoint weight's copy is in its stored dtype (a 16-bit weight's copy is its words transposed,
+ * decoded through the bounded cache like any held tensor) and kept as long as the weight; a patch's
+ * is f64, kept as long as the patch.
  */
 const rowMajorHeldCache = new WeakMap<HeldTensor, HeldTensor>();
+const rowMajorCache = new WeakMap<Float64Array, Float64Array>();
 
 function rowMajorHeld(op: LinearOp, W: HeldTensor, at: LinearWeightAt): HeldTensor {
   let m = rowMajorHeldCache.get(W);
-  if (!m) {
-    const I = op.inFeatures, O = op.outFeatures;
-    m = rearrange(W, [O, I], (a, like) => {
-      const out = like(O * I);
-      for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) out[o * I + i] = a[at.rowStart[o] + i * at.inStride]!;
-      return out;
-    });
-    rowMajorHeldCache.set(W, m);
-  }
+  if (!m) rowMajorHeldCache.set(W, (m = rearrange(W, [op.outFeatures, op.inFeatures], (a, like) => outInCopy(op, a, at, like))));
   return m;
 }
 
-function rowMajor<A extends ParamArray>(op: LinearOp, W: A, at: LinearWeightAt): A {
-  let m = rowMajorCache.get(W) as A | undefined;
-  if (!m) {
-    const I = op.inFeatures;
-    m = (W instanceof Float32Array ? new Float32Array(op.outFeatures * I) : new Float64Array(op.outFeatures * I)) as A;
-    for (let o = 0; o < op.outFeatures; o++) for (let i = 0; i < I; i++) m[o * I + i] = W[at.rowStart[o] + i * at.inStride];
-    rowMajorCache.set(W, m);
-  }
+function rowMajor(op: LinearOp, P: Float64Array, at: LinearWeightAt): Float64Array {
+  let m = rowMajorCache.get(P);
+  if (!m) rowMajorCache.set(P, (m = outInCopy(op, P, at, (n) => new Float64Array(n))));
   return m;
 }
 
