@@ -57,7 +57,6 @@ function parseConfig(sources: ReadSources): Record<string, unknown> | null {
   return sources.configText ? parseConfigText(sources.configText, sources.configName ?? 'config.json') : null;
 }
 
-/** A new array of the same precision as `like` (a permutation of its values stays exact). */
 /** Stored weight → [out, in], in its stored dtype (see `LinearLayout` in src/ops/linear/definition.ts); the tensor has its stored shape. */
 export function toOutIn(ref: LinearRef, stored: HeldTensor): HeldTensor {
   const { inFeatures: I, outFeatures: O } = ref;
@@ -106,7 +105,6 @@ export async function planBlockLocal(file: SafetensorsFile, config: Record<strin
   };
   // the ops are built from the shapes alone; the tensors are read when their block is (BlockChain.loadParams)
   const linearOp = async (ref: LinearRef, params: ParamLoaders): Promise<Op> => {
-    const shape = shapes.get(ref.weight)!;
     params.set(ref.weight, async () => toOutIn(ref, await load(ref.weight)));
     if (ref.bias) params.set(ref.bias, async () => withShape(await load(ref.bias!), [ref.outFeatures]));
     return { kind: 'linear', layer: ref.module, weight: ref.weight, bias: ref.bias, inFeatures: ref.inFeatures, outFeatures: ref.outFeatures };
