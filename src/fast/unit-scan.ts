@@ -340,7 +340,6 @@ export class UnitScan {
   /** Facts 1 and 2: the active rows' coefficients into this.coef/tcoef, samples and points into this.rowS/rowQ; returns their count. */
   private coefficients(plan: Plan, points: ScaledPoint[]): number {
     const { n, acts } = this.f;
-    const ops = this.f.ops;
     const Q = points.length;
     const { R, Cpos, dotW, Bb, between, K, H, names } = plan;
     const m = R.length;
