@@ -59,3 +59,11 @@ export function expandChannels(ch: Int32Array, plane: number): Int32Array {
   });
   return out;
 }
+
+/** The distinct values of `xs`, ascending, as an Int32Array. */
+export function sortedDistinct(xs: number[]): Int32Array {
+  const a = Int32Array.from(xs).sort();
+  let k = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[k++] = a[i];
+  return a.subarray(0, k);
+}

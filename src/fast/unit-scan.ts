@@ -30,6 +30,7 @@ import { macCounter, transposed, type FloatArray } from './gemm.ts';
 import { JsRows, put, WasmRows, type RowStack } from './wasm.ts';
 import { isPlainLinear } from '../ops/linear/definition.ts';
 import { multipleOf } from '../math/linalg.ts';
+import { sortedDistinct } from '../engine/index-sets.ts';
 
 export type Precision = 'f32' | 'f64';
 
@@ -739,12 +740,4 @@ function sampleRuns(rowS: ArrayLike<number>, rows: number, samples: Int32Array, 
   }
   firstRow[S] = rows;
   return S;
-}
-
-/** The distinct values of `xs`, ascending, as an Int32Array. */
-function sortedDistinct(xs: number[]): Int32Array {
-  const a = Int32Array.from(xs).sort();
-  let k = 0;
-  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[k++] = a[i];
-  return a.subarray(0, k);
 }
