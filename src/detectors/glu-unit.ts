@@ -12,6 +12,7 @@ import { randomUnitVector } from '../math/random.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import type { ParamSet, TensorPatch } from '../engine/types.ts';
 import type { Candidate, ImmediateDetector } from './types.ts';
+import { elementsOf } from '../format/held-tensor.ts';
 
 /** Rows [offset, offset + width) of a linear map: a whole map, or one half of a fused gate_up. */
 interface Rows { op: LinearOp; offset: number }
@@ -92,7 +93,7 @@ export const gluUnit: ImmediateDetector = {
             let at = 0;
             for (const [n, is] of idx) {
               let a = p.get(n);
-              if (!a) p.set(n, (a = new Float64Array(ctx.params.get(n)!.data.length)));
+              if (!a) p.set(n, (a = new Float64Array(elementsOf(ctx.params.get(n)!))));
               for (const i of is) a[i] += values[k][at++] / Math.sqrt(3);
             }
           });

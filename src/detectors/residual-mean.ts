@@ -18,6 +18,7 @@ import type { Candidate, ImmediateDetector } from './types.ts';
 import { normalizePatch } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import { ownsTensors, tensorUses } from './wiring.ts';
+import { elementsOf } from '../format/held-tensor.ts';
 
 /** a shift direction: 'ones' (1) or explicit per-feature values */
 type Shift = 'ones' | Float64Array;
@@ -107,10 +108,10 @@ export const residualMean: ImmediateDetector = {
         const { weight, layer: name } = op;
         const table = ctx.params.get(weight)!;
         const D = table.shape[table.shape.length - 1];
-        const rows = table.data.length / D;
+        const rows = elementsOf(table) / D;
         const shift = expand(s, D);
         const a = randomUnitVector(rows, ctx.rng);
-        const T = new Float64Array(table.data.length);
+        const T = new Float64Array(elementsOf(table));
         for (let r = 0; r < rows; r++) for (let i = 0; i < D; i++) T[r * D + i] = a[r] * shift[i];
         p.set(weight, T);
         layer = name;

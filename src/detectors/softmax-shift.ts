@@ -15,6 +15,7 @@ import type { Candidate, ImmediateDetector, DetectorContext } from './types.ts';
 import { normalizePatch } from './types.ts';
 import { linearWeightIndex } from '../ops/linear/definition.ts';
 import { attentionWirings, headsOfGroup, ownsTensors, tensorUses } from './wiring.ts';
+import { elementsOf } from '../format/held-tensor.ts';
 
 /**
  * The linear map whose output reaches the logits through `take` only (each value read once), and
@@ -67,7 +68,7 @@ export const softmaxShift: ImmediateDetector = {
         const k = w.k?.at(g * dh, dh);
         if (!k?.op.bias) continue;
         const u = randomUnitVector(dh - from, ctx.rng);
-        const b = new Float64Array(ctx.params.get(k.op.bias)!.data.length);
+        const b = new Float64Array(elementsOf(ctx.params.get(k.op.bias)!));
         for (let j = from; j < dh; j++) b[k.offset + g * dh + j] = u[j - from];
         // every direction of the key bias alone is such a shift (without rotary), so the live
         // reference is taken over the key map, weight and bias (METHOD notes)

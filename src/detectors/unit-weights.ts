@@ -3,6 +3,7 @@ import type { ModelGraph } from '../model/graph.ts';
 import { SparsePatch, type NonZeros, type ParamSet } from '../engine/types.ts';
 import type { UnitLayer } from './units.ts';
 import { linearWeightAt } from '../ops/linear/definition.ts';
+import { elementsOf } from '../format/held-tensor.ts';
 
 /** (tensor, flat index) pairs of unit u's incoming parameters: its row (and bias) at the producer. */
 export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLayer, u: number): [string, number[]][] {
@@ -22,7 +23,7 @@ export function incomingIndices(model: ModelGraph, params: ParamSet, L: UnitLaye
   }
   if (op.kind !== 'conv2d') throw new Error(`unit producer ${op.kind}`);
   const W = params.get(op.weight)!;
-  const row = W.data.length / W.shape[0];
+  const row = elementsOf(W) / W.shape[0];
   const idx: [string, number[]][] = [[op.weight, Array.from({ length: row }, (_, k) => u * row + k)]];
   if (op.bias) idx.push([op.bias, [u]]);
   return idx;
@@ -81,7 +82,7 @@ export function sparsePatch(params: ParamSet, parts: { idx: [string, number[]][]
       if (!simple) break;
       const v = new Float64Array(is.length);
       for (let e = 0; e < is.length; e++) v[e] = 0 + scale * values[k++];
-      nonZeros.set(n, { length: params.get(n)!.data.length, index: Int32Array.from(is), values: v });
+      nonZeros.set(n, { length: elementsOf(params.get(n)!), index: Int32Array.from(is), values: v });
     }
   }
   if (simple) return new SparsePatch(nonZeros);
@@ -97,7 +98,7 @@ export function sparsePatch(params: ParamSet, parts: { idx: [string, number[]][]
   }
   for (const [n, m] of byTensor) {
     const index = Int32Array.from(m.keys()).sort();
-    nonZeros.set(n, { length: params.get(n)!.data.length, index, values: Float64Array.from(index, (i) => m.get(i)!) });
+    nonZeros.set(n, { length: elementsOf(params.get(n)!), index, values: Float64Array.from(index, (i) => m.get(i)!) });
   }
   return new SparsePatch(nonZeros);
 }

@@ -134,6 +134,9 @@ export function hasNonFinite(t: HeldTensor): boolean {
   return false;
 }
 
+/** A held tensor's element count (a 16-bit tensor's from its words: asking for a length never decodes). */
+export const elementsOf = (t: HeldTensor): number => (t instanceof HalfTensor ? t.words.length : t.data.length);
+
 /** Bytes a held tensor occupies (its stored words or values; decoded copies are the cache's). */
 export const heldBytes = (t: HeldTensor): number => (t instanceof HalfTensor ? t.words.byteLength : t.data.byteLength);
 

@@ -4,7 +4,7 @@
  * engine and never touches the DOM or WebGPU itself.
  */
 import { openSafetensors, type ByteSource, type SafetensorsFile, type TensorInfo } from '../format/safetensors.ts';
-import { hasNonFinite } from '../format/held-tensor.ts';
+import { elementsOf, hasNonFinite } from '../format/held-tensor.ts';
 import { sha256OfSource } from '../format/sha256.ts';
 import { ArchitectureError, architectureFromJson, inferArchitecture, parseActivation } from '../model/infer.ts';
 import { recognizeTransformer, type Recognition } from '../model/families.ts';
@@ -378,7 +378,7 @@ const LIVE_PROBE_CALL_ELEMENTS = 2 ** 24;
 
 /** Seeded random unit direction over a set of tensors (the live-reference probes, METHOD §3). */
 function randomPatch(params: ParamSet, tensors: string[], rng: ReturnType<typeof createRng>): TensorPatch {
-  const lengths = tensors.map((t) => params.get(t)!.data.length);
+  const lengths = tensors.map((t) => elementsOf(params.get(t)!));
   const v = randomUnitVector(lengths.reduce((a, b) => a + b, 0), rng);
   const p: TensorPatch = new Map();
   let off = 0;
@@ -569,7 +569,7 @@ export async function scanGraph(
       // a few probes a call (all of them on any block under LIVE_PROBE_CALL_ELEMENTS / liveProbes): each
       // is an f64 vector over the whole block, 4.6 GB on a 24000 × 24000 layer; the same draws in the same order
       const sorted = [...tensors].sort();
-      const elements = sorted.reduce((sum, t) => sum + params.get(t)!.data.length, 0);
+      const elements = sorted.reduce((sum, t) => sum + elementsOf(params.get(t)!), 0);
       const perCall = Math.max(1, Math.floor(LIVE_PROBE_CALL_ELEMENTS / elements));
       v = -Infinity;
       for (let i = 0; i < settings.liveProbes; i += perCall) {

@@ -20,7 +20,7 @@ import {
   touchedTensors,
 } from '../types.ts';
 import { GpuContext, type ParamRef } from './context.ts';
-import { HalfTensor, type HeldTensor } from '../../format/held-tensor.ts';
+import { elementsOf, HalfTensor, type HeldTensor } from '../../format/held-tensor.ts';
 import { isCpuAdapter, requestEngineDevice } from './device.ts';
 import { KERNELS } from './kernels.ts';
 import { evaluateDense } from '../../ops/interpret.ts';
@@ -270,7 +270,7 @@ export class WebGpuEngine implements FisherEngine {
     const touched = new Set<string>();
     for (const q of qs) for (const k of touchedTensors(q)) touched.add(k);
     let patchPer = 0;
-    for (const t of touched) patchPer += 2 * p.params.get(t)!.data.length;
+    for (const t of touched) patchPer += 2 * elementsOf(p.params.get(t)!);
     const maxFloats = Math.floor(this.opts.maxBufferBytes / 4);
     let M = Math.min(p.n, this.opts.maxSamplesPerBatch);
     M = Math.max(1, Math.min(M, Math.floor(maxFloats / (2 * wide)), Math.floor(this.opts.maxBatchElements / wide)));

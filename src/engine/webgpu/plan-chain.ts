@@ -24,6 +24,7 @@ import type { SparseRuleArgs, SparseRuleStep } from '../../ops/op-def.ts';
 import { opTensors } from '../../model/graph.ts';
 import { encodeDensify, positionMap } from './densify.ts';
 import { FlowSlots, type BatchBuffers } from './buffers.ts';
+import { elementsOf } from '../../format/held-tensor.ts';
 import { IndexBuilder, PatchBuilder } from './patches.ts';
 import { colSupport, inChannelSupport, rowSupport } from './supports.ts';
 import { expandChannels, union } from '../index-sets.ts';
@@ -115,7 +116,7 @@ export function planStretch(env: StretchEnv, first: number, end: number): { slot
     if (U) {
       // sparse start: the change and tangent of rows/channels U only
       const o = next();
-      const rowLen = p.params.get(op0.weight)!.data.length / rows;
+      const rowLen = elementsOf(p.params.get(op0.weight)!) / rows;
       const w = patch.rows(op0.weight, U, rowLen, 'delta');
       const b = op0.bias ? patch.rows(op0.bias, U, 1, 'delta') : null;
       const dw = patch.rows(op0.weight, U, rowLen, 'tangent');

@@ -2,11 +2,12 @@
 import type { Op } from '../../model/graph.ts';
 import { supportArrays, type FisherQuery, type ParamSet } from '../types.ts';
 import { indicesOf } from '../index-sets.ts';
+import { elementsOf } from '../../format/held-tensor.ts';
 
 /** Output rows (linear) / channels (conv) that any query's patches of this op touch. */
 export function rowSupport(params: ParamSet, op: Extract<Op, { kind: 'linear' | 'conv2d' }>, qs: FisherQuery[], rows: number): Int32Array {
   const hit = new Uint8Array(rows);
-  const rowLen = params.get(op.weight)!.data.length / rows;
+  const rowLen = elementsOf(params.get(op.weight)!) / rows;
   for (const q of qs) {
     for (const p of supportArrays(q)) {
       const w = p.get(op.weight);
